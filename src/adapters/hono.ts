@@ -1,0 +1,28 @@
+import type { Context, Handler } from 'hono'
+import { BodyTooLargeError, fromWebRequest, payloadTooLarge, toWebResponse } from '../http/web.js'
+import type { OAuthRequest, OAuthResponse } from '../http/types.js'
+
+export interface Handles {
+  handle(request: OAuthRequest): Promise<OAuthResponse>
+}
+
+/**
+ * A Hono handler for anything with `handle()` (the authorization server, the demo API).
+ *
+ * @example
+ * ```ts
+ * app.all('*', honoHandler(server))
+ * ```
+ */
+export function honoHandler(target: Handles, options: { bodyLimit?: number } = {}): Handler {
+  return async (c: Context) => {
+    let request: OAuthRequest
+    try {
+      request = await fromWebRequest(c.req.raw, options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {})
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return payloadTooLarge()
+      throw error
+    }
+    return toWebResponse(await target.handle(request))
+  }
+}

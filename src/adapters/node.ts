@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { fromNodeRequest, writeNodeResponse } from '../http/node.js'
+import { BodyTooLargeError } from '../http/web.js'
+import { jsonResponse } from '../http/response.js'
+import type { Handles } from './hono.js'
+
+/**
+ * A `node:http` request listener. `base` is the public origin, used instead of the Host header.
+ *
+ * @example
+ * ```ts
+ * http.createServer(nodeHandler(server, server.issuer)).listen(4000)
+ * ```
+ */
+export function nodeHandler(target: Handles, base: string, options: { bodyLimit?: number } = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    fromNodeRequest(req, base, options.bodyLimit)
+      .then((request) => target.handle(request))
+      .then((response) => writeNodeResponse(response, res))
+      .catch((error: unknown) => {
+        const status = error instanceof BodyTooLargeError ? 413 : 400
+        writeNodeResponse(jsonResponse(status, { error: 'invalid_request' }), res)
+      })
+  }
+}

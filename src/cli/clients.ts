@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util'
+import { createClient } from '../server/admin.js'
+import type { ClientAuthMethod, GrantType } from '../storage/types.js'
+import { now, openStore, print, UsageError } from './common.js'
+
+/** `tessera client create|list|delete`. */
+export async function clientCommand(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      grant: { type: 'string', multiple: true },
+      scope: { type: 'string' },
+      'auth-method': { type: 'string' },
+      'skip-consent': { type: 'boolean' },
+      id: { type: 'string' },
+    },
+    strict: true,
+  })
+  const json = values.json ?? false
+  const store = await openStore(values.db)
+  try {
+    switch (action) {
+      case 'create': {
+        if (!values.name) throw new UsageError('client create needs --name')
+        const { client, clientSecret } = await createClient(store, {
+          name: values.name,
+          redirectUris: values['redirect-uri'] ?? [],
+          postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) as GrantType[] } : {}),
+          ...(values.scope ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
+          ...(values['auth-method'] ? { authMethod: values['auth-method'] as ClientAuthMethod } : {}),
+          skipConsent: values['skip-consent'] ?? false,
+        }, now())
+        print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
+          `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
+        return
+      }
+      case 'list': {
+        const clients = await store.clients.list()
+        const rows = clients.map(({ client_secret_hash: _hash, ...client }) => client)
+        print(json, rows, rows.map((c) => `${c.client_id}\t${c.client_name}\t${c.grant_types.join(',')}\t${c.redirect_uris.join(' ')}`).join('\n') || '(no clients)')
+        return
+      }
+      case 'delete': {
+        if (!values.id) throw new UsageError('client delete needs --id CLIENT_ID')
+        const deleted = await store.clients.delete(values.id)
+        if (!deleted) throw new UsageError(`no client ${values.id}`)
+        print(json, { deleted: values.id }, `deleted client ${values.id}`)
+        return
+      }
+      default:
+        throw new UsageError('usage: tessera client create|list|delete')
+    }
+  } finally {
+    await store.close()
+  }
+}

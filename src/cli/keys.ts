@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util'
+import { ensureSigningKeys, rotateSigningKeys } from '../server/key-set.js'
+import { dbPath, now, openStore, print, serverSecret, UsageError } from './common.js'
+
+/** Old keys stay published this long after a rotation: longer than any token they signed can live. */
+const RETAIN_SECONDS = 24 * 3600
+
+/** `tessera keys list|rotate`. A running server picks a rotation up within seconds, without restart. */
+export async function keysCommand(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv
+  const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, json: { type: 'boolean' } }, strict: true })
+  const json = values.json ?? false
+  const store = await openStore(values.db)
+  try {
+    switch (action) {
+      case 'list': {
+        const keys = (await store.keys.list(now())).map((key) => ({ kid: key.kid, alg: key.alg, created_at: key.created_at, retired_at: key.retired_at, expires_at: key.expires_at, active: key.retired_at === null }))
+        print(json, keys, keys.map((k) => `${k.kid}\t${k.alg}\t${k.active ? 'active' : `retired, leaves JWKS at ${new Date((k.expires_at ?? 0) * 1000).toISOString()}`}`).join('\n') || '(no keys yet: they are created on first start)')
+        return
+      }
+      case 'rotate': {
+        const { secret } = serverSecret(dbPath(values.db))
+        await ensureSigningKeys(store, secret, now())
+        const created = await rotateSigningKeys(store, secret, now(), RETAIN_SECONDS)
+        print(json, created.map((key) => ({ kid: key.kid, alg: key.alg })), created.map((key) => `new active key ${key.kid} (${key.alg})`).join('\n'))
+        return
+      }
+      default:
+        throw new UsageError('usage: tessera keys list|rotate')
+    }
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { ValidationError } from '../server/admin.js'
+import { ConfigError } from '../server/config.js'
+import { StorageConflictError } from '../storage/types.js'
+import { clientCommand } from './clients.js'
+import { UsageError } from './common.js'
+import { keysCommand } from './keys.js'
+import { serveCommand } from './serve.js'
+import { userCommand } from './users.js'
+
+const USAGE = `usage: tessera <command> [options]
+
+  serve   [--port 4000] [--host 127.0.0.1] [--issuer URL] [--db PATH]
+  client  create --name NAME --redirect-uri URI... [--grant TYPE...] [--scope "..."]
+                 [--auth-method client_secret_basic|client_secret_post|none] [--skip-consent] [--json]
+  client  list [--json] | client delete --id CLIENT_ID
+  user    create --username U --password P [--name N] [--email E] [--json]
+  user    list [--json] | user delete --id SUB | --username U
+  keys    list [--json] | keys rotate
+
+Every command takes --db PATH (default ./data/tessera.db, env TESSERA_DB).
+`
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  serve: serveCommand,
+  client: clientCommand,
+  user: userCommand,
+  keys: keysCommand,
+}
+
+const [name, ...argv] = process.argv.slice(2)
+const command = name === undefined ? undefined : COMMANDS[name]
+if (!command) {
+  process.stderr.write(USAGE)
+  process.exit(name === undefined || name === 'help' || name === '--help' ? 0 : 2)
+}
+command(argv).catch((error: unknown) => {
+  const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError
+  const isArgError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
+  if (known || isArgError) {
+    process.stderr.write(`tessera: ${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  process.stderr.write(`tessera: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util'
+import { pino } from 'pino'
+import { createClient, createUser } from '../server/admin.js'
+import { randomToken } from '../crypto/random.js'
+import { demoResource, startStandaloneServer } from '../standalone/server.js'
+import type { Store } from '../storage/types.js'
+import { dbPath, now, openStore, serverSecret, UsageError } from './common.js'
+
+async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
+  if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
+  const password = process.env.TESSERA_DEMO_PASSWORD ?? randomToken(12)
+  await createUser(store, { username: 'demo', password, name: 'Demo User', givenName: 'Demo', familyName: 'User', email: 'demo@example.com', emailVerified: true }, now())
+  const api = demoResource(issuer)
+  const { client, clientSecret } = await createClient(store, {
+    name: 'Demo app',
+    clientId: 'demo-app',
+    redirectUris: ['http://localhost:3000/authorize', 'http://127.0.0.1:3000/authorize'],
+    postLogoutRedirectUris: ['http://localhost:3000/', 'http://127.0.0.1:3000/'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'email', 'offline_access', ...Object.keys(api.scopes)],
+  }, now())
+  return [
+    'First start: created a demo user and a demo client (shown once, not stored in clear):',
+    `  user:          demo / ${password}`,
+    `  client_id:     ${client.client_id}`,
+    `  client_secret: ${clientSecret ?? ''}`,
+    `  redirect_uri:  ${client.redirect_uris[0] ?? ''}`,
+  ]
+}
+
+/** `tessera serve`: the standalone authorization server. */
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      issuer: { type: 'string' },
+      db: { type: 'string' },
+      'no-seed': { type: 'boolean' },
+    },
+    strict: true,
+  })
+  const port = Number(values.port ?? process.env.TESSERA_PORT ?? 4000)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
+  const host = values.host ?? process.env.TESSERA_HOST ?? '127.0.0.1'
+  const db = dbPath(values.db)
+  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info' })
+  const { secret, generated, file } = serverSecret(db)
+  if (generated) logger.warn({ file }, 'TESSERA_SECRET is not set: generated a local secret; set TESSERA_SECRET in production')
+  const store = await openStore(db)
+  const issuer = values.issuer ?? process.env.TESSERA_ISSUER
+  const server = await startStandaloneServer({ store, secret, port, host, logger, ...(issuer ? { issuer } : {}) })
+  const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
+  logger.info({ issuer: server.url, db }, 'Tessera is listening')
+  const lines = [
+    '',
+    `Tessera authorization server: ${server.url}`,
+    `  discovery: ${server.url}/.well-known/openid-configuration`,
+    ...(seeded ?? []),
+    '',
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+  const stop = (): void => {
+    server.close().then(() => store.close()).finally(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}

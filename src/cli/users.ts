@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util'
+import { createUser } from '../server/admin.js'
+import { now, openStore, print, UsageError } from './common.js'
+
+/** `tessera user create|list|delete`. */
+export async function userCommand(argv: string[]): Promise<void> {
+  const [action, ...rest] = argv
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      db: { type: 'string' },
+      json: { type: 'boolean' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      id: { type: 'string' },
+    },
+    strict: true,
+  })
+  const json = values.json ?? false
+  const store = await openStore(values.db)
+  try {
+    switch (action) {
+      case 'create': {
+        if (!values.username || !values.password) throw new UsageError('user create needs --username and --password')
+        const user = await createUser(store, {
+          username: values.username,
+          password: values.password,
+          ...(values.name ? { name: values.name } : {}),
+          ...(values.email ? { email: values.email, emailVerified: true } : {}),
+        }, now())
+        print(json, { id: user.id, username: user.username, name: user.name, email: user.email }, `created user ${user.username} (sub ${user.id})`)
+        return
+      }
+      case 'list': {
+        const users = (await store.users.list()).map(({ password_hash: _hash, ...user }) => user)
+        print(json, users, users.map((u) => `${u.id}\t${u.username}\t${u.name ?? ''}\t${u.email ?? ''}`).join('\n') || '(no users)')
+        return
+      }
+      case 'delete': {
+        const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
+        if (!target) throw new UsageError('user delete needs --id SUB or --username NAME of an existing user')
+        if (!(await store.users.delete(target))) throw new UsageError(`no user ${target}`)
+        print(json, { deleted: target }, `deleted user ${target}`)
+        return
+      }
+      default:
+        throw new UsageError('usage: tessera user create|list|delete')
+    }
+  } finally {
+    await store.close()
+  }
+}

@@ -1,0 +1,32 @@
+import type { OAuthError } from '../../errors.js'
+
+export interface ChallengeOptions {
+  realm?: string
+  /** Omitted when the request carried no token at all (RFC 6750 §3.1). */
+  error?: OAuthError
+  /** Scopes needed, for `insufficient_scope`. */
+  scope?: string
+  /** RFC 9728 §5.1 `resource_metadata`. */
+  resourceMetadata?: string
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
+}
+
+/**
+ * The `WWW-Authenticate: Bearer …` value of RFC 6750 §3.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function bearerChallenge(options: ChallengeOptions): string {
+  const params: string[] = []
+  if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
+  if (options.error) {
+    params.push(`error=${quote(options.error.error)}`)
+    if (options.error.description) params.push(`error_description=${quote(options.error.description)}`)
+  }
+  if (options.scope !== undefined) params.push(`scope=${quote(options.scope)}`)
+  if (options.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(options.resourceMetadata)}`)
+  return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`
+}

@@ -1,0 +1,59 @@
+import { randomToken, sha256 } from '../crypto/random.js'
+import { redirectResponse } from '../http/response.js'
+import type { OAuthResponse } from '../http/types.js'
+import type { OAuthError } from '../errors.js'
+import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
+import { withQueryParameters } from '../protocol/rfc6749/redirect-uri.js'
+import type { ServerContext } from './context.js'
+
+export interface Authentication {
+  userId: string
+  authTime: number
+  sessionId: string | null
+}
+
+/**
+ * Issues a code for a completed authorization and redirects to the client: `code`, `state` and, per
+ * RFC 9207 §2, `iss` so the client can detect mix-up attacks. The code is 256 random bits and only its
+ * hash is stored.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export async function issueCodeRedirect(ctx: ServerContext, request: AuthorizationRequest, auth: Authentication, cookies: (string | undefined)[] = []): Promise<OAuthResponse> {
+  const code = randomToken(32)
+  const now = ctx.config.now()
+  await ctx.config.store.codes.save({
+    code_hash: sha256(code),
+    client_id: request.client_id,
+    user_id: auth.userId,
+    redirect_uri: request.redirect_uri,
+    scopes: request.scopes,
+    resource: request.resource ?? null,
+    nonce: request.nonce ?? null,
+    code_challenge: request.code_challenge,
+    code_challenge_method: 'S256',
+    auth_time: auth.authTime,
+    session_id: auth.sessionId,
+    grant_id: randomToken(16),
+    expires_at: now + ctx.config.lifetimes.authorizationCode,
+    consumed_at: null,
+  })
+  const location = withQueryParameters(request.redirect_uri, { code, state: request.state, iss: ctx.config.issuer })
+  return withCookies(redirectResponse(location), cookies)
+}
+
+/** RFC 6749 §4.1.2.1 error redirect, with `state` and RFC 9207 `iss`, and never a `code`. */
+export function errorRedirect(ctx: ServerContext, redirectUri: string, state: string | undefined, error: OAuthError, cookies: (string | undefined)[] = []): OAuthResponse {
+  const location = withQueryParameters(redirectUri, {
+    error: error.error,
+    error_description: error.description,
+    state,
+    iss: ctx.config.issuer,
+  })
+  return withCookies(redirectResponse(location), cookies)
+}
+
+export function withCookies(response: OAuthResponse, cookies: (string | undefined)[]): OAuthResponse {
+  for (const cookie of cookies) if (cookie) response.headers.append('Set-Cookie', cookie)
+  return response
+}

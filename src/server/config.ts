@@ -1,0 +1,146 @@
+import type { Logger } from 'pino'
+import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
+import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
+import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
+import type { Store } from '../storage/types.js'
+
+/** An API protected by tokens from this server: its identifier is the access tokens' `aud`. */
+export interface ResourceConfig {
+  /** Resource identifier (RFC 8707 §2), e.g. `http://localhost:4000/api`. */
+  identifier: string
+  /** Scopes of this API with the plain-words description shown on the consent page. */
+  scopes: Record<string, string>
+}
+
+export interface Lifetimes {
+  /** Seconds. RFC 6749 §4.1.2 recommends at most 10 minutes; default 60. */
+  authorizationCode: number
+  /** Access and ID tokens; default 3600. */
+  accessToken: number
+  idToken: number
+  /** Absolute lifetime of a refresh-token family; default 30 days. */
+  refreshToken: number
+  /** Provider login session; default 14 days. */
+  session: number
+  /** Pending login/consent; default 10 minutes. */
+  interaction: number
+}
+
+export interface AuthorizationServerConfig {
+  /** The issuer identifier, used verbatim in metadata and tokens (RFC 8414 §2). https unless loopback. */
+  issuer: string
+  store: Store
+  /** Encrypts signing keys at rest and keys CSRF tokens; at least 32 characters. */
+  secret: string
+  resources?: ResourceConfig[]
+  lifetimes?: Partial<Lifetimes>
+  /** Algorithm of JWT access tokens (default ES256: several times faster to sign than RS256). */
+  accessTokenSigningAlg?: SigningAlgorithm
+  logger?: Logger
+  /** Seconds since the epoch; injectable for tests. */
+  now?: () => number
+  /** Display name on pages; default "Tessera". */
+  productName?: string
+}
+
+export interface ResolvedConfig {
+  issuer: string
+  /** Path prefix of every endpoint (the issuer's path without a trailing slash). */
+  basePath: string
+  secure: boolean
+  store: Store
+  secret: string
+  resources: ResourceConfig[]
+  lifetimes: Lifetimes
+  accessTokenSigningAlg: SigningAlgorithm
+  logger: Logger | undefined
+  now: () => number
+  productName: string
+  /** Every scope the server knows, OIDC and API. */
+  scopesSupported: string[]
+  /** Consent-page wording for API scopes. */
+  scopeDescriptions: Record<string, string>
+}
+
+export class ConfigError extends Error {
+  constructor(field: string, problem: string) {
+    super(`Invalid Tessera configuration: ${field} ${problem}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const DEFAULT_LIFETIMES: Lifetimes = {
+  authorizationCode: 60,
+  accessToken: 3600,
+  idToken: 3600,
+  refreshToken: 30 * 24 * 3600,
+  session: 14 * 24 * 3600,
+  interaction: 600,
+}
+
+/** Validates configuration once, at construction, naming the field and the fix. */
+export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig {
+  let issuerUrl: URL
+  try {
+    issuerUrl = new URL(config.issuer)
+  } catch {
+    throw new ConfigError('issuer', `must be an absolute URL, got ${JSON.stringify(config.issuer)}`)
+  }
+  // RFC 8414 §2: https, no query, no fragment.
+  if (issuerUrl.search !== '' || issuerUrl.hash !== '' || config.issuer.includes('#') || config.issuer.includes('?')) {
+    throw new ConfigError('issuer', 'must not have a query or fragment')
+  }
+  const secure = issuerUrl.protocol === 'https:'
+  if (!secure && !(issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname))) {
+    throw new ConfigError('issuer', 'must use https (plain http is allowed only for localhost/127.0.0.1)')
+  }
+  if (typeof config.secret !== 'string' || config.secret.length < 32) {
+    throw new ConfigError('secret', 'must be at least 32 characters (set TESSERA_SECRET)')
+  }
+  const alg = config.accessTokenSigningAlg ?? 'ES256'
+  if (!isSigningAlgorithm(alg)) throw new ConfigError('accessTokenSigningAlg', `is not supported: ${String(alg)}`)
+
+  const lifetimes = { ...DEFAULT_LIFETIMES, ...config.lifetimes }
+  for (const [name, value] of Object.entries(lifetimes)) {
+    if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`lifetimes.${name}`, 'must be a positive integer (seconds)')
+  }
+  if (lifetimes.authorizationCode > 600) throw new ConfigError('lifetimes.authorizationCode', 'must be at most 600 seconds (RFC 6749 §4.1.2)')
+
+  const resources = config.resources ?? []
+  const scopeDescriptions: Record<string, string> = {}
+  for (const [index, resource] of resources.entries()) {
+    try {
+      new URL(resource.identifier)
+    } catch {
+      throw new ConfigError(`resources[${index}].identifier`, 'must be an absolute URI (RFC 8707 §2)')
+    }
+    for (const [scope, description] of Object.entries(resource.scopes)) {
+      if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope) || (OIDC_SCOPES as readonly string[]).includes(scope)) {
+        throw new ConfigError(`resources[${index}].scopes`, `has an invalid or reserved scope ${JSON.stringify(scope)}`)
+      }
+      if (scope in scopeDescriptions) throw new ConfigError(`resources[${index}].scopes`, `repeats scope ${scope}`)
+      scopeDescriptions[scope] = description
+    }
+  }
+
+  return {
+    issuer: config.issuer,
+    basePath: issuerUrl.pathname.replace(/\/+$/, ''),
+    secure,
+    store: config.store,
+    secret: config.secret,
+    resources,
+    lifetimes,
+    accessTokenSigningAlg: alg,
+    logger: config.logger,
+    now: config.now ?? (() => Math.floor(Date.now() / 1000)),
+    productName: config.productName ?? 'Tessera',
+    scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
+    scopeDescriptions,
+  }
+}
+
+/** The resource whose scope list contains `scope`, if any. */
+export function resourceForScope(config: ResolvedConfig, scope: string): ResourceConfig | undefined {
+  return config.resources.find((resource) => scope in resource.scopes)
+}

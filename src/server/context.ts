@@ -1,0 +1,38 @@
+import type { ResolvedConfig } from './config.js'
+import type { KeySet } from './key-set.js'
+
+/** Absolute URLs of the server's endpoints, derived once from the issuer. */
+export interface EndpointUrls {
+  authorization: string
+  token: string
+  userinfo: string
+  jwks: string
+  revocation: string
+  introspection: string
+  endSession: string
+  interaction: string
+}
+
+/** What every endpoint and grant receives: resolved configuration and the key set. No mutable state. */
+export interface ServerContext {
+  readonly config: ResolvedConfig
+  readonly keys: KeySet
+  readonly urls: EndpointUrls
+}
+
+export const ENDPOINT_PATHS = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks',
+  revocation: '/revoke',
+  introspection: '/introspect',
+  endSession: '/logout',
+  interaction: '/interaction',
+} as const satisfies Record<keyof EndpointUrls, string>
+
+export function endpointUrls(issuer: string): EndpointUrls {
+  const base = issuer.replace(/\/+$/, '')
+  const entries = Object.entries(ENDPOINT_PATHS).map(([name, path]) => [name, base + path])
+  return Object.fromEntries(entries) as unknown as EndpointUrls
+}

@@ -1,0 +1,95 @@
+import { OAuthError } from '../../errors.js'
+import { formParameters, queryParameters, type Parameters } from '../../http/form.js'
+import { redirectResponse } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import { decodeUnverified } from '../../jwt/verify.js'
+import { randomToken, sha256 } from '../../crypto/random.js'
+import { validateAuthorizationRequest, type AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
+import { errorRedirect, issueCodeRedirect, withCookies } from '../authorization-code.js'
+import { consentRequired } from '../consent.js'
+import type { ServerContext } from '../context.js'
+import { errorPage } from '../pages.js'
+import { browserBinding, currentSession, type CurrentSession } from '../session.js'
+
+function readParameters(request: OAuthRequest): Parameters {
+  // OIDC Core §3.1.2.1: the request may be sent as GET (query) or POST (form body).
+  return request.method === 'POST' ? formParameters(request) : queryParameters(request.url)
+}
+
+/** Whether the existing session satisfies the request without showing the login form. */
+function sessionSatisfies(ctx: ServerContext, session: CurrentSession | undefined, request: AuthorizationRequest): session is CurrentSession {
+  if (!session) return false
+  if (request.prompt.includes('login')) return false
+  // OIDC Core §3.1.2.1: max_age bounds the time since the last active authentication.
+  if (request.max_age !== undefined && ctx.config.now() - session.record.auth_time > request.max_age) return false
+  if (request.id_token_hint !== undefined) {
+    // The hint names the expected user; a different logged-in user must not be silently used.
+    // The signature is irrelevant here: a forged hint can only force a login, never skip one.
+    const hinted = decodeUnverified(request.id_token_hint)?.payload.sub
+    if (hinted !== session.user.id) return false
+  }
+  return true
+}
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, §4.1.1; OIDC Core §3.1.2). Validates the request, then
+ * either answers at once (existing session and consent, or `prompt=none`) or hands over to the
+ * login/consent interaction.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
+export async function authorizeEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
+  let params: Parameters
+  try {
+    params = readParameters(request)
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error)
+    throw error
+  }
+  let clientId: string | undefined
+  try {
+    clientId = params.get('client_id')
+  } catch {
+    clientId = undefined
+  }
+  const client = clientId === undefined ? undefined : await ctx.config.store.clients.get(clientId)
+  const result = validateAuthorizationRequest(params, client, {
+    scopesSupported: ctx.config.scopesSupported,
+    resources: ctx.config.resources.map((resource) => resource.identifier),
+  })
+  if (result.kind === 'show') return errorPage(ctx, result.error)
+  if (result.kind === 'redirect') return errorRedirect(ctx, result.redirectUri, result.state, result.error)
+  const authorization = result.request
+  if (!client) throw new Error('unreachable: validated request without client')
+
+  const session = await currentSession(ctx, request.headers)
+  const loggedIn = sessionSatisfies(ctx, session, authorization)
+  const mustConsent = loggedIn
+    ? await consentRequired(ctx, client, session.user.id, authorization.scopes, authorization.prompt.includes('consent'))
+    : true
+
+  if (authorization.prompt.includes('none')) {
+    // OIDC Core §3.1.2.6: never show UI; say what interaction would have been needed.
+    if (!loggedIn) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('login_required', 'The user is not logged in'))
+    if (mustConsent) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('consent_required', 'The user has not consented'))
+  }
+  if (loggedIn && !mustConsent) {
+    return issueCodeRedirect(ctx, authorization, { userId: session.user.id, authTime: session.record.auth_time, sessionId: session.record.sid })
+  }
+
+  const binding = browserBinding(ctx, request.headers)
+  const now = ctx.config.now()
+  const id = randomToken(24)
+  await ctx.config.store.interactions.save({
+    id,
+    browser_binding_hash: sha256(binding.value),
+    request: JSON.stringify(authorization),
+    csrf_token: randomToken(24),
+    // An existing session that only lacks consent goes straight to the consent step.
+    user_id: loggedIn ? session.user.id : null,
+    auth_time: loggedIn ? session.record.auth_time : null,
+    created_at: now,
+    expires_at: now + ctx.config.lifetimes.interaction,
+  })
+  return withCookies(redirectResponse(`${ctx.urls.interaction}/${id}`), [binding.cookie])
+}

@@ -1,0 +1,172 @@
+import { OAuthError } from '../../errors.js'
+import { formParameters, type Parameters } from '../../http/form.js'
+import { redirectResponse } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import { safeEqual, sha256 } from '../../crypto/random.js'
+import { verifyAgainstDummy, verifyPassword } from '../../crypto/passwords.js'
+import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
+import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
+import { describeScopes } from '../../ui/scopes.js'
+import { renderConsentPage } from '../../ui/pages/consent.js'
+import { renderLoginPage } from '../../ui/pages/login.js'
+import { errorRedirect, issueCodeRedirect } from '../authorization-code.js'
+import { consentRequired } from '../consent.js'
+import type { ServerContext } from '../context.js'
+import { errorPage, htmlResponse } from '../pages.js'
+import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
+
+interface Loaded {
+  interaction: InteractionRecord
+  request: AuthorizationRequest
+  client: ClientRecord
+}
+
+const EXPIRED = new OAuthError('invalid_request', 'This sign-in page has expired. Go back to the application and try again.')
+
+/** The pending interaction, only for the browser that started it and only while its client exists. */
+async function load(ctx: ServerContext, request: OAuthRequest, id: string): Promise<Loaded | undefined> {
+  const interaction = await ctx.config.store.interactions.get(id, ctx.config.now())
+  const binding = readBrowserBinding(ctx, request.headers)
+  if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
+  const parsed = JSON.parse(interaction.request) as AuthorizationRequest
+  const client = await ctx.config.store.clients.get(parsed.client_id)
+  return client ? { interaction, request: parsed, client } : undefined
+}
+
+function redirectOrigin(uri: string): string[] {
+  try {
+    const url = new URL(uri)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? [url.origin] : []
+  } catch {
+    return []
+  }
+}
+
+function formAction(ctx: ServerContext, id: string, step: 'login' | 'consent'): string {
+  return `${ctx.urls.interaction}/${id}/${step}`
+}
+
+function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: { error?: string; username?: string } = {}): OAuthResponse {
+  const { interaction, request, client } = loaded
+  return htmlResponse(ctx, status, (nonce) =>
+    renderLoginPage({
+      nonce,
+      action: formAction(ctx, interaction.id, 'login'),
+      hidden: {},
+      csrfToken: interaction.csrf_token,
+      clientName: client.client_name,
+      ...(options.error !== undefined ? { error: options.error } : {}),
+      ...((options.username ?? request.login_hint) !== undefined ? { username: options.username ?? request.login_hint } : {}),
+    }),
+  )
+}
+
+async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthResponse> {
+  const { interaction, request, client } = loaded
+  const user = interaction.user_id ? await ctx.config.store.users.get(interaction.user_id) : undefined
+  if (!user) return errorPage(ctx, EXPIRED)
+  return htmlResponse(
+    ctx,
+    200,
+    (nonce) =>
+      renderConsentPage({
+        nonce,
+        action: formAction(ctx, interaction.id, 'consent'),
+        hidden: {},
+        csrfToken: interaction.csrf_token,
+        clientName: client.client_name,
+        userName: user.name ?? user.username,
+        scopes: describeScopes(request.scopes, ctx.config.scopeDescriptions),
+      }),
+    // Chromium applies form-action to the redirect that follows the consent POST.
+    { formActions: redirectOrigin(request.redirect_uri) },
+  )
+}
+
+/** GET /interaction/{id}: the login form, or the consent form once the user is known. */
+export async function showInteraction(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
+  const loaded = await load(ctx, request, id)
+  if (!loaded) return errorPage(ctx, EXPIRED)
+  return loaded.interaction.user_id === null ? loginPage(ctx, loaded, 200) : consentPage(ctx, loaded)
+}
+
+/** Form posts need the interaction's CSRF token and, when the browser sends one, our own Origin (RFC 6749 §10.12). */
+function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): Parameters {
+  const params = formParameters(request)
+  if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(loaded.interaction.csrf_token, params.get('csrf_token'))) {
+    throw new OAuthError('invalid_request', 'The form could not be verified. Go back to the application and try again.', { status: 403 })
+  }
+  return params
+}
+
+/** Completes the interaction once: consumed atomically so a double submit cannot issue two codes. */
+async function finish(ctx: ServerContext, loaded: Loaded, userId: string, authTime: number, sessionId: string | null, cookies: (string | undefined)[]): Promise<OAuthResponse> {
+  const consumed = await ctx.config.store.interactions.consume(loaded.interaction.id, ctx.config.now())
+  if (!consumed) return errorPage(ctx, EXPIRED)
+  return issueCodeRedirect(ctx, loaded.request, { userId, authTime, sessionId }, cookies)
+}
+
+/** POST /interaction/{id}/login */
+export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
+  const loaded = await load(ctx, request, id)
+  if (!loaded) return errorPage(ctx, EXPIRED)
+  let params: Parameters
+  let username: string | undefined
+  let password: string | undefined
+  try {
+    params = checkForm(ctx, request, loaded)
+    username = params.get('username')
+    password = params.get('password')
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error)
+    throw error
+  }
+  if (username === undefined || password === undefined) {
+    return loginPage(ctx, loaded, 400, { error: 'Enter your username and password.', ...(username ? { username } : {}) })
+  }
+  const user = await ctx.config.store.users.getByUsername(username)
+  const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password)
+  if (!user || !valid) {
+    ctx.config.logger?.info({ event: 'login.failure', client_id: loaded.client.client_id }, 'login failed')
+    return loginPage(ctx, loaded, 400, { error: 'The username or password is incorrect.', username })
+  }
+  const authTime = ctx.config.now()
+  const session = await startSession(ctx, request.headers, user, authTime)
+  ctx.config.logger?.info({ event: 'login.success', sub: user.id, client_id: loaded.client.client_id }, 'login succeeded')
+
+  if (await consentRequired(ctx, loaded.client, user.id, loaded.request.scopes, loaded.request.prompt.includes('consent'))) {
+    await ctx.config.store.interactions.save({ ...loaded.interaction, user_id: user.id, auth_time: authTime })
+    const response = redirectResponse(`${ctx.urls.interaction}/${id}`)
+    response.headers.append('Set-Cookie', session.cookie)
+    return response
+  }
+  return finish(ctx, loaded, user.id, authTime, session.record.sid, [session.cookie])
+}
+
+/** POST /interaction/{id}/consent */
+export async function submitConsent(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
+  const loaded = await load(ctx, request, id)
+  if (!loaded || loaded.interaction.user_id === null) return errorPage(ctx, EXPIRED)
+  let decision: string | undefined
+  try {
+    decision = checkForm(ctx, request, loaded).get('decision')
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error)
+    throw error
+  }
+  // Consent is given by the user of the live session, not by whoever holds the interaction id.
+  const session = await currentSession(ctx, request.headers)
+  if (!session || session.user.id !== loaded.interaction.user_id) return errorPage(ctx, EXPIRED)
+
+  const { request: authorization } = loaded
+  if (decision === 'deny') {
+    const consumed = await ctx.config.store.interactions.consume(id, ctx.config.now())
+    if (!consumed) return errorPage(ctx, EXPIRED)
+    ctx.config.logger?.info({ event: 'consent.denied', sub: session.user.id, client_id: loaded.client.client_id }, 'consent denied')
+    return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('access_denied', 'The user denied the request'))
+  }
+  if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
+  await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
+  ctx.config.logger?.info({ event: 'consent.granted', sub: session.user.id, client_id: loaded.client.client_id, scope: authorization.scopes.join(' ') }, 'consent granted')
+  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record.sid, [])
+}

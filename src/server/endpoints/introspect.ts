@@ -1,0 +1,62 @@
+import { OAuthError } from '../../errors.js'
+import { formParameters } from '../../http/form.js'
+import { jsonResponse, methodNotAllowed } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import { formatScope } from '../../protocol/rfc6749/scope.js'
+import { audienceFor } from '../audience.js'
+import { authenticateClient } from '../client-authentication.js'
+import type { ServerContext } from '../context.js'
+import { clientOf, findActiveToken } from '../token-lookup.js'
+import { tokenError } from './token.js'
+
+const INACTIVE = { active: false }
+
+/**
+ * Token introspection (RFC 7662). Only confidential clients may ask (§2.1, §4: no token scanning by
+ * anonymous callers), and a client learns about its own tokens only: for anything else the answer is
+ * `{"active": false}`, indistinguishable from an unknown token.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export async function introspectionEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
+  if (request.method !== 'POST') return methodNotAllowed(['POST'])
+  try {
+    const params = formParameters(request)
+    const client = await authenticateClient(ctx, request.headers, params)
+    if (client.token_endpoint_auth_method === 'none') {
+      throw new OAuthError('invalid_client', 'Public clients cannot introspect tokens')
+    }
+    const found = await findActiveToken(ctx, params.require('token'))
+    if (!found || clientOf(found) !== client.client_id) return jsonResponse(200, INACTIVE)
+    if (found.type === 'access_token') {
+      const { claims, scopes } = found.verified
+      return jsonResponse(200, {
+        active: true,
+        token_type: 'Bearer',
+        scope: formatScope(scopes),
+        client_id: claims.client_id,
+        sub: claims.sub,
+        aud: claims.aud,
+        iss: claims.iss,
+        exp: claims.exp,
+        iat: claims.iat,
+        jti: claims.jti,
+      })
+    }
+    const { record } = found
+    return jsonResponse(200, {
+      active: true,
+      token_type: 'refresh_token',
+      scope: formatScope(record.scopes),
+      client_id: record.client_id,
+      sub: record.user_id,
+      aud: audienceFor(ctx, record.scopes, record.resource),
+      iss: ctx.config.issuer,
+      exp: record.expires_at,
+      iat: record.created_at,
+    })
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error
+    return tokenError(ctx, error)
+  }
+}

@@ -1,0 +1,122 @@
+import { OAuthError } from '../../errors.js'
+import { formParameters, queryParameters, type Parameters } from '../../http/form.js'
+import { redirectResponse } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import { sha256 } from '../../crypto/random.js'
+import { readCookie } from '../../http/cookies.js'
+import { isJwtValidationError, verifyJwt } from '../../jwt/verify.js'
+import { withQueryParameters } from '../../protocol/rfc6749/redirect-uri.js'
+import type { ClientRecord } from '../../storage/types.js'
+import { renderLoggedOutPage, renderLogoutConfirmPage } from '../../ui/pages/logout.js'
+import type { ServerContext } from '../context.js'
+import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
+import { errorPage, htmlResponse } from '../pages.js'
+import { checkCsrfToken, cookieNames, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
+
+interface LogoutRequest {
+  client: ClientRecord | undefined
+  postLogoutRedirectUri: string | undefined
+  state: string | undefined
+  /** `sub` of a valid `id_token_hint`. */
+  hintedSubject: string | undefined
+}
+
+/** The hint must be an ID token we signed; expiry is irrelevant here (RP-Initiated Logout §2). */
+async function verifyHint(ctx: ServerContext, hint: string): Promise<{ sub: string; aud: string } | undefined> {
+  try {
+    const payload = await verifyJwt(hint, await ctx.keys.resolver(), {
+      algorithms: [...DEFAULT_KEY_ALGORITHMS],
+      issuer: ctx.config.issuer,
+      requiredClaims: ['sub', 'aud'],
+      currentDate: new Date(0),
+    })
+    const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud
+    return typeof payload.sub === 'string' && typeof aud === 'string' ? { sub: payload.sub, aud } : undefined
+  } catch (error) {
+    if (isJwtValidationError(error)) return undefined
+    throw error
+  }
+}
+
+async function parseLogoutRequest(ctx: ServerContext, params: Parameters): Promise<LogoutRequest> {
+  const hint = params.get('id_token_hint')
+  const clientId = params.get('client_id')
+  const postLogoutRedirectUri = params.get('post_logout_redirect_uri')
+  const state = params.get('state')
+  const hinted = hint === undefined ? undefined : await verifyHint(ctx, hint)
+  if (hint !== undefined && !hinted) throw new OAuthError('invalid_request', 'The id_token_hint is not valid')
+  if (hinted && clientId !== undefined && hinted.aud !== clientId) {
+    throw new OAuthError('invalid_request', 'client_id does not match the id_token_hint')
+  }
+  const resolvedClientId = hinted?.aud ?? clientId
+  const client = resolvedClientId === undefined ? undefined : await ctx.config.store.clients.get(resolvedClientId)
+  // Exact match against the client's registered list; without a known client there is nothing to match.
+  if (postLogoutRedirectUri !== undefined && !client?.post_logout_redirect_uris.includes(postLogoutRedirectUri)) {
+    throw new OAuthError('invalid_request', 'post_logout_redirect_uri is not registered for this client')
+  }
+  return { client, postLogoutRedirectUri, state, hintedSubject: hinted?.sub }
+}
+
+function finished(ctx: ServerContext, logout: LogoutRequest, cookie: string): OAuthResponse {
+  if (logout.postLogoutRedirectUri) {
+    const response = redirectResponse(withQueryParameters(logout.postLogoutRedirectUri, { state: logout.state }))
+    response.headers.append('Set-Cookie', cookie)
+    return response
+  }
+  return htmlResponse(ctx, 200, (nonce) => renderLoggedOutPage({ nonce }), { cookies: [cookie] })
+}
+
+const HIDDEN_FIELDS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state'] as const
+
+/**
+ * RP-Initiated Logout 1.0 (§2, §3): ends the provider session. Without a valid `id_token_hint` for the
+ * current user the user confirms first, so a third-party page cannot log users out (ASVS 10.6.2).
+ *
+ * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+ */
+export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
+  if (request.method !== 'GET' && request.method !== 'POST') return errorPage(ctx, new OAuthError('invalid_request', 'Method not allowed'))
+  let params: Parameters
+  let logout: LogoutRequest
+  try {
+    params = request.method === 'POST' ? formParameters(request) : queryParameters(request.url)
+    logout = await parseLogoutRequest(ctx, params)
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error)
+    throw error
+  }
+  const session = await currentSession(ctx, request.headers)
+  if (!session) return finished(ctx, logout, await endSession(ctx, request.headers))
+
+  const sessionHash = sha256(readCookie(request.headers, cookieNames(ctx.config.secure).session) ?? '')
+  const csrfToken = sessionCsrfToken(ctx, sessionHash, 'logout')
+  const confirmed = request.method === 'POST' && params.get('confirm') === 'yes'
+  if (confirmed) {
+    if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(csrfToken, params.get('csrf_token'))) {
+      return errorPage(ctx, new OAuthError('invalid_request', 'The form could not be verified.', { status: 403 }))
+    }
+  }
+  if (confirmed || logout.hintedSubject === session.user.id) {
+    ctx.config.logger?.info({ event: 'logout', sub: session.user.id }, 'logged out')
+    return finished(ctx, logout, await endSession(ctx, request.headers))
+  }
+  const hidden: Record<string, string> = { confirm: 'yes' }
+  for (const name of HIDDEN_FIELDS) {
+    const value = params.get(name)
+    if (value !== undefined) hidden[name] = value
+  }
+  const formActions = logout.postLogoutRedirectUri ? [new URL(logout.postLogoutRedirectUri).origin] : []
+  return htmlResponse(
+    ctx,
+    200,
+    (nonce) =>
+      renderLogoutConfirmPage({
+        nonce,
+        action: ctx.urls.endSession,
+        hidden,
+        csrfToken,
+        ...(logout.client ? { clientName: logout.client.client_name } : {}),
+      }),
+    { formActions },
+  )
+}

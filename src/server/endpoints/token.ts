@@ -1,0 +1,43 @@
+import { OAuthError } from '../../errors.js'
+import { formParameters } from '../../http/form.js'
+import { errorResponse, methodNotAllowed } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import { authenticateClient } from '../client-authentication.js'
+import type { ServerContext } from '../context.js'
+import type { Grant } from '../grants/types.js'
+
+/**
+ * The token endpoint (RFC 6749 §3.2): POST with a form body, one client authentication, then the grant
+ * named by `grant_type`. Every failure is an RFC 6749 §5.2 error; `invalid_client` is a 401 with a
+ * `WWW-Authenticate` challenge.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+ */
+export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest, grants: ReadonlyMap<string, Grant>): Promise<OAuthResponse> {
+  if (request.method !== 'POST') return methodNotAllowed(['POST'])
+  try {
+    const params = formParameters(request)
+    const repeated = params.repeated()
+    if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameter ${repeated[0]} was repeated`)
+    const client = await authenticateClient(ctx, request.headers, params)
+    const grantType = params.get('grant_type')
+    if (grantType === undefined) throw new OAuthError('invalid_request', 'Missing grant_type')
+    const grant = grants.get(grantType)
+    if (!grant) throw new OAuthError('unsupported_grant_type', 'Unsupported grant_type')
+    if (!client.grant_types.includes(grant.type)) {
+      throw new OAuthError('unauthorized_client', `The client is not allowed to use ${grant.type}`)
+    }
+    return await grant.handle(ctx, client, params)
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error
+    if (error.detail) ctx.config.logger?.info({ event: 'token.error', error: error.error, detail: error.detail }, 'token request refused')
+    return tokenError(ctx, error)
+  }
+}
+
+/** RFC 6749 §5.2; RFC 9110 §11.6.1 requires the challenge on every 401. */
+export function tokenError(ctx: ServerContext, error: OAuthError): OAuthResponse {
+  const headers: Record<string, string> = {}
+  if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${ctx.config.issuer}"`
+  return errorResponse(error, headers)
+}

@@ -1,0 +1,52 @@
+import { OAuthError } from '../../errors.js'
+import { sha256 } from '../../crypto/random.js'
+import { verifyS256 } from '../../protocol/rfc7636/pkce.js'
+import type { Grant } from './types.js'
+import { issueUserTokens, requireUser } from './issue.js'
+
+const INVALID = 'The authorization code is invalid, expired or already used'
+
+/**
+ * `authorization_code` grant (RFC 6749 §4.1.3) with PKCE (RFC 7636 §4.6). The code is consumed
+ * atomically before anything else; a second use revokes every token the first one produced
+ * (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ */
+export const authorizationCodeGrant: Grant = {
+  type: 'authorization_code',
+  async handle(ctx, client, params) {
+    const code = params.require('code')
+    const redirectUri = params.get('redirect_uri')
+    const verifier = params.get('code_verifier')
+    const now = ctx.config.now()
+    const result = await ctx.config.store.codes.consume(sha256(code), now)
+    if (result.status === 'unknown') throw new OAuthError('invalid_grant', INVALID)
+    if (result.status === 'replayed') {
+      await ctx.config.store.grants.revoke(result.code.grant_id, now + ctx.config.lifetimes.refreshToken)
+      ctx.config.logger?.warn({ event: 'code.replayed', client_id: client.client_id, grant_id: result.code.grant_id }, 'authorization code replayed; grant revoked')
+      throw new OAuthError('invalid_grant', INVALID)
+    }
+    const record = result.code
+    // RFC 6749 §4.1.3: the code must have been issued to this client, for this exact redirect_uri.
+    if (record.client_id !== client.client_id) throw new OAuthError('invalid_grant', INVALID, { detail: 'code issued to another client' })
+    if (redirectUri !== record.redirect_uri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
+    if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required')
+    if (!verifyS256(verifier, record.code_challenge)) throw new OAuthError('invalid_grant', 'PKCE verification failed')
+
+    const user = await requireUser(ctx, record.user_id)
+    const { response, refresh } = await issueUserTokens(ctx, {
+      client,
+      user,
+      scopes: record.scopes,
+      resource: record.resource,
+      grantId: record.grant_id,
+      authTime: record.auth_time,
+      sessionId: record.session_id,
+      nonce: record.nonce,
+    })
+    if (refresh) await ctx.config.store.refreshTokens.save(refresh)
+    ctx.config.logger?.info({ event: 'token.issued', grant_type: 'authorization_code', client_id: client.client_id, sub: user.id }, 'tokens issued')
+    return response
+  },
+}

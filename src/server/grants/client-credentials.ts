@@ -1,0 +1,37 @@
+import { OAuthError } from '../../errors.js'
+import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
+import { OIDC_SCOPES } from '../../protocol/oidc/claims.js'
+import { audienceFor } from '../audience.js'
+import { issueAccessToken } from '../tokens/access-token.js'
+import { tokenResponse } from '../tokens/token-response.js'
+import type { Grant } from './types.js'
+
+/**
+ * `client_credentials` grant (RFC 6749 §4.4): only confidential clients, only API scopes they are
+ * allowed, and no refresh token (§4.4.3) or ID token — there is no user.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+ */
+export const clientCredentialsGrant: Grant = {
+  type: 'client_credentials',
+  async handle(ctx, client, params) {
+    if (client.token_endpoint_auth_method === 'none') {
+      throw new OAuthError('unauthorized_client', 'Public clients cannot use client credentials')
+    }
+    const apiScopes = client.scopes.filter((scope) => !(OIDC_SCOPES as readonly string[]).includes(scope))
+    const requested = parseScope(params.get('scope'))
+    if (!isSubset(requested, apiScopes)) throw new OAuthError('invalid_scope', 'The requested scope is not allowed for this client')
+    const scopes = requested.length > 0 ? requested : apiScopes
+    const resource = params.get('resource')
+    if (resource !== undefined && !ctx.config.resources.some((api) => api.identifier === resource)) {
+      throw new OAuthError('invalid_target', 'Unknown resource')
+    }
+    const access = await issueAccessToken(ctx, {
+      subject: client.client_id,
+      clientId: client.client_id,
+      scopes,
+      audience: audienceFor(ctx, scopes, resource),
+    })
+    return tokenResponse({ accessToken: access.token, expiresIn: access.expiresIn, scopes })
+  },
+}

@@ -1,0 +1,84 @@
+import { OAuthError } from '../../errors.js'
+import type { OAuthResponse } from '../../http/types.js'
+import type { ClientRecord, RefreshTokenRecord, UserRecord } from '../../storage/types.js'
+import { audienceFor } from '../audience.js'
+import type { ServerContext } from '../context.js'
+import { issueAccessToken } from '../tokens/access-token.js'
+import { issueIdToken } from '../tokens/id-token.js'
+import { newRefreshToken } from '../tokens/refresh-token.js'
+import { tokenResponse } from '../tokens/token-response.js'
+
+export interface UserGrant {
+  client: ClientRecord
+  user: UserRecord
+  scopes: string[]
+  resource: string | null
+  grantId: string
+  authTime: number
+  sessionId: string | null
+  nonce?: string | null | undefined
+  /** Absolute end of the refresh family (kept across rotations). */
+  familyExpiresAt?: number | undefined
+}
+
+/**
+ * RFC 6749 §1.5 / OIDC Core §11: a refresh token only for clients registered for the refresh grant and,
+ * for OpenID requests, only when the user granted `offline_access`.
+ */
+export function mayIssueRefreshToken(client: ClientRecord, scopes: readonly string[]): boolean {
+  if (!client.grant_types.includes('refresh_token')) return false
+  return !scopes.includes('openid') || scopes.includes('offline_access')
+}
+
+/** Builds the tokens of a user grant; the refresh token record is returned unsaved for the caller's atomic write. */
+export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Promise<{ response: OAuthResponse; refresh?: RefreshTokenRecord }> {
+  const access = await issueAccessToken(ctx, {
+    subject: grant.user.id,
+    clientId: grant.client.client_id,
+    scopes: grant.scopes,
+    audience: audienceFor(ctx, grant.scopes, grant.resource),
+    grantId: grant.grantId,
+    authTime: grant.authTime,
+  })
+  const idToken = grant.scopes.includes('openid')
+    ? await issueIdToken(ctx, {
+        user: grant.user,
+        client: grant.client,
+        scopes: grant.scopes,
+        authTime: grant.authTime,
+        nonce: grant.nonce,
+        sessionId: grant.sessionId,
+        accessToken: access.token,
+      })
+    : undefined
+  let refresh: ReturnType<typeof newRefreshToken> | undefined
+  if (mayIssueRefreshToken(grant.client, grant.scopes)) {
+    const now = ctx.config.now()
+    refresh = newRefreshToken({
+      grant_id: grant.grantId,
+      client_id: grant.client.client_id,
+      user_id: grant.user.id,
+      scopes: grant.scopes,
+      resource: grant.resource,
+      auth_time: grant.authTime,
+      session_id: grant.sessionId,
+      created_at: now,
+      expires_at: grant.familyExpiresAt ?? now + ctx.config.lifetimes.refreshToken,
+    })
+  }
+  const response = tokenResponse({
+    accessToken: access.token,
+    expiresIn: access.expiresIn,
+    scopes: grant.scopes,
+    refreshToken: refresh?.token,
+    idToken,
+  })
+  return refresh ? { response, refresh: refresh.record } : { response }
+}
+
+export async function requireUser(ctx: ServerContext, userId: string): Promise<UserRecord> {
+  const user = await ctx.config.store.users.get(userId)
+  // A deleted user's grants die with the account (catalogue ST-05).
+  if (!user) throw new OAuthError('invalid_grant', 'The grant is no longer valid')
+  return user
+}

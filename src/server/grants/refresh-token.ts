@@ -1,0 +1,55 @@
+import { OAuthError } from '../../errors.js'
+import { sha256 } from '../../crypto/random.js'
+import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
+import type { Grant } from './types.js'
+import { issueUserTokens, requireUser } from './issue.js'
+
+const INVALID = 'The refresh token is invalid, expired or revoked'
+
+/**
+ * `refresh_token` grant (RFC 6749 §6) with rotation on every use. Presenting a token that was already
+ * rotated is taken as theft: the whole family is revoked (RFC 9700 §4.14.2).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
+export const refreshTokenGrant: Grant = {
+  type: 'refresh_token',
+  async handle(ctx, client, params) {
+    const presented = params.require('refresh_token')
+    const requested = parseScope(params.get('scope'))
+    const now = ctx.config.now()
+    const hash = sha256(presented)
+    const current = await ctx.config.store.refreshTokens.find(hash, now)
+    // RFC 6749 §6: the token must have been issued to the authenticated client.
+    if (!current || current.client_id !== client.client_id) throw new OAuthError('invalid_grant', INVALID)
+    const revokeFamily = async (): Promise<never> => {
+      await ctx.config.store.grants.revoke(current.grant_id, current.expires_at)
+      ctx.config.logger?.warn({ event: 'refresh.reuse', client_id: client.client_id, grant_id: current.grant_id }, 'refresh token reuse; family revoked')
+      throw new OAuthError('invalid_grant', INVALID)
+    }
+    if (current.consumed_at !== null) return revokeFamily()
+    // RFC 6749 §6: the new scope must not include any scope not originally granted.
+    if (requested.length > 0 && !isSubset(requested, current.scopes)) {
+      throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant')
+    }
+    const scopes = requested.length > 0 ? requested : current.scopes
+    const user = await requireUser(ctx, current.user_id)
+    const { response, refresh } = await issueUserTokens(ctx, {
+      client,
+      user,
+      scopes,
+      resource: current.resource,
+      grantId: current.grant_id,
+      authTime: current.auth_time,
+      sessionId: current.session_id,
+      familyExpiresAt: current.expires_at,
+    })
+    if (!refresh) throw new OAuthError('invalid_grant', INVALID, { detail: 'refresh token without refresh policy' })
+    // Narrowing on refresh keeps the family's original scopes, so a later refresh may widen back.
+    const result = await ctx.config.store.refreshTokens.rotate(hash, { ...refresh, scopes: current.scopes }, now)
+    if (result.status === 'reused') return revokeFamily()
+    if (result.status === 'unknown') throw new OAuthError('invalid_grant', INVALID)
+    ctx.config.logger?.info({ event: 'token.issued', grant_type: 'refresh_token', client_id: client.client_id, sub: user.id }, 'tokens refreshed')
+    return response
+  },
+}

@@ -1,0 +1,136 @@
+import type { JSONWebKeySet, JWK } from 'jose'
+import {
+  decryptPrivateKey,
+  encryptPrivateKey,
+  generateSigningKey,
+  importPrivateKey,
+  type SigningAlgorithm,
+} from '../jwt/keys.js'
+import type { SigningKey } from '../jwt/sign.js'
+import { localKeyResolver, type KeyResolver } from '../jwt/verify.js'
+import type { SigningKeyRecord, Store } from '../storage/types.js'
+
+/** Signing algorithms the server always holds a key for: RS256 is OIDC's default, ES256 the fast one. */
+export const DEFAULT_KEY_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256']
+
+interface Loaded {
+  version: string
+  signing: Map<string, SigningKey>
+  jwks: JSONWebKeySet
+  resolver: KeyResolver
+}
+
+/** How often a running server asks the store whether keys changed (a rotation by the CLI or a peer). */
+const VERSION_CHECK_INTERVAL_MS = 2000
+
+/**
+ * The server's signing keys, loaded from the store and kept in memory. Picks up rotations made
+ * elsewhere without a restart: at most every two seconds it compares the store's key version.
+ */
+export class KeySet {
+  readonly #store: Store
+  readonly #secret: string
+  readonly #now: () => number
+  #loaded: Loaded | undefined
+  #loading: Promise<Loaded> | undefined
+  #checkedAt = 0
+
+  constructor(store: Store, secret: string, now: () => number) {
+    this.#store = store
+    this.#secret = secret
+    this.#now = now
+  }
+
+  /** The active key for `alg` (newest non-retired). */
+  async signingKey(alg: string): Promise<SigningKey> {
+    const loaded = await this.#current()
+    const key = loaded.signing.get(alg)
+    if (!key) throw new Error(`No active signing key for ${alg}`)
+    return key
+  }
+
+  /** Public keys of every key not yet expired: active and retired (RFC 7517). */
+  async jwks(): Promise<JSONWebKeySet> {
+    return (await this.#current()).jwks
+  }
+
+  async resolver(): Promise<KeyResolver> {
+    return (await this.#current()).resolver
+  }
+
+  /** Algorithms with an active key, for metadata. */
+  async algorithms(): Promise<string[]> {
+    return [...(await this.#current()).signing.keys()]
+  }
+
+  /** Forget the cache (after this process rotated keys). */
+  invalidate(): void {
+    this.#loaded = undefined
+    this.#checkedAt = 0
+  }
+
+  async #current(): Promise<Loaded> {
+    const loaded = this.#loaded
+    if (loaded && Date.now() - this.#checkedAt < VERSION_CHECK_INTERVAL_MS) return loaded
+    this.#loading ??= this.#refresh(loaded).finally(() => {
+      this.#loading = undefined
+    })
+    return this.#loading
+  }
+
+  async #refresh(previous: Loaded | undefined): Promise<Loaded> {
+    const version = await this.#store.keys.version()
+    this.#checkedAt = Date.now()
+    if (previous && previous.version === version) return previous
+    const records = await this.#store.keys.list(this.#now())
+    const signing = new Map<string, SigningKey>()
+    for (const record of records) {
+      // list() is newest first: the first non-retired key of an algorithm signs.
+      if (record.retired_at !== null || signing.has(record.alg)) continue
+      const jwk = await decryptPrivateKey(record.private_key_encrypted, this.#secret)
+      signing.set(record.alg, { kid: record.kid, alg: record.alg, key: await importPrivateKey(jwk, record.alg as SigningAlgorithm) })
+    }
+    const jwks: JSONWebKeySet = { keys: records.map((record) => JSON.parse(record.public_jwk) as JWK) }
+    const loaded: Loaded = { version, signing, jwks, resolver: localKeyResolver(jwks) }
+    this.#loaded = loaded
+    return loaded
+  }
+}
+
+async function newKeyRecord(alg: SigningAlgorithm, secret: string, now: number): Promise<SigningKeyRecord> {
+  const key = await generateSigningKey(alg)
+  return {
+    kid: key.kid,
+    alg,
+    public_jwk: JSON.stringify(key.publicJwk),
+    private_key_encrypted: await encryptPrivateKey(key.privateJwk, secret),
+    created_at: now,
+    retired_at: null,
+    expires_at: null,
+  }
+}
+
+/** Generates a key for every algorithm that has no active one (first start). */
+export async function ensureSigningKeys(store: Store, secret: string, now: number, algorithms = DEFAULT_KEY_ALGORITHMS): Promise<SigningKeyRecord[]> {
+  const existing = await store.keys.list(now)
+  const created: SigningKeyRecord[] = []
+  for (const alg of algorithms) {
+    if (existing.some((key) => key.alg === alg && key.retired_at === null)) continue
+    const record = await newKeyRecord(alg, secret, now)
+    await store.keys.add(record)
+    created.push(record)
+  }
+  return created
+}
+
+/**
+ * Adds a new active key per algorithm; the previous keys stop signing at once but stay in JWKS for
+ * `retainFor` seconds, until every token they signed has expired (OIDC Core §10.1.1).
+ */
+export async function rotateSigningKeys(store: Store, secret: string, now: number, retainFor: number, algorithms = DEFAULT_KEY_ALGORITHMS): Promise<SigningKeyRecord[]> {
+  const created: SigningKeyRecord[] = []
+  for (const alg of algorithms) created.push(await newKeyRecord(alg, secret, now))
+  for (const record of created) await store.keys.add(record)
+  await store.keys.retireAllExcept(created.map((record) => record.kid), now, now + retainFor)
+  return created
+}

@@ -1,0 +1,38 @@
+import type { OAuthError } from '../errors.js'
+import type { OAuthResponse } from '../http/types.js'
+import { htmlSecurityHeaders, newNonce } from '../ui/headers.js'
+import { renderErrorPage } from '../ui/pages/error.js'
+import type { ServerContext } from './context.js'
+
+/** An HTML page with the security headers every page carries (CSP with nonce, no framing, no referrer). */
+export function htmlResponse(
+  ctx: ServerContext,
+  status: number,
+  render: (nonce: string) => string,
+  options: { formActions?: string[]; cookies?: (string | undefined)[] } = {},
+): OAuthResponse {
+  const nonce = newNonce()
+  const headers = htmlSecurityHeaders({ nonce, https: ctx.config.secure, ...(options.formActions ? { formActions: options.formActions } : {}) })
+  for (const cookie of options.cookies ?? []) if (cookie) headers.append('Set-Cookie', cookie)
+  return { status, headers, body: render(nonce) }
+}
+
+const TITLES: Partial<Record<string, string>> = {
+  invalid_client: 'Unknown application',
+  invalid_request: 'This sign-in link is not valid',
+  access_denied: 'Access denied',
+  server_error: 'Something went wrong',
+  temporarily_unavailable: 'Try again in a moment',
+}
+
+/** The error page of RFC 6749 §4.1.2.1: shown instead of redirecting to an unverified URI. */
+export function errorPage(ctx: ServerContext, error: OAuthError): OAuthResponse {
+  return htmlResponse(ctx, error.status >= 500 ? error.status : 400, (nonce) =>
+    renderErrorPage({
+      nonce,
+      title: TITLES[error.error] ?? 'The request could not be completed',
+      message: error.description ?? 'The application sent a request this server cannot accept.',
+      code: error.error,
+    }),
+  )
+}

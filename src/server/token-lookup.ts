@@ -1,0 +1,32 @@
+import { OAuthError } from '../errors.js'
+import { sha256 } from '../crypto/random.js'
+import type { RefreshTokenRecord } from '../storage/types.js'
+import type { ServerContext } from './context.js'
+import { verifyOwnAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
+
+export type FoundToken =
+  | { type: 'refresh_token'; record: RefreshTokenRecord; hash: string }
+  | { type: 'access_token'; verified: VerifiedAccessToken }
+
+/**
+ * Finds a token this server issued, of either kind, if it is still active. The `token_type_hint` is
+ * only a hint (RFC 7009 §2.1, RFC 7662 §2.1): both kinds are always tried.
+ */
+export async function findActiveToken(ctx: ServerContext, token: string): Promise<FoundToken | undefined> {
+  if (token.length > 8192) return undefined
+  const hash = sha256(token)
+  const record = await ctx.config.store.refreshTokens.find(hash, ctx.config.now())
+  if (record) return record.consumed_at === null ? { type: 'refresh_token', record, hash } : undefined
+  // Refresh tokens are opaque base64url; only something shaped like a JWT can be an access token.
+  if (token.split('.').length !== 3) return undefined
+  try {
+    return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token) }
+  } catch (error) {
+    if (error instanceof OAuthError) return undefined
+    throw error
+  }
+}
+
+export function clientOf(found: FoundToken): string {
+  return found.type === 'refresh_token' ? found.record.client_id : found.verified.claims.client_id
+}

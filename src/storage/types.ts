@@ -1,0 +1,267 @@
+/**
+ * The storage interface of the authorization server. Every store (memory, SQLite, and later PostgreSQL
+ * and Redis) implements it and passes `test/storage/contract.ts`.
+ *
+ * Rules every implementation keeps:
+ * - Secrets never reach a store in clear: client secrets, refresh tokens, authorization codes and session
+ *   ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings.
+ * - `consume`-style methods are atomic: of many concurrent callers exactly one wins.
+ * - Times are Unix seconds (integers).
+ * - Records are returned as fresh objects; mutating them does not change the store.
+ */
+
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+
+export interface ClientRecord {
+  client_id: string
+  /** SHA-256 (base64url) of the secret; null for public clients (`token_endpoint_auth_method: none`). */
+  client_secret_hash: string | null
+  client_name: string
+  redirect_uris: string[]
+  post_logout_redirect_uris: string[]
+  grant_types: GrantType[]
+  /** Scopes this client may be granted. */
+  scopes: string[]
+  token_endpoint_auth_method: ClientAuthMethod
+  /** JWS algorithm for ID tokens (OIDC Registration `id_token_signed_response_alg`). */
+  id_token_signed_response_alg: string
+  /** First-party clients skip the consent screen (the operator vouches for them). */
+  skip_consent: boolean
+  created_at: number
+}
+
+export interface UserRecord {
+  /** Stable subject identifier (`sub`). Never reused. */
+  id: string
+  username: string
+  /** Argon2id PHC string. */
+  password_hash: string
+  name: string | null
+  given_name: string | null
+  family_name: string | null
+  email: string | null
+  email_verified: boolean
+  picture: string | null
+  created_at: number
+  updated_at: number
+}
+
+export interface AuthorizationCodeRecord {
+  code_hash: string
+  client_id: string
+  user_id: string
+  redirect_uri: string
+  scopes: string[]
+  /** Audience of the access token issued for this code (a configured resource). */
+  resource: string | null
+  nonce: string | null
+  code_challenge: string
+  code_challenge_method: 'S256'
+  auth_time: number
+  /** The provider login session, `sid` in the ID token. */
+  session_id: string | null
+  /** All tokens issued from this code belong to this grant; a replay revokes it. */
+  grant_id: string
+  expires_at: number
+  /** Set once by `consume`; a code with `consumed_at` is a replay. */
+  consumed_at: number | null
+}
+
+export type ConsumeCodeResult =
+  | { status: 'consumed'; code: AuthorizationCodeRecord }
+  | { status: 'replayed'; code: AuthorizationCodeRecord }
+  | { status: 'unknown' }
+
+export interface RefreshTokenRecord {
+  token_hash: string
+  /** The rotation family; also the grant id shared with access tokens and the originating code. */
+  grant_id: string
+  client_id: string
+  user_id: string
+  scopes: string[]
+  resource: string | null
+  auth_time: number
+  session_id: string | null
+  created_at: number
+  /** Absolute end of the family: rotation never extends it. */
+  expires_at: number
+  /** Set when rotated; presenting a rotated token is reuse. */
+  consumed_at: number | null
+}
+
+export type RotateRefreshTokenResult =
+  | { status: 'rotated'; previous: RefreshTokenRecord }
+  | { status: 'reused'; previous: RefreshTokenRecord }
+  | { status: 'unknown' }
+
+export interface ConsentRecord {
+  user_id: string
+  client_id: string
+  scopes: string[]
+  created_at: number
+  updated_at: number
+}
+
+/** The provider's own login session (cookie holds the id; the store keeps only its hash). */
+export interface LoginSessionRecord {
+  id_hash: string
+  /** Public session id used as `sid` in ID tokens (not the cookie value). */
+  sid: string
+  user_id: string
+  auth_time: number
+  created_at: number
+  expires_at: number
+}
+
+/**
+ * An authorization request waiting for the user (login, consent). Keyed by a random id carried in the
+ * form; bound to the browser by `browser_binding_hash` (hash of a cookie value).
+ */
+export interface InteractionRecord {
+  id: string
+  browser_binding_hash: string
+  /** The validated authorization request, serialized by the server (opaque to stores). */
+  request: string
+  /** CSRF token for the forms of this interaction. */
+  csrf_token: string
+  /** The user once authenticated within this interaction. */
+  user_id: string | null
+  auth_time: number | null
+  created_at: number
+  expires_at: number
+}
+
+export interface SigningKeyRecord {
+  kid: string
+  alg: string
+  /** Public JWK as JSON. */
+  public_jwk: string
+  /** Private key, encrypted with the server secret (see src/jwt/keys.ts). */
+  private_key_encrypted: string
+  created_at: number
+  /** The newest non-retired key signs; others only verify. */
+  retired_at: number | null
+  /** After this the key leaves JWKS (every token it signed has expired). */
+  expires_at: number | null
+}
+
+export interface ClientStore {
+  create(client: ClientRecord): Promise<void>
+  get(clientId: string): Promise<ClientRecord | undefined>
+  list(): Promise<ClientRecord[]>
+  /** Deletes the client and, in the same step, its codes, refresh tokens and consents. Returns false if absent. */
+  delete(clientId: string): Promise<boolean>
+}
+
+export interface UserStore {
+  /** Rejects with `StorageConflictError` when the username exists. */
+  create(user: UserRecord): Promise<void>
+  get(id: string): Promise<UserRecord | undefined>
+  getByUsername(username: string): Promise<UserRecord | undefined>
+  list(): Promise<UserRecord[]>
+  /** Deletes the user and their sessions, codes, refresh tokens and consents. */
+  delete(id: string): Promise<boolean>
+}
+
+export interface AuthorizationCodeStore {
+  save(code: AuthorizationCodeRecord): Promise<void>
+  /**
+   * Atomically marks the code consumed. Exactly one concurrent caller gets `consumed`; later callers get
+   * `replayed` (the record is kept until it expires so a replay can be detected); unknown or expired
+   * codes give `unknown`.
+   */
+  consume(codeHash: string, now: number): Promise<ConsumeCodeResult>
+}
+
+export interface RefreshTokenStore {
+  save(token: RefreshTokenRecord): Promise<void>
+  /** The record if it exists, is not expired and its grant is not revoked. */
+  find(tokenHash: string, now: number): Promise<RefreshTokenRecord | undefined>
+  /**
+   * In one atomic step: marks `previousHash` consumed and stores `next`. If `previousHash` was already
+   * consumed, nothing is stored and `reused` is returned (the caller revokes the family). Expired or
+   * unknown tokens give `unknown`.
+   */
+  rotate(previousHash: string, next: RefreshTokenRecord, now: number): Promise<RotateRefreshTokenResult>
+}
+
+export interface GrantStore {
+  /**
+   * Revokes a grant: every refresh token of the family is deleted and the grant id is remembered as
+   * revoked until `until`, so self-contained access tokens carrying it are refused by introspection and
+   * userinfo.
+   */
+  revoke(grantId: string, until: number): Promise<void>
+  isRevoked(grantId: string, now: number): Promise<boolean>
+  /** Revokes every grant of one user for one client (user-initiated "disconnect app"). Returns the count. */
+  revokeByUserAndClient(userId: string, clientId: string, until: number): Promise<number>
+}
+
+export interface RevokedTokenStore {
+  /** Remembers a revoked access token (by `jti`) until it would have expired anyway. */
+  add(jti: string, expiresAt: number): Promise<void>
+  has(jti: string, now: number): Promise<boolean>
+}
+
+export interface ConsentStore {
+  get(userId: string, clientId: string): Promise<ConsentRecord | undefined>
+  /** Adds scopes to the remembered consent (union with what was already granted). */
+  grant(userId: string, clientId: string, scopes: string[], now: number): Promise<void>
+  revoke(userId: string, clientId: string): Promise<boolean>
+  listByUser(userId: string): Promise<ConsentRecord[]>
+}
+
+export interface LoginSessionStore {
+  create(session: LoginSessionRecord): Promise<void>
+  /** The session if not expired. */
+  get(idHash: string, now: number): Promise<LoginSessionRecord | undefined>
+  delete(idHash: string): Promise<void>
+}
+
+export interface InteractionStore {
+  save(interaction: InteractionRecord): Promise<void>
+  get(id: string, now: number): Promise<InteractionRecord | undefined>
+  /** Atomically removes and returns the interaction: one form submission completes it, once. */
+  consume(id: string, now: number): Promise<InteractionRecord | undefined>
+}
+
+export interface SigningKeyStore {
+  /** All keys not past `expires_at`, newest first. */
+  list(now: number): Promise<SigningKeyRecord[]>
+  add(key: SigningKeyRecord): Promise<void>
+  /**
+   * Marks every not-yet-retired key whose kid is not in `keep` retired at `now`, with `expires_at` for
+   * leaving JWKS. `keep` may be one kid or several (one new key per algorithm on rotation).
+   */
+  retireAllExcept(keep: string | readonly string[], now: number, expiresAt: number): Promise<void>
+  /**
+   * A number that changes whenever keys change; lets a running server notice a rotation made by the CLI
+   * or another instance without reloading keys on every request.
+   */
+  version(): Promise<string>
+}
+
+export interface Store {
+  readonly clients: ClientStore
+  readonly users: UserStore
+  readonly codes: AuthorizationCodeStore
+  readonly refreshTokens: RefreshTokenStore
+  readonly grants: GrantStore
+  readonly revokedTokens: RevokedTokenStore
+  readonly consents: ConsentStore
+  readonly sessions: LoginSessionStore
+  readonly interactions: InteractionStore
+  readonly keys: SigningKeyStore
+  /** Deletes expired codes, sessions, interactions, refresh tokens and revocation entries. */
+  purgeExpired(now: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** Thrown by `create` methods on a duplicate unique key (client id, username, kid). */
+export class StorageConflictError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StorageConflictError'
+  }
+}
