@@ -1,0 +1,18 @@
+/**
+ * Server-rendered interaction pages (sign-in, consent, logout, errors) as pure functions returning HTML, and the
+ * security headers to send with them. No scripts, no external resources; one inline stylesheet under a CSP nonce.
+ *
+ * @example
+ * const nonce = newNonce()
+ * return new Response(renderLoginPage({ nonce, action, hidden, csrfToken, clientName }), {
+ *   headers: htmlSecurityHeaders({ nonce }),
+ * })
+ */
+export { escapeHtml, html, raw, type SafeHtml } from './html.js'
+export { htmlSecurityHeaders, newNonce } from './headers.js'
+export { renderPage } from './layout.js'
+export { describeScopes, type ScopeDescription } from './scopes.js'
+export { renderLoginPage } from './pages/login.js'
+export { renderConsentPage } from './pages/consent.js'
+export { renderErrorPage } from './pages/error.js'
+export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'

@@ -1,0 +1,42 @@
+import { hiddenFields } from '../form-fields.js'
+import { html } from '../html.js'
+import { renderPage } from '../layout.js'
+
+const ERROR_ID = 'login-error'
+
+/**
+ * The sign-in form: `username` and `password` POSTed to `action` with `hidden` and `csrf_token`. With `error`,
+ * the message is announced (`role="alert"`), tied to both fields by `aria-describedby`, and the username kept.
+ *
+ * @example renderLoginPage({ nonce, action: '/interaction/abc/login', hidden: {}, csrfToken, clientName: 'Notes' })
+ * @see https://www.w3.org/TR/WCAG22/#error-identification
+ * @see https://html.spec.whatwg.org/multipage/form-control-infrastructure.html#autofill
+ */
+export function renderLoginPage(input: {
+  nonce: string
+  action: string
+  hidden: Record<string, string>
+  csrfToken: string
+  clientName: string
+  username?: string
+  error?: string
+}): string {
+  const hasError = input.error !== undefined && input.error !== ''
+  const username = input.username ?? ''
+  const errorAttributes = hasError ? html` aria-invalid="true" aria-describedby="${ERROR_ID}"` : html``
+  const body = html`<h1>Sign in to continue to ${input.clientName}</h1>
+${hasError && html`<div id="${ERROR_ID}" class="alert" role="alert">${input.error}</div>`}
+<form method="post" action="${input.action}">
+${hiddenFields(input.hidden, input.csrfToken, ['username', 'password'])}
+<div class="field">
+<label for="username">Username</label>
+<input id="username" name="username" type="text" value="${username}" autocomplete="username" autocapitalize="none" spellcheck="false" required${errorAttributes}${username === '' && html` autofocus`}>
+</div>
+<div class="field">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required${errorAttributes}${username !== '' && html` autofocus`}>
+</div>
+<button type="submit" class="block">Sign in</button>
+</form>`
+  return renderPage({ nonce: input.nonce, title: 'Sign in', body })
+}

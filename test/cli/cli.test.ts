@@ -1,0 +1,94 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// Black-box: the built `tessera` command (scripts/test.mjs builds dist/ before the suites run).
+const BIN = join(process.cwd(), 'dist/cli/main.js')
+let dir: string
+let db: string
+const env = { ...process.env, TESSERA_SECRET: 'cli-test-secret-cli-test-secret-0123456789' }
+
+function tessera(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args, '--db', db], { env, encoding: 'utf8', timeout: 30_000 })
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+}
+
+function startServe(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db], { env: { ...env, TESSERA_LOG_LEVEL: 'warn' } })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /authorization server: (http:\/\/\S+)/.exec(output)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        resolve({ child, url: match[1], output: () => output })
+      }
+    })
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
+  })
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'))
+  db = join(dir, 'tessera.db')
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('tessera CLI', () => {
+  it('creates, lists and deletes clients; secrets are URL-safe and shown once', () => {
+    const created = tessera('client', 'create', '--name', 'Notes app', '--redirect-uri', 'http://localhost:3000/cb', '--grant', 'authorization_code', '--grant', 'refresh_token', '--scope', 'openid profile', '--json')
+    expect(created.status, created.stderr).toBe(0)
+    const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string }
+    expect(client.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const listed = tessera('client', 'list', '--json')
+    expect(listed.stdout).toContain(client.client_id)
+    expect(listed.stdout).not.toContain(client.client_secret)
+    expect(tessera('client', 'delete', '--id', client.client_id).status).toBe(0)
+    expect(tessera('client', 'list', '--json').stdout).not.toContain(client.client_id)
+  })
+
+  it('refuses invalid input with a message and exit code 2, never a stack trace', () => {
+    const bad = tessera('client', 'create', '--name', 'x', '--redirect-uri', 'javascript:alert(1)')
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/redirect URI/)
+    expect(bad.stderr).not.toMatch(/\bat \w+ \(/)
+    expect(tessera('user', 'create', '--username', 'carol').status).toBe(2)
+    expect(tessera('nonsense').status).toBe(2)
+  })
+
+  it('creates users with Argon2id hashes and lists them without hashes', () => {
+    const created = tessera('user', 'create', '--username', 'carol', '--password', 'carol-password', '--name', 'Carol', '--json')
+    expect(created.status, created.stderr).toBe(0)
+    const listed = tessera('user', 'list', '--json')
+    expect(listed.stdout).toContain('carol')
+    expect(listed.stdout).not.toContain('argon2id')
+    expect(tessera('user', 'create', '--username', 'carol', '--password', 'carol-password').status).toBe(2)
+  })
+
+  it('serves, and a key rotation by the CLI reaches the running server without restart', async () => {
+    const server = await startServe()
+    try {
+      const metadata = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string }
+      expect(metadata.issuer).toBe(server.url)
+      const before = (await (await fetch(metadata.jwks_uri)).json()) as { keys: { kid: string }[] }
+      const rotated = tessera('keys', 'rotate', '--json')
+      expect(rotated.status, rotated.stderr).toBe(0)
+      const newKids = (JSON.parse(rotated.stdout) as { kid: string }[]).map((key) => key.kid)
+      let after = before
+      for (let i = 0; i < 40 && !newKids.every((kid) => after.keys.some((key) => key.kid === kid)); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        after = (await (await fetch(metadata.jwks_uri)).json()) as { keys: { kid: string }[] }
+      }
+      expect(after.keys.map((key) => key.kid)).toEqual(expect.arrayContaining([...newKids, ...before.keys.map((key) => key.kid)]))
+      const listed = JSON.parse(tessera('keys', 'list', '--json').stdout) as { kid: string; active: boolean }[]
+      expect(listed.filter((key) => key.active).map((key) => key.kid).sort()).toEqual([...newKids].sort())
+    } finally {
+      server.child.kill('SIGTERM')
+    }
+  })
+})

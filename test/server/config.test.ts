@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, resolveConfig } from '../../src/server/config.js'
+import { createMemoryStore } from '../../src/storage/memory.js'
+
+const base = { store: createMemoryStore(), secret: 'x'.repeat(32) }
+
+describe('resolveConfig', () => {
+  it.each([
+    ['http://example.com', /https/],
+    ['https://example.com?x=1', /query/],
+    ['not a url', /absolute/],
+  ])('refuses issuer %s', (issuer, message) => {
+    expect(() => resolveConfig({ ...base, issuer })).toThrow(message)
+  })
+  it('allows loopback http and keeps the issuer string verbatim', () => {
+    const config = resolveConfig({ ...base, issuer: 'http://127.0.0.1:4000/auth/' })
+    expect(config.issuer).toBe('http://127.0.0.1:4000/auth/')
+    expect(config.basePath).toBe('/auth')
+    expect(config.secure).toBe(false)
+  })
+  it('names the field on a short secret or bad lifetime', () => {
+    expect(() => resolveConfig({ ...base, issuer: 'https://a.example', secret: 'short' })).toThrow(ConfigError)
+    expect(() => resolveConfig({ ...base, issuer: 'https://a.example', lifetimes: { authorizationCode: 3600 } })).toThrow(/authorizationCode/)
+  })
+  it('refuses API scopes that shadow OIDC ones', () => {
+    expect(() => resolveConfig({ ...base, issuer: 'https://a.example', resources: [{ identifier: 'https://api', scopes: { openid: 'x' } }] })).toThrow(/reserved/)
+  })
+})
