@@ -1,24 +1,22 @@
 import {
   StorageConflictError,
-  type AuthorizationCodeRecord,
-  type ClientRecord,
-  type ConsentRecord,
-  type InteractionRecord,
-  type LoginSessionRecord,
-  type RefreshTokenRecord,
-  type SigningKeyRecord,
-  type Store,
-  type UserRecord,
+  type AuthorizationCodeRecord, type ClientRecord, type ConsentRecord, type InteractionRecord,
+  type LoginSessionRecord, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from './types.js'
 
 /**
- * An in-memory store for tests and single-process experiments. Every method does its check and its
- * write synchronously, with no `await` between them, which is what makes `consume` and `rotate` atomic
- * on Node's single thread. Records are copied in and out.
+ * A store in process memory, for tests, examples and single-process development; everything is lost on
+ * exit. Atomicity comes from JavaScript running one function at a time: no method awaits between
+ * reading and writing a Map, so every check-and-set (consume, rotate) completes before another caller
+ * runs. Records are cloned on the way in and out, so callers never hold a reference into the store.
+ *
+ * @example const store = createMemoryStore()
+ * @see ./types.ts for the contract
  */
 export function createMemoryStore(): Store {
   const clients = new Map<string, ClientRecord>()
   const users = new Map<string, UserRecord>()
+  const userIdsByUsername = new Map<string, string>()
   const codes = new Map<string, AuthorizationCodeRecord>()
   const refreshTokens = new Map<string, RefreshTokenRecord>()
   const revokedGrants = new Map<string, number>()
@@ -27,25 +25,29 @@ export function createMemoryStore(): Store {
   const sessions = new Map<string, LoginSessionRecord>()
   const interactions = new Map<string, InteractionRecord>()
   const keys = new Map<string, SigningKeyRecord>()
-  let keyVersion = 0
+  let keysVersion = 0
 
   const copy = <T>(value: T): T => structuredClone(value)
-  const consentKey = (userId: string, clientId: string): string => `${userId}\u0000${clientId}`
-  const grantRevoked = (grantId: string, now: number): boolean => (revokedGrants.get(grantId) ?? 0) > now
+  // JSON keeps the pair unambiguous whatever characters the ids contain.
+  const consentKey = (userId: string, clientId: string) => JSON.stringify([userId, clientId])
+  const grantRevoked = (grantId: string, now: number) => (revokedGrants.get(grantId) ?? -Infinity) > now
 
-  function revokeGrant(grantId: string, until: number): void {
-    revokedGrants.set(grantId, Math.max(until, revokedGrants.get(grantId) ?? 0))
-    for (const [hash, token] of refreshTokens) if (token.grant_id === grantId) refreshTokens.delete(hash)
+  function deleteWhere<T>(map: Map<string, T>, matches: (value: T) => boolean): number {
+    let count = 0
+    for (const [key, value] of map) if (matches(value) && map.delete(key)) count++
+    return count
   }
 
-  function deleteWhere<T>(map: Map<string, T>, predicate: (value: T) => boolean): void {
-    for (const [key, value] of map) if (predicate(value)) map.delete(key)
+  // A second revocation never shortens the first.
+  function revokeGrant(grantId: string, until: number): void {
+    revokedGrants.set(grantId, Math.max(until, revokedGrants.get(grantId) ?? -Infinity))
+    deleteWhere(refreshTokens, (token) => token.grant_id === grantId)
   }
 
   return {
     clients: {
       async create(client) {
-        if (clients.has(client.client_id)) throw new StorageConflictError(`client ${client.client_id} exists`)
+        if (clients.has(client.client_id)) throw new StorageConflictError(`client_id ${client.client_id} already exists`)
         clients.set(client.client_id, copy(client))
       },
       async get(clientId) {
@@ -53,7 +55,7 @@ export function createMemoryStore(): Store {
         return client && copy(client)
       },
       async list() {
-        return [...clients.values()].map(copy)
+        return [...clients.values()].sort((a, b) => a.created_at - b.created_at || compare(a.client_id, b.client_id)).map(copy)
       },
       async delete(clientId) {
         if (!clients.delete(clientId)) return false
@@ -63,26 +65,31 @@ export function createMemoryStore(): Store {
         return true
       },
     },
+
     users: {
       async create(user) {
-        if (users.has(user.id) || [...users.values()].some((u) => u.username === user.username)) {
-          throw new StorageConflictError(`user ${user.username} exists`)
+        if (users.has(user.id) || userIdsByUsername.has(user.username)) {
+          throw new StorageConflictError(`user ${user.id} or username ${user.username} already exists`)
         }
         users.set(user.id, copy(user))
+        userIdsByUsername.set(user.username, user.id)
       },
       async get(id) {
         const user = users.get(id)
         return user && copy(user)
       },
       async getByUsername(username) {
-        const user = [...users.values()].find((u) => u.username === username)
+        const user = users.get(userIdsByUsername.get(username) ?? '')
         return user && copy(user)
       },
       async list() {
-        return [...users.values()].map(copy)
+        return [...users.values()].sort((a, b) => a.created_at - b.created_at || compare(a.id, b.id)).map(copy)
       },
       async delete(id) {
-        if (!users.delete(id)) return false
+        const user = users.get(id)
+        if (!user) return false
+        users.delete(id)
+        userIdsByUsername.delete(user.username)
         deleteWhere(sessions, (session) => session.user_id === id)
         deleteWhere(codes, (code) => code.user_id === id)
         deleteWhere(refreshTokens, (token) => token.user_id === id)
@@ -90,10 +97,13 @@ export function createMemoryStore(): Store {
         return true
       },
     },
+
     codes: {
       async save(code) {
+        if (codes.has(code.code_hash)) throw new StorageConflictError('code exists')
         codes.set(code.code_hash, copy(code))
       },
+      // RFC 6749 §4.1.2 / §10.5: a code is used once. Check and set happen in one synchronous run.
       async consume(codeHash, now) {
         const code = codes.get(codeHash)
         if (!code || code.expires_at <= now) return { status: 'unknown' }
@@ -102,24 +112,32 @@ export function createMemoryStore(): Store {
         return { status: 'consumed', code: copy(code) }
       },
     },
+
     refreshTokens: {
       async save(token) {
+        if (refreshTokens.has(token.token_hash)) throw new StorageConflictError('refresh token exists')
         refreshTokens.set(token.token_hash, copy(token))
       },
+      // Returns consumed (rotated) tokens too: presenting one is reuse, which the caller must see to revoke
+      // the family (RFC 9700 §4.14.2). Undefined when unknown, expired (`expires_at <= now`) or when the
+      // grant is revoked (revoked until a time after `now`).
       async find(tokenHash, now) {
         const token = refreshTokens.get(tokenHash)
         if (!token || token.expires_at <= now || grantRevoked(token.grant_id, now)) return undefined
         return copy(token)
       },
+      // RFC 9700 §4.14.2 rotation: of concurrent callers exactly one marks the token consumed.
       async rotate(previousHash, next, now) {
         const previous = refreshTokens.get(previousHash)
         if (!previous || previous.expires_at <= now || grantRevoked(previous.grant_id, now)) return { status: 'unknown' }
         if (previous.consumed_at !== null) return { status: 'reused', previous: copy(previous) }
+        if (refreshTokens.has(next.token_hash)) throw new StorageConflictError('refresh token exists')
         previous.consumed_at = now
         refreshTokens.set(next.token_hash, copy(next))
         return { status: 'rotated', previous: copy(previous) }
       },
     },
+
     grants: {
       async revoke(grantId, until) {
         revokeGrant(grantId, until)
@@ -127,31 +145,41 @@ export function createMemoryStore(): Store {
       async isRevoked(grantId, now) {
         return grantRevoked(grantId, now)
       },
+      // The grants of a user and client are those of their refresh tokens and codes. A grant already
+      // revoked until at least `until` is not counted again, so a repeated "disconnect" reports 0.
       async revokeByUserAndClient(userId, clientId, until) {
         const grantIds = new Set<string>()
-        for (const token of refreshTokens.values()) if (token.user_id === userId && token.client_id === clientId) grantIds.add(token.grant_id)
-        for (const code of codes.values()) if (code.user_id === userId && code.client_id === clientId) grantIds.add(code.grant_id)
-        for (const grantId of grantIds) revokeGrant(grantId, until)
-        return grantIds.size
+        for (const record of [...refreshTokens.values(), ...codes.values()]) {
+          if (record.user_id === userId && record.client_id === clientId) grantIds.add(record.grant_id)
+        }
+        let count = 0
+        for (const grantId of grantIds) {
+          if ((revokedGrants.get(grantId) ?? -Infinity) >= until) continue
+          revokeGrant(grantId, until)
+          count++
+        }
+        return count
       },
     },
+
     revokedTokens: {
+      // RFC 7009 §2.2: revoking an already revoked token succeeds; keep the later expiry.
       async add(jti, expiresAt) {
-        revokedTokens.set(jti, expiresAt)
+        revokedTokens.set(jti, Math.max(expiresAt, revokedTokens.get(jti) ?? -Infinity))
       },
       async has(jti, now) {
-        return (revokedTokens.get(jti) ?? 0) > now
+        return (revokedTokens.get(jti) ?? -Infinity) > now
       },
     },
+
     consents: {
       async get(userId, clientId) {
         const consent = consents.get(consentKey(userId, clientId))
         return consent && copy(consent)
       },
       async grant(userId, clientId, scopes, now) {
-        const key = consentKey(userId, clientId)
-        const existing = consents.get(key)
-        consents.set(key, {
+        const existing = consents.get(consentKey(userId, clientId))
+        consents.set(consentKey(userId, clientId), {
           user_id: userId,
           client_id: clientId,
           scopes: [...new Set([...(existing?.scopes ?? []), ...scopes])],
@@ -163,11 +191,16 @@ export function createMemoryStore(): Store {
         return consents.delete(consentKey(userId, clientId))
       },
       async listByUser(userId) {
-        return [...consents.values()].filter((consent) => consent.user_id === userId).map(copy)
+        return [...consents.values()]
+          .filter((consent) => consent.user_id === userId)
+          .sort((a, b) => compare(a.client_id, b.client_id))
+          .map(copy)
       },
     },
+
     sessions: {
       async create(session) {
+        if (sessions.has(session.id_hash)) throw new StorageConflictError('session exists')
         sessions.set(session.id_hash, copy(session))
       },
       async get(idHash, now) {
@@ -178,7 +211,9 @@ export function createMemoryStore(): Store {
         sessions.delete(idHash)
       },
     },
+
     interactions: {
+      // An upsert: the server saves the interaction again once the user has logged in.
       async save(interaction) {
         interactions.set(interaction.id, copy(interaction))
       },
@@ -186,25 +221,29 @@ export function createMemoryStore(): Store {
         const interaction = interactions.get(id)
         return interaction && interaction.expires_at > now ? copy(interaction) : undefined
       },
+      // Single use: the first submission removes it, so a second (or concurrent) one finds nothing.
       async consume(id, now) {
         const interaction = interactions.get(id)
-        if (!interaction) return undefined
+        if (!interaction || interaction.expires_at <= now) return undefined
         interactions.delete(id)
-        return interaction.expires_at > now ? interaction : undefined
+        return interaction
       },
     },
+
     keys: {
+      // Newest first; `kid` breaks ties between keys created in the same second, identically in every store.
       async list(now) {
         return [...keys.values()]
           .filter((key) => key.expires_at === null || key.expires_at > now)
-          .sort((a, b) => b.created_at - a.created_at)
+          .sort((a, b) => b.created_at - a.created_at || compare(a.kid, b.kid))
           .map(copy)
       },
       async add(key) {
-        if (keys.has(key.kid)) throw new StorageConflictError(`key ${key.kid} exists`)
+        if (keys.has(key.kid)) throw new StorageConflictError(`kid ${key.kid} already exists`)
         keys.set(key.kid, copy(key))
-        keyVersion++
+        keysVersion++
       },
+      // Keys retired earlier keep their own retirement time and expiry.
       async retireAllExcept(keep, now, expiresAt) {
         const kept = new Set(typeof keep === 'string' ? [keep] : keep)
         for (const key of keys.values()) {
@@ -212,21 +251,30 @@ export function createMemoryStore(): Store {
           key.retired_at = now
           key.expires_at = expiresAt
         }
-        keyVersion++
+        keysVersion++
       },
       async version() {
-        return String(keyVersion)
+        return String(keysVersion)
       },
     },
+
+    // Consumed codes and rotated refresh tokens stay until they expire, so a replay is still detected
+    // (RFC 6749 §4.1.2, RFC 9700 §4.14.2); signing keys are not purged, `list` filters them.
     async purgeExpired(now) {
-      deleteWhere(codes, (code) => code.expires_at <= now)
-      deleteWhere(refreshTokens, (token) => token.expires_at <= now)
-      deleteWhere(sessions, (session) => session.expires_at <= now)
-      deleteWhere(interactions, (interaction) => interaction.expires_at <= now)
-      for (const [id, until] of revokedGrants) if (until <= now) revokedGrants.delete(id)
-      for (const [jti, until] of revokedTokens) if (until <= now) revokedTokens.delete(jti)
-      deleteWhere(keys, (key) => key.expires_at !== null && key.expires_at <= now)
+      const expired = (record: { expires_at: number }) => record.expires_at <= now
+      deleteWhere(codes, expired)
+      deleteWhere(refreshTokens, expired)
+      deleteWhere(sessions, expired)
+      deleteWhere(interactions, expired)
+      deleteWhere(revokedGrants, (until) => until <= now)
+      deleteWhere(revokedTokens, (expiresAt) => expiresAt <= now)
     },
+
     async close() {},
   }
+}
+
+/** Plain code-unit order, like SQLite's default BINARY collation for ASCII ids. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }

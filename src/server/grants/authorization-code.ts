@@ -28,6 +28,8 @@ export const authorizationCodeGrant: Grant = {
       throw new OAuthError('invalid_grant', INVALID)
     }
     const record = result.code
+    // A grant revoked while the code was unused (the user disconnected the app) takes the code with it.
+    if (await ctx.config.store.grants.isRevoked(record.grant_id, now)) throw new OAuthError('invalid_grant', INVALID)
     // RFC 6749 §4.1.3: the code must have been issued to this client, for this exact redirect_uri.
     if (record.client_id !== client.client_id) throw new OAuthError('invalid_grant', INVALID, { detail: 'code issued to another client' })
     if (redirectUri !== record.redirect_uri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')

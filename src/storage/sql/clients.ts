@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely'
+import type { ClientStore } from '../types.js'
+import { insertUnique } from './errors.js'
+import { clientToRow, rowToClient } from './rows.js'
+import type { Database } from './schema.js'
+
+export function sqlClientStore(db: Kysely<Database>): ClientStore {
+  return {
+    async create(client) {
+      await insertUnique(
+        () => db.insertInto('clients').values(clientToRow(client)).execute(),
+        `client_id ${client.client_id} already exists`,
+      )
+    },
+
+    async get(clientId) {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+      return row && rowToClient(row)
+    },
+
+    async list() {
+      const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute()
+      return rows.map(rowToClient)
+    },
+
+    // One transaction, so no token or consent outlives its client (the foreign keys in `migrations.ts`
+    // stop rows saved concurrently for the deleted client).
+    delete(clientId) {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute()
+        await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
+        await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
+        const { numDeletedRows } = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst()
+        return numDeletedRows > 0n
+      })
+    },
+  }
+}

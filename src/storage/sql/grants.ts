@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely'
+import type { GrantStore } from '../types.js'
+import type { Database } from './schema.js'
+
+/**
+ * Remembers the grant as revoked and deletes its refresh tokens. A second revocation never shortens the
+ * first: the upsert only moves `until` later.
+ */
+async function revokeGrant(trx: Kysely<Database>, grantId: string, until: number): Promise<void> {
+  await trx
+    .insertInto('revoked_grants')
+    .values({ grant_id: grantId, until })
+    .onConflict((oc) => oc.column('grant_id').doUpdateSet({ until }).where('revoked_grants.until', '<', until))
+    .execute()
+  await trx.deleteFrom('refresh_tokens').where('grant_id', '=', grantId).execute()
+}
+
+export function sqlGrantStore(db: Kysely<Database>): GrantStore {
+  return {
+    // RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse) revoke the whole grant;
+    // one transaction so a concurrent rotation cannot slip a new token in between.
+    revoke(grantId, until) {
+      return db.transaction().execute((trx) => revokeGrant(trx, grantId, until))
+    },
+
+    async isRevoked(grantId, now) {
+      const row = await db
+        .selectFrom('revoked_grants')
+        .select('grant_id')
+        .where('grant_id', '=', grantId)
+        .where('until', '>', now)
+        .executeTakeFirst()
+      return row !== undefined
+    },
+
+    // The grants of a user and client are those of their refresh tokens and codes. A grant already
+    // revoked until at least `until` is not counted again, so a repeated "disconnect" reports 0.
+    revokeByUserAndClient(userId, clientId, until) {
+      return db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('refresh_tokens')
+          .select('grant_id')
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .union(
+            trx
+              .selectFrom('authorization_codes')
+              .select('grant_id')
+              .where('user_id', '=', userId)
+              .where('client_id', '=', clientId),
+          )
+          .execute()
+        if (rows.length === 0) return 0
+        const settled = await trx
+          .selectFrom('revoked_grants')
+          .select('grant_id')
+          .where('grant_id', 'in', rows.map((row) => row.grant_id))
+          .where('until', '>=', until)
+          .execute()
+        const skip = new Set(settled.map((row) => row.grant_id))
+        const grantIds = rows.map((row) => row.grant_id).filter((id) => !skip.has(id))
+        for (const grantId of grantIds) await revokeGrant(trx, grantId, until)
+        return grantIds.length
+      })
+    },
+  }
+}

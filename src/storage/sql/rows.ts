@@ -1,0 +1,247 @@
+import type { Insertable, Selectable } from 'kysely'
+import type {
+  AuthorizationCodeRecord, ClientRecord, ConsentRecord, InteractionRecord, LoginSessionRecord,
+  RefreshTokenRecord, SigningKeyRecord, UserRecord,
+} from '../types.js'
+import type {
+  AuthorizationCodesTable, ClientsTable, ConsentsTable, InteractionsTable, LoginSessionsTable,
+  RefreshTokensTable, SigningKeysTable, UsersTable,
+} from './schema.js'
+
+/**
+ * The one place where records of `../types.ts` become rows and back: JSON text for arrays, 0/1 for
+ * booleans, `Number()` for `bigint` columns (see `schema.ts`). Values are parsed fresh on every read,
+ * so callers always get their own copy.
+ */
+
+export const json = (value: readonly string[]): string => JSON.stringify(value)
+const flag = (value: boolean): number => (value ? 1 : 0)
+
+export function parseList<T extends string = string>(text: string): T[] {
+  return JSON.parse(text) as T[]
+}
+function num(value: number | string): number {
+  return Number(value)
+}
+function numOrNull(value: number | string | null): number | null {
+  return value === null ? null : Number(value)
+}
+
+// The *ToRow functions name every column instead of spreading the record, so a caller's object that
+// carries extra properties cannot turn into an unknown-column error.
+
+export function clientToRow(c: ClientRecord): Insertable<ClientsTable> {
+  return {
+    client_id: c.client_id,
+    client_secret_hash: c.client_secret_hash,
+    client_name: c.client_name,
+    redirect_uris: json(c.redirect_uris),
+    post_logout_redirect_uris: json(c.post_logout_redirect_uris),
+    grant_types: json(c.grant_types),
+    scopes: json(c.scopes),
+    token_endpoint_auth_method: c.token_endpoint_auth_method,
+    id_token_signed_response_alg: c.id_token_signed_response_alg,
+    skip_consent: flag(c.skip_consent),
+    created_at: c.created_at,
+  }
+}
+
+export function rowToClient(r: Selectable<ClientsTable>): ClientRecord {
+  return {
+    client_id: r.client_id,
+    client_secret_hash: r.client_secret_hash,
+    client_name: r.client_name,
+    redirect_uris: parseList(r.redirect_uris),
+    post_logout_redirect_uris: parseList(r.post_logout_redirect_uris),
+    grant_types: parseList(r.grant_types),
+    scopes: parseList(r.scopes),
+    token_endpoint_auth_method: r.token_endpoint_auth_method as ClientRecord['token_endpoint_auth_method'],
+    id_token_signed_response_alg: r.id_token_signed_response_alg,
+    skip_consent: r.skip_consent === 1,
+    created_at: num(r.created_at),
+  }
+}
+
+export function userToRow(u: UserRecord): Insertable<UsersTable> {
+  return {
+    id: u.id,
+    username: u.username,
+    password_hash: u.password_hash,
+    name: u.name,
+    given_name: u.given_name,
+    family_name: u.family_name,
+    email: u.email,
+    email_verified: flag(u.email_verified),
+    picture: u.picture,
+    created_at: u.created_at,
+    updated_at: u.updated_at,
+  }
+}
+
+export function rowToUser(r: Selectable<UsersTable>): UserRecord {
+  return {
+    id: r.id,
+    username: r.username,
+    password_hash: r.password_hash,
+    name: r.name,
+    given_name: r.given_name,
+    family_name: r.family_name,
+    email: r.email,
+    email_verified: r.email_verified === 1,
+    picture: r.picture,
+    created_at: num(r.created_at),
+    updated_at: num(r.updated_at),
+  }
+}
+
+export function codeToRow(c: AuthorizationCodeRecord): Insertable<AuthorizationCodesTable> {
+  return {
+    code_hash: c.code_hash,
+    client_id: c.client_id,
+    user_id: c.user_id,
+    redirect_uri: c.redirect_uri,
+    scopes: json(c.scopes),
+    resource: c.resource,
+    nonce: c.nonce,
+    code_challenge: c.code_challenge,
+    code_challenge_method: c.code_challenge_method,
+    auth_time: c.auth_time,
+    session_id: c.session_id,
+    grant_id: c.grant_id,
+    expires_at: c.expires_at,
+    consumed_at: c.consumed_at,
+  }
+}
+
+export function rowToCode(r: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
+  return {
+    code_hash: r.code_hash,
+    client_id: r.client_id,
+    user_id: r.user_id,
+    redirect_uri: r.redirect_uri,
+    scopes: parseList(r.scopes),
+    resource: r.resource,
+    nonce: r.nonce,
+    code_challenge: r.code_challenge,
+    code_challenge_method: r.code_challenge_method as AuthorizationCodeRecord['code_challenge_method'],
+    auth_time: num(r.auth_time),
+    session_id: r.session_id,
+    grant_id: r.grant_id,
+    expires_at: num(r.expires_at),
+    consumed_at: numOrNull(r.consumed_at),
+  }
+}
+
+export function refreshTokenToRow(t: RefreshTokenRecord): Insertable<RefreshTokensTable> {
+  return {
+    token_hash: t.token_hash,
+    grant_id: t.grant_id,
+    client_id: t.client_id,
+    user_id: t.user_id,
+    scopes: json(t.scopes),
+    resource: t.resource,
+    auth_time: t.auth_time,
+    session_id: t.session_id,
+    created_at: t.created_at,
+    expires_at: t.expires_at,
+    consumed_at: t.consumed_at,
+  }
+}
+
+export function rowToRefreshToken(r: Selectable<RefreshTokensTable>): RefreshTokenRecord {
+  return {
+    token_hash: r.token_hash,
+    grant_id: r.grant_id,
+    client_id: r.client_id,
+    user_id: r.user_id,
+    scopes: parseList(r.scopes),
+    resource: r.resource,
+    auth_time: num(r.auth_time),
+    session_id: r.session_id,
+    created_at: num(r.created_at),
+    expires_at: num(r.expires_at),
+    consumed_at: numOrNull(r.consumed_at),
+  }
+}
+
+export function rowToConsent(r: Selectable<ConsentsTable>): ConsentRecord {
+  return {
+    user_id: r.user_id,
+    client_id: r.client_id,
+    scopes: parseList(r.scopes),
+    created_at: num(r.created_at),
+    updated_at: num(r.updated_at),
+  }
+}
+
+export function sessionToRow(s: LoginSessionRecord): Insertable<LoginSessionsTable> {
+  return {
+    id_hash: s.id_hash,
+    sid: s.sid,
+    user_id: s.user_id,
+    auth_time: s.auth_time,
+    created_at: s.created_at,
+    expires_at: s.expires_at,
+  }
+}
+
+export function rowToSession(r: Selectable<LoginSessionsTable>): LoginSessionRecord {
+  return {
+    id_hash: r.id_hash,
+    sid: r.sid,
+    user_id: r.user_id,
+    auth_time: num(r.auth_time),
+    created_at: num(r.created_at),
+    expires_at: num(r.expires_at),
+  }
+}
+
+export function interactionToRow(i: InteractionRecord): Insertable<InteractionsTable> {
+  return {
+    id: i.id,
+    browser_binding_hash: i.browser_binding_hash,
+    request: i.request,
+    csrf_token: i.csrf_token,
+    user_id: i.user_id,
+    auth_time: i.auth_time,
+    created_at: i.created_at,
+    expires_at: i.expires_at,
+  }
+}
+
+export function rowToInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
+  return {
+    id: r.id,
+    browser_binding_hash: r.browser_binding_hash,
+    request: r.request,
+    csrf_token: r.csrf_token,
+    user_id: r.user_id,
+    auth_time: numOrNull(r.auth_time),
+    created_at: num(r.created_at),
+    expires_at: num(r.expires_at),
+  }
+}
+
+export function signingKeyToRow(k: SigningKeyRecord): Insertable<SigningKeysTable> {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    public_jwk: k.public_jwk,
+    private_key_encrypted: k.private_key_encrypted,
+    created_at: k.created_at,
+    retired_at: k.retired_at,
+    expires_at: k.expires_at,
+  }
+}
+
+export function rowToSigningKey(r: Selectable<SigningKeysTable>): SigningKeyRecord {
+  return {
+    kid: r.kid,
+    alg: r.alg,
+    public_jwk: r.public_jwk,
+    private_key_encrypted: r.private_key_encrypted,
+    created_at: num(r.created_at),
+    retired_at: numOrNull(r.retired_at),
+    expires_at: numOrNull(r.expires_at),
+  }
+}

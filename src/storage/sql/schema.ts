@@ -1,0 +1,148 @@
+import type { ColumnType } from 'kysely'
+
+/**
+ * Kysely table typings shared by the SQLite and PostgreSQL stores. Columns hold what both engines agree
+ * on: arrays as JSON text, booleans as integers 0/1, times as Unix seconds. The conversion to the
+ * records of `../types.ts` happens in `rows.ts`, nowhere else.
+ */
+
+/**
+ * A `bigint` column. node-postgres returns `int8` as a string to avoid precision loss, so reads are typed
+ * `number | string` and converted with `Number()`.
+ */
+export type Int8 = ColumnType<number | string, number, number>
+/** Unix seconds: `bigint`, because a 32-bit `integer` ends in 2038. */
+export type Seconds = Int8
+/** Same as `Seconds` for nullable columns. */
+export type NullableSeconds = ColumnType<number | string | null, number | null, number | null>
+/** A JSON array serialized as text. */
+export type JsonText = string
+/** A boolean as 0/1: SQLite has no boolean type. */
+export type Flag = number
+
+export interface ClientsTable {
+  client_id: string
+  client_secret_hash: string | null
+  client_name: string
+  redirect_uris: JsonText
+  post_logout_redirect_uris: JsonText
+  grant_types: JsonText
+  scopes: JsonText
+  token_endpoint_auth_method: string
+  id_token_signed_response_alg: string
+  skip_consent: Flag
+  created_at: Seconds
+}
+
+export interface UsersTable {
+  id: string
+  username: string
+  password_hash: string
+  name: string | null
+  given_name: string | null
+  family_name: string | null
+  email: string | null
+  email_verified: Flag
+  picture: string | null
+  created_at: Seconds
+  updated_at: Seconds
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string
+  client_id: string
+  user_id: string
+  redirect_uri: string
+  scopes: JsonText
+  resource: string | null
+  nonce: string | null
+  code_challenge: string
+  code_challenge_method: string
+  auth_time: Seconds
+  session_id: string | null
+  grant_id: string
+  expires_at: Seconds
+  consumed_at: NullableSeconds
+}
+
+export interface RefreshTokensTable {
+  token_hash: string
+  grant_id: string
+  client_id: string
+  user_id: string
+  scopes: JsonText
+  resource: string | null
+  auth_time: Seconds
+  session_id: string | null
+  created_at: Seconds
+  expires_at: Seconds
+  consumed_at: NullableSeconds
+}
+
+export interface RevokedGrantsTable {
+  grant_id: string
+  until: Seconds
+}
+
+export interface RevokedTokensTable {
+  jti: string
+  expires_at: Seconds
+}
+
+export interface ConsentsTable {
+  user_id: string
+  client_id: string
+  scopes: JsonText
+  created_at: Seconds
+  updated_at: Seconds
+}
+
+export interface LoginSessionsTable {
+  id_hash: string
+  sid: string
+  user_id: string
+  auth_time: Seconds
+  created_at: Seconds
+  expires_at: Seconds
+}
+
+export interface InteractionsTable {
+  id: string
+  browser_binding_hash: string
+  request: string
+  csrf_token: string
+  user_id: string | null
+  auth_time: NullableSeconds
+  created_at: Seconds
+  expires_at: Seconds
+}
+
+export interface SigningKeysTable {
+  kid: string
+  alg: string
+  public_jwk: string
+  private_key_encrypted: string
+  created_at: Seconds
+  retired_at: NullableSeconds
+  expires_at: NullableSeconds
+}
+
+/** Small counters, e.g. `keys_version` bumped in the same transaction as every key change. */
+export interface MetaTable {
+  name: string
+  value: Int8
+}
+
+export interface Database {
+  clients: ClientsTable
+  users: UsersTable
+  authorization_codes: AuthorizationCodesTable
+  refresh_tokens: RefreshTokensTable
+  revoked_grants: RevokedGrantsTable
+  revoked_tokens: RevokedTokensTable
+  consents: ConsentsTable
+  login_sessions: LoginSessionsTable
+  interactions: InteractionsTable
+  signing_keys: SigningKeysTable
+  meta: MetaTable
+}

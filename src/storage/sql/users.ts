@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely'
+import type { UserStore } from '../types.js'
+import { insertUnique } from './errors.js'
+import { rowToUser, userToRow } from './rows.js'
+import type { Database } from './schema.js'
+
+export function sqlUserStore(db: Kysely<Database>): UserStore {
+  return {
+    async create(user) {
+      // Both the id (primary key) and the username (unique) may collide.
+      await insertUnique(
+        () => db.insertInto('users').values(userToRow(user)).execute(),
+        `user ${user.id} or username ${user.username} already exists`,
+      )
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+      return row && rowToUser(row)
+    },
+
+    async getByUsername(username) {
+      const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst()
+      return row && rowToUser(row)
+    },
+
+    async list() {
+      const rows = await db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute()
+      return rows.map(rowToUser)
+    },
+
+    // One transaction: a deleted user keeps no session, code, refresh token or consent.
+    delete(id) {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('login_sessions').where('user_id', '=', id).execute()
+        await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute()
+        await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
+        await trx.deleteFrom('consents').where('user_id', '=', id).execute()
+        const { numDeletedRows } = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+        return numDeletedRows > 0n
+      })
+    },
+  }
+}

@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { migrateToLatest } from './sql/migrations.js'
+import type { Database } from './sql/schema.js'
+import { createSqlStore } from './sql/sql-store.js'
+import type { Store } from './types.js'
+
+export { migrateToLatest } from './sql/migrations.js'
+
+export interface SqliteStoreOptions {
+  /** Path of the database file (its folder is created if missing), or `':memory:'`. */
+  filename: string
+}
+
+/**
+ * Opens (creating if needed) a SQLite store and brings its schema up to date. Preferred over
+ * `createSqliteStore`: a migration failure rejects here, at startup.
+ *
+ * @example const store = await openSqliteStore({ filename: './data/tessera.db' })
+ * @see ./types.ts for the contract
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const db = openDatabase(options.filename)
+  try {
+    await migrateToLatest(db)
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  return createSqlStore(db, 'sqlite')
+}
+
+/**
+ * Same store, returned synchronously: every method first waits for the migration, and a migration
+ * failure rejects every call.
+ *
+ * @example const store = createSqliteStore({ filename: ':memory:' })
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openDatabase(options.filename)
+  const ready = migrateToLatest(db)
+  // The failure is reported by each call that awaits `ready`; this only avoids an unhandled rejection.
+  ready.catch(() => undefined)
+  const store = afterReady(createSqlStore(db, 'sqlite'), ready)
+  // Closing must work even when the migration failed.
+  return { ...store, close: () => ready.catch(() => undefined).then(() => db.destroy()) }
+}
+
+function openDatabase(filename: string): Kysely<Database> {
+  if (filename !== ':memory:' && filename !== '') mkdirSync(dirname(filename), { recursive: true })
+  const sqlite = new BetterSqlite3(filename)
+  // WAL lets readers run while a writer commits; NORMAL is durable across application crashes in WAL
+  // mode (only an OS crash can lose the last commits); foreign keys are off by default in SQLite;
+  // busy_timeout makes a second process (the CLI next to the server) wait for the lock instead of failing.
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('synchronous = NORMAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma('busy_timeout = 5000')
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+}
+
+/** Wraps every method of `target` (and of its nested sub-stores) to await `ready` first. */
+function afterReady<T extends object>(target: T, ready: Promise<void>): T {
+  const wrapped: Record<string, unknown> = {}
+  for (const [name, value] of Object.entries(target)) {
+    if (typeof value === 'function') {
+      const method = value as (...args: unknown[]) => Promise<unknown>
+      wrapped[name] = async (...args: unknown[]) => {
+        await ready
+        return method(...args)
+      }
+    } else {
+      wrapped[name] = typeof value === 'object' && value !== null ? afterReady(value, ready) : value
+    }
+  }
+  return wrapped as T
+}

@@ -1,0 +1,37 @@
+import { afterEach, beforeEach, describe } from 'vitest'
+import type { Store } from '../../src/storage/types.js'
+import { clientAndUserContract } from './contract/clients-users.js'
+import { codeContract } from './contract/codes.js'
+import { consentContract } from './contract/consents.js'
+import { keyContract } from './contract/keys.js'
+import { purgeContract } from './contract/purge.js'
+import { refreshTokenContract } from './contract/refresh-tokens.js'
+import { sessionAndInteractionContract } from './contract/sessions-interactions.js'
+import { seed } from './fixtures.js'
+
+/** Gives each contract section the store of the running test. */
+export type CurrentStore = () => Store
+
+/**
+ * The storage contract of `src/storage/types.ts`, run against every store. `open` must return a fresh,
+ * empty store each time; each test starts with the client and user of `fixtures.seed`.
+ */
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  describe(name, () => {
+    let store: Store
+    beforeEach(async () => {
+      store = await open()
+      await seed(store)
+    })
+    afterEach(() => store.close())
+
+    const current: CurrentStore = () => store
+    clientAndUserContract(current)
+    codeContract(current)
+    refreshTokenContract(current)
+    consentContract(current)
+    sessionAndInteractionContract(current)
+    keyContract(current)
+    purgeContract(current)
+  })
+}

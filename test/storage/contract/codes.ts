@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest'
+import type { CurrentStore } from '../contract.js'
+import { NOW, code } from '../fixtures.js'
+
+export function codeContract(store: CurrentStore): void {
+  // RFC 6749 §4.1.2 and §10.5: a code is single-use, and a second use is detectable as a replay.
+  describe('authorization codes', () => {
+    it('consumes once, then reports replays with the original consumption time', async () => {
+      await store().codes.save(code())
+      expect(await store().codes.consume('code-hash-1', NOW)).toEqual({ status: 'consumed', code: code({ consumed_at: NOW }) })
+      expect(await store().codes.consume('code-hash-1', NOW + 1)).toEqual({ status: 'replayed', code: code({ consumed_at: NOW }) })
+      expect(await store().codes.consume('code-hash-1', NOW + 2)).toEqual({ status: 'replayed', code: code({ consumed_at: NOW }) })
+    })
+
+    it('gives unknown for an unknown code', async () => {
+      expect(await store().codes.consume('no-such-code', NOW)).toEqual({ status: 'unknown' })
+    })
+
+    it('gives unknown for an expired code, from its expires_at on', async () => {
+      await store().codes.save(code({ expires_at: NOW + 10 }))
+      expect(await store().codes.consume('code-hash-1', NOW + 10)).toEqual({ status: 'unknown' })
+      expect((await store().codes.consume('code-hash-1', NOW + 9)).status).toBe('consumed')
+      expect(await store().codes.consume('code-hash-1', NOW + 10)).toEqual({ status: 'unknown' })
+    })
+
+    it('returns a copy from consume', async () => {
+      await store().codes.save(code())
+      const first = await store().codes.consume('code-hash-1', NOW)
+      if (first.status === 'consumed') first.code.scopes.push('admin')
+      const again = await store().codes.consume('code-hash-1', NOW)
+      expect(again.status === 'replayed' && again.code.scopes).toEqual(['openid', 'profile'])
+    })
+
+    it('lets exactly one of 50 concurrent consumers win', async () => {
+      await store().codes.save(code())
+      const results = await Promise.all(Array.from({ length: 50 }, () => store().codes.consume('code-hash-1', NOW)))
+      expect(results.filter((r) => r.status === 'consumed')).toHaveLength(1)
+      expect(results.filter((r) => r.status === 'replayed')).toHaveLength(49)
+    })
+  })
+}

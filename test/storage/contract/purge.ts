@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import type { CurrentStore } from '../contract.js'
+import { NOW, code, interaction, refreshToken, session, signingKey } from '../fixtures.js'
+
+const T = NOW + 100
+
+export function purgeContract(store: CurrentStore): void {
+  describe('purgeExpired', () => {
+    // Each check reads with `now = NOW`, when every record was still valid: an undefined result means the
+    // row was deleted, not merely filtered as expired.
+    it('deletes what expired by `now` and keeps the rest, consumed codes included', async () => {
+      const s = store()
+      await s.codes.save(code({ code_hash: 'expired', expires_at: T }))
+      await s.codes.save(code({ code_hash: 'live-consumed', expires_at: T + 1 }))
+      await s.codes.consume('live-consumed', NOW)
+      await s.refreshTokens.save(refreshToken({ token_hash: 'expired', expires_at: T }))
+      await s.refreshTokens.save(refreshToken({ token_hash: 'live', expires_at: T + 1, consumed_at: NOW }))
+      await s.sessions.create(session({ id_hash: 'expired', expires_at: T }))
+      await s.sessions.create(session({ id_hash: 'live', expires_at: T + 1 }))
+      await s.interactions.save(interaction({ id: 'expired', expires_at: T }))
+      await s.interactions.save(interaction({ id: 'live', expires_at: T + 1 }))
+      await s.grants.revoke('grant-expired', T)
+      await s.grants.revoke('grant-live', T + 1)
+      await s.revokedTokens.add('jti-expired', T)
+      await s.revokedTokens.add('jti-live', T + 1)
+      await s.keys.add(signingKey({ retired_at: NOW, expires_at: T }))
+
+      await s.purgeExpired(T)
+
+      expect(await s.codes.consume('expired', NOW)).toEqual({ status: 'unknown' })
+      expect((await s.codes.consume('live-consumed', NOW)).status).toBe('replayed')
+      expect(await s.refreshTokens.find('expired', NOW)).toBeUndefined()
+      expect(await s.refreshTokens.find('live', NOW)).toBeDefined()
+      expect(await s.sessions.get('expired', NOW)).toBeUndefined()
+      expect(await s.sessions.get('live', NOW)).toBeDefined()
+      expect(await s.interactions.get('expired', NOW)).toBeUndefined()
+      expect(await s.interactions.get('live', NOW)).toBeDefined()
+      expect(await s.grants.isRevoked('grant-expired', NOW)).toBe(false)
+      expect(await s.grants.isRevoked('grant-live', NOW)).toBe(true)
+      expect(await s.revokedTokens.has('jti-expired', NOW)).toBe(false)
+      expect(await s.revokedTokens.has('jti-live', NOW)).toBe(true)
+      // Keys are not purged; `list` filters them by expiry.
+      expect(await s.keys.list(NOW)).toHaveLength(1)
+    })
+  })
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest'
+import type { CurrentStore } from '../contract.js'
+import { CLIENT_ID, NOW, USER_ID, client, code, refreshToken } from '../fixtures.js'
+
+const next = (n: number) => refreshToken({ token_hash: `refresh-next-${n}`, created_at: NOW + 1 })
+
+export function refreshTokenContract(store: CurrentStore): void {
+  describe('refresh tokens', () => {
+    it('finds a saved token until its expires_at, as a copy', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const found = await store().refreshTokens.find('refresh-hash-1', NOW)
+      expect(found).toEqual(refreshToken())
+      found?.scopes.push('admin')
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW + 3599)).toEqual(refreshToken())
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW + 3600)).toBeUndefined()
+      expect(await store().refreshTokens.find('no-such-token', NOW)).toBeUndefined()
+    })
+
+    // RFC 9700 §4.14.2: the server must see a rotated token to detect its reuse.
+    it('rotates once; the old token is then found consumed and reported as reused', async () => {
+      await store().refreshTokens.save(refreshToken())
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(1), NOW + 1)).toEqual({
+        status: 'rotated',
+        previous: refreshToken({ consumed_at: NOW + 1 }),
+      })
+      expect(await store().refreshTokens.find('refresh-next-1', NOW + 1)).toEqual(next(1))
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW + 1)).toEqual(refreshToken({ consumed_at: NOW + 1 }))
+
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(2), NOW + 2)).toEqual({
+        status: 'reused',
+        previous: refreshToken({ consumed_at: NOW + 1 }),
+      })
+      expect(await store().refreshTokens.find('refresh-next-2', NOW + 2)).toBeUndefined()
+    })
+
+    it('gives unknown when rotating an unknown or expired token, storing nothing', async () => {
+      await store().refreshTokens.save(refreshToken({ expires_at: NOW + 10 }))
+      expect(await store().refreshTokens.rotate('no-such-token', next(1), NOW)).toEqual({ status: 'unknown' })
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(2), NOW + 10)).toEqual({ status: 'unknown' })
+      expect(await store().refreshTokens.find('refresh-next-1', NOW)).toBeUndefined()
+      expect(await store().refreshTokens.find('refresh-next-2', NOW)).toBeUndefined()
+    })
+
+    it('lets exactly one of 20 concurrent rotations win; the others see reuse', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const results = await Promise.all(Array.from({ length: 20 }, (_, n) => store().refreshTokens.rotate('refresh-hash-1', next(n), NOW + 1)))
+      expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1)
+      expect(results.filter((r) => r.status === 'reused')).toHaveLength(19)
+      const stored = await Promise.all(Array.from({ length: 20 }, (_, n) => store().refreshTokens.find(`refresh-next-${n}`, NOW + 1)))
+      expect(stored.filter(Boolean)).toHaveLength(1)
+    })
+
+    it('neither finds nor rotates a token once its grant is revoked', async () => {
+      await store().refreshTokens.save(refreshToken())
+      await store().grants.revoke('grant-1', NOW + 100)
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW)).toBeUndefined()
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(1), NOW)).toEqual({ status: 'unknown' })
+      expect(await store().refreshTokens.find('refresh-next-1', NOW)).toBeUndefined()
+    })
+
+    it('refuses a token saved after its grant was revoked, while the revocation lasts', async () => {
+      await store().grants.revoke('grant-1', NOW + 100)
+      await store().refreshTokens.save(refreshToken())
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW + 99)).toBeUndefined()
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(1), NOW + 99)).toEqual({ status: 'unknown' })
+    })
+  })
+
+  describe('grants', () => {
+    it('revokes until the given time and deletes the whole family', async () => {
+      await store().refreshTokens.save(refreshToken())
+      await store().refreshTokens.save(refreshToken({ token_hash: 'refresh-sibling', consumed_at: NOW }))
+      await store().refreshTokens.save(refreshToken({ token_hash: 'refresh-other', grant_id: 'grant-2' }))
+      await store().grants.revoke('grant-1', NOW + 100)
+
+      expect(await store().grants.isRevoked('grant-1', NOW + 99)).toBe(true)
+      expect(await store().grants.isRevoked('grant-1', NOW + 100)).toBe(false)
+      expect(await store().grants.isRevoked('grant-2', NOW)).toBe(false)
+      // Deleted, not just hidden: still gone once the revocation has lapsed.
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW + 101)).toBeUndefined()
+      expect(await store().refreshTokens.find('refresh-sibling', NOW + 101)).toBeUndefined()
+      expect(await store().refreshTokens.find('refresh-other', NOW)).toBeDefined()
+    })
+
+    it('never shortens an earlier revocation', async () => {
+      await store().grants.revoke('grant-1', NOW + 100)
+      await store().grants.revoke('grant-1', NOW + 10)
+      expect(await store().grants.isRevoked('grant-1', NOW + 50)).toBe(true)
+      await store().grants.revoke('grant-1', NOW + 200)
+      expect(await store().grants.isRevoked('grant-1', NOW + 150)).toBe(true)
+    })
+
+    it('revokes every grant of one user for one client and counts them once', async () => {
+      await store().clients.create(client({ client_id: 'b' }))
+      await store().refreshTokens.save(refreshToken())
+      await store().refreshTokens.save(refreshToken({ token_hash: 'refresh-rotated', consumed_at: NOW }))
+      await store().codes.save(code({ grant_id: 'grant-code-only' }))
+      await store().refreshTokens.save(refreshToken({ token_hash: 'refresh-b', client_id: 'b', grant_id: 'grant-b' }))
+
+      expect(await store().grants.revokeByUserAndClient(USER_ID, CLIENT_ID, NOW + 100)).toBe(2)
+      expect(await store().grants.isRevoked('grant-1', NOW)).toBe(true)
+      expect(await store().grants.isRevoked('grant-code-only', NOW)).toBe(true)
+      expect(await store().grants.isRevoked('grant-b', NOW)).toBe(false)
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW + 101)).toBeUndefined()
+      expect(await store().refreshTokens.find('refresh-b', NOW)).toBeDefined()
+
+      expect(await store().grants.revokeByUserAndClient(USER_ID, CLIENT_ID, NOW + 100)).toBe(0)
+      expect(await store().grants.revokeByUserAndClient('nobody', CLIENT_ID, NOW + 100)).toBe(0)
+    })
+  })
+
+  // RFC 7009 §2.2 for access tokens: remembered by jti until they would have expired anyway.
+  describe('revoked access tokens', () => {
+    it('remembers a jti until its expiry and never shortens it', async () => {
+      await store().revokedTokens.add('jti-1', NOW + 60)
+      expect(await store().revokedTokens.has('jti-1', NOW + 59)).toBe(true)
+      expect(await store().revokedTokens.has('jti-1', NOW + 60)).toBe(false)
+      expect(await store().revokedTokens.has('jti-2', NOW)).toBe(false)
+      await store().revokedTokens.add('jti-1', NOW + 10)
+      expect(await store().revokedTokens.has('jti-1', NOW + 30)).toBe(true)
+    })
+  })
+}
