@@ -1,7 +1,7 @@
 import {
   StorageConflictError,
   type AuthorizationCodeRecord, type ClientRecord, type ConsentRecord, type InteractionRecord,
-  type LoginSessionRecord, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
+  type LoginSessionRecord, type NoteRecord, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from './types.js'
 
 /**
@@ -25,6 +25,7 @@ export function createMemoryStore(): Store {
   const sessions = new Map<string, LoginSessionRecord>()
   const interactions = new Map<string, InteractionRecord>()
   const keys = new Map<string, SigningKeyRecord>()
+  const notes = new Map<string, NoteRecord>()
   let keysVersion = 0
 
   const copy = <T>(value: T): T => structuredClone(value)
@@ -94,6 +95,7 @@ export function createMemoryStore(): Store {
         deleteWhere(codes, (code) => code.user_id === id)
         deleteWhere(refreshTokens, (token) => token.user_id === id)
         deleteWhere(consents, (consent) => consent.user_id === id)
+        deleteWhere(notes, (note) => note.owner === id)
         return true
       },
     },
@@ -260,6 +262,34 @@ export function createMemoryStore(): Store {
 
     // Consumed codes and rotated refresh tokens stay until they expire, so a replay is still detected
     // (RFC 6749 §4.1.2, RFC 9700 §4.14.2); signing keys are not purged, `list` filters them.
+    notes: {
+      async create(note) {
+        if (notes.has(note.id)) throw new StorageConflictError(`note ${note.id} exists`)
+        notes.set(note.id, copy(note))
+      },
+      async list(owner) {
+        return [...notes.values()]
+          .filter((note) => note.owner === owner)
+          .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1))
+          .map(copy)
+      },
+      async get(owner, id) {
+        const note = notes.get(id)
+        return note && note.owner === owner ? copy(note) : undefined
+      },
+      async update(owner, id, changes, now) {
+        const note = notes.get(id)
+        if (!note || note.owner !== owner) return undefined
+        if (changes.title !== undefined) note.title = changes.title
+        if (changes.body !== undefined) note.body = changes.body
+        note.updated_at = now
+        return copy(note)
+      },
+      async delete(owner, id) {
+        const note = notes.get(id)
+        return note !== undefined && note.owner === owner && notes.delete(id)
+      },
+    },
     async purgeExpired(now) {
       const expired = (record: { expires_at: number }) => record.expires_at <= now
       deleteWhere(codes, expired)

@@ -146,6 +146,26 @@ export interface SigningKeyRecord {
   expires_at: number | null
 }
 
+/** A note of the demo API (`/api/notes`): owned by the token's `sub`. */
+export interface NoteRecord {
+  id: string
+  owner: string
+  title: string
+  body: string
+  created_at: number
+  updated_at: number
+}
+
+export interface NoteStore {
+  create(note: NoteRecord): Promise<void>
+  /** The owner's notes, newest first. */
+  list(owner: string): Promise<NoteRecord[]>
+  get(owner: string, id: string): Promise<NoteRecord | undefined>
+  /** Changes title and/or body of the owner's note; undefined when the owner has no such note. */
+  update(owner: string, id: string, changes: { title?: string; body?: string }, now: number): Promise<NoteRecord | undefined>
+  delete(owner: string, id: string): Promise<boolean>
+}
+
 export interface ClientStore {
   create(client: ClientRecord): Promise<void>
   get(clientId: string): Promise<ClientRecord | undefined>
@@ -160,7 +180,7 @@ export interface UserStore {
   get(id: string): Promise<UserRecord | undefined>
   getByUsername(username: string): Promise<UserRecord | undefined>
   list(): Promise<UserRecord[]>
-  /** Deletes the user and their sessions, codes, refresh tokens and consents. */
+  /** Deletes the user and their sessions, codes, refresh tokens, consents and notes. */
   delete(id: string): Promise<boolean>
 }
 
@@ -253,6 +273,7 @@ export interface Store {
   readonly sessions: LoginSessionStore
   readonly interactions: InteractionStore
   readonly keys: SigningKeyStore
+  readonly notes: NoteStore
   /** Deletes expired codes, sessions, interactions, refresh tokens and revocation entries. */
   purgeExpired(now: number): Promise<void>
   close(): Promise<void>

@@ -4,6 +4,7 @@ import { clientAndUserContract } from './contract/clients-users.js'
 import { codeContract } from './contract/codes.js'
 import { consentContract } from './contract/consents.js'
 import { keyContract } from './contract/keys.js'
+import { noteContract } from './contract/notes.js'
 import { purgeContract } from './contract/purge.js'
 import { refreshTokenContract } from './contract/refresh-tokens.js'
 import { sessionAndInteractionContract } from './contract/sessions-interactions.js'
@@ -33,5 +34,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     sessionAndInteractionContract(current)
     keyContract(current)
     purgeContract(current)
+    noteContract(current)
   })
 }

@@ -172,8 +172,26 @@ function index(db: AnyDb, table: string, columns: string[]): Promise<void> {
 }
 
 /** Every migration, keyed by a name that sorts in the order they must run. */
+// The demo API's notes. `owner` is a token subject (a user id or, for client credentials, a client
+// id), so it references nothing.
+const notes: Migration = {
+  async up(db: AnyDb) {
+    await db.schema
+      .createTable('notes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute()
+    await db.schema.createIndex('notes_owner_idx').on('notes').columns(['owner', 'created_at']).execute()
+  },
+}
+
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_notes': notes,
 }
 
 const provider: MigrationProvider = {

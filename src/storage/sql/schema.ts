@@ -127,6 +127,15 @@ export interface SigningKeysTable {
   expires_at: NullableSeconds
 }
 
+export interface NotesTable {
+  id: string
+  owner: string
+  title: string
+  body: string
+  created_at: Seconds
+  updated_at: Seconds
+}
+
 /** Small counters, e.g. `keys_version` bumped in the same transaction as every key change. */
 export interface MetaTable {
   name: string
@@ -145,4 +154,5 @@ export interface Database {
   interactions: InteractionsTable
   signing_keys: SigningKeysTable
   meta: MetaTable
+  notes: NotesTable
 }

@@ -9,6 +9,7 @@ import { sqlSigningKeyStore } from './keys.js'
 import { sqlRefreshTokenStore } from './refresh-tokens.js'
 import { sqlRevokedTokenStore } from './revoked-tokens.js'
 import type { Database } from './schema.js'
+import { sqlNoteStore } from './notes.js'
 import { sqlSessionStore } from './sessions.js'
 import { sqlUserStore } from './users.js'
 
@@ -34,6 +35,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): Store
     sessions: sqlSessionStore(db),
     interactions: sqlInteractionStore(db),
     keys: sqlSigningKeyStore(db),
+    notes: sqlNoteStore(db),
     purgeExpired: (now) => purgeExpired(db, now),
     close: () => db.destroy(),
   }
