@@ -1,0 +1,43 @@
+/**
+ * Fixed-window counters for abuse limits. In memory by default; the scale-out stores provide a shared
+ * implementation so that limits hold across instances.
+ */
+export interface CounterStore {
+  /** Adds one to `key` and returns the count within the window that started at its first hit. */
+  increment(key: string, windowSeconds: number, now: number): Promise<{ count: number; resetAt: number }>
+  get(key: string, now: number): Promise<{ count: number; resetAt: number } | undefined>
+  reset(key: string): Promise<void>
+}
+
+/** Bounded: at most `maxKeys` windows are kept; the oldest are dropped first (an attacker spraying keys cannot exhaust memory). */
+export function createMemoryCounterStore(maxKeys = 100_000): CounterStore {
+  const windows = new Map<string, { count: number; resetAt: number }>()
+  function live(key: string, now: number): { count: number; resetAt: number } | undefined {
+    const window = windows.get(key)
+    if (window && window.resetAt <= now) {
+      windows.delete(key)
+      return undefined
+    }
+    return window
+  }
+  return {
+    async increment(key, windowSeconds, now) {
+      const window = live(key, now) ?? { count: 0, resetAt: now + windowSeconds }
+      window.count++
+      windows.delete(key)
+      windows.set(key, window)
+      if (windows.size > maxKeys) {
+        const oldest = windows.keys().next().value
+        if (oldest !== undefined) windows.delete(oldest)
+      }
+      return { ...window }
+    },
+    async get(key, now) {
+      const window = live(key, now)
+      return window && { ...window }
+    },
+    async reset(key) {
+      windows.delete(key)
+    },
+  }
+}
