@@ -6,6 +6,12 @@ export interface Handles {
   handle(request: OAuthRequest): Promise<OAuthResponse>
 }
 
+/** The peer address on Node (`@hono/node-server` exposes the IncomingMessage as `env.incoming`). */
+function socketAddress(c: Context): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+  return env?.incoming?.socket?.remoteAddress
+}
+
 /**
  * A Hono handler for anything with `handle()` (the authorization server, the demo API).
  *
@@ -18,7 +24,11 @@ export function honoHandler(target: Handles, options: { bodyLimit?: number } = {
   return async (c: Context) => {
     let request: OAuthRequest
     try {
-      request = await fromWebRequest(c.req.raw, options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {})
+      const remoteAddress = socketAddress(c)
+      request = await fromWebRequest(c.req.raw, {
+        ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+        ...(remoteAddress ? { remoteAddress } : {}),
+      })
     } catch (error) {
       if (error instanceof BodyTooLargeError) return payloadTooLarge()
       throw error

@@ -3,6 +3,8 @@ import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
 import type { Store } from '../storage/types.js'
+import type { CounterStore } from './abuse/counter.js'
+import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
 
 /** An API protected by tokens from this server: its identifier is the access tokens' `aud`. */
 export interface ResourceConfig {
@@ -41,6 +43,10 @@ export interface AuthorizationServerConfig {
   now?: () => number
   /** Display name on pages; default "Tessera". */
   productName?: string
+  /** Login throttling (ASVS 6.3.1); defaults to `DEFAULT_LOGIN_POLICY`. */
+  loginThrottle?: Partial<LoginThrottlePolicy>
+  /** Where abuse counters live; in memory by default, shared (Redis) when running several instances. */
+  counters?: CounterStore
 }
 
 export interface ResolvedConfig {
@@ -56,6 +62,7 @@ export interface ResolvedConfig {
   logger: Logger | undefined
   now: () => number
   productName: string
+  loginThrottle: LoginThrottlePolicy
   /** Every scope the server knows, OIDC and API. */
   scopesSupported: string[]
   /** Consent-page wording for API scopes. */
@@ -135,6 +142,7 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     logger: config.logger,
     now: config.now ?? (() => Math.floor(Date.now() / 1000)),
     productName: config.productName ?? 'Tessera',
+    loginThrottle: { ...DEFAULT_LOGIN_POLICY, ...config.loginThrottle },
     scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
     scopeDescriptions,
   }

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from './config.js'
+import type { LoginThrottle } from './abuse/login-throttle.js'
 import type { KeySet } from './key-set.js'
 
 /** Absolute URLs of the server's endpoints, derived once from the issuer. */
@@ -18,6 +19,7 @@ export interface ServerContext {
   readonly config: ResolvedConfig
   readonly keys: KeySet
   readonly urls: EndpointUrls
+  readonly loginThrottle: LoginThrottle
 }
 
 export const ENDPOINT_PATHS = {

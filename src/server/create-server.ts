@@ -16,6 +16,8 @@ import { authorizationCodeGrant } from './grants/authorization-code.js'
 import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { refreshTokenGrant } from './grants/refresh-token.js'
 import type { Grant } from './grants/types.js'
+import { createMemoryCounterStore } from './abuse/counter.js'
+import { LoginThrottle } from './abuse/login-throttle.js'
 import { ensureSigningKeys, KeySet } from './key-set.js'
 import { errorPage } from './pages.js'
 
@@ -68,7 +70,8 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
   await ensureSigningKeys(resolved.store, resolved.secret, resolved.now())
   const keys = new KeySet(resolved.store, resolved.secret, resolved.now)
   const urls = endpointUrls(resolved.issuer)
-  const ctx: ServerContext = { config: resolved, keys, urls }
+  const loginThrottle = new LoginThrottle(config.counters ?? createMemoryCounterStore(), resolved.loginThrottle)
+  const ctx: ServerContext = { config: resolved, keys, urls, loginThrottle }
   const table = routes(new Map(GRANTS.map((grant) => [grant.type, grant])))
 
   async function dispatch(request: OAuthRequest): Promise<OAuthResponse> {

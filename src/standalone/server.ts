@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import type { Logger } from 'pino'
 import { honoHandler } from '../adapters/hono.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../server/create-server.js'
-import type { ResourceConfig } from '../server/config.js'
+import type { AuthorizationServerConfig, ResourceConfig } from '../server/config.js'
 import type { Store } from '../storage/types.js'
 
 export interface StandaloneOptions {
@@ -17,7 +17,8 @@ export interface StandaloneOptions {
   issuer?: string
   resources?: ResourceConfig[]
   logger?: Logger
-  lifetimes?: Parameters<typeof createAuthorizationServer>[0]['lifetimes']
+  lifetimes?: AuthorizationServerConfig['lifetimes']
+  loginThrottle?: AuthorizationServerConfig['loginThrottle']
 }
 
 export interface StandaloneServer {
@@ -67,6 +68,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       resources: options.resources ?? [demoResource(issuer)],
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
+      ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
     })
   } catch (error) {
     http.close()

@@ -1,5 +1,5 @@
 import { createClient, createUser } from '../../src/server/admin.js'
-import type { Lifetimes } from '../../src/server/config.js'
+import type { AuthorizationServerConfig, Lifetimes } from '../../src/server/config.js'
 import { startStandaloneServer, type StandaloneServer } from '../../src/standalone/server.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 import type { ClientAuthMethod, GrantType, Store } from '../../src/storage/types.js'
@@ -49,9 +49,9 @@ async function addClient(store: Store, clientId: string, method: ClientAuthMetho
   return { id: clientId, secret: clientSecret, method, redirectUri: redirectUris[0] ?? '' }
 }
 
-export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes> } = {}): Promise<TestServer> {
+export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes>; loginThrottle?: AuthorizationServerConfig['loginThrottle'] } = {}): Promise<TestServer> {
   const store = options.store === 'memory' ? createMemoryStore() : await (await import('../../src/storage/sqlite.js')).openSqliteStore({ filename: options.filename ?? ':memory:' })
-  const standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1', ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}) })
+  const standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1', ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}) })
   const now = Math.floor(Date.now() / 1000)
   const alice = await createUser(store, { username: 'alice', password: 'alice-password', name: 'Alice Liddell', givenName: 'Alice', familyName: 'Liddell', email: 'alice@example.com', emailVerified: true }, now)
   const bob = await createUser(store, { username: 'bob', password: 'bob-password', name: 'Bob Builder', email: 'bob@example.com' }, now)

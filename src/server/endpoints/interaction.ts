@@ -124,12 +124,22 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   if (username === undefined || password === undefined) {
     return loginPage(ctx, loaded, 400, { error: 'Enter your username and password.', ...(username ? { username } : {}) })
   }
+  const gate = await ctx.loginThrottle.check(username, request.remoteAddress, ctx.config.now())
+  if (!gate.allowed) {
+    const minutes = Math.ceil(gate.retryAfter / 60)
+    const response = loginPage(ctx, loaded, 429, { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, username })
+    response.headers.set('Retry-After', String(gate.retryAfter))
+    return response
+  }
+  if (gate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.delayMs))
   const user = await ctx.config.store.users.getByUsername(username)
   const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password)
   if (!user || !valid) {
+    await ctx.loginThrottle.failed(username, request.remoteAddress, ctx.config.now())
     ctx.config.logger?.info({ event: 'login.failure', client_id: loaded.client.client_id }, 'login failed')
     return loginPage(ctx, loaded, 400, { error: 'The username or password is incorrect.', username })
   }
+  await ctx.loginThrottle.succeeded(username)
   const authTime = ctx.config.now()
   const session = await startSession(ctx, request.headers, user, authTime)
   ctx.config.logger?.info({ event: 'login.success', sub: user.id, client_id: loaded.client.client_id }, 'login succeeded')
