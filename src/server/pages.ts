@@ -27,7 +27,9 @@ const TITLES: Partial<Record<string, string>> = {
 
 /** The error page of RFC 6749 §4.1.2.1: shown instead of redirecting to an unverified URI. */
 export function errorPage(ctx: ServerContext, error: OAuthError): OAuthResponse {
-  return htmlResponse(ctx, error.status >= 500 ? error.status : 400, (nonce) =>
+  // The error's own status, except 401: RFC 9110 §11.6.1 ties 401 to a `WWW-Authenticate` challenge, which
+  // a page cannot answer. A failed CSRF check thus stays the 403 its thrower chose (catalogue AZ-16).
+  return htmlResponse(ctx, error.status === 401 ? 400 : error.status, (nonce) =>
     renderErrorPage({
       nonce,
       title: TITLES[error.error] ?? 'The request could not be completed',

@@ -89,5 +89,8 @@ export function checkCsrfToken(expected: string, presented: string | undefined):
  */
 export function isSameOrigin(ctx: ServerContext, headers: Headers): boolean {
   const origin = headers.get('origin')
+  // Fetch §3.1 (append a request `Origin` header): under our `Referrer-Policy: no-referrer`, browsers send
+  // `Origin: null` even on same-origin posts; Fetch Metadata then tells, and without it the CSRF token alone.
+  if (origin === 'null') return [null, 'same-origin'].includes(headers.get('sec-fetch-site'))
   return origin === null || origin === new URL(ctx.config.issuer).origin
 }

@@ -47,6 +47,10 @@ export function matchesRegisteredRedirectUri(presented: string, registered: read
   if (registered.includes(presented)) return true
   const match = LOOPBACK_IP_URI.exec(presented)
   if (!match?.[2]) return false
+  // RFC 6335 §6: ports are 1-65535. A larger "port" would pass the pattern but no redirect could be built
+  // to it (WHATWG URL refuses it), turning a later error redirect into a server error (catalogue AZ-05).
+  const port = Number(match[2].slice(1))
+  if (port < 1 || port > 65535) return false
   const withoutPort = `http://${match[1]}${match[3] ?? ''}`
   return registered.some((uri) => uri === withoutPort && LOOPBACK_IP_URI.exec(uri)?.[2] === undefined)
 }
