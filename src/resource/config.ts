@@ -1,0 +1,176 @@
+import type { OAuthError } from '../errors.js'
+import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
+import { parseScope } from '../protocol/rfc6749/scope.js'
+
+/** Algorithms accepted when `algorithms` is not given: asymmetric only (RFC 8725 §3.1, §3.2). */
+export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'RS256', 'PS256', 'EdDSA']
+
+/** Every algorithm a resource server may be configured for. `none` and HMAC can never be. */
+const ASYMMETRIC_ALGORITHMS = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'])
+
+export interface IntrospectionOptions {
+  /** This resource server's client credentials at the authorization server (RFC 7662 §2.1). */
+  clientId: string
+  clientSecret: string
+  /** Defaults to `introspection_endpoint` from the authorization server's metadata. */
+  endpoint?: string
+  /** Seconds an `active: true` answer is reused (default 30; 0 asks every time). Never beyond `exp`. */
+  cacheTtl?: number
+}
+
+export interface ResourceServerOptions {
+  /** The authorization server's issuer identifier, compared exactly with `iss` (RFC 9068 §4). */
+  issuer: string
+  /** This API's identifier: tokens must name it in `aud` (RFC 9068 §4, RFC 8707 §2). */
+  audience: string
+  /** Defaults to `jwks_uri` from `<issuer>/.well-known/oauth-authorization-server` (RFC 8414 §3). */
+  jwksUri?: string
+  /**
+   * Accepted JWS algorithms (default ES256, RS256, PS256, EdDSA). When `jwksUri` is discovered, they are
+   * narrowed to the issuer's `id_token_signing_alg_values_supported` if listed (its metadata names no
+   * access token algorithm). `none` and HMAC are refused.
+   */
+  algorithms?: string[]
+  /** Seconds of clock skew allowed on `exp`, `nbf` and `iat` (default 30, at most 300). */
+  clockTolerance?: number
+  /** Verify tokens that are not JWTs with RFC 7662 introspection. */
+  introspection?: IntrospectionOptions
+  /** `realm` of the challenges (default: the audience). */
+  realm?: string
+  /** Adds `resource_metadata` to every challenge (RFC 9728 §5.1). */
+  resourceMetadataUrl?: string
+  /** Scopes this API understands, advertised as `scopes_supported` (RFC 9728 §2). */
+  scopesSupported?: string[]
+  /** Most verification results kept in memory (default 10 000). */
+  maxCacheEntries?: number
+  /** Seconds a token with an unknown `kid` waits before the key set is fetched again (default 30). */
+  jwksCooldown?: number
+  /** Replaces the global `fetch` for discovery, JWKS and introspection. */
+  fetch?: typeof fetch
+  /** Current time in seconds; for tests. */
+  now?: () => number
+  /** Sees every refusal with its operator-only `detail` (for logging); never changes the answer. */
+  onError?: (error: OAuthError) => void
+}
+
+export interface ResolvedIntrospection {
+  clientId: string
+  clientSecret: string
+  endpoint: string | undefined
+  cacheTtl: number
+}
+
+export interface ResolvedResourceConfig {
+  issuer: string
+  audience: string
+  jwksUri: string | undefined
+  algorithms: string[]
+  clockTolerance: number
+  introspection: ResolvedIntrospection | undefined
+  realm: string
+  resourceMetadataUrl: string | undefined
+  scopesSupported: string[] | undefined
+  maxCacheEntries: number
+  jwksCooldown: number
+  fetch: typeof fetch
+  now: () => number
+  onError: ((error: OAuthError) => void) | undefined
+}
+
+/**
+ * A configuration mistake, thrown by `createResourceServer`, naming the field and the fix.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ */
+export class ResourceConfigError extends Error {
+  constructor(field: string, problem: string) {
+    super(`Invalid resource server configuration: ${field} ${problem}`)
+    this.name = 'ResourceConfigError'
+  }
+}
+
+/**
+ * The URL as given if it is https, or http on a loopback host (local development); else a config error.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ */
+export function requireSecureUrl(field: string, value: unknown): string {
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch {
+    throw new ResourceConfigError(field, `must be an absolute URL, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new ResourceConfigError(field, 'must use https (plain http is allowed only for localhost/127.0.0.1)')
+  }
+  return String(value)
+}
+
+function numberIn(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new ResourceConfigError(field, `must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/**
+ * Validates the options once, at construction, naming the field and the fix.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1
+ */
+export function resolveResourceConfig(options: ResourceServerOptions): ResolvedResourceConfig {
+  const issuer = requireSecureUrl('issuer', options.issuer)
+  // RFC 8414 §2: the issuer has no query or fragment.
+  if (issuer.includes('?') || issuer.includes('#')) throw new ResourceConfigError('issuer', 'must not have a query or fragment')
+  if (typeof options.audience !== 'string' || options.audience === '') {
+    throw new ResourceConfigError('audience', 'must be this API\'s identifier, e.g. "https://api.example.com"')
+  }
+  const algorithms = options.algorithms ?? [...DEFAULT_ACCESS_TOKEN_ALGORITHMS]
+  if (!Array.isArray(algorithms) || algorithms.length === 0) throw new ResourceConfigError('algorithms', 'must list at least one algorithm')
+  for (const alg of algorithms) {
+    // RFC 8725 §3.1–3.2: never `none`; HMAC would need a secret shared with every resource server.
+    if (!ASYMMETRIC_ALGORITHMS.has(alg)) {
+      throw new ResourceConfigError('algorithms', `must contain asymmetric JWS algorithms only (${[...ASYMMETRIC_ALGORITHMS].join(', ')}), got ${JSON.stringify(alg)}`)
+    }
+  }
+  let introspection: ResolvedIntrospection | undefined
+  if (options.introspection) {
+    const { clientId, clientSecret, endpoint, cacheTtl } = options.introspection
+    if (typeof clientId !== 'string' || clientId === '') throw new ResourceConfigError('introspection.clientId', 'is required')
+    if (typeof clientSecret !== 'string' || clientSecret === '') throw new ResourceConfigError('introspection.clientSecret', 'is required')
+    introspection = {
+      clientId,
+      clientSecret,
+      endpoint: endpoint === undefined ? undefined : requireSecureUrl('introspection.endpoint', endpoint),
+      cacheTtl: numberIn('introspection.cacheTtl', cacheTtl, 30, 0, 3600),
+    }
+  }
+  const maxCacheEntries = numberIn('maxCacheEntries', options.maxCacheEntries, 10_000, 0, 10_000_000)
+  if (!Number.isInteger(maxCacheEntries)) throw new ResourceConfigError('maxCacheEntries', 'must be an integer')
+  if (options.scopesSupported !== undefined) {
+    try {
+      // RFC 6749 §3.3 scope-token syntax; one token per entry.
+      if (options.scopesSupported.some((scope) => parseScope(scope).length !== 1)) throw new Error('empty or space-separated entry')
+    } catch {
+      throw new ResourceConfigError('scopesSupported', 'must list single RFC 6749 §3.3 scope tokens, e.g. ["notes:read"]')
+    }
+  }
+  return {
+    issuer,
+    audience: options.audience,
+    jwksUri: options.jwksUri === undefined ? undefined : requireSecureUrl('jwksUri', options.jwksUri),
+    algorithms: [...new Set(algorithms)],
+    clockTolerance: numberIn('clockTolerance', options.clockTolerance, 30, 0, 300),
+    introspection,
+    realm: options.realm ?? options.audience,
+    resourceMetadataUrl: options.resourceMetadataUrl,
+    scopesSupported: options.scopesSupported ? [...options.scopesSupported] : undefined,
+    maxCacheEntries,
+    jwksCooldown: numberIn('jwksCooldown', options.jwksCooldown, 30, 0, 3600),
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    onError: options.onError,
+  }
+}

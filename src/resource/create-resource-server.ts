@@ -1,0 +1,199 @@
+import { OAuthError } from '../errors.js'
+import type { OAuthRequest, OAuthResponse } from '../http/types.js'
+import { remoteKeyResolver } from '../jwt/remote-jwks.js'
+import type { KeyResolver } from '../jwt/verify.js'
+import { formatScope } from '../protocol/rfc6749/scope.js'
+import { metadataSource, type AuthorizationServerMetadata } from './authorization-server-metadata.js'
+import { VerificationCache } from './cache.js'
+import { ResourceConfigError, resolveResourceConfig, type ResolvedResourceConfig, type ResourceServerOptions } from './config.js'
+import { introspectAccessToken } from './introspection.js'
+import { looksLikeJwt, verifyJwtAccessToken, type VerifiedToken } from './jwt-verifier.js'
+import {
+  protectedResourceMetadata,
+  protectedResourceMetadataPath,
+  protectedResourceMetadataResponse,
+  type ProtectedResourceMetadata,
+} from './metadata.js'
+import type { Principal, VerifyResult } from './principal.js'
+import { bearerTokenFrom } from './request.js'
+import { asOAuthError, bearerErrorResponse } from './responses.js'
+
+export interface ResourceServer {
+  readonly issuer: string
+  readonly audience: string
+  /** Where `metadataResponse` belongs (RFC 9728 §3.1), e.g. `/.well-known/oauth-protected-resource/api`. */
+  readonly metadataPath: string
+  /** Checks the bearer token of a request; never throws. */
+  verify(request: OAuthRequest): Promise<VerifyResult>
+  /** Checks a token obtained some other way; throws `OAuthError` (`invalid_token`, `temporarily_unavailable`). */
+  verifyToken(token: string): Promise<Principal>
+  /** `verify`, then `checkScopes`: a function to run per request. */
+  requireScopes(...scopes: string[]): (request: OAuthRequest) => Promise<VerifyResult>
+  /** 403 `insufficient_scope` unless `principal` was granted every scope in `scopes`. */
+  checkScopes(principal: Principal, scopes: readonly string[]): VerifyResult
+  /** Drops the cached verification of `token`: the next request verifies (or introspects) it again. */
+  revoke(token: string): void
+  /** Drops every cached verification. */
+  clear(): void
+  protectedResourceMetadata(): ProtectedResourceMetadata
+  /** The answer to a request for `metadataPath`. */
+  metadataResponse(request: OAuthRequest): OAuthResponse
+}
+
+interface JwtKeys {
+  keys: KeyResolver
+  algorithms: string[]
+}
+
+/**
+ * Narrows the configured algorithms to those the issuer advertises. Its metadata lists no access token
+ * algorithm, so `id_token_signing_alg_values_supported` (OIDC Discovery §3) stands in for it.
+ */
+function advertisedAlgorithms(config: ResolvedResourceConfig, metadata: AuthorizationServerMetadata): string[] {
+  const advertised = metadata.id_token_signing_alg_values_supported
+  if (!advertised) return config.algorithms
+  const algorithms = config.algorithms.filter((alg) => advertised.includes(alg))
+  if (algorithms.length === 0) {
+    throw new OAuthError('server_error', 'The request could not be verified', {
+      detail: `none of the configured algorithms (${config.algorithms.join(', ')}) is advertised by ${config.issuer} (${advertised.join(', ')})`,
+    })
+  }
+  return algorithms
+}
+
+/**
+ * Bearer-token protection for an API: verifies RFC 9068 JWT access tokens against the issuer's JWKS, and
+ * other tokens with RFC 7662 introspection when configured; answers RFC 6750 challenges; publishes
+ * RFC 9728 metadata. Verifications are cached (bounded, never beyond the token's `exp`).
+ *
+ * @example
+ * ```ts
+ * const rs = createResourceServer({ issuer: 'https://as.example.com', audience: 'https://api.example.com' })
+ * const result = await rs.requireScopes('notes:read')(request)
+ * if (!result.ok) return result.response
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
+ */
+export function createResourceServer(options: ResourceServerOptions): ResourceServer {
+  const config = resolveResourceConfig(options)
+  const cache = new VerificationCache<Principal>(config.maxCacheEntries, config.now)
+  const metadata = metadataSource(config.issuer, config.fetch, config.now)
+  const challengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl }
+  const resourceMetadata = protectedResourceMetadata(config)
+  let jwtKeys: Promise<JwtKeys> | undefined
+
+  const keysFor = (jwksUri: string): KeyResolver =>
+    remoteKeyResolver(jwksUri, { cooldownDuration: config.jwksCooldown * 1000, fetch: config.fetch })
+
+  function loadJwtKeys(): Promise<JwtKeys> {
+    if (config.jwksUri !== undefined) {
+      jwtKeys ??= Promise.resolve({ keys: keysFor(config.jwksUri), algorithms: config.algorithms })
+      return jwtKeys
+    }
+    if (jwtKeys) return jwtKeys
+    const attempt = metadata().then((document) => {
+      if (document.jwks_uri === undefined) {
+        throw new OAuthError('server_error', 'The request could not be verified', { detail: `${config.issuer} lists no jwks_uri; set the jwksUri option` })
+      }
+      return { keys: keysFor(document.jwks_uri), algorithms: advertisedAlgorithms(config, document) }
+    })
+    jwtKeys = attempt
+    attempt.catch(() => {
+      if (jwtKeys === attempt) jwtKeys = undefined
+    })
+    return attempt
+  }
+
+  async function introspectionEndpoint(): Promise<string> {
+    const configured = config.introspection?.endpoint
+    if (configured !== undefined) return configured
+    const endpoint = (await metadata()).introspection_endpoint
+    if (endpoint === undefined) {
+      throw new OAuthError('server_error', 'The request could not be verified', { detail: `${config.issuer} lists no introspection_endpoint; set introspection.endpoint` })
+    }
+    return endpoint
+  }
+
+  async function verifyUncached(token: string): Promise<VerifiedToken> {
+    const now = config.now()
+    if (looksLikeJwt(token)) {
+      // A JWT is judged by its signature alone: one that fails is never handed to introspection.
+      const { keys, algorithms } = await loadJwtKeys()
+      return verifyJwtAccessToken(token, { keys, algorithms, issuer: config.issuer, audience: config.audience, clockTolerance: config.clockTolerance, now })
+    }
+    const introspection = config.introspection
+    if (!introspection) throw new OAuthError('invalid_token', 'The access token is invalid or expired', { detail: 'not a JWT, and introspection is not configured' })
+    const verified = await introspectAccessToken(token, {
+      endpoint: await introspectionEndpoint(),
+      clientId: introspection.clientId,
+      clientSecret: introspection.clientSecret,
+      issuer: config.issuer,
+      audience: config.audience,
+      clockTolerance: config.clockTolerance,
+      now,
+      fetch: config.fetch,
+    })
+    // The answer is reused for cacheTtl at most: a revocation at the server shows after that delay.
+    return { ...verified, expiresAt: Math.min(verified.expiresAt, now + introspection.cacheTtl) }
+  }
+
+  async function verifyToken(token: string): Promise<Principal> {
+    const cached = cache.get(token)
+    if (cached) return cached
+    const { principal, expiresAt } = await verifyUncached(token)
+    cache.set(token, principal, expiresAt)
+    return principal
+  }
+
+  function refuse(error: unknown): VerifyResult {
+    const oauthError = asOAuthError(error)
+    config.onError?.(oauthError)
+    return { ok: false, response: bearerErrorResponse(challengeContext, oauthError) }
+  }
+
+  async function verify(request: OAuthRequest): Promise<VerifyResult> {
+    try {
+      const token = bearerTokenFrom(request)
+      if (token === undefined) return { ok: false, response: bearerErrorResponse(challengeContext, undefined) }
+      return { ok: true, principal: await verifyToken(token) }
+    } catch (error) {
+      return refuse(error)
+    }
+  }
+
+  function checkScopes(principal: Principal, scopes: readonly string[]): VerifyResult {
+    const missing = scopes.filter((scope) => !principal.scopes.includes(scope))
+    if (missing.length === 0) return { ok: true, principal }
+    const error = new OAuthError('insufficient_scope', 'The access token does not grant the scope this request needs', { detail: `missing ${formatScope(missing)}` })
+    config.onError?.(error)
+    // RFC 6750 §3: `scope` lists what the resource needs, not only what was missing.
+    return { ok: false, response: bearerErrorResponse(challengeContext, error, formatScope(scopes)) }
+  }
+
+  return {
+    issuer: config.issuer,
+    audience: config.audience,
+    metadataPath: protectedResourceMetadataPath(config.audience),
+    verify,
+    verifyToken,
+    requireScopes(...scopes) {
+      const required = [...scopes]
+      if (required.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) {
+        throw new ResourceConfigError('requireScopes', `takes RFC 6749 §3.3 scope tokens, got ${JSON.stringify(required)}`)
+      }
+      return async (request) => {
+        const result = await verify(request)
+        return result.ok ? checkScopes(result.principal, required) : result
+      }
+    },
+    checkScopes,
+    revoke(token) {
+      cache.delete(token)
+    },
+    clear() {
+      cache.clear()
+    },
+    protectedResourceMetadata: () => structuredClone(resourceMetadata),
+    metadataResponse: (request) => protectedResourceMetadataResponse(resourceMetadata, request),
+  }
+}

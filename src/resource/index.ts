@@ -1,0 +1,22 @@
+/**
+ * `tessera/resource`: bearer-token protection for APIs (RFC 6750, RFC 9068, RFC 7662, RFC 9728).
+ *
+ * @example
+ * ```ts
+ * import { createResourceServer } from 'tessera/resource'
+ *
+ * const rs = createResourceServer({ issuer: 'https://as.example.com', audience: 'https://api.example.com' })
+ * const result = await rs.requireScopes('notes:read')(request)
+ * ```
+ */
+export { createResourceServer, type ResourceServer } from './create-resource-server.js'
+export {
+  DEFAULT_ACCESS_TOKEN_ALGORITHMS,
+  ResourceConfigError,
+  type IntrospectionOptions,
+  type ResourceServerOptions,
+} from './config.js'
+export type { Principal, VerifyResult } from './principal.js'
+export { protectedResourceMetadataPath, type ProtectedResourceMetadata } from './metadata.js'
+export { OAuthError, type OAuthErrorCode } from '../errors.js'
+export type { OAuthRequest, OAuthResponse } from '../http/types.js'

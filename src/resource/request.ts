@@ -1,0 +1,25 @@
+import { formParameters, hasFormBody } from '../http/form.js'
+import type { OAuthRequest } from '../http/types.js'
+import { extractBearerToken } from '../protocol/rfc6750/bearer.js'
+
+/**
+ * The bearer token of a request: the `Authorization` header (RFC 6750 §2.1) or an `access_token` form
+ * parameter (§2.2: form-encoded body, and not GET, whose body has no defined semantics). Exactly one
+ * method; the query (§2.3) is never accepted (RFC 9700 §4.3.2). `undefined` when no token was sent.
+ * Throws `invalid_request` or `invalid_token`.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
+ */
+export function bearerTokenFrom(request: OAuthRequest): string | undefined {
+  let formToken: string | undefined
+  if (request.method !== 'GET' && request.method !== 'HEAD' && hasFormBody(request)) {
+    const params = formParameters(request)
+    // Present but empty is a malformed token, not an absent one.
+    if (params.has('access_token')) formToken = params.get('access_token') ?? ''
+  }
+  return extractBearerToken({
+    authorization: request.headers.get('authorization'),
+    formToken,
+    queryToken: request.url.searchParams.has('access_token'),
+  })
+}

@@ -1,0 +1,173 @@
+import { request as httpRequest, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as expressResource from '../../src/adapters/express-resource.js'
+import * as fastifyResource from '../../src/adapters/fastify-resource.js'
+import * as honoResource from '../../src/adapters/hono-resource.js'
+import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
+import { AUDIENCE, FakeAuthorizationServer, accessToken, claims, generateKey, nowSeconds, segment } from './fixtures.js'
+import { scenarios, type ScenarioRequest, type ScenarioTokens } from './scenarios.js'
+
+interface Running {
+  url: string
+  close(): Promise<void>
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+}
+
+async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<Running> {
+  const { requireScopes, protectedResourceMetadata } = honoResource
+  const app = new Hono()
+  // An earlier middleware that consumed the body through c.req (which keeps a parsed copy).
+  if (parseFormsFirst) {
+    app.use('/api/*', async (c, next) => {
+      if (c.req.header('content-type') === 'application/x-www-form-urlencoded') await c.req.parseBody()
+      await next()
+    })
+  }
+  app.get('/api/notes', requireScopes(rs, 'notes:read'), (c) => {
+    const { subject, clientId, scopes } = c.get('principal')
+    return c.json({ subject, clientId, scopes })
+  })
+  app.post('/api/notes', requireScopes(rs, 'notes:write'), (c) => c.json({ subject: c.get('principal').subject }, 201))
+  app.post('/api/read', requireScopes(rs, 'notes:read'), async (c) => {
+    const form = await c.req.parseBody()
+    return c.json({ subject: c.get('principal').subject, note: form.note })
+  })
+  app.get(rs.metadataPath, protectedResourceMetadata(rs))
+  const server = await new Promise<Server>((resolve) => {
+    const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(http as Server))
+  })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) }
+}
+
+async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Running> {
+  const { requireScopes, protectedResourceMetadata } = expressResource
+  const app = express()
+  if (parseForms) app.use(express.urlencoded({ extended: false }))
+  app.get('/api/notes', requireScopes(rs, 'notes:read'), (req, res) => {
+    const { subject, clientId, scopes } = req.principal ?? { subject: undefined, clientId: undefined, scopes: undefined }
+    res.json({ subject, clientId, scopes })
+  })
+  app.post('/api/notes', requireScopes(rs, 'notes:write'), (_req, res) => {
+    res.status(201).json({ subject: (res.locals.principal as { subject: string }).subject })
+  })
+  app.post('/api/read', requireScopes(rs, 'notes:read'), (req, res) => {
+    res.json({ subject: req.principal?.subject, note: (req.body as Record<string, unknown>).note })
+  })
+  app.get(rs.metadataPath, protectedResourceMetadata(rs))
+  const server = await new Promise<Server>((resolve) => {
+    const http = app.listen(0, '127.0.0.1', () => resolve(http))
+  })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) }
+}
+
+async function startFastify(rs: ResourceServer): Promise<Running> {
+  const { requireScopes, protectedResourceMetadata, addFormBodyParser } = fastifyResource
+  const app = Fastify()
+  addFormBodyParser(app)
+  app.get('/api/notes', { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
+    const { subject, clientId, scopes } = request.principal ?? { subject: undefined, clientId: undefined, scopes: undefined }
+    return { subject, clientId, scopes }
+  })
+  app.post('/api/notes', { preHandler: requireScopes(rs, 'notes:write') }, async (request, reply) => {
+    return reply.code(201).send({ subject: request.principal?.subject })
+  })
+  app.post('/api/read', { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
+    return { subject: request.principal?.subject, note: (request.body as Record<string, unknown>).note }
+  })
+  app.get(rs.metadataPath, protectedResourceMetadata(rs))
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() }
+}
+
+interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** node:http rather than fetch, so that a header can be sent twice as two lines. */
+function send(base: string, scenario: ScenarioRequest): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of scenario.headers ?? []) {
+      const existing = headers[name]
+      headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
+    }
+    const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
+    if (body) headers['content-length'] = String(body.length)
+    const req = httpRequest(new URL(scenario.path, base), { method: scenario.method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+const frameworks: [string, (rs: ResourceServer) => Promise<Running>][] = [
+  ['hono', (rs) => startHono(rs, false)],
+  ['hono after a middleware that parsed the form', (rs) => startHono(rs, true)],
+  ['express', (rs) => startExpress(rs, false)],
+  ['express with express.urlencoded()', (rs) => startExpress(rs, true)],
+  ['fastify', startFastify],
+]
+
+let as: FakeAuthorizationServer
+let tokens: ScenarioTokens
+
+beforeAll(async () => {
+  const key = generateKey('ES256')
+  const foreign = generateKey('ES256')
+  as = await new FakeAuthorizationServer().start()
+  as.jwks = { keys: [key.publicJwk] }
+  tokens = {
+    read: accessToken(key, as.url),
+    write: accessToken(key, as.url, { scope: 'notes:read notes:write' }),
+    expired: accessToken(key, as.url, { iat: nowSeconds() - 3600, exp: nowSeconds() - 600 }),
+    wrongAudience: accessToken(key, as.url, { aud: 'http://127.0.0.1:7000/api' }),
+    algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
+    foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
+  }
+})
+afterAll(async () => {
+  await as.close()
+})
+
+describe.each(frameworks)('%s', (_framework, start) => {
+  let app: Running
+  beforeAll(async () => {
+    const rs = createResourceServer({
+      issuer: as.url,
+      audience: AUDIENCE,
+      realm: 'notes',
+      resourceMetadataUrl: 'http://127.0.0.1:6000/.well-known/oauth-protected-resource/api',
+    })
+    app = await start(rs)
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+
+  it.each(scenarios)('$name → $status', async (scenario) => {
+    const answer = await send(app.url, scenario.request(tokens))
+    expect(answer.status, answer.body).toBe(scenario.status)
+    const challenge = answer.headers['www-authenticate']
+    if (scenario.challenge === null) expect(challenge).toBeUndefined()
+    else expect(challenge).toMatch(scenario.challenge)
+    if (scenario.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.json)
+    expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
+  })
+})

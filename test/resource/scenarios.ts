@@ -1,0 +1,116 @@
+/**
+ * One table of bearer-protection cases (catalogue §8), run over loopback HTTP against every framework
+ * middleware by adapters.test.ts. Each app mounts the same routes:
+ *   GET  /api/notes   requireScopes('notes:read')  → 200 { subject, clientId, scopes }
+ *   POST /api/notes   requireScopes('notes:write') → 201 { subject }
+ *   POST /api/read    requireScopes('notes:read')  → 200 { subject, note } (`note` read from the form body by the route)
+ *   GET  <rs.metadataPath>                         → RFC 9728 metadata
+ */
+
+/** Tokens minted per run by the test (they carry the fake issuer's URL and fresh times). */
+export interface ScenarioTokens {
+  /** `notes:read`, valid. */
+  read: string
+  /** `notes:read notes:write`, valid. */
+  write: string
+  expired: string
+  wrongAudience: string
+  algNone: string
+  /** Signed by a key that is not in the JWKS. */
+  foreignKey: string
+}
+
+export interface ScenarioRequest {
+  method: 'GET' | 'POST'
+  path: string
+  /** Pairs, so a header can be sent twice. */
+  headers?: [string, string][]
+  body?: string
+}
+
+export interface Scenario {
+  name: string
+  request: (tokens: ScenarioTokens) => ScenarioRequest
+  status: number
+  /** Pattern for `WWW-Authenticate`; `null` when the response must not have one. */
+  challenge: RegExp | null
+  /** Members the JSON body must have. */
+  json?: Record<string, unknown>
+}
+
+const FORM: [string, string] = ['content-type', 'application/x-www-form-urlencoded']
+const auth = (value: string): [string, string] => ['authorization', value]
+
+const NO_ERROR = /^Bearer realm="notes", resource_metadata="[^"]+"$/
+const challengeWith = (error: string, extra = ''): RegExp => new RegExp(`^Bearer realm="notes", error="${error}"(, error_description="[^"]*")?${extra}, resource_metadata="[^"]+"$`)
+const INVALID_TOKEN = challengeWith('invalid_token')
+const INVALID_REQUEST = challengeWith('invalid_request')
+
+export const scenarios: Scenario[] = [
+  { name: 'RS-01 no credentials', request: () => ({ method: 'GET', path: '/api/notes' }), status: 401, challenge: NO_ERROR },
+  ...['Bearer', 'bearer', 'BEARER'].map((scheme): Scenario => ({
+    name: `RS-02 valid token, scheme "${scheme}"`,
+    request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`${scheme} ${t.read}`)] }),
+    status: 200,
+    challenge: null,
+    json: { subject: 'alice', clientId: 'app', scopes: ['notes:read'] },
+  })),
+  { name: 'RS-03 "Bearer" without a token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer')] }), status: 400, challenge: INVALID_REQUEST },
+  { name: 'RS-03 "Bearer a b"', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer a b')] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-03 token with quotes', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer "abc"')] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-03 Basic scheme', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Basic YWxpY2U6c2VjcmV0')] }), status: 400, challenge: INVALID_REQUEST },
+  {
+    name: 'RS-03 two Authorization headers',
+    request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.read}`), auth(`Bearer ${t.read}`)] }),
+    status: 401,
+    challenge: INVALID_TOKEN,
+  },
+  { name: 'RS-03 12 KB token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${'a'.repeat(12_000)}`)] }), status: 401, challenge: INVALID_TOKEN },
+  // Node's HTTP parser stops a 100 KB header (16 KB limit) before any framework code: 431, never 500.
+  { name: 'RS-03 100 KB token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${'a'.repeat(100_000)}`)] }), status: 431, challenge: null },
+  {
+    name: 'RS-04 header and query',
+    request: (t) => ({ method: 'GET', path: `/api/notes?access_token=${t.read}`, headers: [auth(`Bearer ${t.read}`)] }),
+    status: 400,
+    challenge: INVALID_REQUEST,
+  },
+  {
+    name: 'RS-04 header and form body',
+    request: (t) => ({ method: 'POST', path: '/api/read', headers: [auth(`Bearer ${t.read}`), FORM], body: `access_token=${t.read}&note=hi` }),
+    status: 400,
+    challenge: INVALID_REQUEST,
+  },
+  { name: 'RS-04 query only', request: (t) => ({ method: 'GET', path: `/api/notes?access_token=${t.read}` }), status: 401, challenge: NO_ERROR },
+  {
+    name: 'RS-04 form body only, still readable by the route',
+    request: (t) => ({ method: 'POST', path: '/api/read', headers: [FORM], body: `access_token=${t.read}&note=hi` }),
+    status: 200,
+    challenge: null,
+    json: { subject: 'alice', note: 'hi' },
+  },
+  {
+    name: 'RS-04 repeated access_token in the body',
+    request: (t) => ({ method: 'POST', path: '/api/read', headers: [FORM], body: `access_token=${t.read}&access_token=${t.read}` }),
+    status: 400,
+    challenge: INVALID_REQUEST,
+  },
+  { name: 'RS-05 expired token', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.expired}`)] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-06 token for another audience', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.wrongAudience}`)] }), status: 401, challenge: INVALID_TOKEN },
+  {
+    name: 'RS-07 token without the needed scope',
+    request: (t) => ({ method: 'POST', path: '/api/notes', headers: [auth(`Bearer ${t.read}`)] }),
+    status: 403,
+    challenge: challengeWith('insufficient_scope', ', scope="notes:write"'),
+    json: { error: 'insufficient_scope' },
+  },
+  { name: 'RS-07 token with the needed scope', request: (t) => ({ method: 'POST', path: '/api/notes', headers: [auth(`Bearer ${t.write}`)] }), status: 201, challenge: null },
+  { name: 'RS-08 alg none', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.algNone}`)] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-13 foreign key', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.foreignKey}`)] }), status: 401, challenge: INVALID_TOKEN },
+  {
+    name: 'RFC 9728 metadata',
+    request: () => ({ method: 'GET', path: '/.well-known/oauth-protected-resource/api' }),
+    status: 200,
+    challenge: null,
+    json: { resource: 'http://127.0.0.1:6000/api', bearer_methods_supported: ['header', 'body'] },
+  },
+]
