@@ -1,0 +1,28 @@
+/**
+ * `tessera/client`: "Log in with …" for TypeScript apps, on oauth4webapi. Register providers (presets for
+ * Google, GitHub, Microsoft, GitLab, Apple, Discord, Okta, Auth0, Keycloak, Tessera, or any OIDC issuer),
+ * then call `authorizeRedirect` in the login route and `authorizeAccessToken` in the callback.
+ *
+ * @example
+ * ```ts
+ * import { createOAuth, createMemoryClientStore } from 'tessera/client'
+ * const oauth = createOAuth({ store: createMemoryClientStore(), secret })
+ * oauth.register({ name: 'google', preset: 'google', clientId, clientSecret, scope: 'openid email profile' })
+ * ```
+ */
+export { createOAuth, type OAuth, type OAuthOptions } from './oauth.js'
+export { createClientContext, type ClientContext, type ClientContextInput, type ClientRedirect } from './context.js'
+export { clientRedirectResponse } from './response.js'
+export { ClientConfigError, ClientError, ReauthenticationRequired, isClientError, type ClientErrorCode } from './errors.js'
+export type { AuthorizeRedirectOptions, LoginResult } from './login.js'
+export type { LogoutOptions, LogoutResult } from './logout.js'
+export type { ProviderRegistration, TokenEndpointAuthMethod } from './provider.js'
+export { PRESETS, type PresetName, type ProviderPreset } from './providers/presets.js'
+export type { ProviderProfile } from './providers/profile.js'
+export type { ResourceRequestInit } from './resource.js'
+export { safeReturnTo } from './return-to.js'
+export type { ClientLogger } from './runtime.js'
+export type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+export { createMemoryClientStore } from './memory-store.js'
+export type { TokenSet } from './token-set.js'
+export type { ClientUser } from './user.js'

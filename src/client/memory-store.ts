@@ -1,0 +1,49 @@
+import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+
+/**
+ * A `ClientStore` in process memory: for tests and single-process development. State is lost on restart
+ * and not shared between processes.
+ *
+ * @example const oauth = createOAuth({ store: createMemoryClientStore(), secret })
+ */
+export function createMemoryClientStore(): ClientStore {
+  const transactions = new Map<string, TransactionRecord>()
+  const sessions = new Map<string, SessionRecord>()
+  return {
+    transactions: {
+      async save(record) {
+        transactions.set(record.key, { ...record })
+      },
+      // Map.get + delete run without an await in between, so they are one step for the event loop.
+      async consume(key) {
+        const record = transactions.get(key)
+        transactions.delete(key)
+        return record
+      },
+    },
+    sessions: {
+      async save(record) {
+        sessions.set(record.key, { ...record })
+      },
+      async get(key, now) {
+        const record = sessions.get(key)
+        return record && record.expires_at > now ? { ...record } : undefined
+      },
+      async updateTokens(key, tokens, now) {
+        const record = sessions.get(key)
+        if (record) sessions.set(key, { ...record, tokens, updated_at: now })
+      },
+      async delete(key) {
+        sessions.delete(key)
+      },
+    },
+    async purgeExpired(now) {
+      for (const [key, record] of transactions) if (record.expires_at <= now) transactions.delete(key)
+      for (const [key, record] of sessions) if (record.expires_at <= now) sessions.delete(key)
+    },
+    async close() {
+      transactions.clear()
+      sessions.clear()
+    },
+  }
+}

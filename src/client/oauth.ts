@@ -1,0 +1,106 @@
+import type { ClientContext, ClientRedirect } from './context.js'
+import { ClientConfigError } from './errors.js'
+import { authorizeAccessToken, authorizeRedirect, type AuthorizeRedirectOptions, type LoginResult } from './login.js'
+import { logout, revokeToken, type LogoutOptions, type LogoutResult } from './logout.js'
+import type { ProviderRegistration } from './provider.js'
+import { refreshSession } from './refresh.js'
+import { createRegistry } from './registry.js'
+import { fetchWithSession, requireSession, type ResourceDeps, type ResourceRequestInit } from './resource.js'
+import type { ClientLogger, Runtime } from './runtime.js'
+import { deriveKeys } from './seal.js'
+import { loadSession } from './session.js'
+import type { ClientStore } from './store.js'
+import type { TokenSet } from './token-set.js'
+import type { ClientUser } from './user.js'
+import { readUserinfo } from './userinfo.js'
+
+export interface OAuthOptions {
+  /** Where transactions and sessions live: `createMemoryClientStore()` or `openSqliteClientStore(…)`. */
+  store: ClientStore
+  /** At least 32 characters: signs cookies and (through HKDF) encrypts tokens at rest. */
+  secret: string
+  /** Transport for every provider request (a proxy, a test double); default the global `fetch`. */
+  fetch?: typeof fetch
+  /** Per provider request, milliseconds; default 10 000. */
+  timeoutMs?: number
+  /** Local session lifetime in seconds; default 7 days. */
+  sessionMaxAge?: number
+  /** Refresh access tokens this many seconds before they expire; default 30. */
+  refreshLeeway?: number
+  logger?: ClientLogger
+  /** Seconds since the epoch; injectable for tests. */
+  now?: () => number
+}
+
+/** "Log in with …" for one app. */
+export interface OAuth {
+  /** Registers a provider; validated now, discovered on first use. */
+  register(registration: ProviderRegistration): void
+  /** Runs discovery now (e.g. at startup) so misconfiguration fails early. */
+  discover(name: string): Promise<void>
+  authorizeRedirect(ctx: ClientContext, name: string, redirectUri: string, options?: AuthorizeRedirectOptions): Promise<ClientRedirect>
+  authorizeAccessToken(ctx: ClientContext, name: string): Promise<LoginResult>
+  /** The signed-in user, or undefined. */
+  currentUser(ctx: ClientContext): Promise<ClientUser | undefined>
+  userinfo(ctx: ClientContext): Promise<Record<string, unknown>>
+  /** Forces a refresh now (single-flight per session). */
+  refreshToken(ctx: ClientContext): Promise<TokenSet>
+  revokeToken(ctx: ClientContext, which?: 'refresh_token' | 'access_token'): Promise<void>
+  logout(ctx: ClientContext, options?: LogoutOptions): Promise<LogoutResult>
+  fetch(ctx: ClientContext, url: string | URL, init?: ResourceRequestInit): Promise<Response>
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isFinite(value) || value <= 0) throw new ClientConfigError(`createOAuth: ${name} must be a positive number`)
+  return value
+}
+
+/**
+ * Creates the relying party: providers are registered on it, and each route hands it a `ClientContext`.
+ *
+ * @example
+ * ```ts
+ * const oauth = createOAuth({ store: createMemoryClientStore(), secret: process.env.APP_SECRET! })
+ * oauth.register({ name: 'google', preset: 'google', clientId, clientSecret, scope: 'openid email profile' })
+ * // login route:    return oauth.authorizeRedirect(ctx, 'google', 'https://app.example/cb', { returnTo: '/profile' })
+ * // callback route: const { user, returnTo } = await oauth.authorizeAccessToken(ctx, 'google')
+ * ```
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#CodeFlowAuth
+ */
+export function createOAuth(options: OAuthOptions): OAuth {
+  if (!options.store) throw new ClientConfigError('createOAuth: store is required (createMemoryClientStore() or openSqliteClientStore())')
+  if (typeof options.secret !== 'string' || options.secret.length < 32) {
+    throw new ClientConfigError('createOAuth: secret must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+  }
+  const runtime: Runtime = {
+    store: options.store,
+    keys: deriveKeys(options.secret),
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    logger: options.logger,
+    sessionMaxAge: positive('sessionMaxAge', options.sessionMaxAge, 7 * 24 * 3600),
+    refreshLeeway: positive('refreshLeeway', options.refreshLeeway, 30),
+  }
+  const transport = { fetch: options.fetch, timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000) }
+  const registry = createRegistry({ transport, warn: (message) => (options.logger ? options.logger.warn({ event: 'rp_insecure_option' }, message) : console.warn(`tessera/client: ${message}`)) })
+  const deps: ResourceDeps = { runtime, registry, inflight: new Map(), transport }
+
+  return {
+    register: (registration) => registry.register(registration),
+    discover: async (name) => {
+      await registry.resolve(name)
+    },
+    authorizeRedirect: (ctx, name, redirectUri, redirectOptions) => authorizeRedirect(runtime, registry, ctx, name, redirectUri, redirectOptions),
+    authorizeAccessToken: (ctx, name) => authorizeAccessToken(runtime, registry, ctx, name),
+    currentUser: async (ctx) => (await loadSession(runtime, ctx))?.user,
+    userinfo: (ctx) => readUserinfo(deps, ctx),
+    refreshToken: async (ctx) => {
+      const session = await requireSession(deps, ctx)
+      return refreshSession(deps, session, session.tokens)
+    },
+    revokeToken: (ctx, which) => revokeToken(deps, ctx, which),
+    logout: (ctx, logoutOptions) => logout(deps, ctx, logoutOptions),
+    fetch: (ctx, url, init) => fetchWithSession(deps, ctx, url, init),
+  }
+}
+

@@ -1,0 +1,174 @@
+import type { AuthorizationServer } from 'oauth4webapi'
+import { endpointProblem } from './endpoints.js'
+import { ClientConfigError } from './errors.js'
+import type { ProfileFetcher } from './providers/profile.js'
+import { isPresetName, presetOf, type PresetName, type PresetParameter } from './providers/presets.js'
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+
+/**
+ * A provider as the app registers it: exactly one of `issuer`, `serverMetadataUrl` or `preset` says where
+ * it is (a preset may be combined with `issuer` to override its default).
+ *
+ * @example oauth.register({ name: 'google', preset: 'google', clientId, clientSecret, scope: 'openid email profile' })
+ */
+export interface ProviderRegistration {
+  /** The name used in routes and calls (`[A-Za-z0-9_-]`). */
+  name: string
+  /** OIDC issuer; metadata from `<issuer>/.well-known/openid-configuration`, whose `issuer` must equal it. */
+  issuer?: string
+  /** `<issuer>/.well-known/openid-configuration` or `<origin>/.well-known/oauth-authorization-server<path>`. */
+  serverMetadataUrl?: string
+  preset?: PresetName
+  /** Microsoft: directory (tenant) id. */
+  tenant?: string
+  /** Okta, Auth0, Keycloak, self-managed GitLab: the host (and for Okta optionally a path). */
+  domain?: string
+  /** Keycloak realm. */
+  realm?: string
+  clientId: string
+  /** Required unless `tokenEndpointAuthMethod` is `none`. */
+  clientSecret?: string
+  /** Space-separated; must include `openid` except for plain OAuth presets (github, discord). */
+  scope: string
+  /** Default `client_secret_basic` (RFC 6749 §2.3.1), or the preset's. */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod
+  /** Extra authorization request parameters (e.g. Google `{ access_type: 'offline', prompt: 'consent' }`). */
+  authorizationParams?: Record<string, string>
+  /**
+   * Accepts an `http://` issuer and endpoints on loopback hosts (localhost, 127.0.0.0/8, [::1]) — for local
+   * development and tests only; logs a warning. Non-loopback http is always refused.
+   */
+  allowInsecureLoopback?: boolean
+  /** Pins the ID token algorithm; default: what the provider advertises, else RS256. */
+  idTokenSignedResponseAlg?: string
+  /** Reads userinfo at login (default true when the provider has a userinfo endpoint). */
+  fetchUserinfo?: boolean
+}
+
+/** A validated registration: everything the flows need, no discovery yet. */
+export interface ProviderConfig {
+  name: string
+  issuer: string
+  discovery: 'oidc' | 'oauth2' | 'none'
+  staticMetadata: AuthorizationServer | undefined
+  clientId: string
+  clientSecret: string | undefined
+  authMethod: TokenEndpointAuthMethod
+  scope: string
+  /** OpenID Connect login (an ID token is required and validated). */
+  openid: boolean
+  authorizationParams: Record<string, string>
+  responseMode: 'query' | 'form_post'
+  issuerAliases: string[]
+  profile: ProfileFetcher | undefined
+  insecureLoopback: boolean
+  idTokenAlg: string | undefined
+  fetchUserinfo: boolean
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/
+const TEMPLATE_VALUE: Record<PresetParameter, RegExp> = {
+  tenant: /^[A-Za-z0-9.-]{1,128}$/,
+  domain: /^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?(?:\/[A-Za-z0-9._~-]+)*$/,
+  realm: /^[A-Za-z0-9._~-]{1,128}$/,
+}
+const MULTI_TENANT = ['common', 'organizations', 'consumers']
+/** Authorization request parameters the library sets itself; neither registrations nor calls may override them. */
+export const RESERVED_AUTHORIZATION_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode']
+
+function fail(registration: { name?: string }, message: string): never {
+  throw new ClientConfigError(`oauth.register(${registration.name ? `'${registration.name}'` : '…'}): ${message}`)
+}
+
+function presetIssuer(registration: ProviderRegistration, name: PresetName): string {
+  const preset = presetOf(name)
+  if (registration.issuer !== undefined) return registration.issuer
+  if (preset.issuer.includes('{issuer}')) fail(registration, `preset '${name}' needs issuer`)
+  return preset.issuer.replace(/\{(tenant|domain|realm)\}/g, (_match, key: PresetParameter) => {
+    const value = registration[key] ?? preset.defaults?.[key]
+    if (value === undefined) fail(registration, `preset '${name}' needs ${key}`)
+    if (!TEMPLATE_VALUE[key].test(value)) fail(registration, `${key} '${value}' is not valid`)
+    if (key === 'tenant' && MULTI_TENANT.includes(value.toLowerCase())) {
+      fail(registration, `tenant '${value}' is multi-tenant; give the directory (tenant) id`)
+    }
+    return value
+  })
+}
+
+/** `serverMetadataUrl` → (issuer, algorithm), so discovery can still check the issuer for equality. */
+function issuerFromMetadataUrl(registration: ProviderRegistration, value: string): { issuer: string; discovery: 'oidc' | 'oauth2' } {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    fail(registration, 'serverMetadataUrl is not an absolute URL')
+  }
+  const oidc = '/.well-known/openid-configuration'
+  if (url.pathname.endsWith(oidc) && url.search === '') {
+    return { issuer: `${url.origin}${url.pathname.slice(0, -oidc.length)}`, discovery: 'oidc' }
+  }
+  const oauth2 = '/.well-known/oauth-authorization-server'
+  if (url.pathname.startsWith(oauth2) && url.search === '') {
+    return { issuer: `${url.origin}${url.pathname.slice(oauth2.length)}`, discovery: 'oauth2' }
+  }
+  fail(registration, `serverMetadataUrl must end with ${oidc} or start with ${oauth2}; otherwise give issuer`)
+}
+
+function whereIs(registration: ProviderRegistration): { issuer: string; discovery: ProviderConfig['discovery']; preset: PresetName | undefined } {
+  const { issuer, serverMetadataUrl, preset } = registration
+  if (preset !== undefined) {
+    if (!isPresetName(preset)) fail(registration, `unknown preset '${String(preset)}'`)
+    if (serverMetadataUrl !== undefined) fail(registration, 'give either preset or serverMetadataUrl')
+    return { issuer: presetIssuer(registration, preset), discovery: presetOf(preset).metadata ? 'none' : 'oidc', preset }
+  }
+  if (issuer !== undefined && serverMetadataUrl !== undefined) fail(registration, 'give either issuer or serverMetadataUrl')
+  if (issuer !== undefined) return { issuer, discovery: 'oidc', preset: undefined }
+  if (serverMetadataUrl !== undefined) return { ...issuerFromMetadataUrl(registration, serverMetadataUrl), preset: undefined }
+  fail(registration, 'give issuer, serverMetadataUrl or preset')
+}
+
+/**
+ * Validates a registration once, at `register`, with messages naming the field and the fix.
+ */
+export function normalizeRegistration(registration: ProviderRegistration): ProviderConfig {
+  if (typeof registration.name !== 'string' || !NAME.test(registration.name)) fail(registration, 'name must match [A-Za-z0-9_-]{1,64}')
+  const { issuer, discovery, preset: presetName } = whereIs(registration)
+  const insecureLoopback = registration.allowInsecureLoopback === true
+  const problem = endpointProblem(issuer, insecureLoopback)
+  if (problem) fail(registration, `issuer ${issuer} ${problem}`)
+  const preset = presetName ? presetOf(presetName) : undefined
+  if (typeof registration.clientId !== 'string' || registration.clientId === '') fail(registration, 'clientId is required')
+  const authMethod = registration.tokenEndpointAuthMethod ?? preset?.tokenEndpointAuthMethod ?? 'client_secret_basic'
+  if (!['client_secret_basic', 'client_secret_post', 'none'].includes(authMethod)) fail(registration, `tokenEndpointAuthMethod '${authMethod}' is not supported`)
+  if (authMethod === 'none' && registration.clientSecret !== undefined) fail(registration, "clientSecret given with tokenEndpointAuthMethod 'none'")
+  if (authMethod !== 'none' && !registration.clientSecret) fail(registration, `clientSecret is required for ${authMethod}`)
+  const scopes = (registration.scope ?? '').split(' ').filter(Boolean)
+  if (scopes.length === 0) fail(registration, 'scope is required')
+  const profile = preset?.profile
+  const openid = !profile && scopes.includes('openid')
+  if (!openid && !profile) fail(registration, "scope must include 'openid' to identify the user")
+  const authorizationParams = { ...(registration.authorizationParams ?? {}) }
+  for (const name of Object.keys(authorizationParams)) {
+    if (RESERVED_AUTHORIZATION_PARAMS.includes(name)) fail(registration, `authorizationParams must not set ${name}`)
+  }
+  const staticMetadata = preset?.metadata ? { issuer, ...preset.metadata } : undefined
+  return {
+    name: registration.name,
+    issuer,
+    discovery,
+    staticMetadata,
+    clientId: registration.clientId,
+    clientSecret: registration.clientSecret,
+    authMethod,
+    scope: scopes.join(' '),
+    openid,
+    authorizationParams,
+    responseMode: preset?.responseMode ?? 'query',
+    issuerAliases: preset?.issuerAliases?.(issuer) ?? [],
+    profile,
+    insecureLoopback,
+    idTokenAlg: registration.idTokenSignedResponseAlg,
+    fetchUserinfo: registration.fetchUserinfo ?? true,
+  }
+}

@@ -1,0 +1,24 @@
+import type { ClientKeys } from './seal.js'
+import type { ClientStore } from './store.js'
+
+/** pino-compatible subset. */
+export interface ClientLogger {
+  warn(object: Record<string, unknown>, message: string): void
+  info(object: Record<string, unknown>, message: string): void
+}
+
+/** Shared, immutable settings of one `createOAuth` instance, passed to each flow. */
+export interface Runtime {
+  store: ClientStore
+  keys: ClientKeys
+  /** Seconds since the epoch. */
+  now: () => number
+  logger: ClientLogger | undefined
+  /** Local session lifetime, seconds. */
+  sessionMaxAge: number
+  /** Refresh this many seconds before the access token expires. */
+  refreshLeeway: number
+}
+
+/** Pending-login lifetime (catalogue SC-04; RFC 6749 §4.1.2 suggests codes live at most 10 minutes). */
+export const TRANSACTION_TTL = 600

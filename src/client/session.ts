@@ -1,0 +1,77 @@
+import { randomToken, sha256 } from '../crypto/random.js'
+import type { ClientContext } from './context.js'
+import { cookieName, readSignedCookie, setCookie, setSignedCookie } from './cookies.js'
+import type { Runtime } from './runtime.js'
+import { seal, unseal } from './seal.js'
+import type { SessionRecord } from './store.js'
+import type { TokenSet } from './token-set.js'
+import type { ClientUser } from './user.js'
+
+/** A live local session: the user and tokens, read from the store. */
+export interface Session {
+  /** Store key (SHA-256 of the cookie's session id). */
+  key: string
+  provider: string
+  user: ClientUser
+  tokens: TokenSet
+  expiresAt: number
+}
+
+const context = (key: string): string => `rp_sessions:${key}`
+
+function sessionKey(ctx: ClientContext, runtime: Runtime): string | undefined {
+  const id = readSignedCookie(ctx, runtime.keys.cookie, cookieName(ctx, 'session'))
+  return id ? sha256(id) : undefined
+}
+
+/**
+ * Starts a session after a successful login. Any previous session of this browser is deleted and a new
+ * random id is issued (ASVS 7.2.4, session fixation: catalogue SC-02). The cookie holds only the signed id;
+ * user and tokens stay server-side, tokens sealed (AES-256-GCM).
+ */
+export async function startSession(runtime: Runtime, ctx: ClientContext, user: ClientUser, tokens: TokenSet): Promise<Session> {
+  const previous = sessionKey(ctx, runtime)
+  if (previous) await runtime.store.sessions.delete(previous)
+  const id = randomToken(32)
+  const key = sha256(id)
+  const now = runtime.now()
+  const record: SessionRecord = {
+    key,
+    provider: user.provider,
+    issuer: user.issuer,
+    subject: user.sub,
+    user: JSON.stringify(user),
+    tokens: seal(runtime.keys.seal, JSON.stringify(tokens), context(key)),
+    created_at: now,
+    updated_at: now,
+    expires_at: now + runtime.sessionMaxAge,
+  }
+  await runtime.store.sessions.save(record)
+  setSignedCookie(ctx, runtime.keys.cookie, cookieName(ctx, 'session'), id, { maxAge: runtime.sessionMaxAge })
+  return { key, provider: record.provider, user, tokens, expiresAt: record.expires_at }
+}
+
+/** The browser's live session, or `undefined` (no cookie, bad MAC, expired, unknown, or undecryptable). */
+export async function loadSession(runtime: Runtime, ctx: ClientContext): Promise<Session | undefined> {
+  const key = sessionKey(ctx, runtime)
+  return key ? loadSessionByKey(runtime, key) : undefined
+}
+
+export async function loadSessionByKey(runtime: Runtime, key: string): Promise<Session | undefined> {
+  const record = await runtime.store.sessions.get(key, runtime.now())
+  if (!record) return undefined
+  const tokens = unseal(runtime.keys.seal, record.tokens, context(key))
+  if (tokens === undefined) return undefined
+  return { key, provider: record.provider, user: JSON.parse(record.user) as ClientUser, tokens: JSON.parse(tokens) as TokenSet, expiresAt: record.expires_at }
+}
+
+export async function saveTokens(runtime: Runtime, key: string, tokens: TokenSet): Promise<void> {
+  await runtime.store.sessions.updateTokens(key, seal(runtime.keys.seal, JSON.stringify(tokens), context(key)), runtime.now())
+}
+
+/** Deletes the session server-side and expires the cookie; the old id is dead even if replayed (SC-03). */
+export async function endSession(runtime: Runtime, ctx: ClientContext): Promise<void> {
+  const key = sessionKey(ctx, runtime)
+  if (key) await runtime.store.sessions.delete(key)
+  setCookie(ctx, cookieName(ctx, 'session'), '', { maxAge: 0 })
+}

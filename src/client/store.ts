@@ -1,0 +1,54 @@
+/**
+ * Server-side state of the relying party: pending logins (transactions) and logged-in sessions. Keys are
+ * SHA-256 hashes of what the browser holds (the `state`, the session id), so a leaked database does not
+ * yield working cookies; secrets inside records (PKCE verifier, nonce, tokens) are sealed with the app
+ * secret before they reach the store.
+ *
+ * @see ./memory-store.ts and ./sqlite-store.ts
+ */
+export interface TransactionRecord {
+  /** SHA-256 of the `state` sent to the provider. */
+  key: string
+  provider: string
+  /** Sealed JSON of the transaction's secrets and parameters. */
+  sealed: string
+  created_at: number
+  expires_at: number
+}
+
+export interface SessionRecord {
+  /** SHA-256 of the session id in the cookie. */
+  key: string
+  provider: string
+  /** Identity is (issuer, subject), never the email address. */
+  issuer: string
+  subject: string
+  /** JSON of the `ClientUser`. */
+  user: string
+  /** Sealed JSON of the `TokenSet`. */
+  tokens: string
+  created_at: number
+  updated_at: number
+  expires_at: number
+}
+
+export interface ClientStore {
+  transactions: {
+    save(record: TransactionRecord): Promise<void>
+    /**
+     * Removes and returns the record in one atomic step, expired or not (the caller tells the two apart):
+     * of two concurrent callers exactly one gets it (RFC 6749 §10.12, state is single use).
+     */
+    consume(key: string): Promise<TransactionRecord | undefined>
+  }
+  sessions: {
+    save(record: SessionRecord): Promise<void>
+    /** A live session (`expires_at > now`) or undefined. */
+    get(key: string, now: number): Promise<SessionRecord | undefined>
+    updateTokens(key: string, tokens: string, now: number): Promise<void>
+    delete(key: string): Promise<void>
+  }
+  /** Deletes expired transactions and sessions. */
+  purgeExpired(now: number): Promise<void>
+  close(): Promise<void>
+}
