@@ -286,3 +286,22 @@ export class StorageConflictError extends Error {
     this.name = 'StorageConflictError'
   }
 }
+
+/**
+ * Thrown when the database or cache behind a store cannot be reached (connection refused, lost or timed
+ * out, server starting up or shutting down). The same call may succeed later, so a server answers 503
+ * `temporarily_unavailable` (RFC 6749 §4.1.2.1) instead of 500. `message` and `cause` are operator
+ * detail: never send them to a client.
+ *
+ * @example if (error instanceof StorageUnavailableError) return serviceUnavailable()
+ */
+export class StorageUnavailableError extends Error {
+  /** Which backend failed, for logs and `/readyz`. */
+  readonly backend: 'postgres' | 'redis'
+
+  constructor(backend: 'postgres' | 'redis', message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StorageUnavailableError'
+    this.backend = backend
+  }
+}

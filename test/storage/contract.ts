@@ -3,6 +3,7 @@ import type { Store } from '../../src/storage/types.js'
 import { clientAndUserContract } from './contract/clients-users.js'
 import { codeContract } from './contract/codes.js'
 import { consentContract } from './contract/consents.js'
+import { expiryContract } from './contract/expiry.js'
 import { keyContract } from './contract/keys.js'
 import { noteContract } from './contract/notes.js'
 import { purgeContract } from './contract/purge.js'
@@ -33,6 +34,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     consentContract(current)
     sessionAndInteractionContract(current)
     keyContract(current)
+    expiryContract(current)
     purgeContract(current)
     noteContract(current)
   })

@@ -15,6 +15,27 @@ async function revokeGrant(trx: Kysely<Database>, grantId: string, until: number
   await trx.deleteFrom('refresh_tokens').where('grant_id', '=', grantId).execute()
 }
 
+/**
+ * The grants of one user for one client: those of their refresh tokens and codes (consumed and rotated
+ * ones included, until purged), each once.
+ */
+export async function listGrantIds(db: Kysely<Database>, userId: string, clientId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('refresh_tokens')
+    .select('grant_id')
+    .where('user_id', '=', userId)
+    .where('client_id', '=', clientId)
+    .union(
+      db
+        .selectFrom('authorization_codes')
+        .select('grant_id')
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId),
+    )
+    .execute()
+  return rows.map((row) => row.grant_id)
+}
+
 export function sqlGrantStore(db: Kysely<Database>): GrantStore {
   return {
     // RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse) revoke the whole grant;
@@ -33,32 +54,20 @@ export function sqlGrantStore(db: Kysely<Database>): GrantStore {
       return row !== undefined
     },
 
-    // The grants of a user and client are those of their refresh tokens and codes. A grant already
-    // revoked until at least `until` is not counted again, so a repeated "disconnect" reports 0.
+    // A grant already revoked until at least `until` is not counted again, so a repeated "disconnect"
+    // reports 0.
     revokeByUserAndClient(userId, clientId, until) {
       return db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .selectFrom('refresh_tokens')
-          .select('grant_id')
-          .where('user_id', '=', userId)
-          .where('client_id', '=', clientId)
-          .union(
-            trx
-              .selectFrom('authorization_codes')
-              .select('grant_id')
-              .where('user_id', '=', userId)
-              .where('client_id', '=', clientId),
-          )
-          .execute()
-        if (rows.length === 0) return 0
+        const all = await listGrantIds(trx, userId, clientId)
+        if (all.length === 0) return 0
         const settled = await trx
           .selectFrom('revoked_grants')
           .select('grant_id')
-          .where('grant_id', 'in', rows.map((row) => row.grant_id))
+          .where('grant_id', 'in', all)
           .where('until', '>=', until)
           .execute()
         const skip = new Set(settled.map((row) => row.grant_id))
-        const grantIds = rows.map((row) => row.grant_id).filter((id) => !skip.has(id))
+        const grantIds = all.filter((id) => !skip.has(id))
         for (const grantId of grantIds) await revokeGrant(trx, grantId, until)
         return grantIds.length
       })

@@ -3,7 +3,7 @@ import type { Store } from '../types.js'
 import { sqlClientStore } from './clients.js'
 import { sqlCodeStore } from './codes.js'
 import { sqlConsentStore } from './consents.js'
-import { sqlGrantStore } from './grants.js'
+import { listGrantIds, sqlGrantStore } from './grants.js'
 import { sqlInteractionStore } from './interactions.js'
 import { sqlSigningKeyStore } from './keys.js'
 import { sqlRefreshTokenStore } from './refresh-tokens.js'
@@ -15,6 +15,12 @@ import { sqlUserStore } from './users.js'
 
 export type SqlDialect = 'sqlite' | 'postgres'
 
+/** A SQL store: the `Store` contract plus what `createCompositeStore` needs from a durable store. */
+export interface SqlStore extends Store {
+  /** Ids of the grants of one user for one client (from their refresh tokens and codes), each once. */
+  listGrantIds(userId: string, clientId: string): Promise<string[]>
+}
+
 /**
  * The store over any Kysely database with the schema of `migrations.ts`; the SQLite and PostgreSQL
  * stores differ only in how they open the connection. `dialect` selects the few clauses one engine
@@ -23,7 +29,7 @@ export type SqlDialect = 'sqlite' | 'postgres'
  * @example const store = createSqlStore(new Kysely<Database>({ dialect }), 'postgres')
  * @see ../types.ts for the contract every method keeps
  */
-export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): Store {
+export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlStore {
   return {
     clients: sqlClientStore(db),
     users: sqlUserStore(db),
@@ -36,6 +42,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): Store
     interactions: sqlInteractionStore(db),
     keys: sqlSigningKeyStore(db),
     notes: sqlNoteStore(db),
+    listGrantIds: (userId, clientId) => listGrantIds(db, userId, clientId),
     purgeExpired: (now) => purgeExpired(db, now),
     close: () => db.destroy(),
   }

@@ -37,5 +37,21 @@ export function codeContract(store: CurrentStore): void {
       expect(results.filter((r) => r.status === 'consumed')).toHaveLength(1)
       expect(results.filter((r) => r.status === 'replayed')).toHaveLength(49)
     })
+
+    it('reports the winner’s consumption time to every concurrent loser', async () => {
+      await store().codes.save(code())
+      const results = await Promise.all(Array.from({ length: 20 }, (_, n) => store().codes.consume('code-hash-1', NOW + n)))
+      const winner = results.findIndex((r) => r.status === 'consumed')
+      expect(winner).toBeGreaterThanOrEqual(0)
+      expect(new Set(results.map((r) => r.status !== 'unknown' && r.code.consumed_at))).toEqual(new Set([NOW + winner]))
+    })
+
+    it('lets exactly one of many consumers of each of several codes win', async () => {
+      const hashes = ['c-1', 'c-2', 'c-3', 'c-4', 'c-5']
+      for (const hash of hashes) await store().codes.save(code({ code_hash: hash, grant_id: `grant-${hash}` }))
+      const results = await Promise.all(hashes.flatMap((hash) => Array.from({ length: 10 }, () => store().codes.consume(hash, NOW))))
+      const winners = results.flatMap((r) => (r.status === 'consumed' ? [r.code.code_hash] : []))
+      expect(winners.toSorted()).toEqual(hashes)
+    })
   })
 }

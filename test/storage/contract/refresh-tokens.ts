@@ -50,6 +50,40 @@ export function refreshTokenContract(store: CurrentStore): void {
       expect(stored.filter(Boolean)).toHaveLength(1)
     })
 
+    it('rotates a chain once per link under concurrency: exactly one successor per token', async () => {
+      await store().refreshTokens.save(refreshToken())
+      let current = 'refresh-hash-1'
+      for (let link = 1; link <= 3; link++) {
+        const candidates = Array.from({ length: 10 }, (_, n) => refreshToken({ token_hash: `link-${link}-${n}`, created_at: NOW + link }))
+        const results = await Promise.all(candidates.map((candidate) => store().refreshTokens.rotate(current, candidate, NOW + link)))
+        const won = results.findIndex((r) => r.status === 'rotated')
+        expect(results.filter((r) => r.status === 'rotated')).toHaveLength(1)
+        expect(results.filter((r) => r.status === 'reused')).toHaveLength(9)
+        current = `link-${link}-${won}`
+      }
+      expect(await store().refreshTokens.find(current, NOW + 4)).toEqual(refreshToken({ token_hash: current, created_at: NOW + 3 }))
+    })
+
+    // RFC 9700 §4.14.2: on reuse the server revokes the family; the successor the winner got goes too.
+    it('after a reuse, revoking the grant leaves no token of the family, the new one included', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const results = await Promise.all(Array.from({ length: 10 }, (_, n) => store().refreshTokens.rotate('refresh-hash-1', next(n), NOW + 1)))
+      const reused = results.find((r) => r.status === 'reused')
+      expect(reused).toBeDefined()
+      if (reused?.status === 'reused') await store().grants.revoke(reused.previous.grant_id, reused.previous.expires_at)
+      const found = await Promise.all(['refresh-hash-1', ...Array.from({ length: 10 }, (_, n) => `refresh-next-${n}`)].map((hash) => store().refreshTokens.find(hash, NOW + 2)))
+      expect(found.filter(Boolean)).toEqual([])
+    })
+
+    it('leaves no usable token when rotations race a revocation of the grant', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const rotations = Array.from({ length: 10 }, (_, n) => store().refreshTokens.rotate('refresh-hash-1', next(n), NOW + 1))
+      await Promise.all([...rotations, store().grants.revoke('grant-1', NOW + 3600)])
+      const found = await Promise.all(['refresh-hash-1', ...Array.from({ length: 10 }, (_, n) => `refresh-next-${n}`)].map((hash) => store().refreshTokens.find(hash, NOW + 2)))
+      expect(found.filter(Boolean)).toEqual([])
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(99), NOW + 2)).toEqual({ status: 'unknown' })
+    })
+
     it('neither finds nor rotates a token once its grant is revoked', async () => {
       await store().refreshTokens.save(refreshToken())
       await store().grants.revoke('grant-1', NOW + 100)
@@ -90,6 +124,12 @@ export function refreshTokenContract(store: CurrentStore): void {
       expect(await store().grants.isRevoked('grant-1', NOW + 150)).toBe(true)
     })
 
+    it('keeps the latest end of concurrent revocations of one grant', async () => {
+      await Promise.all([30, 10, 50, 20, 40].map((seconds) => store().grants.revoke('grant-1', NOW + seconds)))
+      expect(await store().grants.isRevoked('grant-1', NOW + 49)).toBe(true)
+      expect(await store().grants.isRevoked('grant-1', NOW + 50)).toBe(false)
+    })
+
     it('revokes every grant of one user for one client and counts them once', async () => {
       await store().clients.create(client({ client_id: 'b' }))
       await store().refreshTokens.save(refreshToken())
@@ -118,6 +158,12 @@ export function refreshTokenContract(store: CurrentStore): void {
       expect(await store().revokedTokens.has('jti-2', NOW)).toBe(false)
       await store().revokedTokens.add('jti-1', NOW + 10)
       expect(await store().revokedTokens.has('jti-1', NOW + 30)).toBe(true)
+    })
+
+    it('keeps the latest expiry of concurrent revocations of one jti', async () => {
+      await Promise.all([30, 10, 50, 20, 40].map((seconds) => store().revokedTokens.add('jti-1', NOW + seconds)))
+      expect(await store().revokedTokens.has('jti-1', NOW + 49)).toBe(true)
+      expect(await store().revokedTokens.has('jti-1', NOW + 50)).toBe(false)
     })
   })
 }

@@ -52,5 +52,12 @@ export function sessionAndInteractionContract(store: CurrentStore): void {
       const results = await Promise.all(Array.from({ length: 50 }, () => store().interactions.consume('interaction-1', NOW)))
       expect(results.filter(Boolean)).toHaveLength(1)
     })
+
+    it('lets one of concurrent submissions consume it while others read it', async () => {
+      await store().interactions.save(interaction())
+      const consumed = await Promise.all(Array.from({ length: 20 }, (_, n) => (n % 2 === 0 ? store().interactions.consume('interaction-1', NOW) : store().interactions.get('interaction-1', NOW).then(() => undefined))))
+      expect(consumed.filter(Boolean)).toEqual([interaction()])
+      expect(await store().interactions.get('interaction-1', NOW)).toBeUndefined()
+    })
   })
 }

@@ -1,0 +1,136 @@
+import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
+import { openRedisParts, type RedisParts, type RedisPartsOptions } from './redis.js'
+import type { Store } from './types.js'
+
+/** What the composite needs from the durable store besides `Store` (the SQL stores provide it). */
+export interface DurableStore extends Store {
+  /** Ids of the grants of one user for one client, each once. */
+  listGrantIds(userId: string, clientId: string): Promise<string[]>
+}
+
+export interface CompositeStoreOptions {
+  /** Clients, users, refresh tokens, consents, signing keys and notes; e.g. `openPostgresStore`. */
+  durable: DurableStore
+  /** Codes, login sessions, interactions, revoked access tokens and grant revocation marks; `openRedisParts`. */
+  ephemeral: RedisParts
+}
+
+/**
+ * One `Store` over a durable database and Redis, for several instances behind one issuer: what must
+ * survive (clients, users, refresh token families, consents, keys) lives in the database, the short-lived
+ * records and the revocation checks made on every token use live in Redis.
+ *
+ * Revoking a grant writes both: first the mark in Redis (access tokens carrying the grant are refused at
+ * once), then the durable store deletes the family's refresh tokens and keeps its own record of the
+ * revocation, in one transaction. Refresh tokens are checked against the Redis mark too, so a revocation
+ * whose second step failed (the database was down; the caller got an error) still stops the family.
+ *
+ * @example const store = createCompositeStore({ durable: await openPostgresStore({ connectionString }), ephemeral: await openRedisParts({ url }) })
+ * @see ./types.ts for the contract
+ */
+export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptions): Store {
+  const { revokedGrants } = ephemeral
+
+  async function revokeGrant(grantId: string, until: number): Promise<boolean> {
+    const marked = await revokedGrants.revoke(grantId, until)
+    // Also when the mark already existed: a retry after a failed first attempt must still delete the family.
+    await durable.grants.revoke(grantId, until)
+    return marked
+  }
+
+  return {
+    clients: {
+      ...durable.clients,
+      async delete(clientId) {
+        await ephemeral.deleteClient(clientId)
+        return durable.clients.delete(clientId)
+      },
+    },
+    users: {
+      ...durable.users,
+      // Sessions first: if the database then fails, the user is at least logged out everywhere.
+      async delete(userId) {
+        await ephemeral.deleteUser(userId)
+        return durable.users.delete(userId)
+      },
+    },
+    codes: ephemeral.codes,
+    refreshTokens: {
+      save: (token) => durable.refreshTokens.save(token),
+      async find(tokenHash, now) {
+        const token = await durable.refreshTokens.find(tokenHash, now)
+        return token && !(await revokedGrants.isRevoked(token.grant_id, now)) ? token : undefined
+      },
+      // RFC 9700 §4.14.2: the durable store picks the one winner; a grant revoked in Redis turns any
+      // outcome into `unknown`, as the SQL stores do for a revoked grant.
+      async rotate(previousHash, next, now) {
+        const result = await durable.refreshTokens.rotate(previousHash, next, now)
+        if (result.status !== 'unknown' && (await revokedGrants.isRevoked(result.previous.grant_id, now))) return { status: 'unknown' }
+        return result
+      },
+    },
+    grants: {
+      async revoke(grantId, until) {
+        await revokeGrant(grantId, until)
+      },
+      isRevoked: (grantId, now) => revokedGrants.isRevoked(grantId, now),
+      // The grants of a user and client are those of their refresh tokens (durable) and codes (Redis);
+      // one already revoked until at least `until` is not counted again.
+      async revokeByUserAndClient(userId, clientId, until) {
+        const [fromCodes, fromTokens] = await Promise.all([ephemeral.listCodeGrantIds(userId, clientId), durable.listGrantIds(userId, clientId)])
+        let count = 0
+        for (const grantId of new Set([...fromCodes, ...fromTokens])) if (await revokeGrant(grantId, until)) count++
+        return count
+      },
+    },
+    revokedTokens: ephemeral.revokedTokens,
+    consents: durable.consents,
+    sessions: ephemeral.sessions,
+    interactions: ephemeral.interactions,
+    keys: durable.keys,
+    notes: durable.notes,
+    async purgeExpired(now) {
+      await Promise.all([durable.purgeExpired(now), ephemeral.purgeExpired(now)])
+    },
+    async close() {
+      const results = await Promise.allSettled([durable.close(), ephemeral.close()])
+      const failed = results.find((result) => result.status === 'rejected')
+      if (failed) throw failed.reason
+    },
+  }
+}
+
+export interface PostgresRedisStoreOptions {
+  /** PostgreSQL connection string (`--database-url`, `DATABASE_URL`). */
+  databaseUrl: string
+  /** Redis URL (`--redis-url`, `REDIS_URL`). */
+  redisUrl: string
+  /** Further PostgreSQL pool settings. */
+  pool?: PostgresStoreOptions['pool']
+  /** Further Redis settings: key prefix, clock, ioredis options. */
+  redis?: Omit<RedisPartsOptions, 'url' | 'client' | 'onConnectionError'>
+  /** Told about broken connections to either server (each reconnects by itself), e.g. to log them. */
+  onConnectionError?: (backend: 'postgres' | 'redis', error: Error) => void
+}
+
+/**
+ * Opens PostgreSQL (migrating it) and Redis and combines them: the store of `tessera serve --database-url
+ * … --redis-url …`. Rejects with `StorageUnavailableError` if either cannot be reached.
+ *
+ * @example const store = await openPostgresRedisStore({ databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL! })
+ */
+export async function openPostgresRedisStore(options: PostgresRedisStoreOptions): Promise<Store> {
+  const report = options.onConnectionError ?? (() => undefined)
+  const durable = await openPostgresStore({
+    connectionString: options.databaseUrl,
+    ...(options.pool ? { pool: options.pool } : {}),
+    onConnectionError: (error) => report('postgres', error),
+  })
+  try {
+    const ephemeral = await openRedisParts({ ...options.redis, url: options.redisUrl, onConnectionError: (error) => report('redis', error) })
+    return createCompositeStore({ durable, ephemeral })
+  } catch (error) {
+    await durable.close()
+    throw error
+  }
+}

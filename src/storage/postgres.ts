@@ -1,0 +1,110 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { migrateToLatest } from './sql/migrations.js'
+import type { Database } from './sql/schema.js'
+import { createSqlStore, type SqlStore } from './sql/sql-store.js'
+import { wrapMethods } from './sql/wrap-methods.js'
+import { StorageUnavailableError } from './types.js'
+
+export type { SqlStore } from './sql/sql-store.js'
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database` (the CLI reads it from `--database-url` or `DATABASE_URL`). */
+  connectionString: string
+  /**
+   * node-postgres pool settings (`max`, `ssl`, timeouts…). Defaults: 10 connections, and a 5 s limit on
+   * opening one, so that requests fail fast with `StorageUnavailableError` while the server is down
+   * instead of queueing forever.
+   *
+   * @see https://node-postgres.com/apis/pool
+   */
+  pool?: Omit<pg.PoolConfig, 'connectionString'>
+  /**
+   * Told when a pooled connection breaks (server restart, network), e.g. to log it; the pool opens a new
+   * connection for the next query, and calls made while the server is down reject anyway.
+   */
+  onConnectionError?: (error: Error) => void
+}
+
+/**
+ * Opens a PostgreSQL store and brings its schema up to date (several instances may start at once:
+ * Kysely's migrator holds an advisory lock). Codes are consumed and refresh tokens rotated by conditional
+ * `UPDATE … RETURNING` in the database, so any number of instances can share it. Every failure to reach
+ * the server, here or in any later call, rejects with `StorageUnavailableError`; after an outage the pool
+ * reconnects by itself.
+ *
+ * @example const store = await openPostgresStore({ connectionString: process.env.DATABASE_URL! })
+ * @see ./types.ts for the contract
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<SqlStore> {
+  const db = openDatabase(options)
+  try {
+    await migrateToLatest(db)
+  } catch (error) {
+    await db.destroy()
+    throw toStorageError(error)
+  }
+  return translateErrors(createSqlStore(db, 'postgres'))
+}
+
+/**
+ * Brings the schema of the database at `connectionString` up to date and disconnects: `tessera migrate`.
+ * Running it again, or while servers are running, is safe.
+ *
+ * @example await migratePostgres('postgres://tessera@db.internal/tessera')
+ */
+export async function migratePostgres(connectionString: string): Promise<void> {
+  const db = openDatabase({ connectionString })
+  try {
+    await migrateToLatest(db)
+  } catch (error) {
+    throw toStorageError(error)
+  } finally {
+    await db.destroy()
+  }
+}
+
+function openDatabase(options: PostgresStoreOptions): Kysely<Database> {
+  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
+  // A connection that breaks (server restart, network) emits 'error'; without a listener the process
+  // would crash. The pool re-emits it for idle connections only, not for those checked out by Kysely (a
+  // query or transaction in progress, which fails on its own), so every connection gets the listener
+  // that reports, and the pool one that keeps the pool's copy quiet. The pool drops a broken connection
+  // and the next query opens a new one.
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', options.onConnectionError ?? (() => undefined)))
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+// Node socket errors, and SQLSTATEs for "the server is there but cannot serve now": class 08 (connection
+// exception), 57P01–57P03 (shutting down, crashed, starting up) and 53300 (too many connections).
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300'])
+// node-postgres reports a lost connection or a pool timeout without a code.
+const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection error and is not queryable|not queryable/i
+
+/** Whether `error` means PostgreSQL could not be reached, as opposed to a query it refused. */
+export function isPostgresUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  // Node 20 tries every address of a host name and reports all failures in one AggregateError.
+  if (error instanceof AggregateError && error.errors.some(isPostgresUnavailable)) return true
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : ''
+  return NETWORK_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_MESSAGES.test(error.message)
+}
+
+function toStorageError(error: unknown): unknown {
+  if (!isPostgresUnavailable(error)) return error
+  const detail = error instanceof Error ? error.message || ('code' in error ? String(error.code) : error.name) : String(error)
+  return new StorageUnavailableError('postgres', `PostgreSQL is unavailable: ${detail}`, { cause: error })
+}
+
+/** Every method of `store`, with connection failures rejected as `StorageUnavailableError`. */
+function translateErrors<T extends object>(store: T): T {
+  return wrapMethods(store, async (call) => {
+    try {
+      return await call()
+    } catch (error) {
+      throw toStorageError(error)
+    }
+  })
+}
