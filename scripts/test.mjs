@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The one test command (`npm test`): typecheck, lint, then every vitest suite. Services the suites need
-// are provided here, never assumed: Debian's Chromium for the browser tests is installed with apt when
-// missing (as root), and the run fails with the fixing command otherwise.
+// The one test command (`npm test`): typecheck, lint, build, then every vitest suite. Services the suites
+// need are provided here, never assumed: Debian's Chromium for the browser tests, and throwaway PostgreSQL
+// and Redis servers on loopback ports (scripts/services.mjs), installed with apt when missing (as root);
+// otherwise the run fails with the fixing command.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { startServices } from './services.mjs'
 
 function run(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: 'inherit', ...options })
@@ -41,8 +43,19 @@ step('lint', 'npx', ['eslint', '.'])
 // The CLI suites run the built `tessera` command, as users do.
 step('build', 'npx', ['tsc', '-p', 'tsconfig.build.json'])
 mkdirSync('.tmp', { recursive: true })
+process.stdout.write('\n== services (PostgreSQL, Redis)\n')
+let services
+try {
+  services = await startServices()
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+}
 process.stdout.write('\n== tests\n')
-const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.tmp/vitest.json', ...only])
+const status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=.tmp/vitest.json', ...only], {
+  env: { ...process.env, ...services.env },
+})
+await services.stop()
 try {
   const report = JSON.parse(readFileSync('.tmp/vitest.json', 'utf8'))
   const skipped = report.numPendingTests + report.numTodoTests
