@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { createClient } from '../server/admin.js'
 import type { ClientAuthMethod, GrantType } from '../storage/types.js'
-import { now, openStore, print, UsageError } from './common.js'
+import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 
 /** `tessera client create|list|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
@@ -9,7 +9,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: rest,
     options: {
-      db: { type: 'string' },
+      ...STORE_OPTIONS,
       json: { type: 'boolean' },
       name: { type: 'string' },
       'redirect-uri': { type: 'string', multiple: true },
@@ -23,7 +23,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
     strict: true,
   })
   const json = values.json ?? false
-  const store = await openStore(values.db)
+  const store = await openStore(values)
   try {
     switch (action) {
       case 'create': {

@@ -18,8 +18,44 @@ export function dbPath(flag: string | undefined): string {
   return flag ?? process.env.TESSERA_DB ?? DEFAULT_DB
 }
 
-export async function openStore(flag: string | undefined): Promise<Store> {
-  return openSqliteStore({ filename: dbPath(flag) })
+export interface StoreFlags {
+  db?: string | undefined
+  'database-url'?: string | undefined
+  'redis-url'?: string | undefined
+}
+
+/** Options every command accepts to choose its store. */
+export const STORE_OPTIONS = {
+  db: { type: 'string' },
+  'database-url': { type: 'string' },
+  'redis-url': { type: 'string' },
+} as const
+
+/**
+ * SQLite (`--db`) by default; PostgreSQL with `--database-url` (env `DATABASE_URL`), plus Redis for
+ * short-lived records with `--redis-url` (env `REDIS_URL`).
+ */
+export async function openStore(flags: StoreFlags): Promise<Store> {
+  const databaseUrl = flags['database-url'] ?? process.env.DATABASE_URL
+  const redisUrl = flags['redis-url'] ?? process.env.REDIS_URL
+  if (redisUrl && !databaseUrl) throw new UsageError('--redis-url needs --database-url (Redis holds only short-lived records)')
+  if (databaseUrl && redisUrl) {
+    const { openPostgresRedisStore } = await import('../storage/composite.js')
+    return openPostgresRedisStore({ databaseUrl, redisUrl })
+  }
+  if (databaseUrl) {
+    const { openPostgresStore } = await import('../storage/postgres.js')
+    return openPostgresStore({ connectionString: databaseUrl })
+  }
+  return openSqliteStore({ filename: dbPath(flags.db) })
+}
+
+/** The secret for a store: with a shared database every instance must use the same `TESSERA_SECRET`. */
+export function secretFor(flags: StoreFlags): ReturnType<typeof serverSecret> {
+  if ((flags['database-url'] ?? process.env.DATABASE_URL) && !process.env.TESSERA_SECRET) {
+    throw new UsageError('set TESSERA_SECRET when using --database-url: all instances must share it')
+  }
+  return serverSecret(dbPath(flags.db))
 }
 
 /**

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { ensureSigningKeys, rotateSigningKeys } from '../server/key-set.js'
-import { dbPath, now, openStore, print, serverSecret, UsageError } from './common.js'
+import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError } from './common.js'
 
 /** Old keys stay published this long after a rotation: longer than any token they signed can live. */
 const RETAIN_SECONDS = 24 * 3600
@@ -8,9 +8,9 @@ const RETAIN_SECONDS = 24 * 3600
 /** `tessera keys list|rotate`. A running server picks a rotation up within seconds, without restart. */
 export async function keysCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
-  const { values } = parseArgs({ args: rest, options: { db: { type: 'string' }, json: { type: 'boolean' } }, strict: true })
+  const { values } = parseArgs({ args: rest, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true })
   const json = values.json ?? false
-  const store = await openStore(values.db)
+  const store = await openStore(values)
   try {
     switch (action) {
       case 'list': {
@@ -19,7 +19,7 @@ export async function keysCommand(argv: string[]): Promise<void> {
         return
       }
       case 'rotate': {
-        const { secret } = serverSecret(dbPath(values.db))
+        const { secret } = secretFor(values)
         await ensureSigningKeys(store, secret, now())
         const created = await rotateSigningKeys(store, secret, now(), RETAIN_SECONDS)
         print(json, created.map((key) => ({ kid: key.kid, alg: key.alg })), created.map((key) => `new active key ${key.kid} (${key.alg})`).join('\n'))

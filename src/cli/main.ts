@@ -5,6 +5,7 @@ import { StorageConflictError } from '../storage/types.js'
 import { clientCommand } from './clients.js'
 import { UsageError } from './common.js'
 import { keysCommand } from './keys.js'
+import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
 import { userCommand } from './users.js'
 
@@ -17,8 +18,10 @@ const USAGE = `usage: tessera <command> [options]
   user    create --username U --password P [--name N] [--email E] [--json]
   user    list [--json] | user delete --id SUB | --username U
   keys    list [--json] | keys rotate
+  migrate                                   bring the database schema up to date
 
-Every command takes --db PATH (default ./data/tessera.db, env TESSERA_DB).
+Every command takes --db PATH (SQLite, default ./data/tessera.db, env TESSERA_DB), or
+--database-url URL (PostgreSQL, env DATABASE_URL) with optional --redis-url URL (env REDIS_URL).
 `
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -26,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   client: clientCommand,
   user: userCommand,
   keys: keysCommand,
+  migrate: migrateCommand,
 }
 
 const [name, ...argv] = process.argv.slice(2)

@@ -4,7 +4,7 @@ import { createClient, createUser } from '../server/admin.js'
 import { randomToken } from '../crypto/random.js'
 import { demoResource, startStandaloneServer } from '../standalone/server.js'
 import type { Store } from '../storage/types.js'
-import { dbPath, now, openStore, serverSecret, UsageError } from './common.js'
+import { dbPath, now, openStore, secretFor, STORE_OPTIONS, UsageError } from './common.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
   if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
@@ -36,7 +36,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       port: { type: 'string' },
       host: { type: 'string' },
       issuer: { type: 'string' },
-      db: { type: 'string' },
+      ...STORE_OPTIONS,
       'no-seed': { type: 'boolean' },
     },
     strict: true,
@@ -46,13 +46,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const host = values.host ?? process.env.TESSERA_HOST ?? '127.0.0.1'
   const db = dbPath(values.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info' })
-  const { secret, generated, file } = serverSecret(db)
+  const { secret, generated, file } = secretFor(values)
   if (generated) logger.warn({ file }, 'TESSERA_SECRET is not set: generated a local secret; set TESSERA_SECRET in production')
-  const store = await openStore(db)
+  const store = await openStore(values)
   const issuer = values.issuer ?? process.env.TESSERA_ISSUER
   const server = await startStandaloneServer({ store, secret, port, host, logger, ...(issuer ? { issuer } : {}) })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
-  logger.info({ issuer: server.url, db }, 'Tessera is listening')
+  logger.info({ issuer: server.url, store: values['database-url'] ?? process.env.DATABASE_URL ? 'postgres' : db }, 'Tessera is listening')
   const lines = [
     '',
     `Tessera authorization server: ${server.url}`,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { createUser } from '../server/admin.js'
-import { now, openStore, print, UsageError } from './common.js'
+import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 
 /** `tessera user create|list|delete`. */
 export async function userCommand(argv: string[]): Promise<void> {
@@ -8,7 +8,7 @@ export async function userCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: rest,
     options: {
-      db: { type: 'string' },
+      ...STORE_OPTIONS,
       json: { type: 'boolean' },
       username: { type: 'string' },
       password: { type: 'string' },
@@ -19,7 +19,7 @@ export async function userCommand(argv: string[]): Promise<void> {
     strict: true,
   })
   const json = values.json ?? false
-  const store = await openStore(values.db)
+  const store = await openStore(values)
   try {
     switch (action) {
       case 'create': {

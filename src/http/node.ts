@@ -18,12 +18,10 @@ async function readBody(message: IncomingMessage, limit: number): Promise<Uint8A
  * never trusted to build URLs.
  */
 export async function fromNodeRequest(message: IncomingMessage, base: string, bodyLimit = DEFAULT_BODY_LIMIT): Promise<OAuthRequest> {
+  // rawHeaders, not message.headers: Node drops a repeated Authorization header there, and a request with
+  // two must be refused (RFC 6750 §2), not silently read as one.
   const headers = new Headers()
-  for (const [name, value] of Object.entries(message.headers)) {
-    if (value === undefined) continue
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item)
-    else headers.set(name, value)
-  }
+  for (let i = 0; i + 1 < message.rawHeaders.length; i += 2) headers.append(message.rawHeaders[i] ?? '', message.rawHeaders[i + 1] ?? '')
   if (Number(message.headers['content-length'] ?? '0') > bodyLimit) throw new BodyTooLargeError()
   const method = message.method ?? 'GET'
   const hasBody = method !== 'GET' && method !== 'HEAD'
