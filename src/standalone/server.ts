@@ -6,6 +6,9 @@ import { honoHandler } from '../adapters/hono.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../server/create-server.js'
 import type { AuthorizationServerConfig, ResourceConfig } from '../server/config.js'
 import type { Store } from '../storage/types.js'
+import { createResourceServer } from '../resource/create-resource-server.js'
+import { notesApi } from './notes-api.js'
+import type { ResourceEnv } from '../adapters/hono-resource.js'
 
 export interface StandaloneOptions {
   store: Store
@@ -50,6 +53,9 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   let target: AuthorizationServer | undefined
   const app = new Hono()
   app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  let api: Hono<ResourceEnv> | undefined
+  app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
+  app.all('/.well-known/oauth-protected-resource/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
   const handler = honoHandler({
     handle: (request) => {
       if (!target) throw new Error('server not ready')
@@ -73,6 +79,12 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   } catch (error) {
     http.close()
     throw error
+  }
+  const resource = (options.resources ?? [demoResource(issuer)])[0]
+  // The demo notes API serves the demo resource only (issue 4); other configured APIs live elsewhere.
+  if (resource && 'notes:read' in resource.scopes) {
+    const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes) })
+    api = notesApi(rs, options.store.notes, () => Math.floor(Date.now() / 1000))
   }
   const purge = setInterval(() => {
     options.store.purgeExpired(Math.floor(Date.now() / 1000)).catch((error: unknown) => options.logger?.error({ err: error }, 'purge failed'))
