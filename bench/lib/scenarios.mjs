@@ -1,0 +1,163 @@
+// The scenarios of issue 7 and their rows. Every row of a scenario sends the same request bytes (only
+// the endpoint path comes from each server's discovery document) to a differently configured server.
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { API, CODE_VERIFIER, REDIRECT_URI, basicAuthorization } from './fixtures.mjs'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const TESSERA = fileURLToPath(new URL('../servers/tessera.mjs', import.meta.url))
+const OIDC_PROVIDER = fileURLToPath(new URL('../servers/oidc-provider.mjs', import.meta.url))
+const API_SERVER = fileURLToPath(new URL('../servers/api.mjs', import.meta.url))
+const reference = (name) => fileURLToPath(new URL(`../reference/${name}.mjs`, import.meta.url))
+/** Ceilings measured alone on the server core after the rows (full and partial runs only). */
+const SIGN_ES256 = { label: 'Tessera `signJwt` ES256 alone (node:crypto)', script: reference('jwt-sign'), args: ['ES256'], unit: 'signatures/s' }
+const SIGN_RS256 = { label: 'Tessera `signJwt` RS256 alone (node:crypto)', script: reference('jwt-sign'), args: ['RS256'], unit: 'signatures/s' }
+const VERIFY_ES256 = { label: 'jose `jwtVerify` ES256 alone (WebCrypto)', script: reference('jwt-verify'), args: [], unit: 'verifications/s' }
+const ARGON2 = { label: 'Argon2id verification alone (m=19456 t=2 p=1, one at a time)', script: reference('argon2-verify'), args: [], unit: 'verifications/s' }
+
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuthorization() }
+const form = (fields) => new URLSearchParams(fields).toString().replaceAll('%40VALUE%40', '@VALUE@')
+
+/**
+ * Row kinds: `tessera-memory` is the headline Tessera row (in-memory store, like oidc-provider's),
+ * `tessera-sqlite` the default deployment (WAL, synchronous=NORMAL), `oidc-provider` the reference.
+ * `quick` rows make up `--quick`; `extra` rows only run with `--extra`.
+ */
+const tesseraMemory = (options = {}, extra = {}) => ({ id: 'tessera-memory', impl: 'tessera', label: 'Tessera, memory store', script: TESSERA, options: { store: 'memory', ...options }, quick: true, ...extra })
+const tesseraSqlite = (options = {}, extra = {}) => ({ id: 'tessera-sqlite', impl: 'tessera', label: 'Tessera, SQLite store (default)', script: TESSERA, options: { store: 'sqlite', ...options }, ...extra })
+const oidcProvider = (options = {}, extra = {}) => ({ id: 'oidc-provider', impl: 'oidc-provider', label: 'oidc-provider 9, memory adapter', script: OIDC_PROVIDER, options, quick: true, ...extra })
+
+export const SCENARIOS = [
+  {
+    id: 'cc-es256',
+    number: 1,
+    references: [SIGN_ES256],
+    title: 'client_credentials grant, ES256 JWT access token',
+    unit: 'tokens/s',
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }) }),
+    rows: [
+      tesseraMemory({ accessTokenAlg: 'ES256' }),
+      tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }),
+      tesseraMemory({ accessTokenAlg: 'ES256', adapter: 'node' }, { id: 'tessera-node-adapter', label: 'Tessera, memory store, node:http adapter (extra)', quick: false }),
+      oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' }),
+    ],
+  },
+  {
+    id: 'cc-rs256',
+    number: 1,
+    references: [SIGN_RS256],
+    title: 'client_credentials grant, RS256 JWT access token',
+    unit: 'tokens/s',
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }) }),
+    rows: [
+      tesseraMemory({ accessTokenAlg: 'RS256' }, { quick: false }),
+      tesseraSqlite({ accessTokenAlg: 'RS256' }, { extra: true }),
+      oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'RS256' }, { quick: false }),
+    ],
+  },
+  {
+    id: 'cc-opaque',
+    number: 1,
+    title: 'client_credentials grant, opaque access token',
+    unit: 'tokens/s',
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }) }),
+    rows: [
+      { id: 'tessera-memory', impl: 'tessera', label: 'Tessera', notApplicable: 'Tessera issues only JWT access tokens (RFC 9068)' },
+      oidcProvider({ accessTokenFormat: 'opaque' }, { quick: false }),
+    ],
+  },
+  {
+    id: 'authorization-code',
+    number: 2,
+    title: 'authorization_code exchange (PKCE; ES256 access token, RS256 ID token, refresh token)',
+    unit: 'exchanges/s',
+    // One prepared code per request: a code is single-use (RFC 6749 §4.1.2).
+    prepare: 'codes',
+    request: (endpoints) => ({
+      method: 'POST',
+      path: endpoints.token,
+      headers: FORM,
+      body: form({ grant_type: 'authorization_code', code: '@VALUE@', redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+  },
+  {
+    id: 'authorization-code-es256',
+    number: 2,
+    title: 'authorization_code exchange with ES256 ID tokens (client registered for ES256 on both sides)',
+    note: 'The same exchange without any RSA signature: what the servers themselves cost around two ES256 signatures.',
+    unit: 'exchanges/s',
+    prepare: 'codes',
+    request: (endpoints) => ({
+      method: 'POST',
+      path: endpoints.token,
+      headers: FORM,
+      body: form({ grant_type: 'authorization_code', code: '@VALUE@', redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256', idTokenAlg: 'ES256' }, { quick: false, extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', idTokenAlg: 'ES256' }, { quick: false, extra: true })],
+  },
+  {
+    id: 'refresh-token',
+    number: 3,
+    title: 'refresh_token grant with rotation (ES256 access token, RS256 ID token, new refresh token)',
+    unit: 'refreshes/s',
+    // One prepared token per request: each is rotated (consumed) by its use.
+    prepare: 'refreshTokens',
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: '@VALUE@' }) }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+  },
+  {
+    id: 'introspection',
+    number: 4,
+    references: [VERIFY_ES256],
+    title: 'introspection of an active access token',
+    note: 'Tessera introspects its ES256 JWT access token (signature, claims, revocation lookups); oidc-provider refuses to introspect JWT access tokens, so its row introspects its opaque token (a store lookup).',
+    unit: 'introspections/s',
+    token: 'accessTokens',
+    request: (endpoints, token) => ({ method: 'POST', path: endpoints.introspection, headers: FORM, body: form({ token }) }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'opaque' })],
+  },
+  {
+    id: 'introspection-refresh',
+    number: 4,
+    title: 'introspection of an active refresh token (opaque on both sides)',
+    unit: 'introspections/s',
+    token: 'refreshTokens',
+    request: (endpoints, token) => ({ method: 'POST', path: endpoints.introspection, headers: FORM, body: form({ token }) }),
+    rows: [tesseraMemory({}, { quick: false, extra: true }), oidcProvider({}, { quick: false, extra: true })],
+  },
+  {
+    id: 'protected-route',
+    number: 5,
+    title: 'protected API route (Hono): unprotected vs resource-server middleware',
+    unit: 'requests/s',
+    pending: existsSync(`${root}src/resource/index.ts`) && existsSync(`${root}src/adapters/hono-resource.ts`)
+      ? undefined
+      : 'waiting for src/resource/index.ts and src/adapters/hono-resource.ts (resource-server issue)',
+    // The same GET with the same Authorization header on every row; only the route's protection differs.
+    request: (_endpoints, token) => ({ method: 'GET', path: '/api/notes', headers: { Authorization: `Bearer ${token}` } }),
+    rows: [
+      { id: 'unprotected', impl: 'tessera', label: 'Hono route, unprotected', script: API_SERVER, options: { protect: false }, token: 'accessTokens', quick: true },
+      { id: 'reused-token', impl: 'tessera', label: 'requireScopes, one token reused', script: API_SERVER, options: { protect: true }, token: 'accessTokens', quick: true },
+      {
+        id: 'new-token',
+        impl: 'tessera',
+        label: 'requireScopes, a new token per request',
+        script: API_SERVER,
+        options: { protect: true },
+        prepare: 'accessTokens',
+        request: () => ({ method: 'GET', path: '/api/notes', headers: { Authorization: 'Bearer @VALUE@' } }),
+        quick: true,
+      },
+    ],
+  },
+  {
+    id: 'login',
+    number: 6,
+    references: [ARGON2],
+    title: 'complete login: authorize → login form → consent → token (Argon2id m=19456 t=2 p=1)',
+    unit: 'logins/s',
+    client: 'login',
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+  },
+]

@@ -1,0 +1,70 @@
+// Scenario 5: a Hono API route on `@hono/node-server`, unprotected or behind Tessera's resource-server
+// middleware (`requireScopes`), with Tessera's authorization server in the same process as the token
+// issuer (its JWKS is fetched once and cached by the resource server; only API routes are measured).
+// Configuration as JSON in argv[2]: { protect: boolean }.
+//
+// The resource server comes from the built package's public entry points, with its defaults (JWKS
+// discovered from the issuer and cached, verification cache): `createResourceServer({ issuer, audience })`
+// from `tessera/resource` and `requireScopes(rs, ...scopes)` from `tessera/adapters/hono-resource`.
+/* global Headers */
+import { TextEncoder } from 'node:util'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { createAuthorizationServer, createClient } from 'tessera/server'
+import { createMemoryStore } from 'tessera/storage/memory'
+import { honoHandler } from 'tessera/adapters/hono'
+import { API, API_SCOPES, CLIENT_ID, CLIENT_SCOPES, CLIENT_SECRET, REDIRECT_URI, SERVER_SECRET, basicAuthorization } from '../lib/fixtures.mjs'
+import { ready, serveControl } from './ipc.mjs'
+
+const options = JSON.parse(process.argv[2] ?? '{}')
+const store = createMemoryStore()
+let authorizationServer
+let middleware
+const app = new Hono()
+const answer = (c) => c.json({ notes: [] })
+// The middleware needs the issuer, known once listening; routes must be registered before that.
+if (options.protect) app.get('/api/notes', (c, next) => middleware(c, next), answer)
+else app.get('/api/notes', answer)
+app.all('*', honoHandler({ handle: (request) => authorizationServer.handle(request) }))
+const port = await new Promise((resolve) => {
+  const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
+  process.on('SIGTERM', () => {
+    http.close(() => process.exit(0))
+    http.closeAllConnections?.()
+  })
+})
+const issuer = `http://127.0.0.1:${port}`
+authorizationServer = await createAuthorizationServer({ issuer, store, secret: SERVER_SECRET, resources: [{ identifier: API, scopes: API_SCOPES }] })
+await createClient(store, {
+  name: 'Bench client',
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  redirectUris: [REDIRECT_URI],
+  grantTypes: ['client_credentials'],
+  scopes: CLIENT_SCOPES,
+}, Math.floor(Date.now() / 1000))
+
+if (options.protect) {
+  const { createResourceServer } = await import('tessera/resource')
+  const { requireScopes } = await import('tessera/adapters/hono-resource')
+  middleware = requireScopes(createResourceServer({ issuer, audience: API }), 'notes:read')
+}
+
+/** Access tokens minted through the token endpoint itself, in process (the API measurement is what counts). */
+async function mint(count) {
+  const values = []
+  const url = new URL(`${issuer}/token`)
+  const body = new TextEncoder().encode(new URLSearchParams({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }).toString())
+  for (let i = 0; i < count; i++) {
+    const headers = new Headers({ 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization() })
+    const response = await authorizationServer.handle({ method: 'POST', url, headers, body })
+    values.push(JSON.parse(String(response.body)).access_token)
+  }
+  return values
+}
+
+serveControl({
+  accessTokens: ({ count }) => mint(count),
+  async purge() {},
+})
+ready(port, { issuer })

@@ -1,0 +1,136 @@
+// Tessera under test, from the built package (`dist/`, through its public entry points), composed as
+// the standalone server composes it: Hono on `@hono/node-server`, `honoHandler(server)` for every path.
+// Configuration comes as JSON in argv[2]: { store: 'memory' | 'sqlite', dbFile, accessTokenAlg, idTokenAlg,
+// adapter: 'hono' (default, as the standalone server) | 'node' (`tessera/adapters/node` on node:http) }.
+import { createServer } from 'node:http'
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { createAuthorizationServer, createClient, createUser } from 'tessera/server'
+import { createMemoryStore } from 'tessera/storage/memory'
+import { openSqliteStore } from 'tessera/storage/sqlite'
+import { honoHandler } from 'tessera/adapters/hono'
+import { nodeHandler } from 'tessera/adapters/node'
+// Internal helpers of the package: the same hashing and token generation the server uses.
+import { randomToken, sha256 } from '../../dist/crypto/random.js'
+import {
+  API, API_SCOPES, CLIENT_ID, CLIENT_SCOPES, CLIENT_SECRET, CODE_CHALLENGE, NONCE, PASSWORD, REDIRECT_URI,
+  SERVER_SECRET, USER_GRANT_SCOPES, USER_PROFILE, USERNAME, basicAuthorization,
+} from '../lib/fixtures.mjs'
+import { postForm, ready, serveControl } from './ipc.mjs'
+
+const options = JSON.parse(process.argv[2] ?? '{}')
+const now = () => Math.floor(Date.now() / 1000)
+
+const store = options.store === 'sqlite' ? await openSqliteStore({ filename: options.dbFile }) : createMemoryStore()
+let target
+const handles = { handle: (request) => target.handle(request) }
+let issuer
+let nodeListener
+const port = await new Promise((resolve) => {
+  let http
+  if (options.adapter === 'node') {
+    http = createServer((req, res) => nodeListener(req, res)).listen(0, '127.0.0.1', () => resolve(http.address().port))
+  } else {
+    const app = new Hono()
+    app.all('*', honoHandler(handles))
+    http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port))
+  }
+  process.on('SIGTERM', () => {
+    http.close(() => process.exit(0))
+    http.closeAllConnections?.()
+  })
+})
+issuer = `http://127.0.0.1:${port}`
+nodeListener = nodeHandler(handles, issuer)
+target = await createAuthorizationServer({
+  issuer,
+  store,
+  secret: SERVER_SECRET,
+  resources: [{ identifier: API, scopes: API_SCOPES }],
+  ...(options.accessTokenAlg ? { accessTokenSigningAlg: options.accessTokenAlg } : {}),
+})
+
+await createClient(store, {
+  name: 'Bench client',
+  clientId: CLIENT_ID,
+  clientSecret: CLIENT_SECRET,
+  redirectUris: [REDIRECT_URI],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scopes: CLIENT_SCOPES,
+  authMethod: 'client_secret_basic',
+  idTokenSignedResponseAlg: options.idTokenAlg ?? 'RS256',
+}, now())
+const user = await createUser(store, {
+  username: USERNAME,
+  password: PASSWORD,
+  name: USER_PROFILE.name,
+  givenName: USER_PROFILE.given_name,
+  familyName: USER_PROFILE.family_name,
+  email: USER_PROFILE.email,
+  emailVerified: USER_PROFILE.email_verified,
+}, now())
+
+serveControl({
+  // Authorization codes as `issueCodeRedirect` stores them after a login and consent (only the hash is kept).
+  async codes({ count }) {
+    const values = []
+    const issuedAt = now()
+    for (let i = 0; i < count; i++) {
+      const code = randomToken(32)
+      await store.codes.save({
+        code_hash: sha256(code),
+        client_id: CLIENT_ID,
+        user_id: user.id,
+        redirect_uri: REDIRECT_URI,
+        scopes: USER_GRANT_SCOPES,
+        resource: API,
+        nonce: NONCE,
+        code_challenge: CODE_CHALLENGE,
+        code_challenge_method: 'S256',
+        auth_time: issuedAt,
+        session_id: randomToken(16),
+        grant_id: randomToken(16),
+        expires_at: issuedAt + 60,
+        consumed_at: null,
+      })
+      values.push(code)
+    }
+    return values
+  },
+  // Refresh tokens as the authorization_code grant stores them: one family (grant) each.
+  async refreshTokens({ count }) {
+    const values = []
+    const issuedAt = now()
+    for (let i = 0; i < count; i++) {
+      const token = randomToken(32)
+      await store.refreshTokens.save({
+        token_hash: sha256(token),
+        grant_id: randomToken(16),
+        client_id: CLIENT_ID,
+        user_id: user.id,
+        scopes: USER_GRANT_SCOPES,
+        resource: API,
+        auth_time: issuedAt,
+        session_id: randomToken(16),
+        created_at: issuedAt,
+        expires_at: issuedAt + 30 * 24 * 3600,
+        consumed_at: null,
+      })
+      values.push(token)
+    }
+    return values
+  },
+  // Access tokens from the token endpoint itself (client credentials).
+  async accessTokens({ count }) {
+    const values = []
+    for (let i = 0; i < count; i++) {
+      const body = { grant_type: 'client_credentials', scope: 'notes:read', resource: API }
+      values.push((await postForm(`${issuer}/token`, body, basicAuthorization())).access_token)
+    }
+    return values
+  },
+  async purge() {
+    await store.purgeExpired(now())
+  },
+})
+ready(port, { issuer })
