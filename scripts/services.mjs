@@ -48,6 +48,28 @@ function ensurePackages(log) {
   if (!findPostgresBin() || !existsSync(REDIS_SERVER)) throw new Error(`apt-get did not install ${missing.join(' and ')}; run: ${command}`)
 }
 
+const NGINX = '/usr/sbin/nginx'
+
+/**
+ * Installs Debian's nginx when missing (as root; otherwise throws with the command), for the suite that
+ * runs examples/nginx/tessera.conf. Tests start their own nginx with a temporary configuration; the
+ * package's own service is not needed (and a container's policy usually keeps it from starting).
+ *
+ * @param {(line: string) => void} [log]
+ */
+export function ensureNginx(log = (line) => process.stderr.write(`${line}\n`)) {
+  if (existsSync(NGINX)) return
+  const command = 'apt-get install -y nginx'
+  if (!isRoot) throw new Error(`nginx is missing (needed by test/e2e/multi-instance-nginx.test.ts). Install with: sudo ${command}`)
+  log('installing Debian nginx for the multi-instance tests')
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'nginx']]) {
+    const result = spawnSync('apt-get', args, { stdio: 'inherit', env })
+    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed; run: ${command}`)
+  }
+  if (!existsSync(NGINX)) throw new Error(`apt-get did not install nginx; run: ${command}`)
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer()
@@ -102,6 +124,120 @@ function postgresIds() {
   const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' })
   if (uid.status !== 0 || gid.status !== 0) throw new Error('the Debian `postgres` system user is missing; reinstall with: apt-get install --reinstall postgresql')
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) }
+}
+
+/**
+ * A PostgreSQL server of its own, on a free loopback port in a new temporary folder, that a fault test may
+ * stop and start again (same port, same data) while other suites keep using the shared one.
+ *
+ * @param {{ log?: (line: string) => void }} [options]
+ * @returns {Promise<{ url: string, halt: (mode?: 'fast' | 'immediate') => void, resume: () => void, stop: () => void }>}
+ *   `url` of the `postgres` database; `halt` stops the server (`pg_ctl stop -m fast` by default: sessions
+ *   are cut as in a restart), `resume` starts it again and returns once it accepts connections; `stop`
+ *   stops it for good and removes its folder (also done on process exit).
+ */
+export async function startPostgres({ log = () => undefined } = {}) {
+  ensurePackages(log)
+  const pgBin = findPostgresBin()
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-postgres-'))
+  const pgData = join(dir, 'pgdata')
+  const pgLog = join(dir, 'postgres.log')
+  const asPostgres = (command, args) =>
+    spawnSync(isRoot ? 'runuser' : command, isRoot ? ['-u', 'postgres', '--', command, ...args] : args, { cwd: dir, encoding: 'utf8' })
+  let running = false
+  let removed = false
+  const halt = (mode = 'fast') => {
+    if (!running) return
+    running = false
+    const result = asPostgres(join(pgBin, 'pg_ctl'), ['-D', pgData, '-m', mode, '-w', '-t', '30', 'stop'])
+    if (result.status !== 0) throw new Error(`pg_ctl stop failed:\n${result.stdout}${result.stderr}`)
+  }
+  const stop = () => {
+    if (removed) return
+    removed = true
+    try {
+      halt('immediate')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+      process.removeListener('exit', stop)
+    }
+  }
+  process.on('exit', stop)
+  try {
+    if (isRoot) {
+      const { uid, gid } = postgresIds()
+      chownSync(dir, uid, gid)
+    }
+    const port = await freePort()
+    const init = asPostgres(join(pgBin, 'initdb'), ['-D', pgData, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'])
+    if (init.status !== 0) throw new Error(`initdb failed:\n${init.stdout}${init.stderr}`)
+    const serverOptions = [
+      '-c listen_addresses=127.0.0.1', `-p ${port}`, `-k ${dir}`, '-c max_connections=100',
+      '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off',
+    ].join(' ')
+    const resume = () => {
+      if (running || removed) return
+      const start = asPostgres(join(pgBin, 'pg_ctl'), ['-D', pgData, '-l', pgLog, '-o', serverOptions, '-w', '-t', String(START_TIMEOUT_MS / 1000), 'start'])
+      if (start.status !== 0) throw new Error(`pg_ctl start failed:\n${start.stdout}${start.stderr}\n${tail(pgLog)}`)
+      running = true
+    }
+    resume()
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, halt, resume, stop }
+  } catch (error) {
+    stop()
+    throw error
+  }
+}
+
+/**
+ * A Redis server of its own with an append-only file written on every command (`appendfsync always`, as
+ * the README asks of production), that a fault test may kill and start again (same port, same data).
+ *
+ * @param {{ log?: (line: string) => void }} [options]
+ * @returns {Promise<{ url: string, halt: () => Promise<void>, resume: () => Promise<void>, stop: () => void }>}
+ *   `halt` kills the server (SIGKILL: a crash, nothing flushed on the way out); `resume` starts it again
+ *   from its append-only file and resolves once it answers PING; `stop` kills it and removes its folder.
+ */
+export async function startRedis({ log = () => undefined } = {}) {
+  ensurePackages(log)
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-redis-'))
+  const redisLog = join(dir, 'redis.log')
+  const port = await freePort()
+  let server
+  let removed = false
+  const alive = () => server && server.exitCode === null && server.signalCode === null
+  const halt = async () => {
+    if (!alive()) return
+    const exited = new Promise((resolve) => server.once('exit', resolve))
+    server.kill('SIGKILL')
+    await exited
+  }
+  const stop = () => {
+    if (removed) return
+    removed = true
+    if (alive()) server.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+    process.removeListener('exit', stop)
+  }
+  process.on('exit', stop)
+  const resume = async () => {
+    if (alive() || removed) return
+    const logFd = openSync(redisLog, 'a')
+    server = spawn(REDIS_SERVER, [
+      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
+      '--dir', dir, '--daemonize', 'no',
+    ], { stdio: ['ignore', logFd, logFd] })
+    closeSync(logFd)
+    const exited = () => (alive() ? undefined : `redis-server exited:\n${tail(redisLog)}`)
+    await waitForPort('Redis', port, (p) => probeTcp(p, 'PING\r\n', '+PONG'), exited)
+  }
+  try {
+    await resume()
+    return { url: `redis://127.0.0.1:${port}`, halt, resume, stop }
+  } catch (error) {
+    stop()
+    throw error
+  }
 }
 
 /**

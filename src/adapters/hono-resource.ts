@@ -22,10 +22,36 @@ async function formBody(c: Context, bodyLimit: number): Promise<Uint8Array | und
   return new Uint8Array(await c.req.arrayBuffer())
 }
 
-async function toOAuthRequest(c: Context, bodyLimit: number): Promise<OAuthRequest> {
-  const raw = c.req.raw
-  const body = mayCarryFormToken(raw.method, raw.headers.get('content-type')) ? await formBody(c, bodyLimit) : undefined
-  return { method: raw.method, url: new URL(raw.url), headers: raw.headers, body }
+/**
+ * A request whose URL is parsed only if something reads it: the bearer-token lookup needs just `href`,
+ * and parsing a URL costs about as much as the rest of a cached verification.
+ */
+class LazyUrlRequest implements OAuthRequest {
+  #url: URL | undefined
+  readonly method: string
+  readonly href: string
+  readonly headers: Headers
+  body?: Uint8Array | undefined
+
+  constructor(raw: Request) {
+    this.method = raw.method
+    this.href = raw.url
+    this.headers = raw.headers
+  }
+
+  get url(): URL {
+    return (this.#url ??= new URL(this.href))
+  }
+}
+
+/** The request as the resource server reads it; the body only when it may carry the token (RFC 6750 §2.2). */
+function toOAuthRequest(c: Context, bodyLimit: number): OAuthRequest | Promise<OAuthRequest> {
+  const request = new LazyUrlRequest(c.req.raw)
+  if (!mayCarryFormToken(request.method, request.headers.get('content-type'))) return request
+  return formBody(c, bodyLimit).then((body) => {
+    request.body = body
+    return request
+  })
 }
 
 /**
@@ -43,7 +69,9 @@ export function requireScopes(rs: ResourceServer, ...scopes: string[]): Middlewa
   return async (c, next) => {
     let request: OAuthRequest
     try {
-      request = await toOAuthRequest(c, DEFAULT_BODY_LIMIT)
+      const converted = toOAuthRequest(c, DEFAULT_BODY_LIMIT)
+      // Only a form body is awaited: a GET goes straight to the (usually cached) verification.
+      request = converted instanceof Promise ? await converted : converted
     } catch (error) {
       if (error instanceof BodyTooLargeError) return payloadTooLarge()
       throw error

@@ -4,6 +4,9 @@ import { BodyTooLargeError } from '../http/web.js'
 import { jsonResponse } from '../http/response.js'
 import type { Handles } from './hono.js'
 
+/** The `clientError` listener that answers requests Node's parser refuses with an OAuth error body. */
+export { answerClientError } from '../http/client-error.js'
+
 /**
  * A `node:http` request listener. `base` is the public origin, used instead of the Host header.
  *
@@ -19,7 +22,8 @@ export function nodeHandler(target: Handles, base: string, options: { bodyLimit?
       .then((response) => writeNodeResponse(response, res))
       .catch((error: unknown) => {
         const status = error instanceof BodyTooLargeError ? 413 : 400
-        writeNodeResponse(jsonResponse(status, { error: 'invalid_request' }), res)
+        // The rest of a refused body is never read: close the connection rather than parse it as a request.
+        writeNodeResponse(jsonResponse(status, { error: 'invalid_request' }, { Connection: 'close' }), res)
       })
   }
 }

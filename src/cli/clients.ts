@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
-import { createClient } from '../server/admin.js'
+import { createClient, deleteClient } from '../server/admin.js'
 import type { ClientAuthMethod, GrantType } from '../storage/types.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
+import { cliAuditSink } from './audit.js'
 
 /** `tessera client create|list|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
@@ -36,7 +37,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...(values.scope ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
           ...(values['auth-method'] ? { authMethod: values['auth-method'] as ClientAuthMethod } : {}),
           skipConsent: values['skip-consent'] ?? false,
-        }, now())
+        }, now(), { audit: cliAuditSink(store), actor: 'cli' })
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
         return
@@ -49,7 +50,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       }
       case 'delete': {
         if (!values.id) throw new UsageError('client delete needs --id CLIENT_ID')
-        const deleted = await store.clients.delete(values.id)
+        const deleted = await deleteClient(store, values.id, { audit: cliAuditSink(store), actor: 'cli' })
         if (!deleted) throw new UsageError(`no client ${values.id}`)
         print(json, { deleted: values.id }, `deleted client ${values.id}`)
         return

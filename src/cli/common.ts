@@ -32,12 +32,23 @@ export const STORE_OPTIONS = {
 } as const
 
 /**
+ * The server URLs in effect: flags first, then `DATABASE_URL`/`REDIS_URL` — unless `--db` was given
+ * explicitly, which asks for SQLite whatever the environment says.
+ */
+export function storeUrls(flags: StoreFlags): { databaseUrl?: string | undefined; redisUrl?: string | undefined } {
+  const fromEnv = flags.db === undefined
+  return {
+    databaseUrl: flags['database-url'] ?? (fromEnv ? process.env.DATABASE_URL : undefined),
+    redisUrl: flags['redis-url'] ?? (fromEnv ? process.env.REDIS_URL : undefined),
+  }
+}
+
+/**
  * SQLite (`--db`) by default; PostgreSQL with `--database-url` (env `DATABASE_URL`), plus Redis for
  * short-lived records with `--redis-url` (env `REDIS_URL`).
  */
 export async function openStore(flags: StoreFlags): Promise<Store> {
-  const databaseUrl = flags['database-url'] ?? process.env.DATABASE_URL
-  const redisUrl = flags['redis-url'] ?? process.env.REDIS_URL
+  const { databaseUrl, redisUrl } = storeUrls(flags)
   if (redisUrl && !databaseUrl) throw new UsageError('--redis-url needs --database-url (Redis holds only short-lived records)')
   if (databaseUrl && redisUrl) {
     const { openPostgresRedisStore } = await import('../storage/composite.js')
@@ -52,7 +63,7 @@ export async function openStore(flags: StoreFlags): Promise<Store> {
 
 /** The secret for a store: with a shared database every instance must use the same `TESSERA_SECRET`. */
 export function secretFor(flags: StoreFlags): ReturnType<typeof serverSecret> {
-  if ((flags['database-url'] ?? process.env.DATABASE_URL) && !process.env.TESSERA_SECRET) {
+  if (storeUrls(flags).databaseUrl && !process.env.TESSERA_SECRET) {
     throw new UsageError('set TESSERA_SECRET when using --database-url: all instances must share it')
   }
   return serverSecret(dbPath(flags.db))

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
-import { ensureSigningKeys, rotateSigningKeys } from '../server/key-set.js'
+import { DEFAULT_KEY_ALGORITHMS, ensureSigningKeys, rotateSigningKeys } from '../server/key-set.js'
 import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError } from './common.js'
+import { cliAuditSink } from './audit.js'
 
 /** Old keys stay published this long after a rotation: longer than any token they signed can live. */
 const RETAIN_SECONDS = 24 * 3600
@@ -20,8 +21,10 @@ export async function keysCommand(argv: string[]): Promise<void> {
       }
       case 'rotate': {
         const { secret } = secretFor(values)
-        await ensureSigningKeys(store, secret, now())
-        const created = await rotateSigningKeys(store, secret, now(), RETAIN_SECONDS)
+        const audit = cliAuditSink(store)
+        const first = await ensureSigningKeys(store, secret, now())
+        if (first.length > 0) await audit.record({ type: 'keys.created', kids: first.map((key) => key.kid), algorithms: first.map((key) => key.alg), actor: 'cli' })
+        const created = await rotateSigningKeys(store, secret, now(), RETAIN_SECONDS, DEFAULT_KEY_ALGORITHMS, { audit, actor: 'cli' })
         print(json, created.map((key) => ({ kid: key.kid, alg: key.alg })), created.map((key) => `new active key ${key.kid} (${key.alg})`).join('\n'))
         return
       }

@@ -2,6 +2,7 @@
 import { ValidationError } from '../server/admin.js'
 import { ConfigError } from '../server/config.js'
 import { StorageConflictError } from '../storage/types.js'
+import { auditCommand } from './audit.js'
 import { clientCommand } from './clients.js'
 import { UsageError } from './common.js'
 import { keysCommand } from './keys.js'
@@ -19,9 +20,11 @@ const USAGE = `usage: tessera <command> [options]
   user    list [--json] | user delete --id SUB | --username U
   keys    list [--json] | keys rotate
   migrate                                   bring the database schema up to date
+  audit   [--since 1h|ISO] [--until 1h|ISO] [--type TYPE...] [--user U] [--client ID] [--limit 50] [--json]
 
 Every command takes --db PATH (SQLite, default ./data/tessera.db, env TESSERA_DB), or
 --database-url URL (PostgreSQL, env DATABASE_URL) with optional --redis-url URL (env REDIS_URL).
+An explicit --db wins over DATABASE_URL/REDIS_URL in the environment.
 `
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   user: userCommand,
   keys: keysCommand,
   migrate: migrateCommand,
+  audit: auditCommand,
 }
 
 const [name, ...argv] = process.argv.slice(2)

@@ -2,9 +2,12 @@ import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { createClient, createUser } from '../server/admin.js'
 import { randomToken } from '../crypto/random.js'
+import { LOG_REDACTION } from '../server/audit/redaction.js'
+import { parseTrustedProxies } from '../http/client-address.js'
+import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { demoResource, startStandaloneServer } from '../standalone/server.js'
 import type { Store } from '../storage/types.js'
-import { dbPath, now, openStore, secretFor, STORE_OPTIONS, UsageError } from './common.js'
+import { dbPath, now, openStore, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
   if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
@@ -28,6 +31,17 @@ async function seedDemo(store: Store, issuer: string): Promise<string[] | undefi
   ]
 }
 
+/** `--trusted-proxy` (repeatable) or TESSERA_TRUSTED_PROXIES (comma-separated): validated IPs and CIDR ranges. */
+function trustedProxies(flags: string[] | undefined): string[] {
+  const entries = flags ?? (process.env.TESSERA_TRUSTED_PROXIES ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+  try {
+    parseTrustedProxies(entries)
+  } catch (error) {
+    throw new UsageError(`--trusted-proxy: ${(error as Error).message}`)
+  }
+  return entries
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -38,6 +52,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       issuer: { type: 'string' },
       ...STORE_OPTIONS,
       'no-seed': { type: 'boolean' },
+      'trusted-proxy': { type: 'string', multiple: true },
+      'forwarded-header': { type: 'string' },
     },
     strict: true,
   })
@@ -45,14 +61,26 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
   const host = values.host ?? process.env.TESSERA_HOST ?? '127.0.0.1'
   const db = dbPath(values.db)
-  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info' })
+  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secret, generated, file } = secretFor(values)
   if (generated) logger.warn({ file }, 'TESSERA_SECRET is not set: generated a local secret; set TESSERA_SECRET in production')
   const store = await openStore(values)
   const issuer = values.issuer ?? process.env.TESSERA_ISSUER
-  const server = await startStandaloneServer({ store, secret, port, host, logger, ...(issuer ? { issuer } : {}) })
+  const proxies = trustedProxies(values['trusted-proxy'])
+  const forwardedHeader = values['forwarded-header'] ?? process.env.TESSERA_FORWARDED_HEADER
+  if (forwardedHeader !== undefined && forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
+    throw new UsageError('--forwarded-header must be x-forwarded-for or forwarded')
+  }
+  // With Redis (several instances) the abuse counters are shared too, or each instance would allow its own share.
+  const { databaseUrl, redisUrl } = storeUrls(values)
+  const counters = redisUrl ? openRedisCounterStore({ url: redisUrl }) : undefined
+  const server = await startStandaloneServer({
+    store, secret, port, host, logger, ...(issuer ? { issuer } : {}),
+    ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
+    ...(counters ? { counters } : {}),
+  })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
-  logger.info({ issuer: server.url, store: values['database-url'] ?? process.env.DATABASE_URL ? 'postgres' : db }, 'Tessera is listening')
+  logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db }, 'Tessera is listening')
   const lines = [
     '',
     `Tessera authorization server: ${server.url}`,
@@ -62,7 +90,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
   const stop = (): void => {
-    server.close().then(() => store.close()).finally(() => process.exit(0))
+    server.close().then(() => Promise.all([store.close(), counters?.close()])).finally(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

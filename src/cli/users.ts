@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
-import { createUser } from '../server/admin.js'
+import { createUser, deleteUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
+import { cliAuditSink } from './audit.js'
 
 /** `tessera user create|list|delete`. */
 export async function userCommand(argv: string[]): Promise<void> {
@@ -29,7 +30,7 @@ export async function userCommand(argv: string[]): Promise<void> {
           password: values.password,
           ...(values.name ? { name: values.name } : {}),
           ...(values.email ? { email: values.email, emailVerified: true } : {}),
-        }, now())
+        }, now(), { audit: cliAuditSink(store), actor: 'cli' })
         print(json, { id: user.id, username: user.username, name: user.name, email: user.email }, `created user ${user.username} (sub ${user.id})`)
         return
       }
@@ -41,7 +42,7 @@ export async function userCommand(argv: string[]): Promise<void> {
       case 'delete': {
         const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
         if (!target) throw new UsageError('user delete needs --id SUB or --username NAME of an existing user')
-        if (!(await store.users.delete(target))) throw new UsageError(`no user ${target}`)
+        if (!(await deleteUser(store, target, { audit: cliAuditSink(store), actor: 'cli' }))) throw new UsageError(`no user ${target}`)
         print(json, { deleted: target }, `deleted user ${target}`)
         return
       }

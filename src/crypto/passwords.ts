@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import argon2 from 'argon2'
 
 /**
@@ -6,14 +7,35 @@ import argon2 from 'argon2'
  */
 export const ARGON2_PARAMETERS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
+/**
+ * At most one Argon2id computation per core (of those this process may run on): more at once only
+ * take turns on a core with 19 MiB each, thrashing its cache, and every login waits longer.
+ */
+const HASH_SLOTS = availableParallelism()
+let hashesRunning = 0
+const waitingForSlot: (() => void)[] = []
+
+async function inHashSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (hashesRunning < HASH_SLOTS) hashesRunning++
+  else await new Promise<void>((resolve) => waitingForSlot.push(resolve))
+  try {
+    return await work()
+  } finally {
+    // The slot passes straight to the next waiter, so the count only drops when nobody waits.
+    const next = waitingForSlot.shift()
+    if (next) next()
+    else hashesRunning--
+  }
+}
+
 export async function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, ARGON2_PARAMETERS)
+  return inHashSlot(() => argon2.hash(password, ARGON2_PARAMETERS))
 }
 
 /** False for a wrong password or a malformed hash; never throws on user input. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password)
+    return await inHashSlot(() => argon2.verify(hash, password))
   } catch {
     return false
   }

@@ -1,4 +1,11 @@
+import * as nodeCrypto from 'node:crypto'
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+
+/**
+ * `crypto.hash` (Node ≥ 20.12) digests in one call, about 1.5× the rate of `createHash().update().digest()`
+ * for a token-sized input; `engines` still admits older Node 20 releases, which lack it.
+ */
+const hashOnce = (nodeCrypto as { hash?: typeof nodeCrypto.hash }).hash
 
 /**
  * A URL-safe random token of `bytes` bytes of entropy (32 bytes = 256 bits). RFC 6749 §10.10 asks for
@@ -11,12 +18,20 @@ export function randomToken(bytes = 32): string {
 
 /** SHA-256 of a secret, base64url. What stores keep instead of codes, refresh tokens and client secrets. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  return hashOnce ? hashOnce('sha256', value, 'base64url') : createHash('sha256').update(value).digest('base64url')
+}
+
+/**
+ * Constant-time comparison of two digests of the same kind (e.g. two `sha256` outputs): no hashing
+ * again. Their length is public (it is the digest's), so a length mismatch is simply `false`.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return left.length === right.length && timingSafeEqual(left, right)
 }
 
 /** Constant-time string comparison (lengths may differ; the comparison runs over digests). */
 export function safeEqual(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest()
-  const db = createHash('sha256').update(b).digest()
-  return timingSafeEqual(da, db)
+  return digestsEqual(sha256(a), sha256(b))
 }

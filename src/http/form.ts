@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors.js'
-import type { OAuthRequest } from './types.js'
+import { MAX_PARAMETER_LENGTH, MAX_PARAMETERS, type OAuthRequest } from './types.js'
 
 /**
  * Request parameters as received, keeping repeats so that steps can refuse them: RFC 6749 §3.1 and
@@ -10,7 +10,11 @@ export class Parameters {
 
   constructor(entries: Iterable<[string, string]>) {
     this.#values = new Map()
+    let count = 0
     for (const [name, value] of entries) {
+      // Catalogue RL-05: bounded work per request, whatever the body or query limit lets through.
+      if (++count > MAX_PARAMETERS) throw new OAuthError('invalid_request', 'Too many parameters')
+      if (value.length > MAX_PARAMETER_LENGTH || name.length > MAX_PARAMETER_LENGTH) throw new OAuthError('invalid_request', `Parameter ${name.slice(0, 64)} is too long`)
       const list = this.#values.get(name)
       if (list) list.push(value)
       else this.#values.set(name, [value])

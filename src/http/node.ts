@@ -2,15 +2,39 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { BodyTooLargeError } from './web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from './types.js'
 
-async function readBody(message: IncomingMessage, limit: number): Promise<Uint8Array> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of message as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw new BodyTooLargeError()
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
+/**
+ * Reads a Node request body into memory, refusing more than `limit` bytes: a declared Content-Length
+ * before reading anything, a chunked body as soon as it crosses the limit (RFC 9110 §15.5.14). A refused
+ * body is left paused, not destroyed, so that the 413 can still be written on the socket.
+ */
+export function readNodeBody(message: IncomingMessage, limit: number): Promise<Uint8Array> {
+  if (Number(message.headers['content-length'] ?? '0') > limit) return Promise.reject(new BodyTooLargeError())
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const settle = (error: Error | undefined): void => {
+      message.off('data', onData)
+      message.off('end', onEnd)
+      message.off('error', onError)
+      message.off('close', onClose)
+      if (error) reject(error)
+      else resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size))
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      if (size > limit) {
+        message.pause()
+        settle(new BodyTooLargeError())
+      } else chunks.push(chunk)
+    }
+    const onEnd = (): void => settle(undefined)
+    const onError = (error: Error): void => settle(error)
+    const onClose = (): void => settle(new Error('Request closed before its body was complete'))
+    message.on('data', onData)
+    message.on('end', onEnd)
+    message.on('error', onError)
+    message.on('close', onClose)
+  })
 }
 
 /**
@@ -29,7 +53,7 @@ export async function fromNodeRequest(message: IncomingMessage, base: string, bo
     method,
     url: new URL(message.url ?? '/', base),
     headers,
-    body: hasBody ? await readBody(message, bodyLimit) : undefined,
+    body: hasBody ? await readNodeBody(message, bodyLimit) : undefined,
     remoteAddress: message.socket.remoteAddress,
   }
 }

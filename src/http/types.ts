@@ -6,6 +6,11 @@ export interface OAuthRequest {
   method: string
   /** Absolute URL as received; only path and query are read (the issuer never comes from here). */
   url: URL
+  /**
+   * The same URL as a string, when the adapter has it at hand: a reader that needs only the query (the
+   * bearer-token lookup) then skips parsing it, and the adapter may build `url` lazily.
+   */
+  href?: string | undefined
   /** Header names lower-cased. Repeated headers are joined with ", " except where noted by the adapter. */
   headers: Headers
   /** Raw body bytes, already bounded by the adapter's size limit; `undefined` for bodiless requests. */
@@ -22,3 +27,12 @@ export interface OAuthResponse {
 
 /** Bodies larger than this are refused with 413 before parsing. */
 export const DEFAULT_BODY_LIMIT = 64 * 1024
+
+/** Longer query strings are refused with 414 (catalogue RL-05); every OAuth request fits in far less. */
+export const MAX_QUERY_LENGTH = 8 * 1024
+
+/** More parameters than this in one query or form is an `invalid_request` (catalogue RL-05). */
+export const MAX_PARAMETERS = 100
+
+/** Longest parameter value accepted: a bearer token's limit (RFC 6750 parser), room for any JWT hint. */
+export const MAX_PARAMETER_LENGTH = 8 * 1024

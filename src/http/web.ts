@@ -49,6 +49,7 @@ export function toWebResponse(response: OAuthResponse): Response {
 export function payloadTooLarge(): Response {
   return new Response(JSON.stringify({ error: 'invalid_request', error_description: 'Request body too large' }), {
     status: 413,
-    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+    // Close rather than read and discard the rest of a refused body to keep the connection (catalogue RL-05).
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Connection: 'close' },
   })
 }

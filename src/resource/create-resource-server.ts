@@ -137,12 +137,15 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return { ...verified, expiresAt: Math.min(verified.expiresAt, now + introspection.cacheTtl) }
   }
 
-  async function verifyToken(token: string): Promise<Principal> {
-    const cached = cache.get(token)
-    if (cached) return cached
+  async function verifyAndCache(token: string): Promise<Principal> {
     const { principal, expiresAt } = await verifyUncached(token)
     cache.set(token, principal, expiresAt)
     return principal
+  }
+
+  function verifyToken(token: string): Promise<Principal> {
+    const cached = cache.get(token)
+    return cached ? Promise.resolve(cached) : verifyAndCache(token)
   }
 
   function refuse(error: unknown): VerifyResult {
@@ -151,19 +154,29 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return { ok: false, response: bearerErrorResponse(challengeContext, oauthError) }
   }
 
-  async function verify(request: OAuthRequest): Promise<VerifyResult> {
+  const accept = (principal: Principal): VerifyResult => ({ ok: true, principal })
+
+  // A plain value when no verification is needed: a token found in the cache (a client reusing its token,
+  // the common case) is answered without the promise hops an async chain adds to every request.
+  function attempt(request: OAuthRequest): VerifyResult | Promise<VerifyResult> {
+    let token: string | undefined
     try {
-      const token = bearerTokenFrom(request)
-      if (token === undefined) return { ok: false, response: bearerErrorResponse(challengeContext, undefined) }
-      return { ok: true, principal: await verifyToken(token) }
+      token = bearerTokenFrom(request)
     } catch (error) {
       return refuse(error)
     }
+    if (token === undefined) return { ok: false, response: bearerErrorResponse(challengeContext, undefined) }
+    const cached = cache.get(token)
+    return cached ? accept(cached) : verifyAndCache(token).then(accept, refuse)
   }
 
+  const verify = (request: OAuthRequest): Promise<VerifyResult> => Promise.resolve(attempt(request))
+
   function checkScopes(principal: Principal, scopes: readonly string[]): VerifyResult {
+    let granted = true
+    for (const scope of scopes) if (!principal.scopes.includes(scope)) granted = false
+    if (granted) return { ok: true, principal }
     const missing = scopes.filter((scope) => !principal.scopes.includes(scope))
-    if (missing.length === 0) return { ok: true, principal }
     const error = new OAuthError('insufficient_scope', 'The access token does not grant the scope this request needs', { detail: `missing ${formatScope(missing)}` })
     config.onError?.(error)
     // RFC 6750 §3: `scope` lists what the resource needs, not only what was missing.
@@ -181,9 +194,10 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       if (required.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) {
         throw new ResourceConfigError('requireScopes', `takes RFC 6749 §3.3 scope tokens, got ${JSON.stringify(required)}`)
       }
-      return async (request) => {
-        const result = await verify(request)
-        return result.ok ? checkScopes(result.principal, required) : result
+      const checkRequired = (result: VerifyResult): VerifyResult => (result.ok ? checkScopes(result.principal, required) : result)
+      return (request) => {
+        const result = attempt(request)
+        return result instanceof Promise ? result.then(checkRequired) : Promise.resolve(checkRequired(result))
       }
     },
     checkScopes,

@@ -20,6 +20,17 @@ export function bearerTokenFrom(request: OAuthRequest): string | undefined {
   return extractBearerToken({
     authorization: request.headers.get('authorization'),
     formToken,
-    queryToken: request.url.searchParams.has('access_token'),
+    queryToken: queryHas(request, 'access_token'),
   })
+}
+
+/** Whether the query has parameter `name`, from `href` without a URL parse when that is equivalent. */
+function queryHas(request: OAuthRequest, name: string): boolean {
+  const href = request.href
+  // The URL parser drops tabs and newlines; such a string is left to it.
+  if (href === undefined || /[\t\n\r]/.test(href)) return request.url.searchParams.has(name)
+  const query = href.indexOf('?')
+  if (query === -1) return false
+  const fragment = href.indexOf('#', query)
+  return new URLSearchParams(href.slice(query + 1, fragment === -1 ? undefined : fragment)).has(name)
 }

@@ -5,6 +5,8 @@ import { isSigningAlgorithm } from '../jwt/keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
 import type { ClientAuthMethod, ClientRecord, GrantType, Store, UserRecord } from '../storage/types.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
+import type { AuditActor } from './audit/events.js'
+import { createAuditSink, type AuditSink } from './audit/sink.js'
 
 /** Thrown for invalid client or user input; the message names the field. */
 export class ValidationError extends Error {
@@ -12,6 +14,20 @@ export class ValidationError extends Error {
     super(message)
     this.name = 'ValidationError'
   }
+}
+
+/**
+ * Where administrative changes are audited and who made them. Without `audit` the change is recorded in
+ * the store only (no log line); the record is awaited, so it exists when the function returns.
+ */
+export interface AdminOptions {
+  audit?: AuditSink
+  /** Default `admin` (library code); the CLI passes `cli`. */
+  actor?: AuditActor
+}
+
+function auditOf(store: Store, options: AdminOptions): { audit: AuditSink; actor: AuditActor } {
+  return { audit: options.audit ?? createAuditSink({ store }), actor: options.actor ?? 'admin' }
 }
 
 export interface NewClientInput {
@@ -43,7 +59,7 @@ const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'clien
  * nothing against 256 random bits. Public clients (`none`) get no secret and cannot use client
  * credentials.
  */
-export async function createClient(store: Store, input: NewClientInput, now: number): Promise<CreatedClient> {
+export async function createClient(store: Store, input: NewClientInput, now: number, options: AdminOptions = {}): Promise<CreatedClient> {
   if (input.name.trim() === '') throw new ValidationError('name must not be empty')
   const grantTypes: GrantType[] = [...new Set<GrantType>(input.grantTypes ?? ['authorization_code', 'refresh_token'])]
   for (const grant of grantTypes) if (!GRANT_TYPES.includes(grant)) throw new ValidationError(`unsupported grant type ${grant}`)
@@ -79,6 +95,11 @@ export async function createClient(store: Store, input: NewClientInput, now: num
     created_at: now,
   }
   await store.clients.create(client)
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({
+    type: 'client.created', client_id: client.client_id, client_name: client.client_name, grant_types: client.grant_types,
+    scopes: client.scopes, redirect_uris: client.redirect_uris, actor,
+  })
   return { client, clientSecret }
 }
 
@@ -94,7 +115,7 @@ export interface NewUserInput {
 }
 
 /** Creates a user with an Argon2id password hash and a random, never-reused subject identifier. */
-export async function createUser(store: Store, input: NewUserInput, now: number): Promise<UserRecord> {
+export async function createUser(store: Store, input: NewUserInput, now: number, options: AdminOptions = {}): Promise<UserRecord> {
   if (!/^[\x21-\x7E]{1,128}$/.test(input.username)) throw new ValidationError('username must be 1-128 visible ASCII characters')
   // ASVS 6.2.1: at least 8 characters; 6.2.9: allow at least 64.
   if (input.password.length < 8 || input.password.length > 256) throw new ValidationError('password must be 8 to 256 characters')
@@ -112,5 +133,51 @@ export async function createUser(store: Store, input: NewUserInput, now: number)
     updated_at: now,
   }
   await store.users.create(user)
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({ type: 'user.created', user_id: user.id, username: user.username, actor })
   return user
+}
+
+/**
+ * Deletes a client with its codes, refresh tokens and consents, and audits it. Returns false (and
+ * records nothing) when there was no such client.
+ *
+ * @example await deleteClient(store, 'reporting-job', { actor: 'cli' })
+ */
+export async function deleteClient(store: Store, clientId: string, options: AdminOptions = {}): Promise<boolean> {
+  if (!(await store.clients.delete(clientId))) return false
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({ type: 'client.deleted', client_id: clientId, actor })
+  return true
+}
+
+/**
+ * Deletes a user with their sessions, codes, refresh tokens, consents and notes, and audits it. Returns
+ * false (and records nothing) when there was no such user.
+ *
+ * @example await deleteUser(store, userId, { actor: 'cli' })
+ */
+export async function deleteUser(store: Store, userId: string, options: AdminOptions = {}): Promise<boolean> {
+  const user = await store.users.get(userId)
+  if (!(await store.users.delete(userId))) return false
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({ type: 'user.deleted', user_id: userId, username: user?.username ?? null, actor })
+  return true
+}
+
+/**
+ * "Disconnect this app": forgets the user's consent for the client and revokes every grant between them
+ * (refresh tokens at once, access tokens at introspection and userinfo), then audits it. `until` is how
+ * long the revocation must be remembered: the longest refresh-token lifetime.
+ *
+ * @example await revokeConsent(store, userId, 'notes-app', now + 30 * 86400)
+ */
+export async function revokeConsent(store: Store, userId: string, clientId: string, until: number, options: AdminOptions = {}): Promise<{ consent: boolean; revokedGrants: number }> {
+  const consent = await store.consents.revoke(userId, clientId)
+  const revokedGrants = await store.grants.revokeByUserAndClient(userId, clientId, until)
+  if (consent || revokedGrants > 0) {
+    const { audit, actor } = auditOf(store, options)
+    await audit.record({ type: 'consent.revoked', user_id: userId, client_id: clientId, revoked_grants: revokedGrants, actor })
+  }
+  return { consent, revokedGrants }
 }

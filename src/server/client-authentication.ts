@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors.js'
 import type { Parameters } from '../http/form.js'
-import { safeEqual, sha256 } from '../crypto/random.js'
+import { digestsEqual, sha256 } from '../crypto/random.js'
 import { readClientCredentials } from '../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord } from '../storage/types.js'
 import type { ServerContext } from './context.js'
@@ -20,16 +20,19 @@ export async function authenticateClient(ctx: ServerContext, headers: Headers, p
   const presented = readClientCredentials(headers, params)
   if (!presented) throw new OAuthError('invalid_client', 'Client authentication required', { status: 401 })
   const client = await ctx.config.store.clients.get(presented.clientId)
+  // Operator detail names only registered clients: an unknown "client_id" may be a secret sent in the wrong field (ST-04).
+  const who = client ? `client ${presented.clientId}` : 'an unknown client'
   if (presented.method === 'none') {
     if (!client || client.token_endpoint_auth_method !== 'none') {
-      throw new OAuthError('invalid_client', FAILED, { detail: `client ${presented.clientId} sent no secret` })
+      throw new OAuthError('invalid_client', FAILED, { detail: `${who} sent no secret` })
     }
     return client
   }
-  // Compare even when the client is unknown, so both failures take the same time.
-  const matches = safeEqual(sha256(presented.clientSecret ?? ''), client?.client_secret_hash ?? NEVER_MATCHES)
+  // Compare even when the client is unknown, so both failures take the same time: one SHA-256 of the
+  // presented secret and one constant-time comparison of two digests either way.
+  const matches = digestsEqual(sha256(presented.clientSecret ?? ''), client?.client_secret_hash ?? NEVER_MATCHES)
   if (!client || !matches || client.token_endpoint_auth_method !== presented.method) {
-    throw new OAuthError('invalid_client', FAILED, { detail: `client ${presented.clientId} failed ${presented.method}` })
+    throw new OAuthError('invalid_client', FAILED, { detail: `${who} failed ${presented.method}` })
   }
   return client
 }

@@ -3,6 +3,9 @@ import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
 import type { Store } from '../storage/types.js'
+import { DEFAULT_AUDIT_RETENTION } from './audit/sink.js'
+import { createClientAddressResolver, type ClientAddressResolver, type ForwardedHeader } from '../http/client-address.js'
+import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limits.js'
 import type { CounterStore } from './abuse/counter.js'
 import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
 
@@ -39,6 +42,8 @@ export interface AuthorizationServerConfig {
   /** Algorithm of JWT access tokens (default ES256: several times faster to sign than RS256). */
   accessTokenSigningAlg?: SigningAlgorithm
   logger?: Logger
+  /** Seconds an audit record stays in the store (purged after); default 90 days. */
+  auditRetention?: number
   /** Seconds since the epoch; injectable for tests. */
   now?: () => number
   /** Display name on pages; default "Tessera". */
@@ -47,6 +52,15 @@ export interface AuthorizationServerConfig {
   loginThrottle?: Partial<LoginThrottlePolicy>
   /** Where abuse counters live; in memory by default, shared (Redis) when running several instances. */
   counters?: CounterStore
+  /** Failure limits at the token, introspection and revocation endpoints; defaults to `DEFAULT_CLIENT_LIMITS`. */
+  clientLimits?: Partial<ClientLimitPolicy>
+  /**
+   * Reverse proxies whose forwarding header names the client address for the abuse limits: IPs or CIDR
+   * ranges. Default none: the socket peer is the client, whatever `X-Forwarded-For` says.
+   */
+  trustedProxies?: string[]
+  /** The header those proxies set: `x-forwarded-for` (default) or RFC 7239 `forwarded`. */
+  forwardedHeader?: ForwardedHeader
 }
 
 export interface ResolvedConfig {
@@ -60,9 +74,13 @@ export interface ResolvedConfig {
   lifetimes: Lifetimes
   accessTokenSigningAlg: SigningAlgorithm
   logger: Logger | undefined
+  auditRetention: number
   now: () => number
   productName: string
   loginThrottle: LoginThrottlePolicy
+  clientLimits: ClientLimitPolicy
+  /** Set when proxies are trusted: the client address from the socket peer and the forwarding header. */
+  clientAddress: ClientAddressResolver | undefined
   /** Every scope the server knows, OIDC and API. */
   scopesSupported: string[]
   /** Consent-page wording for API scopes. */
@@ -113,6 +131,25 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   }
   if (lifetimes.authorizationCode > 600) throw new ConfigError('lifetimes.authorizationCode', 'must be at most 600 seconds (RFC 6749 §4.1.2)')
 
+  const auditRetention = config.auditRetention ?? DEFAULT_AUDIT_RETENTION
+  if (!Number.isInteger(auditRetention) || auditRetention <= 0) throw new ConfigError('auditRetention', 'must be a positive integer (seconds)')
+
+  let clientLimits: ClientLimitPolicy
+  try {
+    clientLimits = resolveClientLimits(config.clientLimits)
+  } catch (error) {
+    throw new ConfigError('clientLimits', (error as Error).message)
+  }
+  if (config.forwardedHeader !== undefined && config.forwardedHeader !== 'x-forwarded-for' && config.forwardedHeader !== 'forwarded') {
+    throw new ConfigError('forwardedHeader', 'must be "x-forwarded-for" or "forwarded"')
+  }
+  let clientAddress: ClientAddressResolver | undefined
+  try {
+    clientAddress = config.trustedProxies?.length ? createClientAddressResolver({ trustedProxies: config.trustedProxies, header: config.forwardedHeader ?? 'x-forwarded-for' }) : undefined
+  } catch (error) {
+    throw new ConfigError('trustedProxies', `has ${(error as Error).message}`)
+  }
+
   const resources = config.resources ?? []
   const scopeDescriptions: Record<string, string> = {}
   for (const [index, resource] of resources.entries()) {
@@ -140,9 +177,12 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     lifetimes,
     accessTokenSigningAlg: alg,
     logger: config.logger,
+    auditRetention,
     now: config.now ?? (() => Math.floor(Date.now() / 1000)),
     productName: config.productName ?? 'Tessera',
     loginThrottle: { ...DEFAULT_LOGIN_POLICY, ...config.loginThrottle },
+    clientLimits,
+    clientAddress,
     scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
     scopeDescriptions,
   }

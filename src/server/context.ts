@@ -1,4 +1,6 @@
 import type { ResolvedConfig } from './config.js'
+import type { AuditSink } from './audit/sink.js'
+import type { ClientLimits } from './abuse/client-limits.js'
 import type { LoginThrottle } from './abuse/login-throttle.js'
 import type { KeySet } from './key-set.js'
 
@@ -20,6 +22,10 @@ export interface ServerContext {
   readonly keys: KeySet
   readonly urls: EndpointUrls
   readonly loginThrottle: LoginThrottle
+  /** The audit trail (src/server/audit/): security events to the log and the store. */
+  readonly audit: AuditSink
+  /** Failure limits at the token, introspection and revocation endpoints (catalogue RL-02, RL-03). */
+  readonly clientLimits: ClientLimits
 }
 
 export const ENDPOINT_PATHS = {

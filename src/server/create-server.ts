@@ -17,12 +17,17 @@ import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { refreshTokenGrant } from './grants/refresh-token.js'
 import type { Grant } from './grants/types.js'
 import { createMemoryCounterStore } from './abuse/counter.js'
+import { ClientLimits } from './abuse/client-limits.js'
 import { LoginThrottle } from './abuse/login-throttle.js'
+import { requestSizeError } from './abuse/request-limits.js'
 import { ensureSigningKeys, KeySet } from './key-set.js'
+import { createAuditSink, type AuditSink } from './audit/sink.js'
 import { errorPage } from './pages.js'
+import { withTransportSecurity } from './transport-security.js'
+import { StorageUnavailableError } from '../storage/types.js'
 
 export interface AuthorizationServer {
-  /** Answers one request. Never throws: unexpected failures become a generic 500 without detail. */
+  /** Answers one request. Never throws: store outages become 503 `temporarily_unavailable`, other unexpected failures a generic 500 without detail. */
   handle(request: OAuthRequest): Promise<OAuthResponse>
   /** The discovery document (RFC 8414). */
   metadata(): Record<string, unknown>
@@ -30,6 +35,8 @@ export interface AuthorizationServer {
   readonly urls: EndpointUrls
   readonly config: ResolvedConfig
   readonly keys: KeySet
+  /** The audit trail; `flush()` waits for records still being stored (tests, shutdown). */
+  readonly audit: AuditSink
 }
 
 type Route = (ctx: ServerContext, request: OAuthRequest, match: RegExpExecArray) => Promise<OAuthResponse> | OAuthResponse
@@ -67,11 +74,17 @@ const HTML_PATHS = /^\/(authorize|interaction|logout)/
  */
 export async function createAuthorizationServer(config: AuthorizationServerConfig): Promise<AuthorizationServer> {
   const resolved = resolveConfig(config)
-  await ensureSigningKeys(resolved.store, resolved.secret, resolved.now())
+  const audit = createAuditSink({ store: resolved.store, logger: resolved.logger, now: resolved.now, retention: resolved.auditRetention })
+  const createdKeys = await ensureSigningKeys(resolved.store, resolved.secret, resolved.now())
+  if (createdKeys.length > 0) {
+    await audit.record({ type: 'keys.created', kids: createdKeys.map((key) => key.kid), algorithms: createdKeys.map((key) => key.alg), actor: 'server' })
+  }
   const keys = new KeySet(resolved.store, resolved.secret, resolved.now)
   const urls = endpointUrls(resolved.issuer)
-  const loginThrottle = new LoginThrottle(config.counters ?? createMemoryCounterStore(), resolved.loginThrottle)
-  const ctx: ServerContext = { config: resolved, keys, urls, loginThrottle }
+  const counters = config.counters ?? createMemoryCounterStore()
+  const loginThrottle = new LoginThrottle(counters, resolved.loginThrottle)
+  const clientLimits = new ClientLimits(counters, resolved.clientLimits)
+  const ctx: ServerContext = { config: resolved, keys, urls, loginThrottle, audit, clientLimits }
   const table = routes(new Map(GRANTS.map((grant) => [grant.type, grant])))
 
   async function dispatch(request: OAuthRequest): Promise<OAuthResponse> {
@@ -81,6 +94,8 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     if (request.body && request.body.byteLength > DEFAULT_BODY_LIMIT) {
       return jsonResponse(413, { error: 'invalid_request', error_description: 'Request body too large' })
     }
+    const oversized = requestSizeError(request)
+    if (oversized) return HTML_PATHS.test(local) ? errorPage(ctx, oversized) : jsonResponse(oversized.status, oversized.toJSON())
     for (const [methods, pattern, route] of table) {
       const match = pattern.exec(local)
       if (!match) continue
@@ -98,19 +113,31 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     urls,
     config: resolved,
     keys,
+    audit,
     metadata: () => serverMetadata(ctx),
     async handle(request) {
       try {
-        return await dispatch(request)
+        // The abuse limits count the client behind trusted proxies, never an address the client wrote itself.
+        if (resolved.clientAddress) request = { ...request, remoteAddress: resolved.clientAddress(request.remoteAddress, request.headers) }
+        return withTransportSecurity(await dispatch(request), resolved.secure)
       } catch (error) {
         const local = request.url.pathname.slice(resolved.basePath.length)
-        const oauthError = error instanceof OAuthError ? error : new OAuthError('server_error', 'The server could not complete the request')
-        if (!(error instanceof OAuthError)) resolved.logger?.error({ err: error, path: request.url.pathname }, 'unhandled error')
-        return HTML_PATHS.test(local) ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
+        const unavailable = error instanceof StorageUnavailableError
+        const oauthError = error instanceof OAuthError ? error : unavailable ? STORAGE_UNAVAILABLE : new OAuthError('server_error', 'The server could not complete the request')
+        if (unavailable) resolved.logger?.warn({ err: error, backend: error.backend, path: request.url.pathname }, 'storage unavailable')
+        else if (!(error instanceof OAuthError)) resolved.logger?.error({ err: error, path: request.url.pathname }, 'unhandled error')
+        const response = HTML_PATHS.test(local) ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
+        if (unavailable) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
+        return withTransportSecurity(response, resolved.secure)
       }
     },
   }
 }
+
+// RFC 6749 §4.1.2.1 / §5.2: the store cannot be reached for now; the same request may succeed later
+// (RFC 9110 §15.6.4: 503 with `Retry-After`). Nothing about the backend reaches the client.
+const STORAGE_UNAVAILABLE = new OAuthError('temporarily_unavailable', 'The server is temporarily unavailable, try again shortly')
+const RETRY_AFTER_SECONDS = 5
 
 function notFound(): OAuthResponse {
   return jsonResponse(404, { error: 'invalid_request', error_description: 'Not found' })

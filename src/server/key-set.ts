@@ -9,6 +9,8 @@ import {
 import type { SigningKey } from '../jwt/sign.js'
 import { localKeyResolver, type KeyResolver } from '../jwt/verify.js'
 import type { SigningKeyRecord, Store } from '../storage/types.js'
+import type { AdminOptions } from './admin.js'
+import { createAuditSink } from './audit/sink.js'
 
 /** Signing algorithms the server always holds a key for: RS256 is OIDC's default, ES256 the fast one. */
 export const DEFAULT_KEY_ALGORITHMS: readonly SigningAlgorithm[] = ['RS256', 'ES256']
@@ -125,12 +127,15 @@ export async function ensureSigningKeys(store: Store, secret: string, now: numbe
 
 /**
  * Adds a new active key per algorithm; the previous keys stop signing at once but stay in JWKS for
- * `retainFor` seconds, until every token they signed has expired (OIDC Core §10.1.1).
+ * `retainFor` seconds, until every token they signed has expired (OIDC Core §10.1.1). The rotation is
+ * recorded in the audit trail (`keys.rotated`, see `AdminOptions`).
  */
-export async function rotateSigningKeys(store: Store, secret: string, now: number, retainFor: number, algorithms = DEFAULT_KEY_ALGORITHMS): Promise<SigningKeyRecord[]> {
+export async function rotateSigningKeys(store: Store, secret: string, now: number, retainFor: number, algorithms = DEFAULT_KEY_ALGORITHMS, options: AdminOptions = {}): Promise<SigningKeyRecord[]> {
   const created: SigningKeyRecord[] = []
   for (const alg of algorithms) created.push(await newKeyRecord(alg, secret, now))
   for (const record of created) await store.keys.add(record)
   await store.keys.retireAllExcept(created.map((record) => record.kid), now, now + retainFor)
+  const audit = options.audit ?? createAuditSink({ store })
+  await audit.record({ type: 'keys.rotated', kids: created.map((record) => record.kid), algorithms: created.map((record) => record.alg), actor: options.actor ?? 'admin' })
   return created
 }

@@ -72,5 +72,7 @@ export function notesApi(rs: ResourceServer, notes: NoteStore, now: () => number
     const deleted = await notes.delete(c.get('principal').subject, c.req.param('id'))
     return deleted ? c.body(null, 204) : c.json({ error: 'not_found' }, 404)
   })
+  // An unknown route or method answers in the API's own JSON error format, not Hono's text/plain 404.
+  app.notFound((c) => c.json({ error: 'invalid_request', error_description: 'Not found' }, 404))
   return app
 }

@@ -1,11 +1,14 @@
 import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { honoHandler } from '../adapters/hono.js'
+import { answerClientError } from '../http/client-error.js'
+import { DEFAULT_BODY_LIMIT } from '../http/types.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../server/create-server.js'
 import type { AuthorizationServerConfig, ResourceConfig } from '../server/config.js'
-import type { Store } from '../storage/types.js'
+import { StorageUnavailableError, type Store } from '../storage/types.js'
 import { createResourceServer } from '../resource/create-resource-server.js'
 import { notesApi } from './notes-api.js'
 import type { ResourceEnv } from '../adapters/hono-resource.js'
@@ -22,6 +25,11 @@ export interface StandaloneOptions {
   logger?: Logger
   lifetimes?: AuthorizationServerConfig['lifetimes']
   loginThrottle?: AuthorizationServerConfig['loginThrottle']
+  clientLimits?: AuthorizationServerConfig['clientLimits']
+  /** Proxies whose `X-Forwarded-For` (or `Forwarded`) names the client; see `AuthorizationServerConfig.trustedProxies`. */
+  trustedProxies?: string[]
+  forwardedHeader?: AuthorizationServerConfig['forwardedHeader']
+  counters?: AuthorizationServerConfig['counters']
 }
 
 export interface StandaloneServer {
@@ -40,9 +48,41 @@ export function demoResource(issuer: string): ResourceConfig {
 
 function listen(app: Hono, port: number, host: string): Promise<{ http: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
-    const http = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => resolve({ http, port: info.port }))
+    // Node's default, made explicit so that NODE_OPTIONS=--max-http-header-size cannot lift it (catalogue RL-05).
+    const http = serve({ fetch: app.fetch, port, hostname: host, serverOptions: { maxHeaderSize: 16 * 1024 } }, (info: AddressInfo) => resolve({ http, port: info.port }))
     http.once('error', reject)
+    // Requests Node's parser refuses (oversized headers or target, NUL bytes) still get an OAuth error body.
+    http.on('clientError', answerClientError)
   })
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store' }
+const RETRY_AFTER_SECONDS = '5'
+
+async function readiness(c: Context, store: Store, started: boolean, logger: Logger | undefined): Promise<Response> {
+  if (!started) return c.json({ status: 'starting' }, 503, { ...NO_STORE, 'Retry-After': RETRY_AFTER_SECONDS })
+  try {
+    await store.ping()
+    return c.json({ status: 'ok' }, 200, NO_STORE)
+  } catch (error) {
+    const backend = error instanceof StorageUnavailableError ? error.backend : 'store'
+    logger?.warn({ err: error, backend }, 'not ready: the store does not answer')
+    return c.json({ status: 'unavailable', unavailable: backend }, 503, { ...NO_STORE, 'Retry-After': RETRY_AFTER_SECONDS })
+  }
+}
+
+/**
+ * Failures outside the authorization server's own handling (the demo API): a store outage is 503
+ * `temporarily_unavailable` (RFC 6750 §3.1 has no code for it; RFC 6749 §4.1.2.1's fits), anything else
+ * a bare 500. Never a stack trace.
+ */
+function unexpectedError(c: Context, error: Error, logger: Logger | undefined): Response {
+  if (error instanceof StorageUnavailableError) {
+    logger?.warn({ err: error, backend: error.backend, path: c.req.path }, 'storage unavailable')
+    return c.json({ error: 'temporarily_unavailable', error_description: 'The server is temporarily unavailable, try again shortly' }, 503, { ...NO_STORE, 'Retry-After': RETRY_AFTER_SECONDS })
+  }
+  logger?.error({ err: error, path: c.req.path }, 'unhandled error')
+  return c.json({ error: 'server_error' }, 500, NO_STORE)
 }
 
 /**
@@ -52,8 +92,14 @@ function listen(app: Hono, port: number, host: string): Promise<{ http: ServerTy
 export async function startStandaloneServer(options: StandaloneOptions): Promise<StandaloneServer> {
   let target: AuthorizationServer | undefined
   const app = new Hono()
-  app.get('/healthz', (c) => c.json({ status: 'ok' }))
+  // Liveness: the process answers. Readiness: the store answers too, so a load balancer sends traffic
+  // elsewhere while PostgreSQL or Redis is unreachable (the process itself need not restart).
+  app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
+  app.get('/readyz', (c) => readiness(c, options.store, target !== undefined, options.logger))
+  app.onError((error, c) => unexpectedError(c, error, options.logger))
   let api: Hono<ResourceEnv> | undefined
+  // The API reads JSON bodies itself: bound them as the authorization server's adapter does (catalogue RL-05).
+  app.use('/api/*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'Request body too large' }, 413) }))
   app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
   app.all('/.well-known/oauth-protected-resource/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
   const handler = honoHandler({
@@ -75,6 +121,10 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
       ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+      ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
+      ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+      ...(options.forwardedHeader ? { forwardedHeader: options.forwardedHeader } : {}),
+      ...(options.counters ? { counters: options.counters } : {}),
     })
   } catch (error) {
     http.close()
@@ -85,6 +135,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   if (resource && 'notes:read' in resource.scopes) {
     const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes) })
     api = notesApi(rs, options.store.notes, () => Math.floor(Date.now() / 1000))
+    api.onError((error, c) => unexpectedError(c, error, options.logger))
   }
   const purge = setInterval(() => {
     options.store.purgeExpired(Math.floor(Date.now() / 1000)).catch((error: unknown) => options.logger?.error({ err: error }, 'purge failed'))
@@ -96,7 +147,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(purge)
-        http.close(() => resolve())
+        // Audit records still being written reach the store before the caller closes it.
+        http.close(() => void Promise.resolve(target?.audit.flush()).then(resolve))
         if ('closeAllConnections' in http) http.closeAllConnections()
       }),
   }

@@ -1,6 +1,6 @@
 import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
 import { openRedisParts, type RedisParts, type RedisPartsOptions } from './redis.js'
-import type { Store } from './types.js'
+import { StorageUnavailableError, type Store } from './types.js'
 
 /** What the composite needs from the durable store besides `Store` (the SQL stores provide it). */
 export interface DurableStore extends Store {
@@ -62,11 +62,21 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
         return token && !(await revokedGrants.isRevoked(token.grant_id, now)) ? token : undefined
       },
       // RFC 9700 §4.14.2: the durable store picks the one winner; a grant revoked in Redis turns any
-      // outcome into `unknown`, as the SQL stores do for a revoked grant.
+      // outcome into `unknown`, as the SQL stores do for a revoked grant. Redis is asked before anything
+      // is written: while it is down the call fails and the client's token stays valid for a retry,
+      // instead of being rotated into a successor the client never receives.
       async rotate(previousHash, next, now) {
+        const current = await durable.refreshTokens.find(previousHash, now)
+        if (current && (await revokedGrants.isRevoked(current.grant_id, now))) return { status: 'unknown' }
         const result = await durable.refreshTokens.rotate(previousHash, next, now)
-        if (result.status !== 'unknown' && (await revokedGrants.isRevoked(result.previous.grant_id, now))) return { status: 'unknown' }
-        return result
+        if (result.status === 'unknown') return result
+        // A revocation that marked the grant in between; if Redis failed just now, the check above stands
+        // (a revocation completed meanwhile deleted the new token with its family anyway).
+        const revoked = await revokedGrants.isRevoked(result.previous.grant_id, now).catch((error: unknown) => {
+          if (error instanceof StorageUnavailableError) return false
+          throw error
+        })
+        return revoked ? { status: 'unknown' } : result
       },
     },
     grants: {
@@ -89,8 +99,16 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
     interactions: ephemeral.interactions,
     keys: durable.keys,
     notes: durable.notes,
+    // The audit trail must survive, and is queried by time: PostgreSQL, purged with the durable records.
+    audit: durable.audit,
     async purgeExpired(now) {
       await Promise.all([durable.purgeExpired(now), ephemeral.purgeExpired(now)])
+    },
+    // Both must answer: a request may need either. The first failure names its backend.
+    async ping() {
+      const results = await Promise.allSettled([durable.ping(), ephemeral.ping()])
+      const failed = results.find((result) => result.status === 'rejected')
+      if (failed) throw failed.reason
     },
     async close() {
       const results = await Promise.allSettled([durable.close(), ephemeral.close()])

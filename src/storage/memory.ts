@@ -1,6 +1,6 @@
 import {
   StorageConflictError,
-  type AuthorizationCodeRecord, type ClientRecord, type ConsentRecord, type InteractionRecord,
+  type AuditQuery, type AuditRecord, type AuthorizationCodeRecord, type ClientRecord, type ConsentRecord, type InteractionRecord,
   type LoginSessionRecord, type NoteRecord, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from './types.js'
 
@@ -26,9 +26,18 @@ export function createMemoryStore(): Store {
   const interactions = new Map<string, InteractionRecord>()
   const keys = new Map<string, SigningKeyRecord>()
   const notes = new Map<string, NoteRecord>()
+  const audit = new Map<string, AuditRecord>()
   let keysVersion = 0
 
-  const copy = <T>(value: T): T => structuredClone(value)
+  // Records are JSON-shaped (primitives, arrays, plain objects): copied by hand, several times cheaper
+  // than structuredClone, and still no caller shares an array or object with the store.
+  const copy = <T>(value: T): T => {
+    if (Array.isArray(value)) return value.map(copy) as T
+    if (value === null || typeof value !== 'object') return value
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value)) out[key] = copy((value as Record<string, unknown>)[key])
+    return out as T
+  }
   // JSON keeps the pair unambiguous whatever characters the ids contain.
   const consentKey = (userId: string, clientId: string) => JSON.stringify([userId, clientId])
   const grantRevoked = (grantId: string, now: number) => (revokedGrants.get(grantId) ?? -Infinity) > now
@@ -290,8 +299,24 @@ export function createMemoryStore(): Store {
         return note !== undefined && note.owner === owner && notes.delete(id)
       },
     },
+    audit: {
+      async append(...records) {
+        const ids = new Set(records.map((record) => record.id))
+        const duplicate = records.find((record) => audit.has(record.id))
+        if (duplicate || ids.size < records.length) throw new StorageConflictError(`audit record ${duplicate?.id ?? ''} exists`)
+        for (const record of records) audit.set(record.id, copy(record))
+      },
+      async list(query) {
+        return [...audit.values()]
+          .filter((record) => matchesAuditQuery(record, query))
+          .sort((a, b) => b.time - a.time || compare(b.id, a.id))
+          .slice(0, query.limit)
+          .map(copy)
+      },
+    },
     async purgeExpired(now) {
       const expired = (record: { expires_at: number }) => record.expires_at <= now
+      deleteWhere(audit, expired)
       deleteWhere(codes, expired)
       deleteWhere(refreshTokens, expired)
       deleteWhere(sessions, expired)
@@ -300,8 +325,19 @@ export function createMemoryStore(): Store {
       deleteWhere(revokedTokens, (expiresAt) => expiresAt <= now)
     },
 
+    async ping() {},
+
     async close() {},
   }
+}
+
+function matchesAuditQuery(record: AuditRecord, query: AuditQuery): boolean {
+  const types = typeof query.type === 'string' ? [query.type] : query.type
+  return (query.since === undefined || record.time >= query.since)
+    && (query.until === undefined || record.time < query.until)
+    && (types === undefined || types.includes(record.type))
+    && (query.subject === undefined || record.subject === query.subject)
+    && (query.clientId === undefined || record.client_id === query.clientId)
 }
 
 /** Plain code-unit order, like SQLite's default BINARY collation for ASCII ids. */

@@ -365,3 +365,6 @@ async function translateRedisErrors(call: () => Promise<unknown>): Promise<unkno
     throw new StorageUnavailableError('redis', `Redis is unavailable: ${(error as Error).message}`, { cause: error })
   }
 }
+
+/** Abuse counters shared by every instance (login throttling, client limits): `tessera/storage/redis`. */
+export { openRedisCounterStore, type RedisCounterStore, type RedisCounterStoreOptions } from './redis-counters.js'

@@ -262,6 +262,47 @@ export interface SigningKeyStore {
   version(): Promise<string>
 }
 
+/** A JSON value an audit record may carry: flat, so every store keeps it as it came. */
+export type AuditValue = string | number | boolean | null | string[]
+
+/**
+ * One entry of the audit trail (who did what, when). Written once, never changed, kept until
+ * `expires_at` (the configured retention) even when its user or client is deleted.
+ */
+export interface AuditRecord {
+  /** Unique; sorts in emission order within one second (see src/server/audit/sink.ts). */
+  id: string
+  /** Event type, e.g. `login.failed` (the union in src/server/audit/events.ts). */
+  type: string
+  time: number
+  /** The user the event is about (a user id, or the client itself for client credentials); null if unknown. */
+  subject: string | null
+  client_id: string | null
+  /** Event-specific fields. Never secrets: no passwords, token values, codes or client secrets. */
+  details: Record<string, AuditValue>
+  expires_at: number
+}
+
+export interface AuditQuery {
+  /** Inclusive lower bound on `time`. */
+  since?: number | undefined
+  /** Exclusive upper bound on `time`. */
+  until?: number | undefined
+  /** Exact event type, or any of several. */
+  type?: string | readonly string[] | undefined
+  subject?: string | undefined
+  clientId?: string | undefined
+  /** At most this many records (a positive integer). */
+  limit: number
+}
+
+export interface AuditStore {
+  /** Stores the records in one step: all of them, or none (`StorageConflictError` on a duplicate id). */
+  append(...records: AuditRecord[]): Promise<void>
+  /** Matching records, newest first (`time`, then `id`, descending). */
+  list(query: AuditQuery): Promise<AuditRecord[]>
+}
+
 export interface Store {
   readonly clients: ClientStore
   readonly users: UserStore
@@ -274,8 +315,14 @@ export interface Store {
   readonly interactions: InteractionStore
   readonly keys: SigningKeyStore
   readonly notes: NoteStore
-  /** Deletes expired codes, sessions, interactions, refresh tokens and revocation entries. */
+  readonly audit: AuditStore
+  /** Deletes expired codes, sessions, interactions, refresh tokens, revocation entries and audit records. */
   purgeExpired(now: number): Promise<void>
+  /**
+   * Resolves when every server behind the store answers a trivial query (readiness checks, `/readyz`);
+   * rejects with `StorageUnavailableError` otherwise. Cheap: no table is read.
+   */
+  ping(): Promise<void>
   close(): Promise<void>
 }
 

@@ -5,6 +5,9 @@ const NONCE = /^[A-Za-z0-9+/_-]+={0,2}$/
 // A CSP source expression is a single token: no whitespace, no directive or policy separators, no quotes.
 const SOURCE = /^[^\s;,'"]+$/
 
+/** RFC 6797 §6.1: one year, subdomains included (they are served over https too, or should be). */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains'
+
 /**
  * A fresh CSP nonce for one response: 16 random bytes, base64.
  *
@@ -58,7 +61,7 @@ export function htmlSecurityHeaders(options: { nonce: string; formActions?: stri
     Pragma: 'no-cache',
   })
   if (options.https === true) {
-    headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains')
+    headers.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY)
   }
   return headers
 }

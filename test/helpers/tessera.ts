@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto'
 import { createClient, createUser } from '../../src/server/admin.js'
 import type { AuthorizationServerConfig, Lifetimes } from '../../src/server/config.js'
 import { startStandaloneServer, type StandaloneServer } from '../../src/standalone/server.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 import type { ClientAuthMethod, GrantType, Store } from '../../src/storage/types.js'
 import { Browser, parseForm } from './http-client.js'
+import { testLogger } from './log-file.js'
+import type { Logger } from 'pino'
 import { newPkce } from './pkce.js'
 
 export const RP1 = 'http://127.0.0.1:5000/cb'
@@ -49,9 +52,57 @@ async function addClient(store: Store, clientId: string, method: ClientAuthMetho
   return { id: clientId, secret: clientSecret, method, redirectUri: redirectUris[0] ?? '' }
 }
 
-export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes>; loginThrottle?: AuthorizationServerConfig['loginThrottle'] } = {}): Promise<TestServer> {
-  const store = options.store === 'memory' ? createMemoryStore() : await (await import('../../src/storage/sqlite.js')).openSqliteStore({ filename: options.filename ?? ':memory:' })
-  const standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1', ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}) })
+type LimitOptions = Pick<AuthorizationServerConfig, 'clientLimits' | 'trustedProxies' | 'forwardedHeader'>
+
+function limitOptions(options: LimitOptions): LimitOptions {
+  return {
+    ...(options.clientLimits ? { clientLimits: options.clientLimits } : {}),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.forwardedHeader ? { forwardedHeader: options.forwardedHeader } : {}),
+  }
+}
+
+/** A store and what to do after closing it (drop the test database). */
+interface TestStore {
+  store: Store
+  dispose(): Promise<void>
+}
+
+/**
+ * The test server's store. `TESSERA_TEST_STORE=postgres-redis` (set by `npm test` for its second pass
+ * over the end-to-end, interop and security suites) puts every server that does not ask for a SQLite
+ * file on PostgreSQL + Redis: a new database on `DATABASE_URL` and a new key prefix on `REDIS_URL`, so
+ * servers never see each other's records.
+ */
+async function openTestStore(kind: 'memory' | 'sqlite' | undefined, filename: string | undefined): Promise<TestStore> {
+  if (process.env.TESSERA_TEST_STORE === 'postgres-redis' && filename === undefined) return openPostgresRedisTestStore()
+  if (kind === 'memory') return { store: createMemoryStore(), dispose: async () => undefined }
+  const { openSqliteStore } = await import('../../src/storage/sqlite.js')
+  return { store: await openSqliteStore({ filename: filename ?? ':memory:' }), dispose: async () => undefined }
+}
+
+async function openPostgresRedisTestStore(): Promise<TestStore> {
+  const adminUrl = process.env.DATABASE_URL
+  const redisUrl = process.env.REDIS_URL
+  if (!adminUrl || !redisUrl) {
+    throw new Error('TESSERA_TEST_STORE=postgres-redis needs DATABASE_URL and REDIS_URL: run `npm test`, or `node scripts/services.mjs -- npx vitest run …`')
+  }
+  const { createTestDatabase } = await import('../storage/services.js')
+  const { openPostgresRedisStore } = await import('../../src/storage/composite.js')
+  const database = await createTestDatabase(adminUrl)
+  const prefix = `tessera-test:${randomBytes(6).toString('hex')}:`
+  try {
+    const store = await openPostgresRedisStore({ databaseUrl: database.url, redisUrl, redis: { prefix } })
+    return { store, dispose: () => database.drop() }
+  } catch (error) {
+    await database.drop()
+    throw error
+  }
+}
+
+export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes>; loginThrottle?: AuthorizationServerConfig['loginThrottle']; logger?: Logger } & LimitOptions = {}): Promise<TestServer> {
+  const { store, dispose } = await openTestStore(options.store, options.filename)
+  const standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1', logger: options.logger ?? testLogger(), ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}), ...limitOptions(options) })
   const now = Math.floor(Date.now() / 1000)
   const alice = await createUser(store, { username: 'alice', password: 'alice-password', name: 'Alice Liddell', givenName: 'Alice', familyName: 'Liddell', email: 'alice@example.com', emailVerified: true }, now)
   const bob = await createUser(store, { username: 'bob', password: 'bob-password', name: 'Bob Builder', email: 'bob@example.com' }, now)
@@ -78,6 +129,7 @@ export async function startTestServer(options: { store?: 'memory' | 'sqlite'; fi
     async close() {
       await standalone.close()
       await store.close()
+      await dispose()
     },
   }
 }

@@ -52,6 +52,31 @@ describe('VerificationCache', () => {
   })
 })
 
+describe('VerificationCache keys', () => {
+  const signature = 'S'.repeat(86)
+  it('serves a JWS only with the same header and payload as the signature it was stored under', () => {
+    const cache = new VerificationCache<string>(10, () => 0)
+    cache.set(`h.p.${signature}`, 'P', 10)
+    expect(cache.get(`h.p.${signature}`)).toBe('P')
+    expect(cache.get(`h.q.${signature}`)).toBeUndefined()
+    expect(cache.get(`h.p.${signature}x`)).toBeUndefined()
+    expect(cache.get(`h.p.q.${signature}`)).toBeUndefined()
+    expect(cache.delete(`h.q.${signature}`)).toBe(false)
+    expect(cache.get(`h.p.${signature}`)).toBe('P')
+  })
+  it('tells apart tokens of other shapes by their whole value', () => {
+    const cache = new VerificationCache<string>(10, () => 0)
+    cache.set('h.p.short', 'short', 10)
+    cache.set(signature, 'opaque', 10)
+    cache.set(`.${signature}`, 'dot', 10)
+    expect(cache.get('h.q.short')).toBeUndefined()
+    expect(cache.get('h.p.short')).toBe('short')
+    expect(cache.get(signature)).toBe('opaque')
+    expect(cache.get(`.${signature}`)).toBe('dot')
+    expect(cache.get(`x.${signature}`)).toBeUndefined()
+  })
+})
+
 describe('verification cache of the resource server', () => {
   let as: FakeAuthorizationServer
   let key: TestKey

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { OAuthError } from '../../src/errors.js'
-import type { OAuthResponse } from '../../src/http/types.js'
+import type { OAuthRequest, OAuthResponse } from '../../src/http/types.js'
 import { createResourceServer, type ResourceServer, type ResourceServerOptions, type VerifyResult } from '../../src/resource/index.js'
 import {
   AUDIENCE,
@@ -144,6 +144,18 @@ describe('RS-04 one transport only; no query tokens', () => {
   it('treats a query-only token as no token (401, no error)', async () => {
     const token = accessToken(es256, as.url)
     expect(outcome(await resourceServer().verify(request({ url: `/api/notes?access_token=${token}` })))).toEqual({ status: 401, challenge: 'Bearer realm="notes"' })
+  })
+  it('reads the query from `href` as the URL parser would (encoded name, fragment, tab)', async () => {
+    const token = accessToken(es256, as.url)
+    const withHref = (path: string): OAuthRequest => {
+      const base = request({ url: path, headers: { authorization: `Bearer ${token}` } })
+      return { ...base, href: `${AUDIENCE}${path}` }
+    }
+    expect(outcome(await resourceServer().verify(withHref(`/api/notes?x=1&access%5Ftoken=${token}`)))).toEqual(INVALID_REQUEST)
+    expect(outcome(await resourceServer().verify(withHref('/api/notes?access_to\tken=1')))).toEqual(INVALID_REQUEST)
+    expect((await resourceServer().verify(withHref('/api/notes?access_to%09ken=1'))).ok).toBe(true)
+    expect((await resourceServer().verify(withHref('/api/notes#access_token=x'))).ok).toBe(true)
+    expect((await resourceServer().verify(withHref('/api/notes?#access_token=x'))).ok).toBe(true)
   })
   it('ignores a form body on GET (RFC 6750 §2.2)', async () => {
     const token = accessToken(es256, as.url)

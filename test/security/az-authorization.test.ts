@@ -1,15 +1,15 @@
 /**
  * Catalogue §1 — authorization endpoint (AZ).
  *
- * Not applicable here:
- * - AZ-10 (P1, authenticate before redirecting an invalid scope to a DCR client): Tessera has no dynamic
- *   registration, every redirect URI is operator-registered; not in this run's P1 selection.
+ * AZ-10's "authenticate before redirecting" guards redirect URIs registered by anyone (RFC 9700 §4.11.2,
+ * dynamic registration). Tessera has no dynamic registration: every redirect URI is the operator's, so an
+ * invalid scope is redirected at once, like every other request error with a valid client and redirect URI.
  * AZ-03 is cited by Appendix B (redirect-URI validation bypasses) but has no text in §1; it is covered
  * here from that citation and RFC 9700 §4.1.3.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Browser, parseForm } from '../helpers/http-client.js'
-import { RP1, type TestServer } from '../helpers/tessera.js'
+import { RP1 } from '../helpers/tessera.js'
 import {
   authorizationFlow,
   authorizationRequest,
@@ -25,16 +25,10 @@ import {
   tokensFor,
   unsecuredJwt,
   verifyIdToken,
-  startSecurityServer,
+  securityServerForFile,
 } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 /** The start of an interaction: `/authorize` answered with a redirect into the server's own pages. */
 function expectInteraction(response: Response): string {
@@ -188,6 +182,26 @@ describe('AZ authorization endpoint', () => {
       const response = await sendAuthorization(server, new Browser(), authorizationRequest(server.clients.pub, overrides).params)
       expectRedirectError(response, { redirectUri: RP1, error: 'invalid_request', state: 'state-123', iss: server.url })
     }
+  })
+
+  it('AZ-10 unknown or disallowed scopes are invalid_scope, never granted; scope order does not matter', async () => {
+    const limited = await registerClient(server, { scopes: ['openid', 'profile', 'notes:read'] })
+    for (const scope of ['openid nonsense', 'openid notes:write', 'openid admin']) {
+      const { params } = authorizationRequest(limited, { scope, state: 'S-10' })
+      // No session in this browser: the error comes before any login (operator-registered redirect URI).
+      expectRedirectError(await sendAuthorization(server, new Browser(), params), { redirectUri: RP1, error: 'invalid_scope', state: 'S-10', iss: server.url })
+    }
+    // RFC 6749 §3.3: a space-delimited, order-free list; the grant is exactly what was asked and consented.
+    const reversed = await tokensFor(server, limited, { scope: 'notes:read profile openid' })
+    expect(reversed.scope.split(' ').sort()).toEqual(['notes:read', 'openid', 'profile'])
+    const claims = JSON.parse(Buffer.from(reversed.access_token.split('.')[1] ?? '', 'base64url').toString()) as { scope: string; aud: string | string[] }
+    expect(claims.scope.split(' ').sort()).toEqual(['notes:read', 'openid', 'profile'])
+    expect([claims.aud].flat()).toEqual([`${server.url}/api`])
+    // A signed-in, consented browser does not widen what the client may ask for.
+    const browser = new Browser()
+    await authorizationFlow(server, browser, limited, { overrides: { scope: 'openid profile notes:read' } })
+    const { params } = authorizationRequest(limited, { scope: 'openid notes:write', prompt: 'none' })
+    expectRedirectError(await sendAuthorization(server, browser, params), { redirectUri: RP1, error: 'invalid_scope', state: 'state-123', iss: server.url })
   })
 
   it('AZ-11 prompt=none: login_required, consent_required, then a code for the same subject', async () => {

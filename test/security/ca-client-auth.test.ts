@@ -6,18 +6,12 @@
  *   client_secret_basic, client_secret_post and none; discovery does not advertise private_key_jwt (DJ-02)
  *   and a `client_assertion` is never read. The `pkjwt` part of CA-04 is dropped for the same reason.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Browser } from '../helpers/http-client.js'
-import { basicAuth, clientPost, type TestClient, type TestServer } from '../helpers/tessera.js'
-import { authorizationFlow, expectTokenError, postForm, redeem, registerClient, startSecurityServer } from './helpers.js'
+import { basicAuth, clientPost, type TestClient } from '../helpers/tessera.js'
+import { authorizationFlow, expectTokenError, postForm, redeem, registerClient, securityServerForFile } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 /** A token request that fails only if client authentication fails: an unknown code otherwise gives invalid_grant. */
 const probe = { grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: 'http://127.0.0.1:5000/cb', code_verifier: 'v'.repeat(43) }

@@ -5,18 +5,12 @@
  * (DJ-01 lists it among the members that must be present when the feature exists).
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { rotateSigningKeys } from '../../src/server/key-set.js'
-import { clientPost, SECRET, type TestServer } from '../helpers/tessera.js'
-import { fetchJwks, sleep, startSecurityServer, tokensFor, verifyIdToken } from './helpers.js'
+import { clientPost, SECRET } from '../helpers/tessera.js'
+import { fetchJwks, sleep, securityServerForFile, tokensFor, verifyIdToken } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 async function metadata(path: string): Promise<{ response: Response; body: Record<string, unknown> }> {
   const response = await fetch(`${server.url}${path}`)

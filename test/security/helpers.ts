@@ -6,17 +6,20 @@
  * The assertions encode the response shorthands of catalogue §0.4: error page, redirect error, token
  * error, bearer error.
  */
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose'
-import { expect } from 'vitest'
+import { afterAll, expect } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
 import type { AuthorizationServer } from '../../src/server/create-server.js'
 import { startStandaloneServer } from '../../src/standalone/server.js'
 import { openSqliteStore } from '../../src/storage/sqlite.js'
 import { Browser, parseForm } from '../helpers/http-client.js'
 import { newPkce } from '../helpers/pkce.js'
+import { testLogger } from '../helpers/log-file.js'
 import { ALL_SCOPES, clientPost, RP1, SECRET, startTestServer, type TestClient, type TestServer, type TestUser, type TokenSet } from '../helpers/tessera.js'
 import type { ClientAuthMethod, GrantType } from '../../src/storage/types.js'
 
@@ -28,9 +31,33 @@ export type Params = Record<string, string>
  */
 export const SECURITY_STORE: 'memory' | 'sqlite' = process.env.TESSERA_TEST_STORE === 'memory' ? 'memory' : 'sqlite'
 
+type SecurityServerOptions = Omit<Parameters<typeof startTestServer>[0] & object, 'store' | 'filename'>
+
 /** `startTestServer` on the suite's store (see `SECURITY_STORE`). */
-export function startSecurityServer(options: Omit<Parameters<typeof startTestServer>[0] & object, 'store' | 'filename'> = {}): Promise<TestServer> {
+export function startSecurityServer(options: SecurityServerOptions = {}): Promise<TestServer> {
   return startTestServer({ ...options, store: SECURITY_STORE })
+}
+
+/** Runs `use` against a server of its own (other lifetimes, another issuer), closed afterwards in any case. */
+export async function withSecurityServer<T>(options: SecurityServerOptions, use: (server: TestServer) => Promise<T>): Promise<T> {
+  const server = await startSecurityServer(options)
+  try {
+    return await use(server)
+  } finally {
+    await server.close()
+  }
+}
+
+/**
+ * The server one test file shares: started when the file loads (top-level `await`), closed after the
+ * file's last test.
+ *
+ * @example const server = await securityServerForFile()
+ */
+export async function securityServerForFile(options: SecurityServerOptions = {}): Promise<TestServer> {
+  const server = await startSecurityServer(options)
+  afterAll(() => server.close())
+  return server
 }
 
 let clientCounter = 0
@@ -410,7 +437,7 @@ export async function restartOnSameFile(previous: TestServer, filename: string):
   // request after the restart may go out on a dead pooled socket ("other side closed").
   await sleep(200)
   const store = await openSqliteStore({ filename })
-  const standalone = await startStandaloneServer({ store, secret: SECRET, port, host: '127.0.0.1' })
+  const standalone = await startStandaloneServer({ store, secret: SECRET, port, host: '127.0.0.1', logger: testLogger() })
   return {
     ...previous,
     url: standalone.url,
@@ -455,6 +482,47 @@ export class HandleBrowser {
     const body = typeof response.body === 'string' ? response.body : new TextDecoder().decode(response.body ?? new Uint8Array())
     return { status: response.status, headers: response.headers, body }
   }
+}
+
+/** A `tessera serve` process (the built CLI, as users run it) on a SQLite file. */
+export interface ServeProcess {
+  url: string
+  /** SIGKILL: no shutdown handler runs, whatever the process was doing. */
+  kill(): Promise<void>
+}
+
+const SERVE_BIN = join(process.cwd(), 'dist/cli/main.js')
+
+/** Starts `tessera serve --port 0 --db <filename>` with the suite's secret; resolves once it listens. */
+export function startServeProcess(filename: string): Promise<ServeProcess> {
+  // Without DATABASE_URL and REDIS_URL (set for the PostgreSQL + Redis pass), which would win over --db.
+  const { DATABASE_URL: _database, REDIS_URL: _redis, ...env } = process.env
+  const child = spawn(process.execPath, [SERVE_BIN, 'serve', '--port', '0', '--db', filename], {
+    env: { ...env, TESSERA_SECRET: SECRET, TESSERA_LOG_LEVEL: 'error' },
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tessera serve did not start: ${output}`)), 30_000)
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const url = /authorization server: (http:\/\/\S+)/.exec(output)?.[1]
+      if (!url) return
+      clearTimeout(timer)
+      resolve({
+        url,
+        async kill() {
+          child.kill('SIGKILL')
+          await exited
+        },
+      })
+    })
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`tessera serve exited with ${String(code)}: ${output}`))
+    })
+  })
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

@@ -9,9 +9,9 @@
  * - Refresh tokens have an absolute family lifetime (`lifetimes.refreshToken`) that rotation never
  *   extends; there is no separate idle timeout, so the idle half of RF-07 is not applicable.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Browser } from '../helpers/http-client.js'
-import { clientPost, type TestServer } from '../helpers/tessera.js'
+import { clientPost } from '../helpers/tessera.js'
 import {
   authorizationFlow,
   decodePayload,
@@ -26,16 +26,11 @@ import {
   tokensFor,
   userinfo,
   verifyIdToken,
-  startSecurityServer,
+  securityServerForFile,
+  withSecurityServer,
 } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 const OFFLINE = 'openid profile offline_access'
 
@@ -118,13 +113,7 @@ describe('RF refresh tokens', () => {
 
     const live = await tokensFor(server, conf, { scope: OFFLINE })
     const rt = live.refresh_token ?? ''
-    const foreignServer = await startSecurityServer()
-    let foreign: string
-    try {
-      foreign = (await tokensFor(foreignServer, foreignServer.clients.conf, { scope: OFFLINE })).refresh_token ?? ''
-    } finally {
-      await foreignServer.close()
-    }
+    const foreign = await withSecurityServer({}, async (other) => (await tokensFor(other, other.clients.conf, { scope: OFFLINE })).refresh_token ?? '')
     for (const bad of [flip(rt, 0), flip(rt, rt.length - 1), flip(rt, 20), rt.slice(0, -1), rt.slice(0, 20), `${rt}A`, ` ${rt}`, live.access_token, live.id_token ?? '', foreign]) {
       await expectTokenError(await refresh(server, conf, bad), 'invalid_grant')
     }
@@ -141,8 +130,7 @@ describe('RF refresh tokens', () => {
   })
 
   it('RF-07 a refresh family ends at its absolute lifetime, however often it is used', async () => {
-    const short = await startSecurityServer({ lifetimes: { refreshToken: 2 } })
-    try {
+    await withSecurityServer({ lifetimes: { refreshToken: 2 } }, async (short) => {
       const { conf } = short.clients
       const tokens = await tokensFor(short, conf, { scope: OFFLINE })
       const used = await refreshed(await refresh(short, conf, tokens.refresh_token ?? ''))
@@ -151,9 +139,7 @@ describe('RF refresh tokens', () => {
       expect(introspected.exp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 2)
       await sleep(2200)
       await expectTokenError(await refresh(short, conf, used.refresh_token), 'invalid_grant')
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   it('RF-08 refresh tokens only where policy allows, in RFC 6749 A.17 characters', async () => {

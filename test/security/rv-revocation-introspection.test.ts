@@ -5,21 +5,16 @@
  * `{"active": false}`. There is no separate resource-server credential: an API introspects with its own
  * client, so RV-06's "RS credentials" are the credentials of the token's client here.
  *
- * Not applicable here:
- * - RV-09 (P1, user-initiated revocation in a "connected apps" UI): Tessera has no account UI yet (the
- *   store's `revokeByUserAndClient` is not exposed).
+ * RV-09: Tessera has no end-user account page yet; the case is run against `revokeConsent`, the
+ * "disconnect this app" operation such a page (or the operator) calls.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { basicAuth, type TestServer } from '../helpers/tessera.js'
-import { expectBearerError, expectTokenError, introspect, isActive, postForm, refresh, revoke, startSecurityServer, tokensFor, userinfo } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { revokeConsent } from '../../src/server/admin.js'
+import { Browser } from '../helpers/http-client.js'
+import { basicAuth } from '../helpers/tessera.js'
+import { authorizationFlow, expectBearerError, expectTokenError, introspect, isActive, postForm, refresh, registerClient, revoke, securityServerForFile, tokensFor, userinfo } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 const OFFLINE = 'openid profile offline_access'
 
@@ -126,5 +121,25 @@ describe('RV revocation and introspection', () => {
     const viaGet = await fetch(`${server.url}/introspect?token=${encodeURIComponent(tokens.access_token)}`, { headers: { authorization: basicAuth(conf) } })
     expect(viaGet.status).toBe(405)
     expect(await viaGet.text()).not.toContain('"active"')
+  })
+
+  it('RV-09 disconnecting an app revokes its refresh and access tokens at once and asks for consent again', async () => {
+    const conf = await registerClient(server)
+    const browser = new Browser()
+    const tokens = await tokensFor(server, conf, { scope: OFFLINE, browser })
+    const second = await tokensFor(server, conf, { scope: OFFLINE, browser })
+    const untouched = await tokensFor(server, conf, { scope: OFFLINE, user: server.users.bob })
+    const result = await revokeConsent(server.store, server.users.alice.id, conf.id, Math.floor(Date.now() / 1000) + 30 * 24 * 3600)
+    expect(result).toEqual({ consent: true, revokedGrants: 2 })
+    for (const grant of [tokens, second]) {
+      await expectTokenError(await refresh(server, conf, grant.refresh_token ?? ''), 'invalid_grant')
+      await expectBearerError(await userinfo(server, grant.access_token), 'invalid_token')
+      expect(await isActive(server, conf, grant.access_token)).toBe(false)
+    }
+    // Only alice's grants with this client: bob's still work.
+    expect((await refresh(server, conf, untouched.refresh_token ?? '')).status).toBe(200)
+    // The provider session stays, the consent does not: the next authorization asks again.
+    const again = await authorizationFlow(server, browser, conf)
+    expect(again.shown).toEqual(['consent'])
   })
 })

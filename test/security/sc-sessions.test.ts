@@ -6,19 +6,20 @@
  * binds pending interactions to a browser (`tessera-browser`), the interactions themselves (SC-04: the
  * AS-side counterpart of the RP's transaction state) and RP-initiated logout.
  *
- * Not applicable here:
- * - SC-06 (P1, tokens stay server-side in the RP; callback hygiene): relying-party case.
- * - SC-08 (P1, CSRF on RP logout, account linking, AS "revoke app"): RP features, and the AS has no
- *   account UI; the AS forms (login, consent, logout confirmation) are covered by AZ-16 and SC-07.
- * - SC-09 (P1, idle and absolute session timeouts with an injected clock): not in this run's selection.
+ * The relying-party halves of SC-06, SC-08 and SC-09 are in `rp-client.test.ts`; SC-01, SC-02 and SC-04
+ * of the relying party in `test/client/cookies.test.ts`.
+ *
+ * Chosen behaviour (SC-09): a provider login session has an absolute lifetime (`lifetimes.session`, 14 days
+ * by default) that use never extends, and no separate idle timeout; a client that needs a fresher login
+ * asks for it with `max_age` or `prompt=login` (AZ-12).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
 import { createClient, createUser } from '../../src/server/admin.js'
 import { createAuthorizationServer } from '../../src/server/create-server.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 import { Browser, CookieJar, parseForm } from '../helpers/http-client.js'
-import { RP1, SECRET, type TestServer } from '../helpers/tessera.js'
+import { RP1, SECRET } from '../helpers/tessera.js'
 import {
   authorizationFlow,
   authorizationRequest,
@@ -30,22 +31,18 @@ import {
   RecordingBrowser,
   redeem,
   refresh,
+  registerClient,
   revoke,
   sendAuthorization,
   silentAuthorization,
   sleep,
   tokensFor,
   unsecuredJwt,
-  startSecurityServer,
+  securityServerForFile,
+  withSecurityServer,
 } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 const LOGGED_OUT = `${RP1}/logged-out`
 
@@ -202,19 +199,17 @@ describe('SC sessions, cookies and CSRF', () => {
     await expectErrorPage(replayed)
 
     // An interaction past its lifetime is gone.
-    const short = await startSecurityServer({ lifetimes: { interaction: 1 } })
-    try {
+    // Lifetimes count whole seconds: 3 s leaves room to load the page on a slow store, 3.2 s later it is gone.
+    await withSecurityServer({ lifetimes: { interaction: 3 } }, async (short) => {
       const late = new Browser()
       const start = await sendAuthorization(short, late, authorizationRequest(short.clients.conf).params)
       const location = start.headers.get('location') ?? ''
       const page = parseForm(await (await late.get(location)).text())
-      await sleep(2100)
+      await sleep(3200)
       await expectErrorPage(await late.get(location))
       await expectErrorPage(await late.post(page.action, { ...page.fields, username: 'alice', password: 'alice-password' }))
       expect(late.jar.get('tessera-session')).toBeUndefined()
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   it('SC-07 end-session: no redirect to unregistered or altered URIs, forged hints refused, confirmation without a hint', async () => {
@@ -267,5 +262,52 @@ describe('SC sessions, cookies and CSRF', () => {
     expect(await stillSignedIn()).toBe(false)
     // Logging out without a session is harmless and shows the same page.
     expect((await new Browser(new CookieJar()).get(`${server.url}/logout`)).status).toBe(200)
+  })
+
+  it('SC-08 cross-site posts to every state-changing form change nothing; GET never changes state', async () => {
+    const conf = await registerClient(server)
+    const crossSite: Record<string, string>[] = [{ origin: 'http://evil.test' }, { origin: 'null', 'sec-fetch-site': 'cross-site' }]
+    const credentials = { username: 'alice', password: 'alice-password' }
+
+    // Login form: no session is created.
+    const browser = new Browser()
+    const start = await sendAuthorization(server, browser, authorizationRequest(conf).params)
+    const login = parseForm(await (await browser.get(start.headers.get('location') ?? '')).text())
+    for (const headers of crossSite) await expectErrorPage(await browser.post(login.action, { ...login.fields, ...credentials }, headers), 403)
+    expect((await browser.get(`${login.action}?${new URLSearchParams({ ...login.fields, ...credentials }).toString()}`)).status).toBe(405)
+    expect(browser.jar.get('tessera-session')).toBeUndefined()
+
+    // Consent form: no consent is stored, no code issued.
+    const consentUrl = (await browser.post(login.action, { ...login.fields, ...credentials })).headers.get('location') ?? ''
+    const consent = parseForm(await (await browser.get(consentUrl)).text())
+    for (const headers of crossSite) await expectErrorPage(await browser.post(consent.action, { ...consent.fields, decision: 'allow' }, headers), 403)
+    expect((await browser.get(`${consent.action}?${new URLSearchParams({ ...consent.fields, decision: 'allow' }).toString()}`)).status).toBe(405)
+    expect(await server.store.consents.get(server.users.alice.id, conf.id)).toBeUndefined()
+
+    // Logout: a cross-site page can neither post the confirmation nor log out with a GET.
+    await completeInteraction(server, browser, await sendAuthorization(server, browser, authorizationRequest(conf).params), { user: server.users.alice })
+    const signedIn = async (): Promise<boolean> => (await silentAuthorization(server, browser, conf)).code !== undefined
+    expect(await signedIn()).toBe(true)
+    const confirm = parseForm(await (await browser.get(`${server.url}/logout`)).text())
+    for (const headers of crossSite) await expectErrorPage(await browser.post(confirm.action, confirm.fields, headers), 403)
+    await browser.get(`${server.url}/logout?${new URLSearchParams(confirm.fields).toString()}`)
+    expect(await signedIn()).toBe(true)
+  })
+
+  it('SC-09 a provider session ends at its absolute lifetime however actively it is used', async () => {
+    await withSecurityServer({ lifetimes: { session: 4 } }, async (short) => {
+      const { conf } = short.clients
+      const browser = new Browser()
+      const first = await authorizationFlow(short, browser, conf)
+      expect(first.shown).toEqual(['login', 'consent'])
+      // In use within the lifetime: silent authorization works and does not extend the session.
+      await sleep(1000)
+      expect((await silentAuthorization(short, browser, conf)).code).toBeDefined()
+      await sleep(3300)
+      expect((await silentAuthorization(short, browser, conf)).error).toBe('login_required')
+      const again = await authorizationFlow(short, browser, conf)
+      expect(again.shown).toEqual(['login'])
+      expect(again.code).toBeDefined()
+    })
   })
 })

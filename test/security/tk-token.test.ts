@@ -4,16 +4,12 @@
  * TK-03 (code bound to the client) and TK-05 (PKCE verifier enforced) have no text in §2 but are cited by
  * Appendix B (Keycloak CVE-2026-16089) and by CA-04; they are covered here from RFC 6749 §4.1.3 and
  * RFC 7636 §4.6.
- *
- * Not applicable here:
- * - TK-10 (P1, entropy over 1 000 tokens, `resource` → `invalid_target`): not in this run's P1 selection;
- *   the JWT access-token claims of RFC 9068 are checked in DJ-05.
  */
 import { decodeProtectedHeader } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Browser } from '../helpers/http-client.js'
 import { newPkce } from '../helpers/pkce.js'
-import { basicAuth, clientPost, RP1B, type TestServer } from '../helpers/tessera.js'
+import { basicAuth, clientPost, RP1, RP1B } from '../helpers/tessera.js'
 import {
   atHash,
   authorizationFlow,
@@ -24,19 +20,18 @@ import {
   postForm,
   redeem,
   refresh,
+  sendAuthorization,
+  tokensFor,
+  authorizationRequest,
+  expectRedirectError,
   sleep,
   userinfo,
   verifyIdToken,
-  startSecurityServer,
+  securityServerForFile,
+  withSecurityServer,
 } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 describe('TK token endpoint', () => {
   it('TK-01 code exchange returns the RFC 6749 §5.1 response and a valid RS256 ID token', async () => {
@@ -98,8 +93,7 @@ describe('TK token endpoint', () => {
   })
 
   it('TK-04 an expired code is invalid_grant', async () => {
-    const short = await startSecurityServer({ lifetimes: { authorizationCode: 2 } })
-    try {
+    await withSecurityServer({ lifetimes: { authorizationCode: 2 } }, async (short) => {
       const { conf } = short.clients
       const browser = new Browser()
       const control = await authorizationFlow(short, browser, conf)
@@ -107,9 +101,7 @@ describe('TK token endpoint', () => {
       const flow = await authorizationFlow(short, browser, conf)
       await sleep(3000)
       await expectTokenError(await redeem(short, conf, flow), 'invalid_grant')
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   it('TK-05 the PKCE verifier is required and must match the challenge', async () => {
@@ -207,4 +199,56 @@ describe('TK token endpoint', () => {
       await expectTokenError(response, ['invalid_request', 'invalid_client', 'invalid_grant'])
     }
   })
+
+  it('TK-10 1 000 tokens: all distinct, 128+ random bits, A.12 characters; RFC 9068 claims; no more than granted; unknown resource is invalid_target', async () => {
+    const { m2m, conf } = server.clients
+    const VSCHAR = /^[\x20-\x7E]+$/ // RFC 6749 Appendix A.12
+    const accessTokens = new Set<string>()
+    const jtis = new Set<string>()
+    // Sent ten at a time: enough to interleave issuance without burying the server.
+    for (let batch = 0; batch < 100; batch++) {
+      const bodies = await Promise.all(Array.from({ length: 10 }, async () => {
+        const response = await clientPost(server, '/token', m2m, { grant_type: 'client_credentials', scope: 'notes:read' })
+        expect(response.status).toBe(200)
+        return (await response.json()) as { access_token: string; scope: string }
+      }))
+      for (const body of bodies) {
+        expect(body.access_token).toMatch(VSCHAR)
+        expect(body.scope).toBe('notes:read')
+        accessTokens.add(body.access_token)
+        const claims = decodePayload(body.access_token)
+        jtis.add(claims.jti ?? '')
+        expect(claims).toMatchObject({ iss: server.url, sub: 'm2m', client_id: 'm2m', scope: 'notes:read', aud: `${server.url}/api` })
+      }
+    }
+    expect(accessTokens.size).toBe(1000)
+    expect(jtis.size).toBe(1000)
+    // The jti's random part (after the grant id) alone carries at least 128 bits: 22 base64url characters.
+    for (const jti of jtis) expect(jti.split('.').at(-1)).toMatch(/^[A-Za-z0-9_-]{22,}$/)
+
+    // Every JWT access token carries the RFC 9068 §2.2 claims under typ at+jwt, and only the consented scope.
+    const tokens = await tokensFor(server, conf, { scope: 'openid notes:read offline_access' })
+    expect(decodeProtectedHeader(tokens.access_token).typ).toBe('at+jwt')
+    const claims = decodePayload(tokens.access_token)
+    for (const name of ['iss', 'aud', 'sub', 'client_id', 'exp', 'iat', 'jti']) expect(claims, name).toHaveProperty(name)
+    expect(claims.scope).toBe('openid notes:read offline_access')
+    expect(claims.aud).toBe(`${server.url}/api`)
+    // Refresh tokens and codes: 256 random bits, base64url, never repeated across a rotation chain.
+    const refreshTokens = new Set<string>()
+    let current = tokens.refresh_token ?? ''
+    for (let step = 0; step < 50; step++) {
+      expect(current).toMatch(/^[A-Za-z0-9_-]{43,}$/)
+      refreshTokens.add(current)
+      const next = (await (await refresh(server, conf, current)).json()) as { refresh_token: string; scope: string }
+      expect(next.scope).toBe('openid notes:read offline_access')
+      current = next.refresh_token
+    }
+    expect(refreshTokens.size).toBe(50)
+    expect(tokens.flow.code).toMatch(/^[A-Za-z0-9_-]{43,}$/)
+
+    // RFC 8707 §2: a resource the server does not know is invalid_target, at both endpoints.
+    await expectTokenError(await clientPost(server, '/token', m2m, { grant_type: 'client_credentials', scope: 'notes:read', resource: 'https://elsewhere.example/api' }), 'invalid_target')
+    const { params } = authorizationRequest(conf, { resource: 'https://elsewhere.example/api', state: 'S-10' })
+    expectRedirectError(await sendAuthorization(server, new Browser(), params), { redirectUri: RP1, error: 'invalid_target', state: 'S-10', iss: server.url })
+  }, 120_000) // a thousand token requests on a loaded machine
 })

@@ -5,9 +5,9 @@
  * supported scopes (refused as `invalid_scope` at the authorization endpoint), the `claims` request
  * parameter is not supported (`claims_parameter_supported: false`) and signed userinfo is not offered.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Browser } from '../helpers/http-client.js'
-import { clientPost, RP1, type TestServer } from '../helpers/tessera.js'
+import { clientPost, RP1 } from '../helpers/tessera.js'
 import {
   authorizationRequest,
   expectBearerError,
@@ -18,16 +18,11 @@ import {
   tokensFor,
   userinfo,
   verifyIdToken,
-  startSecurityServer,
+  securityServerForFile,
+  withSecurityServer,
 } from './helpers.js'
 
-let server: TestServer
-beforeAll(async () => {
-  server = await startSecurityServer()
-})
-afterAll(async () => {
-  await server?.close()
-})
+const server = await securityServerForFile()
 
 function expectClaimsResponse(response: Response): void {
   expect(response.status).toBe(200)
@@ -76,15 +71,12 @@ describe('UI userinfo', () => {
     const cc = (await (await clientPost(server, '/token', server.clients.m2m, { grant_type: 'client_credentials' })).json()) as { access_token: string }
     await expectBearerError(await userinfo(server, cc.access_token), 'insufficient_scope')
 
-    const short = await startSecurityServer({ lifetimes: { accessToken: 1 } })
-    try {
+    await withSecurityServer({ lifetimes: { accessToken: 1 } }, async (short) => {
       const expiring = await tokensFor(short, short.clients.conf)
       expect((await userinfo(short, expiring.access_token)).status).toBe(200)
       await sleep(2100)
       await expectBearerError(await userinfo(short, expiring.access_token), 'invalid_token')
-    } finally {
-      await short.close()
-    }
+    })
   })
 
   it('UI-04 claims follow the granted scopes', async () => {

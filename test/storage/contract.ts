@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '../../src/storage/types.js'
+import { auditContract } from './contract/audit.js'
 import { clientAndUserContract } from './contract/clients-users.js'
 import { codeContract } from './contract/codes.js'
 import { consentContract } from './contract/consents.js'
@@ -37,5 +38,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     expiryContract(current)
     purgeContract(current)
     noteContract(current)
+    auditContract(current)
+
+    it('answers a readiness ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined()
+    })
   })
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+
 /**
  * Fixed-window counters for abuse limits. In memory by default; the scale-out stores provide a shared
  * implementation so that limits hold across instances.
@@ -7,6 +9,14 @@ export interface CounterStore {
   increment(key: string, windowSeconds: number, now: number): Promise<{ count: number; resetAt: number }>
   get(key: string, now: number): Promise<{ count: number; resetAt: number } | undefined>
   reset(key: string): Promise<void>
+}
+
+// Keys embed request input (usernames, client ids) of up to a parameter's length: longer ones are hashed,
+// so that 100 000 windows stay a few megabytes whatever an attacker sends.
+const MAX_KEY_LENGTH = 200
+
+function boundedKey(key: string): string {
+  return key.length <= MAX_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`
 }
 
 /** Bounded: at most `maxKeys` windows are kept; the oldest are dropped first (an attacker spraying keys cannot exhaust memory). */
@@ -21,7 +31,8 @@ export function createMemoryCounterStore(maxKeys = 100_000): CounterStore {
     return window
   }
   return {
-    async increment(key, windowSeconds, now) {
+    async increment(fullKey, windowSeconds, now) {
+      const key = boundedKey(fullKey)
       const window = live(key, now) ?? { count: 0, resetAt: now + windowSeconds }
       window.count++
       windows.delete(key)
@@ -33,11 +44,11 @@ export function createMemoryCounterStore(maxKeys = 100_000): CounterStore {
       return { ...window }
     },
     async get(key, now) {
-      const window = live(key, now)
+      const window = live(boundedKey(key), now)
       return window && { ...window }
     },
     async reset(key) {
-      windows.delete(key)
+      windows.delete(boundedKey(key))
     },
   }
 }

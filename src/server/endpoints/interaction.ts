@@ -129,20 +129,25 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     const minutes = Math.ceil(gate.retryAfter / 60)
     const response = loginPage(ctx, loaded, 429, { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, username })
     response.headers.set('Retry-After', String(gate.retryAfter))
+    // Logged, not stored: refusals cost an attacker nothing, so each one becoming a record would let anyone
+    // grow the audit table at will. The failures that led to the lock are in the trail.
+    ctx.config.logger?.info({ event: 'login.throttled', username: username.slice(0, 128), client_id: loaded.client.client_id, client_address: request.remoteAddress ?? null, retry_after: gate.retryAfter }, 'login refused: throttled')
     return response
   }
   if (gate.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, gate.delayMs))
   const user = await ctx.config.store.users.getByUsername(username)
+  // Usernames are at most 128 characters; a longer "username" is likely something else pasted there.
+  const attempt = { username: username.slice(0, 128), client_id: loaded.client.client_id, client_address: request.remoteAddress ?? null }
   const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password)
   if (!user || !valid) {
     await ctx.loginThrottle.failed(username, request.remoteAddress, ctx.config.now())
-    ctx.config.logger?.info({ event: 'login.failure', client_id: loaded.client.client_id }, 'login failed')
+    void ctx.audit.record({ type: 'login.failed', ...attempt, user_id: user?.id ?? null, reason: user ? 'wrong_password' : 'unknown_user' })
     return loginPage(ctx, loaded, 400, { error: 'The username or password is incorrect.', username })
   }
   await ctx.loginThrottle.succeeded(username)
   const authTime = ctx.config.now()
   const session = await startSession(ctx, request.headers, user, authTime)
-  ctx.config.logger?.info({ event: 'login.success', sub: user.id, client_id: loaded.client.client_id }, 'login succeeded')
+  void ctx.audit.record({ type: 'login.succeeded', ...attempt, username: user.username, user_id: user.id })
 
   if (await consentRequired(ctx, loaded.client, user.id, loaded.request.scopes, loaded.request.prompt.includes('consent'))) {
     await ctx.config.store.interactions.save({ ...loaded.interaction, user_id: user.id, auth_time: authTime })
@@ -172,11 +177,11 @@ export async function submitConsent(ctx: ServerContext, request: OAuthRequest, i
   if (decision === 'deny') {
     const consumed = await ctx.config.store.interactions.consume(id, ctx.config.now())
     if (!consumed) return errorPage(ctx, EXPIRED)
-    ctx.config.logger?.info({ event: 'consent.denied', sub: session.user.id, client_id: loaded.client.client_id }, 'consent denied')
+    void ctx.audit.record({ type: 'consent.denied', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
     return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('access_denied', 'The user denied the request'))
   }
   if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
   await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
-  ctx.config.logger?.info({ event: 'consent.granted', sub: session.user.id, client_id: loaded.client.client_id, scope: authorization.scopes.join(' ') }, 'consent granted')
+  void ctx.audit.record({ type: 'consent.granted', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
   return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record.sid, [])
 }

@@ -4,7 +4,7 @@ import { jsonResponse, methodNotAllowed } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { formatScope } from '../../protocol/rfc6749/scope.js'
 import { audienceFor } from '../audience.js'
-import { authenticateClient } from '../client-authentication.js'
+import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
 import type { ServerContext } from '../context.js'
 import { clientOf, findActiveToken } from '../token-lookup.js'
 import { tokenError } from './token.js'
@@ -22,12 +22,18 @@ export async function introspectionEndpoint(ctx: ServerContext, request: OAuthRe
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
-    const client = await authenticateClient(ctx, request.headers, params)
+    const client = await authenticateClientWithinLimits(ctx, request, params)
     if (client.token_endpoint_auth_method === 'none') {
       throw new OAuthError('invalid_client', 'Public clients cannot introspect tokens')
     }
-    const found = await findActiveToken(ctx, params.require('token'))
-    if (!found || clientOf(found) !== client.client_id) return jsonResponse(200, INACTIVE)
+    const token = params.require('token')
+    // RFC 7662 §4: a client scanning for live tokens is slowed once it has asked about many dead ones (RL-03).
+    await ctx.clientLimits.admitIntrospection(client.client_id, ctx.config.now())
+    const found = await findActiveToken(ctx, token)
+    if (!found || clientOf(found) !== client.client_id) {
+      await ctx.clientLimits.introspectedInactive(client.client_id, ctx.config.now())
+      return jsonResponse(200, INACTIVE)
+    }
     if (found.type === 'access_token') {
       const { claims, scopes } = found.verified
       return jsonResponse(200, {

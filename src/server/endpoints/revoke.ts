@@ -2,9 +2,10 @@ import { OAuthError } from '../../errors.js'
 import { formParameters } from '../../http/form.js'
 import { emptyResponse, methodNotAllowed } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
-import { authenticateClient } from '../client-authentication.js'
+import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
 import type { ServerContext } from '../context.js'
 import { clientOf, findActiveToken } from '../token-lookup.js'
+import { grantIdOf } from '../tokens/access-token.js'
 import { tokenError } from './token.js'
 
 /**
@@ -18,17 +19,18 @@ export async function revocationEndpoint(ctx: ServerContext, request: OAuthReque
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
-    const client = await authenticateClient(ctx, request.headers, params)
+    const client = await authenticateClientWithinLimits(ctx, request, params)
     const token = params.require('token')
     const found = await findActiveToken(ctx, token)
     if (found && clientOf(found) === client.client_id) {
-      const now = ctx.config.now()
       if (found.type === 'refresh_token') {
         await ctx.config.store.grants.revoke(found.record.grant_id, found.record.expires_at)
       } else {
         await ctx.config.store.revokedTokens.add(found.verified.claims.jti, found.verified.claims.exp)
       }
-      ctx.config.logger?.info({ event: 'token.revoked', token_type: found.type, client_id: client.client_id, at: now }, 'token revoked')
+      void ctx.audit.record(found.type === 'refresh_token'
+        ? { type: 'token.revoked', client_id: client.client_id, subject: found.record.user_id, token_type: 'refresh_token', grant_id: found.record.grant_id, jti: null }
+        : { type: 'token.revoked', client_id: client.client_id, subject: found.verified.claims.sub, token_type: 'access_token', grant_id: grantIdOf(found.verified.claims.jti) ?? null, jti: found.verified.claims.jti })
     }
     return emptyResponse(200)
   } catch (error) {

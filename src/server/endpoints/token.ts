@@ -2,7 +2,8 @@ import { OAuthError } from '../../errors.js'
 import { formParameters } from '../../http/form.js'
 import { errorResponse, methodNotAllowed } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
-import { authenticateClient } from '../client-authentication.js'
+import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
+import { RateLimitedError } from '../abuse/client-limits.js'
 import type { ServerContext } from '../context.js'
 import type { Grant } from '../grants/types.js'
 
@@ -19,7 +20,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest, g
     const params = formParameters(request)
     const repeated = params.repeated()
     if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameter ${repeated[0]} was repeated`)
-    const client = await authenticateClient(ctx, request.headers, params)
+    const client = await authenticateClientWithinLimits(ctx, request, params)
     const grantType = params.get('grant_type')
     if (grantType === undefined) throw new OAuthError('invalid_request', 'Missing grant_type')
     const grant = grants.get(grantType)
@@ -27,7 +28,14 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest, g
     if (!client.grant_types.includes(grant.type)) {
       throw new OAuthError('unauthorized_client', `The client is not allowed to use ${grant.type}`)
     }
-    return await grant.handle(ctx, client, params)
+    // RFC 6749 §10.10: guessing codes and refresh tokens is slowed per client and address (catalogue RL-02).
+    await ctx.clientLimits.admitGrant(client.client_id, request.remoteAddress, ctx.config.now())
+    try {
+      return await grant.handle(ctx, client, params)
+    } catch (error) {
+      if (error instanceof OAuthError && error.error === 'invalid_grant') await ctx.clientLimits.grantFailed(client.client_id, request.remoteAddress, ctx.config.now())
+      throw error
+    }
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     if (error.detail) ctx.config.logger?.info({ event: 'token.error', error: error.error, detail: error.detail }, 'token request refused')
@@ -39,5 +47,6 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest, g
 export function tokenError(ctx: ServerContext, error: OAuthError): OAuthResponse {
   const headers: Record<string, string> = {}
   if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${ctx.config.issuer}"`
+  if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfter)
   return errorResponse(error, headers)
 }

@@ -24,7 +24,7 @@ export const authorizationCodeGrant: Grant = {
     if (result.status === 'unknown') throw new OAuthError('invalid_grant', INVALID)
     if (result.status === 'replayed') {
       await ctx.config.store.grants.revoke(result.code.grant_id, now + ctx.config.lifetimes.refreshToken)
-      ctx.config.logger?.warn({ event: 'code.replayed', client_id: client.client_id, grant_id: result.code.grant_id }, 'authorization code replayed; grant revoked')
+      void ctx.audit.record({ type: 'authorization_code.replayed', client_id: client.client_id, user_id: result.code.user_id, grant_id: result.code.grant_id })
       throw new OAuthError('invalid_grant', INVALID)
     }
     const record = result.code
@@ -37,7 +37,7 @@ export const authorizationCodeGrant: Grant = {
     if (!verifyS256(verifier, record.code_challenge)) throw new OAuthError('invalid_grant', 'PKCE verification failed')
 
     const user = await requireUser(ctx, record.user_id)
-    const { response, refresh } = await issueUserTokens(ctx, {
+    const { response, refresh, issued } = await issueUserTokens(ctx, {
       client,
       user,
       scopes: record.scopes,
@@ -48,7 +48,10 @@ export const authorizationCodeGrant: Grant = {
       nonce: record.nonce,
     })
     if (refresh) await ctx.config.store.refreshTokens.save(refresh)
-    ctx.config.logger?.info({ event: 'token.issued', grant_type: 'authorization_code', client_id: client.client_id, sub: user.id }, 'tokens issued')
+    void ctx.audit.record({
+      type: 'token.issued', grant_type: 'authorization_code', client_id: client.client_id, subject: user.id, scopes: record.scopes,
+      grant_id: record.grant_id, jti: issued.jti, refresh_token_issued: refresh !== undefined, id_token_issued: issued.idToken,
+    })
     return response
   },
 }

@@ -32,6 +32,10 @@ export const clientCredentialsGrant: Grant = {
       scopes,
       audience: audienceFor(ctx, scopes, resource),
     })
+    void ctx.audit.record({
+      type: 'token.issued', grant_type: 'client_credentials', client_id: client.client_id, subject: client.client_id, scopes,
+      grant_id: null, jti: String(access.claims.jti), refresh_token_issued: false, id_token_issued: false,
+    })
     return tokenResponse({ accessToken: access.token, expiresIn: access.expiresIn, scopes })
   },
 }

@@ -31,7 +31,7 @@ export function mayIssueRefreshToken(client: ClientRecord, scopes: readonly stri
 }
 
 /** Builds the tokens of a user grant; the refresh token record is returned unsaved for the caller's atomic write. */
-export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Promise<{ response: OAuthResponse; refresh?: RefreshTokenRecord }> {
+export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Promise<{ response: OAuthResponse; refresh?: RefreshTokenRecord; issued: IssuedTokenIds }> {
   const access = await issueAccessToken(ctx, {
     subject: grant.user.id,
     clientId: grant.client.client_id,
@@ -73,7 +73,15 @@ export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Pro
     refreshToken: refresh?.token,
     idToken,
   })
-  return refresh ? { response, refresh: refresh.record } : { response }
+  const issued: IssuedTokenIds = { jti: String(access.claims.jti), idToken: idToken !== undefined }
+  return refresh ? { response, refresh: refresh.record, issued } : { response, issued }
+}
+
+/** What the audit trail records about issued tokens: ids, never values. */
+export interface IssuedTokenIds {
+  /** `jti` of the access token. */
+  jti: string
+  idToken: boolean
 }
 
 export async function requireUser(ctx: ServerContext, userId: string): Promise<UserRecord> {

@@ -24,7 +24,7 @@ export const refreshTokenGrant: Grant = {
     if (!current || current.client_id !== client.client_id) throw new OAuthError('invalid_grant', INVALID)
     const revokeFamily = async (): Promise<never> => {
       await ctx.config.store.grants.revoke(current.grant_id, current.expires_at)
-      ctx.config.logger?.warn({ event: 'refresh.reuse', client_id: client.client_id, grant_id: current.grant_id }, 'refresh token reuse; family revoked')
+      void ctx.audit.record({ type: 'refresh_token.reused', client_id: client.client_id, user_id: current.user_id, grant_id: current.grant_id })
       throw new OAuthError('invalid_grant', INVALID)
     }
     if (current.consumed_at !== null) return revokeFamily()
@@ -34,7 +34,7 @@ export const refreshTokenGrant: Grant = {
     }
     const scopes = requested.length > 0 ? requested : current.scopes
     const user = await requireUser(ctx, current.user_id)
-    const { response, refresh } = await issueUserTokens(ctx, {
+    const { response, refresh, issued } = await issueUserTokens(ctx, {
       client,
       user,
       scopes,
@@ -49,7 +49,10 @@ export const refreshTokenGrant: Grant = {
     const result = await ctx.config.store.refreshTokens.rotate(hash, { ...refresh, scopes: current.scopes }, now)
     if (result.status === 'reused') return revokeFamily()
     if (result.status === 'unknown') throw new OAuthError('invalid_grant', INVALID)
-    ctx.config.logger?.info({ event: 'token.issued', grant_type: 'refresh_token', client_id: client.client_id, sub: user.id }, 'tokens refreshed')
+    void ctx.audit.record({
+      type: 'token.issued', grant_type: 'refresh_token', client_id: client.client_id, subject: user.id, scopes,
+      grant_id: current.grant_id, jti: issued.jti, refresh_token_issued: true, id_token_issued: issued.idToken,
+    })
     return response
   },
 }

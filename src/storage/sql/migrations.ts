@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { auditMigration } from './migration-0003-audit.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -192,6 +193,7 @@ const notes: Migration = {
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_notes': notes,
+  '0003_audit': auditMigration,
 }
 
 const provider: MigrationProvider = {

@@ -136,6 +136,17 @@ export interface NotesTable {
   updated_at: Seconds
 }
 
+/** The audit trail; `details` is a JSON object serialized as text. */
+export interface AuditEventsTable {
+  id: string
+  type: string
+  time: Seconds
+  subject: string | null
+  client_id: string | null
+  details: string
+  expires_at: Seconds
+}
+
 /** Small counters, e.g. `keys_version` bumped in the same transaction as every key change. */
 export interface MetaTable {
   name: string
@@ -155,4 +166,5 @@ export interface Database {
   signing_keys: SigningKeysTable
   meta: MetaTable
   notes: NotesTable
+  audit_events: AuditEventsTable
 }

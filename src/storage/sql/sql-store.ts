@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Store } from '../types.js'
+import { sqlAuditStore } from './audit.js'
 import { sqlClientStore } from './clients.js'
 import { sqlCodeStore } from './codes.js'
 import { sqlConsentStore } from './consents.js'
@@ -42,8 +43,12 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlSt
     interactions: sqlInteractionStore(db),
     keys: sqlSigningKeyStore(db),
     notes: sqlNoteStore(db),
+    audit: sqlAuditStore(db),
     listGrantIds: (userId, clientId) => listGrantIds(db, userId, clientId),
     purgeExpired: (now) => purgeExpired(db, now),
+    ping: async () => {
+      await sql`SELECT 1`.execute(db)
+    },
     close: () => db.destroy(),
   }
 }
@@ -57,4 +62,5 @@ async function purgeExpired(db: Kysely<Database>, now: number): Promise<void> {
   await db.deleteFrom('interactions').where('expires_at', '<=', now).execute()
   await db.deleteFrom('revoked_grants').where('until', '<=', now).execute()
   await db.deleteFrom('revoked_tokens').where('expires_at', '<=', now).execute()
+  await db.deleteFrom('audit_events').where('expires_at', '<=', now).execute()
 }

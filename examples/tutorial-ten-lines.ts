@@ -1,0 +1,12 @@
+// The README's "tutorial in ten lines of TypeScript", type-checked with the rest of the project.
+import express from 'express'
+import { createMemoryClientStore, createOAuth } from 'tessera/client'
+import { expressClientContext as context, sendExpressRedirect as redirect } from 'tessera/adapters/express-client'
+
+const oauth = createOAuth({ store: createMemoryClientStore(), secret: process.env.APP_SECRET! })
+oauth.register({ name: 'google', preset: 'google', clientId: process.env.GOOGLE_CLIENT_ID!, clientSecret: process.env.GOOGLE_CLIENT_SECRET!, scope: 'openid profile email' })
+const app = express()
+app.get('/login', async (req, res) => { const ctx = await context(req); redirect(res, ctx, await oauth.authorizeRedirect(ctx, 'google', 'http://localhost:3000/authorize')) })
+app.get('/authorize', async (req, res) => { const ctx = await context(req); await oauth.authorizeAccessToken(ctx, 'google'); redirect(res, ctx, { status: 303, location: '/profile' }) })
+app.get('/profile', async (req, res) => { const user = await oauth.currentUser(await context(req)); res.type('text').send(user ? `Hello, ${user.name}` : 'Not signed in') })
+app.listen(3000)

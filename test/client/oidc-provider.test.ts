@@ -1,0 +1,180 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClientContext } from '../../src/client/context.js'
+import { isClientError } from '../../src/client/errors.js'
+import { createMemoryClientStore } from '../../src/client/memory-store.js'
+import { createOAuth, type OAuth } from '../../src/client/oauth.js'
+import { Browser, parseForm } from '../helpers/http-client.js'
+import { startTestApp, type TestApp } from './app.js'
+import { contextFor, cookieHeader, recordingFetch, type RecordingFetch } from './session-flows.js'
+
+/**
+ * The relying party against a second, independent OpenID provider: panva's oidc-provider (v9) with its
+ * in-memory adapter, one static confidential client, PKCE required, rotating refresh tokens, and its
+ * development login/consent pages. The client code is exactly what runs against Tessera.
+ */
+
+interface OidcProvider {
+  callback(): (req: IncomingMessage, res: ServerResponse) => void
+}
+type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider
+
+const ACCOUNT = 'olivia-7f3a'
+const CLIENT_ID = 'tessera-rp'
+const CLIENT_SECRET = 'oidc-provider-client-secret-0123456789abcdef'
+const SECRET = 'oidc-provider-rp-secret-0123456789-abcdefgh'
+
+let http: Server
+let issuer: string
+let app: TestApp
+let recorder: RecordingFetch
+
+/** oidc-provider ships no type declarations: the few members used here, typed at the import. */
+async function loadProvider(): Promise<ProviderClass> {
+  const module = (await import('oidc-provider' as string)) as { default: ProviderClass }
+  return module.default
+}
+
+beforeAll(async () => {
+  http = createServer()
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  recorder = recordingFetch()
+  app = await startTestApp(async (origin) => {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true })
+    const Provider = await loadProvider()
+    const provider = new Provider(issuer, {
+      clients: [{
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${origin}/cb/op`],
+        post_logout_redirect_uris: [`${origin}/logged-out`],
+        token_endpoint_auth_method: 'client_secret_basic',
+      }],
+      jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'rs-1' }] },
+      cookies: { keys: [SECRET] },
+      claims: { openid: ['sub'], profile: ['name'], email: ['email', 'email_verified'] },
+      findAccount: (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: () => ({ sub: id, name: 'Olivia Provider', email: 'olivia@example.org', email_verified: true }),
+      }),
+      features: { devInteractions: { enabled: true }, revocation: { enabled: true, allowedPolicy: () => true }, rpInitiatedLogout: { enabled: true } },
+      pkce: { required: () => true },
+      rotateRefreshToken: true,
+      ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, RefreshToken: 3600, Session: 3600 },
+    })
+    http.on('request', provider.callback())
+    const oauth = createOAuth({ store: createMemoryClientStore(), secret: SECRET, fetch: recorder.fetch })
+    oauth.register({
+      name: 'op',
+      issuer,
+      allowInsecureLoopback: true,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      scope: 'openid profile email offline_access',
+      // oidc-provider grants offline_access only on a consent prompt (OIDC Core §11).
+      authorizationParams: { prompt: 'consent' },
+    })
+    return oauth
+  })
+})
+
+afterAll(async () => {
+  await app?.close()
+  http?.closeAllConnections()
+  await new Promise((resolve) => http?.close(resolve))
+})
+
+/**
+ * Plays the browser from the authorization request through oidc-provider's login and consent pages, and
+ * stops at the redirect to the app's callback (unfollowed).
+ */
+async function authorizeAtOidcProvider(browser: Browser, authorizationUrl: string): Promise<URL> {
+  let response = await browser.get(authorizationUrl)
+  for (let step = 0; step < 10; step++) {
+    const location = response.headers.get('location')
+    if (![302, 303].includes(response.status) || location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
+    const next = new URL(location, issuer)
+    if (next.origin === app.origin) return next
+    if (!next.pathname.startsWith('/interaction/')) {
+      response = await browser.get(next.href)
+      continue
+    }
+    const form = parseForm(await (await browser.get(next.href)).text())
+    const answer: Record<string, string> = form.fields.prompt === 'login' ? { login: ACCOUNT, password: 'any' } : {}
+    response = await browser.post(new URL(form.action, next).href, { ...form.fields, ...answer })
+  }
+  throw new Error('the login did not come back to the app')
+}
+
+/** `authorizeRedirect` of the given instance, as the app's login route calls it; the browser keeps the cookie. */
+async function startLogin(oauth: OAuth, browser: Browser): Promise<URL> {
+  const ctx = createClientContext({ url: `${app.origin}/login/op`, headers: {} })
+  const redirect = await oauth.authorizeRedirect(ctx, 'op', `${app.origin}/cb/op`)
+  keepCookies(browser, ctx.cookies)
+  return new URL(redirect.location)
+}
+
+function keepCookies(browser: Browser, setCookies: string[]): void {
+  for (const cookie of setCookies) {
+    const [pair = ''] = cookie.split(';')
+    browser.jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1))
+  }
+}
+
+describe('tessera/client against oidc-provider', () => {
+  it('logs in with code + PKCE, validates the ID token, reads userinfo, refreshes with rotation, and logs out', async () => {
+    const browser = new Browser()
+    const authorization = await startLogin(app.oauth, browser)
+    expect(`${authorization.origin}${authorization.pathname}`).toBe(`${issuer}/auth`) // from discovery
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256')
+    const callback = await authorizeAtOidcProvider(browser, authorization.href)
+    expect(callback.searchParams.get('iss')).toBe(issuer) // RFC 9207, checked by the client
+
+    const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
+    const login = await app.oauth.authorizeAccessToken(ctx, 'op')
+    keepCookies(browser, ctx.cookies)
+    const exchange = recorder.calls.find((call) => call.url === `${issuer}/token`)
+    expect(new URLSearchParams(exchange?.body).get('code_verifier')).toMatch(/^[A-Za-z0-9_-]{43,128}$/)
+    expect(login.claims).toMatchObject({ iss: issuer, aud: CLIENT_ID, sub: ACCOUNT })
+    expect(login.claims?.nonce).toBeTypeOf('string')
+    expect(login.user).toMatchObject({ provider: 'op', issuer, sub: ACCOUNT, name: 'Olivia Provider', email: 'olivia@example.org', email_verified: true })
+    expect(login.tokens.refresh_token).toBeTypeOf('string')
+
+    expect(await app.oauth.userinfo(contextFor(browser, app))).toMatchObject({ sub: ACCOUNT, name: 'Olivia Provider', email: 'olivia@example.org' })
+
+    const refreshed = await app.oauth.refreshToken(contextFor(browser, app))
+    expect(refreshed.access_token).not.toBe(login.tokens.access_token)
+    expect(refreshed.refresh_token).toBeTypeOf('string')
+    expect(refreshed.refresh_token).not.toBe(login.tokens.refresh_token)
+    // The rotated token was stored: a second refresh presents it, and oidc-provider accepts it.
+    const again = await app.oauth.refreshToken(contextFor(browser, app))
+    expect(again.refresh_token).not.toBe(refreshed.refresh_token)
+    expect(recorder.grants('refresh_token')).toBe(2)
+
+    const logoutCtx = contextFor(browser, app)
+    const logout = await app.oauth.logout(logoutCtx, { postLogoutRedirectUri: `${app.origin}/logged-out` })
+    expect(logout.revoked).toBe(true)
+    const endSession = new URL(logout.location ?? '')
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${issuer}/session/end`)
+    expect(endSession.searchParams.get('id_token_hint')).toBe(again.id_token ?? login.tokens.id_token)
+    expect(await app.oauth.currentUser(contextFor(browser, app))).toBeUndefined()
+  })
+
+  it('refuses the ID token when its algorithm is not the one the client pinned, and starts no session', async () => {
+    // oidc-provider signs RS256; a client pinned to ES256 must not accept it (RFC 8725 §3.1).
+    const pinned = createOAuth({ store: createMemoryClientStore(), secret: SECRET })
+    pinned.register({ name: 'op', issuer, allowInsecureLoopback: true, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: 'openid', idTokenSignedResponseAlg: 'ES256' })
+    const browser = new Browser()
+    const callback = await authorizeAtOidcProvider(browser, (await startLogin(pinned, browser)).href)
+    const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
+    const error = await pinned.authorizeAccessToken(ctx, 'op').then(() => undefined, (caught: unknown) => caught)
+    expect(isClientError(error) && error.code).toBe('invalid_response')
+    expect(isClientError(error) && error.detail).toMatch(/alg/i)
+    expect(cookieHeader(ctx.cookies)).not.toContain('tessera-rp-session')
+  })
+})
