@@ -9,11 +9,14 @@
 //   npm run bench -- --profile introspection/tessera-memory   one row under `node --cpu-prof`, summarized
 //   npm run bench -- --render          rewrite BENCHMARKS.md and the chart from results/latest.json (after editing ANALYSIS.md)
 //   --no-build                         skip `tsc -p tsconfig.build.json`
+//   --rows a,b                         only these rows of the selected scenarios (by row id)
+//   --baseline <dir>                   A/B: every Tessera row also runs from <dir> (a copy of the repository with
+//                                      its own dist/ and node_modules), interleaved run by run; oidc-provider rows dropped
 import { execFileSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuSeconds, describeEnvironment } from './lib/environment.mjs'
@@ -39,6 +42,8 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
+    rows: { type: 'string' },
+    baseline: { type: 'string' },
   },
 })
 const plan = {
@@ -46,7 +51,7 @@ const plan = {
   seconds: Number(args.seconds ?? (args.quick ? 3 : 10)),
   warmupSeconds: Number(args.warmup ?? (args.quick ? 2 : 5)),
 }
-const mode = args.profile ? 'profile' : args.only ? 'partial' : args.quick ? 'quick' : 'full'
+const mode = args.profile ? 'profile' : args.baseline ? 'ab' : args.only ? 'partial' : args.quick ? 'quick' : 'full'
 const log = (message) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`)
 
 function selectedScenarios() {
@@ -58,10 +63,20 @@ function selectedScenarios() {
     return [{ ...scenario, rows: [chosen] }]
   }
   const only = args.only?.split(',')
+  const rowIds = args.rows?.split(',')
   return SCENARIOS.filter((s) => !only || only.includes(s.id)).map((scenario) => ({
     ...scenario,
-    rows: scenario.rows.filter((r) => (args.extra || !r.extra) && (!args.quick || r.quick)),
+    rows: scenario.rows
+      .filter((r) => (rowIds ? rowIds.includes(r.id) : (args.extra || !r.extra) && (!args.quick || r.quick)))
+      .flatMap((r) => (args.baseline ? withBaseline(r) : [r])),
   })).filter((scenario) => scenario.rows.length > 0)
+}
+
+/** `--baseline`: the same Tessera row from another checkout's build, measured just before it in every run. */
+function withBaseline(row) {
+  if (row.impl !== 'tessera' || !row.script) return []
+  const script = join(args.baseline, relative(root, row.script))
+  return [{ ...row, id: `${row.id}@baseline`, label: `${row.label} (baseline)`, script }, row]
 }
 
 const median = (values) => {
