@@ -33,6 +33,10 @@ export function createMemoryClientStore(): ClientStore {
         const record = sessions.get(key)
         if (record) sessions.set(key, { ...record, tokens, updated_at: now })
       },
+      async touch(key, now) {
+        const record = sessions.get(key)
+        if (record) sessions.set(key, { ...record, updated_at: now })
+      },
       async delete(key) {
         sessions.delete(key)
       },

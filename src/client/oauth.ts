@@ -23,8 +23,13 @@ export interface OAuthOptions {
   fetch?: typeof fetch
   /** Per provider request, milliseconds; default 10 000. */
   timeoutMs?: number
-  /** Local session lifetime in seconds; default 7 days. */
+  /** Local session lifetime in seconds, absolute: use never extends it; default 7 days. */
   sessionMaxAge?: number
+  /**
+   * Seconds a local session may go unused before it ends (ASVS 7.3.1); default 1 day, at most
+   * `sessionMaxAge`. Each use of the session (`currentUser`, `fetch`, …) restarts it.
+   */
+  sessionIdleTimeout?: number
   /** Refresh access tokens this many seconds before they expire; default 30. */
   refreshLeeway?: number
   logger?: ClientLogger
@@ -73,12 +78,16 @@ export function createOAuth(options: OAuthOptions): OAuth {
   if (typeof options.secret !== 'string' || options.secret.length < 32) {
     throw new ClientConfigError('createOAuth: secret must be at least 32 characters (e.g. `openssl rand -base64 32`)')
   }
+  const sessionMaxAge = positive('sessionMaxAge', options.sessionMaxAge, 7 * 24 * 3600)
+  const sessionIdleTimeout = positive('sessionIdleTimeout', options.sessionIdleTimeout, Math.min(24 * 3600, sessionMaxAge))
+  if (sessionIdleTimeout > sessionMaxAge) throw new ClientConfigError('createOAuth: sessionIdleTimeout must be at most sessionMaxAge')
   const runtime: Runtime = {
     store: options.store,
     keys: deriveKeys(options.secret),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     logger: options.logger,
-    sessionMaxAge: positive('sessionMaxAge', options.sessionMaxAge, 7 * 24 * 3600),
+    sessionMaxAge,
+    sessionIdleTimeout,
     refreshLeeway: positive('refreshLeeway', options.refreshLeeway, 30),
   }
   const transport = { fetch: options.fetch, timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000) }

@@ -16,6 +16,8 @@ export interface Runtime {
   logger: ClientLogger | undefined
   /** Local session lifetime, seconds. */
   sessionMaxAge: number
+  /** Seconds a local session may go unused. */
+  sessionIdleTimeout: number
   /** Refresh this many seconds before the access token expires. */
   refreshLeeway: number
 }

@@ -51,15 +51,33 @@ export async function startSession(runtime: Runtime, ctx: ClientContext, user: C
   return { key, provider: record.provider, user, tokens, expiresAt: record.expires_at }
 }
 
-/** The browser's live session, or `undefined` (no cookie, bad MAC, expired, unknown, or undecryptable). */
+/**
+ * The browser's live session, or `undefined` (no cookie, bad MAC, expired, idle, unknown, or
+ * undecryptable). A session unused for `sessionIdleTimeout` is deleted here (ASVS 7.3.1, catalogue
+ * SC-09); a use is recorded in the store at most once a minute, so reads stay cheap.
+ */
 export async function loadSession(runtime: Runtime, ctx: ClientContext): Promise<Session | undefined> {
   const key = sessionKey(ctx, runtime)
-  return key ? loadSessionByKey(runtime, key) : undefined
+  if (!key) return undefined
+  const now = runtime.now()
+  const record = await runtime.store.sessions.get(key, now)
+  if (!record) return undefined
+  const idle = now - record.updated_at
+  if (idle >= runtime.sessionIdleTimeout) {
+    await runtime.store.sessions.delete(key)
+    return undefined
+  }
+  if (idle >= Math.min(60, Math.floor(runtime.sessionIdleTimeout / 4))) await runtime.store.sessions.touch(key, now)
+  return fromRecord(runtime, key, record)
 }
 
+/** The session under `key` as stored (used to re-read it after another request refreshed its tokens). */
 export async function loadSessionByKey(runtime: Runtime, key: string): Promise<Session | undefined> {
   const record = await runtime.store.sessions.get(key, runtime.now())
-  if (!record) return undefined
+  return record ? fromRecord(runtime, key, record) : undefined
+}
+
+function fromRecord(runtime: Runtime, key: string, record: SessionRecord): Session | undefined {
   const tokens = unseal(runtime.keys.seal, record.tokens, context(key))
   if (tokens === undefined) return undefined
   return { key, provider: record.provider, user: JSON.parse(record.user) as ClientUser, tokens: JSON.parse(tokens) as TokenSet, expiresAt: record.expires_at }

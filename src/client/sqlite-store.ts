@@ -78,6 +78,9 @@ export async function openSqliteClientStore(options: SqliteClientStoreOptions): 
       async updateTokens(key, tokens, now) {
         await db.updateTable('rp_sessions').set({ tokens, updated_at: now }).where('key', '=', key).execute()
       },
+      async touch(key, now) {
+        await db.updateTable('rp_sessions').set({ updated_at: now }).where('key', '=', key).execute()
+      },
       async delete(key) {
         await db.deleteFrom('rp_sessions').where('key', '=', key).execute()
       },

@@ -28,6 +28,7 @@ export interface SessionRecord {
   /** Sealed JSON of the `TokenSet`. */
   tokens: string
   created_at: number
+  /** Last use of the session (`touch`) or change of its tokens: what the idle timeout counts from. */
   updated_at: number
   expires_at: number
 }
@@ -46,6 +47,8 @@ export interface ClientStore {
     /** A live session (`expires_at > now`) or undefined. */
     get(key: string, now: number): Promise<SessionRecord | undefined>
     updateTokens(key: string, tokens: string, now: number): Promise<void>
+    /** Records a use of the session (`updated_at = now`), for the idle timeout. */
+    touch(key: string, now: number): Promise<void>
     delete(key: string): Promise<void>
   }
   /** Deletes expired transactions and sessions. */

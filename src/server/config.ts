@@ -25,8 +25,13 @@ export interface Lifetimes {
   idToken: number
   /** Absolute lifetime of a refresh-token family; default 30 days. */
   refreshToken: number
-  /** Provider login session; default 14 days. */
+  /** Provider login session, absolute: use never extends it; default 14 days. */
   session: number
+  /**
+   * Provider login session, idle: a session unused this long needs a new login (ASVS 7.3.1); default 1 day.
+   * At most `session`.
+   */
+  sessionIdle: number
   /** Pending login/consent; default 10 minutes. */
   interaction: number
 }
@@ -100,6 +105,7 @@ const DEFAULT_LIFETIMES: Lifetimes = {
   idToken: 3600,
   refreshToken: 30 * 24 * 3600,
   session: 14 * 24 * 3600,
+  sessionIdle: 24 * 3600,
   interaction: 600,
 }
 
@@ -126,9 +132,12 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   if (!isSigningAlgorithm(alg)) throw new ConfigError('accessTokenSigningAlg', `is not supported: ${String(alg)}`)
 
   const lifetimes = { ...DEFAULT_LIFETIMES, ...config.lifetimes }
+  // A short absolute lifetime without an idle one is not an error: the idle timeout follows it down.
+  if (config.lifetimes?.sessionIdle === undefined) lifetimes.sessionIdle = Math.min(lifetimes.sessionIdle, lifetimes.session)
   for (const [name, value] of Object.entries(lifetimes)) {
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`lifetimes.${name}`, 'must be a positive integer (seconds)')
   }
+  if (lifetimes.sessionIdle > lifetimes.session) throw new ConfigError('lifetimes.sessionIdle', `must be at most lifetimes.session (${lifetimes.session} seconds)`)
   if (lifetimes.authorizationCode > 600) throw new ConfigError('lifetimes.authorizationCode', 'must be at most 600 seconds (RFC 6749 §4.1.2)')
 
   const auditRetention = config.auditRetention ?? DEFAULT_AUDIT_RETENTION

@@ -16,16 +16,73 @@ export function cookieNames(secure: boolean): { session: string; browser: string
 export interface CurrentSession {
   record: LoginSessionRecord
   user: UserRecord
+  /**
+   * A renewed session cookie carrying this use as the last activity, when the one presented is more than
+   * a minute old: responses that serve the session send it, so that an active session stays alive.
+   */
+  renewedCookie: string | undefined
 }
 
-/** The provider login session of this browser, if it is valid and its user still exists. */
+/*
+ * Idle timeout (ASVS 7.3.1, catalogue SC-09). The session cookie is `<id>.<last use>.<MAC>`: the last use,
+ * in seconds, is authenticated with the server secret, so a browser cannot make an old cookie look fresh,
+ * and a cookie copied and left unused dies after the idle timeout like the session it names. The time
+ * travels in the cookie rather than the store because only the provider's own endpoints read the session
+ * and they control their responses: an active session costs no store write per request on any instance.
+ * The absolute lifetime stays in the store record (`expires_at`).
+ */
+/** Rewriting the cookie at most once a minute (sooner only under very short idle timeouts) is enough. */
+const renewAfter = (idle: number): number => Math.min(60, Math.floor(idle / 4))
+
+function activityMac(ctx: ServerContext, id: string, seen: number): string {
+  return createHmac('sha256', ctx.config.secret).update(`tessera-session-activity:${id}.${seen}`).digest('base64url').slice(0, 22)
+}
+
+function sessionCookieValue(ctx: ServerContext, id: string, seen: number): string {
+  return `${id}.${seen.toString(36)}.${activityMac(ctx, id, seen)}`
+}
+
+/** The session id and its authenticated last use, or undefined for a malformed or forged value. */
+function parseSessionCookie(ctx: ServerContext, value: string): { id: string; seen: number } | undefined {
+  const match = /^([A-Za-z0-9_-]{43})\.([0-9a-z]{1,11})\.([A-Za-z0-9_-]{22})$/.exec(value)
+  if (!match) return undefined
+  const [, id = '', seenText = '', mac = ''] = match
+  const seen = parseInt(seenText, 36)
+  return safeEqual(mac, activityMac(ctx, id, seen)) ? { id, seen } : undefined
+}
+
+/** The id part of the session cookie, for store lookups; anything else yields nothing. */
+function sessionIdFrom(ctx: ServerContext, headers: Headers): string | undefined {
+  const value = readCookie(headers, cookieNames(ctx.config.secure).session)
+  return value === undefined ? undefined : parseSessionCookie(ctx, value)?.id
+}
+
+function sessionCookie(ctx: ServerContext, record: LoginSessionRecord, id: string, now: number): string {
+  // The browser may forget the cookie when the session would end anyway: idle or absolute, whichever first.
+  const maxAge = Math.min(ctx.config.lifetimes.sessionIdle, record.expires_at - now)
+  return serializeCookie(cookieNames(ctx.config.secure).session, sessionCookieValue(ctx, id, now), { secure: ctx.config.secure, maxAge })
+}
+
+/**
+ * The provider login session of this browser, if it is valid, was used within the idle timeout and its
+ * user still exists.
+ */
 export async function currentSession(ctx: ServerContext, headers: Headers): Promise<CurrentSession | undefined> {
   const value = readCookie(headers, cookieNames(ctx.config.secure).session)
   if (!value) return undefined
-  const record = await ctx.config.store.sessions.get(sha256(value), ctx.config.now())
+  const parsed = parseSessionCookie(ctx, value)
+  if (!parsed) return undefined
+  const now = ctx.config.now()
+  const idHash = sha256(parsed.id)
+  // An idle cookie is refused, not used to delete the session: it may be an old copy while the browser
+  // holds a fresh one, and no one without the secret can make it fresh again.
+  if (now - parsed.seen >= ctx.config.lifetimes.sessionIdle) return undefined
+  const record = await ctx.config.store.sessions.get(idHash, now)
   if (!record) return undefined
   const user = await ctx.config.store.users.get(record.user_id)
-  return user ? { record, user } : undefined
+  if (!user) return undefined
+  const renewedCookie = now - parsed.seen >= renewAfter(ctx.config.lifetimes.sessionIdle) ? sessionCookie(ctx, record, parsed.id, now) : undefined
+  return { record, user, renewedCookie }
 }
 
 /**
@@ -33,13 +90,12 @@ export async function currentSession(ctx: ServerContext, headers: Headers): Prom
  * before login is worthless after it (session fixation, ASVS 7.2.4).
  */
 export async function startSession(ctx: ServerContext, headers: Headers, user: UserRecord, authTime: number): Promise<{ record: LoginSessionRecord; cookie: string }> {
-  const names = cookieNames(ctx.config.secure)
-  const previous = readCookie(headers, names.session)
+  const previous = sessionIdFrom(ctx, headers)
   if (previous) await ctx.config.store.sessions.delete(sha256(previous))
-  const value = randomToken(32)
+  const id = randomToken(32)
   const now = ctx.config.now()
   const record: LoginSessionRecord = {
-    id_hash: sha256(value),
+    id_hash: sha256(id),
     sid: randomToken(16),
     user_id: user.id,
     auth_time: authTime,
@@ -47,15 +103,13 @@ export async function startSession(ctx: ServerContext, headers: Headers, user: U
     expires_at: now + ctx.config.lifetimes.session,
   }
   await ctx.config.store.sessions.create(record)
-  const cookie = serializeCookie(names.session, value, { secure: ctx.config.secure, maxAge: ctx.config.lifetimes.session })
-  return { record, cookie }
+  return { record, cookie: sessionCookie(ctx, record, id, now) }
 }
 
 export async function endSession(ctx: ServerContext, headers: Headers): Promise<string> {
-  const name = cookieNames(ctx.config.secure).session
-  const value = readCookie(headers, name)
-  if (value) await ctx.config.store.sessions.delete(sha256(value))
-  return expireCookie(name, ctx.config.secure)
+  const id = sessionIdFrom(ctx, headers)
+  if (id) await ctx.config.store.sessions.delete(sha256(id))
+  return expireCookie(cookieNames(ctx.config.secure).session, ctx.config.secure)
 }
 
 /**

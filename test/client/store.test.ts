@@ -47,6 +47,8 @@ describe.each([
     expect(await store.sessions.get('s1', 5000)).toBeUndefined()
     await store.sessions.updateTokens('s1', 'v1.new', 3000)
     expect(await store.sessions.get('s1', 3000)).toMatchObject({ tokens: 'v1.new', updated_at: 3000, created_at: 1000 })
+    await store.sessions.touch('s1', 3500)
+    expect(await store.sessions.get('s1', 3500)).toMatchObject({ tokens: 'v1.new', updated_at: 3500, created_at: 1000 })
     await store.sessions.delete('s1')
     expect(await store.sessions.get('s1', 2000)).toBeUndefined()
     await store.sessions.save(session('s2', 1500))

@@ -11,8 +11,8 @@
  *   fetched the JWKS fails cleanly (`invalid_response`) until then.
  * - SC-08: the RP's session cookie is `SameSite=Lax`, so a cross-site POST to the app's logout route
  *   arrives without it and ends nothing; the route itself belongs to the app.
- * - SC-09: an RP session has an absolute lifetime (`sessionMaxAge`) that use never extends, and no idle
- *   timeout.
+ * - SC-09: an RP session has an absolute lifetime (`sessionMaxAge`) that use never extends, and an idle
+ *   timeout (`sessionIdleTimeout`) that each use restarts; an idle session is deleted server-side.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
@@ -139,6 +139,25 @@ describe('SC-09 session timeouts', () => {
     expect((await browser.get(`${app.origin}/me`)).status).toBe(200)
     await sleep(3300)
     expect((await browser.get(`${app.origin}/me`)).status).toBe(401)
+  })
+
+  it('SC-09: an RP session unused for its idle timeout is ended by the server', async () => {
+    const app = await rp({ sessionMaxAge: 60, sessionIdleTimeout: 3 })
+    const { browser } = await attemptLogin(app)
+    // Used every 1.2 s, the session outlives its idle timeout several times over.
+    for (let use = 0; use < 4; use++) {
+      await sleep(1200)
+      expect((await browser.get(`${app.origin}/me`)).status).toBe(200)
+    }
+    const cookies = browser.jar.header()
+    await sleep(4200)
+    // The browser still presents the same signed cookie: the server ends the session, not the cookie's Max-Age.
+    expect(browser.jar.header()).toBe(cookies)
+    expect((await browser.get(`${app.origin}/me`)).status).toBe(401)
+  })
+
+  it('SC-09: sessionIdleTimeout cannot exceed sessionMaxAge', () => {
+    expect(() => createOAuth({ store: createMemoryClientStore(), secret: RP_SECRET, sessionMaxAge: 60, sessionIdleTimeout: 61 })).toThrow(/sessionIdleTimeout/)
   })
 })
 

@@ -10,8 +10,8 @@
  * of the relying party in `test/client/cookies.test.ts`.
  *
  * Chosen behaviour (SC-09): a provider login session has an absolute lifetime (`lifetimes.session`, 14 days
- * by default) that use never extends, and no separate idle timeout; a client that needs a fresher login
- * asks for it with `max_age` or `prompt=login` (AZ-12).
+ * by default) that use never extends, and an idle timeout (`lifetimes.sessionIdle`, 1 day by default) that
+ * each use restarts; a client that needs a fresher login asks for it with `max_age` or `prompt=login` (AZ-12).
  */
 import { describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose'
@@ -308,6 +308,39 @@ describe('SC sessions, cookies and CSRF', () => {
       const again = await authorizationFlow(short, browser, conf)
       expect(again.shown).toEqual(['login'])
       expect(again.code).toBeDefined()
+    })
+  })
+
+  it('SC-09 a provider session unused for its idle timeout needs a new login, even from a saved cookie', async () => {
+    await withSecurityServer({ lifetimes: { session: 60, sessionIdle: 3 } }, async (short) => {
+      const { conf } = short.clients
+      const browser = new Browser()
+      expect((await authorizationFlow(short, browser, conf)).shown).toEqual(['login', 'consent'])
+      const cookieName = 'tessera-session'
+      const atLogin = browser.jar.get(cookieName) ?? ''
+      expect(atLogin).toMatch(/^[A-Za-z0-9_-]{43}\.[0-9a-z]+\.[A-Za-z0-9_-]{22}$/)
+      // Used every 1.2 s, the session outlives several idle timeouts' worth of time: each use renews it.
+      for (let use = 0; use < 4; use++) {
+        await sleep(1200)
+        expect((await silentAuthorization(short, browser, conf)).code).toBeDefined()
+      }
+      const renewed = browser.jar.get(cookieName) ?? ''
+      expect(renewed).not.toBe(atLogin)
+      expect(renewed.split('.')[0]).toBe(atLogin.split('.')[0])
+      // The cookie from login time, though its session is alive, is past the idle timeout by itself.
+      const stale = new Browser()
+      stale.jar.set(cookieName, atLogin)
+      expect((await silentAuthorization(short, stale, conf)).error).toBe('login_required')
+      // A forged "last use" on a saved cookie is refused by its MAC.
+      const [id, , mac] = atLogin.split('.')
+      const forged = new Browser()
+      forged.jar.set(cookieName, `${id}.${Math.floor(Date.now() / 1000).toString(36)}.${mac}`)
+      expect((await silentAuthorization(short, forged, conf)).error).toBe('login_required')
+      expect((await silentAuthorization(short, browser, conf)).code).toBeDefined()
+      // Left alone past the idle timeout, the session ends: silent login fails and the next flow logs in again.
+      await sleep(4200)
+      expect((await silentAuthorization(short, browser, conf)).error).toBe('login_required')
+      expect((await authorizationFlow(short, browser, conf)).shown).toEqual(['login'])
     })
   })
 })

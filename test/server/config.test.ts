@@ -22,6 +22,13 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ ...base, issuer: 'https://a.example', secret: 'short' })).toThrow(ConfigError)
     expect(() => resolveConfig({ ...base, issuer: 'https://a.example', lifetimes: { authorizationCode: 3600 } })).toThrow(/authorizationCode/)
   })
+  it('keeps the session idle timeout within the absolute lifetime', () => {
+    const https = { ...base, issuer: 'https://a.example' }
+    expect(resolveConfig(https).lifetimes).toMatchObject({ session: 14 * 24 * 3600, sessionIdle: 24 * 3600 })
+    expect(resolveConfig({ ...https, lifetimes: { session: 600 } }).lifetimes.sessionIdle).toBe(600)
+    expect(resolveConfig({ ...https, lifetimes: { session: 600, sessionIdle: 60 } }).lifetimes.sessionIdle).toBe(60)
+    expect(() => resolveConfig({ ...https, lifetimes: { session: 600, sessionIdle: 601 } })).toThrow(/lifetimes\.sessionIdle/)
+  })
   it('refuses API scopes that shadow OIDC ones', () => {
     expect(() => resolveConfig({ ...base, issuer: 'https://a.example', resources: [{ identifier: 'https://api', scopes: { openid: 'x' } }] })).toThrow(/reserved/)
   })

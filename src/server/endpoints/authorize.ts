@@ -74,7 +74,7 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     if (mustConsent) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('consent_required', 'The user has not consented'))
   }
   if (loggedIn && !mustConsent) {
-    return issueCodeRedirect(ctx, authorization, { userId: session.user.id, authTime: session.record.auth_time, sessionId: session.record.sid })
+    return issueCodeRedirect(ctx, authorization, { userId: session.user.id, authTime: session.record.auth_time, sessionId: session.record.sid }, [session.renewedCookie])
   }
 
   const binding = browserBinding(ctx, request.headers)
@@ -91,5 +91,5 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     created_at: now,
     expires_at: now + ctx.config.lifetimes.interaction,
   })
-  return withCookies(redirectResponse(`${ctx.urls.interaction}/${id}`), [binding.cookie])
+  return withCookies(redirectResponse(`${ctx.urls.interaction}/${id}`), [binding.cookie, loggedIn ? session.renewedCookie : undefined])
 }

@@ -183,5 +183,5 @@ export async function submitConsent(ctx: ServerContext, request: OAuthRequest, i
   if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
   await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
   void ctx.audit.record({ type: 'consent.granted', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
-  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record.sid, [])
+  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record.sid, [session.renewedCookie])
 }

@@ -2,8 +2,6 @@ import { OAuthError } from '../../errors.js'
 import { formParameters, queryParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
-import { sha256 } from '../../crypto/random.js'
-import { readCookie } from '../../http/cookies.js'
 import { isJwtValidationError, verifyJwt } from '../../jwt/verify.js'
 import { withQueryParameters } from '../../protocol/rfc6749/redirect-uri.js'
 import type { ClientRecord } from '../../storage/types.js'
@@ -11,7 +9,7 @@ import { renderLoggedOutPage, renderLogoutConfirmPage } from '../../ui/pages/log
 import type { ServerContext } from '../context.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import { errorPage, htmlResponse } from '../pages.js'
-import { checkCsrfToken, cookieNames, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
+import { checkCsrfToken, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
 
 interface LogoutRequest {
   client: ClientRecord | undefined
@@ -88,8 +86,8 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
   const session = await currentSession(ctx, request.headers)
   if (!session) return finished(ctx, logout, await endSession(ctx, request.headers))
 
-  const sessionHash = sha256(readCookie(request.headers, cookieNames(ctx.config.secure).session) ?? '')
-  const csrfToken = sessionCsrfToken(ctx, sessionHash, 'logout')
+  // Keyed to the session, not to the cookie's text, which changes as the session is used.
+  const csrfToken = sessionCsrfToken(ctx, session.record.id_hash, 'logout')
   const confirmed = request.method === 'POST' && params.get('confirm') === 'yes'
   if (confirmed) {
     if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(csrfToken, params.get('csrf_token'))) {
