@@ -15,7 +15,7 @@ import type { ClientUser } from './user.js'
 import { readUserinfo } from './userinfo.js'
 
 export interface OAuthOptions {
-  /** Where transactions and sessions live: `createMemoryClientStore()` or `openSqliteClientStore(…)`. */
+  /** Where transactions and sessions live: `createMemoryClientStore()`, `openSqliteClientStore(…)`, or for several instances `openPostgresClientStore(…)` / `openRedisClientStore(…)`. */
   store: ClientStore
   /** At least 32 characters: signs cookies and (through HKDF) encrypts tokens at rest. */
   secret: string

@@ -4,7 +4,11 @@
  * yield working cookies; secrets inside records (PKCE verifier, nonce, tokens) are sealed with the app
  * secret before they reach the store.
  *
- * @see ./memory-store.ts and ./sqlite-store.ts
+ * Implementations: ./memory-store.ts (one process, tests), ./sqlite-store.ts (one instance), and for an app
+ * running as several instances, which must all see the same transactions and sessions,
+ * ./postgres-store.ts and ./redis-store.ts. The SQL ones share ./sql-store.ts.
+ *
+ * @see test/client/store-contract.ts: the contract suite every implementation passes
  */
 export interface TransactionRecord {
   /** SHA-256 of the `state` sent to the provider. */
@@ -38,7 +42,8 @@ export interface ClientStore {
     save(record: TransactionRecord): Promise<void>
     /**
      * Removes and returns the record in one atomic step, expired or not (the caller tells the two apart):
-     * of two concurrent callers exactly one gets it (RFC 6749 §10.12, state is single use).
+     * of two concurrent callers exactly one gets it (RFC 6749 §10.12, state is single use). An expired
+     * record may already be gone (`purgeExpired`, or Redis's TTL), which the caller sees as unknown.
      */
     consume(key: string): Promise<TransactionRecord | undefined>
   }

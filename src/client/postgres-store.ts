@@ -1,0 +1,36 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
+import type { ClientStore } from './store.js'
+
+export interface PostgresClientStoreOptions {
+  /** `postgres://user:password@host:port/database`. May be the authorization server's database: the tables are `rp_*`. */
+  connectionString: string
+  /**
+   * node-postgres pool settings (`max`, `ssl`, timeouts…). Defaults: 10 connections and a 5 s limit on
+   * opening one, so that a login fails fast while the server is down instead of queueing forever.
+   *
+   * @see https://node-postgres.com/apis/pool
+   */
+  pool?: Omit<pg.PoolConfig, 'connectionString'>
+}
+
+/**
+ * A `ClientStore` on PostgreSQL, for an app running as several instances: a login started on one
+ * instance completes on another, and sessions are shared. Creates `rp_transactions` and `rp_sessions`
+ * when missing (several instances may start at once); a transaction is consumed by one
+ * `DELETE … RETURNING`, so of two instances receiving the same callback exactly one gets it.
+ *
+ * @example const store = await openPostgresClientStore({ connectionString: process.env.DATABASE_URL! })
+ * @see ./sql-store.ts for the statements, shared with SQLite
+ */
+export async function openPostgresClientStore(options: PostgresClientStoreOptions): Promise<ClientStore> {
+  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
+  // A pooled connection that breaks (server restart, network) emits 'error', and an EventEmitter without
+  // a listener crashes the process. The pool re-emits it only for idle connections, so every connection
+  // gets a listener too; the pool drops the broken connection and the next query opens a new one, while
+  // a query in progress on it rejects on its own.
+  pool.on('error', () => undefined)
+  pool.on('connect', (client) => client.on('error', () => undefined))
+  return openSqlClientStore(new Kysely<ClientDatabase>({ dialect: new PostgresDialect({ pool }) }))
+}

@@ -1,0 +1,136 @@
+import { Redis, type RedisOptions } from 'ioredis'
+import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+
+interface RedisClientStoreCommonOptions {
+  /** Prepended to every key, so that several apps (or tests) can share one Redis. Default `tessera:rp:`. */
+  prefix?: string
+  /**
+   * Unix seconds, used only to turn `expires_at` into Redis TTLs. Default: the system clock. An app that
+   * passes `now` to `createOAuth` passes the same function here, or its records would expire too early
+   * or too late.
+   */
+  clock?: () => number
+}
+
+/** Either a URL, for a connection the store opens and `close()` quits, or an ioredis client the app keeps. */
+export type RedisClientStoreOptions = RedisClientStoreCommonOptions &
+  (
+    | {
+        /** `redis://[:password@]host:port[/db]` or `rediss://`. */
+        url: string
+        /** ioredis settings for the connection opened from `url`, over the defaults (fail fast while Redis is down). */
+        redisOptions?: RedisOptions
+        redis?: never
+      }
+    | {
+        /** An existing ioredis client, e.g. shared with other parts of the app; `close()` leaves it open. */
+        redis: Redis
+        url?: never
+        redisOptions?: never
+      }
+  )
+
+/** Unix seconds, rounded down like every `now` of the relying party. */
+const systemClock = (): number => Math.floor(Date.now() / 1000)
+
+// KEYS: the session. ARGV: updated_at, then the new sealed tokens (absent for `touch`). Read, change and
+// write in one script, so that a concurrent `touch` cannot write back tokens that `updateTokens` just
+// replaced, and a session deleted meanwhile is not recreated (GET finds nothing). KEEPTTL (Redis ≥ 6.0)
+// keeps the expiry set at save.
+const UPDATE_SESSION = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local record = cjson.decode(raw)
+record.updated_at = tonumber(ARGV[1])
+if ARGV[2] then record.tokens = ARGV[2] end
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+return 1
+`
+
+/**
+ * A `ClientStore` on Redis, for an app running as several instances: a login started on one instance
+ * completes on another, and sessions are shared. Each record is JSON under `{prefix}tx:{key}` or
+ * `{prefix}session:{key}` with a Redis TTL of `expires_at - now`, so expired records disappear by
+ * themselves and `purgeExpired` has nothing to do. A transaction is consumed with GETDEL (Redis ≥ 6.2):
+ * of two instances receiving the same callback exactly one gets it. Validity is still decided by the
+ * record's own `expires_at`, as in the SQL stores; the TTL only bounds how long it is kept.
+ *
+ * @example const store = await openRedisClientStore({ url: process.env.REDIS_URL! })
+ * @example const store = await openRedisClientStore({ redis: existingClient, prefix: 'myapp:rp:' })
+ * @see ./store.ts for the contract
+ */
+export async function openRedisClientStore(options: RedisClientStoreOptions): Promise<ClientStore> {
+  const owned = options.redis === undefined
+  const redis = options.redis ?? connect(options.url, options.redisOptions)
+  try {
+    // Fails now rather than at the first login when Redis is unreachable or the URL is wrong.
+    await redis.ping()
+  } catch (error) {
+    if (owned) redis.disconnect()
+    throw error
+  }
+  return createRedisClientStore(redis, options, owned)
+}
+
+function connect(url: string, options: RedisOptions | undefined): Redis {
+  // One retry per command: while Redis is down a login fails within a reconnect attempt instead of
+  // waiting in the offline queue; the client keeps reconnecting in the background.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000, ...options })
+  // An EventEmitter 'error' without a listener crashes the process; failed calls reject anyway.
+  redis.on('error', () => undefined)
+  return redis
+}
+
+function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOptions, owned: boolean): ClientStore {
+  const prefix = options.prefix ?? 'tessera:rp:'
+  const clock = options.clock ?? systemClock
+  const txKey = (key: string): string => `${prefix}tx:${key}`
+  const sessionKey = (key: string): string => `${prefix}session:${key}`
+  // Whole seconds, at least 1 (Redis refuses EX 0): a record saved already expired lives a moment, and
+  // is told apart by its `expires_at` as in every other store.
+  const ttl = (expiresAt: number): number => Math.max(1, Math.ceil(expiresAt - clock()))
+
+  return {
+    transactions: {
+      async save(record) {
+        const { key, provider, sealed, created_at, expires_at } = record
+        const value: TransactionRecord = { key, provider, sealed, created_at, expires_at }
+        await redis.set(txKey(key), JSON.stringify(value), 'EX', ttl(expires_at))
+      },
+      // GETDEL is one command: of concurrent callers, on any instance, exactly one gets the value
+      // (RFC 6749 §10.12, state is single use). Expired or not, as the contract says: the caller tells
+      // expired from unknown by `expires_at`.
+      async consume(key) {
+        const raw = await redis.getdel(txKey(key))
+        return raw === null ? undefined : (JSON.parse(raw) as TransactionRecord)
+      },
+    },
+    sessions: {
+      async save(record) {
+        const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
+        const value: SessionRecord = { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at }
+        await redis.set(sessionKey(key), JSON.stringify(value), 'EX', ttl(expires_at))
+      },
+      async get(key, now) {
+        const raw = await redis.get(sessionKey(key))
+        if (raw === null) return undefined
+        const record = JSON.parse(raw) as SessionRecord
+        return record.expires_at > now ? record : undefined
+      },
+      async updateTokens(key, tokens, now) {
+        await redis.eval(UPDATE_SESSION, 1, sessionKey(key), now, tokens)
+      },
+      async touch(key, now) {
+        await redis.eval(UPDATE_SESSION, 1, sessionKey(key), now)
+      },
+      async delete(key) {
+        await redis.del(sessionKey(key))
+      },
+    },
+    // Every record has a TTL from its `expires_at`: Redis removes expired ones by itself.
+    async purgeExpired() {},
+    async close() {
+      if (owned) await redis.quit()
+    },
+  }
+}

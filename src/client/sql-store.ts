@@ -1,0 +1,177 @@
+import type { ColumnType, Kysely, Selectable } from 'kysely'
+import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+
+/**
+ * The one Kysely implementation of `ClientStore`, shared by SQLite (./sqlite-store.ts) and PostgreSQL
+ * (./postgres-store.ts): the same tables, the same statements, only the Kysely dialect differs.
+ */
+
+/**
+ * Unix seconds in a `bigint` column: a 32-bit `integer` ends in 2038 on PostgreSQL (SQLite's INTEGER is
+ * 64-bit whatever the declared name). node-postgres returns `int8` as a string, to avoid precision loss,
+ * so reads are typed `number | string` and go through `toSeconds`.
+ */
+type Seconds = ColumnType<number | string, number, number>
+
+interface TransactionsTable {
+  key: string
+  provider: string
+  sealed: string
+  created_at: Seconds
+  expires_at: Seconds
+}
+
+interface SessionsTable {
+  key: string
+  provider: string
+  issuer: string
+  subject: string
+  user: string
+  tokens: string
+  created_at: Seconds
+  updated_at: Seconds
+  expires_at: Seconds
+}
+
+/** Kysely typing of the relying party's tables; the records of ./store.ts come out of `toTransaction`/`toSession`. */
+export interface ClientDatabase {
+  rp_transactions: TransactionsTable
+  rp_sessions: SessionsTable
+}
+
+const toSeconds = (value: number | string): number => Number(value)
+
+// Every column is named instead of spreading the row or the record: a caller's object with extra
+// properties then cannot become an unknown-column error, and a row never leaks driver types.
+function toTransaction(row: Selectable<TransactionsTable>): TransactionRecord {
+  return { key: row.key, provider: row.provider, sealed: row.sealed, created_at: toSeconds(row.created_at), expires_at: toSeconds(row.expires_at) }
+}
+
+function toSession(row: Selectable<SessionsTable>): SessionRecord {
+  return {
+    key: row.key,
+    provider: row.provider,
+    issuer: row.issuer,
+    subject: row.subject,
+    user: row.user,
+    tokens: row.tokens,
+    created_at: toSeconds(row.created_at),
+    updated_at: toSeconds(row.updated_at),
+    expires_at: toSeconds(row.expires_at),
+  }
+}
+
+// PostgreSQL's CREATE TABLE/INDEX IF NOT EXISTS checks the catalog before inserting into it, so two
+// instances starting at once can both pass the check: the loser fails with 23505 (unique violation on
+// pg_type/pg_class), 42710 (type already exists) or 42P07 (relation already exists). By then the winner
+// has committed that object, and running the statements again skips it. Each failure is one of the
+// three objects created by someone else, so four attempts always suffice. SQLite serializes DDL under
+// its write lock and never raises these codes.
+const CONCURRENT_CREATE_CODES = new Set(['23505', '42710', '42P07'])
+const CREATE_ATTEMPTS = 4
+
+function isConcurrentCreate(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && CONCURRENT_CREATE_CODES.has(error.code)
+}
+
+async function createTablesOnce(db: Kysely<ClientDatabase>): Promise<void> {
+  await db.schema
+    .createTable('rp_transactions')
+    .ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('sealed', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createTable('rp_sessions')
+    .ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('issuer', 'text', (c) => c.notNull())
+    .addColumn('subject', 'text', (c) => c.notNull())
+    .addColumn('user', 'text', (c) => c.notNull())
+    .addColumn('tokens', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('rp_sessions_identity').ifNotExists().on('rp_sessions').columns(['issuer', 'subject']).execute()
+}
+
+/**
+ * Creates `rp_transactions` and `rp_sessions` when missing; safe to run from several instances at once.
+ *
+ * @example await createClientTables(db)
+ */
+export async function createClientTables(db: Kysely<ClientDatabase>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createTablesOnce(db)
+    } catch (error) {
+      if (attempt >= CREATE_ATTEMPTS || !isConcurrentCreate(error)) throw error
+    }
+  }
+}
+
+/**
+ * Creates the tables on `db` and returns a `ClientStore` on them; `close()` destroys `db`, and so does a
+ * failure to create the tables.
+ *
+ * @example const store = await openSqlClientStore(new Kysely<ClientDatabase>({ dialect }))
+ * @see ./store.ts for the contract
+ */
+export async function openSqlClientStore(db: Kysely<ClientDatabase>): Promise<ClientStore> {
+  try {
+    await createClientTables(db)
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+  return createSqlClientStore(db)
+}
+
+function createSqlClientStore(db: Kysely<ClientDatabase>): ClientStore {
+  return {
+    transactions: {
+      async save(record) {
+        const { key, provider, sealed, created_at, expires_at } = record
+        await db.insertInto('rp_transactions').values({ key, provider, sealed, created_at, expires_at }).execute()
+      },
+      // One DELETE … RETURNING statement: under SQLite's write lock, and in PostgreSQL the row lock makes a
+      // concurrent DELETE wait and then find nothing, so exactly one caller gets the row (RFC 6749 §10.12).
+      async consume(key) {
+        const row = await db.deleteFrom('rp_transactions').where('key', '=', key).returningAll().executeTakeFirst()
+        return row && toTransaction(row)
+      },
+    },
+    sessions: {
+      async save(record) {
+        const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
+        await db.insertInto('rp_sessions').values({ key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at }).execute()
+      },
+      async get(key, now) {
+        const row = await db.selectFrom('rp_sessions').selectAll().where('key', '=', key).where('expires_at', '>', now).executeTakeFirst()
+        return row && toSession(row)
+      },
+      // UPDATE … WHERE key: a session deleted meanwhile (logout on another instance) stays deleted.
+      async updateTokens(key, tokens, now) {
+        await db.updateTable('rp_sessions').set({ tokens, updated_at: now }).where('key', '=', key).execute()
+      },
+      async touch(key, now) {
+        await db.updateTable('rp_sessions').set({ updated_at: now }).where('key', '=', key).execute()
+      },
+      async delete(key) {
+        await db.deleteFrom('rp_sessions').where('key', '=', key).execute()
+      },
+    },
+    async purgeExpired(now) {
+      await db.deleteFrom('rp_transactions').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('rp_sessions').where('expires_at', '<=', now).execute()
+    },
+    async close() {
+      await db.destroy()
+    },
+  }
+}
