@@ -165,6 +165,7 @@ const COLORS = {
   'tessera-memory': '#1f4e9a',
   'tessera-sqlite': '#6f9bd8',
   'tessera-node-adapter': '#2e8b57',
+  'tessera-memory-opaque': '#3a6fc4',
   'oidc-provider': '#e07b24',
   unprotected: '#8c8c8c',
   'reused-token': '#1f4e9a',

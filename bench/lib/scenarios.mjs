@@ -62,7 +62,8 @@ export const SCENARIOS = [
     unit: 'tokens/s',
     request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }) }),
     rows: [
-      { id: 'tessera-memory', impl: 'tessera', label: 'Tessera', notApplicable: 'Tessera issues only JWT access tokens (RFC 9068)' },
+      tesseraMemory({ accessTokenFormat: 'opaque' }),
+      tesseraSqlite({ accessTokenFormat: 'opaque' }, { extra: true }),
       oidcProvider({ accessTokenFormat: 'opaque' }, { quick: false }),
     ],
   },
@@ -111,11 +112,16 @@ export const SCENARIOS = [
     number: 4,
     references: [VERIFY_ES256],
     title: 'introspection of an active access token',
-    note: 'Tessera introspects its ES256 JWT access token (signature, claims, revocation lookups); oidc-provider refuses to introspect JWT access tokens, so its row introspects its opaque token (a store lookup).',
+    note: 'Tessera introspects its ES256 JWT access token (signature, claims, revocation lookups), and in an extra row its opaque token (a store lookup by hash, then the same revocation lookups); oidc-provider refuses to introspect JWT access tokens, so its row introspects its opaque token (a store lookup).',
     unit: 'introspections/s',
     token: 'accessTokens',
     request: (endpoints, token) => ({ method: 'POST', path: endpoints.introspection, headers: FORM, body: form({ token }) }),
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'opaque' })],
+    rows: [
+      tesseraMemory({ accessTokenAlg: 'ES256' }),
+      tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }),
+      tesseraMemory({ accessTokenFormat: 'opaque' }, { id: 'tessera-memory-opaque', label: 'Tessera, memory store, opaque access token (extra)', quick: false, extra: true }),
+      oidcProvider({ accessTokenFormat: 'opaque' }),
+    ],
   },
   {
     id: 'introspection-refresh',

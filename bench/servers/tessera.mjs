@@ -1,6 +1,7 @@
 // Tessera under test, from the built package (`dist/`, through its public entry points), composed as
 // the standalone server composes it: Hono on `@hono/node-server`, `honoHandler(server)` for every path.
-// Configuration comes as JSON in argv[2]: { store: 'memory' | 'sqlite', dbFile, accessTokenAlg, idTokenAlg,
+// Configuration comes as JSON in argv[2]: { store: 'memory' | 'sqlite', dbFile, accessTokenAlg,
+// accessTokenFormat: 'jwt' (default) | 'opaque', idTokenAlg,
 // adapter: 'hono' (default, as the standalone server) | 'node' (`tessera/adapters/node` on node:http) }.
 import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
@@ -48,6 +49,7 @@ target = await createAuthorizationServer({
   secret: SERVER_SECRET,
   resources: [{ identifier: API, scopes: API_SCOPES }],
   ...(options.accessTokenAlg ? { accessTokenSigningAlg: options.accessTokenAlg } : {}),
+  ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
 })
 
 await createClient(store, {
@@ -120,7 +122,7 @@ serveControl({
     }
     return values
   },
-  // Access tokens from the token endpoint itself (client credentials).
+  // Access tokens from the token endpoint itself (client credentials), in the configured format.
   async accessTokens({ count }) {
     const values = []
     for (let i = 0; i < count; i++) {

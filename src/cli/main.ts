@@ -13,6 +13,7 @@ import { userCommand } from './users.js'
 const USAGE = `usage: tessera <command> [options]
 
   serve   [--port 4000] [--host 127.0.0.1] [--issuer URL] [--db PATH]
+          [--access-token-format jwt|opaque]   (env TESSERA_ACCESS_TOKEN_FORMAT)
   client  create --name NAME --redirect-uri URI... [--grant TYPE...] [--scope "..."]
                  [--auth-method client_secret_basic|client_secret_post|none] [--skip-consent] [--json]
   client  list [--json] | client delete --id CLIENT_ID

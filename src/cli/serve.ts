@@ -7,6 +7,7 @@ import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { demoResource, startStandaloneServer } from '../standalone/server.js'
 import type { Store } from '../storage/types.js'
+import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
 import { dbPath, now, openStore, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
@@ -42,6 +43,14 @@ function trustedProxies(flags: string[] | undefined): string[] {
   return entries
 }
 
+/** `--access-token-format` or TESSERA_ACCESS_TOKEN_FORMAT: `jwt` (default) or `opaque`. */
+function accessTokenFormat(flag: string | undefined): AccessTokenFormat | undefined {
+  const value = flag ?? process.env.TESSERA_ACCESS_TOKEN_FORMAT
+  if (value === undefined || value === '') return undefined
+  if (!isAccessTokenFormat(value)) throw new UsageError(`--access-token-format must be ${ACCESS_TOKEN_FORMATS.join(' or ')}, got ${JSON.stringify(value)}`)
+  return value
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -54,12 +63,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'no-seed': { type: 'boolean' },
       'trusted-proxy': { type: 'string', multiple: true },
       'forwarded-header': { type: 'string' },
+      'access-token-format': { type: 'string' },
     },
     strict: true,
   })
   const port = Number(values.port ?? process.env.TESSERA_PORT ?? 4000)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
   const host = values.host ?? process.env.TESSERA_HOST ?? '127.0.0.1'
+  const format = accessTokenFormat(values['access-token-format'])
   const db = dbPath(values.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secret, generated, file } = secretFor(values)
@@ -78,6 +89,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     store, secret, port, host, logger, ...(issuer ? { issuer } : {}),
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
+    ...(format ? { accessTokenFormat: format } : {}),
   })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
   logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db }, 'Tessera is listening')

@@ -35,6 +35,12 @@ export interface ResourceServerOptions {
   clockTolerance?: number
   /** Verify tokens that are not JWTs with RFC 7662 introspection. */
   introspection?: IntrospectionOptions
+  /**
+   * Instead of `introspection`: a function answering as RFC 7662 would, for an API running in the
+   * authorization server's process (`server.introspect` of `tessera/server`). Answers are validated like
+   * introspection responses and never cached, so a revocation shows at once.
+   */
+  introspect?: (token: string) => Promise<unknown>
   /** `realm` of the challenges (default: the audience). */
   realm?: string
   /** Adds `resource_metadata` to every challenge (RFC 9728 §5.1). */
@@ -67,6 +73,7 @@ export interface ResolvedResourceConfig {
   algorithms: string[]
   clockTolerance: number
   introspection: ResolvedIntrospection | undefined
+  introspect: ((token: string) => Promise<unknown>) | undefined
   realm: string
   resourceMetadataUrl: string | undefined
   scopesSupported: string[] | undefined
@@ -135,6 +142,8 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
       throw new ResourceConfigError('algorithms', `must contain asymmetric JWS algorithms only (${[...ASYMMETRIC_ALGORITHMS].join(', ')}), got ${JSON.stringify(alg)}`)
     }
   }
+  if (options.introspect !== undefined && typeof options.introspect !== 'function') throw new ResourceConfigError('introspect', 'must be a function')
+  if (options.introspect && options.introspection) throw new ResourceConfigError('introspect', 'and introspection exclude each other: one way to verify tokens that are not JWTs')
   let introspection: ResolvedIntrospection | undefined
   if (options.introspection) {
     const { clientId, clientSecret, endpoint, cacheTtl } = options.introspection
@@ -164,6 +173,7 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
     algorithms: [...new Set(algorithms)],
     clockTolerance: numberIn('clockTolerance', options.clockTolerance, 30, 0, 300),
     introspection,
+    introspect: options.introspect,
     realm: options.realm ?? options.audience,
     resourceMetadataUrl: options.resourceMetadataUrl,
     scopesSupported: options.scopesSupported ? [...options.scopesSupported] : undefined,

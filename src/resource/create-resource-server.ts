@@ -6,7 +6,7 @@ import { formatScope } from '../protocol/rfc6749/scope.js'
 import { metadataSource, type AuthorizationServerMetadata } from './authorization-server-metadata.js'
 import { VerificationCache } from './cache.js'
 import { ResourceConfigError, resolveResourceConfig, type ResolvedResourceConfig, type ResourceServerOptions } from './config.js'
-import { introspectAccessToken } from './introspection.js'
+import { introspectAccessToken, validateIntrospectionResponse } from './introspection.js'
 import { looksLikeJwt, verifyJwtAccessToken, type VerifiedToken } from './jwt-verifier.js'
 import {
   protectedResourceMetadata,
@@ -120,6 +120,13 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       // A JWT is judged by its signature alone: one that fails is never handed to introspection.
       const { keys, algorithms } = await loadJwtKeys()
       return verifyJwtAccessToken(token, { keys, algorithms, issuer: config.issuer, audience: config.audience, clockTolerance: config.clockTolerance, now })
+    }
+    if (config.introspect) {
+      const answer = await config.introspect(token).catch((cause: unknown) => {
+        throw new OAuthError('temporarily_unavailable', 'The authorization server could not be reached', { detail: 'local introspection failed', cause })
+      })
+      // Valid until `now`: never cached, the function is as cheap as a cache lookup would be.
+      return { ...validateIntrospectionResponse(answer, { issuer: config.issuer, audience: config.audience, clockTolerance: config.clockTolerance, now }), expiresAt: now }
     }
     const introspection = config.introspection
     if (!introspection) throw new OAuthError('invalid_token', 'The access token is invalid or expired', { detail: 'not a JWT, and introspection is not configured' })

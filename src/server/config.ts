@@ -36,6 +36,18 @@ export interface Lifetimes {
   interaction: number
 }
 
+/**
+ * How access tokens are issued: `jwt` (RFC 9068, verified locally by resource servers) or `opaque`
+ * (random values backed by a store record, verified by introspection, RFC 7662).
+ */
+export type AccessTokenFormat = 'jwt' | 'opaque'
+
+export const ACCESS_TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque']
+
+export function isAccessTokenFormat(value: unknown): value is AccessTokenFormat {
+  return typeof value === 'string' && (ACCESS_TOKEN_FORMATS as readonly string[]).includes(value)
+}
+
 export interface AuthorizationServerConfig {
   /** The issuer identifier, used verbatim in metadata and tokens (RFC 8414 §2). https unless loopback. */
   issuer: string
@@ -46,6 +58,12 @@ export interface AuthorizationServerConfig {
   lifetimes?: Partial<Lifetimes>
   /** Algorithm of JWT access tokens (default ES256: several times faster to sign than RS256). */
   accessTokenSigningAlg?: SigningAlgorithm
+  /**
+   * Format of new access tokens (default `jwt`). `opaque` tokens disclose no claims to clients and end at
+   * once when revoked, but resource servers must introspect them. Tokens issued earlier in the other
+   * format stay valid until they expire, so switching logs nobody out.
+   */
+  accessTokenFormat?: AccessTokenFormat
   logger?: Logger
   /** Seconds an audit record stays in the store (purged after); default 90 days. */
   auditRetention?: number
@@ -78,6 +96,7 @@ export interface ResolvedConfig {
   resources: ResourceConfig[]
   lifetimes: Lifetimes
   accessTokenSigningAlg: SigningAlgorithm
+  accessTokenFormat: AccessTokenFormat
   logger: Logger | undefined
   auditRetention: number
   now: () => number
@@ -130,6 +149,10 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   }
   const alg = config.accessTokenSigningAlg ?? 'ES256'
   if (!isSigningAlgorithm(alg)) throw new ConfigError('accessTokenSigningAlg', `is not supported: ${String(alg)}`)
+  const accessTokenFormat = config.accessTokenFormat ?? 'jwt'
+  if (!isAccessTokenFormat(accessTokenFormat)) {
+    throw new ConfigError('accessTokenFormat', `must be "jwt" or "opaque", got ${JSON.stringify(accessTokenFormat)}`)
+  }
 
   const lifetimes = { ...DEFAULT_LIFETIMES, ...config.lifetimes }
   // A short absolute lifetime without an idle one is not an error: the idle timeout follows it down.
@@ -185,6 +208,7 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     resources,
     lifetimes,
     accessTokenSigningAlg: alg,
+    accessTokenFormat,
     logger: config.logger,
     auditRetention,
     now: config.now ?? (() => Math.floor(Date.now() / 1000)),

@@ -5,7 +5,7 @@ import { resolveConfig, type AuthorizationServerConfig, type ResolvedConfig } fr
 import { endpointUrls, ENDPOINT_PATHS, type EndpointUrls, type ServerContext } from './context.js'
 import { authorizeEndpoint } from './endpoints/authorize.js'
 import { discoveryEndpoint, serverMetadata } from './endpoints/discovery.js'
-import { introspectionEndpoint } from './endpoints/introspect.js'
+import { introspectionEndpoint, introspectLocally, type IntrospectionAnswer } from './endpoints/introspect.js'
 import { showInteraction, submitConsent, submitLogin } from './endpoints/interaction.js'
 import { jwksEndpoint } from './endpoints/jwks.js'
 import { logoutEndpoint } from './endpoints/logout.js'
@@ -37,6 +37,11 @@ export interface AuthorizationServer {
   readonly keys: KeySet
   /** The audit trail; `flush()` waits for records still being stored (tests, shutdown). */
   readonly audit: AuditSink
+  /**
+   * RFC 7662 answer about `token` for an API running in this process, without the introspection
+   * endpoint's client policy; pass it as `introspect` to `createResourceServer`. Not an HTTP endpoint.
+   */
+  introspect(token: string): Promise<IntrospectionAnswer>
 }
 
 type Route = (ctx: ServerContext, request: OAuthRequest, match: RegExpExecArray) => Promise<OAuthResponse> | OAuthResponse
@@ -115,6 +120,7 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     keys,
     audit,
     metadata: () => serverMetadata(ctx),
+    introspect: (token) => introspectLocally(ctx, token),
     async handle(request) {
       try {
         // The abuse limits count the client behind trusted proxies, never an address the client wrote itself.

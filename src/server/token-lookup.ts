@@ -17,8 +17,7 @@ export async function findActiveToken(ctx: ServerContext, token: string): Promis
   const hash = sha256(token)
   const record = await ctx.config.store.refreshTokens.find(hash, ctx.config.now())
   if (record) return record.consumed_at === null ? { type: 'refresh_token', record, hash } : undefined
-  // Refresh tokens are opaque base64url; only something shaped like a JWT can be an access token.
-  if (token.split('.').length !== 3) return undefined
+  // Not a refresh token: a JWT or an opaque access token, in either format whatever is configured now.
   try {
     return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token) }
   } catch (error) {

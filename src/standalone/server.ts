@@ -30,6 +30,7 @@ export interface StandaloneOptions {
   trustedProxies?: string[]
   forwardedHeader?: AuthorizationServerConfig['forwardedHeader']
   counters?: AuthorizationServerConfig['counters']
+  accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
 }
 
 export interface StandaloneServer {
@@ -125,6 +126,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
       ...(options.forwardedHeader ? { forwardedHeader: options.forwardedHeader } : {}),
       ...(options.counters ? { counters: options.counters } : {}),
+      ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
     })
   } catch (error) {
     http.close()
@@ -133,7 +135,9 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   const resource = (options.resources ?? [demoResource(issuer)])[0]
   // The demo notes API serves the demo resource only (issue 4); other configured APIs live elsewhere.
   if (resource && 'notes:read' in resource.scopes) {
-    const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes) })
+    // JWTs are checked against the JWKS like any external API would; opaque tokens are asked of the server itself.
+    const server = target
+    const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes), introspect: (token) => server.introspect(token) })
     api = notesApi(rs, options.store.notes, () => Math.floor(Date.now() / 1000))
     api.onError((error, c) => unexpectedError(c, error, options.logger))
   }

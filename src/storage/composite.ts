@@ -11,7 +11,7 @@ export interface DurableStore extends Store {
 export interface CompositeStoreOptions {
   /** Clients, users, refresh tokens, consents, signing keys and notes; e.g. `openPostgresStore`. */
   durable: DurableStore
-  /** Codes, login sessions, interactions, revoked access tokens and grant revocation marks; `openRedisParts`. */
+  /** Codes, opaque access tokens, login sessions, interactions, revoked access tokens and grant revocation marks; `openRedisParts`. */
   ephemeral: RedisParts
 }
 
@@ -55,6 +55,17 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
       },
     },
     codes: ephemeral.codes,
+    // Short-lived and checked on every request, like the revocation marks: Redis, with a TTL at `exp`. A
+    // revoked grant is not deleted from Redis token by token; the mark refuses its tokens instead.
+    accessTokens: {
+      save: (token) => ephemeral.accessTokens.save(token),
+      async find(tokenHash, now) {
+        const token = await ephemeral.accessTokens.find(tokenHash, now)
+        if (!token) return undefined
+        return token.grant_id !== null && (await revokedGrants.isRevoked(token.grant_id, now)) ? undefined : token
+      },
+      delete: (tokenHash) => ephemeral.accessTokens.delete(tokenHash),
+    },
     refreshTokens: {
       save: (token) => durable.refreshTokens.save(token),
       async find(tokenHash, now) {
@@ -84,12 +95,16 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
         await revokeGrant(grantId, until)
       },
       isRevoked: (grantId, now) => revokedGrants.isRevoked(grantId, now),
-      // The grants of a user and client are those of their refresh tokens (durable) and codes (Redis);
-      // one already revoked until at least `until` is not counted again.
+      // The grants of a user and client are those of their refresh tokens (durable), codes and opaque
+      // access tokens (Redis); one already revoked until at least `until` is not counted again.
       async revokeByUserAndClient(userId, clientId, until) {
-        const [fromCodes, fromTokens] = await Promise.all([ephemeral.listCodeGrantIds(userId, clientId), durable.listGrantIds(userId, clientId)])
+        const [fromCodes, fromAccessTokens, fromTokens] = await Promise.all([
+          ephemeral.listCodeGrantIds(userId, clientId),
+          ephemeral.listAccessTokenGrantIds(userId, clientId),
+          durable.listGrantIds(userId, clientId),
+        ])
         let count = 0
-        for (const grantId of new Set([...fromCodes, ...fromTokens])) if (await revokeGrant(grantId, until)) count++
+        for (const grantId of new Set([...fromCodes, ...fromAccessTokens, ...fromTokens])) if (await revokeGrant(grantId, until)) count++
         return count
       },
     },

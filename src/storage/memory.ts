@@ -1,6 +1,6 @@
 import {
   StorageConflictError,
-  type AuditQuery, type AuditRecord, type AuthorizationCodeRecord, type ClientRecord, type ConsentRecord, type InteractionRecord,
+  type AccessTokenRecord, type AuditQuery, type AuditRecord, type AuthorizationCodeRecord, type ClientRecord, type ConsentRecord, type InteractionRecord,
   type LoginSessionRecord, type NoteRecord, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from './types.js'
 
@@ -19,6 +19,7 @@ export function createMemoryStore(): Store {
   const userIdsByUsername = new Map<string, string>()
   const codes = new Map<string, AuthorizationCodeRecord>()
   const refreshTokens = new Map<string, RefreshTokenRecord>()
+  const accessTokens = new Map<string, AccessTokenRecord>()
   const revokedGrants = new Map<string, number>()
   const revokedTokens = new Map<string, number>()
   const consents = new Map<string, ConsentRecord>()
@@ -52,6 +53,7 @@ export function createMemoryStore(): Store {
   function revokeGrant(grantId: string, until: number): void {
     revokedGrants.set(grantId, Math.max(until, revokedGrants.get(grantId) ?? -Infinity))
     deleteWhere(refreshTokens, (token) => token.grant_id === grantId)
+    deleteWhere(accessTokens, (token) => token.grant_id === grantId)
   }
 
   return {
@@ -71,6 +73,7 @@ export function createMemoryStore(): Store {
         if (!clients.delete(clientId)) return false
         deleteWhere(codes, (code) => code.client_id === clientId)
         deleteWhere(refreshTokens, (token) => token.client_id === clientId)
+        deleteWhere(accessTokens, (token) => token.client_id === clientId)
         deleteWhere(consents, (consent) => consent.client_id === clientId)
         return true
       },
@@ -103,6 +106,7 @@ export function createMemoryStore(): Store {
         deleteWhere(sessions, (session) => session.user_id === id)
         deleteWhere(codes, (code) => code.user_id === id)
         deleteWhere(refreshTokens, (token) => token.user_id === id)
+        deleteWhere(accessTokens, (token) => token.user_id === id)
         deleteWhere(consents, (consent) => consent.user_id === id)
         deleteWhere(notes, (note) => note.owner === id)
         return true
@@ -149,6 +153,21 @@ export function createMemoryStore(): Store {
       },
     },
 
+    accessTokens: {
+      async save(token) {
+        if (accessTokens.has(token.token_hash)) throw new StorageConflictError('access token exists')
+        accessTokens.set(token.token_hash, copy(token))
+      },
+      async find(tokenHash, now) {
+        const token = accessTokens.get(tokenHash)
+        if (!token || token.expires_at <= now || (token.grant_id !== null && grantRevoked(token.grant_id, now))) return undefined
+        return copy(token)
+      },
+      async delete(tokenHash) {
+        accessTokens.delete(tokenHash)
+      },
+    },
+
     grants: {
       async revoke(grantId, until) {
         revokeGrant(grantId, until)
@@ -156,12 +175,13 @@ export function createMemoryStore(): Store {
       async isRevoked(grantId, now) {
         return grantRevoked(grantId, now)
       },
-      // The grants of a user and client are those of their refresh tokens and codes. A grant already
-      // revoked until at least `until` is not counted again, so a repeated "disconnect" reports 0.
+      // The grants of a user and client are those of their refresh tokens, codes and opaque access
+      // tokens. A grant already revoked until at least `until` is not counted again, so a repeated
+      // "disconnect" reports 0.
       async revokeByUserAndClient(userId, clientId, until) {
         const grantIds = new Set<string>()
-        for (const record of [...refreshTokens.values(), ...codes.values()]) {
-          if (record.user_id === userId && record.client_id === clientId) grantIds.add(record.grant_id)
+        for (const record of [...refreshTokens.values(), ...codes.values(), ...accessTokens.values()]) {
+          if (record.user_id === userId && record.client_id === clientId && record.grant_id !== null) grantIds.add(record.grant_id)
         }
         let count = 0
         for (const grantId of grantIds) {
@@ -319,6 +339,7 @@ export function createMemoryStore(): Store {
       deleteWhere(audit, expired)
       deleteWhere(codes, expired)
       deleteWhere(refreshTokens, expired)
+      deleteWhere(accessTokens, expired)
       deleteWhere(sessions, expired)
       deleteWhere(interactions, expired)
       deleteWhere(revokedGrants, (until) => until <= now)

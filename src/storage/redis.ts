@@ -3,34 +3,38 @@ import { Redis, type RedisOptions } from 'ioredis'
 import { wrapMethods } from './sql/wrap-methods.js'
 import {
   StorageConflictError, StorageUnavailableError,
-  type AuthorizationCodeRecord, type AuthorizationCodeStore, type InteractionRecord, type InteractionStore,
+  type AccessTokenRecord, type AccessTokenStore, type AuthorizationCodeRecord, type AuthorizationCodeStore, type InteractionRecord, type InteractionStore,
   type LoginSessionRecord, type LoginSessionStore, type RevokedTokenStore,
 } from './types.js'
 
 /**
- * Redis for the short-lived records: authorization codes, login sessions, interactions, revoked access
- * token ids and grant revocation marks. Not a whole `Store`: combine it with a durable store through
+ * Redis for the short-lived records: authorization codes, opaque access tokens, login sessions,
+ * interactions, revoked access token ids and grant revocation marks. Not a whole `Store`: combine it with a durable store through
  * `createCompositeStore` (./composite.ts).
  *
  * Layout: every record is a hash `{prefix}{kind}:{id}` with a `record` (JSON) and an `expires_at` field,
  * and a Redis TTL so that it disappears by itself. The `now` the caller passes decides validity exactly
- * as in the SQL stores (`expires_at > now`); the TTL only frees memory. Codes and sessions are also
- * listed in sorted sets per user and per client (score `expires_at`), so that deleting a user or client
- * deletes them too. Scripts touch keys they compute from the prefix: use a standalone Redis (or a prefix
+ * as in the SQL stores (`expires_at > now`); the TTL only frees memory. Codes, opaque access tokens and
+ * sessions are also listed in sorted sets per user and per client (score `expires_at`), so that deleting
+ * a user or client deletes them too. Scripts touch keys they compute from the prefix: use a standalone Redis (or a prefix
  * with a hash tag, e.g. `{tessera}:`, on a cluster).
  */
 export interface RedisParts {
   readonly codes: AuthorizationCodeStore
+  /** `find` does not consult grant revocation marks: the composite store checks `revokedGrants`. */
+  readonly accessTokens: AccessTokenStore
   readonly sessions: LoginSessionStore
   readonly interactions: InteractionStore
   readonly revokedTokens: RevokedTokenStore
   readonly revokedGrants: RevokedGrantMarks
-  /** Deletes the codes of a deleted client. */
+  /** Deletes the codes and opaque access tokens of a deleted client. */
   deleteClient(clientId: string): Promise<void>
-  /** Deletes the codes and login sessions of a deleted user. */
+  /** Deletes the codes, opaque access tokens and login sessions of a deleted user. */
   deleteUser(userId: string): Promise<void>
   /** Grant ids of the user's codes for one client (consumed ones included, until they expire), each once. */
   listCodeGrantIds(userId: string, clientId: string): Promise<string[]>
+  /** Grant ids of the user's opaque access tokens for one client (until they expire), each once. */
+  listAccessTokenGrantIds(userId: string, clientId: string): Promise<string[]>
   /** Deletes records with `expires_at <= now` now rather than when their TTL runs out. */
   purgeExpired(now: number): Promise<void>
   /** Resolves when Redis answers PING: for readiness checks. */
@@ -107,6 +111,9 @@ function createRedisParts(redis: Redis, options: RedisPartsOptions, owned: boole
     code: (codeHash: string) => `${prefix}code:${codeHash}`,
     codesOfUser: (userId: string) => `${prefix}user-codes:${userId}`,
     codesOfClient: (clientId: string) => `${prefix}client-codes:${clientId}`,
+    accessToken: (tokenHash: string) => `${prefix}access-token:${tokenHash}`,
+    accessTokensOfUser: (userId: string) => `${prefix}user-access-tokens:${userId}`,
+    accessTokensOfClient: (clientId: string) => `${prefix}client-access-tokens:${clientId}`,
     session: (idHash: string) => `${prefix}session:${idHash}`,
     sessionsOfUser: (userId: string) => `${prefix}user-sessions:${userId}`,
     interaction: (id: string) => `${prefix}interaction:${id}`,
@@ -153,6 +160,24 @@ function createRedisParts(redis: Redis, options: RedisPartsOptions, owned: boole
     },
   }
 
+  // The TTL ends the record at its `exp` (nothing to purge by hand); RFC 7009 revocation deletes the key,
+  // which every instance sees at once.
+  const accessTokens: AccessTokenStore = {
+    async save(token) {
+      const indexes = [key.accessTokensOfClient(token.client_id), ...(token.user_id !== null ? [key.accessTokensOfUser(token.user_id)] : [])]
+      const saved = await run(
+        SAVE_INDEXED,
+        [key.accessToken(token.token_hash), ...indexes],
+        [JSON.stringify(token), token.expires_at, ttl(token.expires_at), token.token_hash, clock(), ''],
+      )
+      if (saved !== 1) throw new StorageConflictError('access token exists')
+    },
+    find: (tokenHash, now) => readRecord<AccessTokenRecord>(key.accessToken(tokenHash), now),
+    async delete(tokenHash) {
+      await redis.del(key.accessToken(tokenHash))
+    },
+  }
+
   const sessions: LoginSessionStore = {
     async create(session) {
       const saved = await run(
@@ -196,22 +221,35 @@ function createRedisParts(redis: Redis, options: RedisPartsOptions, owned: boole
 
   return {
     codes,
+    accessTokens,
     sessions,
     interactions,
     revokedTokens,
     revokedGrants,
 
     async deleteClient(clientId) {
-      await run(DELETE_INDEXED, [key.codesOfClient(clientId)], [key.code('')])
+      await run(DELETE_INDEXED, [key.codesOfClient(clientId), key.accessTokensOfClient(clientId)], [key.code(''), key.accessToken('')])
     },
 
     async deleteUser(userId) {
-      await run(DELETE_INDEXED, [key.codesOfUser(userId), key.sessionsOfUser(userId)], [key.code(''), key.session('')])
+      await run(
+        DELETE_INDEXED,
+        [key.codesOfUser(userId), key.accessTokensOfUser(userId), key.sessionsOfUser(userId)],
+        [key.code(''), key.accessToken(''), key.session('')],
+      )
     },
 
     async listCodeGrantIds(userId, clientId) {
       const records = (await run(LIST_INDEXED, [key.codesOfUser(userId)], [key.code('')])) as string[]
       const grantIds = records.map((record) => JSON.parse(record) as AuthorizationCodeRecord).filter((code) => code.client_id === clientId).map((code) => code.grant_id)
+      return [...new Set(grantIds)]
+    },
+
+    async listAccessTokenGrantIds(userId, clientId) {
+      const records = (await run(LIST_INDEXED, [key.accessTokensOfUser(userId)], [key.accessToken('')])) as string[]
+      const grantIds = records
+        .map((record) => JSON.parse(record) as AccessTokenRecord)
+        .flatMap((token) => (token.client_id === clientId && token.grant_id !== null ? [token.grant_id] : []))
       return [...new Set(grantIds)]
     },
 

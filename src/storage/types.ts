@@ -3,8 +3,8 @@
  * and Redis) implements it and passes `test/storage/contract.ts`.
  *
  * Rules every implementation keeps:
- * - Secrets never reach a store in clear: client secrets, refresh tokens, authorization codes and session
- *   ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings.
+ * - Secrets never reach a store in clear: client secrets, refresh tokens, opaque access tokens,
+ *   authorization codes and session ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings.
  * - `consume`-style methods are atomic: of many concurrent callers exactly one wins.
  * - Times are Unix seconds (integers).
  * - Records are returned as fresh objects; mutating them does not change the store.
@@ -95,6 +95,29 @@ export type RotateRefreshTokenResult =
   | { status: 'reused'; previous: RefreshTokenRecord }
   | { status: 'unknown' }
 
+/**
+ * An opaque access token (`accessTokenFormat: 'opaque'`): the server-side state behind a random value
+ * that carries no claims itself, so introspection and userinfo answer from this record (RFC 7662 §2.2).
+ */
+export interface AccessTokenRecord {
+  token_hash: string
+  /** Public id of the token: `jti` in introspection and in the audit trail (never the token value). */
+  jti: string
+  /** The user grant the token belongs to (revoking it ends the token); null for client credentials. */
+  grant_id: string | null
+  client_id: string
+  /** The resource owner, or the client itself for client credentials (RFC 9068 §2.2 `sub`). */
+  subject: string
+  /** The user, when the token is of a user grant: deleting the user deletes the token. */
+  user_id: string | null
+  scopes: string[]
+  /** The `aud` the token is valid for (a configured resource), as introspection reports it. */
+  audience: string[]
+  auth_time: number | null
+  created_at: number
+  expires_at: number
+}
+
 export interface ConsentRecord {
   user_id: string
   client_id: string
@@ -170,7 +193,7 @@ export interface ClientStore {
   create(client: ClientRecord): Promise<void>
   get(clientId: string): Promise<ClientRecord | undefined>
   list(): Promise<ClientRecord[]>
-  /** Deletes the client and, in the same step, its codes, refresh tokens and consents. Returns false if absent. */
+  /** Deletes the client and, in the same step, its codes, refresh and opaque access tokens and consents. Returns false if absent. */
   delete(clientId: string): Promise<boolean>
 }
 
@@ -180,7 +203,7 @@ export interface UserStore {
   get(id: string): Promise<UserRecord | undefined>
   getByUsername(username: string): Promise<UserRecord | undefined>
   list(): Promise<UserRecord[]>
-  /** Deletes the user and their sessions, codes, refresh tokens, consents and notes. */
+  /** Deletes the user and their sessions, codes, refresh and opaque access tokens, consents and notes. */
   delete(id: string): Promise<boolean>
 }
 
@@ -206,11 +229,20 @@ export interface RefreshTokenStore {
   rotate(previousHash: string, next: RefreshTokenRecord, now: number): Promise<RotateRefreshTokenResult>
 }
 
+export interface AccessTokenStore {
+  /** Rejects with `StorageConflictError` when a token with the same hash exists. */
+  save(token: AccessTokenRecord): Promise<void>
+  /** The record if it exists, is not expired and its grant (if any) is not revoked. */
+  find(tokenHash: string, now: number): Promise<AccessTokenRecord | undefined>
+  /** RFC 7009 §2.2: deleting an unknown or already deleted token succeeds too. */
+  delete(tokenHash: string): Promise<void>
+}
+
 export interface GrantStore {
   /**
    * Revokes a grant: every refresh token of the family is deleted and the grant id is remembered as
    * revoked until `until`, so self-contained access tokens carrying it are refused by introspection and
-   * userinfo.
+   * userinfo, and its opaque access tokens are no longer found (stores may delete them at once).
    */
   revoke(grantId: string, until: number): Promise<void>
   isRevoked(grantId: string, now: number): Promise<boolean>
@@ -308,6 +340,7 @@ export interface Store {
   readonly users: UserStore
   readonly codes: AuthorizationCodeStore
   readonly refreshTokens: RefreshTokenStore
+  readonly accessTokens: AccessTokenStore
   readonly grants: GrantStore
   readonly revokedTokens: RevokedTokenStore
   readonly consents: ConsentStore
@@ -316,7 +349,7 @@ export interface Store {
   readonly keys: SigningKeyStore
   readonly notes: NoteStore
   readonly audit: AuditStore
-  /** Deletes expired codes, sessions, interactions, refresh tokens, revocation entries and audit records. */
+  /** Deletes expired codes, sessions, interactions, refresh and opaque access tokens, revocation entries and audit records. */
   purgeExpired(now: number): Promise<void>
   /**
    * Resolves when every server behind the store answers a trivial query (readiness checks, `/readyz`);

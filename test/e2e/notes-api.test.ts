@@ -69,3 +69,40 @@ describe('demo notes API behind requireScopes', () => {
     expect(result.stdout).toMatch(/→ 200/)
   })
 })
+
+describe('demo notes API with opaque access tokens', () => {
+  let opaque: TestServer
+  beforeAll(async () => {
+    opaque = await startTestServer({ store: 'memory', accessTokenFormat: 'opaque' })
+  })
+  afterAll(async () => {
+    await opaque?.close()
+  })
+
+  const call = (path: string, token: string): Promise<Response> => fetch(`${opaque.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+
+  it('accepts the server’s own opaque tokens, with their scopes, and refuses one at once when it is revoked', async () => {
+    const issued = await clientPost(opaque, '/token', opaque.clients.m2m, { grant_type: 'client_credentials', scope: 'notes:read' })
+    const { access_token: token } = (await issued.json()) as { access_token: string }
+    expect(token.split('.')).toHaveLength(1)
+    expect((await call('/api/notes', token)).status).toBe(200)
+    expect(await (await call('/api/me', token)).json()).toMatchObject({ sub: 'm2m', client_id: 'm2m', scope: 'notes:read' })
+    const write = await fetch(`${opaque.url}/api/notes`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"title":"x"}' })
+    expect(write.status).toBe(403)
+    expect((await clientPost(opaque, '/revoke', opaque.clients.m2m, { token })).status).toBe(200)
+    const refused = await call('/api/notes', token)
+    expect(refused.status).toBe(401)
+    expect(refused.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
+  })
+
+  it('refuses a refresh token presented as an access token, and unknown values', async () => {
+    const tokens = await obtainTokens(opaque, { client: opaque.clients.firstParty, scope: ALL_SCOPES.join(' ') })
+    expect((await call('/api/notes', tokens.access_token)).status).toBe(200)
+    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    for (const token of [tokens.refresh_token ?? '', 'not-a-token-at-all']) {
+      const response = await call('/api/notes', token)
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/)
+    }
+  })
+})

@@ -542,3 +542,39 @@ describe('RFC 9728 protected resource metadata', () => {
     expect(rs.metadataResponse(request({ method: 'POST', url: rs.metadataPath })).status).toBe(405)
   })
 })
+
+describe('local introspection (`introspect`, an API in the authorization server\'s process)', () => {
+  const OPAQUE = 'opaque-access-token-local-0123456789abcdef'
+  const active = (): Record<string, unknown> => ({ active: true, token_type: 'Bearer', iss: as.url, aud: AUDIENCE, sub: 'bob', client_id: 'app', scope: 'notes:read', exp: nowSeconds() + 300 })
+
+  it('validates the answer like an RFC 7662 response and asks again on every request', async () => {
+    as.calls.introspection.length = 0
+    const answers = new Map<string, Record<string, unknown>>([[OPAQUE, active()]])
+    const asked: string[] = []
+    const rs = resourceServer({ introspect: async (token) => (asked.push(token), answers.get(token) ?? { active: false }) })
+    expect(await rs.verify(bearer(OPAQUE))).toMatchObject({ ok: true, principal: { subject: 'bob', clientId: 'app', scopes: ['notes:read'] } })
+    answers.set(OPAQUE, { active: false })
+    expect(outcome(await rs.verify(bearer(OPAQUE)))).toEqual(INVALID_TOKEN)
+    answers.set(OPAQUE, { ...active(), token_type: 'refresh_token' })
+    expect(outcome(await rs.verify(bearer(OPAQUE)))).toEqual(INVALID_TOKEN)
+    answers.set(OPAQUE, { ...active(), aud: 'http://127.0.0.1:7000/api' })
+    expect(outcome(await rs.verify(bearer(OPAQUE)))).toEqual(INVALID_TOKEN)
+    expect(asked).toEqual([OPAQUE, OPAQUE, OPAQUE, OPAQUE])
+    expect(as.calls.introspection).toHaveLength(0)
+  })
+  it('answers 503 when the function fails, and JWTs never reach it', async () => {
+    const asked: string[] = []
+    const rs = resourceServer({ introspect: async (token) => {
+      asked.push(token)
+      throw new Error('store down')
+    } })
+    const response = refused(await rs.verify(bearer(OPAQUE)))
+    expect(response.status).toBe(503)
+    const jwt = signWith(foreign, atHeader(foreign), claims(as.url))
+    expect(outcome(await rs.verify(bearer(jwt)))).toEqual(INVALID_TOKEN)
+    expect(asked).toEqual([OPAQUE])
+  })
+  it('cannot be combined with HTTP introspection', () => {
+    expect(() => resourceServer({ introspect: async () => ({ active: false }), introspection: { clientId: 'a', clientSecret: 'b' } })).toThrow(/introspect/)
+  })
+})

@@ -29,6 +29,13 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ ...https, lifetimes: { session: 600, sessionIdle: 60 } }).lifetimes.sessionIdle).toBe(60)
     expect(() => resolveConfig({ ...https, lifetimes: { session: 600, sessionIdle: 601 } })).toThrow(/lifetimes\.sessionIdle/)
   })
+  it('defaults accessTokenFormat to jwt and names the field on an unknown format', () => {
+    const https = { ...base, issuer: 'https://a.example' }
+    expect(resolveConfig(https).accessTokenFormat).toBe('jwt')
+    expect(resolveConfig({ ...https, accessTokenFormat: 'opaque' }).accessTokenFormat).toBe('opaque')
+    // A JavaScript caller (or a config file) can pass anything.
+    expect(() => resolveConfig({ ...https, accessTokenFormat: 'paseto' as 'jwt' })).toThrow(/accessTokenFormat must be "jwt" or "opaque"/)
+  })
   it('refuses API scopes that shadow OIDC ones', () => {
     expect(() => resolveConfig({ ...base, issuer: 'https://a.example', resources: [{ identifier: 'https://api', scopes: { openid: 'x' } }] })).toThrow(/reserved/)
   })

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '../../src/storage/types.js'
+import { accessTokenContract } from './contract/access-tokens.js'
 import { auditContract } from './contract/audit.js'
 import { clientAndUserContract } from './contract/clients-users.js'
 import { codeContract } from './contract/codes.js'
@@ -32,6 +33,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     clientAndUserContract(current)
     codeContract(current)
     refreshTokenContract(current)
+    accessTokenContract(current)
     consentContract(current)
     sessionAndInteractionContract(current)
     keyContract(current)

@@ -1,5 +1,5 @@
 import type {
-  AuthorizationCodeRecord, ClientRecord, InteractionRecord, LoginSessionRecord, RefreshTokenRecord,
+  AccessTokenRecord, AuthorizationCodeRecord, ClientRecord, InteractionRecord, LoginSessionRecord, RefreshTokenRecord,
   SigningKeyRecord, Store, UserRecord,
 } from '../../src/storage/types.js'
 
@@ -77,6 +77,23 @@ export function refreshToken(overrides: Partial<RefreshTokenRecord> = {}): Refre
     created_at: NOW,
     expires_at: NOW + 3600,
     consumed_at: null,
+    ...overrides,
+  }
+}
+
+export function accessToken(overrides: Partial<AccessTokenRecord> = {}): AccessTokenRecord {
+  return {
+    token_hash: 'access-hash-1',
+    jti: 'grant-1.jti-1',
+    grant_id: 'grant-1',
+    client_id: CLIENT_ID,
+    subject: USER_ID,
+    user_id: USER_ID,
+    scopes: ['openid', 'notes:read'],
+    audience: ['https://api.example'],
+    auth_time: NOW - 5,
+    created_at: NOW,
+    expires_at: NOW + 300,
     ...overrides,
   }
 }

@@ -6,7 +6,7 @@ import { openPostgresStore } from '../../src/storage/postgres.js'
 import { openRedisParts, type RedisParts, type RedisPartsOptions } from '../../src/storage/redis.js'
 import { StorageUnavailableError, type Store } from '../../src/storage/types.js'
 import { storeContract } from './contract.js'
-import { NOW, USER_ID, code, interaction, refreshToken, seed, session } from './fixtures.js'
+import { NOW, USER_ID, accessToken, code, interaction, refreshToken, seed, session } from './fixtures.js'
 import { createTestDatabase, emptyAllTables, eventually, serviceUrl, startTcpProxy, withPort } from './services.js'
 
 const adminUrl = serviceUrl('DATABASE_URL')
@@ -54,13 +54,14 @@ if (adminUrl && redisUrl) {
       await ephemeral.interactions.save(interaction({ id: 'ttl', expires_at: NOW + 900 }))
       await ephemeral.revokedTokens.add('ttl', NOW + 30)
       await ephemeral.revokedGrants.revoke('ttl', NOW + 3600)
+      await ephemeral.accessTokens.save(accessToken({ token_hash: 'ttl', expires_at: NOW + 300 }))
       // Whole seconds as set, give or take the time the test takes (PTTL counts down in milliseconds).
       const seconds = async (name: string) => Math.ceil((await raw.pttl(prefix + name)) / 5000) * 5
       const ttls = await Promise.all(
-        ['code:ttl', 'user-codes:user-1', 'client-codes:client-a', 'session:ttl', 'user-sessions:user-1', 'interaction:ttl', 'revoked-token:ttl', 'revoked-grant:ttl']
+        ['code:ttl', 'user-codes:user-1', 'client-codes:client-a', 'session:ttl', 'user-sessions:user-1', 'interaction:ttl', 'revoked-token:ttl', 'revoked-grant:ttl', 'access-token:ttl', 'user-access-tokens:user-1', 'client-access-tokens:client-a']
           .map(seconds),
       )
-      expect(ttls).toEqual([60, 60, 60, 600, 600, 900, 30, 3600])
+      expect(ttls).toEqual([60, 60, 60, 600, 600, 900, 30, 3600, 300, 300, 300])
       // Extending a revocation extends its TTL; a shorter one changes nothing.
       await ephemeral.revokedTokens.add('ttl', NOW + 90)
       await ephemeral.revokedTokens.add('ttl', NOW + 10)

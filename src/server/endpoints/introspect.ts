@@ -6,10 +6,54 @@ import { formatScope } from '../../protocol/rfc6749/scope.js'
 import { audienceFor } from '../audience.js'
 import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
 import type { ServerContext } from '../context.js'
-import { clientOf, findActiveToken } from '../token-lookup.js'
+import { clientOf, findActiveToken, type FoundToken } from '../token-lookup.js'
 import { tokenError } from './token.js'
 
 const INACTIVE = { active: false }
+
+/** An RFC 7662 §2.2 answer. */
+export type IntrospectionAnswer = { active: false } | ({ active: true } & Record<string, unknown>)
+
+/** RFC 7662 §2.2: the same members for both access-token formats; an opaque token's claims come from its record. */
+function activeAnswer(ctx: ServerContext, found: FoundToken): IntrospectionAnswer {
+  if (found.type === 'access_token') {
+    const { claims, scopes } = found.verified
+    return {
+      active: true,
+      token_type: 'Bearer',
+      scope: formatScope(scopes),
+      client_id: claims.client_id,
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      exp: claims.exp,
+      iat: claims.iat,
+      jti: claims.jti,
+    }
+  }
+  const { record } = found
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    scope: formatScope(record.scopes),
+    client_id: record.client_id,
+    sub: record.user_id,
+    aud: audienceFor(ctx, record.scopes, record.resource),
+    iss: ctx.config.issuer,
+    exp: record.expires_at,
+    iat: record.created_at,
+  }
+}
+
+/**
+ * What introspection says about a token, without the endpoint's client policy: for an API that runs in
+ * the authorization server's own process (the standalone server's demo API), which is no client and so
+ * cannot authenticate as the token's one. Never exposed over HTTP.
+ */
+export async function introspectLocally(ctx: ServerContext, token: string): Promise<IntrospectionAnswer> {
+  const found = await findActiveToken(ctx, token)
+  return found ? activeAnswer(ctx, found) : INACTIVE
+}
 
 /**
  * Token introspection (RFC 7662). Only confidential clients may ask (§2.1, §4: no token scanning by
@@ -34,33 +78,7 @@ export async function introspectionEndpoint(ctx: ServerContext, request: OAuthRe
       await ctx.clientLimits.introspectedInactive(client.client_id, ctx.config.now())
       return jsonResponse(200, INACTIVE)
     }
-    if (found.type === 'access_token') {
-      const { claims, scopes } = found.verified
-      return jsonResponse(200, {
-        active: true,
-        token_type: 'Bearer',
-        scope: formatScope(scopes),
-        client_id: claims.client_id,
-        sub: claims.sub,
-        aud: claims.aud,
-        iss: claims.iss,
-        exp: claims.exp,
-        iat: claims.iat,
-        jti: claims.jti,
-      })
-    }
-    const { record } = found
-    return jsonResponse(200, {
-      active: true,
-      token_type: 'refresh_token',
-      scope: formatScope(record.scopes),
-      client_id: record.client_id,
-      sub: record.user_id,
-      aud: audienceFor(ctx, record.scopes, record.resource),
-      iss: ctx.config.issuer,
-      exp: record.expires_at,
-      iat: record.created_at,
-    })
+    return jsonResponse(200, activeAnswer(ctx, found))
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     return tokenError(ctx, error)

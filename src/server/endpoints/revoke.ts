@@ -10,8 +10,9 @@ import { tokenError } from './token.js'
 
 /**
  * Token revocation (RFC 7009). Revoking a refresh token revokes its whole grant, including access tokens
- * issued from it (§2.1 SHOULD); revoking an access token revokes that token. Unknown tokens and tokens of
- * other clients get the same 200 (§2.2), so the endpoint cannot be used to probe tokens.
+ * issued from it (§2.1 SHOULD); revoking an access token revokes that token (an opaque one is deleted, a
+ * JWT's `jti` is remembered until its `exp`). Unknown tokens and tokens of other clients get the same
+ * 200 (§2.2), so the endpoint cannot be used to probe tokens.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7009#section-2
  */
@@ -25,6 +26,9 @@ export async function revocationEndpoint(ctx: ServerContext, request: OAuthReque
     if (found && clientOf(found) === client.client_id) {
       if (found.type === 'refresh_token') {
         await ctx.config.store.grants.revoke(found.record.grant_id, found.record.expires_at)
+      } else if (found.verified.opaqueHash !== undefined) {
+        // An opaque token lives only in the store: deleting it ends it at once on every instance.
+        await ctx.config.store.accessTokens.delete(found.verified.opaqueHash)
       } else {
         await ctx.config.store.revokedTokens.add(found.verified.claims.jti, found.verified.claims.exp)
       }

@@ -2,6 +2,7 @@ import { OAuthError } from '../../errors.js'
 import { sha256 } from '../../crypto/random.js'
 import { verifyS256 } from '../../protocol/rfc7636/pkce.js'
 import type { Grant } from './types.js'
+import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, requireUser } from './issue.js'
 
 const INVALID = 'The authorization code is invalid, expired or already used'
@@ -37,7 +38,7 @@ export const authorizationCodeGrant: Grant = {
     if (!verifyS256(verifier, record.code_challenge)) throw new OAuthError('invalid_grant', 'PKCE verification failed')
 
     const user = await requireUser(ctx, record.user_id)
-    const { response, refresh, issued } = await issueUserTokens(ctx, {
+    const { response, refresh, access, issued } = await issueUserTokens(ctx, {
       client,
       user,
       scopes: record.scopes,
@@ -47,7 +48,15 @@ export const authorizationCodeGrant: Grant = {
       sessionId: record.session_id,
       nonce: record.nonce,
     })
-    if (refresh) await ctx.config.store.refreshTokens.save(refresh)
+    if (refresh) {
+      try {
+        await ctx.config.store.refreshTokens.save(refresh)
+      } catch (error) {
+        // No response goes out, so no stored opaque access token may stay behind either.
+        await discardAccessToken(ctx, access)
+        throw error
+      }
+    }
     void ctx.audit.record({
       type: 'token.issued', grant_type: 'authorization_code', client_id: client.client_id, subject: user.id, scopes: record.scopes,
       grant_id: record.grant_id, jti: issued.jti, refresh_token_issued: refresh !== undefined, id_token_issued: issued.idToken,

@@ -3,7 +3,7 @@ import type { OAuthResponse } from '../../http/types.js'
 import type { ClientRecord, RefreshTokenRecord, UserRecord } from '../../storage/types.js'
 import { audienceFor } from '../audience.js'
 import type { ServerContext } from '../context.js'
-import { issueAccessToken } from '../tokens/access-token.js'
+import { discardAccessToken, issueAccessToken, type IssuedAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
 import { newRefreshToken } from '../tokens/refresh-token.js'
 import { tokenResponse } from '../tokens/token-response.js'
@@ -30,8 +30,21 @@ export function mayIssueRefreshToken(client: ClientRecord, scopes: readonly stri
   return !scopes.includes('openid') || scopes.includes('offline_access')
 }
 
-/** Builds the tokens of a user grant; the refresh token record is returned unsaved for the caller's atomic write. */
-export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Promise<{ response: OAuthResponse; refresh?: RefreshTokenRecord; issued: IssuedTokenIds }> {
+export interface IssuedUserTokens {
+  response: OAuthResponse
+  /** Unsaved: the caller stores it in its own atomic write (save or rotate). */
+  refresh?: RefreshTokenRecord
+  /** The access token; an opaque one is already saved, so a caller whose write fails discards it. */
+  access: IssuedAccessToken
+  issued: IssuedTokenIds
+}
+
+/**
+ * Builds the tokens of a user grant; the refresh token record is returned unsaved for the caller's atomic
+ * write. An opaque access token is saved first (see `issueAccessToken`): a record nobody holds the value
+ * of is harmless, a response carrying a token that was never stored is not.
+ */
+export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Promise<IssuedUserTokens> {
   const access = await issueAccessToken(ctx, {
     subject: grant.user.id,
     clientId: grant.client.client_id,
@@ -40,6 +53,15 @@ export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Pro
     grantId: grant.grantId,
     authTime: grant.authTime,
   })
+  try {
+    return await completeUserTokens(ctx, grant, access)
+  } catch (error) {
+    await discardAccessToken(ctx, access)
+    throw error
+  }
+}
+
+async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: IssuedAccessToken): Promise<IssuedUserTokens> {
   const idToken = grant.scopes.includes('openid')
     ? await issueIdToken(ctx, {
         user: grant.user,
@@ -74,7 +96,7 @@ export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Pro
     idToken,
   })
   const issued: IssuedTokenIds = { jti: String(access.claims.jti), idToken: idToken !== undefined }
-  return refresh ? { response, refresh: refresh.record, issued } : { response, issued }
+  return refresh ? { response, refresh: refresh.record, access, issued } : { response, access, issued }
 }
 
 /** What the audit trail records about issued tokens: ids, never values. */

@@ -2,6 +2,7 @@ import { OAuthError } from '../../errors.js'
 import { sha256 } from '../../crypto/random.js'
 import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
 import type { Grant } from './types.js'
+import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, requireUser } from './issue.js'
 
 const INVALID = 'The refresh token is invalid, expired or revoked'
@@ -34,7 +35,7 @@ export const refreshTokenGrant: Grant = {
     }
     const scopes = requested.length > 0 ? requested : current.scopes
     const user = await requireUser(ctx, current.user_id)
-    const { response, refresh, issued } = await issueUserTokens(ctx, {
+    const { response, refresh, access, issued } = await issueUserTokens(ctx, {
       client,
       user,
       scopes,
@@ -44,9 +45,20 @@ export const refreshTokenGrant: Grant = {
       sessionId: current.session_id,
       familyExpiresAt: current.expires_at,
     })
-    if (!refresh) throw new OAuthError('invalid_grant', INVALID, { detail: 'refresh token without refresh policy' })
+    if (!refresh) {
+      await discardAccessToken(ctx, access)
+      throw new OAuthError('invalid_grant', INVALID, { detail: 'refresh token without refresh policy' })
+    }
     // Narrowing on refresh keeps the family's original scopes, so a later refresh may widen back.
-    const result = await ctx.config.store.refreshTokens.rotate(hash, { ...refresh, scopes: current.scopes }, now)
+    const result = await ctx.config.store.refreshTokens
+      .rotate(hash, { ...refresh, scopes: current.scopes }, now)
+      .catch(async (error: unknown) => {
+        await discardAccessToken(ctx, access)
+        throw error
+      })
+    // Lost the rotation: the opaque access token saved for this request goes unsent (on reuse the grant
+    // revocation below would end it too, RFC 9700 §4.14.2).
+    if (result.status !== 'rotated') await discardAccessToken(ctx, access)
     if (result.status === 'reused') return revokeFamily()
     if (result.status === 'unknown') throw new OAuthError('invalid_grant', INVALID)
     void ctx.audit.record({

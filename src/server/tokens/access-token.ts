@@ -1,9 +1,10 @@
 import { OAuthError } from '../../errors.js'
-import { randomToken } from '../../crypto/random.js'
+import { randomToken, sha256 } from '../../crypto/random.js'
 import { signJwt } from '../../jwt/sign.js'
 import { isJwtValidationError, verifyJwt, type JWTPayload, type KeyResolver } from '../../jwt/verify.js'
 import { formatScope, parseScope } from '../../protocol/rfc6749/scope.js'
 import { VerificationCache } from '../../resource/cache.js'
+import type { AccessTokenRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 
 export interface AccessTokenInput {
@@ -20,7 +21,10 @@ export interface AccessTokenInput {
 export interface IssuedAccessToken {
   token: string
   expiresIn: number
+  /** The token's claims; for an opaque token what introspection will report for it. */
   claims: JWTPayload
+  /** Set for an opaque token: its record is already saved, and `discardAccessToken` deletes it. */
+  tokenHash?: string | undefined
 }
 
 /** `jti` = `<grant id>.<random>`: RFC 7519 §4.1.7 leaves its form to the issuer, and carrying the grant
@@ -35,34 +39,86 @@ export function grantIdOf(jti: string): string | undefined {
   return dot === -1 ? undefined : jti.slice(0, dot)
 }
 
+/** The RFC 9068 §2.2 claim set, shared by both formats so introspection answers alike for them. */
+function claimsOf(issuer: string, token: Omit<AccessTokenRecord, 'token_hash' | 'user_id'>): JWTPayload {
+  return {
+    iss: issuer,
+    sub: token.subject,
+    aud: token.audience.length === 1 ? token.audience[0] : token.audience,
+    client_id: token.client_id,
+    scope: formatScope(token.scopes),
+    jti: token.jti,
+    iat: token.created_at,
+    exp: token.expires_at,
+    ...(token.auth_time !== null ? { auth_time: token.auth_time } : {}),
+  }
+}
+
 /**
- * An RFC 9068 JWT access token: `typ: at+jwt`, `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`,
- * and `scope`.
+ * An access token in the configured format (`accessTokenFormat`), with the lifetime of
+ * `lifetimes.accessToken` either way:
+ * - `jwt`: an RFC 9068 JWT, `typ: at+jwt`, with `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`
+ *   and `scope`; nothing is stored.
+ * - `opaque`: 256 random bits (RFC 6749 §1.4 leaves the format to the server; §10.10 asks for at most
+ *   2^-128 guessing odds), saved before it is returned and only as its SHA-256, so a database leak yields
+ *   no usable token (RFC 6749 §10.3: access tokens kept confidential in storage; RFC 6819 §5.1.4.1.3).
+ *   A caller whose later step fails calls `discardAccessToken`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-2.2
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-1.4
  */
 export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInput): Promise<IssuedAccessToken> {
   const now = ctx.config.now()
   const expiresIn = ctx.config.lifetimes.accessToken
-  const claims: JWTPayload = {
-    iss: ctx.config.issuer,
-    sub: input.subject,
-    aud: input.audience.length === 1 ? input.audience[0] : input.audience,
-    client_id: input.clientId,
-    scope: formatScope(input.scopes),
+  const fields = {
     jti: newJti(input.grantId),
-    iat: now,
-    exp: now + expiresIn,
-    ...(input.authTime !== undefined ? { auth_time: input.authTime } : {}),
+    grant_id: input.grantId ?? null,
+    client_id: input.clientId,
+    subject: input.subject,
+    scopes: [...input.scopes],
+    audience: [...input.audience],
+    auth_time: input.authTime ?? null,
+    created_at: now,
+    expires_at: now + expiresIn,
+  }
+  const claims = claimsOf(ctx.config.issuer, fields)
+  if (ctx.config.accessTokenFormat === 'opaque') {
+    const token = randomToken(32)
+    const tokenHash = sha256(token)
+    // Only tokens of a user grant have a user: client-credentials tokens carry the client id as `sub`.
+    await ctx.config.store.accessTokens.save({ ...fields, token_hash: tokenHash, user_id: input.grantId !== undefined ? input.subject : null })
+    return { token, expiresIn, claims, tokenHash }
   }
   const key = await ctx.keys.signingKey(ctx.config.accessTokenSigningAlg)
   return { token: await signJwt(claims, key, 'at+jwt'), expiresIn, claims }
+}
+
+/**
+ * Deletes the record of an opaque token whose response will not be sent (a later step of the grant
+ * failed), so no stored token outlives a failed request. Best effort: the token was never disclosed,
+ * and the record expires anyway.
+ */
+export async function discardAccessToken(ctx: ServerContext, issued: IssuedAccessToken): Promise<void> {
+  if (issued.tokenHash === undefined) return
+  await ctx.config.store.accessTokens.delete(issued.tokenHash).catch((error: unknown) => {
+    ctx.config.logger?.warn({ err: error }, 'could not delete an unsent opaque access token')
+  })
+}
+
+/** Whether a token has the shape of a compact JWS (three dot-separated segments); opaque tokens never do. */
+export function isJwtShaped(token: string): boolean {
+  const first = token.indexOf('.')
+  if (first === -1) return false
+  const second = token.indexOf('.', first + 1)
+  return second !== -1 && token.indexOf('.', second + 1) === -1
 }
 
 /** Shared with the verification cache: read-only. */
 export interface VerifiedAccessToken {
   readonly claims: Readonly<JWTPayload & { sub: string; client_id: string; jti: string; exp: number }>
   readonly scopes: readonly string[]
+  /** Set for an opaque token: the hash its record is stored under (RFC 7009 revocation deletes it). */
+  readonly opaqueHash?: string | undefined
 }
 
 /** Bound of the verification cache: at about 1 KiB an entry, a few MiB at most. */
@@ -108,19 +164,37 @@ async function verifySignatureAndClaims(ctx: ServerContext, token: string, keys:
   }
 }
 
+/** An opaque token: its record, found by hash, if not expired and its grant not revoked. */
+async function lookUpOpaque(ctx: ServerContext, token: string): Promise<VerifiedAccessToken> {
+  const tokenHash = sha256(token)
+  const record = await ctx.config.store.accessTokens.find(tokenHash, ctx.config.now())
+  if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
+  return {
+    claims: Object.freeze({ ...claimsOf(ctx.config.issuer, record), sub: record.subject, client_id: record.client_id, jti: record.jti, exp: record.expires_at }),
+    scopes: Object.freeze(record.scopes),
+    opaqueHash: tokenHash,
+  }
+}
+
 /**
- * Verifies an access token this server issued and checks it was not revoked, alone or with its grant.
- * The signature and claims of a token seen before are not checked again until its `exp` (a bounded
- * cache, see `VerificationCache`); the revocation lookups run on every call, so a revocation takes
- * effect at once. Throws `invalid_token`.
+ * Verifies an access token this server issued, in either format whatever `accessTokenFormat` says now
+ * (a switch does not end the tokens issued before it), and checks it was not revoked, alone or with its
+ * grant. A JWT's signature and claims, once checked, are not checked again until its `exp` (a bounded
+ * cache, see `VerificationCache`); an opaque token is looked up by hash on every call. The revocation
+ * lookups run on every call for both, so a revocation takes effect at once. Throws `invalid_token`.
  */
 export async function verifyOwnAccessToken(ctx: ServerContext, token: string): Promise<VerifiedAccessToken> {
-  const keys = await ctx.keys.resolver()
-  const cache = verificationsFor(ctx, keys)
-  let verified = cache.get(token)
-  if (!verified) {
-    verified = await verifySignatureAndClaims(ctx, token, keys)
-    cache.set(token, verified, verified.claims.exp)
+  let verified: VerifiedAccessToken | undefined
+  if (isJwtShaped(token)) {
+    const keys = await ctx.keys.resolver()
+    const cache = verificationsFor(ctx, keys)
+    verified = cache.get(token)
+    if (!verified) {
+      verified = await verifySignatureAndClaims(ctx, token, keys)
+      cache.set(token, verified, verified.claims.exp)
+    }
+  } else {
+    verified = await lookUpOpaque(ctx, token)
   }
   const now = ctx.config.now()
   const { jti } = verified.claims

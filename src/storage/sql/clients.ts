@@ -29,6 +29,7 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
       return db.transaction().execute(async (trx) => {
         await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute()
         await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
+        await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute()
         await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()
         const { numDeletedRows } = await trx.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst()
         return numDeletedRows > 0n

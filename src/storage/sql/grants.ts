@@ -3,7 +3,7 @@ import type { GrantStore } from '../types.js'
 import type { Database } from './schema.js'
 
 /**
- * Remembers the grant as revoked and deletes its refresh tokens. A second revocation never shortens the
+ * Remembers the grant as revoked and deletes its refresh and opaque access tokens. A second revocation never shortens the
  * first: the upsert only moves `until` later.
  */
 async function revokeGrant(trx: Kysely<Database>, grantId: string, until: number): Promise<void> {
@@ -13,11 +13,12 @@ async function revokeGrant(trx: Kysely<Database>, grantId: string, until: number
     .onConflict((oc) => oc.column('grant_id').doUpdateSet({ until }).where('revoked_grants.until', '<', until))
     .execute()
   await trx.deleteFrom('refresh_tokens').where('grant_id', '=', grantId).execute()
+  await trx.deleteFrom('access_tokens').where('grant_id', '=', grantId).execute()
 }
 
 /**
- * The grants of one user for one client: those of their refresh tokens and codes (consumed and rotated
- * ones included, until purged), each once.
+ * The grants of one user for one client: those of their refresh tokens, codes (consumed and rotated
+ * ones included, until purged) and opaque access tokens, each once.
  */
 export async function listGrantIds(db: Kysely<Database>, userId: string, clientId: string): Promise<string[]> {
   const rows = await db
@@ -31,6 +32,15 @@ export async function listGrantIds(db: Kysely<Database>, userId: string, clientI
         .select('grant_id')
         .where('user_id', '=', userId)
         .where('client_id', '=', clientId),
+    )
+    .union(
+      db
+        .selectFrom('access_tokens')
+        .select('grant_id')
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .where('grant_id', 'is not', null)
+        .$narrowType<{ grant_id: string }>(),
     )
     .execute()
   return rows.map((row) => row.grant_id)

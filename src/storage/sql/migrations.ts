@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { auditMigration } from './migration-0003-audit.js'
+import { accessTokensMigration } from './migration-0004-access-tokens.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -194,6 +195,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_notes': notes,
   '0003_audit': auditMigration,
+  '0004_access_tokens': accessTokensMigration,
 }
 
 const provider: MigrationProvider = {

@@ -1,10 +1,10 @@
 import type { Insertable, Selectable } from 'kysely'
 import type {
-  AuthorizationCodeRecord, ClientRecord, ConsentRecord, InteractionRecord, LoginSessionRecord,
+  AccessTokenRecord, AuthorizationCodeRecord, ClientRecord, ConsentRecord, InteractionRecord, LoginSessionRecord,
   RefreshTokenRecord, SigningKeyRecord, UserRecord,
 } from '../types.js'
 import type {
-  AuthorizationCodesTable, ClientsTable, ConsentsTable, InteractionsTable, LoginSessionsTable,
+  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, InteractionsTable, LoginSessionsTable,
   RefreshTokensTable, SigningKeysTable, UsersTable,
 } from './schema.js'
 
@@ -161,6 +161,38 @@ export function rowToRefreshToken(r: Selectable<RefreshTokensTable>): RefreshTok
     created_at: num(r.created_at),
     expires_at: num(r.expires_at),
     consumed_at: numOrNull(r.consumed_at),
+  }
+}
+
+export function accessTokenToRow(t: AccessTokenRecord): Insertable<AccessTokensTable> {
+  return {
+    token_hash: t.token_hash,
+    jti: t.jti,
+    grant_id: t.grant_id,
+    client_id: t.client_id,
+    subject: t.subject,
+    user_id: t.user_id,
+    scopes: json(t.scopes),
+    audience: json(t.audience),
+    auth_time: t.auth_time,
+    created_at: t.created_at,
+    expires_at: t.expires_at,
+  }
+}
+
+export function rowToAccessToken(r: Selectable<AccessTokensTable>): AccessTokenRecord {
+  return {
+    token_hash: r.token_hash,
+    jti: r.jti,
+    grant_id: r.grant_id,
+    client_id: r.client_id,
+    subject: r.subject,
+    user_id: r.user_id,
+    scopes: parseList(r.scopes),
+    audience: parseList(r.audience),
+    auth_time: numOrNull(r.auth_time),
+    created_at: num(r.created_at),
+    expires_at: num(r.expires_at),
   }
 }
 

@@ -79,6 +79,21 @@ export interface RefreshTokensTable {
   consumed_at: NullableSeconds
 }
 
+/** Opaque access tokens; `audience` is a JSON array like `scopes`. */
+export interface AccessTokensTable {
+  token_hash: string
+  jti: string
+  grant_id: string | null
+  client_id: string
+  subject: string
+  user_id: string | null
+  scopes: JsonText
+  audience: JsonText
+  auth_time: NullableSeconds
+  created_at: Seconds
+  expires_at: Seconds
+}
+
 export interface RevokedGrantsTable {
   grant_id: string
   until: Seconds
@@ -158,6 +173,7 @@ export interface Database {
   users: UsersTable
   authorization_codes: AuthorizationCodesTable
   refresh_tokens: RefreshTokensTable
+  access_tokens: AccessTokensTable
   revoked_grants: RevokedGrantsTable
   revoked_tokens: RevokedTokensTable
   consents: ConsentsTable

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import type { Store } from '../types.js'
+import { sqlAccessTokenStore } from './access-tokens.js'
 import { sqlAuditStore } from './audit.js'
 import { sqlClientStore } from './clients.js'
 import { sqlCodeStore } from './codes.js'
@@ -36,6 +37,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlSt
     users: sqlUserStore(db),
     codes: sqlCodeStore(db),
     refreshTokens: sqlRefreshTokenStore(db),
+    accessTokens: sqlAccessTokenStore(db),
     grants: sqlGrantStore(db),
     revokedTokens: sqlRevokedTokenStore(db),
     consents: sqlConsentStore(db, dialect),
@@ -58,6 +60,7 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlSt
 async function purgeExpired(db: Kysely<Database>, now: number): Promise<void> {
   await db.deleteFrom('authorization_codes').where('expires_at', '<=', now).execute()
   await db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute()
+  await db.deleteFrom('access_tokens').where('expires_at', '<=', now).execute()
   await db.deleteFrom('login_sessions').where('expires_at', '<=', now).execute()
   await db.deleteFrom('interactions').where('expires_at', '<=', now).execute()
   await db.deleteFrom('revoked_grants').where('until', '<=', now).execute()

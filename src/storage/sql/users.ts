@@ -29,12 +29,13 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       return rows.map(rowToUser)
     },
 
-    // One transaction: a deleted user keeps no session, code, refresh token, consent or note.
+    // One transaction: a deleted user keeps no session, code, refresh or access token, consent or note.
     delete(id) {
       return db.transaction().execute(async (trx) => {
         await trx.deleteFrom('login_sessions').where('user_id', '=', id).execute()
         await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute()
         await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
+        await trx.deleteFrom('access_tokens').where('user_id', '=', id).execute()
         await trx.deleteFrom('consents').where('user_id', '=', id).execute()
         await trx.deleteFrom('notes').where('owner', '=', id).execute()
         const { numDeletedRows } = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CurrentStore } from '../contract.js'
-import { NOW, code, interaction, refreshToken, session } from '../fixtures.js'
+import { NOW, accessToken, code, interaction, refreshToken, session } from '../fixtures.js'
 
 const E = NOW + 300
 
@@ -15,6 +15,7 @@ export function expiryContract(store: CurrentStore): void {
       await s.sessions.create(session({ expires_at: E }))
       await s.interactions.save(interaction({ expires_at: E }))
       await s.refreshTokens.save(refreshToken({ expires_at: E }))
+      await s.accessTokens.save(accessToken({ expires_at: E }))
       await s.revokedTokens.add('jti-1', E)
       await s.grants.revoke('grant-revoked', E)
 
@@ -27,6 +28,8 @@ export function expiryContract(store: CurrentStore): void {
       expect(await s.interactions.consume('interaction-1', E)).toBeUndefined()
       expect(await s.refreshTokens.find('refresh-hash-1', E - 1)).toBeDefined()
       expect(await s.refreshTokens.rotate('refresh-hash-1', refreshToken({ token_hash: 'next' }), E)).toEqual({ status: 'unknown' })
+      expect(await s.accessTokens.find('access-hash-1', E - 1)).toBeDefined()
+      expect(await s.accessTokens.find('access-hash-1', E)).toBeUndefined()
       expect(await s.revokedTokens.has('jti-1', E - 1)).toBe(true)
       expect(await s.revokedTokens.has('jti-1', E)).toBe(false)
       expect(await s.grants.isRevoked('grant-revoked', E - 1)).toBe(true)
@@ -42,6 +45,7 @@ export function expiryContract(store: CurrentStore): void {
       await s.sessions.create(session({ expires_at: past }))
       await s.interactions.save(interaction({ expires_at: past }))
       await s.refreshTokens.save(refreshToken({ expires_at: past }))
+      await s.accessTokens.save(accessToken({ expires_at: past }))
       await s.revokedTokens.add('jti-1', past)
       await s.grants.revoke('grant-past', past)
 
@@ -50,6 +54,7 @@ export function expiryContract(store: CurrentStore): void {
       expect(await s.interactions.get('interaction-1', NOW)).toBeUndefined()
       expect(await s.interactions.consume('interaction-1', NOW)).toBeUndefined()
       expect(await s.refreshTokens.find('refresh-hash-1', NOW)).toBeUndefined()
+      expect(await s.accessTokens.find('access-hash-1', NOW)).toBeUndefined()
       expect(await s.revokedTokens.has('jti-1', NOW)).toBe(false)
       expect(await s.grants.isRevoked('grant-past', NOW)).toBe(false)
     })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CurrentStore } from '../contract.js'
-import { NOW, code, interaction, refreshToken, session, signingKey } from '../fixtures.js'
+import { NOW, accessToken, code, interaction, refreshToken, session, signingKey } from '../fixtures.js'
 
 const T = NOW + 100
 
@@ -15,6 +15,8 @@ export function purgeContract(store: CurrentStore): void {
       await s.codes.consume('live-consumed', NOW)
       await s.refreshTokens.save(refreshToken({ token_hash: 'expired', expires_at: T }))
       await s.refreshTokens.save(refreshToken({ token_hash: 'live', expires_at: T + 1, consumed_at: NOW }))
+      await s.accessTokens.save(accessToken({ token_hash: 'expired', expires_at: T }))
+      await s.accessTokens.save(accessToken({ token_hash: 'live', expires_at: T + 1 }))
       await s.sessions.create(session({ id_hash: 'expired', expires_at: T }))
       await s.sessions.create(session({ id_hash: 'live', expires_at: T + 1 }))
       await s.interactions.save(interaction({ id: 'expired', expires_at: T }))
@@ -31,6 +33,8 @@ export function purgeContract(store: CurrentStore): void {
       expect((await s.codes.consume('live-consumed', NOW)).status).toBe('replayed')
       expect(await s.refreshTokens.find('expired', NOW)).toBeUndefined()
       expect(await s.refreshTokens.find('live', NOW)).toBeDefined()
+      expect(await s.accessTokens.find('expired', NOW)).toBeUndefined()
+      expect(await s.accessTokens.find('live', NOW)).toBeDefined()
       expect(await s.sessions.get('expired', NOW)).toBeUndefined()
       expect(await s.sessions.get('live', NOW)).toBeDefined()
       expect(await s.interactions.get('expired', NOW)).toBeUndefined()
