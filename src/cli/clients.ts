@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util'
-import { createClient, deleteClient } from '../server/admin.js'
+import { createClient, deleteClient, rotateClientSecret, updateClient } from '../server/admin.js'
 import type { ClientAuthMethod, GrantType } from '../storage/types.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 
-/** `tessera client create|list|delete`. */
+/** `tessera client create|list|update|rotate-secret|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values } = parseArgs({
@@ -20,6 +20,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'auth-method': { type: 'string' },
       'skip-consent': { type: 'boolean' },
       id: { type: 'string' },
+      'id-token-alg': { type: 'string' },
     },
     strict: true,
   })
@@ -48,6 +49,30 @@ export async function clientCommand(argv: string[]): Promise<void> {
         print(json, rows, rows.map((c) => `${c.client_id}\t${c.client_name}\t${c.grant_types.join(',')}\t${c.redirect_uris.join(' ')}`).join('\n') || '(no clients)')
         return
       }
+      case 'update': {
+        if (!values.id) throw new UsageError('client update needs --id CLIENT_ID')
+        if (values['auth-method']) throw new UsageError('the auth method of a client cannot change: create a new client')
+        const client = await updateClient(store, values.id, {
+          ...(values.name !== undefined ? { name: values.name } : {}),
+          ...(values['redirect-uri'] ? { redirectUris: values['redirect-uri'] } : {}),
+          ...(values['post-logout-redirect-uri'] ? { postLogoutRedirectUris: values['post-logout-redirect-uri'] } : {}),
+          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) as GrantType[] } : {}),
+          ...(values.scope !== undefined ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
+          ...(values['id-token-alg'] ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
+          ...(values['skip-consent'] !== undefined ? { skipConsent: values['skip-consent'] } : {}),
+        }, { audit: cliAuditSink(store), actor: 'cli' })
+        if (!client) throw new UsageError(`no client ${values.id}`)
+        const { client_secret_hash: _hash, ...shown } = client
+        print(json, shown, `updated client ${client.client_id}: ${client.grant_types.join(',')} ${client.redirect_uris.join(' ')} scope "${client.scopes.join(' ')}"`)
+        return
+      }
+      case 'rotate-secret': {
+        if (!values.id) throw new UsageError('client rotate-secret needs --id CLIENT_ID')
+        const secret = await rotateClientSecret(store, values.id, { audit: cliAuditSink(store), actor: 'cli' })
+        if (secret === undefined) throw new UsageError(`no client ${values.id}`)
+        print(json, { client_id: values.id, client_secret: secret }, `client_id:     ${values.id}\nclient_secret: ${secret}\nThe old secret no longer works; the new one is shown only now.`)
+        return
+      }
       case 'delete': {
         if (!values.id) throw new UsageError('client delete needs --id CLIENT_ID')
         const deleted = await deleteClient(store, values.id, { audit: cliAuditSink(store), actor: 'cli' })
@@ -56,7 +81,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
         return
       }
       default:
-        throw new UsageError('usage: tessera client create|list|delete')
+        throw new UsageError('usage: tessera client create|list|update|rotate-secret|delete')
     }
   } finally {
     await store.close()

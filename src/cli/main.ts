@@ -17,7 +17,11 @@ const USAGE = `usage: tessera <command> [options]
   client  create --name NAME --redirect-uri URI... [--grant TYPE...] [--scope "..."]
                  [--auth-method client_secret_basic|client_secret_post|none] [--skip-consent] [--json]
   client  list [--json] | client delete --id CLIENT_ID
+  client  update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
+                 [--grant TYPE...] [--scope "..."] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
+  client  rotate-secret --id CLIENT_ID [--json]
   user    create --username U --password P [--name N] [--email E] [--json]
+  user    update --id SUB | --username U [--password P] [--name N] [--email E] [--json]
   user    list [--json] | user delete --id SUB | --username U
   keys    list [--json] | keys rotate
   migrate                                   bring the database schema up to date

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
-import { createUser, deleteUser } from '../server/admin.js'
+import { createUser, deleteUser, updateUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 
-/** `tessera user create|list|delete`. */
+/** `tessera user create|list|update|delete`. */
 export async function userCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values } = parseArgs({
@@ -39,6 +39,22 @@ export async function userCommand(argv: string[]): Promise<void> {
         print(json, users, users.map((u) => `${u.id}\t${u.username}\t${u.name ?? ''}\t${u.email ?? ''}`).join('\n') || '(no users)')
         return
       }
+      case 'update': {
+        const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
+        if (!target) throw new UsageError('user update needs --id SUB or --username NAME of an existing user')
+        if (values.password === undefined && values.name === undefined && values.email === undefined) {
+          throw new UsageError('user update needs --password, --name or --email')
+        }
+        const user = await updateUser(store, target, {
+          ...(values.password !== undefined ? { password: values.password } : {}),
+          ...(values.name !== undefined ? { name: values.name === '' ? null : values.name } : {}),
+          // As with create: an address set by the operator counts as verified.
+          ...(values.email !== undefined ? (values.email === '' ? { email: null, emailVerified: false } : { email: values.email, emailVerified: true }) : {}),
+        }, now(), { audit: cliAuditSink(store), actor: 'cli' })
+        if (!user) throw new UsageError(`no user ${target}`)
+        print(json, { id: user.id, username: user.username, name: user.name, email: user.email }, `updated user ${user.username} (sub ${user.id})`)
+        return
+      }
       case 'delete': {
         const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
         if (!target) throw new UsageError('user delete needs --id SUB or --username NAME of an existing user')
@@ -47,7 +63,7 @@ export async function userCommand(argv: string[]): Promise<void> {
         return
       }
       default:
-        throw new UsageError('usage: tessera user create|list|delete')
+        throw new UsageError('usage: tessera user create|list|update|delete')
     }
   } finally {
     await store.close()

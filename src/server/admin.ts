@@ -60,47 +60,126 @@ const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'clien
  * credentials.
  */
 export async function createClient(store: Store, input: NewClientInput, now: number, options: AdminOptions = {}): Promise<CreatedClient> {
-  if (input.name.trim() === '') throw new ValidationError('name must not be empty')
-  const grantTypes: GrantType[] = [...new Set<GrantType>(input.grantTypes ?? ['authorization_code', 'refresh_token'])]
-  for (const grant of grantTypes) if (!GRANT_TYPES.includes(grant)) throw new ValidationError(`unsupported grant type ${grant}`)
   const authMethod = input.authMethod ?? 'client_secret_basic'
-  if (!AUTH_METHODS.includes(authMethod)) throw new ValidationError(`unsupported auth method ${authMethod}`)
-  if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
-    throw new ValidationError('public clients (auth method none) cannot use client_credentials')
-  }
-  const redirectUris = input.redirectUris ?? []
-  if (grantTypes.includes('authorization_code') && redirectUris.length === 0) {
-    throw new ValidationError('at least one redirect URI is required for authorization_code')
-  }
-  for (const uri of [...redirectUris, ...(input.postLogoutRedirectUris ?? [])]) {
-    const problem = validateRedirectUriForRegistration(uri)
-    if (problem) throw new ValidationError(`redirect URI ${uri} ${problem}`)
-  }
-  const alg = input.idTokenSignedResponseAlg ?? 'RS256'
-  if (!isSigningAlgorithm(alg) || !DEFAULT_KEY_ALGORITHMS.includes(alg)) {
-    throw new ValidationError(`id_token_signed_response_alg must be one of ${DEFAULT_KEY_ALGORITHMS.join(', ')}`)
-  }
+  const settings = validClientSettings({
+    client_name: input.name,
+    redirect_uris: input.redirectUris ?? [],
+    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
+    grant_types: input.grantTypes ?? ['authorization_code', 'refresh_token'],
+    scopes: input.scopes ?? ['openid', 'profile', 'email'],
+    token_endpoint_auth_method: authMethod,
+    id_token_signed_response_alg: input.idTokenSignedResponseAlg ?? 'RS256',
+    skip_consent: input.skipConsent ?? false,
+  })
   const clientSecret = authMethod === 'none' ? undefined : (input.clientSecret ?? randomToken(32))
   const client: ClientRecord = {
     client_id: input.clientId ?? randomToken(16),
     client_secret_hash: clientSecret === undefined ? null : sha256(clientSecret),
-    client_name: input.name.trim(),
-    redirect_uris: redirectUris,
-    post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
-    grant_types: grantTypes,
-    scopes: [...new Set(input.scopes ?? ['openid', 'profile', 'email'])],
-    token_endpoint_auth_method: authMethod,
-    id_token_signed_response_alg: alg,
-    skip_consent: input.skipConsent ?? false,
+    ...settings,
     created_at: now,
   }
   await store.clients.create(client)
+  await auditClient(store, options, 'client.created', client)
+  return { client, clientSecret }
+}
+
+type ClientSettings = Omit<ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at'>
+
+/** The rules every registered client obeys, on creation and on every update; the settings normalized. */
+function validClientSettings(input: ClientSettings): ClientSettings {
+  const name = input.client_name.trim()
+  if (name === '') throw new ValidationError('name must not be empty')
+  const grantTypes: GrantType[] = [...new Set<GrantType>(input.grant_types)]
+  for (const grant of grantTypes) if (!GRANT_TYPES.includes(grant)) throw new ValidationError(`unsupported grant type ${grant}`)
+  const authMethod = input.token_endpoint_auth_method
+  if (!AUTH_METHODS.includes(authMethod)) throw new ValidationError(`unsupported auth method ${authMethod}`)
+  if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
+    throw new ValidationError('public clients (auth method none) cannot use client_credentials')
+  }
+  if (grantTypes.includes('authorization_code') && input.redirect_uris.length === 0) {
+    throw new ValidationError('at least one redirect URI is required for authorization_code')
+  }
+  for (const uri of [...input.redirect_uris, ...input.post_logout_redirect_uris]) {
+    const problem = validateRedirectUriForRegistration(uri)
+    if (problem) throw new ValidationError(`redirect URI ${uri} ${problem}`)
+  }
+  const alg = input.id_token_signed_response_alg
+  if (!isSigningAlgorithm(alg) || !DEFAULT_KEY_ALGORITHMS.includes(alg)) {
+    throw new ValidationError(`id_token_signed_response_alg must be one of ${DEFAULT_KEY_ALGORITHMS.join(', ')}`)
+  }
+  return {
+    client_name: name,
+    redirect_uris: [...input.redirect_uris],
+    post_logout_redirect_uris: [...input.post_logout_redirect_uris],
+    grant_types: grantTypes,
+    scopes: [...new Set(input.scopes)],
+    token_endpoint_auth_method: authMethod,
+    id_token_signed_response_alg: alg,
+    skip_consent: input.skip_consent,
+  }
+}
+
+async function auditClient(store: Store, options: AdminOptions, type: 'client.created' | 'client.updated', client: ClientRecord): Promise<void> {
   const { audit, actor } = auditOf(store, options)
   await audit.record({
-    type: 'client.created', client_id: client.client_id, client_name: client.client_name, grant_types: client.grant_types,
+    type, client_id: client.client_id, client_name: client.client_name, grant_types: client.grant_types,
     scopes: client.scopes, redirect_uris: client.redirect_uris, actor,
   })
-  return { client, clientSecret }
+}
+
+/** What `updateClient` may change; omitted fields keep their value. The auth method and secret do not change here. */
+export interface ClientChanges {
+  name?: string
+  redirectUris?: string[]
+  postLogoutRedirectUris?: string[]
+  grantTypes?: GrantType[]
+  scopes?: string[]
+  idTokenSignedResponseAlg?: string
+  skipConsent?: boolean
+}
+
+/**
+ * Changes a registered client under the same rules as `createClient`, and audits it (`client.updated`).
+ * Takes effect at the next request on every instance: redirect URIs are compared with the stored list
+ * each time, so a removed URI can no longer receive codes. Undefined when there is no such client.
+ *
+ * @example await updateClient(store, 'notes-app', { redirectUris: ['https://notes.example/callback'] })
+ */
+export async function updateClient(store: Store, clientId: string, changes: ClientChanges, options: AdminOptions = {}): Promise<ClientRecord | undefined> {
+  const current = await store.clients.get(clientId)
+  if (!current) return undefined
+  const settings = validClientSettings({
+    client_name: changes.name ?? current.client_name,
+    redirect_uris: changes.redirectUris ?? current.redirect_uris,
+    post_logout_redirect_uris: changes.postLogoutRedirectUris ?? current.post_logout_redirect_uris,
+    grant_types: changes.grantTypes ?? current.grant_types,
+    scopes: changes.scopes ?? current.scopes,
+    token_endpoint_auth_method: current.token_endpoint_auth_method,
+    id_token_signed_response_alg: changes.idTokenSignedResponseAlg ?? current.id_token_signed_response_alg,
+    skip_consent: changes.skipConsent ?? current.skip_consent,
+  })
+  const client: ClientRecord = { ...current, ...settings }
+  if (!(await store.clients.update(client))) return undefined
+  await auditClient(store, options, 'client.updated', client)
+  return client
+}
+
+/**
+ * Gives a confidential client a new secret (256 random bits, stored as SHA-256) and audits it
+ * (`client.secret_rotated`); the old secret stops working at once. Returns the new secret, shown once,
+ * or undefined when there is no such client.
+ *
+ * @example const secret = await rotateClientSecret(store, 'reporting-job', { actor: 'cli' })
+ */
+export async function rotateClientSecret(store: Store, clientId: string, options: AdminOptions = {}): Promise<string | undefined> {
+  const current = await store.clients.get(clientId)
+  if (!current) return undefined
+  if (current.token_endpoint_auth_method === 'none') throw new ValidationError('a public client (auth method none) has no secret')
+  const secret = randomToken(32)
+  if (!(await store.clients.update({ ...current, client_secret_hash: sha256(secret) }))) return undefined
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({ type: 'client.secret_rotated', client_id: clientId, actor })
+  return secret
 }
 
 export interface NewUserInput {
@@ -114,11 +193,15 @@ export interface NewUserInput {
   picture?: string
 }
 
+// ASVS 6.2.1: at least 8 characters; 6.2.9: allow at least 64.
+function checkPassword(password: string): void {
+  if (password.length < 8 || password.length > 256) throw new ValidationError('password must be 8 to 256 characters')
+}
+
 /** Creates a user with an Argon2id password hash and a random, never-reused subject identifier. */
 export async function createUser(store: Store, input: NewUserInput, now: number, options: AdminOptions = {}): Promise<UserRecord> {
   if (!/^[\x21-\x7E]{1,128}$/.test(input.username)) throw new ValidationError('username must be 1-128 visible ASCII characters')
-  // ASVS 6.2.1: at least 8 characters; 6.2.9: allow at least 64.
-  if (input.password.length < 8 || input.password.length > 256) throw new ValidationError('password must be 8 to 256 characters')
+  checkPassword(input.password)
   const user: UserRecord = {
     id: randomUUID(),
     username: input.username,
@@ -135,6 +218,55 @@ export async function createUser(store: Store, input: NewUserInput, now: number,
   await store.users.create(user)
   const { audit, actor } = auditOf(store, options)
   await audit.record({ type: 'user.created', user_id: user.id, username: user.username, actor })
+  return user
+}
+
+/**
+ * What `updateUser` may change; omitted fields keep their value, `null` clears a profile field. The
+ * username and subject never change (the subject is the user's identity at every client).
+ */
+export interface UserChanges {
+  password?: string
+  name?: string | null
+  givenName?: string | null
+  familyName?: string | null
+  email?: string | null
+  emailVerified?: boolean
+  picture?: string | null
+}
+
+/**
+ * Changes a user's password (Argon2id) or profile claims and audits it: `user.password_changed` for a
+ * new password, which also ends the user's provider sessions, `user.updated` for the profile. Claims reach clients in the next ID token or userinfo
+ * answer. Undefined when there is no such user.
+ *
+ * @example await updateUser(store, userId, { password: 'a new passphrase' }, now, { actor: 'cli' })
+ */
+export async function updateUser(store: Store, userId: string, changes: UserChanges, now: number, options: AdminOptions = {}): Promise<UserRecord | undefined> {
+  if (changes.password !== undefined) checkPassword(changes.password)
+  const current = await store.users.get(userId)
+  if (!current) return undefined
+  const pick = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value)
+  const user: UserRecord = {
+    ...current,
+    password_hash: changes.password === undefined ? current.password_hash : await hashPassword(changes.password),
+    name: pick(changes.name, current.name),
+    given_name: pick(changes.givenName, current.given_name),
+    family_name: pick(changes.familyName, current.family_name),
+    email: pick(changes.email, current.email),
+    // A new address is not verified unless the caller says so.
+    email_verified: pick(changes.emailVerified, changes.email !== undefined && changes.email !== current.email ? false : current.email_verified),
+    picture: pick(changes.picture, current.picture),
+    updated_at: now,
+  }
+  if (!(await store.users.update(user))) return undefined
+  // ASVS 7.4.3: whoever knew the old password is logged out of the provider. Tokens already issued to
+  // clients stay (they were granted by consent, not by the password); `revokeConsent` ends those.
+  if (changes.password !== undefined) await store.sessions.deleteByUser(userId)
+  const { audit, actor } = auditOf(store, options)
+  if (changes.password !== undefined) await audit.record({ type: 'user.password_changed', user_id: userId, username: user.username, actor })
+  const profileChanged = Object.keys(changes).some((field) => field !== 'password')
+  if (profileChanged) await audit.record({ type: 'user.updated', user_id: userId, username: user.username, actor })
   return user
 }
 

@@ -14,7 +14,7 @@ export { createAuthorizationServer, type AuthorizationServer } from './create-se
 export { ConfigError, type AuthorizationServerConfig, type Lifetimes, type ResourceConfig } from './config.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
-export { deleteClient, deleteUser, revokeConsent, type AdminOptions } from './admin.js'
+export { deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
 export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSinkOptions } from './audit/sink.js'
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'

@@ -69,6 +69,12 @@ export function createMemoryStore(): Store {
       async list() {
         return [...clients.values()].sort((a, b) => a.created_at - b.created_at || compare(a.client_id, b.client_id)).map(copy)
       },
+      async update(client) {
+        const stored = clients.get(client.client_id)
+        if (!stored) return false
+        clients.set(client.client_id, copy({ ...client, created_at: stored.created_at }))
+        return true
+      },
       async delete(clientId) {
         if (!clients.delete(clientId)) return false
         deleteWhere(codes, (code) => code.client_id === clientId)
@@ -97,6 +103,12 @@ export function createMemoryStore(): Store {
       },
       async list() {
         return [...users.values()].sort((a, b) => a.created_at - b.created_at || compare(a.id, b.id)).map(copy)
+      },
+      async update(user) {
+        const stored = users.get(user.id)
+        if (!stored) return false
+        users.set(user.id, copy({ ...user, username: stored.username, created_at: stored.created_at }))
+        return true
       },
       async delete(id) {
         const user = users.get(id)
@@ -240,6 +252,9 @@ export function createMemoryStore(): Store {
       },
       async delete(idHash) {
         sessions.delete(idHash)
+      },
+      async deleteByUser(userId) {
+        deleteWhere(sessions, (session) => session.user_id === userId)
       },
     },
 

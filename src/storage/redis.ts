@@ -191,6 +191,9 @@ function createRedisParts(redis: Redis, options: RedisPartsOptions, owned: boole
     async delete(idHash) {
       await redis.del(key.session(idHash))
     },
+    async deleteByUser(userId) {
+      await run(DELETE_INDEXED, [key.sessionsOfUser(userId)], [key.session('')])
+    },
   }
 
   const interactions: InteractionStore = {

@@ -193,6 +193,11 @@ export interface ClientStore {
   create(client: ClientRecord): Promise<void>
   get(clientId: string): Promise<ClientRecord | undefined>
   list(): Promise<ClientRecord[]>
+  /**
+   * Replaces the stored client of the same `client_id` (everything but `client_id` and `created_at`);
+   * false when there is none. Its tokens and consents stay.
+   */
+  update(client: ClientRecord): Promise<boolean>
   /** Deletes the client and, in the same step, its codes, refresh and opaque access tokens and consents. Returns false if absent. */
   delete(clientId: string): Promise<boolean>
 }
@@ -203,6 +208,8 @@ export interface UserStore {
   get(id: string): Promise<UserRecord | undefined>
   getByUsername(username: string): Promise<UserRecord | undefined>
   list(): Promise<UserRecord[]>
+  /** Replaces the stored user of the same `id` (everything but `id`, `username` and `created_at`); false when there is none. */
+  update(user: UserRecord): Promise<boolean>
   /** Deletes the user and their sessions, codes, refresh and opaque access tokens, consents and notes. */
   delete(id: string): Promise<boolean>
 }
@@ -269,6 +276,8 @@ export interface LoginSessionStore {
   /** The session if not expired. */
   get(idHash: string, now: number): Promise<LoginSessionRecord | undefined>
   delete(idHash: string): Promise<void>
+  /** Ends every session of a user (a password change, ASVS 7.4.3). */
+  deleteByUser(userId: string): Promise<void>
 }
 
 export interface InteractionStore {

@@ -15,6 +15,7 @@ import {
 const sharedRedis = serviceUrl('REDIS_URL')
 
 interface Answer {
+  /** `up` only for a request sent and answered before PostgreSQL was halted: one in flight at the halt may fail. */
   phase: 'up' | 'down' | 'recovering'
   what: string
   status: number
@@ -67,8 +68,9 @@ if (sharedRedis) {
       const worker = async (offset: number) => {
         for (let n = offset; running; n++) {
           const [what, send] = requests[n % requests.length] as [string, () => Promise<Response>]
-          const requestPhase = phase
+          const sentIn = phase
           const response = await send()
+          const requestPhase = sentIn === 'up' && phase !== 'up' ? 'down' : sentIn
           answers.push({
             phase: requestPhase, what, status: response.status, contentType: response.headers.get('content-type') ?? '',
             retryAfter: response.headers.get('retry-after'), body: await response.text(),

@@ -41,8 +41,8 @@ export type AuditEvent =
   | { type: 'token.revoked'; client_id: string; subject: string; token_type: 'access_token' | 'refresh_token'; grant_id: string | null; jti: string | null }
   | { type: 'keys.created' | 'keys.rotated'; kids: string[]; algorithms: string[]; actor: AuditActor }
   | { type: 'client.created' | 'client.updated'; client_id: string; client_name: string; grant_types: string[]; scopes: string[]; redirect_uris: string[]; actor: AuditActor }
-  | { type: 'client.deleted'; client_id: string; actor: AuditActor }
-  | { type: 'user.created' | 'user.updated'; user_id: string; username: string; actor: AuditActor }
+  | { type: 'client.deleted' | 'client.secret_rotated'; client_id: string; actor: AuditActor }
+  | { type: 'user.created' | 'user.updated' | 'user.password_changed'; user_id: string; username: string; actor: AuditActor }
   | { type: 'user.deleted'; user_id: string; username: string | null; actor: AuditActor }
 
 export type AuditEventType = AuditEvent['type']
@@ -53,8 +53,8 @@ export const AUDIT_EVENT_TYPES = [
   'consent.granted', 'consent.denied', 'consent.revoked',
   'token.issued', 'token.revoked', 'refresh_token.reused', 'authorization_code.replayed',
   'keys.created', 'keys.rotated',
-  'client.created', 'client.updated', 'client.deleted',
-  'user.created', 'user.updated', 'user.deleted',
+  'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
+  'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
 ] as const satisfies readonly AuditEventType[]
 
 // Compile-time check that the list above names every variant of the union.

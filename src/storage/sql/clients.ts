@@ -23,6 +23,12 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
       return rows.map(rowToClient)
     },
 
+    async update(client) {
+      const { client_id: clientId, created_at: _createdAt, ...changes } = clientToRow(client)
+      const { numUpdatedRows } = await db.updateTable('clients').set(changes).where('client_id', '=', clientId).executeTakeFirst()
+      return numUpdatedRows > 0n
+    },
+
     // One transaction, so no token or consent outlives its client (the foreign keys in `migrations.ts`
     // stop rows saved concurrently for the deleted client).
     delete(clientId) {

@@ -23,5 +23,9 @@ export function sqlSessionStore(db: Kysely<Database>): LoginSessionStore {
     async delete(idHash) {
       await db.deleteFrom('login_sessions').where('id_hash', '=', idHash).execute()
     },
+
+    async deleteByUser(userId) {
+      await db.deleteFrom('login_sessions').where('user_id', '=', userId).execute()
+    },
   }
 }

@@ -29,6 +29,12 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       return rows.map(rowToUser)
     },
 
+    async update(user) {
+      const { id, username: _username, created_at: _createdAt, ...changes } = userToRow(user)
+      const { numUpdatedRows } = await db.updateTable('users').set(changes).where('id', '=', id).executeTakeFirst()
+      return numUpdatedRows > 0n
+    },
+
     // One transaction: a deleted user keeps no session, code, refresh or access token, consent or note.
     delete(id) {
       return db.transaction().execute(async (trx) => {

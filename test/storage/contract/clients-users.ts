@@ -30,6 +30,20 @@ export function clientAndUserContract(store: CurrentStore): void {
       expect((await store().clients.get(CLIENT_ID))?.client_name).toBe('Client A')
     })
 
+    it('updates every field but client_id and created_at, keeping its tokens; false for an unknown client', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const changed = client({
+        client_secret_hash: 'new-hash', client_name: 'Renamed', redirect_uris: ['https://a.example/new'], post_logout_redirect_uris: ['https://a.example/bye'],
+        grant_types: ['client_credentials'], scopes: ['notes:read'], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256',
+        skip_consent: true, created_at: NOW + 500,
+      })
+      expect(await store().clients.update(changed)).toBe(true)
+      expect(await store().clients.get(CLIENT_ID)).toEqual({ ...changed, created_at: client().created_at })
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW)).toBeDefined()
+      expect(await store().clients.update(client({ client_id: 'nobody' }))).toBe(false)
+      expect(await store().clients.get('nobody')).toBeUndefined()
+    })
+
     it('deletes the client with its codes, refresh tokens and consents, sparing other clients', async () => {
       await store().clients.create(client({ client_id: 'b' }))
       await store().codes.save(code())
@@ -53,6 +67,16 @@ export function clientAndUserContract(store: CurrentStore): void {
   })
 
   describe('users', () => {
+    it('updates every field but id, username and created_at; false for an unknown user', async () => {
+      const changed = user({ username: 'renamed', password_hash: '$argon2id$new', name: 'New Name', given_name: 'New', family_name: 'Name', email: 'new@example.com', email_verified: true, picture: null, created_at: NOW + 500, updated_at: NOW + 600 })
+      expect(await store().users.update(changed)).toBe(true)
+      const expected = { ...changed, username: user().username, created_at: user().created_at }
+      expect(await store().users.get(USER_ID)).toEqual(expected)
+      expect(await store().users.getByUsername(user().username)).toEqual(expected)
+      expect(await store().users.getByUsername('renamed')).toBeUndefined()
+      expect(await store().users.update(user({ id: 'nobody', username: 'nobody' }))).toBe(false)
+    })
+
     it('round-trips every field and finds by id and username', async () => {
       const bob = user({ id: 'user-2', username: 'bob', email: null, email_verified: false, given_name: 'Bob', family_name: 'B', picture: 'https://p.example/b.png', created_at: NOW + 1, updated_at: NOW + 2 })
       await store().users.create(bob)

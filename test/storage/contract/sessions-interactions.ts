@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CurrentStore } from '../contract.js'
-import { NOW, USER_ID, interaction, session } from '../fixtures.js'
+import { NOW, USER_ID, interaction, session, user } from '../fixtures.js'
 
 export function sessionAndInteractionContract(store: CurrentStore): void {
   describe('login sessions', () => {
@@ -19,6 +19,18 @@ export function sessionAndInteractionContract(store: CurrentStore): void {
       await store().sessions.delete('session-hash-1')
       await store().sessions.delete('session-hash-1')
       expect(await store().sessions.get('session-hash-1', NOW)).toBeUndefined()
+    })
+
+    it('deletes every session of one user, and only theirs', async () => {
+      await store().users.create(user({ id: 'user-2', username: 'bob' }))
+      await store().sessions.create(session())
+      await store().sessions.create(session({ id_hash: 'session-hash-2', sid: 'sid-2' }))
+      await store().sessions.create(session({ id_hash: 'session-hash-3', sid: 'sid-3', user_id: 'user-2' }))
+      await store().sessions.deleteByUser(USER_ID)
+      await store().sessions.deleteByUser('nobody')
+      expect(await store().sessions.get('session-hash-1', NOW)).toBeUndefined()
+      expect(await store().sessions.get('session-hash-2', NOW)).toBeUndefined()
+      expect(await store().sessions.get('session-hash-3', NOW)).toEqual(session({ id_hash: 'session-hash-3', sid: 'sid-3', user_id: 'user-2' }))
     })
   })
 

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import { verifyPassword } from '../../src/crypto/passwords.js'
+import { sha256 } from '../../src/crypto/random.js'
+import { createClient, createUser, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
+import { createMemoryStore } from '../../src/storage/memory.js'
+
+const NOW = 1_900_000_000
+
+describe('updateClient and rotateClientSecret', () => {
+  it('apply the rules of createClient to the merged client, keep what was not named, and audit', async () => {
+    const store = createMemoryStore()
+    const { client } = await createClient(store, { name: 'App', redirectUris: ['https://app.example/cb'], scopes: ['openid'] }, NOW)
+    const updated = await updateClient(store, client.client_id, { redirectUris: ['https://app.example/new-cb'], skipConsent: true })
+    expect(updated).toEqual({ ...client, redirect_uris: ['https://app.example/new-cb'], skip_consent: true })
+    expect(await store.clients.get(client.client_id)).toEqual(updated)
+    await expect(updateClient(store, client.client_id, { redirectUris: [] })).rejects.toThrow(/redirect URI is required/)
+    await expect(updateClient(store, client.client_id, { redirectUris: ['https://app.example/cb#frag'] })).rejects.toBeInstanceOf(ValidationError)
+    await expect(updateClient(store, client.client_id, { name: '  ' })).rejects.toThrow(/name/)
+    expect(await store.clients.get(client.client_id)).toEqual(updated)
+    expect(await updateClient(store, 'nobody', { name: 'x' })).toBeUndefined()
+    const types = (await store.audit.list({ limit: 10 })).map((record) => record.type)
+    expect(types).toEqual(['client.updated', 'client.created'])
+  })
+
+  it('rotate a confidential client\'s secret (stored as SHA-256), and refuse for a public client', async () => {
+    const store = createMemoryStore()
+    const { client, clientSecret } = await createClient(store, { name: 'Job', grantTypes: ['client_credentials'] }, NOW)
+    const secret = await rotateClientSecret(store, client.client_id)
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(secret).not.toBe(clientSecret)
+    expect((await store.clients.get(client.client_id))?.client_secret_hash).toBe(sha256(secret ?? ''))
+    const { client: spa } = await createClient(store, { name: 'SPA', redirectUris: ['https://spa.example/cb'], authMethod: 'none' }, NOW)
+    await expect(rotateClientSecret(store, spa.client_id)).rejects.toBeInstanceOf(ValidationError)
+    expect(await rotateClientSecret(store, 'nobody')).toBeUndefined()
+  })
+})
+
+describe('updateUser', () => {
+  it('rehashes a new password with Argon2id, changes the profile, and keeps username and sub', async () => {
+    const store = createMemoryStore()
+    const user = await createUser(store, { username: 'erin', password: 'erin-password', email: 'erin@example.com', emailVerified: true }, NOW)
+    const session = { id_hash: 'h', sid: 's', user_id: user.id, auth_time: NOW, created_at: NOW, expires_at: NOW + 3600 }
+    await store.sessions.create(session)
+    expect(await updateUser(store, user.id, { name: 'Erin E' }, NOW + 30)).toMatchObject({ name: 'Erin E' })
+    expect(await store.sessions.get('h', NOW + 30)).toEqual(session)
+    const updated = await updateUser(store, user.id, { password: 'a-new-passphrase', name: 'Erin' }, NOW + 60)
+    expect(updated).toMatchObject({ id: user.id, username: 'erin', name: 'Erin', email: 'erin@example.com', email_verified: true, updated_at: NOW + 60 })
+    expect(updated?.password_hash).toMatch(/^\$argon2id\$/)
+    expect(await verifyPassword(updated?.password_hash ?? '', 'a-new-passphrase')).toBe(true)
+    expect(await verifyPassword(updated?.password_hash ?? '', 'erin-password')).toBe(false)
+    // A new password logs out whoever knew the old one (ASVS 7.4.3).
+    expect(await store.sessions.get('h', NOW + 60)).toBeUndefined()
+    // A new address is unverified unless said otherwise.
+    expect(await updateUser(store, user.id, { email: 'erin@new.example' }, NOW + 120)).toMatchObject({ email: 'erin@new.example', email_verified: false })
+    await expect(updateUser(store, user.id, { password: 'short' }, NOW)).rejects.toBeInstanceOf(ValidationError)
+    expect(await updateUser(store, 'nobody', { name: 'x' }, NOW)).toBeUndefined()
+    const types = (await store.audit.list({ limit: 10 })).map((record) => record.type)
+    expect(types).toEqual(['user.updated', 'user.updated', 'user.password_changed', 'user.updated', 'user.created'])
+  })
+})
