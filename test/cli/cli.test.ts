@@ -1,11 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TESSERA_BIN as BIN, startServe, type ServeProcess } from '../helpers/cli.js'
 
-// Black-box: the built `tessera` command (scripts/test.mjs builds dist/ before the suites run).
-const BIN = join(process.cwd(), 'dist/cli/main.js')
+// Black-box: the built `tessera` command.
 let dir: string
 let db: string
 const env = { ...process.env, TESSERA_SECRET: 'cli-test-secret-cli-test-secret-0123456789' }
@@ -15,22 +15,8 @@ function tessera(...args: string[]): { status: number | null; stdout: string; st
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-function startServe(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db], { env: { ...env, TESSERA_LOG_LEVEL: 'warn' } })
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /authorization server: (http:\/\/\S+)/.exec(output)
-      if (match?.[1]) {
-        clearTimeout(timer)
-        resolve({ child, url: match[1], output: () => output })
-      }
-    })
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
-  })
+function serve(): Promise<ServeProcess> {
+  return startServe(db, [], { ...env, TESSERA_LOG_LEVEL: 'warn' })
 }
 
 beforeAll(() => {
@@ -74,7 +60,7 @@ describe('tessera CLI', () => {
     const created = tessera('client', 'create', '--name', 'Reporting job', '--grant', 'client_credentials', '--scope', 'notes:read', '--json')
     expect(created.status, created.stderr).toBe(0)
     const { client_id: id, client_secret: oldSecret } = JSON.parse(created.stdout) as { client_id: string; client_secret: string }
-    const server = await startServe()
+    const server = await serve()
     const token = (secret: string, scope: string) => fetch(`${server.url}/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -98,7 +84,7 @@ describe('tessera CLI', () => {
       expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/)
       expect((await token(newSecret, 'notes:read')).status).toBe(200)
     } finally {
-      server.child.kill('SIGTERM')
+      await server.stop()
     }
     // The rules of create hold for update; the auth method cannot change; unknown ids are named.
     expect(tessera('client', 'update', '--id', id, '--redirect-uri', 'javascript:alert(1)').status).toBe(2)
@@ -121,7 +107,7 @@ describe('tessera CLI', () => {
   })
 
   it('serves, and a key rotation by the CLI reaches the running server without restart', async () => {
-    const server = await startServe()
+    const server = await serve()
     try {
       const metadata = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string }
       expect(metadata.issuer).toBe(server.url)
@@ -138,7 +124,7 @@ describe('tessera CLI', () => {
       const listed = JSON.parse(tessera('keys', 'list', '--json').stdout) as { kid: string; active: boolean }[]
       expect(listed.filter((key) => key.active).map((key) => key.kid).sort()).toEqual([...newKids].sort())
     } finally {
-      server.child.kill('SIGTERM')
+      await server.stop()
     }
   })
 })

@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { TESSERA_BIN as BIN, startServe, type ServeProcess } from '../helpers/cli.js'
 
-// Black-box, like cli.test.ts: the built `tessera` command (scripts/test.mjs builds dist/ first).
-const BIN = join(process.cwd(), 'dist/cli/main.js')
+// Black-box, like cli.test.ts: the built `tessera` command.
 const env = { ...process.env, TESSERA_SECRET: 'cli-test-secret-cli-test-secret-0123456789', TESSERA_LOG_LEVEL: 'warn' }
 let dir: string
 let db: string
@@ -16,28 +16,8 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** Starts `tessera serve` with extra arguments and environment; resolves with its URL once it listens. */
-function startServe(args: string[], extraEnv: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, ...args], { env: { ...env, ...extraEnv } })
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000)
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /authorization server: (http:\/\/\S+)/.exec(output)
-      if (match?.[1]) {
-        clearTimeout(timer)
-        const stop = () => new Promise<void>((done) => {
-          child.removeAllListeners('exit')
-          child.once('exit', () => done())
-          child.kill('SIGTERM')
-        })
-        resolve({ url: match[1], stop })
-      }
-    })
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)))
-  })
+function serve(args: string[], extraEnv: Record<string, string> = {}): Promise<ServeProcess> {
+  return startServe(db, args, { ...env, ...extraEnv })
 }
 
 function createM2mClient(): { client_id: string; client_secret: string } {
@@ -75,7 +55,7 @@ describe('tessera serve --access-token-format', () => {
       [[], { TESSERA_ACCESS_TOKEN_FORMAT: 'opaque' }, /^[A-Za-z0-9_-]{43}$/],
       [[], {}, /^[^.]+\.[^.]+\.[^.]+$/],
     ] as const) {
-      const server = await startServe([...args], extraEnv)
+      const server = await serve([...args], extraEnv)
       try {
         expect(await clientCredentialsToken(server.url, client)).toMatch(shape)
       } finally {
