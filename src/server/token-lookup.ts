@@ -19,7 +19,7 @@ export async function findActiveToken(ctx: ServerContext, token: string): Promis
   if (record) return record.consumed_at === null ? { type: 'refresh_token', record, hash } : undefined
   // Not a refresh token: a JWT or an opaque access token, in either format whatever is configured now.
   try {
-    return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token) }
+    return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token, hash) }
   } catch (error) {
     if (error instanceof OAuthError) return undefined
     throw error

@@ -165,8 +165,7 @@ async function verifySignatureAndClaims(ctx: ServerContext, token: string, keys:
 }
 
 /** An opaque token: its record, found by hash, if not expired and its grant not revoked. */
-async function lookUpOpaque(ctx: ServerContext, token: string): Promise<VerifiedAccessToken> {
-  const tokenHash = sha256(token)
+async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<VerifiedAccessToken> {
   const record = await ctx.config.store.accessTokens.find(tokenHash, ctx.config.now())
   if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
   return {
@@ -182,8 +181,9 @@ async function lookUpOpaque(ctx: ServerContext, token: string): Promise<Verified
  * grant. A JWT's signature and claims, once checked, are not checked again until its `exp` (a bounded
  * cache, see `VerificationCache`); an opaque token is looked up by hash on every call. The revocation
  * lookups run on every call for both, so a revocation takes effect at once. Throws `invalid_token`.
+ * `tokenHash` is the token's SHA-256 when the caller has it already (token lookups try refresh tokens first).
  */
-export async function verifyOwnAccessToken(ctx: ServerContext, token: string): Promise<VerifiedAccessToken> {
+export async function verifyOwnAccessToken(ctx: ServerContext, token: string, tokenHash?: string): Promise<VerifiedAccessToken> {
   let verified: VerifiedAccessToken | undefined
   if (isJwtShaped(token)) {
     const keys = await ctx.keys.resolver()
@@ -194,7 +194,7 @@ export async function verifyOwnAccessToken(ctx: ServerContext, token: string): P
       cache.set(token, verified, verified.claims.exp)
     }
   } else {
-    verified = await lookUpOpaque(ctx, token)
+    verified = await lookUpOpaque(ctx, tokenHash ?? sha256(token))
   }
   const now = ctx.config.now()
   const { jti } = verified.claims
