@@ -34,7 +34,7 @@ describe('tessera CLI', () => {
     const listed = tessera('client', 'list', '--json')
     expect(listed.stdout).toContain(client.client_id)
     expect(listed.stdout).not.toContain(client.client_secret)
-    expect(tessera('client', 'delete', '--id', client.client_id).status).toBe(0)
+    expect(tessera('client', 'delete', `--id=${client.client_id}`).status).toBe(0)
     expect(tessera('client', 'list', '--json').stdout).not.toContain(client.client_id)
   })
 
@@ -69,13 +69,13 @@ describe('tessera CLI', () => {
     try {
       expect((await token(oldSecret, 'notes:read')).status).toBe(200)
       expect(await (await token(oldSecret, 'notes:write')).json()).toMatchObject({ error: 'invalid_scope' })
-      const updated = tessera('client', 'update', '--id', id, '--scope', 'notes:read notes:write', '--name', 'Reporting job v2', '--json')
+      const updated = tessera('client', 'update', `--id=${id}`, '--scope', 'notes:read notes:write', '--name', 'Reporting job v2', '--json')
       expect(updated.status, updated.stderr).toBe(0)
       expect(JSON.parse(updated.stdout)).toMatchObject({ client_id: id, client_name: 'Reporting job v2', scopes: ['notes:read', 'notes:write'] })
       expect(updated.stdout).not.toContain('client_secret_hash')
       expect((await token(oldSecret, 'notes:write')).status).toBe(200)
 
-      const rotated = tessera('client', 'rotate-secret', '--id', id, '--json')
+      const rotated = tessera('client', 'rotate-secret', `--id=${id}`, '--json')
       expect(rotated.status, rotated.stderr).toBe(0)
       const { client_secret: newSecret } = JSON.parse(rotated.stdout) as { client_secret: string }
       expect(newSecret).toMatch(/^[A-Za-z0-9_-]{43}$/)
@@ -87,10 +87,10 @@ describe('tessera CLI', () => {
       await server.stop()
     }
     // The rules of create hold for update; the auth method cannot change; unknown ids are named.
-    expect(tessera('client', 'update', '--id', id, '--redirect-uri', 'javascript:alert(1)').status).toBe(2)
-    expect(tessera('client', 'update', '--id', id, '--auth-method', 'none').status).toBe(2)
+    expect(tessera('client', 'update', `--id=${id}`, '--redirect-uri', 'javascript:alert(1)').status).toBe(2)
+    expect(tessera('client', 'update', `--id=${id}`, '--auth-method', 'none').status).toBe(2)
     expect(tessera('client', 'rotate-secret', '--id', 'nobody').stderr).toMatch(/no client nobody/)
-    const types = (JSON.parse(tessera('audit', '--client', id, '--type', 'client', '--json').stdout) as { type: string }[]).map((record) => record.type)
+    const types = (JSON.parse(tessera('audit', `--client=${id}`, '--type', 'client', '--json').stdout) as { type: string }[]).map((record) => record.type)
     expect(types).toEqual(['client.secret_rotated', 'client.updated', 'client.created'])
   })
 
