@@ -16,6 +16,18 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url')
 }
 
+/**
+ * A `randomToken` for values people copy into shells and config files (client ids and secrets): never
+ * starting with `-`, which command-line parsers (curl, `tessera --id`, …) would take for an option. The
+ * value is drawn again in that case, so it stays uniform over the values that do not.
+ */
+export function randomCredential(bytes = 32): string {
+  for (;;) {
+    const value = randomToken(bytes)
+    if (!value.startsWith('-')) return value
+  }
+}
+
 /** SHA-256 of a secret, base64url. What stores keep instead of codes, refresh tokens and client secrets. */
 export function sha256(value: string): string {
   return hashOnce ? hashOnce('sha256', value, 'base64url') : createHash('sha256').update(value).digest('base64url')

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { randomToken, sha256 } from '../crypto/random.js'
+import { randomCredential, sha256 } from '../crypto/random.js'
 import { hashPassword } from '../crypto/passwords.js'
 import { isSigningAlgorithm } from '../jwt/keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
@@ -71,9 +71,9 @@ export async function createClient(store: Store, input: NewClientInput, now: num
     id_token_signed_response_alg: input.idTokenSignedResponseAlg ?? 'RS256',
     skip_consent: input.skipConsent ?? false,
   })
-  const clientSecret = authMethod === 'none' ? undefined : (input.clientSecret ?? randomToken(32))
+  const clientSecret = authMethod === 'none' ? undefined : (input.clientSecret ?? randomCredential(32))
   const client: ClientRecord = {
-    client_id: input.clientId ?? randomToken(16),
+    client_id: input.clientId ?? randomCredential(16),
     client_secret_hash: clientSecret === undefined ? null : sha256(clientSecret),
     ...settings,
     created_at: now,
@@ -175,7 +175,7 @@ export async function rotateClientSecret(store: Store, clientId: string, options
   const current = await store.clients.get(clientId)
   if (!current) return undefined
   if (current.token_endpoint_auth_method === 'none') throw new ValidationError('a public client (auth method none) has no secret')
-  const secret = randomToken(32)
+  const secret = randomCredential(32)
   if (!(await store.clients.update({ ...current, client_secret_hash: sha256(secret) }))) return undefined
   const { audit, actor } = auditOf(store, options)
   await audit.record({ type: 'client.secret_rotated', client_id: clientId, actor })

@@ -6,6 +6,19 @@ import { createMemoryStore } from '../../src/storage/memory.js'
 
 const NOW = 1_900_000_000
 
+describe('createClient', () => {
+  it('generates ids and secrets that never start with "-", so they can be passed to a command line as they are', async () => {
+    const store = createMemoryStore()
+    // About one base64url value in 64 starts with '-': 200 clients would all but surely show one.
+    for (let i = 0; i < 200; i++) {
+      const { client, clientSecret } = await createClient(store, { name: `App ${i}`, redirectUris: ['https://app.example/cb'] }, NOW)
+      expect(client.client_id.startsWith('-')).toBe(false)
+      expect(clientSecret?.startsWith('-')).toBe(false)
+      expect(Buffer.from(client.client_id, 'base64url')).toHaveLength(16)
+    }
+  })
+})
+
 describe('updateClient and rotateClientSecret', () => {
   it('apply the rules of createClient to the merged client, keep what was not named, and audit', async () => {
     const store = createMemoryStore()
