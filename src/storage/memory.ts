@@ -4,16 +4,28 @@ import {
   type LoginSessionRecord, type NoteRecord, type RefreshTokenRecord, type SigningKeyRecord, type Store, type UserRecord,
 } from './types.js'
 
+export interface MemoryStoreOptions {
+  /** The newest this many audit records are kept; default 10,000. */
+  maxAuditRecords?: number
+}
+
+const DEFAULT_MAX_AUDIT_RECORDS = 10_000
+
 /**
  * A store in process memory, for tests, examples and single-process development; everything is lost on
  * exit. Atomicity comes from JavaScript running one function at a time: no method awaits between
  * reading and writing a Map, so every check-and-set (consume, rotate) completes before another caller
  * runs. Records are cloned on the way in and out, so callers never hold a reference into the store.
  *
+ * Audit records are kept for their retention like in every store, but at most `maxAuditRecords` of them
+ * (the newest): a process that issues tokens for days would otherwise grow without bound, and nothing
+ * of a memory store outlives the process anyway. Each event's log line is written regardless.
+ *
  * @example const store = createMemoryStore()
  * @see ./types.ts for the contract
  */
-export function createMemoryStore(): Store {
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const maxAuditRecords = options.maxAuditRecords ?? DEFAULT_MAX_AUDIT_RECORDS
   const clients = new Map<string, ClientRecord>()
   const users = new Map<string, UserRecord>()
   const userIdsByUsername = new Map<string, string>()
@@ -340,6 +352,11 @@ export function createMemoryStore(): Store {
         const duplicate = records.find((record) => audit.has(record.id))
         if (duplicate || ids.size < records.length) throw new StorageConflictError(`audit record ${duplicate?.id ?? ''} exists`)
         for (const record of records) audit.set(record.id, copy(record))
+        // A Map iterates in insertion order: the first keys are the oldest records.
+        for (const id of audit.keys()) {
+          if (audit.size <= maxAuditRecords) break
+          audit.delete(id)
+        }
       },
       async list(query) {
         return [...audit.values()]

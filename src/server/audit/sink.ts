@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomUInt } from '../../crypto/random.js'
 import type { Logger } from 'pino'
 import type { AuditRecord, Store } from '../../storage/types.js'
 import { auditColumns, auditLevel, type AuditEvent } from './events.js'
@@ -53,7 +53,7 @@ export const MAX_QUEUED_AUDIT_RECORDS = 10_000
  */
 function newAuditId(): string {
   sequence = (sequence + 1) % 36 ** 4
-  const random = randomBytes(6).readUIntBE(0, 6).toString(36).padStart(10, '0')
+  const random = randomUInt(6).toString(36).padStart(10, '0')
   return Date.now().toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + random
 }
 
