@@ -2,7 +2,7 @@ import { OAuthError } from '../errors.js'
 import { sha256 } from '../crypto/random.js'
 import type { RefreshTokenRecord } from '../storage/types.js'
 import type { ServerContext } from './context.js'
-import { verifyOwnAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
+import { isJwtShaped, verifyOwnAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
 
 export type FoundToken =
   | { type: 'refresh_token'; record: RefreshTokenRecord; hash: string }
@@ -14,9 +14,14 @@ export type FoundToken =
  */
 export async function findActiveToken(ctx: ServerContext, token: string): Promise<FoundToken | undefined> {
   if (token.length > 8192) return undefined
-  const hash = sha256(token)
-  const record = await ctx.config.store.refreshTokens.find(hash, ctx.config.now())
-  if (record) return record.consumed_at === null ? { type: 'refresh_token', record, hash } : undefined
+  // Refresh tokens are random base64url and never contain a dot: a JWT-shaped token is not one, and
+  // neither its hash nor a refresh-token lookup is needed.
+  let hash: string | undefined
+  if (!isJwtShaped(token)) {
+    hash = sha256(token)
+    const record = await ctx.config.store.refreshTokens.find(hash, ctx.config.now())
+    if (record) return record.consumed_at === null ? { type: 'refresh_token', record, hash } : undefined
+  }
   // Not a refresh token: a JWT or an opaque access token, in either format whatever is configured now.
   try {
     return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token, hash) }

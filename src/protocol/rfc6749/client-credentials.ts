@@ -8,9 +8,12 @@ export interface PresentedClientCredentials {
   clientSecret: string | undefined
 }
 
+const FORM_ENCODED = /[%+]/
+
 function formDecode(value: string): string {
-  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Base64 ("+" is a space).
-  return decodeURIComponent(value.replace(/\+/g, ' '))
+  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Base64 ("+" is a space). Most are plain
+  // ASCII without either character, which decode to themselves.
+  return FORM_ENCODED.test(value) ? decodeURIComponent(value.replace(/\+/g, ' ')) : value
 }
 
 /**

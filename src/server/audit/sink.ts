@@ -51,10 +51,17 @@ export const MAX_QUEUED_AUDIT_RECORDS = 10_000
  * processes never collide. Lower-case letters and digits only, so every database collation orders them
  * the same way.
  */
+let idMillisecond = -1
+let idPrefix = ''
+
 function newAuditId(): string {
+  const millisecond = Date.now()
+  if (millisecond !== idMillisecond) {
+    idMillisecond = millisecond
+    idPrefix = millisecond.toString(36).padStart(9, '0')
+  }
   sequence = (sequence + 1) % 36 ** 4
-  const random = randomUInt(6).toString(36).padStart(10, '0')
-  return Date.now().toString(36).padStart(9, '0') + sequence.toString(36).padStart(4, '0') + random
+  return idPrefix + sequence.toString(36).padStart(4, '0') + randomUInt(6).toString(36).padStart(10, '0')
 }
 
 /**

@@ -8,6 +8,8 @@ describe('readClientCredentials (RFC 6749 §2.3.1)', () => {
   it('decodes form-urlencoded Basic credentials', () => {
     const headers = new Headers({ authorization: basic('my%3Aclient', 'p%2Bss+word%25') })
     expect(readClientCredentials(headers, new Parameters([]))).toEqual({ method: 'client_secret_basic', clientId: 'my:client', clientSecret: 'p+ss word%' })
+    // "+" alone is a space too, and a value with neither "%" nor "+" is taken as it is.
+    expect(readClientCredentials(new Headers({ authorization: basic('plain-id', 'a+b') }), new Parameters([]))).toEqual({ method: 'client_secret_basic', clientId: 'plain-id', clientSecret: 'a b' })
   })
   it('reads body credentials and bare client ids', () => {
     expect(readClientCredentials(new Headers(), new Parameters([['client_id', 'a'], ['client_secret', 'b']]))?.method).toBe('client_secret_post')
