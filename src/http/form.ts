@@ -75,7 +75,27 @@ export function formParameters(request: OAuthRequest): Parameters {
   } catch {
     throw new OAuthError('invalid_request', 'The request body is not valid UTF-8')
   }
-  return new Parameters(new URLSearchParams(text))
+  return new Parameters(formEntries(text))
+}
+
+const NEEDS_DECODING = /[%+]/
+
+/**
+ * The WHATWG application/x-www-form-urlencoded parser's result. A body without `%` or `+` has nothing to
+ * decode, and splitting it on `&` and the first `=` is that parser exactly, at a fraction of the cost
+ * for a long value such as a JWT; anything else goes through `URLSearchParams`.
+ *
+ * @see https://url.spec.whatwg.org/#urlencoded-parsing
+ */
+export function formEntries(text: string): Iterable<[string, string]> {
+  if (NEEDS_DECODING.test(text)) return new URLSearchParams(text)
+  const entries: [string, string][] = []
+  for (const sequence of text.split('&')) {
+    if (sequence === '') continue
+    const equals = sequence.indexOf('=')
+    entries.push(equals === -1 ? [sequence, ''] : [sequence.slice(0, equals), sequence.slice(equals + 1)])
+  }
+  return entries
 }
 
 /** True for a request whose body is a form (used where a form body is optional, e.g. userinfo). */

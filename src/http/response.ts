@@ -8,8 +8,8 @@ function noStore(headers: Headers): Headers {
   return headers
 }
 
-export function jsonResponse(status: number, body: unknown, headers: HeadersInit = {}): OAuthResponse {
-  const h = noStore(new Headers(headers))
+export function jsonResponse(status: number, body: unknown, headers?: HeadersInit): OAuthResponse {
+  const h = noStore(headers === undefined ? new Headers() : new Headers(headers))
   h.set('Content-Type', 'application/json')
   return { status, headers: h, body: JSON.stringify(body) }
 }

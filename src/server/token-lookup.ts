@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors.js'
 import { sha256 } from '../crypto/random.js'
-import type { RefreshTokenRecord } from '../storage/types.js'
+import type { ClientRecord, RefreshTokenRecord } from '../storage/types.js'
 import type { ServerContext } from './context.js'
 import { isJwtShaped, verifyOwnAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
 
@@ -10,9 +10,10 @@ export type FoundToken =
 
 /**
  * Finds a token this server issued, of either kind, if it is still active. The `token_type_hint` is
- * only a hint (RFC 7009 §2.1, RFC 7662 §2.1): both kinds are always tried.
+ * only a hint (RFC 7009 §2.1, RFC 7662 §2.1): both kinds are always tried. `caller`: the client that
+ * authenticated this request, if any (see `verifyOwnAccessToken`).
  */
-export async function findActiveToken(ctx: ServerContext, token: string): Promise<FoundToken | undefined> {
+export async function findActiveToken(ctx: ServerContext, token: string, caller?: ClientRecord): Promise<FoundToken | undefined> {
   if (token.length > 8192) return undefined
   // Refresh tokens are random base64url and never contain a dot: a JWT-shaped token is not one, and
   // neither its hash nor a refresh-token lookup is needed.
@@ -24,7 +25,7 @@ export async function findActiveToken(ctx: ServerContext, token: string): Promis
   }
   // Not a refresh token: a JWT or an opaque access token, in either format whatever is configured now.
   try {
-    return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token, hash) }
+    return { type: 'access_token', verified: await verifyOwnAccessToken(ctx, token, hash, caller) }
   } catch (error) {
     if (error instanceof OAuthError) return undefined
     throw error

@@ -73,7 +73,7 @@ export async function introspectionEndpoint(ctx: ServerContext, request: OAuthRe
     const token = params.require('token')
     // RFC 7662 §4: a client scanning for live tokens is slowed once it has asked about many dead ones (RL-03).
     await ctx.clientLimits.admitIntrospection(client.client_id, ctx.config.now())
-    const found = await findActiveToken(ctx, token)
+    const found = await findActiveToken(ctx, token, client)
     if (!found || clientOf(found) !== client.client_id) {
       await ctx.clientLimits.introspectedInactive(client.client_id, ctx.config.now())
       return jsonResponse(200, INACTIVE)

@@ -22,7 +22,7 @@ export async function revocationEndpoint(ctx: ServerContext, request: OAuthReque
     const params = formParameters(request)
     const client = await authenticateClientWithinLimits(ctx, request, params)
     const token = params.require('token')
-    const found = await findActiveToken(ctx, token)
+    const found = await findActiveToken(ctx, token, client)
     if (found && clientOf(found) === client.client_id) {
       if (found.type === 'refresh_token') {
         await ctx.config.store.grants.revoke(found.record.grant_id, found.record.expires_at)

@@ -4,7 +4,7 @@ import { signJwt } from '../../jwt/sign.js'
 import { isJwtValidationError, verifyJwt, type JWTPayload, type KeyResolver } from '../../jwt/verify.js'
 import { formatScope, parseScope } from '../../protocol/rfc6749/scope.js'
 import { VerificationCache } from '../../resource/cache.js'
-import type { AccessTokenRecord } from '../../storage/types.js'
+import type { AccessTokenRecord, ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 
 export interface AccessTokenInput {
@@ -181,9 +181,11 @@ async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<Veri
  * grant. A JWT's signature and claims, once checked, are not checked again until its `exp` (a bounded
  * cache, see `VerificationCache`); an opaque token is looked up by hash on every call. The revocation
  * lookups run on every call for both, so a revocation takes effect at once. Throws `invalid_token`.
- * `tokenHash` is the token's SHA-256 when the caller has it already (token lookups try refresh tokens first).
+ * `tokenHash` is the token's SHA-256 when the caller has it already (token lookups try refresh tokens first);
+ * `caller` is a client this request already read from the store (the one introspecting), which need not
+ * be read again when the token is its own.
  */
-export async function verifyOwnAccessToken(ctx: ServerContext, token: string, tokenHash?: string): Promise<VerifiedAccessToken> {
+export async function verifyOwnAccessToken(ctx: ServerContext, token: string, tokenHash?: string, caller?: ClientRecord): Promise<VerifiedAccessToken> {
   let verified: VerifiedAccessToken | undefined
   if (isJwtShaped(token)) {
     const keys = await ctx.keys.resolver()
@@ -204,7 +206,7 @@ export async function verifyOwnAccessToken(ctx: ServerContext, token: string, to
     grantId ? ctx.config.store.grants.isRevoked(grantId, now) : Promise.resolve(false),
     // Deleting a client or a user ends their access tokens at once, not at `exp` (catalogue ST-05). Only
     // tokens of a user's grant have a user: client-credentials tokens carry the client id as `sub`.
-    ctx.config.store.clients.get(verified.claims.client_id),
+    caller?.client_id === verified.claims.client_id ? caller : ctx.config.store.clients.get(verified.claims.client_id),
     grantId ? ctx.config.store.users.get(verified.claims.sub) : Promise.resolve(true),
   ])
   if (revoked || grantRevoked || !client || !user) throw new OAuthError('invalid_token', 'The access token has been revoked')
