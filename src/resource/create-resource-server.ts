@@ -3,6 +3,7 @@ import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import { remoteKeyResolver } from '../jwt/remote-jwks.js'
 import type { KeyResolver } from '../jwt/verify.js'
 import { formatScope } from '../protocol/rfc6749/scope.js'
+import { isBearerTokenSyntax } from '../protocol/rfc6750/bearer.js'
 import { metadataSource, type AuthorizationServerMetadata } from './authorization-server-metadata.js'
 import { VerificationCache } from './cache.js'
 import { ResourceConfigError, resolveResourceConfig, type ResolvedResourceConfig, type ResourceServerOptions } from './config.js'
@@ -146,7 +147,9 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   async function verifyAndCache(token: string): Promise<Principal> {
     const { principal, expiresAt } = await verifyUncached(token)
-    cache.set(token, principal, expiresAt)
+    // Only tokens of bearer syntax are kept, so a cache hit stands for a syntax check too (`attempt`);
+    // another string (possible through `verifyToken` only) is verified again every time.
+    if (isBearerTokenSyntax(token)) cache.set(token, principal, expiresAt)
     return principal
   }
 
@@ -167,13 +170,14 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   // the common case) is answered without the promise hops an async chain adds to every request.
   function attempt(request: OAuthRequest): VerifyResult | Promise<VerifyResult> {
     let token: string | undefined
+    let cached: Principal | undefined
     try {
-      token = bearerTokenFrom(request)
+      // The cache is asked while the token is extracted: a token it holds needs no syntax check again.
+      token = bearerTokenFrom(request, (candidate) => (cached = cache.get(candidate)) !== undefined)
     } catch (error) {
       return refuse(error)
     }
     if (token === undefined) return { ok: false, response: bearerErrorResponse(challengeContext, undefined) }
-    const cached = cache.get(token)
     return cached ? accept(cached) : verifyAndCache(token).then(accept, refuse)
   }
 
@@ -190,22 +194,28 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return { ok: false, response: bearerErrorResponse(challengeContext, error, formatScope(scopes)) }
   }
 
-  return {
+  /** The check of `requireScopes`, answered without a promise for a cached token. */
+  function checker(scopes: readonly string[]): ScopeCheck {
+    const required = [...scopes]
+    if (required.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) {
+      throw new ResourceConfigError('requireScopes', `takes RFC 6749 §3.3 scope tokens, got ${JSON.stringify(required)}`)
+    }
+    const checkRequired = (result: VerifyResult): VerifyResult => (result.ok ? checkScopes(result.principal, required) : result)
+    return (request) => {
+      const result = attempt(request)
+      return result instanceof Promise ? result.then(checkRequired) : checkRequired(result)
+    }
+  }
+
+  const rs: ResourceServer = {
     issuer: config.issuer,
     audience: config.audience,
     metadataPath: protectedResourceMetadataPath(config.audience),
     verify,
     verifyToken,
     requireScopes(...scopes) {
-      const required = [...scopes]
-      if (required.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) {
-        throw new ResourceConfigError('requireScopes', `takes RFC 6749 §3.3 scope tokens, got ${JSON.stringify(required)}`)
-      }
-      const checkRequired = (result: VerifyResult): VerifyResult => (result.ok ? checkScopes(result.principal, required) : result)
-      return (request) => {
-        const result = attempt(request)
-        return result instanceof Promise ? result.then(checkRequired) : Promise.resolve(checkRequired(result))
-      }
+      const check = checker(scopes)
+      return (request) => Promise.resolve(check(request))
     },
     checkScopes,
     revoke(token) {
@@ -217,4 +227,20 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     protectedResourceMetadata: () => structuredClone(resourceMetadata),
     metadataResponse: (request) => protectedResourceMetadataResponse(resourceMetadata, request),
   }
+  checkers.set(rs, checker)
+  return rs
+}
+
+type ScopeCheck = (request: OAuthRequest) => VerifyResult | Promise<VerifyResult>
+
+const checkers = new WeakMap<ResourceServer, (required: readonly string[]) => ScopeCheck>()
+
+/**
+ * For this package's middleware: `rs.requireScopes(...scopes)`, but a cached token's result comes as a
+ * plain value rather than a promise, sparing every request of a client that reuses its token the
+ * microtask hops of an `await`. Not exported from `tessera/resource`.
+ */
+export function scopeCheck(rs: ResourceServer, scopes: readonly string[]): ScopeCheck {
+  const make = checkers.get(rs)
+  return make ? make(scopes) : rs.requireScopes(...scopes)
 }

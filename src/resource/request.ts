@@ -6,11 +6,11 @@ import { extractBearerToken } from '../protocol/rfc6750/bearer.js'
  * The bearer token of a request: the `Authorization` header (RFC 6750 §2.1) or an `access_token` form
  * parameter (§2.2: form-encoded body, and not GET, whose body has no defined semantics). Exactly one
  * method; the query (§2.3) is never accepted (RFC 9700 §4.3.2). `undefined` when no token was sent.
- * Throws `invalid_request` or `invalid_token`.
+ * Throws `invalid_request` or `invalid_token`. `known`: see `extractBearerToken`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
  */
-export function bearerTokenFrom(request: OAuthRequest): string | undefined {
+export function bearerTokenFrom(request: OAuthRequest, known?: (token: string) => boolean): string | undefined {
   let formToken: string | undefined
   if (request.method !== 'GET' && request.method !== 'HEAD' && hasFormBody(request)) {
     const params = formParameters(request)
@@ -21,7 +21,7 @@ export function bearerTokenFrom(request: OAuthRequest): string | undefined {
     authorization: request.headers.get('authorization'),
     formToken,
     queryToken: queryHas(request, 'access_token'),
-  })
+  }, known)
 }
 
 /** Whether the query has parameter `name`, from `href` without a URL parse when that is equivalent. */

@@ -490,6 +490,20 @@ describe('introspection of tokens that are not JWTs (RFC 7662)', () => {
     expect(refused(await rs.verify(bearer(OPAQUE))).status).toBe(401)
     expect(as.calls.introspection).toHaveLength(2)
   })
+  it('caches only tokens of bearer syntax, so a cached token needs no syntax check and any other is checked every time', async () => {
+    const odd = 'opaque token with spaces'
+    as.introspection.set(odd, introspected())
+    const rs = rsWithIntrospection()
+    // verifyToken takes a token obtained some other way: verified, but not kept.
+    expect((await rs.verifyToken(odd)).subject).toBe('bob')
+    expect((await rs.verifyToken(odd)).subject).toBe('bob')
+    expect(as.calls.introspection).toHaveLength(2)
+    expect(outcome(await rs.verify(bearer(odd)))).toEqual(INVALID_TOKEN)
+    as.introspection.set(OPAQUE, introspected())
+    expect((await rs.verifyToken(OPAQUE)).subject).toBe('bob')
+    expect((await rs.verify(bearer(OPAQUE))).ok).toBe(true)
+    expect(as.calls.introspection).toHaveLength(3)
+  })
   it('revoke(token) drops the cached answer', async () => {
     as.introspection.set(OPAQUE, introspected())
     const rs = rsWithIntrospection()
