@@ -6,7 +6,6 @@
 // The resource server comes from the built package's public entry points, with its defaults (JWKS
 // discovered from the issuer and cached, verification cache): `createResourceServer({ issuer, audience })`
 // from `tessera/resource` and `requireScopes(rs, ...scopes)` from `tessera/adapters/hono-resource`.
-/* global Headers */
 import { TextEncoder } from 'node:util'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
