@@ -24,5 +24,7 @@ export { safeReturnTo } from './return-to.js'
 export type { ClientLogger } from './runtime.js'
 export type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
 export { createMemoryClientStore } from './memory-store.js'
+/** What the PostgreSQL and Redis client stores reject with while their server cannot be reached. */
+export { StorageUnavailableError } from '../storage/types.js'
 export type { TokenSet } from './token-set.js'
 export type { ClientUser } from './user.js'

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { toStorageError, translateErrors } from '../storage/postgres.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { ClientStore } from './store.js'
 
@@ -19,7 +20,8 @@ export interface PostgresClientStoreOptions {
  * A `ClientStore` on PostgreSQL, for an app running as several instances: a login started on one
  * instance completes on another, and sessions are shared. Creates `rp_transactions` and `rp_sessions`
  * when missing (several instances may start at once); a transaction is consumed by one
- * `DELETE … RETURNING`, so of two instances receiving the same callback exactly one gets it.
+ * `DELETE … RETURNING`, so of two instances receiving the same callback exactly one gets it. While
+ * PostgreSQL cannot be reached, calls reject with `StorageUnavailableError` (from `tessera/client`).
  *
  * @example const store = await openPostgresClientStore({ connectionString: process.env.DATABASE_URL! })
  * @see ./sql-store.ts for the statements, shared with SQLite
@@ -32,5 +34,13 @@ export async function openPostgresClientStore(options: PostgresClientStoreOption
   // a query in progress on it rejects on its own.
   pool.on('error', () => undefined)
   pool.on('connect', (client) => client.on('error', () => undefined))
-  return openSqlClientStore(new Kysely<ClientDatabase>({ dialect: new PostgresDialect({ pool }) }))
+  const db = new Kysely<ClientDatabase>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    // As the authorization server's store: an unreachable server rejects with `StorageUnavailableError`,
+    // here and in every later call, so an app can answer 503 rather than fail its login with a driver error.
+    return translateErrors(await openSqlClientStore(db))
+  } catch (error) {
+    await db.destroy()
+    throw toStorageError(error)
+  }
 }

@@ -1,4 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import { translateRedisErrors } from '../storage/redis.js'
+import { wrapMethods } from '../storage/sql/wrap-methods.js'
 import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
 
 interface RedisClientStoreCommonOptions {
@@ -64,12 +66,13 @@ export async function openRedisClientStore(options: RedisClientStoreOptions): Pr
   const redis = options.redis ?? connect(options.url, options.redisOptions)
   try {
     // Fails now rather than at the first login when Redis is unreachable or the URL is wrong.
-    await redis.ping()
+    await translateRedisErrors(() => redis.ping())
   } catch (error) {
     if (owned) redis.disconnect()
     throw error
   }
-  return createRedisClientStore(redis, options, owned)
+  // As the authorization server's store: while Redis cannot be reached, calls reject with `StorageUnavailableError`.
+  return wrapMethods(createRedisClientStore(redis, options, owned), translateRedisErrors)
 }
 
 function connect(url: string, options: RedisOptions | undefined): Redis {

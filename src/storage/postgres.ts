@@ -92,14 +92,15 @@ export function isPostgresUnavailable(error: unknown): boolean {
   return NETWORK_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_MESSAGES.test(error.message)
 }
 
-function toStorageError(error: unknown): unknown {
+/** `error` as `StorageUnavailableError` when it means PostgreSQL could not be reached; otherwise as it is. */
+export function toStorageError(error: unknown): unknown {
   if (!isPostgresUnavailable(error)) return error
   const detail = error instanceof Error ? error.message || ('code' in error ? String(error.code) : error.name) : String(error)
   return new StorageUnavailableError('postgres', `PostgreSQL is unavailable: ${detail}`, { cause: error })
 }
 
-/** Every method of `store`, with connection failures rejected as `StorageUnavailableError`. */
-function translateErrors<T extends object>(store: T): T {
+/** Every method of `store` (and of its sub-stores), with connection failures rejected as `StorageUnavailableError`. */
+export function translateErrors<T extends object>(store: T): T {
   return wrapMethods(store, async (call) => {
     try {
       return await call()

@@ -398,7 +398,8 @@ export function isRedisUnavailable(error: unknown): boolean {
   return UNAVAILABLE_NAMES.has(error.name) || UNAVAILABLE_MESSAGES.test(error.message)
 }
 
-async function translateRedisErrors(call: () => Promise<unknown>): Promise<unknown> {
+/** Runs `call`, rejecting a connection failure as `StorageUnavailableError` (for `wrapMethods`). */
+export async function translateRedisErrors(call: () => Promise<unknown>): Promise<unknown> {
   try {
     return await call()
   } catch (error) {

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { StorageUnavailableError } from '../../src/client/index.js'
 import { openPostgresClientStore } from '../../src/client/postgres-store.js'
 import { createTestDatabase, eventually, serviceUrl, startTcpProxy, withPort } from '../storage/services.js'
 import { NOW, clientStoreContract, session, transaction } from './store-contract.js'
@@ -70,7 +71,8 @@ if (adminUrl) {
         await store.sessions.save(session('outage'))
         // Idle pooled connections are cut: without the 'error' listeners the process would crash here.
         await proxy.interrupt()
-        await expect(store.sessions.get('outage', NOW)).rejects.toThrow()
+        // A typed error the app can answer with 503, not the driver's own.
+        await expect(store.sessions.get('outage', NOW)).rejects.toMatchObject({ name: 'StorageUnavailableError', backend: 'postgres' })
         await proxy.resume()
         expect(await eventually(() => store.sessions.get('outage', NOW))).toEqual(session('outage'))
       } finally {
@@ -82,7 +84,7 @@ if (adminUrl) {
     it('rejects opening when the server cannot be reached', async () => {
       const url = new URL(database.url)
       url.port = '1'
-      await expect(openPostgresClientStore({ connectionString: url.href, pool: { connectionTimeoutMillis: 1000 } })).rejects.toThrow()
+      await expect(openPostgresClientStore({ connectionString: url.href, pool: { connectionTimeoutMillis: 1000 } })).rejects.toBeInstanceOf(StorageUnavailableError)
     })
   })
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { StorageUnavailableError } from '../../src/client/index.js'
 import { openRedisClientStore } from '../../src/client/redis-store.js'
 import { eventually, serviceUrl, startTcpProxy, withPort } from '../storage/services.js'
 import { NOW, clientStoreContract, session, transaction } from './store-contract.js'
@@ -81,7 +82,8 @@ if (redisUrl) {
       try {
         await store.sessions.save(session('outage'))
         await proxy.interrupt()
-        await expect(store.sessions.get('outage', NOW)).rejects.toThrow()
+        // A typed error the app can answer with 503, not the driver's own.
+        await expect(store.sessions.get('outage', NOW)).rejects.toMatchObject({ name: 'StorageUnavailableError', backend: 'redis' })
         await proxy.resume()
         expect(await eventually(() => store.sessions.get('outage', NOW))).toEqual(session('outage'))
       } finally {
@@ -91,7 +93,7 @@ if (redisUrl) {
     })
 
     it('rejects opening when Redis cannot be reached', async () => {
-      await expect(openRedisClientStore({ url: 'redis://127.0.0.1:1', redisOptions: { connectTimeout: 500, retryStrategy: () => null } })).rejects.toThrow()
+      await expect(openRedisClientStore({ url: 'redis://127.0.0.1:1', redisOptions: { connectTimeout: 500, retryStrategy: () => null } })).rejects.toBeInstanceOf(StorageUnavailableError)
     })
   })
 }
