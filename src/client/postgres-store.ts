@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { toStorageError, translateErrors } from '../storage/postgres.js'
+import { toStorageError, translateErrors } from '../storage/postgres-errors.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { ClientStore } from './store.js'
 

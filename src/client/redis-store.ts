@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis'
-import { translateRedisErrors } from '../storage/redis.js'
+import { translateRedisErrors } from '../storage/redis-errors.js'
 import { wrapMethods } from '../storage/sql/wrap-methods.js'
 import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
+import { translateRedisErrors } from './redis-errors.js'
 import { wrapMethods } from './sql/wrap-methods.js'
 import {
-  StorageConflictError, StorageUnavailableError,
+  StorageConflictError,
   type AccessTokenRecord, type AccessTokenStore, type AuthorizationCodeRecord, type AuthorizationCodeStore, type InteractionRecord, type InteractionStore,
   type LoginSessionRecord, type LoginSessionStore, type RevokedTokenStore,
 } from './types.js'
@@ -384,29 +385,7 @@ for _, k in ipairs(KEYS) do redis.call('ZREMRANGEBYSCORE', k, '-inf', ARGV[1]) e
 return 1
 `)
 
-// ioredis errors: AbortError and MaxRetriesPerRequestError when the connection is lost or cannot be made,
-// "Command timed out" under `commandTimeout`; Redis replies that mean "not now" (loading its dataset,
-// busy script, replica without master, read-only replica, cluster down).
-const UNAVAILABLE_NAMES = new Set(['AbortError', 'MaxRetriesPerRequestError', 'InterruptError'])
-const UNAVAILABLE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/
-const UNAVAILABLE_MESSAGES = /connection is closed|stream isn't writeable|command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND/i
-
-/** Whether `error` means Redis could not be reached, as opposed to a command it refused. */
-export function isRedisUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false
-  if (error.name === 'ReplyError') return UNAVAILABLE_REPLIES.test(error.message)
-  return UNAVAILABLE_NAMES.has(error.name) || UNAVAILABLE_MESSAGES.test(error.message)
-}
-
-/** Runs `call`, rejecting a connection failure as `StorageUnavailableError` (for `wrapMethods`). */
-export async function translateRedisErrors(call: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return await call()
-  } catch (error) {
-    if (!isRedisUnavailable(error)) throw error
-    throw new StorageUnavailableError('redis', `Redis is unavailable: ${(error as Error).message}`, { cause: error })
-  }
-}
 
 /** Abuse counters shared by every instance (login throttling, client limits): `tessera/storage/redis`. */
 export { openRedisCounterStore, type RedisCounterStore, type RedisCounterStoreOptions } from './redis-counters.js'
+export { isRedisUnavailable } from './redis-errors.js'
