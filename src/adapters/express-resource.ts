@@ -23,7 +23,7 @@ const PLACEHOLDER_ORIGIN = 'http://localhost'
  */
 async function toOAuthRequest(req: Request, bodyLimit: number): Promise<OAuthRequest> {
   let body: Uint8Array | undefined
-  if (mayCarryFormToken(req.method, req.headers['content-type'])) {
+  if (mayCarryFormToken(req.method, () => req.headers['content-type'])) {
     if (req.body !== undefined) {
       body = formBodyFromParsed(req.body)
     } else if (!req.readableEnded) {

@@ -21,7 +21,7 @@ function toOAuthRequest(request: FastifyRequest): OAuthRequest {
     url: new URL(request.url, PLACEHOLDER_ORIGIN),
     headers,
     // Fastify has read and parsed the body (within its bodyLimit) before preHandler hooks run.
-    body: mayCarryFormToken(request.method, headers.get('content-type')) ? formBodyFromParsed(request.body) : undefined,
+    body: mayCarryFormToken(request.method, () => headers.get('content-type')) ? formBodyFromParsed(request.body) : undefined,
     remoteAddress: request.ip,
   }
 }

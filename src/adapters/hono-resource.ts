@@ -47,8 +47,7 @@ class LazyUrlRequest implements OAuthRequest {
 /** The request as the resource server reads it; the body only when it may carry the token (RFC 6750 §2.2). */
 function toOAuthRequest(c: Context, bodyLimit: number): OAuthRequest | Promise<OAuthRequest> {
   const request = new LazyUrlRequest(c.req.raw)
-  // The method first: a GET or HEAD carries no form token, and its Content-Type need not be looked up.
-  if (request.method === 'GET' || request.method === 'HEAD' || !mayCarryFormToken(request.method, request.headers.get('content-type'))) return request
+  if (!mayCarryFormToken(request.method, () => request.headers.get('content-type'))) return request
   return formBody(c, bodyLimit).then((body) => {
     request.body = body
     return request

@@ -22,13 +22,14 @@ export function headersFromRaw(rawHeaders: readonly string[]): Headers {
 }
 
 /**
- * Whether the token may be in the body: a form body on a method whose body has meaning.
+ * Whether the token may be in the body: a form body on a method whose body has meaning. The Content-Type
+ * is read only for such a method (a lookup the common GET request is spared).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.2
  */
-export function mayCarryFormToken(method: string, contentType: string | null | undefined): boolean {
+export function mayCarryFormToken(method: string, contentType: () => string | null | undefined): boolean {
   if (method === 'GET' || method === 'HEAD') return false
-  return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded'
+  return contentType()?.split(';', 1)[0]?.trim().toLowerCase() === 'application/x-www-form-urlencoded'
 }
 
 /**
