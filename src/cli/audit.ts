@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
-import { AUDIT_EVENT_TYPES, expandAuditType } from '../server/audit/events.js'
+import { expandAuditType } from '../server/audit/events.js'
+import { auditEventTypes } from './capabilities.js'
 import { createAuditSink, type AuditSink } from '../server/audit/sink.js'
 import type { AuditRecord, AuditValue, Store } from '../storage/types.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
@@ -34,9 +35,10 @@ export function parseTime(value: string, current: number, flag = '--since'): num
 /** Event types for repeated `--type` values, each an exact type or a family (`login`, `token`…). */
 export function parseTypes(values: readonly string[]): string[] {
   const types = new Set<string>()
+  const known = auditEventTypes()
   for (const value of values.flatMap((v) => v.split(',')).filter(Boolean)) {
-    const expanded = expandAuditType(value)
-    if (expanded.length === 0) throw new UsageError(`unknown audit event type ${JSON.stringify(value)}; one of: ${AUDIT_EVENT_TYPES.join(', ')}`)
+    const expanded = expandAuditType(value, known)
+    if (expanded.length === 0) throw new UsageError(`unknown audit event type ${JSON.stringify(value)}; one of: ${known.join(', ')}`)
     for (const type of expanded) types.add(type)
   }
   return [...types]

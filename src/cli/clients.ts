@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util'
 import { createClient, deleteClient, rotateClientSecret, updateClient } from '../server/admin.js'
-import type { ClientAuthMethod, GrantType } from '../storage/types.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
+import { cliRegistry } from './capabilities.js'
 
 /** `tessera client create|list|update|rotate-secret|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
@@ -34,11 +34,11 @@ export async function clientCommand(argv: string[]): Promise<void> {
           name: values.name,
           redirectUris: values['redirect-uri'] ?? [],
           postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
-          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) as GrantType[] } : {}),
+          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) } : {}),
           ...(values.scope ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
-          ...(values['auth-method'] ? { authMethod: values['auth-method'] as ClientAuthMethod } : {}),
+          ...(values['auth-method'] ? { authMethod: values['auth-method'] } : {}),
           skipConsent: values['skip-consent'] ?? false,
-        }, now(), { audit: cliAuditSink(store), actor: 'cli' })
+        }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
         return
@@ -56,11 +56,11 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...(values.name !== undefined ? { name: values.name } : {}),
           ...(values['redirect-uri'] ? { redirectUris: values['redirect-uri'] } : {}),
           ...(values['post-logout-redirect-uri'] ? { postLogoutRedirectUris: values['post-logout-redirect-uri'] } : {}),
-          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) as GrantType[] } : {}),
+          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) } : {}),
           ...(values.scope !== undefined ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
           ...(values['id-token-alg'] ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
           ...(values['skip-consent'] !== undefined ? { skipConsent: values['skip-consent'] } : {}),
-        }, { audit: cliAuditSink(store), actor: 'cli' })
+        }, { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
         if (!client) throw new UsageError(`no client ${values.id}`)
         const { client_secret_hash: _hash, ...shown } = client
         print(json, shown, `updated client ${client.client_id}: ${client.grant_types.join(',')} ${client.redirect_uris.join(' ')} scope "${client.scopes.join(' ')}"`)
@@ -68,14 +68,14 @@ export async function clientCommand(argv: string[]): Promise<void> {
       }
       case 'rotate-secret': {
         if (!values.id) throw new UsageError('client rotate-secret needs --id CLIENT_ID')
-        const secret = await rotateClientSecret(store, values.id, { audit: cliAuditSink(store), actor: 'cli' })
+        const secret = await rotateClientSecret(store, values.id, { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
         if (secret === undefined) throw new UsageError(`no client ${values.id}`)
         print(json, { client_id: values.id, client_secret: secret }, `client_id:     ${values.id}\nclient_secret: ${secret}\nThe old secret no longer works; the new one is shown only now.`)
         return
       }
       case 'delete': {
         if (!values.id) throw new UsageError('client delete needs --id CLIENT_ID')
-        const deleted = await deleteClient(store, values.id, { audit: cliAuditSink(store), actor: 'cli' })
+        const deleted = await deleteClient(store, values.id, { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
         if (!deleted) throw new UsageError(`no client ${values.id}`)
         print(json, { deleted: values.id }, `deleted client ${values.id}`)
         return

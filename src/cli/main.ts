@@ -3,6 +3,7 @@ import { ValidationError } from '../server/admin.js'
 import { ConfigError } from '../server/config.js'
 import { StorageConflictError } from '../storage/types.js'
 import { auditCommand } from './audit.js'
+import { cliRegistry } from './capabilities.js'
 import { clientCommand } from './clients.js'
 import { UsageError } from './common.js'
 import { keysCommand } from './keys.js'
@@ -10,15 +11,18 @@ import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
 import { userCommand } from './users.js'
 
+const GRANTS = cliRegistry.grantTypes.join('|')
+const AUTH_METHODS = [...cliRegistry.authMethods.keys()].join('|')
+
 const USAGE = `usage: tessera <command> [options]
 
   serve   [--port 4000] [--host 127.0.0.1] [--issuer URL] [--db PATH]
           [--access-token-format jwt|opaque]   (env TESSERA_ACCESS_TOKEN_FORMAT)
-  client  create --name NAME --redirect-uri URI... [--grant TYPE...] [--scope "..."]
-                 [--auth-method client_secret_basic|client_secret_post|none] [--skip-consent] [--json]
+  client  create --name NAME --redirect-uri URI... [--grant ${GRANTS}...] [--scope "..."]
+                 [--auth-method ${AUTH_METHODS}] [--skip-consent] [--json]
   client  list [--json] | client delete --id CLIENT_ID
   client  update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
-                 [--grant TYPE...] [--scope "..."] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
+                 [--grant ${GRANTS}...] [--scope "..."] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
   client  rotate-secret --id CLIENT_ID [--json]
   user    create --username U --password P [--name N] [--email E] [--json]
   user    update --id SUB | --username U [--password P] [--name N] [--email E] [--json]

@@ -6,6 +6,7 @@ import { LOG_REDACTION } from '../server/audit/redaction.js'
 import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { demoResource, startStandaloneServer } from '../standalone/server.js'
+import { SERVE_CAPABILITIES } from './capabilities.js'
 import type { Store } from '../storage/types.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
 import { dbPath, now, openStore, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
@@ -90,6 +91,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
+    capabilities: SERVE_CAPABILITIES,
   })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
   logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db }, 'Tessera is listening')

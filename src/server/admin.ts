@@ -5,6 +5,9 @@ import { isSigningAlgorithm } from '../jwt/keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
 import type { ClientAuthMethod, ClientRecord, GrantType, Store, UserRecord } from '../storage/types.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
+import type { Registry } from './context.js'
+import { CORE_CAPABILITIES } from './core-capabilities.js'
+import { createRegistry } from './registry.js'
 import type { AuditActor } from './audit/events.js'
 import { createAuditSink, type AuditSink } from './audit/sink.js'
 
@@ -24,6 +27,20 @@ export interface AdminOptions {
   audit?: AuditSink
   /** Default `admin` (library code); the CLI passes `cli`. */
   actor?: AuditActor
+  /**
+   * The server's capabilities, which decide the grant types and authentication methods a client may
+   * register (`server.registry`); default the core ones.
+   */
+  registry?: ClientRules
+}
+
+/** What client validation needs to know of a registry. */
+export type ClientRules = Pick<Registry, 'grants' | 'authMethods'>
+
+let coreRegistry: Registry | undefined
+
+function rulesOf(options: AdminOptions): ClientRules {
+  return options.registry ?? (coreRegistry ??= createRegistry(CORE_CAPABILITIES))
 }
 
 function auditOf(store: Store, options: AdminOptions): { audit: AuditSink; actor: AuditActor } {
@@ -51,8 +68,6 @@ export interface CreatedClient {
   clientSecret: string | undefined
 }
 
-const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials']
-const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none']
 
 /**
  * Registers a client. Secrets are high-entropy URL-safe strings stored as SHA-256: a slow hash adds
@@ -61,7 +76,7 @@ const AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'clien
  */
 export async function createClient(store: Store, input: NewClientInput, now: number, options: AdminOptions = {}): Promise<CreatedClient> {
   const authMethod = input.authMethod ?? 'client_secret_basic'
-  const settings = validClientSettings({
+  const settings = validClientSettings(rulesOf(options), {
     client_name: input.name,
     redirect_uris: input.redirectUris ?? [],
     post_logout_redirect_uris: input.postLogoutRedirectUris ?? [],
@@ -86,19 +101,19 @@ export async function createClient(store: Store, input: NewClientInput, now: num
 type ClientSettings = Omit<ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at'>
 
 /** The rules every registered client obeys, on creation and on every update; the settings normalized. */
-function validClientSettings(input: ClientSettings): ClientSettings {
+function validClientSettings(rules: ClientRules, input: ClientSettings): ClientSettings {
   const name = input.client_name.trim()
   if (name === '') throw new ValidationError('name must not be empty')
   const grantTypes: GrantType[] = [...new Set<GrantType>(input.grant_types)]
-  for (const grant of grantTypes) if (!GRANT_TYPES.includes(grant)) throw new ValidationError(`unsupported grant type ${grant}`)
   const authMethod = input.token_endpoint_auth_method
-  if (!AUTH_METHODS.includes(authMethod)) throw new ValidationError(`unsupported auth method ${authMethod}`)
-  if (authMethod === 'none' && grantTypes.includes('client_credentials')) {
-    throw new ValidationError('public clients (auth method none) cannot use client_credentials')
+  const method = rules.authMethods.get(authMethod)
+  for (const type of grantTypes) {
+    const grant = rules.grants.get(type)
+    if (!grant) throw new ValidationError(`unsupported grant type ${type}`)
+    if (method && !method.confidential && grant.confidentialOnly) throw new ValidationError(`public clients (auth method ${authMethod}) cannot use ${type}`)
+    if (grant.usesRedirectUri && input.redirect_uris.length === 0) throw new ValidationError(`at least one redirect URI is required for ${type}`)
   }
-  if (grantTypes.includes('authorization_code') && input.redirect_uris.length === 0) {
-    throw new ValidationError('at least one redirect URI is required for authorization_code')
-  }
+  if (!method) throw new ValidationError(`unsupported auth method ${authMethod}`)
   for (const uri of [...input.redirect_uris, ...input.post_logout_redirect_uris]) {
     const problem = validateRedirectUriForRegistration(uri)
     if (problem) throw new ValidationError(`redirect URI ${uri} ${problem}`)
@@ -148,7 +163,7 @@ export interface ClientChanges {
 export async function updateClient(store: Store, clientId: string, changes: ClientChanges, options: AdminOptions = {}): Promise<ClientRecord | undefined> {
   const current = await store.clients.get(clientId)
   if (!current) return undefined
-  const settings = validClientSettings({
+  const settings = validClientSettings(rulesOf(options), {
     client_name: changes.name ?? current.client_name,
     redirect_uris: changes.redirectUris ?? current.redirect_uris,
     post_logout_redirect_uris: changes.postLogoutRedirectUris ?? current.post_logout_redirect_uris,

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino'
+import type { Capability } from './context.js'
+import type { AccessTokenFormat, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
 import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
@@ -9,38 +11,8 @@ import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limi
 import type { CounterStore } from './abuse/counter.js'
 import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
 
-/** An API protected by tokens from this server: its identifier is the access tokens' `aud`. */
-export interface ResourceConfig {
-  /** Resource identifier (RFC 8707 §2), e.g. `http://localhost:4000/api`. */
-  identifier: string
-  /** Scopes of this API with the plain-words description shown on the consent page. */
-  scopes: Record<string, string>
-}
 
-export interface Lifetimes {
-  /** Seconds. RFC 6749 §4.1.2 recommends at most 10 minutes; default 60. */
-  authorizationCode: number
-  /** Access and ID tokens; default 3600. */
-  accessToken: number
-  idToken: number
-  /** Absolute lifetime of a refresh-token family; default 30 days. */
-  refreshToken: number
-  /** Provider login session, absolute: use never extends it; default 14 days. */
-  session: number
-  /**
-   * Provider login session, idle: a session unused this long needs a new login (ASVS 7.3.1); default 1 day.
-   * At most `session`.
-   */
-  sessionIdle: number
-  /** Pending login/consent; default 10 minutes. */
-  interaction: number
-}
-
-/**
- * How access tokens are issued: `jwt` (RFC 9068, verified locally by resource servers) or `opaque`
- * (random values backed by a store record, verified by introspection, RFC 7662).
- */
-export type AccessTokenFormat = 'jwt' | 'opaque'
+export type { AccessTokenFormat, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
 
 export const ACCESS_TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque']
 
@@ -84,31 +56,12 @@ export interface AuthorizationServerConfig {
   trustedProxies?: string[]
   /** The header those proxies set: `x-forwarded-for` (default) or RFC 7239 `forwarded`. */
   forwardedHeader?: ForwardedHeader
-}
-
-export interface ResolvedConfig {
-  issuer: string
-  /** Path prefix of every endpoint (the issuer's path without a trailing slash). */
-  basePath: string
-  secure: boolean
-  store: Store
-  secret: string
-  resources: ResourceConfig[]
-  lifetimes: Lifetimes
-  accessTokenSigningAlg: SigningAlgorithm
-  accessTokenFormat: AccessTokenFormat
-  logger: Logger | undefined
-  auditRetention: number
-  now: () => number
-  productName: string
-  loginThrottle: LoginThrottlePolicy
-  clientLimits: ClientLimitPolicy
-  /** Set when proxies are trusted: the client address from the socket peer and the forwarding header. */
-  clientAddress: ClientAddressResolver | undefined
-  /** Every scope the server knows, OIDC and API. */
-  scopesSupported: string[]
-  /** Consent-page wording for API scopes. */
-  scopeDescriptions: Record<string, string>
+  /**
+   * Capabilities beyond the core ones (`CORE_CAPABILITIES`): their endpoints, grants, client
+   * authentication methods and metadata join the server's. A name, path or grant type registered twice
+   * is a `ConfigError`.
+   */
+  capabilities?: readonly Capability[]
 }
 
 export class ConfigError extends Error {

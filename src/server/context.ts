@@ -1,26 +1,42 @@
-import type { ResolvedConfig } from './config.js'
+import type { ResolvedConfig } from './settings.js'
 import type { AuditSink } from './audit/sink.js'
 import type { ClientLimits } from './abuse/client-limits.js'
 import type { LoginThrottle } from './abuse/login-throttle.js'
 import type { KeySet } from './key-set.js'
+import type { Parameters } from '../http/form.js'
+import type { OAuthRequest, OAuthResponse } from '../http/types.js'
+import type { PresentedClientCredentials } from '../protocol/rfc6749/client-credentials.js'
+import type { ClientRecord } from '../storage/types.js'
 
-/** Absolute URLs of the server's endpoints, derived once from the issuer. */
+/**
+ * Absolute URLs of the server's endpoints by endpoint name, derived once from the issuer and the
+ * registered capabilities. The core endpoints are always there; a capability's endpoints appear under
+ * the names they register.
+ */
 export interface EndpointUrls {
-  authorization: string
-  token: string
-  userinfo: string
-  jwks: string
-  revocation: string
-  introspection: string
-  endSession: string
-  interaction: string
+  readonly authorization: string
+  readonly token: string
+  readonly userinfo: string
+  readonly jwks: string
+  readonly revocation: string
+  readonly introspection: string
+  readonly endSession: string
+  readonly interaction: string
+  readonly [name: string]: string | undefined
 }
 
-/** What every endpoint and grant receives: resolved configuration and the key set. No mutable state. */
+/**
+ * The contract between the server's core and its capabilities (src/server/registry.ts assembles them):
+ * what a capability contributes, and what its handlers receive.
+ */
+
+/** What every endpoint and grant receives: resolved configuration, the key set and the registry. No mutable state. */
 export interface ServerContext {
   readonly config: ResolvedConfig
   readonly keys: KeySet
   readonly urls: EndpointUrls
+  /** The capabilities this server was assembled from: routes, grants, client authentication methods. */
+  readonly registry: Registry
   readonly loginThrottle: LoginThrottle
   /** The audit trail (src/server/audit/): security events to the log and the store. */
   readonly audit: AuditSink
@@ -28,19 +44,151 @@ export interface ServerContext {
   readonly clientLimits: ClientLimits
 }
 
-export const ENDPOINT_PATHS = {
-  authorization: '/authorize',
-  token: '/token',
-  userinfo: '/userinfo',
-  jwks: '/jwks',
-  revocation: '/revoke',
-  introspection: '/introspect',
-  endSession: '/logout',
-  interaction: '/interaction',
-} as const satisfies Record<keyof EndpointUrls, string>
-
-export function endpointUrls(issuer: string): EndpointUrls {
-  const base = issuer.replace(/\/+$/, '')
-  const entries = Object.entries(ENDPOINT_PATHS).map(([name, path]) => [name, base + path])
-  return Object.fromEntries(entries) as unknown as EndpointUrls
+/**
+ * One unit of the authorization server, named after the specification it implements: the endpoints,
+ * grants, client-authentication methods, discovery members and audit events it contributes. The server
+ * is assembled from a list of capabilities (`CORE_CAPABILITIES` by default, plus those passed as
+ * `capabilities` in the configuration); discovery, the admin functions and the CLI derive what the server
+ * supports from that list, so a new capability is one folder plus one registration.
+ *
+ * @example
+ * ```ts
+ * const deviceFlow: Capability = {
+ *   name: 'device-authorization',
+ *   spec: 'RFC 8628',
+ *   endpoints: [{ name: 'deviceAuthorization', path: '/device_authorization', methods: ['POST'], metadata: 'device_authorization_endpoint', handle: deviceAuthorizationEndpoint }],
+ *   grants: [deviceCodeGrant],
+ * }
+ * await createAuthorizationServer({ issuer, store, secret, capabilities: [deviceFlow] })
+ * ```
+ * @see docs/architecture.md "Add a grant", "Add an endpoint"
+ */
+export interface Capability {
+  /** Unique, kebab-case: `token-revocation`. */
+  readonly name: string
+  /** Where the rules live, for readers and `tessera doctor`-style reports: `RFC 7009`. */
+  readonly spec: string
+  readonly endpoints?: readonly Endpoint[]
+  /** Grant types of the token endpoint (RFC 6749 §4). */
+  readonly grants?: readonly Grant[]
+  /** Client authentication methods (RFC 7591 §2 `token_endpoint_auth_method` values). */
+  readonly clientAuthentication?: readonly ClientAuthenticationMethod[]
+  /**
+   * Members this capability adds to the authorization server metadata (RFC 8414 §2, OIDC Discovery §3),
+   * besides the `<endpoint>_endpoint` URLs its endpoints declare. Called for every discovery answer.
+   */
+  metadata?(ctx: ServerContext): Record<string, unknown>
+  /** Audit event types it records, with their log level (anomalies an operator should look at: `warn`). */
+  readonly auditEvents?: Readonly<Record<string, 'info' | 'warn'>>
 }
+
+/** What an endpoint receives besides the request: the path segments its `pattern` captured. */
+export type EndpointHandler = (ctx: ServerContext, request: OAuthRequest, captures: readonly string[]) => Promise<OAuthResponse> | OAuthResponse
+
+export interface Endpoint {
+  /** Key of its absolute URL in `ctx.urls` and `server.urls`: `revocation`. */
+  readonly name: string
+  /** Path below the issuer: `/revoke`. */
+  readonly path: string
+  /** Extra exact paths answered by the same handler (the two well-known discovery documents). */
+  readonly aliases?: readonly string[]
+  /**
+   * Methods the router lets through; others get 405 with `Allow`. Omit to let the handler answer every
+   * method itself (the token endpoint's own 405 is an RFC 6749 §5.2 error body).
+   */
+  readonly methods?: readonly HttpMethod[]
+  /** The metadata member naming its URL: `revocation_endpoint`. */
+  readonly metadata?: string
+  /** Errors thrown while handling it (or its subroutes) are shown as an HTML page (browser-facing endpoints). */
+  readonly html?: boolean
+  /** Answers `path` itself; an endpoint with only `below` routes leaves `path` unrouted. */
+  readonly handle?: EndpointHandler
+  /** Routes below `path`, e.g. `/interaction/{id}/login`. */
+  readonly below?: readonly SubRoute[]
+}
+
+export type HttpMethod = 'GET' | 'POST'
+
+/** A route below an endpoint's path: `pattern` is matched against the rest of the path, anchored. */
+export interface SubRoute {
+  /** e.g. `/^\/([A-Za-z0-9_-]{1,64})\/login$/`; its capture groups reach the handler. */
+  readonly pattern: RegExp
+  readonly methods?: readonly HttpMethod[]
+  readonly handle: EndpointHandler
+}
+
+/** One grant type of the token endpoint (RFC 6749 §4), dispatched by `grant_type`. */
+export interface Grant {
+  /** The `grant_type` value: `authorization_code`, or an absolute URI for extension grants (RFC 6749 §4.5). */
+  readonly type: string
+  handle(ctx: ServerContext, client: ClientRecord, params: Parameters): Promise<OAuthResponse>
+  /** Clients registered for it need a redirect URI (the authorization code grant, RFC 6749 §3.1.2). */
+  readonly usesRedirectUri?: boolean
+  /** Public clients may not use it (RFC 6749 §4.4: client credentials need a confidential client). */
+  readonly confidentialOnly?: boolean
+}
+
+/**
+ * A client authentication method (RFC 6749 §2.3). `read` finds the credentials in the request (or
+ * `undefined` when the request does not use this method; throws `invalid_request`/`invalid_client` when
+ * it uses it wrongly); `verify` checks them against the registered client. Methods contributed by other
+ * capabilities are read before the core RFC 6749 ones, so a method with its own signal (an assertion
+ * parameter) is recognised before a bare `client_id` is taken for `none`.
+ */
+export interface ClientAuthenticationMethod {
+  /** `client_secret_basic`, `private_key_jwt` … */
+  readonly method: string
+  /** Endpoints that accept it; default token, revocation and introspection. */
+  readonly endpoints?: readonly AuthenticatingEndpoint[]
+  /** Only confidential clients use it (anything but `none`). */
+  readonly confidential: boolean
+  /** Reads this method's credentials, if the request uses it; several methods share one reader by name. */
+  readonly reader: CredentialReader
+  /**
+   * Whether `presented` authenticates `client` (undefined when no client has that id: take the same time
+   * as for a known one, ASVS 6.3.8).
+   */
+  verify(ctx: ServerContext, client: ClientRecord | undefined, presented: PresentedClientCredentials): boolean | Promise<boolean>
+}
+
+export type AuthenticatingEndpoint = 'token' | 'revocation' | 'introspection'
+
+export interface CredentialReader {
+  /** Readers are shared by name: RFC 6749's reader serves `client_secret_basic`, `client_secret_post` and `none`. */
+  readonly name: string
+  read(headers: Headers, params: Parameters): PresentedClientCredentials | undefined
+}
+
+/** A route of the server: the handler for a path, the endpoint it belongs to and the captures its path matched. */
+export interface RouteMatch {
+  readonly endpoint: Endpoint
+  /** Undefined: the handler answers every method itself. */
+  readonly methods: readonly HttpMethod[] | undefined
+  readonly handle: EndpointHandler
+  readonly captures: readonly string[]
+}
+
+/**
+ * What a list of capabilities adds up to, computed once: the route table, the grants by type, the client
+ * authentication methods, and the lists discovery, the admin functions and the CLI show. Throws
+ * `RegistryError` when two capabilities claim the same name, path, grant type or method.
+ */
+export interface Registry {
+  readonly capabilities: readonly Capability[]
+  /** Every endpoint, in registration order. */
+  readonly endpoints: readonly Endpoint[]
+  /** Endpoint paths below the issuer, by endpoint name. */
+  readonly paths: Readonly<Record<string, string>>
+  readonly grants: ReadonlyMap<string, Grant>
+  readonly grantTypes: readonly string[]
+  readonly authMethods: ReadonlyMap<string, ClientAuthenticationMethod>
+  /** Credential readers in the order they are tried: extensions first, RFC 6749's last. */
+  readonly readers: readonly CredentialReader[]
+  /** Audit event types and their log level. */
+  readonly auditEvents: ReadonlyMap<string, 'info' | 'warn'>
+  /** The route for a path below the issuer, or undefined. */
+  route(path: string): RouteMatch | undefined
+  /** `token_endpoint_auth_methods_supported` and the revocation/introspection equivalents. */
+  authMethodsFor(endpoint: AuthenticatingEndpoint): string[]
+}
+

@@ -1,21 +1,12 @@
 import { OAuthError } from '../errors.js'
 import { jsonResponse } from '../http/response.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from '../http/types.js'
-import { resolveConfig, type AuthorizationServerConfig, type ResolvedConfig } from './config.js'
-import { endpointUrls, ENDPOINT_PATHS, type EndpointUrls, type ServerContext } from './context.js'
-import { authorizeEndpoint } from './endpoints/authorize.js'
-import { discoveryEndpoint, serverMetadata } from './endpoints/discovery.js'
-import { introspectionEndpoint, introspectLocally, type IntrospectionAnswer } from './endpoints/introspect.js'
-import { showInteraction, submitConsent, submitLogin } from './endpoints/interaction.js'
-import { jwksEndpoint } from './endpoints/jwks.js'
-import { logoutEndpoint } from './endpoints/logout.js'
-import { revocationEndpoint } from './endpoints/revoke.js'
-import { tokenEndpoint } from './endpoints/token.js'
-import { userinfoEndpoint } from './endpoints/userinfo.js'
-import { authorizationCodeGrant } from './grants/authorization-code.js'
-import { clientCredentialsGrant } from './grants/client-credentials.js'
-import { refreshTokenGrant } from './grants/refresh-token.js'
-import type { Grant } from './grants/types.js'
+import { ConfigError, resolveConfig, type AuthorizationServerConfig, type ResolvedConfig } from './config.js'
+import type { EndpointUrls, Registry, ServerContext } from './context.js'
+import { CORE_CAPABILITIES } from './core-capabilities.js'
+import { serverMetadata } from './endpoints/discovery.js'
+import { introspectLocally, type IntrospectionAnswer } from './endpoints/introspect.js'
+import { createRegistry, endpointUrlsOf, RegistryError } from './registry.js'
 import { createMemoryCounterStore } from './abuse/counter.js'
 import { ClientLimits } from './abuse/client-limits.js'
 import { LoginThrottle } from './abuse/login-throttle.js'
@@ -33,6 +24,8 @@ export interface AuthorizationServer {
   metadata(): Record<string, unknown>
   readonly issuer: string
   readonly urls: EndpointUrls
+  /** The capabilities the server was assembled from, and what they add up to (grant types, auth methods, routes). */
+  readonly registry: Registry
   readonly config: ResolvedConfig
   readonly keys: KeySet
   /** The audit trail; `flush()` waits for records still being stored (tests, shutdown). */
@@ -43,29 +36,6 @@ export interface AuthorizationServer {
    */
   introspect(token: string): Promise<IntrospectionAnswer>
 }
-
-type Route = (ctx: ServerContext, request: OAuthRequest, match: RegExpExecArray) => Promise<OAuthResponse> | OAuthResponse
-
-const GRANTS: readonly Grant[] = [authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant]
-
-function routes(grants: ReadonlyMap<string, Grant>): [string, RegExp, Route][] {
-  const interaction = ENDPOINT_PATHS.interaction
-  return [
-    ['GET', /^\/\.well-known\/(openid-configuration|oauth-authorization-server)$/, (ctx) => discoveryEndpoint(ctx)],
-    ['GET', new RegExp(`^${ENDPOINT_PATHS.jwks}$`), (ctx) => jwksEndpoint(ctx)],
-    ['GET|POST', new RegExp(`^${ENDPOINT_PATHS.authorization}$`), (ctx, req) => authorizeEndpoint(ctx, req)],
-    ['GET', new RegExp(`^${interaction}/([A-Za-z0-9_-]{1,64})$`), (ctx, req, m) => showInteraction(ctx, req, m[1] ?? '')],
-    ['POST', new RegExp(`^${interaction}/([A-Za-z0-9_-]{1,64})/login$`), (ctx, req, m) => submitLogin(ctx, req, m[1] ?? '')],
-    ['POST', new RegExp(`^${interaction}/([A-Za-z0-9_-]{1,64})/consent$`), (ctx, req, m) => submitConsent(ctx, req, m[1] ?? '')],
-    ['*', new RegExp(`^${ENDPOINT_PATHS.token}$`), (ctx, req) => tokenEndpoint(ctx, req, grants)],
-    ['*', new RegExp(`^${ENDPOINT_PATHS.userinfo}$`), (ctx, req) => userinfoEndpoint(ctx, req)],
-    ['*', new RegExp(`^${ENDPOINT_PATHS.revocation}$`), (ctx, req) => revocationEndpoint(ctx, req)],
-    ['*', new RegExp(`^${ENDPOINT_PATHS.introspection}$`), (ctx, req) => introspectionEndpoint(ctx, req)],
-    ['*', new RegExp(`^${ENDPOINT_PATHS.endSession}$`), (ctx, req) => logoutEndpoint(ctx, req)],
-  ]
-}
-
-const HTML_PATHS = /^\/(authorize|interaction|logout)/
 
 /**
  * Creates the authorization server. Configuration is validated here, once; signing keys are created on
@@ -79,18 +49,18 @@ const HTML_PATHS = /^\/(authorize|interaction|logout)/
  */
 export async function createAuthorizationServer(config: AuthorizationServerConfig): Promise<AuthorizationServer> {
   const resolved = resolveConfig(config)
-  const audit = createAuditSink({ store: resolved.store, logger: resolved.logger, now: resolved.now, retention: resolved.auditRetention })
+  const registry = assemble(config)
+  const audit = createAuditSink({ store: resolved.store, logger: resolved.logger, now: resolved.now, retention: resolved.auditRetention, levels: registry.auditEvents })
   const createdKeys = await ensureSigningKeys(resolved.store, resolved.secret, resolved.now())
   if (createdKeys.length > 0) {
     await audit.record({ type: 'keys.created', kids: createdKeys.map((key) => key.kid), algorithms: createdKeys.map((key) => key.alg), actor: 'server' })
   }
   const keys = new KeySet(resolved.store, resolved.secret, resolved.now)
-  const urls = endpointUrls(resolved.issuer)
+  const urls = endpointUrlsOf(resolved.issuer, registry)
   const counters = config.counters ?? createMemoryCounterStore()
   const loginThrottle = new LoginThrottle(counters, resolved.loginThrottle)
   const clientLimits = new ClientLimits(counters, resolved.clientLimits)
-  const ctx: ServerContext = { config: resolved, keys, urls, loginThrottle, audit, clientLimits }
-  const table = routes(new Map(GRANTS.map((grant) => [grant.type, grant])))
+  const ctx: ServerContext = { config: resolved, keys, urls, registry, loginThrottle, audit, clientLimits }
 
   async function dispatch(request: OAuthRequest): Promise<OAuthResponse> {
     const path = request.url.pathname
@@ -99,23 +69,21 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     if (request.body && request.body.byteLength > DEFAULT_BODY_LIMIT) {
       return jsonResponse(413, { error: 'invalid_request', error_description: 'Request body too large' })
     }
+    const route = registry.route(local)
     const oversized = requestSizeError(request)
-    if (oversized) return HTML_PATHS.test(local) ? errorPage(ctx, oversized) : jsonResponse(oversized.status, oversized.toJSON())
-    for (const [methods, pattern, route] of table) {
-      const match = pattern.exec(local)
-      if (!match) continue
-      const method = request.method === 'HEAD' ? 'GET' : request.method
-      if (methods !== '*' && !methods.split('|').includes(method)) {
-        return jsonResponse(405, { error: 'invalid_request', error_description: 'Method not allowed' }, { Allow: methods.replace('|', ', ') })
-      }
-      return route(ctx, request, match)
+    if (oversized) return route?.endpoint.html ? errorPage(ctx, oversized) : jsonResponse(oversized.status, oversized.toJSON())
+    if (!route) return notFound()
+    const method = request.method === 'HEAD' ? 'GET' : request.method
+    if (route.methods && !(route.methods as readonly string[]).includes(method)) {
+      return jsonResponse(405, { error: 'invalid_request', error_description: 'Method not allowed' }, { Allow: route.methods.join(', ') })
     }
-    return notFound()
+    return route.handle(ctx, request, route.captures)
   }
 
   return {
     issuer: resolved.issuer,
     urls,
+    registry,
     config: resolved,
     keys,
     audit,
@@ -127,12 +95,12 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
         if (resolved.clientAddress) request = { ...request, remoteAddress: resolved.clientAddress(request.remoteAddress, request.headers) }
         return withTransportSecurity(await dispatch(request), resolved.secure)
       } catch (error) {
-        const local = request.url.pathname.slice(resolved.basePath.length)
+        const html = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.html ?? false
         const unavailable = error instanceof StorageUnavailableError
         const oauthError = error instanceof OAuthError ? error : unavailable ? STORAGE_UNAVAILABLE : new OAuthError('server_error', 'The server could not complete the request')
         if (unavailable) resolved.logger?.warn({ err: error, backend: error.backend, path: request.url.pathname }, 'storage unavailable')
         else if (!(error instanceof OAuthError)) resolved.logger?.error({ err: error, path: request.url.pathname }, 'unhandled error')
-        const response = HTML_PATHS.test(local) ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
+        const response = html ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
         if (unavailable) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
         return withTransportSecurity(response, resolved.secure)
       }
@@ -147,4 +115,14 @@ const RETRY_AFTER_SECONDS = 5
 
 function notFound(): OAuthResponse {
   return jsonResponse(404, { error: 'invalid_request', error_description: 'Not found' })
+}
+
+/** The core capabilities and the configured ones, as one registry; a clash is a configuration error. */
+function assemble(config: AuthorizationServerConfig): Registry {
+  try {
+    return createRegistry([...CORE_CAPABILITIES, ...(config.capabilities ?? [])])
+  } catch (error) {
+    if (error instanceof RegistryError) throw new ConfigError('capabilities', error.message)
+    throw error
+  }
 }

@@ -31,6 +31,8 @@ export interface StandaloneOptions {
   forwardedHeader?: AuthorizationServerConfig['forwardedHeader']
   counters?: AuthorizationServerConfig['counters']
   accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
+  /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
+  capabilities?: AuthorizationServerConfig['capabilities']
 }
 
 export interface StandaloneServer {
@@ -127,6 +129,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.forwardedHeader ? { forwardedHeader: options.forwardedHeader } : {}),
       ...(options.counters ? { counters: options.counters } : {}),
       ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
+      ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     })
   } catch (error) {
     http.close()

@@ -10,8 +10,13 @@
  * - Records are returned as fresh objects; mutating them does not change the store.
  */
 
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials'
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+/**
+ * A `grant_type` (RFC 6749 §4): the core ones, or any a capability registers (stores keep the string;
+ * the server decides which it supports).
+ */
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | (string & {})
+/** A `token_endpoint_auth_method` (RFC 7591 §2): the core ones, or any a capability registers. */
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | (string & {})
 
 export interface ClientRecord {
   client_id: string

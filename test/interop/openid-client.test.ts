@@ -31,6 +31,8 @@ function authenticationFor(testClient: TestClient): client.ClientAuth {
       return client.ClientSecretPost(testClient.secret)
     case 'none':
       return client.None()
+    default:
+      throw new Error(`no openid-client authentication for ${testClient.method}`)
   }
 }
 

@@ -21,33 +21,59 @@ export type LoginFailureReason = 'unknown_user' | 'wrong_password'
 /** The network address the request came from, as the server resolved it; null when unknown. */
 type ClientAddress = { client_address: string | null }
 
-export type AuditEvent =
-  | ({ type: 'login.succeeded'; user_id: string; username: string; client_id: string } & ClientAddress)
+/**
+ * The core events by type. A capability that records events of its own adds them to `AuditEventMap` by
+ * declaration merging and lists them (with their log level) in its `auditEvents`:
+ *
+ * ```ts
+ * declare module '../audit/events.js' {
+ *   interface AuditEventMap { 'device_code.denied': { client_id: string; user_id: string } }
+ * }
+ * ```
+ */
+type CoreAuditEvents = {
+  'login.succeeded': { user_id: string; username: string; client_id: string } & ClientAddress
   /** `username` is what was typed (bounded), `user_id` set when such a user exists. */
-  | ({ type: 'login.failed'; username: string; user_id: string | null; client_id: string; reason: LoginFailureReason } & ClientAddress)
-  | { type: 'consent.granted'; user_id: string; client_id: string; scopes: string[] }
-  | { type: 'consent.denied'; user_id: string; client_id: string; scopes: string[] }
-  | { type: 'consent.revoked'; user_id: string; client_id: string; revoked_grants: number; actor: AuditActor }
+  'login.failed': { username: string; user_id: string | null; client_id: string; reason: LoginFailureReason } & ClientAddress
+  'consent.granted': { user_id: string; client_id: string; scopes: string[] }
+  'consent.denied': { user_id: string; client_id: string; scopes: string[] }
+  'consent.revoked': { user_id: string; client_id: string; revoked_grants: number; actor: AuditActor }
   /** `subject` is the user, or the client itself for client credentials; `jti` of the access token. */
-  | {
-      type: 'token.issued'; grant_type: GrantType; client_id: string; subject: string; scopes: string[]
-      grant_id: string | null; jti: string; refresh_token_issued: boolean; id_token_issued: boolean
-    }
-  /** A rotated refresh token came back: taken as theft, the whole family was revoked (RFC 9700 §4.14.2). */
-  | { type: 'refresh_token.reused'; client_id: string; user_id: string; grant_id: string }
-  /** A used authorization code came back: its grant was revoked (RFC 6749 §4.1.2). */
-  | { type: 'authorization_code.replayed'; client_id: string; user_id: string; grant_id: string }
+  'token.issued': {
+    grant_type: GrantType; client_id: string; subject: string; scopes: string[]
+    grant_id: string | null; jti: string; refresh_token_issued: boolean; id_token_issued: boolean
+  }
   /** RFC 7009 revocation; a refresh token takes its whole grant with it. */
-  | { type: 'token.revoked'; client_id: string; subject: string; token_type: 'access_token' | 'refresh_token'; grant_id: string | null; jti: string | null }
-  | { type: 'keys.created' | 'keys.rotated'; kids: string[]; algorithms: string[]; actor: AuditActor }
-  | { type: 'client.created' | 'client.updated'; client_id: string; client_name: string; grant_types: string[]; scopes: string[]; redirect_uris: string[]; actor: AuditActor }
-  | { type: 'client.deleted' | 'client.secret_rotated'; client_id: string; actor: AuditActor }
-  | { type: 'user.created' | 'user.updated' | 'user.password_changed'; user_id: string; username: string; actor: AuditActor }
-  | { type: 'user.deleted'; user_id: string; username: string | null; actor: AuditActor }
+  'token.revoked': { client_id: string; subject: string; token_type: 'access_token' | 'refresh_token'; grant_id: string | null; jti: string | null }
+  /** A rotated refresh token came back: taken as theft, the whole family was revoked (RFC 9700 §4.14.2). */
+  'refresh_token.reused': { client_id: string; user_id: string; grant_id: string }
+  /** A used authorization code came back: its grant was revoked (RFC 6749 §4.1.2). */
+  'authorization_code.replayed': { client_id: string; user_id: string; grant_id: string }
+  'keys.created': KeysChange
+  'keys.rotated': KeysChange
+  'client.created': ClientChange
+  'client.updated': ClientChange
+  'client.secret_rotated': { client_id: string; actor: AuditActor }
+  'client.deleted': { client_id: string; actor: AuditActor }
+  'user.created': UserChange
+  'user.updated': UserChange
+  'user.password_changed': UserChange
+  'user.deleted': { user_id: string; username: string | null; actor: AuditActor }
+}
 
-export type AuditEventType = AuditEvent['type']
+type KeysChange = { kids: string[]; algorithms: string[]; actor: AuditActor }
+type ClientChange = { client_id: string; client_name: string; grant_types: string[]; scopes: string[]; redirect_uris: string[]; actor: AuditActor }
+type UserChange = { user_id: string; username: string; actor: AuditActor }
 
-/** Every event type, for validating `tessera audit --type`. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so capabilities can merge their events into it
+export interface AuditEventMap extends CoreAuditEvents {}
+
+export type AuditEventType = keyof AuditEventMap & string
+
+/** One variant per `type`, so `switch (event.type)` narrows. */
+export type AuditEvent = { [T in AuditEventType]: { type: T } & AuditEventMap[T] }[AuditEventType]
+
+/** The core event types, for validating `tessera audit --type`; a server adds its capabilities' (`registry.auditEvents`). */
 export const AUDIT_EVENT_TYPES = [
   'login.succeeded', 'login.failed',
   'consent.granted', 'consent.denied', 'consent.revoked',
@@ -55,10 +81,10 @@ export const AUDIT_EVENT_TYPES = [
   'keys.created', 'keys.rotated',
   'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
   'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
-] as const satisfies readonly AuditEventType[]
+] as const satisfies readonly (keyof CoreAuditEvents)[]
 
-// Compile-time check that the list above names every variant of the union.
-const _everyType: Exclude<AuditEventType, (typeof AUDIT_EVENT_TYPES)[number]> extends never ? true : never = true
+// Compile-time check that the list above names every core event.
+const _everyType: Exclude<keyof CoreAuditEvents, (typeof AUDIT_EVENT_TYPES)[number]> extends never ? true : never = true
 
 /**
  * The event types a `--type` filter names: an exact type (`login.failed`) or a family (`login`, `token`,
@@ -66,8 +92,8 @@ const _everyType: Exclude<AuditEventType, (typeof AUDIT_EVENT_TYPES)[number]> ex
  *
  * @example expandAuditType('login') // ['login.succeeded', 'login.failed']
  */
-export function expandAuditType(filter: string): AuditEventType[] {
-  return AUDIT_EVENT_TYPES.filter((type) => type === filter || type.startsWith(`${filter}.`))
+export function expandAuditType(filter: string, types: readonly string[] = AUDIT_EVENT_TYPES): string[] {
+  return types.filter((type) => type === filter || type.startsWith(`${filter}.`))
 }
 
 /**
@@ -75,8 +101,9 @@ export function expandAuditType(filter: string): AuditEventType[] {
  *
  * @example auditLevel('refresh_token.reused') // 'warn'
  */
-export function auditLevel(type: AuditEventType): 'info' | 'warn' {
-  return type === 'refresh_token.reused' || type === 'authorization_code.replayed' ? 'warn' : 'info'
+export function auditLevel(type: string, levels?: ReadonlyMap<string, 'info' | 'warn'>): 'info' | 'warn' {
+  if (type === 'refresh_token.reused' || type === 'authorization_code.replayed') return 'warn'
+  return levels?.get(type) ?? 'info'
 }
 
 /**

@@ -36,6 +36,8 @@ export interface AuditSinkOptions {
   now?: (() => number) | undefined
   /** Seconds a record is kept; default 90 days. */
   retention?: number | undefined
+  /** Log levels of events registered by capabilities (`registry.auditEvents`); core events know theirs. */
+  levels?: ReadonlyMap<string, 'info' | 'warn'> | undefined
 }
 
 let sequence = 0
@@ -104,7 +106,7 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
     record(event) {
       const time = now()
       const record: AuditRecord = { id: newAuditId(), type: event.type, time, ...auditColumns(event), expires_at: time + retention }
-      log?.[auditLevel(event.type)]({ event: record.type, audit_id: record.id, subject: record.subject, client_id: record.client_id, ...record.details }, record.type)
+      log?.[auditLevel(event.type, options.levels)]({ event: record.type, audit_id: record.id, subject: record.subject, client_id: record.client_id, ...record.details }, record.type)
       if (queue.length >= MAX_QUEUED_AUDIT_RECORDS) {
         ;(log ?? options.logger)?.error({ event: record.type, audit_id: record.id }, 'audit record dropped: too many waiting for the store')
         return Promise.resolve()

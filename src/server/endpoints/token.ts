@@ -5,7 +5,6 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
 import { RateLimitedError } from '../abuse/client-limits.js'
 import type { ServerContext } from '../context.js'
-import type { Grant } from '../grants/types.js'
 
 /**
  * The token endpoint (RFC 6749 §3.2): POST with a form body, one client authentication, then the grant
@@ -14,7 +13,7 @@ import type { Grant } from '../grants/types.js'
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
  */
-export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest, grants: ReadonlyMap<string, Grant>): Promise<OAuthResponse> {
+export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
@@ -23,7 +22,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest, g
     const client = await authenticateClientWithinLimits(ctx, request, params)
     const grantType = params.get('grant_type')
     if (grantType === undefined) throw new OAuthError('invalid_request', 'Missing grant_type')
-    const grant = grants.get(grantType)
+    const grant = ctx.registry.grants.get(grantType)
     if (!grant) throw new OAuthError('unsupported_grant_type', 'Unsupported grant_type')
     if (!client.grant_types.includes(grant.type)) {
       throw new OAuthError('unauthorized_client', `The client is not allowed to use ${grant.type}`)

@@ -1,7 +1,7 @@
 import { OAuthError } from '../../errors.js'
 import { sha256 } from '../../crypto/random.js'
 import { verifyS256 } from '../../protocol/rfc7636/pkce.js'
-import type { Grant } from './types.js'
+import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, requireUser } from './issue.js'
 
@@ -16,6 +16,7 @@ const INVALID = 'The authorization code is invalid, expired or already used'
  */
 export const authorizationCodeGrant: Grant = {
   type: 'authorization_code',
+  usesRedirectUri: true,
   async handle(ctx, client, params) {
     const code = params.require('code')
     const redirectUri = params.get('redirect_uri')

@@ -4,7 +4,7 @@ import { OIDC_SCOPES } from '../../protocol/oidc/claims.js'
 import { audienceFor } from '../audience.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { tokenResponse } from '../tokens/token-response.js'
-import type { Grant } from './types.js'
+import type { Grant } from '../context.js'
 
 /**
  * `client_credentials` grant (RFC 6749 §4.4): only confidential clients, only API scopes they are
@@ -14,6 +14,7 @@ import type { Grant } from './types.js'
  */
 export const clientCredentialsGrant: Grant = {
   type: 'client_credentials',
+  confidentialOnly: true,
   async handle(ctx, client, params) {
     if (client.token_endpoint_auth_method === 'none') {
       throw new OAuthError('unauthorized_client', 'Public clients cannot use client credentials')

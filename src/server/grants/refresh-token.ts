@@ -1,7 +1,7 @@
 import { OAuthError } from '../../errors.js'
 import { sha256 } from '../../crypto/random.js'
 import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
-import type { Grant } from './types.js'
+import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, requireUser } from './issue.js'
 

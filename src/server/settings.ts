@@ -1,0 +1,67 @@
+import type { Logger } from 'pino'
+import type { ClientAddressResolver } from '../http/client-address.js'
+import type { SigningAlgorithm } from '../jwt/keys.js'
+import type { Store } from '../storage/types.js'
+import type { ClientLimitPolicy } from './abuse/client-limits.js'
+import type { LoginThrottlePolicy } from './abuse/login-throttle.js'
+
+// The configuration as the server uses it, apart from how it is given and validated (src/server/config.ts),
+// so that the context every capability receives does not depend on the configuration's input side.
+
+/** An API protected by tokens from this server: its identifier is the access tokens' `aud`. */
+export interface ResourceConfig {
+  /** Resource identifier (RFC 8707 §2), e.g. `http://localhost:4000/api`. */
+  identifier: string
+  /** Scopes of this API with the plain-words description shown on the consent page. */
+  scopes: Record<string, string>
+}
+
+export interface Lifetimes {
+  /** Seconds. RFC 6749 §4.1.2 recommends at most 10 minutes; default 60. */
+  authorizationCode: number
+  /** Access and ID tokens; default 3600. */
+  accessToken: number
+  idToken: number
+  /** Absolute lifetime of a refresh-token family; default 30 days. */
+  refreshToken: number
+  /** Provider login session, absolute: use never extends it; default 14 days. */
+  session: number
+  /**
+   * Provider login session, idle: a session unused this long needs a new login (ASVS 7.3.1); default 1 day.
+   * At most `session`.
+   */
+  sessionIdle: number
+  /** Pending login/consent; default 10 minutes. */
+  interaction: number
+}
+
+/**
+ * How access tokens are issued: `jwt` (RFC 9068, verified locally by resource servers) or `opaque`
+ * (random values backed by a store record, verified by introspection, RFC 7662).
+ */
+export type AccessTokenFormat = 'jwt' | 'opaque'
+
+export interface ResolvedConfig {
+  issuer: string
+  /** Path prefix of every endpoint (the issuer's path without a trailing slash). */
+  basePath: string
+  secure: boolean
+  store: Store
+  secret: string
+  resources: ResourceConfig[]
+  lifetimes: Lifetimes
+  accessTokenSigningAlg: SigningAlgorithm
+  accessTokenFormat: AccessTokenFormat
+  logger: Logger | undefined
+  auditRetention: number
+  now: () => number
+  productName: string
+  loginThrottle: LoginThrottlePolicy
+  clientLimits: ClientLimitPolicy
+  /** Set when proxies are trusted: the client address from the socket peer and the forwarding header. */
+  clientAddress: ClientAddressResolver | undefined
+  /** Every scope the server knows, OIDC and API. */
+  scopesSupported: string[]
+  /** Consent-page wording for API scopes. */
+  scopeDescriptions: Record<string, string>
+}
