@@ -18,7 +18,13 @@ export { deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClie
 export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSinkOptions } from './audit/sink.js'
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
-export type { EndpointUrls } from './context.js'
+export type {
+  Capability, ClientAuthenticationMethod, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RouteMatch,
+  ServerContext, SubRoute, AuthenticatingEndpoint,
+} from './context.js'
+export { CORE_CAPABILITIES } from './core-capabilities.js'
+export { createRegistry, RegistryError } from './registry.js'
+export type { ClientRules } from './admin.js'
 export { DEFAULT_CLIENT_LIMITS, RateLimitedError, type ClientLimitPolicy } from './abuse/client-limits.js'
 export { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
 export { createMemoryCounterStore, type CounterStore } from './abuse/counter.js'
