@@ -12,3 +12,12 @@ describe('README: the tutorial in ten lines of TypeScript', () => {
     expect(file.split('\n').filter((line) => line.trim() !== '')).toHaveLength(10)
   })
 })
+
+describe('README: the capability example', () => {
+  it('shows exactly examples/extension-grant.ts (without its header comment)', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    const section = readme.slice(readme.indexOf('### Capabilities'))
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1]
+    expect(block).toBe(readFileSync('examples/extension-grant.ts', 'utf8').split('\n').slice(1).join('\n'))
+  })
+})
