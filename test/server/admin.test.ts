@@ -71,3 +71,14 @@ describe('updateUser', () => {
     expect(types).toEqual(['user.updated', 'user.updated', 'user.password_changed', 'user.updated', 'user.created'])
   })
 })
+
+describe('redirect URI policy', () => {
+  it('refuses on creation and update a redirect URI whose query names an authorization response parameter', async () => {
+    const store = createMemoryStore()
+    await expect(createClient(store, { name: 'App', redirectUris: ['https://app.example/cb?code=1'] }, NOW)).rejects.toThrow(/query parameter named code/)
+    const { client } = await createClient(store, { name: 'App', redirectUris: ['https://app.example/cb?tenant=1'] }, NOW)
+    await expect(updateClient(store, client.client_id, { redirectUris: ['https://app.example/cb?iss=x'] })).rejects.toBeInstanceOf(ValidationError)
+    await expect(updateClient(store, client.client_id, { postLogoutRedirectUris: ['https://app.example/bye?state=x'] })).rejects.toThrow(/state/)
+    expect((await store.clients.get(client.client_id))?.redirect_uris).toEqual(['https://app.example/cb?tenant=1'])
+  })
+})
