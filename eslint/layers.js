@@ -4,9 +4,9 @@ import path from 'node:path'
 /**
  * The architecture of src/, as data: each layer (a folder under src/, or a top-level file) and what it may
  * import besides its own modules. An entry is a whole layer (`'http'`) or one module of it (`'ui/index.ts'`):
- * the layer is then reachable only through that module. Lowest layers first; a layer never lists one below
- * it in this table that lists it back (test/architecture/cycles.test.ts checks the modules themselves).
- * A folder or top-level file missing here fails lint: a new one must be placed first.
+ * the layer is then reachable only through that module. Lowest layers first, and no layer lists one listed
+ * after it (import cycles between modules are checked by test/architecture/cycles.test.ts). A folder or
+ * top-level file missing here fails lint, as does an import of one: a new one must be placed first.
  *
  * @see /work/shared/STYLE.md "Dependencies point one way"
  */
@@ -69,7 +69,8 @@ export function mayImport(from, target) {
  * not change the layer), nothing goes unchecked, and the table reads as the architecture.
  *
  * Checked: `import` (type-only too), `export … from`, `import()` with a string literal, and `import x =
- * require()`. Bare specifiers (packages, `node:`) are not layers and pass.
+ * require()`. Bare specifiers (packages, `node:`) are not layers and pass, except the package's own name
+ * (`tessera/server`), which would reach any layer through the tsconfig paths.
  *
  * @type {import('eslint').Rule.RuleModule}
  */
@@ -82,6 +83,7 @@ export const layersRule = {
       forbidden: '{{from}} must not import {{target}} (layer {{to}}): {{from}} may import {{allowed}}. See eslint/layers.js.',
       unknownLayer: '{{file}} is in no layer: add "{{layer}}" to LAYERS in eslint/layers.js.',
       dynamic: 'import() of a computed specifier cannot be checked against the layers; use a string literal.',
+      selfReference: 'src/ imports its own modules by relative path: "{{specifier}}" would bypass the layer table.',
     },
   },
   create(context) {
@@ -100,7 +102,12 @@ export const layersRule = {
 
     /** @param {import('estree').Node} node @param {unknown} specifier */
     function check(node, specifier) {
-      if (typeof specifier !== 'string' || !specifier.startsWith('.')) return
+      if (typeof specifier !== 'string') return
+      if (specifier === 'tessera' || specifier.startsWith('tessera/')) {
+        context.report({ node, messageId: 'selfReference', data: { specifier } })
+        return
+      }
+      if (!specifier.startsWith('.')) return
       const absolute = path.resolve(path.dirname(context.filename), specifier)
       const target = path.relative(root, absolute).split(path.sep).join('/').replace(/\.js$/, '.ts')
       if (mayImport(from, target)) return
