@@ -5,8 +5,9 @@ import { isSigningAlgorithm } from '../jwt/keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
 import type { ClientAuthMethod, ClientRecord, GrantType, Store, UserRecord } from '../storage/types.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
-import type { AuditActor } from './audit/events.js'
-import { createAuditSink, type AuditSink } from './audit/sink.js'
+import { auditOf, type AdminOptions } from './admin-options.js'
+
+export type { AdminOptions } from './admin-options.js'
 
 /** Thrown for invalid client or user input; the message names the field. */
 export class ValidationError extends Error {
@@ -14,20 +15,6 @@ export class ValidationError extends Error {
     super(message)
     this.name = 'ValidationError'
   }
-}
-
-/**
- * Where administrative changes are audited and who made them. Without `audit` the change is recorded in
- * the store only (no log line); the record is awaited, so it exists when the function returns.
- */
-export interface AdminOptions {
-  audit?: AuditSink
-  /** Default `admin` (library code); the CLI passes `cli`. */
-  actor?: AuditActor
-}
-
-function auditOf(store: Store, options: AdminOptions): { audit: AuditSink; actor: AuditActor } {
-  return { audit: options.audit ?? createAuditSink({ store }), actor: options.actor ?? 'admin' }
 }
 
 export interface NewClientInput {
