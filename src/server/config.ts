@@ -8,6 +8,7 @@ import { createClientAddressResolver, type ClientAddressResolver, type Forwarded
 import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limits.js'
 import type { CounterStore } from './abuse/counter.js'
 import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
+import { defaultPageRenderer, PAGE_RENDERER_METHODS, type PageRenderer } from './pages.js'
 
 /** An API protected by tokens from this server: its identifier is the access tokens' `aud`. */
 export interface ResourceConfig {
@@ -84,6 +85,11 @@ export interface AuthorizationServerConfig {
   trustedProxies?: string[]
   /** The header those proxies set: `x-forwarded-for` (default) or RFC 7239 `forwarded`. */
   forwardedHeader?: ForwardedHeader
+  /**
+   * Renders the sign-in, consent, logout and error pages from their view models; default Tessera's own
+   * (`defaultPageRenderer`). Spread the default to replace some pages only.
+   */
+  pages?: PageRenderer
 }
 
 export interface ResolvedConfig {
@@ -109,6 +115,7 @@ export interface ResolvedConfig {
   scopesSupported: string[]
   /** Consent-page wording for API scopes. */
   scopeDescriptions: Record<string, string>
+  pages: PageRenderer
 }
 
 export class ConfigError extends Error {
@@ -182,6 +189,10 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     throw new ConfigError('trustedProxies', `has ${(error as Error).message}`)
   }
 
+  const pages = config.pages ?? defaultPageRenderer
+  const missing = PAGE_RENDERER_METHODS.filter((method) => typeof pages[method] !== 'function')
+  if (missing.length > 0) throw new ConfigError('pages', `must have the PageRenderer methods ${missing.join(', ')} (spread defaultPageRenderer to keep Tessera's)`)
+
   const resources = config.resources ?? []
   const scopeDescriptions: Record<string, string> = {}
   for (const [index, resource] of resources.entries()) {
@@ -218,6 +229,7 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     clientAddress,
     scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
     scopeDescriptions,
+    pages,
   }
 }
 
