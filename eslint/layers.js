@@ -8,7 +8,7 @@ import path from 'node:path'
  * after it (import cycles between modules are checked by test/architecture/cycles.test.ts). A folder or
  * top-level file missing here fails lint, as does an import of one: a new one must be placed first.
  *
- * @see /work/shared/STYLE.md "Dependencies point one way"
+ * @see ../shared/STYLE.md (beside the repository), "Dependencies point one way"
  */
 export const LAYERS = {
   // The one OAuthError base every layer may throw.
