@@ -1,9 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { writeNodeResponse } from '../http/node.js'
+import { headersFromRaw, readBodyStream, writeNodeResponse } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest } from '../http/types.js'
 import { jsonResponse } from '../http/response.js'
-import { formBodyFromParsed, formObject, headersFromRaw, mayCarryFormToken, readNodeBody } from '../resource/adapter-support.js'
+import { formBodyFromParsed, formObject, mayCarryFormToken } from '../resource/adapter-support.js'
 import type { ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal } from '../resource/principal.js'
 
@@ -27,7 +27,7 @@ async function toOAuthRequest(req: Request, bodyLimit: number): Promise<OAuthReq
     if (req.body !== undefined) {
       body = formBodyFromParsed(req.body)
     } else if (!req.readableEnded) {
-      body = await readNodeBody(req, bodyLimit)
+      body = await readBodyStream(req, bodyLimit)
       req.body = formObject(body)
     }
   }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify'
+import { headersFromRaw } from '../http/node.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
-import { formBodyFromParsed, formObject, headersFromRaw, mayCarryFormToken } from '../resource/adapter-support.js'
+import { formBodyFromParsed, formObject, mayCarryFormToken } from '../resource/adapter-support.js'
 import type { ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal } from '../resource/principal.js'
 

@@ -3,8 +3,9 @@ import { endpointProblem } from './endpoints.js'
 import { ClientConfigError } from './errors.js'
 import type { ProfileFetcher } from './providers/profile.js'
 import { isPresetName, presetOf, type PresetName, type PresetParameter } from './providers/presets.js'
+import type { TokenEndpointAuthMethod } from './token-endpoint-auth.js'
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
+export type { TokenEndpointAuthMethod } from './token-endpoint-auth.js'
 
 /**
  * A provider as the app registers it: exactly one of `issuer`, `serverMetadataUrl` or `preset` says where

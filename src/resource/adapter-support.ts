@@ -1,25 +1,8 @@
-import { BodyTooLargeError } from '../http/web.js'
-
 /**
  * Conversion helpers shared by the framework middlewares (src/adapters/*-resource.ts). Internal: not
- * part of the `tessera/resource` entry point.
+ * part of the `tessera/resource` entry point. Reading Node bodies and copying Node headers is
+ * http/node.ts's (`readBodyStream`, `headersFromRaw`).
  */
-
-/**
- * Headers from Node's `rawHeaders`, every occurrence kept: Node's `headers` object silently drops a
- * second `Authorization`, which should be refused, not half-read.
- *
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
- */
-export function headersFromRaw(rawHeaders: readonly string[]): Headers {
-  const headers = new Headers()
-  for (let index = 0; index + 1 < rawHeaders.length; index += 2) {
-    const name = rawHeaders[index]
-    const value = rawHeaders[index + 1]
-    if (name !== undefined && value !== undefined) headers.append(name, value)
-  }
-  return headers
-}
 
 /**
  * Whether the token may be in the body: a form body on a method whose body has meaning. The Content-Type
@@ -49,22 +32,6 @@ export function formBodyFromParsed(body: unknown): Uint8Array | undefined {
   // A nested or non-string value is kept as an empty token, which is then refused as malformed.
   for (const item of Array.isArray(value) ? value : [value]) params.append('access_token', typeof item === 'string' ? item : '')
   return Buffer.from(params.toString())
-}
-
-/**
- * Reads a Node stream into memory, refusing more than `limit` bytes.
- *
- * @see https://www.rfc-editor.org/rfc/rfc9110#section-15.5.14
- */
-export async function readNodeBody(stream: AsyncIterable<Uint8Array>, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of stream) {
-    size += chunk.byteLength
-    if (size > limit) throw new BodyTooLargeError()
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /**

@@ -227,20 +227,35 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     protectedResourceMetadata: () => structuredClone(resourceMetadata),
     metadataResponse: (request) => protectedResourceMetadataResponse(resourceMetadata, request),
   }
-  checkers.set(rs, checker)
+  // Non-enumerable: invisible to spreading, logging and equality, as if `rs` had only its public members.
+  Object.defineProperty(rs, SCOPE_CHECKER, { value: checker })
   return rs
 }
 
 type ScopeCheck = (request: OAuthRequest) => VerifyResult | Promise<VerifyResult>
 
-const checkers = new WeakMap<ResourceServer, (required: readonly string[]) => ScopeCheck>()
+/**
+ * Key of the internal member by which `scopeCheck` finds the synchronous checker of a resource server made
+ * by `createResourceServer`. Not exported from `tessera/resource`, so not part of `ResourceServer`.
+ */
+const SCOPE_CHECKER: unique symbol = Symbol('tessera.resource.scopeChecker')
+
+/** A `ResourceServer` as `createResourceServer` makes it, with its internal member. */
+interface OwnResourceServer extends ResourceServer {
+  readonly [SCOPE_CHECKER]: (required: readonly string[]) => ScopeCheck
+}
+
+function isOwnResourceServer(rs: ResourceServer): rs is OwnResourceServer {
+  return SCOPE_CHECKER in rs
+}
 
 /**
  * For this package's middleware: `rs.requireScopes(...scopes)`, but a cached token's result comes as a
  * plain value rather than a promise, sparing every request of a client that reuses its token the
- * microtask hops of an `await`. Not exported from `tessera/resource`.
+ * microtask hops of an `await`. Looked up once per middleware, never per request; a `ResourceServer` made
+ * some other way (a test double, a wrapper) gets its own `requireScopes`. Not exported from
+ * `tessera/resource`.
  */
 export function scopeCheck(rs: ResourceServer, scopes: readonly string[]): ScopeCheck {
-  const make = checkers.get(rs)
-  return make ? make(scopes) : rs.requireScopes(...scopes)
+  return isOwnResourceServer(rs) ? rs[SCOPE_CHECKER](scopes) : rs.requireScopes(...scopes)
 }

@@ -8,8 +8,9 @@ import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 import type { Registry } from './context.js'
 import { CORE_CAPABILITIES } from './core-capabilities.js'
 import { createRegistry } from './registry.js'
-import type { AuditActor } from './audit/events.js'
-import { createAuditSink, type AuditSink } from './audit/sink.js'
+import { auditOf, type AdminOptions, type ClientRules } from './admin-options.js'
+
+export type { AdminOptions, ClientRules } from './admin-options.js'
 
 /** Thrown for invalid client or user input; the message names the field. */
 export class ValidationError extends Error {
@@ -19,32 +20,10 @@ export class ValidationError extends Error {
   }
 }
 
-/**
- * Where administrative changes are audited and who made them. Without `audit` the change is recorded in
- * the store only (no log line); the record is awaited, so it exists when the function returns.
- */
-export interface AdminOptions {
-  audit?: AuditSink
-  /** Default `admin` (library code); the CLI passes `cli`. */
-  actor?: AuditActor
-  /**
-   * The server's capabilities, which decide the grant types and authentication methods a client may
-   * register (`server.registry`); default the core ones.
-   */
-  registry?: ClientRules
-}
-
-/** What client validation needs to know of a registry. */
-export type ClientRules = Pick<Registry, 'grants' | 'authMethods'>
-
 let coreRegistry: Registry | undefined
 
 function rulesOf(options: AdminOptions): ClientRules {
   return options.registry ?? (coreRegistry ??= createRegistry(CORE_CAPABILITIES))
-}
-
-function auditOf(store: Store, options: AdminOptions): { audit: AuditSink; actor: AuditActor } {
-  return { audit: options.audit ?? createAuditSink({ store }), actor: options.actor ?? 'admin' }
 }
 
 export interface NewClientInput {

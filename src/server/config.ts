@@ -10,6 +10,7 @@ import { createClientAddressResolver, type ClientAddressResolver, type Forwarded
 import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limits.js'
 import type { CounterStore } from './abuse/counter.js'
 import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
+import { defaultPageRenderer, PAGE_RENDERER_METHODS, type PageRenderer } from './pages.js'
 
 
 export type { AccessTokenFormat, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
@@ -62,6 +63,11 @@ export interface AuthorizationServerConfig {
    * is a `ConfigError`.
    */
   capabilities?: readonly Capability[]
+  /**
+   * Renders the sign-in, consent, logout and error pages from their view models; default Tessera's own
+   * (`defaultPageRenderer`). Spread the default to replace some pages only.
+   */
+  pages?: PageRenderer
 }
 
 export class ConfigError extends Error {
@@ -135,6 +141,10 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     throw new ConfigError('trustedProxies', `has ${(error as Error).message}`)
   }
 
+  const pages = config.pages ?? defaultPageRenderer
+  const missing = PAGE_RENDERER_METHODS.filter((method) => typeof pages[method] !== 'function')
+  if (missing.length > 0) throw new ConfigError('pages', `must have the PageRenderer methods ${missing.join(', ')} (spread defaultPageRenderer to keep Tessera's)`)
+
   const resources = config.resources ?? []
   const scopeDescriptions: Record<string, string> = {}
   for (const [index, resource] of resources.entries()) {
@@ -171,6 +181,7 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     clientAddress,
     scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
     scopeDescriptions,
+    pages,
   }
 }
 

@@ -9,7 +9,7 @@ import {
 import type { SigningKey } from '../jwt/sign.js'
 import { localKeyResolver, type KeyResolver } from '../jwt/verify.js'
 import type { SigningKeyRecord, Store } from '../storage/types.js'
-import type { AdminOptions } from './admin.js'
+import type { AdminOptions } from './admin-options.js'
 import { createAuditSink } from './audit/sink.js'
 
 /** Signing algorithms the server always holds a key for: RS256 is OIDC's default, ES256 the fast one. */

@@ -1,20 +1,30 @@
 import type { OAuthError } from '../errors.js'
 import type { OAuthResponse } from '../http/types.js'
-import { htmlSecurityHeaders, newNonce } from '../ui/headers.js'
-import { renderErrorPage } from '../ui/pages/error.js'
-import type { ServerContext } from './context.js'
+// The server's one door to ui/: the page contract and the headers pages are sent with.
+import { defaultPageRenderer, htmlSecurityHeaders, newNonce, PAGE_RENDERER_METHODS, type PageRenderer } from '../ui/index.js'
+
+export { defaultPageRenderer, PAGE_RENDERER_METHODS }
+export type { ConsentView, ErrorView, LoggedOutView, LoginView, LogoutConfirmView, PageRenderer } from '../ui/index.js'
+
+/**
+ * What a page needs of the server context: whether it is served over https (HSTS) and who renders it.
+ * Structural rather than `ServerContext`, because config.ts takes its default renderer from here.
+ */
+export interface PageContext {
+  readonly config: { readonly secure: boolean; readonly pages: PageRenderer }
+}
 
 /** An HTML page with the security headers every page carries (CSP with nonce, no framing, no referrer). */
 export function htmlResponse(
-  ctx: ServerContext,
+  ctx: PageContext,
   status: number,
-  render: (nonce: string) => string,
+  render: (pages: PageRenderer, nonce: string) => string,
   options: { formActions?: string[]; cookies?: (string | undefined)[] } = {},
 ): OAuthResponse {
   const nonce = newNonce()
   const headers = htmlSecurityHeaders({ nonce, https: ctx.config.secure, ...(options.formActions ? { formActions: options.formActions } : {}) })
   for (const cookie of options.cookies ?? []) if (cookie) headers.append('Set-Cookie', cookie)
-  return { status, headers, body: render(nonce) }
+  return { status, headers, body: render(ctx.config.pages, nonce) }
 }
 
 const TITLES: Partial<Record<string, string>> = {
@@ -26,15 +36,17 @@ const TITLES: Partial<Record<string, string>> = {
 }
 
 /** The error page of RFC 6749 §4.1.2.1: shown instead of redirecting to an unverified URI. */
-export function errorPage(ctx: ServerContext, error: OAuthError): OAuthResponse {
+export function errorPage(ctx: PageContext, error: OAuthError): OAuthResponse {
   // The error's own status, except 401: RFC 9110 §11.6.1 ties 401 to a `WWW-Authenticate` challenge, which
   // a page cannot answer. A failed CSRF check thus stays the 403 its thrower chose (catalogue AZ-16).
-  return htmlResponse(ctx, error.status === 401 ? 400 : error.status, (nonce) =>
-    renderErrorPage({
+  return htmlResponse(ctx, error.status === 401 ? 400 : error.status, (pages, nonce) =>
+    pages.error(
+      {
+        title: TITLES[error.error] ?? 'The request could not be completed',
+        message: error.description ?? 'The application sent a request this server cannot accept.',
+        code: error.error,
+      },
       nonce,
-      title: TITLES[error.error] ?? 'The request could not be completed',
-      message: error.description ?? 'The application sent a request this server cannot accept.',
-      code: error.error,
-    }),
+    ),
   )
 }

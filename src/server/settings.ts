@@ -4,6 +4,7 @@ import type { SigningAlgorithm } from '../jwt/keys.js'
 import type { Store } from '../storage/types.js'
 import type { ClientLimitPolicy } from './abuse/client-limits.js'
 import type { LoginThrottlePolicy } from './abuse/login-throttle.js'
+import type { PageRenderer } from './pages.js'
 
 // The configuration as the server uses it, apart from how it is given and validated (src/server/config.ts),
 // so that the context every capability receives does not depend on the configuration's input side.
@@ -64,4 +65,5 @@ export interface ResolvedConfig {
   scopesSupported: string[]
   /** Consent-page wording for API scopes. */
   scopeDescriptions: Record<string, string>
+  pages: PageRenderer
 }

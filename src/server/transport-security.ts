@@ -1,5 +1,5 @@
 import type { OAuthResponse } from '../http/types.js'
-import { STRICT_TRANSPORT_SECURITY } from '../ui/headers.js'
+import { STRICT_TRANSPORT_SECURITY } from '../http/transport-security.js'
 
 /**
  * HSTS on every response of an https issuer, not only on pages: the first answer a browser sees is often

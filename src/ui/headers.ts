@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { STRICT_TRANSPORT_SECURITY } from '../http/transport-security.js'
 
 // CSP base64-value grammar; anything else could end the directive and smuggle in another one.
 const NONCE = /^[A-Za-z0-9+/_-]+={0,2}$/
 // A CSP source expression is a single token: no whitespace, no directive or policy separators, no quotes.
 const SOURCE = /^[^\s;,'"]+$/
-
-/** RFC 6797 §6.1: one year, subdomains included (they are served over https too, or should be). */
-export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains'
 
 /**
  * A fresh CSP nonce for one response: 16 random bytes, base64.

@@ -1,6 +1,7 @@
 /**
  * Server-rendered interaction pages (sign-in, consent, logout, errors) as pure functions returning HTML, and the
  * security headers to send with them. No scripts, no external resources; one inline stylesheet under a CSP nonce.
+ * The authorization server uses them only through this module: the `PageRenderer` contract and its view models.
  *
  * @example
  * const nonce = newNonce()
@@ -16,3 +17,13 @@ export { renderLoginPage } from './pages/login.js'
 export { renderConsentPage } from './pages/consent.js'
 export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+export {
+  defaultPageRenderer,
+  PAGE_RENDERER_METHODS,
+  type ConsentView,
+  type ErrorView,
+  type LoggedOutView,
+  type LoginView,
+  type LogoutConfirmView,
+  type PageRenderer,
+} from './page-renderer.js'

@@ -21,7 +21,7 @@ const STANDARD_SCOPES: ReadonlyMap<string, string> = new Map([
  * @example describeScopes(['openid', 'read:notes'], { 'read:notes': 'Read your notes' })
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
  */
-export function describeScopes(scopes: string[], custom: Record<string, string>): ScopeDescription[] {
+export function describeScopes(scopes: readonly string[], custom: Readonly<Record<string, string>>): ScopeDescription[] {
   const seen = new Set<string>()
   const described: ScopeDescription[] = []
   for (const value of scopes) {

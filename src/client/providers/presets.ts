@@ -1,5 +1,5 @@
 import type { AuthorizationServer } from 'oauth4webapi'
-import type { TokenEndpointAuthMethod } from '../provider.js'
+import type { TokenEndpointAuthMethod } from '../token-endpoint-auth.js'
 import { discordProfile } from './discord.js'
 import { githubProfile } from './github.js'
 import type { ProfileFetcher } from './profile.js'

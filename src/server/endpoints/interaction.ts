@@ -6,9 +6,6 @@ import { safeEqual, sha256 } from '../../crypto/random.js'
 import { verifyAgainstDummy, verifyPassword } from '../../crypto/passwords.js'
 import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
-import { describeScopes } from '../../ui/scopes.js'
-import { renderConsentPage } from '../../ui/pages/consent.js'
-import { renderLoginPage } from '../../ui/pages/login.js'
 import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
 import type { ServerContext } from '../context.js'
@@ -48,16 +45,18 @@ function formAction(ctx: ServerContext, id: string, step: 'login' | 'consent'): 
 
 function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: { error?: string; username?: string } = {}): OAuthResponse {
   const { interaction, request, client } = loaded
-  return htmlResponse(ctx, status, (nonce) =>
-    renderLoginPage({
+  return htmlResponse(ctx, status, (pages, nonce) =>
+    pages.login(
+      {
+        action: formAction(ctx, interaction.id, 'login'),
+        hidden: {},
+        csrfToken: interaction.csrf_token,
+        clientName: client.client_name,
+        ...(options.error !== undefined ? { error: options.error } : {}),
+        ...((options.username ?? request.login_hint) !== undefined ? { username: options.username ?? request.login_hint } : {}),
+      },
       nonce,
-      action: formAction(ctx, interaction.id, 'login'),
-      hidden: {},
-      csrfToken: interaction.csrf_token,
-      clientName: client.client_name,
-      ...(options.error !== undefined ? { error: options.error } : {}),
-      ...((options.username ?? request.login_hint) !== undefined ? { username: options.username ?? request.login_hint } : {}),
-    }),
+    ),
   )
 }
 
@@ -68,16 +67,19 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
   return htmlResponse(
     ctx,
     200,
-    (nonce) =>
-      renderConsentPage({
+    (pages, nonce) =>
+      pages.consent(
+        {
+          action: formAction(ctx, interaction.id, 'consent'),
+          hidden: {},
+          csrfToken: interaction.csrf_token,
+          clientName: client.client_name,
+          userName: user.name ?? user.username,
+          scopes: request.scopes,
+          scopeDescriptions: ctx.config.scopeDescriptions,
+        },
         nonce,
-        action: formAction(ctx, interaction.id, 'consent'),
-        hidden: {},
-        csrfToken: interaction.csrf_token,
-        clientName: client.client_name,
-        userName: user.name ?? user.username,
-        scopes: describeScopes(request.scopes, ctx.config.scopeDescriptions),
-      }),
+      ),
     // Chromium applies form-action to the redirect that follows the consent POST.
     { formActions: redirectOrigin(request.redirect_uri) },
   )

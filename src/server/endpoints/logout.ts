@@ -5,7 +5,6 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { isJwtValidationError, verifyJwt } from '../../jwt/verify.js'
 import { withQueryParameters } from '../../protocol/rfc6749/redirect-uri.js'
 import type { ClientRecord } from '../../storage/types.js'
-import { renderLoggedOutPage, renderLogoutConfirmPage } from '../../ui/pages/logout.js'
 import type { ServerContext } from '../context.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import { errorPage, htmlResponse } from '../pages.js'
@@ -61,7 +60,7 @@ function finished(ctx: ServerContext, logout: LogoutRequest, cookie: string): OA
     response.headers.append('Set-Cookie', cookie)
     return response
   }
-  return htmlResponse(ctx, 200, (nonce) => renderLoggedOutPage({ nonce }), { cookies: [cookie] })
+  return htmlResponse(ctx, 200, (pages, nonce) => pages.loggedOut({}, nonce), { cookies: [cookie] })
 }
 
 const HIDDEN_FIELDS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state'] as const
@@ -107,14 +106,16 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
   return htmlResponse(
     ctx,
     200,
-    (nonce) =>
-      renderLogoutConfirmPage({
+    (pages, nonce) =>
+      pages.logoutConfirm(
+        {
+          action: ctx.urls.endSession,
+          hidden,
+          csrfToken,
+          ...(logout.client ? { clientName: logout.client.client_name } : {}),
+        },
         nonce,
-        action: ctx.urls.endSession,
-        hidden,
-        csrfToken,
-        ...(logout.client ? { clientName: logout.client.client_name } : {}),
-      }),
+      ),
     { formActions },
   )
 }

@@ -1,0 +1,91 @@
+import { renderConsentPage } from './pages/consent.js'
+import { renderErrorPage } from './pages/error.js'
+import { renderLoginPage } from './pages/login.js'
+import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+import { describeScopes } from './scopes.js'
+
+/*
+ * The contract between the authorization server and its pages: the server fills view models (plain data,
+ * no HTML) and a `PageRenderer` turns each into a document. The server never sees how a page is built, so
+ * a theme or other templates replace the renderer, not server code.
+ */
+
+/** The sign-in form, POSTed back with `username`, `password`, the `hidden` fields and `csrf_token`. */
+export interface LoginView {
+  /** Where the form posts. */
+  action: string
+  /** Fields to send back as they are; a renderer must not let them override the form's own. */
+  hidden: Readonly<Record<string, string>>
+  csrfToken: string
+  clientName: string
+  /** Prefilled username: the `login_hint`, or what was typed before a failed attempt. */
+  username?: string
+  /** Why the previous attempt failed, client-safe text. */
+  error?: string
+}
+
+/** The consent prompt, POSTed back with `decision=allow|deny`, the `hidden` fields and `csrf_token`. */
+export interface ConsentView {
+  action: string
+  hidden: Readonly<Record<string, string>>
+  csrfToken: string
+  clientName: string
+  /** The signed-in user's display name. */
+  userName: string
+  /** The requested scopes, in request order (possibly with repeats). */
+  scopes: readonly string[]
+  /** The operator's plain-words descriptions of API scopes (`ResourceConfig.scopes`). */
+  scopeDescriptions: Readonly<Record<string, string>>
+}
+
+/** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
+export interface LogoutConfirmView {
+  action: string
+  hidden: Readonly<Record<string, string>>
+  csrfToken: string
+  /** The client asking for the logout, when known. */
+  clientName?: string
+}
+
+/** "You have been signed out": nothing to show yet but the fact. */
+export type LoggedOutView = Record<string, never>
+
+/** A page shown instead of redirecting (RFC 6749 §4.1.2.1); every text is client-safe. */
+export interface ErrorView {
+  title: string
+  message: string
+  /** The RFC 6749 error code. */
+  code?: string
+}
+
+/**
+ * Renders the authorization server's pages. Each method returns a complete HTML document; `nonce` is the
+ * CSP nonce of the response, the only way an inline `<style>` is allowed (no scripts, no external
+ * resources: see `htmlSecurityHeaders`). Values from a view model must be HTML-escaped.
+ *
+ * @example
+ * const pages: PageRenderer = { ...defaultPageRenderer, error: (view, nonce) => myErrorTemplate(view, nonce) }
+ */
+export interface PageRenderer {
+  login(view: LoginView, nonce: string): string
+  consent(view: ConsentView, nonce: string): string
+  logoutConfirm(view: LogoutConfirmView, nonce: string): string
+  loggedOut(view: LoggedOutView, nonce: string): string
+  error(view: ErrorView, nonce: string): string
+}
+
+/**
+ * Tessera's own pages (src/ui/pages/).
+ *
+ * @example defaultPageRenderer.error({ title: 'Access denied', message: 'The user denied the request.' }, newNonce())
+ */
+export const defaultPageRenderer: PageRenderer = {
+  login: (view, nonce) => renderLoginPage({ ...view, nonce }),
+  consent: ({ scopes, scopeDescriptions, ...view }, nonce) => renderConsentPage({ ...view, nonce, scopes: describeScopes(scopes, scopeDescriptions) }),
+  logoutConfirm: (view, nonce) => renderLogoutConfirmPage({ ...view, nonce }),
+  loggedOut: (_view, nonce) => renderLoggedOutPage({ nonce }),
+  error: (view, nonce) => renderErrorPage({ ...view, nonce }),
+}
+
+/** The methods a `PageRenderer` must have, for validating one given in configuration. */
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error']
