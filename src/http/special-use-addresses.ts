@@ -41,14 +41,18 @@ const SPECIAL_USE: readonly [string, number, 'ipv4' | 'ipv6'][] = [
 
 const LOOPBACK: readonly [string, number, 'ipv4' | 'ipv6'][] = [['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']]
 
-function blockList(entries: readonly [string, number, 'ipv4' | 'ipv6'][]): BlockList {
-  const list = new BlockList()
-  for (const [network, prefix, family] of entries) list.addSubnet(network, prefix, family)
-  return list
+/**
+ * One list per family: Node's BlockList matches an IPv4 address against IPv6 rules through its mapped form,
+ * and `::ffff:0:0/96` would then cover every IPv4 address.
+ */
+function blockLists(entries: readonly [string, number, 'ipv4' | 'ipv6'][]): Record<4 | 6, BlockList> {
+  const lists = { 4: new BlockList(), 6: new BlockList() }
+  for (const [network, prefix, family] of entries) lists[family === 'ipv4' ? 4 : 6].addSubnet(network, prefix, family)
+  return lists
 }
 
-const specialUse = blockList(SPECIAL_USE)
-const loopback = blockList(LOOPBACK)
+const specialUse = blockLists(SPECIAL_USE)
+const loopback = blockLists([...LOOPBACK, ['::ffff:127.0.0.0', 104, 'ipv6']])
 
 /** `address` without the brackets a URL puts around IPv6 literals. */
 export function unbracketed(address: string): string {
@@ -65,12 +69,13 @@ export function isSpecialUseAddress(address: string): boolean {
   const plain = unbracketed(address)
   const family = isIP(plain)
   if (family === 0) return true
-  return specialUse.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+  return family === 4 ? specialUse[4].check(plain, 'ipv4') : specialUse[6].check(plain, 'ipv6')
 }
 
 /** Whether `address` is a loopback address (127.0.0.0/8, ::1), including its IPv4-mapped form. */
 export function isLoopbackAddress(address: string): boolean {
   const plain = unbracketed(address)
   const family = isIP(plain)
-  return family !== 0 && loopback.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+  if (family === 0) return false
+  return family === 4 ? loopback[4].check(plain, 'ipv4') : loopback[6].check(plain, 'ipv6')
 }
