@@ -3,38 +3,13 @@ import { ValidationError } from '../server/admin.js'
 import { ConfigError } from '../server/config.js'
 import { StorageConflictError } from '../storage/types.js'
 import { auditCommand } from './audit.js'
-import { cliRegistry } from './capabilities.js'
+import { COMMAND_USAGE, packageVersion, USAGE, wantsHelp } from './usage.js'
 import { clientCommand } from './clients.js'
 import { UsageError } from './common.js'
 import { keysCommand } from './keys.js'
 import { migrateCommand } from './migrate.js'
 import { serveCommand } from './serve.js'
 import { userCommand } from './users.js'
-
-const GRANTS = cliRegistry.grantTypes.join('|')
-const AUTH_METHODS = [...cliRegistry.authMethods.keys()].join('|')
-
-const USAGE = `usage: tessera <command> [options]
-
-  serve   [--port 4000] [--host 127.0.0.1] [--issuer URL] [--db PATH]
-          [--access-token-format jwt|opaque]   (env TESSERA_ACCESS_TOKEN_FORMAT)
-  client  create --name NAME --redirect-uri URI... [--grant ${GRANTS}...] [--scope "..."]
-                 [--auth-method ${AUTH_METHODS}] [--skip-consent] [--json]
-  client  list [--json] | client delete --id CLIENT_ID
-  client  update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
-                 [--grant ${GRANTS}...] [--scope "..."] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
-  client  rotate-secret --id CLIENT_ID [--json]
-  user    create --username U --password P [--name N] [--email E] [--json]
-  user    update --id SUB | --username U [--password P] [--name N] [--email E] [--json]
-  user    list [--json] | user delete --id SUB | --username U
-  keys    list [--json] | keys rotate
-  migrate                                   bring the database schema up to date
-  audit   [--since 1h|ISO] [--until 1h|ISO] [--type TYPE...] [--user U] [--client ID] [--limit 50] [--json]
-
-Every command takes --db PATH (SQLite, default ./data/tessera.db, env TESSERA_DB), or
---database-url URL (PostgreSQL, env DATABASE_URL) with optional --redis-url URL (env REDIS_URL).
-An explicit --db wins over DATABASE_URL/REDIS_URL in the environment.
-`
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   serve: serveCommand,
@@ -45,11 +20,35 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   audit: auditCommand,
 }
 
+/** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */
+const ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  client: ['create', 'list', 'update', 'rotate-secret', 'delete'],
+  user: ['create', 'list', 'update', 'delete'],
+  keys: ['list', 'rotate'],
+}
+
+function exit(stream: NodeJS.WriteStream, text: string, code: number): never {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`)
+  process.exit(code)
+}
+
 const [name, ...argv] = process.argv.slice(2)
-const command = name === undefined ? undefined : COMMANDS[name]
-if (!command) {
-  process.stderr.write(USAGE)
-  process.exit(name === undefined || name === 'help' || name === '--help' ? 0 : 2)
+if (name === undefined) exit(process.stderr, USAGE, 2)
+if (name === '--help' || name === '-h') exit(process.stdout, USAGE, 0)
+if (name === '--version' || name === '-v') exit(process.stdout, packageVersion(), 0)
+if (name === 'help') {
+  const topic = argv[0]
+  if (topic === undefined) exit(process.stdout, USAGE, 0)
+  const usage = COMMAND_USAGE[topic]
+  if (!usage) exit(process.stderr, `tessera: unknown command ${JSON.stringify(topic)}\n\n${USAGE}`, 2)
+  exit(process.stdout, usage, 0)
+}
+const command = COMMANDS[name]
+if (!command) exit(process.stderr, `tessera: unknown command ${JSON.stringify(name)}\n\n${USAGE}`, 2)
+if (wantsHelp(argv)) exit(process.stdout, COMMAND_USAGE[name] ?? USAGE, 0)
+const actions = ACTIONS[name]
+if (actions && !actions.includes(argv[0] ?? '')) {
+  exit(process.stderr, `tessera ${name}: ${argv[0] === undefined ? 'which action?' : `unknown action ${JSON.stringify(argv[0])}`}\n\n${COMMAND_USAGE[name] ?? ''}`, 2)
 }
 command(argv).catch((error: unknown) => {
   const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError

@@ -1,7 +1,42 @@
+import { createInterface } from 'node:readline'
+import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { createUser, deleteUser, updateUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
+
+/** Everything on standard input, without the line break a shell `echo` or a here-string adds. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+}
+
+/** Asks on the terminal without echoing what is typed. */
+async function ask(question: string): Promise<string> {
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() })
+  const lines = createInterface({ input: process.stdin, output: muted, terminal: true })
+  process.stderr.write(question)
+  try {
+    return await new Promise<string>((resolve) => lines.question('', resolve))
+  } finally {
+    lines.close()
+    process.stderr.write('\n')
+  }
+}
+
+/**
+ * The new password: from standard input (`--password-stdin`), the command line (`--password`, which a shell
+ * history keeps), or — when `required` and on a terminal — asked twice without echo.
+ */
+async function passwordOf(values: { password?: string | undefined; 'password-stdin'?: boolean | undefined }, required: boolean): Promise<string | undefined> {
+  if (values['password-stdin'] && values.password !== undefined) throw new UsageError('use either --password-stdin or --password')
+  if (values['password-stdin']) return readStdin()
+  if (values.password !== undefined || !required || !process.stdin.isTTY) return values.password
+  const password = await ask('Password: ')
+  if ((await ask('Again: ')) !== password) throw new UsageError('the passwords differ')
+  return password
+}
 
 /** `tessera user create|list|update|delete`. */
 export async function userCommand(argv: string[]): Promise<void> {
@@ -13,6 +48,7 @@ export async function userCommand(argv: string[]): Promise<void> {
       json: { type: 'boolean' },
       username: { type: 'string' },
       password: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
       name: { type: 'string' },
       email: { type: 'string' },
       id: { type: 'string' },
@@ -24,10 +60,12 @@ export async function userCommand(argv: string[]): Promise<void> {
   try {
     switch (action) {
       case 'create': {
-        if (!values.username || !values.password) throw new UsageError('user create needs --username and --password')
+        if (!values.username) throw new UsageError('user create needs --username')
+        const password = await passwordOf(values, true)
+        if (password === undefined) throw new UsageError('user create needs a password: --password-stdin, or run it on a terminal to be asked')
         const user = await createUser(store, {
           username: values.username,
-          password: values.password,
+          password,
           ...(values.name ? { name: values.name } : {}),
           ...(values.email ? { email: values.email, emailVerified: true } : {}),
         }, now(), { audit: cliAuditSink(store), actor: 'cli' })
@@ -42,11 +80,12 @@ export async function userCommand(argv: string[]): Promise<void> {
       case 'update': {
         const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
         if (!target) throw new UsageError('user update needs --id SUB or --username NAME of an existing user')
-        if (values.password === undefined && values.name === undefined && values.email === undefined) {
-          throw new UsageError('user update needs --password, --name or --email')
+        const password = await passwordOf(values, false)
+        if (password === undefined && values.name === undefined && values.email === undefined) {
+          throw new UsageError('user update needs --password-stdin, --password, --name or --email')
         }
         const user = await updateUser(store, target, {
-          ...(values.password !== undefined ? { password: values.password } : {}),
+          ...(password !== undefined ? { password } : {}),
           ...(values.name !== undefined ? { name: values.name === '' ? null : values.name } : {}),
           // As with create: an address set by the operator counts as verified.
           ...(values.email !== undefined ? (values.email === '' ? { email: null, emailVerified: false } : { email: values.email, emailVerified: true }) : {}),

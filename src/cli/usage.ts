@@ -1,0 +1,111 @@
+import { readFileSync } from 'node:fs'
+import { cliRegistry } from './capabilities.js'
+
+// Usage texts are printed before any store is opened, so `--help` works on a machine without a database.
+
+const GRANTS = cliRegistry.grantTypes.join('|')
+const AUTH_METHODS = [...cliRegistry.authMethods.keys()].join('|')
+
+const STORE = `Store (every command):
+  --db PATH               SQLite file (default ./data/tessera.db, env TESSERA_DB)
+  --database-url URL      PostgreSQL instead (env DATABASE_URL)
+  --redis-url URL         Redis for short-lived records, with --database-url (env REDIS_URL)
+  An explicit --db wins over DATABASE_URL/REDIS_URL in the environment.`
+
+export const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  serve: `usage: tessera serve [options]
+
+Runs the authorization server (and the demo notes API) until Ctrl-C.
+
+  --port N                     port (default 4000, env TESSERA_PORT; 0 picks a free one)
+  --host ADDRESS               address to listen on (default 127.0.0.1, env TESSERA_HOST)
+  --issuer URL                 issuer identifier (default http://localhost:PORT, env TESSERA_ISSUER);
+                               https unless on loopback
+  --access-token-format F      jwt (default) or opaque (env TESSERA_ACCESS_TOKEN_FORMAT)
+  --trusted-proxy CIDR...      reverse proxies whose forwarding header names the client (repeatable,
+                               env TESSERA_TRUSTED_PROXIES comma-separated)
+  --forwarded-header NAME      x-forwarded-for (default) or forwarded (env TESSERA_FORWARDED_HEADER)
+  --no-seed                    do not create the demo user and client on an empty database
+
+Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL.
+
+${STORE}`,
+  client: `usage: tessera client <action> [options]
+
+  create --name NAME [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
+         [--grant ${GRANTS}...] [--scope "a b"]
+         [--auth-method ${AUTH_METHODS}] [--id-token-alg RS256|ES256]
+         [--skip-consent] [--json]
+         prints the client id and, for confidential clients, the secret (shown only then)
+  list [--json]
+  update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
+         [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
+  rotate-secret --id CLIENT_ID [--json]
+  delete --id CLIENT_ID [--json]
+
+Pass an id that may start with "-" as --id=ID.
+
+${STORE}`,
+  user: `usage: tessera user <action> [options]
+
+  create --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
+  update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
+  list [--json]
+  delete --id SUB | --username U [--json]
+
+Without a password option, create and update ask for it on a terminal. --password-stdin reads it from
+standard input (printf '%s' "$PASSWORD" | tessera user create --username alice --password-stdin); --password
+leaves it in the shell history.
+
+${STORE}`,
+  keys: `usage: tessera keys <action> [options]
+
+  list [--json]      signing keys, active and retired
+  rotate [--json]    a new active key per algorithm; old keys stay in the JWKS for a day.
+                     Running servers pick the rotation up within seconds, without restart.
+
+${STORE}`,
+  migrate: `usage: tessera migrate [--json]
+
+Brings the database schema up to date, then exits (tessera serve does it on start too).
+
+${STORE}`,
+  audit: `usage: tessera audit [options]
+
+  --since 1h|ISO          from (default: everything kept)
+  --until 1h|ISO          until
+  --type TYPE...          exact type or family (login, token, client…), repeatable
+  --user U                user id or username
+  --client ID
+  --limit N               newest N records (default 50, at most 10000)
+  --json
+
+${STORE}`,
+}
+
+export const USAGE = `usage: tessera <command> [options]
+
+Commands:
+  serve     run the authorization server
+  client    create, list, update, rotate-secret, delete clients
+  user      create, list, update, delete users
+  keys      list or rotate signing keys
+  migrate   bring the database schema up to date
+  audit     read the audit trail
+  help      tessera help <command>: that command's options
+
+  tessera <command> --help   the same
+  tessera --version          the installed version
+`
+
+/** The package's version, from its package.json (two folders up from both src/cli and dist/cli). */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown }
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown'
+}
+
+/** Whether the arguments ask for help: `--help` or `-h` anywhere before a `--` terminator. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--')
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === '--help' || arg === '-h')
+}
