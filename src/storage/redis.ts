@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import { translateRedisErrors } from './redis-errors.js'
-import { wrapMethods } from './sql/wrap-methods.js'
+import { wrapMethods } from './wrap-methods.js'
 import {
   StorageConflictError,
   type AccessTokenRecord, type AccessTokenStore, type AuthorizationCodeRecord, type AuthorizationCodeStore, type InteractionRecord, type InteractionStore,
