@@ -105,6 +105,16 @@ if (adminUrl && redisUrl) {
       await Promise.all([globby.close(), neighbour.close()])
     })
 
+    it('reads and ends the login sessions the previous release wrote (per-kind user index)', async () => {
+      const legacy = session({ id_hash: 'legacy', user_id: 'user-legacy' })
+      await raw.hset(`${prefix}session:legacy`, 'record', JSON.stringify(legacy), 'expires_at', legacy.expires_at)
+      await raw.zadd(`${prefix}user-sessions:user-legacy`, legacy.expires_at, 'legacy')
+      expect(await ephemeral.sessions.get('legacy', NOW)).toEqual(legacy)
+      await ephemeral.sessions.deleteByUser('user-legacy')
+      expect(await ephemeral.sessions.get('legacy', NOW)).toBeUndefined()
+      expect(await raw.exists(`${prefix}user-sessions:user-legacy`)).toBe(0)
+    })
+
     it('reports a command Redis refuses as that error, not as an outage', async () => {
       await raw.set(`${prefix}code:wrong-type`, 'not a hash')
       const error: unknown = await ephemeral.codes.consume('wrong-type', NOW).catch((e: unknown) => e)

@@ -1,5 +1,5 @@
 import { StorageConflictError, type KeyedRecord, type RecordKind, type RecordStore } from '../types.js'
-import { lua, type RedisContext } from './lua.js'
+import { DELETE_INDEXED, lua, type RedisContext } from './lua.js'
 
 /**
  * The keyed-record facility on Redis. A record is a hash `{prefix}{kind}:{key}` (fields `record` JSON,
@@ -59,6 +59,8 @@ export function redisRecordStore(context: RedisContext): RecordStore {
 
     async deleteBySubject(subject, kind) {
       await run(DELETE_OWNED, [subjectIndex(subject)], [prefix, kindPrefix(kind), 'subject', subject])
+      const legacy = LEGACY_USER_INDEXES.filter((name) => kind === undefined || kind.name === name)
+      if (legacy.length > 0) await run(DELETE_INDEXED, legacy.map((name) => `${prefix}user-${name}s:${subject}`), legacy.map((name) => `${prefix}${name}:`))
     },
 
     async deleteByClient(clientId, kind) {
@@ -74,6 +76,14 @@ export function redisRecordStore(context: RedisContext): RecordStore {
     },
   }
 }
+
+/**
+ * Kinds the previous release indexed per user and per kind (`{prefix}user-sessions:{id}`): its login
+ * sessions live on after the upgrade (same hash layout), and a password change or user deletion must
+ * still end them. Its client indexes are not read: codes live minutes. Remove once no deployment can
+ * hold a session created before this release.
+ */
+const LEGACY_USER_INDEXES = ['session', 'code']
 
 /** The hash fields, in the order every script and `toRecord` use. */
 const FIELDS = ['record', 'expires_at', 'consumed_at', 'subject', 'client_id', 'revision'] as const
