@@ -1,13 +1,13 @@
 // The tutorial's Flask + Authlib app ("Log in with Google"), ported to Express and tessera/client.
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
-import { createMemoryClientStore, createOAuth, isClientError, type ClientStore } from 'tessera/client'
+import { createMemoryClientStore, createOAuth, isClientError, type RelyingPartyStore } from 'tessera/client'
 import { applyExpressCookies, expressClientContext, sendExpressRedirect } from 'tessera/adapters/express-client'
 import { isLoopback, requireHttps, type TutorialConfig } from './config.js'
 import { displayName, errorPage, escapeHtml, page } from './pages.js'
 
 export interface TutorialAppOptions extends TutorialConfig {
   /** Sessions and pending logins; default in memory (lost on restart). */
-  store?: ClientStore
+  store?: RelyingPartyStore
 }
 
 /** Builds the app; `app.listen(port)` it, or mount it in a test on an ephemeral port. */

@@ -5,6 +5,7 @@ import { randomToken } from '../crypto/random.js'
 import { LOG_REDACTION } from '../server/audit/redaction.js'
 import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
+import { openPostgresNoteStore, openSqliteNoteStore } from '../standalone/notes/sql.js'
 import { demoResource, startStandaloneServer } from '../standalone/server.js'
 import { SERVE_CAPABILITIES } from './capabilities.js'
 import type { Store } from '../storage/types.js'
@@ -86,8 +87,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // With Redis (several instances) the abuse counters are shared too, or each instance would allow its own share.
   const { databaseUrl, redisUrl } = storeUrls(values)
   const counters = redisUrl ? openRedisCounterStore({ url: redisUrl }) : undefined
+  // The demo notes live in the same database as the server's records, through a connection of their own.
+  const notes = databaseUrl ? openPostgresNoteStore({ connectionString: databaseUrl }) : openSqliteNoteStore({ filename: db })
   const server = await startStandaloneServer({
-    store, secret, port, host, logger, ...(issuer ? { issuer } : {}),
+    store, notes, secret, port, host, logger, ...(issuer ? { issuer } : {}),
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
@@ -104,7 +107,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
   const stop = (): void => {
-    server.close().then(() => Promise.all([store.close(), counters?.close()])).finally(() => process.exit(0))
+    server.close().then(() => Promise.all([store.close(), notes.close(), counters?.close()])).finally(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)

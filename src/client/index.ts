@@ -10,6 +10,8 @@
  * oauth.register({ name: 'google', preset: 'google', clientId, clientSecret, scope: 'openid email profile' })
  * ```
  */
+import type { RelyingPartyStore } from './store.js'
+
 export { createOAuth, type OAuth, type OAuthOptions } from './oauth.js'
 export { createClientContext, type ClientContext, type ClientContextInput, type ClientRedirect } from './context.js'
 export { clientRedirectResponse } from './response.js'
@@ -22,7 +24,14 @@ export type { ProviderProfile } from './providers/profile.js'
 export type { ResourceRequestInit } from './resource.js'
 export { safeReturnTo } from './return-to.js'
 export type { ClientLogger } from './runtime.js'
-export type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+export type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
+/**
+ * The relying party's store under its former name, which clashed with the authorization server's store
+ * of registered clients.
+ *
+ * @deprecated use `RelyingPartyStore`; this alias goes away in the next release.
+ */
+export type ClientStore = RelyingPartyStore
 export { createMemoryClientStore } from './memory-store.js'
 /** What the PostgreSQL and Redis client stores reject with while their server cannot be reached. */
 export { StorageUnavailableError } from '../storage/types.js'

@@ -1,12 +1,12 @@
-import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 /**
- * A `ClientStore` in process memory: for tests and single-process development. State is lost on restart
+ * A `RelyingPartyStore` in process memory: for tests and single-process development. State is lost on restart
  * and not shared between processes.
  *
  * @example const oauth = createOAuth({ store: createMemoryClientStore(), secret })
  */
-export function createMemoryClientStore(): ClientStore {
+export function createMemoryClientStore(): RelyingPartyStore {
   const transactions = new Map<string, TransactionRecord>()
   const sessions = new Map<string, SessionRecord>()
   return {

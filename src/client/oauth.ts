@@ -9,14 +9,14 @@ import { fetchWithSession, requireSession, type ResourceDeps, type ResourceReque
 import type { ClientLogger, Runtime } from './runtime.js'
 import { deriveKeys } from './seal.js'
 import { loadSession } from './session.js'
-import type { ClientStore } from './store.js'
+import type { RelyingPartyStore } from './store.js'
 import type { TokenSet } from './token-set.js'
 import type { ClientUser } from './user.js'
 import { readUserinfo } from './userinfo.js'
 
 export interface OAuthOptions {
   /** Where transactions and sessions live: `createMemoryClientStore()`, `openSqliteClientStore(…)`, or for several instances `openPostgresClientStore(…)` / `openRedisClientStore(…)`. */
-  store: ClientStore
+  store: RelyingPartyStore
   /** At least 32 characters: signs cookies and (through HKDF) encrypts tokens at rest. */
   secret: string
   /** Transport for every provider request (a proxy, a test double); default the global `fetch`. */

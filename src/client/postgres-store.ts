@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { toStorageError, translateErrors } from '../storage/postgres-errors.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
-import type { ClientStore } from './store.js'
+import type { RelyingPartyStore } from './store.js'
 
 export interface PostgresClientStoreOptions {
   /** `postgres://user:password@host:port/database`. May be the authorization server's database: the tables are `rp_*`. */
@@ -17,7 +17,7 @@ export interface PostgresClientStoreOptions {
 }
 
 /**
- * A `ClientStore` on PostgreSQL, for an app running as several instances: a login started on one
+ * A `RelyingPartyStore` on PostgreSQL, for an app running as several instances: a login started on one
  * instance completes on another, and sessions are shared. Creates `rp_transactions` and `rp_sessions`
  * when missing (several instances may start at once); a transaction is consumed by one
  * `DELETE … RETURNING`, so of two instances receiving the same callback exactly one gets it. While
@@ -26,7 +26,7 @@ export interface PostgresClientStoreOptions {
  * @example const store = await openPostgresClientStore({ connectionString: process.env.DATABASE_URL! })
  * @see ./sql-store.ts for the statements, shared with SQLite
  */
-export async function openPostgresClientStore(options: PostgresClientStoreOptions): Promise<ClientStore> {
+export async function openPostgresClientStore(options: PostgresClientStoreOptions): Promise<RelyingPartyStore> {
   const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
   // A pooled connection that breaks (server restart, network) emits 'error', and an EventEmitter without
   // a listener crashes the process. The pool re-emits it only for idle connections, so every connection

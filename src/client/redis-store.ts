@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis'
 import { translateRedisErrors } from '../storage/redis-errors.js'
-import { wrapMethods } from '../storage/sql/wrap-methods.js'
-import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+import { wrapMethods } from '../storage/wrap-methods.js'
+import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 interface RedisClientStoreCommonOptions {
   /** Prepended to every key, so that several apps (or tests) can share one Redis. Default `tessera:rp:`. */
@@ -50,7 +50,7 @@ return 1
 `
 
 /**
- * A `ClientStore` on Redis, for an app running as several instances: a login started on one instance
+ * A `RelyingPartyStore` on Redis, for an app running as several instances: a login started on one instance
  * completes on another, and sessions are shared. Each record is JSON under `{prefix}tx:{key}` or
  * `{prefix}session:{key}` with a Redis TTL of `expires_at - now`, so expired records disappear by
  * themselves and `purgeExpired` has nothing to do. A transaction is consumed with GETDEL (Redis ≥ 6.2):
@@ -61,7 +61,7 @@ return 1
  * @example const store = await openRedisClientStore({ redis: existingClient, prefix: 'myapp:rp:' })
  * @see ./store.ts for the contract
  */
-export async function openRedisClientStore(options: RedisClientStoreOptions): Promise<ClientStore> {
+export async function openRedisClientStore(options: RedisClientStoreOptions): Promise<RelyingPartyStore> {
   const owned = options.redis === undefined
   const redis = options.redis ?? connect(options.url, options.redisOptions)
   try {
@@ -84,7 +84,7 @@ function connect(url: string, options: RedisOptions | undefined): Redis {
   return redis
 }
 
-function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOptions, owned: boolean): ClientStore {
+function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOptions, owned: boolean): RelyingPartyStore {
   const prefix = options.prefix ?? 'tessera:rp:'
   const clock = options.clock ?? systemClock
   const txKey = (key: string): string => `${prefix}tx:${key}`

@@ -1,5 +1,5 @@
 import type { ClientKeys } from './seal.js'
-import type { ClientStore } from './store.js'
+import type { RelyingPartyStore } from './store.js'
 
 /** pino-compatible subset. */
 export interface ClientLogger {
@@ -9,7 +9,7 @@ export interface ClientLogger {
 
 /** Shared, immutable settings of one `createOAuth` instance, passed to each flow. */
 export interface Runtime {
-  store: ClientStore
+  store: RelyingPartyStore
   keys: ClientKeys
   /** Seconds since the epoch. */
   now: () => number

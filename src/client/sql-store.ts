@@ -1,8 +1,8 @@
 import type { ColumnType, Kysely, Selectable } from 'kysely'
-import type { ClientStore, SessionRecord, TransactionRecord } from './store.js'
+import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 /**
- * The one Kysely implementation of `ClientStore`, shared by SQLite (./sqlite-store.ts) and PostgreSQL
+ * The one Kysely implementation of `RelyingPartyStore`, shared by SQLite (./sqlite-store.ts) and PostgreSQL
  * (./postgres-store.ts): the same tables, the same statements, only the Kysely dialect differs.
  */
 
@@ -116,13 +116,13 @@ export async function createClientTables(db: Kysely<ClientDatabase>): Promise<vo
 }
 
 /**
- * Creates the tables on `db` and returns a `ClientStore` on them; `close()` destroys `db`, and so does a
+ * Creates the tables on `db` and returns a `RelyingPartyStore` on them; `close()` destroys `db`, and so does a
  * failure to create the tables.
  *
  * @example const store = await openSqlClientStore(new Kysely<ClientDatabase>({ dialect }))
  * @see ./store.ts for the contract
  */
-export async function openSqlClientStore(db: Kysely<ClientDatabase>): Promise<ClientStore> {
+export async function openSqlClientStore(db: Kysely<ClientDatabase>): Promise<RelyingPartyStore> {
   try {
     await createClientTables(db)
   } catch (error) {
@@ -132,7 +132,7 @@ export async function openSqlClientStore(db: Kysely<ClientDatabase>): Promise<Cl
   return createSqlClientStore(db)
 }
 
-function createSqlClientStore(db: Kysely<ClientDatabase>): ClientStore {
+function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
   return {
     transactions: {
       async save(record) {

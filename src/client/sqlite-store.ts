@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
-import type { ClientStore } from './store.js'
+import type { RelyingPartyStore } from './store.js'
 
 export interface SqliteClientStoreOptions {
   /** Database file (its folder is created) or `':memory:'`. May be the authorization server's file: the tables are `rp_*`. */
@@ -11,14 +11,14 @@ export interface SqliteClientStoreOptions {
 }
 
 /**
- * A `ClientStore` on SQLite (Kysely over better-sqlite3), creating its tables `rp_transactions` and
+ * A `RelyingPartyStore` on SQLite (Kysely over better-sqlite3), creating its tables `rp_transactions` and
  * `rp_sessions` on open. For an app running as one process; several instances share a PostgreSQL or
  * Redis store instead (`tessera/client/postgres`, `tessera/client/redis`).
  *
  * @example const store = await openSqliteClientStore({ filename: './data/app.db' })
  * @see ./sql-store.ts for the statements, shared with PostgreSQL
  */
-export async function openSqliteClientStore(options: SqliteClientStoreOptions): Promise<ClientStore> {
+export async function openSqliteClientStore(options: SqliteClientStoreOptions): Promise<RelyingPartyStore> {
   if (options.filename !== ':memory:' && options.filename !== '') mkdirSync(dirname(options.filename), { recursive: true })
   const sqlite = new BetterSqlite3(options.filename)
   // WAL lets readers run while a write is in progress; busy_timeout makes a second process wait for the

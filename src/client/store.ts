@@ -37,7 +37,13 @@ export interface SessionRecord {
   expires_at: number
 }
 
-export interface ClientStore {
+/**
+ * What the relying party keeps between requests: login transactions and sessions (named apart from the
+ * authorization server's store of registered clients, `ClientStore` in ../storage/types.ts).
+ *
+ * @example const oauth = createOAuth({ store: createMemoryClientStore(), secret })
+ */
+export interface RelyingPartyStore {
   transactions: {
     save(record: TransactionRecord): Promise<void>
     /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Hono, type Context } from 'hono'
 import { protectedResourceMetadata, requireScopes, type ResourceEnv } from '../adapters/hono-resource.js'
 import type { ResourceServer } from '../resource/create-resource-server.js'
-import type { NoteStore } from '../storage/types.js'
+import type { NoteStore } from './notes/types.js'
 
 const MAX_TITLE = 200
 const MAX_BODY = 10_000

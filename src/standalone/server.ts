@@ -11,10 +11,17 @@ import type { AuthorizationServerConfig, ResourceConfig } from '../server/config
 import { StorageUnavailableError, type Store } from '../storage/types.js'
 import { createResourceServer } from '../resource/create-resource-server.js'
 import { notesApi } from './notes-api.js'
+import { createMemoryNoteStore } from './notes/memory.js'
+import type { NoteStore } from './notes/types.js'
 import type { ResourceEnv } from '../adapters/hono-resource.js'
 
 export interface StandaloneOptions {
   store: Store
+  /**
+   * The demo API's notes; default in memory. `tessera serve` passes one on the store's database
+   * (./notes/sql.ts). The caller closes it, as it does `store`.
+   */
+  notes?: NoteStore
   secret: string
   /** Port to listen on; 0 picks a free one. */
   port: number
@@ -101,6 +108,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   app.get('/readyz', (c) => readiness(c, options.store, target !== undefined, options.logger))
   app.onError((error, c) => unexpectedError(c, error, options.logger))
   let api: Hono<ResourceEnv> | undefined
+  const notes = options.notes ?? createMemoryNoteStore()
   // The API reads JSON bodies itself: bound them as the authorization server's adapter does (catalogue RL-05).
   app.use('/api/*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'Request body too large' }, 413) }))
   app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
@@ -141,11 +149,12 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     // JWTs are checked against the JWKS like any external API would; opaque tokens are asked of the server itself.
     const server = target
     const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes), introspect: (token) => server.introspect(token) })
-    api = notesApi(rs, options.store.notes, () => Math.floor(Date.now() / 1000))
+    api = notesApi(rs, notes, () => Math.floor(Date.now() / 1000))
     api.onError((error, c) => unexpectedError(c, error, options.logger))
   }
   const purge = setInterval(() => {
     options.store.purgeExpired(Math.floor(Date.now() / 1000)).catch((error: unknown) => options.logger?.error({ err: error }, 'purge failed'))
+    deleteOrphanNotes(notes, options.store).catch((error: unknown) => options.logger?.error({ err: error }, 'notes purge failed'))
   }, 10 * 60 * 1000)
   purge.unref()
   return {
@@ -159,4 +168,12 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
         if ('closeAllConnections' in http) http.closeAllConnections()
       }),
   }
+}
+
+/**
+ * A note's owner is a token subject: a user, or a client (client credentials). Deleting either leaves
+ * its notes unreachable (user ids are never reused); this frees them.
+ */
+export async function deleteOrphanNotes(notes: NoteStore, store: Store): Promise<number> {
+  return notes.deleteOrphans(async (owner) => (await store.users.get(owner)) !== undefined || (await store.clients.get(owner)) !== undefined)
 }

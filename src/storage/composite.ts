@@ -1,17 +1,18 @@
+import { composeStore } from './compose-store.js'
 import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
 import { openRedisParts, type RedisParts, type RedisPartsOptions } from './redis.js'
 import { StorageUnavailableError, type Store } from './types.js'
 
 /** What the composite needs from the durable store besides `Store` (the SQL stores provide it). */
 export interface DurableStore extends Store {
-  /** Ids of the grants of one user for one client, each once. */
+  /** Ids of the grants of one user for one client (of its refresh and opaque access tokens), each once. */
   listGrantIds(userId: string, clientId: string): Promise<string[]>
 }
 
 export interface CompositeStoreOptions {
-  /** Clients, users, refresh tokens, consents, signing keys and notes; e.g. `openPostgresStore`. */
+  /** Clients, users, refresh tokens, consents, signing keys and the audit trail; e.g. `openPostgresStore`. */
   durable: DurableStore
-  /** Codes, opaque access tokens, login sessions, interactions, revoked access tokens and grant revocation marks; `openRedisParts`. */
+  /** Short-lived records (codes, login sessions, interactions…), opaque access tokens, revoked access tokens and grant revocation marks; `openRedisParts`. */
   ephemeral: RedisParts
 }
 
@@ -38,7 +39,7 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
     return marked
   }
 
-  return {
+  return composeStore({
     clients: {
       ...durable.clients,
       async delete(clientId) {
@@ -54,7 +55,6 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
         return durable.users.delete(userId)
       },
     },
-    codes: ephemeral.codes,
     // Short-lived and checked on every request, like the revocation marks: Redis, with a TTL at `exp`. A
     // revoked grant is not deleted from Redis token by token; the mark refuses its tokens instead.
     accessTokens: {
@@ -95,11 +95,11 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
         await revokeGrant(grantId, until)
       },
       isRevoked: (grantId, now) => revokedGrants.isRevoked(grantId, now),
-      // The grants of a user and client are those of their refresh tokens (durable), codes and opaque
-      // access tokens (Redis); one already revoked until at least `until` is not counted again.
-      async revokeByUserAndClient(userId, clientId, until) {
-        const [fromCodes, fromAccessTokens, fromTokens] = await Promise.all([
-          ephemeral.listCodeGrantIds(userId, clientId),
+      // The grants of a user and client are those of their refresh tokens (durable), opaque access tokens
+      // (Redis) and codes (records in Redis, passed in); one already revoked until at least `until` is not
+      // counted again.
+      async revokeByUserAndClient(userId, clientId, until, fromCodes) {
+        const [fromAccessTokens, fromTokens] = await Promise.all([
           ephemeral.listAccessTokenGrantIds(userId, clientId),
           durable.listGrantIds(userId, clientId),
         ])
@@ -110,12 +110,10 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
     },
     revokedTokens: ephemeral.revokedTokens,
     consents: durable.consents,
-    sessions: ephemeral.sessions,
-    interactions: ephemeral.interactions,
     keys: durable.keys,
-    notes: durable.notes,
     // The audit trail must survive, and is queried by time: PostgreSQL, purged with the durable records.
     audit: durable.audit,
+    records: ephemeral.records,
     async purgeExpired(now) {
       await Promise.all([durable.purgeExpired(now), ephemeral.purgeExpired(now)])
     },
@@ -130,7 +128,7 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
       const failed = results.find((result) => result.status === 'rejected')
       if (failed) throw failed.reason
     },
-  }
+  })
 }
 
 export interface PostgresRedisStoreOptions {

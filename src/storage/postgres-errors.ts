@@ -1,4 +1,4 @@
-import { wrapMethods } from './sql/wrap-methods.js'
+import { wrapMethods } from './wrap-methods.js'
 import { StorageUnavailableError } from './types.js'
 
 /**

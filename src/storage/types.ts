@@ -174,26 +174,6 @@ export interface SigningKeyRecord {
   expires_at: number | null
 }
 
-/** A note of the demo API (`/api/notes`): owned by the token's `sub`. */
-export interface NoteRecord {
-  id: string
-  owner: string
-  title: string
-  body: string
-  created_at: number
-  updated_at: number
-}
-
-export interface NoteStore {
-  create(note: NoteRecord): Promise<void>
-  /** The owner's notes, newest first. */
-  list(owner: string): Promise<NoteRecord[]>
-  get(owner: string, id: string): Promise<NoteRecord | undefined>
-  /** Changes title and/or body of the owner's note; undefined when the owner has no such note. */
-  update(owner: string, id: string, changes: { title?: string; body?: string }, now: number): Promise<NoteRecord | undefined>
-  delete(owner: string, id: string): Promise<boolean>
-}
-
 export interface ClientStore {
   create(client: ClientRecord): Promise<void>
   get(clientId: string): Promise<ClientRecord | undefined>
@@ -203,7 +183,10 @@ export interface ClientStore {
    * false when there is none. Its tokens and consents stay.
    */
   update(client: ClientRecord): Promise<boolean>
-  /** Deletes the client and, in the same step, its codes, refresh and opaque access tokens and consents. Returns false if absent. */
+  /**
+   * Deletes the client and its codes (every short-lived record of the client), refresh and opaque access
+   * tokens and consents. Returns false if absent.
+   */
   delete(clientId: string): Promise<boolean>
 }
 
@@ -215,7 +198,7 @@ export interface UserStore {
   list(): Promise<UserRecord[]>
   /** Replaces the stored user of the same `id` (everything but `id`, `username` and `created_at`); false when there is none. */
   update(user: UserRecord): Promise<boolean>
-  /** Deletes the user and their sessions, codes, refresh and opaque access tokens, consents and notes. */
+  /** Deletes the user and their sessions, codes (every short-lived record of theirs), refresh and opaque access tokens and consents. */
   delete(id: string): Promise<boolean>
 }
 
@@ -349,6 +332,95 @@ export interface AuditStore {
   list(query: AuditQuery): Promise<AuditRecord[]>
 }
 
+/**
+ * The kind of a short-lived record (`code`, `session`, `interaction`, …) and the type of its value. A kind
+ * is a name plus a type: declaring one (see ./kinds/) is all a new kind of short-lived record needs.
+ *
+ * @example const DEVICE_CODE: RecordKind<DeviceCodeRecord> = { name: 'device-code' }
+ */
+export interface RecordKind<T> {
+  /** Unique among kinds; lowercase letters and `-` (it becomes part of a Redis key). */
+  readonly name: string
+  /** Never set: carries the value type so that `get(kind, …)` returns a `T`. */
+  readonly valueType?: T
+}
+
+/** A record to store under `(kind, key)`. */
+export interface NewRecord<T> {
+  /** Unique within its kind; usually a hash of what the client holds (a code, a cookie value). */
+  key: string
+  /** JSON-shaped (primitives, arrays, plain objects); stored as it comes, returned as a copy. */
+  value: T
+  /** Unix seconds: the record is gone for `get` and `consume` from this second on. */
+  expiresAt: number
+  /** The user it belongs to: `UserStore.delete` and `deleteBySubject` delete it with the user. */
+  subject?: string | null
+  /** The client it belongs to: `ClientStore.delete` and `deleteByClient` delete it with the client. */
+  clientId?: string | null
+}
+
+/** A stored record as `get`, `consume` and `listBySubject` return it. */
+export interface KeyedRecord<T> {
+  key: string
+  value: T
+  expiresAt: number
+  subject: string | null
+  clientId: string | null
+  /** When `consume` took it; a consumed record stays (for replay detection) until it expires. */
+  consumedAt: number | null
+  /** Changes with every `update` (and `put` with `replace`): the compare in compare-and-set. */
+  revision: number
+}
+
+export type ConsumeRecordResult<T> =
+  /** This caller took the record: it is the one winner. */
+  | { status: 'consumed'; record: KeyedRecord<T> }
+  /** Taken before (by this or a concurrent caller), at `record.consumedAt`: a replay. */
+  | { status: 'replayed'; record: KeyedRecord<T> }
+  /** Never stored, expired, purged or deleted. */
+  | { status: 'unknown' }
+
+/**
+ * The one keyed-record facility for short-lived records: codes, interactions and login sessions now, and
+ * pushed authorization requests, device codes, DPoP proof ids or upstream login transactions next,
+ * without another line of backend code. Typed stores (./kinds/) sit on top of it.
+ *
+ * Every call decides validity by the caller's `now` (`expiresAt > now`); a backend may drop expired
+ * records earlier (`purgeExpired`, a Redis TTL) but never returns one.
+ *
+ * @example await store.records.put(DPOP_PROOF, { key: jti, value: {}, expiresAt: iat + 300 }) // rejects on replay
+ * @see ./kinds/codes.ts for a kind built on it
+ */
+export interface RecordStore {
+  /**
+   * Stores a new record. Rejects with `StorageConflictError` while a record with that key exists (not yet
+   * purged, consumed or not): "add if absent", e.g. for replay marks. With `replace`, creates or
+   * overwrites it instead (an upsert that clears a consumption).
+   */
+  put<T>(kind: RecordKind<T>, record: NewRecord<T>, options?: { replace?: boolean }): Promise<void>
+  /** The live record: undefined once expired, consumed or deleted. */
+  get<T>(kind: RecordKind<T>, key: string, now: number): Promise<KeyedRecord<T> | undefined>
+  /**
+   * Atomic single use: of many concurrent callers exactly one gets `consumed`, every later one
+   * `replayed` with the winner's `consumedAt` (RFC 6749 §4.1.2 needs to tell a replay from a stranger).
+   */
+  consume<T>(kind: RecordKind<T>, key: string, now: number): Promise<ConsumeRecordResult<T>>
+  /**
+   * Compare-and-set: replaces the value only if the record is live, unconsumed and still at `revision`
+   * (as read by `get`); false otherwise, and the caller reads again. For state that changes while the
+   * record lives, such as a device code going from pending to approved while its client polls.
+   */
+  update<T>(kind: RecordKind<T>, key: string, revision: number, value: T, now: number): Promise<boolean>
+  /** Deleting an unknown record succeeds too. */
+  delete(kind: RecordKind<unknown>, key: string): Promise<void>
+  /** Deletes the subject's records, of one kind or (without `kind`) of every kind. */
+  deleteBySubject(subject: string, kind?: RecordKind<unknown>): Promise<void>
+  /** Deletes the client's records, of one kind or of every kind. */
+  deleteByClient(clientId: string, kind?: RecordKind<unknown>): Promise<void>
+  /** The subject's records of one kind, consumed and expired ones included until they are purged. */
+  listBySubject<T>(kind: RecordKind<T>, subject: string): Promise<KeyedRecord<T>[]>
+}
+
 export interface Store {
   readonly clients: ClientStore
   readonly users: UserStore
@@ -361,9 +433,10 @@ export interface Store {
   readonly sessions: LoginSessionStore
   readonly interactions: InteractionStore
   readonly keys: SigningKeyStore
-  readonly notes: NoteStore
   readonly audit: AuditStore
-  /** Deletes expired codes, sessions, interactions, refresh and opaque access tokens, revocation entries and audit records. */
+  /** Short-lived records of every kind; `codes`, `sessions` and `interactions` are views of it. */
+  readonly records: RecordStore
+  /** Deletes expired short-lived records (codes, sessions, interactions…), refresh and opaque access tokens, revocation entries and audit records. */
   purgeExpired(now: number): Promise<void>
   /**
    * Resolves when every server behind the store answers a trivial query (readiness checks, `/readyz`);

@@ -4,7 +4,7 @@ import { createClientContext } from '../../src/client/context.js'
 import { isClientError } from '../../src/client/errors.js'
 import { openPostgresClientStore } from '../../src/client/postgres-store.js'
 import { openRedisClientStore } from '../../src/client/redis-store.js'
-import type { ClientStore } from '../../src/client/store.js'
+import type { RelyingPartyStore } from '../../src/client/store.js'
 import { createTestDatabase, serviceUrl } from '../storage/services.js'
 import { Browser } from '../helpers/http-client.js'
 import { startLogin, type TestApp } from './app.js'
@@ -27,10 +27,10 @@ beforeAll(async () => {
 })
 afterAll(() => evil?.close())
 
-function sharedStoreFlow(name: string, setup: () => Promise<{ open: () => Promise<ClientStore>; cleanup: () => Promise<void> }>): void {
+function sharedStoreFlow(name: string, setup: () => Promise<{ open: () => Promise<RelyingPartyStore>; cleanup: () => Promise<void> }>): void {
   describe(`two app instances on one ${name} client store`, () => {
     const apps: TestApp[] = []
-    const stores: ClientStore[] = []
+    const stores: RelyingPartyStore[] = []
     let cleanup = async (): Promise<void> => undefined
     let a: TestApp
     let b: TestApp

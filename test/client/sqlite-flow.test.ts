@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openSqliteClientStore } from '../../src/client/sqlite-store.js'
 import { Browser } from '../helpers/http-client.js'
-import type { ClientStore } from '../../src/client/store.js'
+import type { RelyingPartyStore } from '../../src/client/store.js'
 import type { TestApp } from './app.js'
 import { startEvilProvider, type EvilProvider } from './evil-provider.js'
 import { attemptLogin, startEvilRp } from './evil-harness.js'
@@ -11,7 +11,7 @@ import { contextFor, loginDirect } from './session-flows.js'
 
 let evil: EvilProvider
 let app: TestApp
-let store: ClientStore
+let store: RelyingPartyStore
 const rows: { sealed: string[] } = { sealed: [] }
 
 beforeAll(async () => {

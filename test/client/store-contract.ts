@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ClientStore, SessionRecord, TransactionRecord } from '../../src/client/store.js'
+import type { RelyingPartyStore, SessionRecord, TransactionRecord } from '../../src/client/store.js'
 
 /**
- * The contract of `src/client/store.ts`, run against every `ClientStore` (memory, SQLite, PostgreSQL,
+ * The contract of `src/client/store.ts`, run against every `RelyingPartyStore` (memory, SQLite, PostgreSQL,
  * Redis). `open` must return a fresh, empty store each time. Times are relative to the real clock, so
  * that a store whose TTLs follow the system clock (Redis) keeps the records of a test for its duration.
  */
@@ -25,9 +25,9 @@ export function session(key: string, overrides: Partial<SessionRecord> = {}): Se
 
 const sleepUntil = (unixSeconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, unixSeconds * 1000 - Date.now())))
 
-export function clientStoreContract(name: string, open: () => Promise<ClientStore>): void {
-  describe(`ClientStore contract: ${name}`, () => {
-    let store: ClientStore
+export function clientStoreContract(name: string, open: () => Promise<RelyingPartyStore>): void {
+  describe(`RelyingPartyStore contract: ${name}`, () => {
+    let store: RelyingPartyStore
     beforeEach(async () => {
       store = await open()
     })

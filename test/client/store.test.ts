@@ -6,7 +6,7 @@ import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { openSqliteClientStore } from '../../src/client/sqlite-store.js'
 import { NOW, clientStoreContract, session } from './store-contract.js'
 
-/** The ClientStore contract on the stores that need no server; PostgreSQL and Redis run it in their own files. */
+/** The RelyingPartyStore contract on the stores that need no server; PostgreSQL and Redis run it in their own files. */
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-client-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -21,7 +21,7 @@ beforeAll(async () => {
   server = await startTestServer({ store: 'memory' })
   app = await startTutorial(server)
   const now = Math.floor(Date.now() / 1000)
-  await server.store.notes.create({ id: 'note-1', owner: server.users.alice.id, title: 'Tutorial', body: 'ported to TypeScript', created_at: now, updated_at: now })
+  await server.notes.create({ id: 'note-1', owner: server.users.alice.id, title: 'Tutorial', body: 'ported to TypeScript', created_at: now, updated_at: now })
   chromium = await launchChromium()
 }, 60_000)
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
   server = await startTestServer({ store: 'memory' })
   app = await startTutorial(server)
   const now = Math.floor(Date.now() / 1000)
-  await server.store.notes.create({ id: 'n1', owner: server.users.alice.id, title: 'Buy milk', body: 'two litres', created_at: now, updated_at: now })
+  await server.notes.create({ id: 'n1', owner: server.users.alice.id, title: 'Buy milk', body: 'two litres', created_at: now, updated_at: now })
 })
 
 afterAll(async () => {

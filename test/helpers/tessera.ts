@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { createClient, createUser } from '../../src/server/admin.js'
 import type { AuthorizationServerConfig, Lifetimes } from '../../src/server/config.js'
+import { createMemoryNoteStore } from '../../src/standalone/notes/memory.js'
+import type { NoteStore } from '../../src/standalone/notes/types.js'
 import { startStandaloneServer, type StandaloneServer } from '../../src/standalone/server.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 import type { ClientAuthMethod, GrantType, Store } from '../../src/storage/types.js'
@@ -31,6 +33,8 @@ export interface TestServer {
   url: string
   standalone: StandaloneServer
   store: Store
+  /** The demo API's notes (in memory). */
+  notes: NoteStore
   clients: Record<'conf' | 'post' | 'pub' | 'm2m' | 'other' | 'qry' | 'native' | 'firstParty', TestClient>
   users: Record<'alice' | 'bob', TestUser>
   close(): Promise<void>
@@ -102,7 +106,8 @@ async function openPostgresRedisTestStore(): Promise<TestStore> {
 
 export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes>; loginThrottle?: AuthorizationServerConfig['loginThrottle']; logger?: Logger; accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat'] } & LimitOptions = {}): Promise<TestServer> {
   const { store, dispose } = await openTestStore(options.store, options.filename)
-  const standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1', logger: options.logger ?? testLogger(), ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}), ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}), ...limitOptions(options) })
+  const notes = createMemoryNoteStore()
+  const standalone = await startStandaloneServer({ store, notes, secret: SECRET, port: 0, host: '127.0.0.1', logger: options.logger ?? testLogger(), ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}), ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}), ...limitOptions(options) })
   const now = Math.floor(Date.now() / 1000)
   const alice = await createUser(store, { username: 'alice', password: 'alice-password', name: 'Alice Liddell', givenName: 'Alice', familyName: 'Liddell', email: 'alice@example.com', emailVerified: true }, now)
   const bob = await createUser(store, { username: 'bob', password: 'bob-password', name: 'Bob Builder', email: 'bob@example.com' }, now)
@@ -121,6 +126,7 @@ export async function startTestServer(options: { store?: 'memory' | 'sqlite'; fi
     url: standalone.url,
     standalone,
     store,
+    notes,
     clients,
     users: {
       alice: { id: alice.id, username: 'alice', password: 'alice-password' },

@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/server/create-server.js'
+import { createMemoryNoteStore } from '../../src/standalone/notes/memory.js'
+import type { NoteStore } from '../../src/standalone/notes/types.js'
 import { startStandaloneServer, type StandaloneServer } from '../../src/standalone/server.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 import { StorageUnavailableError, type Store } from '../../src/storage/types.js'
@@ -13,9 +15,10 @@ import { StorageUnavailableError, type Store } from '../../src/storage/types.js'
 const SECRET = 'unit-test-secret-unit-test-secret-0123456789'
 const ISSUER = 'http://127.0.0.1:4000'
 
-/** A memory store whose client and session lookups and ping fail once `failure` is set. */
-function flakyStore(): { store: Store; fail: (error: Error | undefined) => void } {
+/** A memory store (and notes store) whose client, session and note lookups and ping fail once `failure` is set. */
+function flakyStore(): { store: Store; notes: NoteStore; fail: (error: Error | undefined) => void } {
   const store = createMemoryStore()
+  const notes = createMemoryNoteStore()
   let failure: Error | undefined
   const guard = <T>(call: () => Promise<T>): Promise<T> => (failure ? Promise.reject(failure) : call())
   return {
@@ -23,9 +26,9 @@ function flakyStore(): { store: Store; fail: (error: Error | undefined) => void 
       ...store,
       clients: { ...store.clients, get: (id) => guard(() => store.clients.get(id)) },
       sessions: { ...store.sessions, get: (hash, now) => guard(() => store.sessions.get(hash, now)) },
-      notes: { ...store.notes, list: (owner) => guard(() => store.notes.list(owner)) },
       ping: () => guard(() => store.ping()),
     },
+    notes: { ...notes, list: (owner) => guard(() => notes.list(owner)) },
     fail: (error) => (failure = error),
   }
 }
@@ -96,8 +99,8 @@ describe('standalone server health checks', () => {
   afterEach(() => standalone?.close())
 
   it('stays live but not ready while the store is down, and the demo API answers 503', async () => {
-    const { store, fail } = flakyStore()
-    standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1' })
+    const { store, notes: noteStore, fail } = flakyStore()
+    standalone = await startStandaloneServer({ store, notes: noteStore, secret: SECRET, port: 0, host: '127.0.0.1' })
     const { url } = standalone
     await createClient(store, { name: 'Job', clientId: 'job', clientSecret: 'job-secret', redirectUris: [], grantTypes: ['client_credentials'], scopes: ['notes:read'] }, Math.floor(Date.now() / 1000))
     const issued = await fetch(`${url}/token`, {

@@ -7,8 +7,8 @@ import { codeContract } from './contract/codes.js'
 import { consentContract } from './contract/consents.js'
 import { expiryContract } from './contract/expiry.js'
 import { keyContract } from './contract/keys.js'
-import { noteContract } from './contract/notes.js'
 import { purgeContract } from './contract/purge.js'
+import { recordContract } from './contract/records.js'
 import { refreshTokenContract } from './contract/refresh-tokens.js'
 import { sessionAndInteractionContract } from './contract/sessions-interactions.js'
 import { seed } from './fixtures.js'
@@ -39,7 +39,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     keyContract(current)
     expiryContract(current)
     purgeContract(current)
-    noteContract(current)
+    recordContract(current)
     auditContract(current)
 
     it('answers a readiness ping', async () => {

@@ -65,7 +65,7 @@ if (adminUrl) {
       await sql.connect()
       const { rows } = await sql.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name')
       await sql.end()
-      expect(rows.map((row) => row.name)).toEqual(['0001_initial', '0002_notes', '0003_audit', '0004_access_tokens'])
+      expect(rows.map((row) => row.name)).toEqual(['0001_initial', '0002_notes', '0003_audit', '0004_access_tokens', '0005_records'])
     })
 
     it('shows a key rotation made by another instance', async () => {
@@ -132,8 +132,9 @@ if (adminUrl) {
     it('passes other database errors through unchanged', async () => {
       const store = await openPostgresStore({ connectionString: database.url })
       await emptyAllTables(database.url)
-      // A code for a client that does not exist breaks a foreign key: a bug, not an outage.
-      const error: unknown = await store.codes.save(code()).catch((e: unknown) => e)
+      // A refresh token for a client that does not exist breaks a foreign key: a bug, not an outage.
+      // (Codes are keyed records since migration 0005, with no foreign key to break.)
+      const error: unknown = await store.refreshTokens.save(refreshToken()).catch((e: unknown) => e)
       expect(error).not.toBeInstanceOf(StorageUnavailableError)
       expect(error).toMatchObject({ code: '23503' })
       await store.close()

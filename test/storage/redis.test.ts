@@ -3,7 +3,10 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCompositeStore, openPostgresRedisStore } from '../../src/storage/composite.js'
 import { openPostgresStore } from '../../src/storage/postgres.js'
-import { openRedisParts, type RedisParts, type RedisPartsOptions } from '../../src/storage/redis.js'
+import { interactionStore } from '../../src/storage/kinds/interactions.js'
+import { authorizationCodeStore } from '../../src/storage/kinds/codes.js'
+import { loginSessionStore } from '../../src/storage/kinds/sessions.js'
+import { openRedisParts, type RedisPartsOptions } from '../../src/storage/redis.js'
 import { StorageUnavailableError, type Store } from '../../src/storage/types.js'
 import { storeContract } from './contract.js'
 import { NOW, USER_ID, accessToken, code, interaction, refreshToken, seed, session } from './fixtures.js'
@@ -27,7 +30,11 @@ if (adminUrl && redisUrl) {
   // A key prefix per store keeps the tests of this file (and of other runs) apart in the one Redis. The
   // contract passes a fixed `now`; the same clock turns `expires_at` into TTLs.
   const newPrefix = () => `tessera-test:${randomBytes(6).toString('hex')}:`
-  const parts = (options: Partial<RedisPartsOptions> = {}) => openRedisParts({ url: redisUrl, prefix: newPrefix(), clock: () => NOW, ...options })
+  // The parts with the typed views every store puts over its records (src/storage/kinds/).
+  const parts = async (options: Partial<RedisPartsOptions> = {}) => {
+    const opened = await openRedisParts({ url: redisUrl, prefix: newPrefix(), clock: () => NOW, ...options })
+    return { ...opened, codes: authorizationCodeStore(opened.records), sessions: loginSessionStore(opened.records), interactions: interactionStore(opened.records) }
+  }
   async function openComposite(prefix = newPrefix()): Promise<Store> {
     const durable = await openPostgresStore({ connectionString: database.url })
     return createCompositeStore({ durable, ephemeral: await parts({ prefix }) })
@@ -40,7 +47,7 @@ if (adminUrl && redisUrl) {
   })
 
   describe('redis parts', () => {
-    let ephemeral: RedisParts
+    let ephemeral: Awaited<ReturnType<typeof parts>>
     let prefix: string
     beforeAll(async () => {
       prefix = newPrefix()
@@ -58,10 +65,11 @@ if (adminUrl && redisUrl) {
       // Whole seconds as set, give or take the time the test takes (PTTL counts down in milliseconds).
       const seconds = async (name: string) => Math.ceil((await raw.pttl(prefix + name)) / 5000) * 5
       const ttls = await Promise.all(
-        ['code:ttl', 'user-codes:user-1', 'client-codes:client-a', 'session:ttl', 'user-sessions:user-1', 'interaction:ttl', 'revoked-token:ttl', 'revoked-grant:ttl', 'access-token:ttl', 'user-access-tokens:user-1', 'client-access-tokens:client-a']
+        ['code:ttl', 'client:client-a', 'session:ttl', 'subject:user-1', 'interaction:ttl', 'revoked-token:ttl', 'revoked-grant:ttl', 'access-token:ttl', 'user-access-tokens:user-1', 'client-access-tokens:client-a']
           .map(seconds),
       )
-      expect(ttls).toEqual([60, 60, 60, 600, 600, 900, 30, 3600, 300, 300, 300])
+      // The user's index (codes and sessions alike) lives as long as their longest record.
+      expect(ttls).toEqual([60, 60, 600, 600, 900, 30, 3600, 300, 300, 300])
       // Extending a revocation extends its TTL; a shorter one changes nothing.
       await ephemeral.revokedTokens.add('ttl', NOW + 90)
       await ephemeral.revokedTokens.add('ttl', NOW + 10)
@@ -95,6 +103,16 @@ if (adminUrl && redisUrl) {
       expect(await globby.sessions.get('old', NOW)).toBeUndefined()
       expect(await neighbour.sessions.get('old', NOW)).toBeDefined()
       await Promise.all([globby.close(), neighbour.close()])
+    })
+
+    it('reads and ends the login sessions the previous release wrote (per-kind user index)', async () => {
+      const legacy = session({ id_hash: 'legacy', user_id: 'user-legacy' })
+      await raw.hset(`${prefix}session:legacy`, 'record', JSON.stringify(legacy), 'expires_at', legacy.expires_at)
+      await raw.zadd(`${prefix}user-sessions:user-legacy`, legacy.expires_at, 'legacy')
+      expect(await ephemeral.sessions.get('legacy', NOW)).toEqual(legacy)
+      await ephemeral.sessions.deleteByUser('user-legacy')
+      expect(await ephemeral.sessions.get('legacy', NOW)).toBeUndefined()
+      expect(await raw.exists(`${prefix}user-sessions:user-legacy`)).toBe(0)
     })
 
     it('reports a command Redis refuses as that error, not as an outage', async () => {

@@ -1,10 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, SqliteDialect, sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
+import { migrateTo } from '../../src/storage/sql/migrations.js'
 import { createSqliteStore, openSqliteStore } from '../../src/storage/sqlite.js'
 import { storeContract } from './contract.js'
-import { CLIENT_ID, NOW, client, code, seed, signingKey } from './fixtures.js'
+import { CLIENT_ID, NOW, USER_ID, client, code, seed, session, signingKey, user } from './fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -55,5 +58,33 @@ describe('sqlite store on disk', () => {
     const results = await Promise.all([a, b, a, b].map((store) => store.codes.consume('code-hash-1', NOW)))
     expect(results.filter((r) => r.status === 'consumed')).toHaveLength(1)
     await Promise.all([a.close(), b.close()])
+  })
+})
+
+describe('sqlite store upgrade to one records table (migration 0005)', () => {
+  it('keeps the login sessions of a database migrated by the previous release, and drops the old tables', async () => {
+    const filename = join(dir, 'release-with-0004.db')
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) })
+    await migrateTo(old, '0004_access_tokens')
+    const { id, username, created_at, updated_at } = user()
+    await sql`INSERT INTO users (id, username, password_hash, email_verified, created_at, updated_at) VALUES (${id}, ${username}, 'x', 0, ${created_at}, ${updated_at})`.execute(old)
+    for (const s of [session(), session({ id_hash: 'session-hash-2', sid: 'sid-2', expires_at: NOW + 7200 })]) {
+      await sql`INSERT INTO login_sessions (id_hash, sid, user_id, auth_time, created_at, expires_at) VALUES (${s.id_hash}, ${s.sid}, ${s.user_id}, ${s.auth_time}, ${s.created_at}, ${s.expires_at})`.execute(old)
+    }
+    await old.destroy()
+
+    const store = await openSqliteStore({ filename })
+    expect(await store.sessions.get('session-hash-1', NOW)).toEqual(session())
+    expect(await store.sessions.get('session-hash-2', NOW + 3600)).toEqual(session({ id_hash: 'session-hash-2', sid: 'sid-2', expires_at: NOW + 7200 }))
+    // Still the user's: a password change or deletion ends them.
+    await store.sessions.deleteByUser(USER_ID)
+    expect(await store.sessions.get('session-hash-1', NOW)).toBeUndefined()
+    await store.close()
+
+    const sqlite = new BetterSqlite3(filename, { readonly: true })
+    const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>
+    sqlite.close()
+    expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['records', 'notes']))
+    expect(tables.map((t) => t.name).filter((name) => ['authorization_codes', 'interactions', 'login_sessions'].includes(name))).toEqual([])
   })
 })

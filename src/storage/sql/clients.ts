@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { ClientStore } from '../types.js'
 import { insertUnique } from './errors.js'
+import { deleteRecords } from './records.js'
 import { clientToRow, rowToClient } from './rows.js'
 import type { Database } from './schema.js'
 
@@ -29,11 +30,11 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
       return numUpdatedRows > 0n
     },
 
-    // One transaction, so no token or consent outlives its client (the foreign keys in `migrations.ts`
-    // stop rows saved concurrently for the deleted client).
+    // One transaction, so no token, consent or short-lived record outlives its client (the foreign keys
+    // in `migrations.ts` stop tokens saved concurrently for the deleted client).
     delete(clientId) {
       return db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('authorization_codes').where('client_id', '=', clientId).execute()
+        await deleteRecords(trx, 'client_id', clientId)
         await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
         await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute()
         await trx.deleteFrom('consents').where('client_id', '=', clientId).execute()

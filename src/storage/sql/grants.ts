@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { GrantStore } from '../types.js'
+import type { BackendGrantStore } from '../compose-store.js'
 import type { Database } from './schema.js'
 
 /**
@@ -17,8 +17,9 @@ async function revokeGrant(trx: Kysely<Database>, grantId: string, until: number
 }
 
 /**
- * The grants of one user for one client: those of their refresh tokens, codes (consumed and rotated
- * ones included, until purged) and opaque access tokens, each once.
+ * The grants of one user for one client known to the SQL tables: those of their refresh tokens (rotated
+ * ones included, until purged) and opaque access tokens, each once. Codes are records: `composeStore`
+ * adds theirs.
  */
 export async function listGrantIds(db: Kysely<Database>, userId: string, clientId: string): Promise<string[]> {
   const rows = await db
@@ -26,13 +27,6 @@ export async function listGrantIds(db: Kysely<Database>, userId: string, clientI
     .select('grant_id')
     .where('user_id', '=', userId)
     .where('client_id', '=', clientId)
-    .union(
-      db
-        .selectFrom('authorization_codes')
-        .select('grant_id')
-        .where('user_id', '=', userId)
-        .where('client_id', '=', clientId),
-    )
     .union(
       db
         .selectFrom('access_tokens')
@@ -46,7 +40,7 @@ export async function listGrantIds(db: Kysely<Database>, userId: string, clientI
   return rows.map((row) => row.grant_id)
 }
 
-export function sqlGrantStore(db: Kysely<Database>): GrantStore {
+export function sqlGrantStore(db: Kysely<Database>): BackendGrantStore {
   return {
     // RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse) revoke the whole grant;
     // one transaction so a concurrent rotation cannot slip a new token in between.
@@ -66,9 +60,9 @@ export function sqlGrantStore(db: Kysely<Database>): GrantStore {
 
     // A grant already revoked until at least `until` is not counted again, so a repeated "disconnect"
     // reports 0.
-    revokeByUserAndClient(userId, clientId, until) {
+    revokeByUserAndClient(userId, clientId, until, alsoGrantIds) {
       return db.transaction().execute(async (trx) => {
-        const all = await listGrantIds(trx, userId, clientId)
+        const all = [...new Set([...(await listGrantIds(trx, userId, clientId)), ...alsoGrantIds])]
         if (all.length === 0) return 0
         const settled = await trx
           .selectFrom('revoked_grants')

@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import { auditMigration } from './migration-0003-audit.js'
 import { accessTokensMigration } from './migration-0004-access-tokens.js'
+import { recordsMigration } from './migration-0005-records.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -196,6 +197,7 @@ const migrations: Record<string, Migration> = {
   '0002_notes': notes,
   '0003_audit': auditMigration,
   '0004_access_tokens': accessTokensMigration,
+  '0005_records': recordsMigration,
 }
 
 const provider: MigrationProvider = {
@@ -211,6 +213,19 @@ const provider: MigrationProvider = {
  */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<void> {
   const { error } = await new Migrator({ db, provider }).migrateToLatest()
+  if (error !== undefined) {
+    throw error instanceof Error ? error : new Error(`storage migration failed: ${String(error)}`)
+  }
+}
+
+/**
+ * Brings the schema up to `target` (a key of the migrations above) and no further: how tests build a
+ * database as an older release left it, to check that the next migrations keep its data.
+ *
+ * @example await migrateTo(db, '0004_access_tokens')
+ */
+export async function migrateTo<DB>(db: Kysely<DB>, target: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(target)
   if (error !== undefined) {
     throw error instanceof Error ? error : new Error(`storage migration failed: ${String(error)}`)
   }

@@ -1,12 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
-import type {
-  AccessTokenRecord, AuthorizationCodeRecord, ClientRecord, ConsentRecord, InteractionRecord, LoginSessionRecord,
-  RefreshTokenRecord, SigningKeyRecord, UserRecord,
-} from '../types.js'
-import type {
-  AccessTokensTable, AuthorizationCodesTable, ClientsTable, ConsentsTable, InteractionsTable, LoginSessionsTable,
-  RefreshTokensTable, SigningKeysTable, UsersTable,
-} from './schema.js'
+import type { AccessTokenRecord, ClientRecord, ConsentRecord, KeyedRecord, RefreshTokenRecord, SigningKeyRecord, UserRecord } from '../types.js'
+import type { AccessTokensTable, ClientsTable, ConsentsTable, RecordsTable, RefreshTokensTable, SigningKeysTable, UsersTable } from './schema.js'
 
 /**
  * The one place where records of `../types.ts` become rows and back: JSON text for arrays, 0/1 for
@@ -94,44 +88,6 @@ export function rowToUser(r: Selectable<UsersTable>): UserRecord {
   }
 }
 
-export function codeToRow(c: AuthorizationCodeRecord): Insertable<AuthorizationCodesTable> {
-  return {
-    code_hash: c.code_hash,
-    client_id: c.client_id,
-    user_id: c.user_id,
-    redirect_uri: c.redirect_uri,
-    scopes: json(c.scopes),
-    resource: c.resource,
-    nonce: c.nonce,
-    code_challenge: c.code_challenge,
-    code_challenge_method: c.code_challenge_method,
-    auth_time: c.auth_time,
-    session_id: c.session_id,
-    grant_id: c.grant_id,
-    expires_at: c.expires_at,
-    consumed_at: c.consumed_at,
-  }
-}
-
-export function rowToCode(r: Selectable<AuthorizationCodesTable>): AuthorizationCodeRecord {
-  return {
-    code_hash: r.code_hash,
-    client_id: r.client_id,
-    user_id: r.user_id,
-    redirect_uri: r.redirect_uri,
-    scopes: parseList(r.scopes),
-    resource: r.resource,
-    nonce: r.nonce,
-    code_challenge: r.code_challenge,
-    code_challenge_method: r.code_challenge_method as AuthorizationCodeRecord['code_challenge_method'],
-    auth_time: num(r.auth_time),
-    session_id: r.session_id,
-    grant_id: r.grant_id,
-    expires_at: num(r.expires_at),
-    consumed_at: numOrNull(r.consumed_at),
-  }
-}
-
 export function refreshTokenToRow(t: RefreshTokenRecord): Insertable<RefreshTokensTable> {
   return {
     token_hash: t.token_hash,
@@ -206,54 +162,6 @@ export function rowToConsent(r: Selectable<ConsentsTable>): ConsentRecord {
   }
 }
 
-export function sessionToRow(s: LoginSessionRecord): Insertable<LoginSessionsTable> {
-  return {
-    id_hash: s.id_hash,
-    sid: s.sid,
-    user_id: s.user_id,
-    auth_time: s.auth_time,
-    created_at: s.created_at,
-    expires_at: s.expires_at,
-  }
-}
-
-export function rowToSession(r: Selectable<LoginSessionsTable>): LoginSessionRecord {
-  return {
-    id_hash: r.id_hash,
-    sid: r.sid,
-    user_id: r.user_id,
-    auth_time: num(r.auth_time),
-    created_at: num(r.created_at),
-    expires_at: num(r.expires_at),
-  }
-}
-
-export function interactionToRow(i: InteractionRecord): Insertable<InteractionsTable> {
-  return {
-    id: i.id,
-    browser_binding_hash: i.browser_binding_hash,
-    request: i.request,
-    csrf_token: i.csrf_token,
-    user_id: i.user_id,
-    auth_time: i.auth_time,
-    created_at: i.created_at,
-    expires_at: i.expires_at,
-  }
-}
-
-export function rowToInteraction(r: Selectable<InteractionsTable>): InteractionRecord {
-  return {
-    id: r.id,
-    browser_binding_hash: r.browser_binding_hash,
-    request: r.request,
-    csrf_token: r.csrf_token,
-    user_id: r.user_id,
-    auth_time: numOrNull(r.auth_time),
-    created_at: num(r.created_at),
-    expires_at: num(r.expires_at),
-  }
-}
-
 export function signingKeyToRow(k: SigningKeyRecord): Insertable<SigningKeysTable> {
   return {
     kid: k.kid,
@@ -275,5 +183,18 @@ export function rowToSigningKey(r: Selectable<SigningKeysTable>): SigningKeyReco
     created_at: num(r.created_at),
     retired_at: numOrNull(r.retired_at),
     expires_at: numOrNull(r.expires_at),
+  }
+}
+
+/** The value is the JSON its kind stored: typed by the caller's `RecordKind`. */
+export function rowToKeyedRecord<T>(r: Selectable<RecordsTable>): KeyedRecord<T> {
+  return {
+    key: r.key,
+    value: JSON.parse(r.value) as T,
+    expiresAt: num(r.expires_at),
+    subject: r.subject,
+    clientId: r.client_id,
+    consumedAt: numOrNull(r.consumed_at),
+    revision: num(r.revision),
   }
 }

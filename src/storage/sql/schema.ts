@@ -48,22 +48,6 @@ export interface UsersTable {
   updated_at: Seconds
 }
 
-export interface AuthorizationCodesTable {
-  code_hash: string
-  client_id: string
-  user_id: string
-  redirect_uri: string
-  scopes: JsonText
-  resource: string | null
-  nonce: string | null
-  code_challenge: string
-  code_challenge_method: string
-  auth_time: Seconds
-  session_id: string | null
-  grant_id: string
-  expires_at: Seconds
-  consumed_at: NullableSeconds
-}
 
 export interface RefreshTokensTable {
   token_hash: string
@@ -112,25 +96,7 @@ export interface ConsentsTable {
   updated_at: Seconds
 }
 
-export interface LoginSessionsTable {
-  id_hash: string
-  sid: string
-  user_id: string
-  auth_time: Seconds
-  created_at: Seconds
-  expires_at: Seconds
-}
 
-export interface InteractionsTable {
-  id: string
-  browser_binding_hash: string
-  request: string
-  csrf_token: string
-  user_id: string | null
-  auth_time: NullableSeconds
-  created_at: Seconds
-  expires_at: Seconds
-}
 
 export interface SigningKeysTable {
   kid: string
@@ -142,14 +108,6 @@ export interface SigningKeysTable {
   expires_at: NullableSeconds
 }
 
-export interface NotesTable {
-  id: string
-  owner: string
-  title: string
-  body: string
-  created_at: Seconds
-  updated_at: Seconds
-}
 
 /** The audit trail; `details` is a JSON object serialized as text. */
 export interface AuditEventsTable {
@@ -168,19 +126,31 @@ export interface MetaTable {
   value: Int8
 }
 
+/**
+ * Short-lived records of every kind (`RecordStore`): the value is JSON text, opaque to SQL; `subject` and
+ * `client_id` are there to delete a user's or client's records, `revision` for compare-and-set.
+ */
+export interface RecordsTable {
+  kind: string
+  key: string
+  value: string
+  subject: string | null
+  client_id: string | null
+  expires_at: Seconds
+  consumed_at: NullableSeconds
+  revision: Int8
+}
+
 export interface Database {
   clients: ClientsTable
   users: UsersTable
-  authorization_codes: AuthorizationCodesTable
   refresh_tokens: RefreshTokensTable
   access_tokens: AccessTokensTable
   revoked_grants: RevokedGrantsTable
   revoked_tokens: RevokedTokensTable
   consents: ConsentsTable
-  login_sessions: LoginSessionsTable
-  interactions: InteractionsTable
   signing_keys: SigningKeysTable
   meta: MetaTable
-  notes: NotesTable
   audit_events: AuditEventsTable
+  records: RecordsTable
 }

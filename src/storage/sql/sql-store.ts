@@ -1,25 +1,23 @@
 import { sql, type Kysely } from 'kysely'
+import { composeStore } from '../compose-store.js'
 import type { Store } from '../types.js'
 import { sqlAccessTokenStore } from './access-tokens.js'
 import { sqlAuditStore } from './audit.js'
 import { sqlClientStore } from './clients.js'
-import { sqlCodeStore } from './codes.js'
 import { sqlConsentStore } from './consents.js'
 import { listGrantIds, sqlGrantStore } from './grants.js'
-import { sqlInteractionStore } from './interactions.js'
 import { sqlSigningKeyStore } from './keys.js'
+import { sqlRecordStore } from './records.js'
 import { sqlRefreshTokenStore } from './refresh-tokens.js'
 import { sqlRevokedTokenStore } from './revoked-tokens.js'
 import type { Database } from './schema.js'
-import { sqlNoteStore } from './notes.js'
-import { sqlSessionStore } from './sessions.js'
 import { sqlUserStore } from './users.js'
 
 export type SqlDialect = 'sqlite' | 'postgres'
 
 /** A SQL store: the `Store` contract plus what `createCompositeStore` needs from a durable store. */
 export interface SqlStore extends Store {
-  /** Ids of the grants of one user for one client (from their refresh tokens and codes), each once. */
+  /** Ids of the grants of one user for one client (from their refresh and opaque access tokens), each once. */
   listGrantIds(userId: string, clientId: string): Promise<string[]>
 }
 
@@ -32,37 +30,32 @@ export interface SqlStore extends Store {
  * @see ../types.ts for the contract every method keeps
  */
 export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlStore {
-  return {
+  return composeStore({
     clients: sqlClientStore(db),
     users: sqlUserStore(db),
-    codes: sqlCodeStore(db),
     refreshTokens: sqlRefreshTokenStore(db),
     accessTokens: sqlAccessTokenStore(db),
     grants: sqlGrantStore(db),
     revokedTokens: sqlRevokedTokenStore(db),
     consents: sqlConsentStore(db, dialect),
-    sessions: sqlSessionStore(db),
-    interactions: sqlInteractionStore(db),
     keys: sqlSigningKeyStore(db),
-    notes: sqlNoteStore(db),
     audit: sqlAuditStore(db),
-    listGrantIds: (userId, clientId) => listGrantIds(db, userId, clientId),
+    records: sqlRecordStore(db),
+    listGrantIds: (userId: string, clientId: string) => listGrantIds(db, userId, clientId),
     purgeExpired: (now) => purgeExpired(db, now),
     ping: async () => {
       await sql`SELECT 1`.execute(db)
     },
     close: () => db.destroy(),
-  }
+  })
 }
 
 // Consumed codes and rotated refresh tokens stay until they expire, so a replay is still detected
 // (RFC 6749 §4.1.2, RFC 9700 §4.14.2); signing keys are not purged, `list` filters them.
 async function purgeExpired(db: Kysely<Database>, now: number): Promise<void> {
-  await db.deleteFrom('authorization_codes').where('expires_at', '<=', now).execute()
+  await db.deleteFrom('records').where('expires_at', '<=', now).execute()
   await db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute()
   await db.deleteFrom('access_tokens').where('expires_at', '<=', now).execute()
-  await db.deleteFrom('login_sessions').where('expires_at', '<=', now).execute()
-  await db.deleteFrom('interactions').where('expires_at', '<=', now).execute()
   await db.deleteFrom('revoked_grants').where('until', '<=', now).execute()
   await db.deleteFrom('revoked_tokens').where('expires_at', '<=', now).execute()
   await db.deleteFrom('audit_events').where('expires_at', '<=', now).execute()

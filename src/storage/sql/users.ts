@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { UserStore } from '../types.js'
 import { insertUnique } from './errors.js'
+import { deleteRecords } from './records.js'
 import { rowToUser, userToRow } from './rows.js'
 import type { Database } from './schema.js'
 
@@ -35,15 +36,14 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       return numUpdatedRows > 0n
     },
 
-    // One transaction: a deleted user keeps no session, code, refresh or access token, consent or note.
+    // One transaction: a deleted user keeps no session, code (no short-lived record), refresh or access
+    // token or consent.
     delete(id) {
       return db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('login_sessions').where('user_id', '=', id).execute()
-        await trx.deleteFrom('authorization_codes').where('user_id', '=', id).execute()
+        await deleteRecords(trx, 'subject', id)
         await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
         await trx.deleteFrom('access_tokens').where('user_id', '=', id).execute()
         await trx.deleteFrom('consents').where('user_id', '=', id).execute()
-        await trx.deleteFrom('notes').where('owner', '=', id).execute()
         const { numDeletedRows } = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
         return numDeletedRows > 0n
       })

@@ -1,0 +1,30 @@
+import type { BackendGrantStore } from '../compose-store.js'
+import { grantRevoked, revokeGrant, type MemoryState } from './state.js'
+
+export function memoryGrantStore(state: MemoryState): BackendGrantStore {
+  return {
+    async revoke(grantId, until) {
+      revokeGrant(state, grantId, until)
+    },
+    async isRevoked(grantId, now) {
+      return grantRevoked(state, grantId, now)
+    },
+    // The grants of a user and client are those of their refresh tokens, opaque access tokens and (passed
+    // in) codes. A grant already revoked until at least `until` is not counted again, so a repeated
+    // "disconnect" reports 0.
+    async revokeByUserAndClient(userId, clientId, until, alsoGrantIds) {
+      const grantIds = new Set<string>()
+      for (const record of [...state.refreshTokens.values(), ...state.accessTokens.values()]) {
+        if (record.user_id === userId && record.client_id === clientId && record.grant_id !== null) grantIds.add(record.grant_id)
+      }
+      for (const grantId of alsoGrantIds) grantIds.add(grantId)
+      let count = 0
+      for (const grantId of grantIds) {
+        if ((state.revokedGrants.get(grantId) ?? -Infinity) >= until) continue
+        revokeGrant(state, grantId, until)
+        count++
+      }
+      return count
+    },
+  }
+}
