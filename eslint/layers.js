@@ -25,8 +25,8 @@ export const LAYERS = {
   server: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui/index.ts'],
   resource: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol'],
   // Only what a relying-party store shares with the server's: StorageUnavailableError and the drivers'
-  // connection-failure translation.
-  client: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage/types.ts', 'storage/postgres-errors.ts', 'storage/redis-errors.ts'],
+  // connection-failure translation, applied to every method by wrap-methods.
+  client: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage/types.ts', 'storage/postgres-errors.ts', 'storage/redis-errors.ts', 'storage/wrap-methods.ts'],
   adapters: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'server', 'resource', 'client'],
   standalone: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
   cli: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters', 'standalone'],
