@@ -67,6 +67,8 @@ export interface Harness {
   browser(): Browser
   /** Authorization request, login as alice, consent: the code the client receives and its PKCE verifier. */
   authorizationCode(options?: CodeOptions): Promise<IssuedCode>
+  /** The code exchange (RFC 6749 §4.1.3) as the fixture client sends it. */
+  exchange(issued: Pick<IssuedCode, 'code' | 'verifier'>, client?: ClientName): Promise<OAuthResponse>
   /** `authorizationCode` then the code exchange; the token response's members. */
   tokens(options?: CodeOptions): Promise<TokenSet>
 }
@@ -126,9 +128,9 @@ export async function createHarness(config: Partial<AuthorizationServerConfig> =
     post: (path, client, form) => send('POST', path, authenticatedAs(client, form)),
     browser: () => new Browser(server),
     authorizationCode: (options) => authorizationCode(harness, options),
+    exchange: ({ code, verifier }, client = 'app') => harness.post('/token', client, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI }),
     async tokens(options = {}) {
-      const { code, verifier } = await authorizationCode(harness, options)
-      const response = await harness.post('/token', options.client ?? 'app', { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT_URI })
+      const response = await harness.exchange(await authorizationCode(harness, options), options.client)
       if (response.status !== 200) throw new Error(`code exchange failed: ${response.status} ${text(response)}`)
       return json(response) as unknown as TokenSet
     },
