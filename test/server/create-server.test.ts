@@ -1,36 +1,17 @@
 /**
- * A store outage is RFC 6749's `temporarily_unavailable` (503 with Retry-After), as JSON on the API
- * endpoints and as the error page in the browser; any other unexpected failure stays a bare 500. Never a
- * stack trace or the backend's own message. The standalone server's readiness check and demo API follow.
+ * `handle()` never throws: a store outage is RFC 6749's `temporarily_unavailable` (503 with Retry-After),
+ * as JSON on the API endpoints and as the error page in the browser; any other unexpected failure stays a
+ * bare 500. Never a stack trace or the backend's own message. (The standalone server's readiness check
+ * during an outage: test/standalone/server.test.ts.)
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../../src/server/create-server.js'
-import { startStandaloneServer, type StandaloneServer } from '../../src/standalone/server.js'
-import { createMemoryStore } from '../../src/storage/memory.js'
-import { StorageUnavailableError, type Store } from '../../src/storage/types.js'
+import { flakyStore, outage } from '../helpers/flaky-store.js'
+import { createHarness, ISSUER as VALUES_ISSUER, json } from '../helpers/server-values.js'
 
 const SECRET = 'unit-test-secret-unit-test-secret-0123456789'
 const ISSUER = 'http://127.0.0.1:4000'
-
-/** A memory store whose client and session lookups and ping fail once `failure` is set. */
-function flakyStore(): { store: Store; fail: (error: Error | undefined) => void } {
-  const store = createMemoryStore()
-  let failure: Error | undefined
-  const guard = <T>(call: () => Promise<T>): Promise<T> => (failure ? Promise.reject(failure) : call())
-  return {
-    store: {
-      ...store,
-      clients: { ...store.clients, get: (id) => guard(() => store.clients.get(id)) },
-      sessions: { ...store.sessions, get: (hash, now) => guard(() => store.sessions.get(hash, now)) },
-      notes: { ...store.notes, list: (owner) => guard(() => store.notes.list(owner)) },
-      ping: () => guard(() => store.ping()),
-    },
-    fail: (error) => (failure = error),
-  }
-}
-
-const outage = () => new StorageUnavailableError('postgres', 'PostgreSQL is unavailable: connect ECONNREFUSED 10.0.0.5:5432')
 
 function request(server: AuthorizationServer, method: string, path: string, form?: Record<string, string>) {
   const headers = new Headers()
@@ -91,40 +72,21 @@ describe('handle() during a store outage', () => {
   })
 })
 
-describe('standalone server health checks', () => {
-  let standalone: StandaloneServer | undefined
-  afterEach(() => standalone?.close())
+describe('handle() routing', () => {
+  it('answers a path no capability registered, or one outside the issuer\'s path, with 404', async () => {
+    const { send } = await createHarness({ issuer: `${VALUES_ISSUER}/tenant` })
+    for (const path of ['/tenant/nothing-here', '/tenant/interaction', '/token', '/tenantx/token']) {
+      const response = await send('POST', path, { form: {} })
+      expect(response.status, path).toBe(404)
+      expect(json(response)).toEqual({ error: 'invalid_request', error_description: 'Not found' })
+    }
+    expect((await send('GET', '/tenant/jwks')).status).toBe(200)
+  })
 
-  it('stays live but not ready while the store is down, and the demo API answers 503', async () => {
-    const { store, fail } = flakyStore()
-    standalone = await startStandaloneServer({ store, secret: SECRET, port: 0, host: '127.0.0.1' })
-    const { url } = standalone
-    await createClient(store, { name: 'Job', clientId: 'job', clientSecret: 'job-secret', redirectUris: [], grantTypes: ['client_credentials'], scopes: ['notes:read'] }, Math.floor(Date.now() / 1000))
-    const issued = await fetch(`${url}/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from('job:job-secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&scope=notes%3Aread',
-    })
-    const { access_token: token } = (await issued.json()) as { access_token: string }
-    const notes = () => fetch(`${url}/api/notes`, { headers: { authorization: `Bearer ${token}` } })
-    expect((await notes()).status).toBe(200)
-    expect((await fetch(`${url}/readyz`)).status).toBe(200)
-
-    fail(new StorageUnavailableError('redis', 'Redis is unavailable: Connection is closed.'))
-    const ready = await fetch(`${url}/readyz`)
-    expect(ready.status).toBe(503)
-    expect(ready.headers.get('retry-after')).toMatch(/^\d+$/)
-    expect(await ready.json()).toEqual({ status: 'unavailable', unavailable: 'redis' })
-    expect((await fetch(`${url}/healthz`)).status).toBe(200)
-    const refused = await notes()
-    expect(refused.status).toBe(503)
-    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/)
-    const body = await refused.text()
-    expect(JSON.parse(body)).toMatchObject({ error: 'temporarily_unavailable' })
-    expect(body).not.toMatch(/Connection is closed|redis/i)
-
-    fail(undefined)
-    expect((await fetch(`${url}/readyz`)).status).toBe(200)
-    expect((await notes()).status).toBe(200)
+  it('refuses a body over 64 KiB with 413 before any endpoint reads it', async () => {
+    const { send } = await createHarness()
+    const response = await send('POST', '/token', { form: { grant_type: 'client_credentials', padding: 'x'.repeat(64 * 1024) } })
+    expect(response.status).toBe(413)
+    expect(json(response)).toEqual({ error: 'invalid_request', error_description: 'Request body too large' })
   })
 })
