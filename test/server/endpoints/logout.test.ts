@@ -84,12 +84,13 @@ describe('logout endpoint', () => {
   it('refuses a post-logout redirect URI the client did not register, with an error page', async () => {
     const harness = await createHarness()
     const { browser, idToken } = await signedIn(harness)
-    for (const params of [
+    const cases: Record<string, string>[] = [
       { id_token_hint: idToken, post_logout_redirect_uri: 'https://evil.example/' },
       { client_id: 'app', post_logout_redirect_uri: `${LOGGED_OUT_URI}/` },
       // Without a client there is nothing to match the URI against.
       { post_logout_redirect_uri: LOGGED_OUT_URI },
-    ]) {
+    ]
+    for (const params of cases) {
       const response = await browser.get(`${ISSUER}${logout(params)}`)
       expectPage(response, 400, 'post_logout_redirect_uri is not registered for this client')
       expect(response.headers.get('location')).toBeNull()

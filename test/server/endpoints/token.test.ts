@@ -64,7 +64,7 @@ describe('token endpoint', () => {
   it('answers a wrong secret, an unknown client and a missing authentication with 401 invalid_client and a Basic challenge', async () => {
     const { send } = await createHarness()
     const form = { grant_type: 'client_credentials' }
-    const cases = [
+    const cases: { headers: Record<string, string>; description: string }[] = [
       { headers: { authorization: basic('m2m', 'wrong-secret') }, description: 'Client authentication failed' },
       { headers: { authorization: basic('nobody', 'm2m-secret') }, description: 'Client authentication failed' },
       { headers: {}, description: 'Client authentication required' },
