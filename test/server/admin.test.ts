@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/crypto/passwords.js'
 import { sha256 } from '../../src/crypto/random.js'
-import { createClient, createUser, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
+import { createClient, createUser, deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 
 const NOW = 1_900_000_000
@@ -80,5 +80,28 @@ describe('redirect URI policy', () => {
     await expect(updateClient(store, client.client_id, { redirectUris: ['https://app.example/cb?iss=x'] })).rejects.toBeInstanceOf(ValidationError)
     await expect(updateClient(store, client.client_id, { postLogoutRedirectUris: ['https://app.example/bye?state=x'] })).rejects.toThrow(/state/)
     expect((await store.clients.get(client.client_id))?.redirect_uris).toEqual(['https://app.example/cb?tenant=1'])
+  })
+})
+
+describe('admin functions in the audit trail', () => {
+  it('record client and user changes and revoked consent, as admin unless told otherwise', async () => {
+    const store = createMemoryStore()
+    const { client } = await createClient(store, { name: 'Notes', redirectUris: ['https://notes.example/cb'] }, NOW)
+    const user = await createUser(store, { username: 'dora', password: 'dora-password' }, NOW, { actor: 'cli' })
+    await store.consents.grant(user.id, client.client_id, ['openid'], NOW)
+    expect(await revokeConsent(store, user.id, client.client_id, NOW + 60)).toEqual({ consent: true, revokedGrants: 0 })
+    expect(await revokeConsent(store, user.id, client.client_id, NOW + 60)).toEqual({ consent: false, revokedGrants: 0 })
+    expect(await deleteUser(store, user.id)).toBe(true)
+    expect(await deleteClient(store, client.client_id)).toBe(true)
+    expect(await deleteClient(store, client.client_id)).toBe(false)
+    const records = await store.audit.list({ limit: 10 })
+    expect(records.map((r) => [r.type, r.subject, r.client_id, r.details.actor])).toEqual([
+      ['client.deleted', null, client.client_id, 'admin'],
+      ['user.deleted', user.id, null, 'admin'],
+      ['consent.revoked', user.id, client.client_id, 'admin'],
+      ['user.created', user.id, null, 'cli'],
+      ['client.created', null, client.client_id, 'admin'],
+    ])
+    expect(JSON.stringify(records)).not.toContain('dora-password')
   })
 })
