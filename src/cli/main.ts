@@ -1,23 +1,16 @@
 #!/usr/bin/env node
-import { ValidationError } from '../server/admin.js'
-import { ConfigError } from '../server/config.js'
-import { StorageConflictError } from '../storage/types.js'
-import { auditCommand } from './audit.js'
-import { COMMAND_USAGE, packageVersion, USAGE, wantsHelp } from './usage.js'
-import { clientCommand } from './clients.js'
-import { UsageError } from './common.js'
-import { keysCommand } from './keys.js'
-import { migrateCommand } from './migrate.js'
-import { serveCommand } from './serve.js'
-import { userCommand } from './users.js'
+import { commandUsage, packageVersion, USAGE, wantsHelp } from './usage.js'
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  serve: serveCommand,
-  client: clientCommand,
-  user: userCommand,
-  keys: keysCommand,
-  migrate: migrateCommand,
-  audit: auditCommand,
+type Command = (argv: string[]) => Promise<void>
+
+// Loaded on use: `--help` and `--version` answer without loading the server, and each command loads only its own modules.
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  client: async () => (await import('./clients.js')).clientCommand,
+  user: async () => (await import('./users.js')).userCommand,
+  keys: async () => (await import('./keys.js')).keysCommand,
+  migrate: async () => (await import('./migrate.js')).migrateCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
 }
 
 /** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */
@@ -39,18 +32,24 @@ if (name === '--version' || name === '-v') exit(process.stdout, packageVersion()
 if (name === 'help') {
   const topic = argv[0]
   if (topic === undefined) exit(process.stdout, USAGE, 0)
-  const usage = COMMAND_USAGE[topic]
+  const usage = await commandUsage(topic)
   if (!usage) exit(process.stderr, `tessera: unknown command ${JSON.stringify(topic)}\n\n${USAGE}`, 2)
   exit(process.stdout, usage, 0)
 }
-const command = COMMANDS[name]
-if (!command) exit(process.stderr, `tessera: unknown command ${JSON.stringify(name)}\n\n${USAGE}`, 2)
-if (wantsHelp(argv)) exit(process.stdout, COMMAND_USAGE[name] ?? USAGE, 0)
+const load = COMMANDS[name]
+if (!load) exit(process.stderr, `tessera: unknown command ${JSON.stringify(name)}\n\n${USAGE}`, 2)
+if (wantsHelp(argv)) exit(process.stdout, (await commandUsage(name)) ?? USAGE, 0)
 const actions = ACTIONS[name]
 if (actions && !actions.includes(argv[0] ?? '')) {
-  exit(process.stderr, `tessera ${name}: ${argv[0] === undefined ? 'which action?' : `unknown action ${JSON.stringify(argv[0])}`}\n\n${COMMAND_USAGE[name] ?? ''}`, 2)
+  exit(process.stderr, `tessera ${name}: ${argv[0] === undefined ? 'which action?' : `unknown action ${JSON.stringify(argv[0])}`}\n\n${(await commandUsage(name)) ?? ''}`, 2)
 }
-command(argv).catch((error: unknown) => {
+try {
+  await (await load())(argv)
+} catch (error: unknown) {
+  // Loaded only now, like the commands: these classes come with the server's modules.
+  const [{ ValidationError }, { ConfigError }, { StorageConflictError }, { UsageError }] = await Promise.all([
+    import('../server/admin.js'), import('../server/config.js'), import('../storage/types.js'), import('./common.js'),
+  ])
   const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError
   const isArgError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
   if (known || isArgError) {
@@ -59,4 +58,4 @@ command(argv).catch((error: unknown) => {
   }
   process.stderr.write(`tessera: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exit(1)
-})
+}

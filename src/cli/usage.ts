@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { cliRegistry } from './capabilities.js'
 
-// Usage texts are printed before any store is opened, so `--help` works on a machine without a database.
-
-const GRANTS = cliRegistry.grantTypes.join('|')
-const AUTH_METHODS = [...cliRegistry.authMethods.keys()].join('|')
+// Usage texts are printed before any store is opened, so `--help` works on a machine without a database,
+// and before the server's modules load, so it answers at once.
 
 const STORE = `Store (every command):
   --db PATH               SQLite file (default ./data/tessera.db, env TESSERA_DB)
@@ -12,7 +9,32 @@ const STORE = `Store (every command):
   --redis-url URL         Redis for short-lived records, with --database-url (env REDIS_URL)
   An explicit --db wins over DATABASE_URL/REDIS_URL in the environment.`
 
-export const COMMAND_USAGE: Readonly<Record<string, string>> = {
+/** The usage text of `command`, or undefined for an unknown command. */
+export async function commandUsage(command: string): Promise<string | undefined> {
+  if (command !== 'client') return COMMAND_USAGE[command]
+  // The grant types and authentication methods are those of the server's capabilities.
+  const { cliRegistry } = await import('./capabilities.js')
+  return clientUsage(cliRegistry.grantTypes.join('|'), [...cliRegistry.authMethods.keys()].join('|'))
+}
+
+const clientUsage = (grants: string, authMethods: string): string => `usage: tessera client <action> [options]
+
+  create --name NAME [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
+         [--grant ${grants}...] [--scope "a b"]
+         [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
+         [--skip-consent] [--json]
+         prints the client id and, for confidential clients, the secret (shown only then)
+  list [--json]
+  update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
+         [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
+  rotate-secret --id CLIENT_ID [--json]
+  delete --id CLIENT_ID [--json]
+
+Pass an id that may start with "-" as --id=ID.
+
+${STORE}`
+
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
   serve: `usage: tessera serve [options]
 
 Runs the authorization server (and the demo notes API) until Ctrl-C.
@@ -28,22 +50,6 @@ Runs the authorization server (and the demo notes API) until Ctrl-C.
   --no-seed                    do not create the demo user and client on an empty database
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL.
-
-${STORE}`,
-  client: `usage: tessera client <action> [options]
-
-  create --name NAME [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
-         [--grant ${GRANTS}...] [--scope "a b"]
-         [--auth-method ${AUTH_METHODS}] [--id-token-alg RS256|ES256]
-         [--skip-consent] [--json]
-         prints the client id and, for confidential clients, the secret (shown only then)
-  list [--json]
-  update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
-         [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
-  rotate-secret --id CLIENT_ID [--json]
-  delete --id CLIENT_ID [--json]
-
-Pass an id that may start with "-" as --id=ID.
 
 ${STORE}`,
   user: `usage: tessera user <action> [options]
