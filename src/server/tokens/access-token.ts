@@ -3,7 +3,7 @@ import { randomToken, sha256 } from '../../crypto/random.js'
 import { signJwt } from '../../jwt/sign.js'
 import { isJwtValidationError, verifyJwt, type JWTPayload, type KeyResolver } from '../../jwt/verify.js'
 import { formatScope, parseScope } from '../../protocol/rfc6749/scope.js'
-import { VerificationCache } from '../../resource/cache.js'
+import { VerificationCache } from '../../cache/verification-cache.js'
 import type { AccessTokenRecord, ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 
