@@ -1,12 +1,12 @@
 import type { Parameters } from '../../http/form.js'
 
-/** RFC 7662 §2.1 `token_type_hint` values Tessera issues (the RFC 7009 §4.1.2 registry). */
-export type TokenTypeHint = 'access_token' | 'refresh_token'
-
 /** The parameters of an RFC 7662 §2.1 introspection request. */
 export interface IntrospectionRequest {
   token: string
-  /** Only a hint: a server that does not find the token under it searches every type it supports (§2.1). */
+  /**
+   * `access_token` or `refresh_token` (the RFC 7009 §4.1.2 registry), or another registered type. Only a
+   * hint: a server that does not find the token under it searches every type it supports (§2.1).
+   */
   tokenTypeHint?: string | undefined
 }
 
