@@ -34,11 +34,20 @@ export function localKeyResolver(jwks: JSONWebKeySet): KeyResolver {
 }
 
 /**
+ * A JWS in compact serialization: three base64url segments without padding (RFC 7515 §7.1, §2), the
+ * signature possibly empty. jose decodes segments leniently (padding, `+` and `/` pass), which would let
+ * one signed token be presented under several spellings: a padded signature must not verify.
+ */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+/**
  * Verifies signature and registered claims with `jose`. Headers that would let a token choose its own
  * key (`jwk`, `jku`, `x5u`, `x5c`) are never consulted: keys come only from `keys`. Unknown `crit`
- * parameters are rejected by jose (RFC 7515 §4.1.11).
+ * parameters are rejected by jose (RFC 7515 §4.1.11). Segments other than unpadded base64url are
+ * refused before jose sees them (`COMPACT_JWS`).
  */
 export async function verifyJwt(token: string, keys: KeyResolver, options: VerifyJwtOptions): Promise<JWTPayload> {
+  if (!COMPACT_JWS.test(token)) throw new errors.JWSInvalid('Not a JWS in compact serialization with base64url segments (RFC 7515 §7.1)')
   const { payload } = await jwtVerify(token, keys, {
     algorithms: options.algorithms,
     issuer: options.issuer,

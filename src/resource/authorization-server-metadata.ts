@@ -1,13 +1,12 @@
 import { OAuthError } from '../errors.js'
-import { requireSecureUrl } from './config.js'
+import {
+  InvalidMetadataError,
+  metadataUrls,
+  validateAuthorizationServerMetadata,
+  type AuthorizationServerMetadata,
+} from '../protocol/rfc8414/metadata.js'
 
-/** The members of RFC 8414 §2 metadata a resource server uses. */
-export interface AuthorizationServerMetadata {
-  issuer: string
-  jwks_uri?: string
-  introspection_endpoint?: string
-  id_token_signing_alg_values_supported?: string[]
-}
+export type { AuthorizationServerMetadata }
 
 /** Seconds to wait after a failed discovery before asking again, so an outage is not amplified. */
 const RETRY_AFTER_FAILURE = 5
@@ -17,37 +16,13 @@ function unavailable(detail: string, cause?: unknown): OAuthError {
   return new OAuthError('temporarily_unavailable', 'The authorization server could not be reached', { detail, cause })
 }
 
-/**
- * Where the metadata of `issuer` lives: RFC 8414 §3.1 inserts the well-known segment between the host
- * and the issuer's path; OpenID Connect Discovery §4 appends it (tried second).
- *
- * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.1
- */
-export function metadataUrls(issuer: string): string[] {
-  const url = new URL(issuer)
-  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '')
-  const rfc8414 = `${url.origin}/.well-known/oauth-authorization-server${path}`
-  const oidc = `${url.origin}${path}/.well-known/openid-configuration`
-  return [rfc8414, oidc]
-}
-
 function parseMetadata(issuer: string, body: unknown): AuthorizationServerMetadata {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unavailable('metadata is not a JSON object')
-  const record = body as Record<string, unknown>
-  // RFC 8414 §3.3: the issuer in the document MUST be identical to the one the metadata was fetched for.
-  if (record.issuer !== issuer) throw unavailable(`metadata issuer ${JSON.stringify(record.issuer)} is not ${JSON.stringify(issuer)}`)
-  const metadata: AuthorizationServerMetadata = { issuer }
   try {
-    if (record.jwks_uri !== undefined) metadata.jwks_uri = requireSecureUrl('jwks_uri', record.jwks_uri)
-    if (record.introspection_endpoint !== undefined) {
-      metadata.introspection_endpoint = requireSecureUrl('introspection_endpoint', record.introspection_endpoint)
-    }
+    return validateAuthorizationServerMetadata(issuer, body)
   } catch (error) {
-    throw unavailable(error instanceof Error ? error.message : String(error))
+    if (error instanceof InvalidMetadataError) throw unavailable(error.message, error)
+    throw error
   }
-  const algs = record.id_token_signing_alg_values_supported
-  if (Array.isArray(algs) && algs.every((alg) => typeof alg === 'string')) metadata.id_token_signing_alg_values_supported = algs
-  return metadata
 }
 
 async function fetchMetadata(issuer: string, fetchImpl: typeof fetch): Promise<AuthorizationServerMetadata> {

@@ -1,6 +1,7 @@
 import type { OAuthError } from '../errors.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { parseScope } from '../protocol/rfc6749/scope.js'
+import { MAX_CLOCK_TOLERANCE } from '../protocol/rfc9068/access-token-claims.js'
 
 /** Algorithms accepted when `algorithms` is not given: asymmetric only (RFC 8725 §3.1, §3.2). */
 export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'RS256', 'PS256', 'EdDSA']
@@ -171,7 +172,7 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
     audience: options.audience,
     jwksUri: options.jwksUri === undefined ? undefined : requireSecureUrl('jwksUri', options.jwksUri),
     algorithms: [...new Set(algorithms)],
-    clockTolerance: numberIn('clockTolerance', options.clockTolerance, 30, 0, 300),
+    clockTolerance: numberIn('clockTolerance', options.clockTolerance, 30, 0, MAX_CLOCK_TOLERANCE),
     introspection,
     introspect: options.introspect,
     realm: options.realm ?? options.audience,

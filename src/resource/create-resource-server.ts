@@ -1,14 +1,15 @@
 import { OAuthError } from '../errors.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import { remoteKeyResolver } from '../jwt/remote-jwks.js'
+import { looksLikeCompactJws } from '../jwt/shape.js'
 import type { KeyResolver } from '../jwt/verify.js'
 import { formatScope } from '../protocol/rfc6749/scope.js'
 import { isBearerTokenSyntax } from '../protocol/rfc6750/bearer.js'
 import { metadataSource, type AuthorizationServerMetadata } from './authorization-server-metadata.js'
-import { VerificationCache } from './cache.js'
+import { VerificationCache } from '../cache/verification-cache.js'
 import { ResourceConfigError, resolveResourceConfig, type ResolvedResourceConfig, type ResourceServerOptions } from './config.js'
 import { introspectAccessToken, validateIntrospectionResponse } from './introspection.js'
-import { looksLikeJwt, verifyJwtAccessToken, type VerifiedToken } from './jwt-verifier.js'
+import { verifyJwtAccessToken, type VerifiedToken } from './jwt-verifier.js'
 import {
   protectedResourceMetadata,
   protectedResourceMetadataPath,
@@ -117,7 +118,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   async function verifyUncached(token: string): Promise<VerifiedToken> {
     const now = config.now()
-    if (looksLikeJwt(token)) {
+    if (looksLikeCompactJws(token)) {
       // A JWT is judged by its signature alone: one that fails is never handed to introspection.
       const { keys, algorithms } = await loadJwtKeys()
       return verifyJwtAccessToken(token, { keys, algorithms, issuer: config.issuer, audience: config.audience, clockTolerance: config.clockTolerance, now })

@@ -1,5 +1,6 @@
 import { OAuthError } from '../errors.js'
-import { parseScope } from '../protocol/rfc6749/scope.js'
+import { introspectionRequestBody } from '../protocol/rfc7662/introspection-request.js'
+import { validateIntrospectionResponse as validateRfc7662Response } from '../protocol/rfc7662/introspection-response.js'
 import type { VerifiedToken } from './jwt-verifier.js'
 
 export interface IntrospectionCall {
@@ -17,10 +18,6 @@ export interface IntrospectionCall {
 
 const TIMEOUT_MS = 5000
 
-function inactive(detail: string): OAuthError {
-  return new OAuthError('invalid_token', 'The access token is invalid or expired', { detail })
-}
-
 function unavailable(detail: string, cause?: unknown): OAuthError {
   return new OAuthError('temporarily_unavailable', 'The authorization server could not be reached', { detail, cause })
 }
@@ -31,42 +28,16 @@ function basicCredentials(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`
 }
 
-function audiences(aud: unknown): string[] {
-  if (typeof aud === 'string') return [aud]
-  if (Array.isArray(aud)) return aud.filter((value): value is string => typeof value === 'string')
-  return []
-}
-
 /**
- * Validates an RFC 7662 §2.2 answer: `active` is `true`, the token is a bearer access token (not the
- * refresh token an authorization server would also describe), `iss` is the issuer when given, `aud`
- * names this API (RFC 9700 §2.3), and `exp`/`nbf` hold within the clock tolerance.
+ * Validates an RFC 7662 §2.2 answer with `validateIntrospectionResponse` of `protocol/rfc7662`, as the
+ * principal of this API. Throws `invalid_token`, or `temporarily_unavailable` for a body that is no JSON
+ * object.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7662#section-2.2
  */
 export function validateIntrospectionResponse(body: unknown, call: Pick<IntrospectionCall, 'issuer' | 'audience' | 'clockTolerance' | 'now'>): VerifiedToken {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unavailable('introspection answer is not a JSON object')
-  const claims = body as Record<string, unknown>
-  if (claims.active !== true) throw inactive('introspection answered active: false')
-  const { token_type: tokenType, iss, aud, exp, nbf, sub, client_id: clientId, scope } = claims
-  // RFC 7662 §2.2 `token_type` (RFC 6749 §5.1 values); Tessera answers `refresh_token` for refresh tokens.
-  if (tokenType !== undefined && !(typeof tokenType === 'string' && ['bearer', 'access_token'].includes(tokenType.toLowerCase()))) {
-    throw inactive(`token_type ${JSON.stringify(tokenType)} is not a bearer access token`)
-  }
-  if (iss !== undefined && iss !== call.issuer) throw inactive(`iss ${JSON.stringify(iss)} is not the issuer`)
-  if (!audiences(aud).includes(call.audience)) throw inactive(`aud ${JSON.stringify(aud)} does not name ${call.audience}`)
-  if (exp !== undefined && (typeof exp !== 'number' || exp <= call.now - call.clockTolerance)) throw inactive('exp has passed')
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > call.now + call.clockTolerance)) throw inactive('nbf is in the future')
-  if (typeof sub !== 'string' || sub === '') throw inactive('sub is missing')
-  if (typeof clientId !== 'string' || clientId === '') throw inactive('client_id is missing')
-  if (scope !== undefined && typeof scope !== 'string') throw inactive('scope is not a string')
-  let scopes: string[]
-  try {
-    scopes = parseScope(scope)
-  } catch {
-    throw inactive('scope is malformed')
-  }
-  return { principal: { subject: sub, clientId, scopes, claims }, expiresAt: typeof exp === 'number' ? exp : Infinity }
+  const { response, scopes, expiresAt } = validateRfc7662Response(body, call)
+  return { principal: { subject: response.sub, clientId: response.client_id, scopes, claims: response }, expiresAt }
 }
 
 /**
@@ -86,7 +57,7 @@ export async function introspectAccessToken(token: string, call: IntrospectionCa
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
       },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+      body: introspectionRequestBody({ token, tokenTypeHint: 'access_token' }),
       redirect: 'manual',
       signal: AbortSignal.timeout(TIMEOUT_MS),
     })

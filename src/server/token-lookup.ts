@@ -1,8 +1,9 @@
 import { OAuthError } from '../errors.js'
 import { sha256 } from '../crypto/random.js'
 import type { ClientRecord, RefreshTokenRecord } from '../storage/types.js'
+import { looksLikeCompactJws } from '../jwt/shape.js'
 import type { ServerContext } from './context.js'
-import { isJwtShaped, verifyOwnAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
+import { verifyOwnAccessToken, type VerifiedAccessToken } from './tokens/access-token.js'
 
 export type FoundToken =
   | { type: 'refresh_token'; record: RefreshTokenRecord; hash: string }
@@ -18,7 +19,7 @@ export async function findActiveToken(ctx: ServerContext, token: string, caller?
   // Refresh tokens are random base64url and never contain a dot: a JWT-shaped token is not one, and
   // neither its hash nor a refresh-token lookup is needed.
   let hash: string | undefined
-  if (!isJwtShaped(token)) {
+  if (!looksLikeCompactJws(token)) {
     hash = sha256(token)
     const record = await ctx.config.store.refreshTokens.find(hash, ctx.config.now())
     if (record) return record.consumed_at === null ? { type: 'refresh_token', record, hash } : undefined

@@ -109,6 +109,19 @@ describe('RV revocation and introspection', () => {
     expect(await (await introspect(server, server.clients.other, tokens.refresh_token ?? '')).json()).toEqual({ active: false })
   })
 
+  it('another spelling of an active JWT access token (padded or standard-base64 signature) is inactive and refused at userinfo (RFC 7515 §2)', async () => {
+    const { conf } = server.clients
+    const tokens = await tokensFor(server, conf, { scope: OFFLINE })
+    const [header = '', payload = '', signature = ''] = tokens.access_token.split('.')
+    expect(signature).not.toBe('')
+    expect(await isActive(server, conf, tokens.access_token)).toBe(true)
+    const standard = Buffer.from(signature, 'base64url').toString('base64')
+    for (const spelling of [`${header}.${payload}.${signature}==`, `${header}.${payload}.${standard}`]) {
+      expect(await isActive(server, conf, spelling)).toBe(false)
+      await expectBearerError(await userinfo(server, spelling), 'invalid_token')
+    }
+  })
+
   it('RV-08 introspection requires confidential client authentication', async () => {
     const { conf, pub } = server.clients
     const tokens = await tokensFor(server, conf, { scope: OFFLINE })

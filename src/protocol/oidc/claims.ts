@@ -1,4 +1,19 @@
-import type { UserRecord } from '../../storage/types.js'
+/**
+ * What the standard claims are read from: any user with these members (a store's user record has them).
+ * `id` becomes `sub`, `username` `preferred_username` (OIDC Core §5.1).
+ */
+export interface ClaimsSource {
+  id: string
+  username: string
+  name: string | null
+  given_name: string | null
+  family_name: string | null
+  email: string | null
+  email_verified: boolean
+  picture: string | null
+  /** Seconds since the epoch. */
+  updated_at: number
+}
 
 /** OIDC Core §5.4: the claims each standard scope requests. */
 export const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
@@ -15,7 +30,7 @@ export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as c
  *
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
  */
-export function claimsForScopes(user: UserRecord, scopes: readonly string[]): Record<string, unknown> {
+export function claimsForScopes(user: ClaimsSource, scopes: readonly string[]): Record<string, unknown> {
   const all: Record<string, unknown> = {
     name: user.name,
     given_name: user.given_name,

@@ -1,9 +1,14 @@
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
-import type { ClientAuthMethod } from '../../storage/types.js'
+
+/**
+ * The client authentication methods Tessera reads, by their registered names (RFC 7591 §2
+ * `token_endpoint_auth_method`). A store's client record carries the same strings.
+ */
+export type ClientAuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'none'
 
 export interface PresentedClientCredentials {
-  method: ClientAuthMethod
+  method: ClientAuthenticationMethod
   clientId: string
   clientSecret: string | undefined
 }

@@ -3,23 +3,22 @@ import { formParameters } from '../../http/form.js'
 import { jsonResponse, methodNotAllowed } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { formatScope } from '../../protocol/rfc6749/scope.js'
+import { readIntrospectionRequest } from '../../protocol/rfc7662/introspection-request.js'
+import { activeIntrospectionResponse, INACTIVE_TOKEN, type IntrospectionResponse } from '../../protocol/rfc7662/introspection-response.js'
 import { audienceFor } from '../audience.js'
 import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
 import type { ServerContext } from '../context.js'
 import { clientOf, findActiveToken, type FoundToken } from '../token-lookup.js'
 import { tokenError } from './token.js'
 
-const INACTIVE = { active: false }
-
-/** An RFC 7662 §2.2 answer. */
-export type IntrospectionAnswer = { active: false } | ({ active: true } & Record<string, unknown>)
+/** An RFC 7662 §2.2 answer (`IntrospectionResponse` of `protocol/rfc7662`). */
+export type IntrospectionAnswer = IntrospectionResponse
 
 /** RFC 7662 §2.2: the same members for both access-token formats; an opaque token's claims come from its record. */
 function activeAnswer(ctx: ServerContext, found: FoundToken): IntrospectionAnswer {
   if (found.type === 'access_token') {
     const { claims, scopes } = found.verified
-    return {
-      active: true,
+    return activeIntrospectionResponse({
       token_type: 'Bearer',
       scope: formatScope(scopes),
       client_id: claims.client_id,
@@ -29,11 +28,10 @@ function activeAnswer(ctx: ServerContext, found: FoundToken): IntrospectionAnswe
       exp: claims.exp,
       iat: claims.iat,
       jti: claims.jti,
-    }
+    })
   }
   const { record } = found
-  return {
-    active: true,
+  return activeIntrospectionResponse({
     token_type: 'refresh_token',
     scope: formatScope(record.scopes),
     client_id: record.client_id,
@@ -42,7 +40,7 @@ function activeAnswer(ctx: ServerContext, found: FoundToken): IntrospectionAnswe
     iss: ctx.config.issuer,
     exp: record.expires_at,
     iat: record.created_at,
-  }
+  })
 }
 
 /**
@@ -52,7 +50,7 @@ function activeAnswer(ctx: ServerContext, found: FoundToken): IntrospectionAnswe
  */
 export async function introspectLocally(ctx: ServerContext, token: string): Promise<IntrospectionAnswer> {
   const found = await findActiveToken(ctx, token)
-  return found ? activeAnswer(ctx, found) : INACTIVE
+  return found ? activeAnswer(ctx, found) : INACTIVE_TOKEN
 }
 
 /**
@@ -70,13 +68,13 @@ export async function introspectionEndpoint(ctx: ServerContext, request: OAuthRe
     if (client.token_endpoint_auth_method === 'none') {
       throw new OAuthError('invalid_client', 'Public clients cannot introspect tokens')
     }
-    const token = params.require('token')
+    const { token } = readIntrospectionRequest(params)
     // RFC 7662 §4: a client scanning for live tokens is slowed once it has asked about many dead ones (RL-03).
     await ctx.clientLimits.admitIntrospection(client.client_id, ctx.config.now())
     const found = await findActiveToken(ctx, token, client)
     if (!found || clientOf(found) !== client.client_id) {
       await ctx.clientLimits.introspectedInactive(client.client_id, ctx.config.now())
-      return jsonResponse(200, INACTIVE)
+      return jsonResponse(200, INACTIVE_TOKEN)
     }
     return jsonResponse(200, activeAnswer(ctx, found))
   } catch (error) {

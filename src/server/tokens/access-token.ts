@@ -1,9 +1,12 @@
 import { OAuthError } from '../../errors.js'
 import { randomToken, sha256 } from '../../crypto/random.js'
 import { signJwt } from '../../jwt/sign.js'
-import { isJwtValidationError, verifyJwt, type JWTPayload, type KeyResolver } from '../../jwt/verify.js'
-import { formatScope, parseScope } from '../../protocol/rfc6749/scope.js'
-import { VerificationCache } from '../../resource/cache.js'
+import { VerificationCache } from '../../cache/verification-cache.js'
+import { looksLikeCompactJws } from '../../jwt/shape.js'
+import type { KeyResolver } from '../../jwt/verify.js'
+import { formatScope } from '../../protocol/rfc6749/scope.js'
+import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '../../protocol/rfc9068/access-token-claims.js'
+import { verifyAccessTokenJwt } from '../../protocol/rfc9068/verify-access-token.js'
 import type { AccessTokenRecord, ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 
@@ -22,7 +25,7 @@ export interface IssuedAccessToken {
   token: string
   expiresIn: number
   /** The token's claims; for an opaque token what introspection will report for it. */
-  claims: JWTPayload
+  claims: AccessTokenClaims
   /** Set for an opaque token: its record is already saved, and `discardAccessToken` deletes it. */
   tokenHash?: string | undefined
 }
@@ -40,11 +43,12 @@ export function grantIdOf(jti: string): string | undefined {
 }
 
 /** The RFC 9068 §2.2 claim set, shared by both formats so introspection answers alike for them. */
-function claimsOf(issuer: string, token: Omit<AccessTokenRecord, 'token_hash' | 'user_id'>): JWTPayload {
+function claimsOf(issuer: string, token: Omit<AccessTokenRecord, 'token_hash' | 'user_id'>): AccessTokenClaims {
+  const [only] = token.audience
   return {
     iss: issuer,
     sub: token.subject,
-    aud: token.audience.length === 1 ? token.audience[0] : token.audience,
+    aud: token.audience.length === 1 && only !== undefined ? only : token.audience,
     client_id: token.client_id,
     scope: formatScope(token.scopes),
     jti: token.jti,
@@ -90,7 +94,7 @@ export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInp
     return { token, expiresIn, claims, tokenHash }
   }
   const key = await ctx.keys.signingKey(ctx.config.accessTokenSigningAlg)
-  return { token: await signJwt(claims, key, 'at+jwt'), expiresIn, claims }
+  return { token: await signJwt(claims, key, ACCESS_TOKEN_TYP), expiresIn, claims }
 }
 
 /**
@@ -105,17 +109,9 @@ export async function discardAccessToken(ctx: ServerContext, issued: IssuedAcces
   })
 }
 
-/** Whether a token has the shape of a compact JWS (three dot-separated segments); opaque tokens never do. */
-export function isJwtShaped(token: string): boolean {
-  const first = token.indexOf('.')
-  if (first === -1) return false
-  const second = token.indexOf('.', first + 1)
-  return second !== -1 && token.indexOf('.', second + 1) === -1
-}
-
 /** Shared with the verification cache: read-only. */
 export interface VerifiedAccessToken {
-  readonly claims: Readonly<JWTPayload & { sub: string; client_id: string; jti: string; exp: number }>
+  readonly claims: Readonly<AccessTokenClaims>
   readonly scopes: readonly string[]
   /** Set for an opaque token: the hash its record is stored under (RFC 7009 revocation deletes it). */
   readonly opaqueHash?: string | undefined
@@ -140,28 +136,20 @@ function verificationsFor(ctx: ServerContext, keys: KeyResolver): VerificationCa
   return cache
 }
 
+/**
+ * RFC 9068 §4 as the resource server applies it, less the audience (step 3): introspection and userinfo
+ * answer for tokens of any resource, whose servers check `aud` themselves. No clock tolerance: the
+ * token was issued by this server, on this clock.
+ */
 async function verifySignatureAndClaims(ctx: ServerContext, token: string, keys: KeyResolver): Promise<VerifiedAccessToken> {
-  let claims: JWTPayload
-  try {
-    claims = await verifyJwt(token, keys, {
-      algorithms: [ctx.config.accessTokenSigningAlg],
-      issuer: ctx.config.issuer,
-      typ: 'at+jwt',
-      requiredClaims: ['sub', 'client_id', 'jti', 'exp', 'iat'],
-      currentDate: new Date(ctx.config.now() * 1000),
-    })
-  } catch (error) {
-    if (isJwtValidationError(error)) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
-    throw error
-  }
-  const { sub, client_id: clientId, jti, exp } = claims
-  if (typeof sub !== 'string' || typeof clientId !== 'string' || typeof jti !== 'string' || typeof exp !== 'number') {
-    throw new OAuthError('invalid_token', 'The access token is invalid or expired')
-  }
-  return {
-    claims: Object.freeze({ ...claims, sub, client_id: clientId, jti, exp }),
-    scopes: Object.freeze(parseScope(typeof claims.scope === 'string' ? claims.scope : '')),
-  }
+  const { claims, scopes } = await verifyAccessTokenJwt(token, {
+    keys,
+    algorithms: [ctx.config.accessTokenSigningAlg],
+    issuer: ctx.config.issuer,
+    clockTolerance: 0,
+    now: ctx.config.now(),
+  })
+  return { claims: Object.freeze(claims), scopes: Object.freeze(scopes) }
 }
 
 /** An opaque token: its record, found by hash, if not expired and its grant not revoked. */
@@ -169,7 +157,7 @@ async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<Veri
   const record = await ctx.config.store.accessTokens.find(tokenHash, ctx.config.now())
   if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
   return {
-    claims: Object.freeze({ ...claimsOf(ctx.config.issuer, record), sub: record.subject, client_id: record.client_id, jti: record.jti, exp: record.expires_at }),
+    claims: Object.freeze(claimsOf(ctx.config.issuer, record)),
     scopes: Object.freeze(record.scopes),
     opaqueHash: tokenHash,
   }
@@ -187,7 +175,7 @@ async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<Veri
  */
 export async function verifyOwnAccessToken(ctx: ServerContext, token: string, tokenHash?: string, caller?: ClientRecord): Promise<VerifiedAccessToken> {
   let verified: VerifiedAccessToken | undefined
-  if (isJwtShaped(token)) {
+  if (looksLikeCompactJws(token)) {
     const keys = await ctx.keys.resolver()
     const cache = verificationsFor(ctx, keys)
     verified = cache.get(token)

@@ -1,5 +1,8 @@
 import { sha256 } from '../crypto/random.js'
 
+// Below every role: the authorization server (its own access tokens) and the resource server both cache
+// verifications here, and neither may import the other's layer. Tokens are plain strings to this module.
+
 interface Entry<V> {
   value: V
   /** Seconds since the epoch; the entry is not served at or after this time. */
