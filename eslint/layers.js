@@ -17,20 +17,22 @@ export const LAYERS = {
   // Wraps jose and knows no OAuth rule, so not even the OAuth error type.
   jwt: ['crypto'],
   http: ['errors.ts', 'crypto'],
+  // A bounded map of verified tokens (keyed by their SHA-256), shared by the server's and the resource server's verification.
+  cache: ['crypto'],
   // Pure spec logic shared by client, resource and server: never a store, a framework or a page.
   protocol: ['errors.ts', 'crypto', 'jwt', 'http'],
   storage: ['errors.ts', 'crypto'],
   // Renders view models; knows nothing of who asks for a page.
   ui: ['http'],
-  server: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui/index.ts'],
-  resource: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol'],
+  server: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui/index.ts'],
+  resource: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol'],
   // Only what a relying-party store shares with the server's: StorageUnavailableError and the drivers'
   // connection-failure translation, applied to every method by wrap-methods.
   client: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage/types.ts', 'storage/postgres-errors.ts', 'storage/redis-errors.ts', 'storage/wrap-methods.ts'],
-  adapters: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'server', 'resource', 'client'],
-  standalone: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
-  cli: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters', 'standalone'],
-  'index.ts': ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
+  adapters: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'server', 'resource', 'client'],
+  standalone: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
+  cli: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters', 'standalone'],
+  'index.ts': ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
 }
 
 /**
