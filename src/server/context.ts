@@ -3,6 +3,7 @@ import type { AuditSink } from './audit/sink.js'
 import type { ClientLimits } from './abuse/client-limits.js'
 import type { LoginThrottle } from './abuse/login-throttle.js'
 import type { KeySet } from './key-set.js'
+import type { AccessTokenVerifications } from './tokens/verifications.js'
 import type { Parameters } from '../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import type { PresentedClientCredentials } from '../protocol/rfc6749/client-credentials.js'
@@ -30,7 +31,7 @@ export interface EndpointUrls {
  * what a capability contributes, and what its handlers receive.
  */
 
-/** What every endpoint and grant receives: resolved configuration, the key set and the registry. No mutable state. */
+/** What every endpoint and grant receives: resolved configuration, the key set, the registry and the server's caches and limits. No per-request state. */
 export interface ServerContext {
   readonly config: ResolvedConfig
   readonly keys: KeySet
@@ -42,6 +43,8 @@ export interface ServerContext {
   readonly audit: AuditSink
   /** Failure limits at the token, introspection and revocation endpoints (catalogue RL-02, RL-03). */
   readonly clientLimits: ClientLimits
+  /** Signature and claim checks of this server's JWT access tokens already made, until their `exp`. */
+  readonly verifications: AccessTokenVerifications
 }
 
 /**

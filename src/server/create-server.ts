@@ -7,6 +7,7 @@ import { CORE_CAPABILITIES } from './core-capabilities.js'
 import { serverMetadata } from './endpoints/discovery.js'
 import { introspectLocally, type IntrospectionAnswer } from './endpoints/introspect.js'
 import { createRegistry, endpointUrlsOf, RegistryError } from './registry.js'
+import { AccessTokenVerifications } from './tokens/verifications.js'
 import { createMemoryCounterStore } from './abuse/counter.js'
 import { ClientLimits } from './abuse/client-limits.js'
 import { LoginThrottle } from './abuse/login-throttle.js'
@@ -60,7 +61,7 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
   const counters = config.counters ?? createMemoryCounterStore()
   const loginThrottle = new LoginThrottle(counters, resolved.loginThrottle)
   const clientLimits = new ClientLimits(counters, resolved.clientLimits)
-  const ctx: ServerContext = { config: resolved, keys, urls, registry, loginThrottle, audit, clientLimits }
+  const ctx: ServerContext = { config: resolved, keys, urls, registry, loginThrottle, audit, clientLimits, verifications: new AccessTokenVerifications(resolved.now) }
 
   async function dispatch(request: OAuthRequest): Promise<OAuthResponse> {
     const path = request.url.pathname

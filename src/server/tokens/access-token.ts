@@ -1,7 +1,6 @@
 import { OAuthError } from '../../errors.js'
 import { randomToken, sha256 } from '../../crypto/random.js'
 import { signJwt } from '../../jwt/sign.js'
-import { VerificationCache } from '../../cache/verification-cache.js'
 import { looksLikeCompactJws } from '../../jwt/shape.js'
 import type { KeyResolver } from '../../jwt/verify.js'
 import { formatScope } from '../../protocol/rfc6749/scope.js'
@@ -9,6 +8,7 @@ import { ACCESS_TOKEN_TYP, type AccessTokenClaims } from '../../protocol/rfc9068
 import { verifyAccessTokenJwt } from '../../protocol/rfc9068/verify-access-token.js'
 import type { AccessTokenRecord, ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
+import type { VerifiedAccessToken } from './verifications.js'
 
 export interface AccessTokenInput {
   /** Resource owner, or the client itself for client credentials (RFC 9068 §2.2). */
@@ -109,32 +109,7 @@ export async function discardAccessToken(ctx: ServerContext, issued: IssuedAcces
   })
 }
 
-/** Shared with the verification cache: read-only. */
-export interface VerifiedAccessToken {
-  readonly claims: Readonly<AccessTokenClaims>
-  readonly scopes: readonly string[]
-  /** Set for an opaque token: the hash its record is stored under (RFC 7009 revocation deletes it). */
-  readonly opaqueHash?: string | undefined
-}
-
-/** Bound of the verification cache: at about 1 KiB an entry, a few MiB at most. */
-const MAX_CACHED_VERIFICATIONS = 10_000
-
-/**
- * Successful signature and claim checks, per key set: a rotation or removal of keys gives the server a
- * new resolver and so an empty cache, and no verification outlives the token's `exp`. Revocation is
- * not cached (see `verifyOwnAccessToken`).
- */
-const verifications = new WeakMap<KeyResolver, VerificationCache<VerifiedAccessToken>>()
-
-function verificationsFor(ctx: ServerContext, keys: KeyResolver): VerificationCache<VerifiedAccessToken> {
-  let cache = verifications.get(keys)
-  if (!cache) {
-    cache = new VerificationCache(MAX_CACHED_VERIFICATIONS, ctx.config.now)
-    verifications.set(keys, cache)
-  }
-  return cache
-}
+export type { VerifiedAccessToken } from './verifications.js'
 
 /**
  * RFC 9068 §4 as the resource server applies it, less the audience (step 3): introspection and userinfo
@@ -177,7 +152,7 @@ export async function verifyOwnAccessToken(ctx: ServerContext, token: string, to
   let verified: VerifiedAccessToken | undefined
   if (looksLikeCompactJws(token)) {
     const keys = await ctx.keys.resolver()
-    const cache = verificationsFor(ctx, keys)
+    const cache = ctx.verifications.for(keys)
     verified = cache.get(token)
     if (!verified) {
       verified = await verifySignatureAndClaims(ctx, token, keys)
