@@ -1,6 +1,8 @@
 import type { Request, Response } from 'express'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
+import { readBodyStream } from '../http/node.js'
+import { BodyTooLargeError } from '../http/web.js'
 
 export interface ExpressClientOptions {
   /** Whether browsers reach the app over https; default `req.secure` (honours Express's `trust proxy`). */
@@ -15,12 +17,15 @@ async function readForm(req: Request): Promise<URLSearchParams | undefined> {
   if (parsed && typeof parsed === 'object') return new URLSearchParams(parsed as Record<string, string>)
   if (typeof parsed === 'string') return formBody(req.get('content-type'), parsed)
   if (req.readableEnded) return undefined
-  let text = ''
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    text += chunk.toString('utf8')
-    if (text.length > BODY_LIMIT) return undefined
+  let body: Uint8Array
+  try {
+    body = await readBodyStream(req, BODY_LIMIT)
+  } catch (error) {
+    // An oversized callback body carries no usable response: the callback then fails as one without parameters.
+    if (error instanceof BodyTooLargeError) return undefined
+    throw error
   }
-  return formBody(req.get('content-type'), text)
+  return formBody(req.get('content-type'), new TextDecoder().decode(body))
 }
 
 /**
