@@ -1,14 +1,15 @@
 import { OAuthError } from '../errors.js'
 import type { Parameters } from '../http/form.js'
 import { digestsEqual, sha256 } from '../crypto/random.js'
-import { readClientCredentials, type PresentedClientCredentials } from '../protocol/rfc6749/client-credentials.js'
+import { readClientCredentials } from '../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord } from '../storage/types.js'
-import type { ClientAuthenticationMethod, CredentialReader, ServerContext } from './context.js'
+import type { AuthenticatingEndpoint, ClientAuthenticationMethod, CredentialReader, PresentedClientCredentials, ServerContext } from './context.js'
 import { RFC6749_READER } from './registry.js'
 
 // One message for unknown client, wrong secret and wrong method: no client enumeration (ASVS 6.3.8).
 const FAILED = 'Client authentication failed'
 const NEVER_MATCHES = sha256('tessera: no client has this secret')
+const ALL_ENDPOINTS: readonly AuthenticatingEndpoint[] = ['token', 'revocation', 'introspection']
 
 /**
  * The client authentication a request presents, read once per request by the registered readers in
@@ -31,7 +32,7 @@ export function presentedCredentials(ctx: ServerContext, headers: Headers, param
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
-export async function authenticateClient(ctx: ServerContext, presented: PresentedClientCredentials | undefined): Promise<ClientRecord> {
+export async function authenticateClient(ctx: ServerContext, presented: PresentedClientCredentials | undefined, endpoint: AuthenticatingEndpoint): Promise<ClientRecord> {
   if (!presented) throw new OAuthError('invalid_client', 'Client authentication required', { status: 401 })
   const client = await ctx.config.store.clients.get(presented.clientId)
   const method = ctx.registry.authMethods.get(presented.method)
@@ -40,6 +41,11 @@ export async function authenticateClient(ctx: ServerContext, presented: Presente
     // Operator detail names only registered clients: an unknown "client_id" may be a secret sent in the wrong field (ST-04).
     const who = client ? `client ${presented.clientId}` : 'an unknown client'
     throw new OAuthError('invalid_client', FAILED, { detail: presented.method === 'none' ? `${who} sent no secret` : `${who} failed ${presented.method}` })
+  }
+  // The method is the client's own, checked; whether this endpoint offers it is what discovery says
+  // (`<endpoint>_endpoint_auth_methods_supported`), e.g. RFC 7662 §2.1: introspection needs a confidential caller.
+  if (!(method.endpoints ?? ALL_ENDPOINTS).includes(endpoint)) {
+    throw new OAuthError('invalid_client', method.confidential ? `${presented.method} is not accepted at this endpoint` : `Public clients cannot ${endpoint === 'introspection' ? 'introspect tokens' : `use the ${endpoint} endpoint`}`)
   }
   return client
 }

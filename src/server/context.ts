@@ -6,7 +6,7 @@ import type { KeySet } from './key-set.js'
 import type { AccessTokenVerifications } from './tokens/verifications.js'
 import type { Parameters } from '../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
-import type { PresentedClientCredentials } from '../protocol/rfc6749/client-credentials.js'
+import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord } from '../storage/types.js'
 
 /**
@@ -152,6 +152,15 @@ export interface ClientAuthenticationMethod {
    * as for a known one, ASVS 6.3.8).
    */
   verify(ctx: ServerContext, client: ClientRecord | undefined, presented: PresentedClientCredentials): boolean | Promise<boolean>
+}
+
+/**
+ * The client authentication a request presents: the method's name, the client it names, and its
+ * credential (a secret, or for other methods what their reader puts in `assertion`).
+ */
+export interface PresentedClientCredentials extends Omit<Rfc6749Credentials, 'method'> {
+  readonly method: string
+  readonly assertion?: string | undefined
 }
 
 export type AuthenticatingEndpoint = 'token' | 'revocation' | 'introspection'

@@ -21,7 +21,7 @@ export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
 export type {
   Capability, ClientAuthenticationMethod, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RouteMatch,
-  ServerContext, SubRoute, AuthenticatingEndpoint,
+  ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
 export { createRegistry, RegistryError } from './registry.js'

@@ -154,3 +154,30 @@ describe('a server with an extra capability', () => {
     await expect(createAuthorizationServer({ issuer: ISSUER, store: createMemoryStore(), secret: SECRET, capabilities: [clash] })).rejects.toThrow(ConfigError)
   })
 })
+
+describe('client authentication methods per endpoint', () => {
+  it('accept a method only at the endpoints it is offered for, as discovery says', async () => {
+    // An extension method for the token endpoint only, authenticating with a fixed test credential.
+    const reader: CredentialReader = {
+      name: 'test-header',
+      read: (headers) => {
+        const id = headers.get('x-test-client')
+        return id === null ? undefined : { method: 'test_header', clientId: id, clientSecret: undefined }
+      },
+    }
+    const testHeader: Capability = {
+      name: 'test-header-auth', spec: 'test',
+      clientAuthentication: [{ method: 'test_header', confidential: true, endpoints: ['token'], reader, verify: (_ctx, client) => client !== undefined }],
+    }
+    const store = createMemoryStore()
+    const server = await createAuthorizationServer({ issuer: ISSUER, store, secret: SECRET, now: () => NOW, capabilities: [testHeader] })
+    await createClient(store, { name: 'Job', clientId: 'job', grantTypes: ['client_credentials'], authMethod: 'test_header', scopes: [] }, NOW, { registry: server.registry })
+    const metadata = server.metadata()
+    expect(metadata.token_endpoint_auth_methods_supported).toContain('test_header')
+    expect(metadata.introspection_endpoint_auth_methods_supported).not.toContain('test_header')
+    const header = { 'x-test-client': 'job' }
+    expect((await server.handle(request('POST', '/token', { grant_type: 'client_credentials' }, header))).status).toBe(200)
+    const refused = await server.handle(request('POST', '/introspect', { token: 'x' }, header))
+    expect([refused.status, json(refused.body)]).toEqual([401, { error: 'invalid_client', error_description: 'test_header is not accepted at this endpoint' }])
+  })
+})

@@ -1,10 +1,9 @@
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
 import type { OAuthRequest } from '../../http/types.js'
-import type { PresentedClientCredentials } from '../../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord } from '../../storage/types.js'
 import { authenticateClient, presentedCredentials } from '../client-authentication.js'
-import type { ServerContext } from '../context.js'
+import type { AuthenticatingEndpoint, PresentedClientCredentials, ServerContext } from '../context.js'
 
 /**
  * `authenticateClient` behind the client limits: an address that keeps failing is refused before its
@@ -14,7 +13,7 @@ import type { ServerContext } from '../context.js'
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.10
  */
-export async function authenticateClientWithinLimits(ctx: ServerContext, request: OAuthRequest, params: Parameters): Promise<ClientRecord> {
+export async function authenticateClientWithinLimits(ctx: ServerContext, request: OAuthRequest, params: Parameters, endpoint: AuthenticatingEndpoint): Promise<ClientRecord> {
   const limits = ctx.clientLimits
   const address = request.remoteAddress
   let presented: PresentedClientCredentials | undefined
@@ -28,7 +27,7 @@ export async function authenticateClientWithinLimits(ctx: ServerContext, request
   let client: ClientRecord
   try {
     if (unreadable !== undefined) throw unreadable
-    client = await authenticateClient(ctx, presented)
+    client = await authenticateClient(ctx, presented, endpoint)
   } catch (error) {
     if (error instanceof OAuthError && error.error === 'invalid_client') {
       await limits.authenticationFailed(address, presented?.clientId, ctx.config.now())

@@ -64,10 +64,7 @@ export async function introspectionEndpoint(ctx: ServerContext, request: OAuthRe
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
-    const client = await authenticateClientWithinLimits(ctx, request, params)
-    if (client.token_endpoint_auth_method === 'none') {
-      throw new OAuthError('invalid_client', 'Public clients cannot introspect tokens')
-    }
+    const client = await authenticateClientWithinLimits(ctx, request, params, 'introspection')
     const { token } = readIntrospectionRequest(params)
     // RFC 7662 §4: a client scanning for live tokens is slowed once it has asked about many dead ones (RL-03).
     await ctx.clientLimits.admitIntrospection(client.client_id, ctx.config.now())

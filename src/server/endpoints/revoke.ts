@@ -20,7 +20,7 @@ export async function revocationEndpoint(ctx: ServerContext, request: OAuthReque
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
-    const client = await authenticateClientWithinLimits(ctx, request, params)
+    const client = await authenticateClientWithinLimits(ctx, request, params, 'revocation')
     const token = params.require('token')
     const found = await findActiveToken(ctx, token, client)
     if (found && clientOf(found) === client.client_id) {

@@ -19,7 +19,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
     const params = formParameters(request)
     const repeated = params.repeated()
     if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameter ${repeated[0]} was repeated`)
-    const client = await authenticateClientWithinLimits(ctx, request, params)
+    const client = await authenticateClientWithinLimits(ctx, request, params, 'token')
     const grantType = params.get('grant_type')
     if (grantType === undefined) throw new OAuthError('invalid_request', 'Missing grant_type')
     const grant = ctx.registry.grants.get(grantType)

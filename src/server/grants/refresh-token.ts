@@ -3,7 +3,7 @@ import { sha256 } from '../../crypto/random.js'
 import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
 import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
-import { issueUserTokens, requireUser } from './issue.js'
+import { issueUserTokens, mayIssueRefreshToken, requireUser } from './issue.js'
 
 const INVALID = 'The refresh token is invalid, expired or revoked'
 
@@ -34,6 +34,11 @@ export const refreshTokenGrant: Grant = {
       throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant')
     }
     const scopes = requested.length > 0 ? requested : current.scopes
+    // Rotation replaces the presented token: a narrowed scope that allows no refresh token would leave the
+    // client without one (OIDC Core §11: `offline_access`), so it is refused rather than silently ending the grant.
+    if (!mayIssueRefreshToken(client, scopes)) {
+      throw new OAuthError('invalid_scope', 'The refreshed scope must keep offline_access, or no refresh token could be issued')
+    }
     const user = await requireUser(ctx, current.user_id)
     const { response, refresh, access, issued } = await issueUserTokens(ctx, {
       client,

@@ -104,3 +104,14 @@ describe('refresh_token grant', () => {
     expect(json(response).refresh_token).not.toBe(tokens.refresh_token)
   })
 })
+
+describe('refresh_token grant, narrowing away from offline_access', () => {
+  it('is invalid_scope, and the refresh token stays usable (a rotation without a successor would end the grant)', async () => {
+    const harness = await createHarness()
+    const tokens = await harness.tokens()
+    const narrowed = await refresh(harness, tokens.refresh_token ?? '', { scope: 'openid notes:read' })
+    expect(narrowed.status).toBe(400)
+    expect(json(narrowed)).toEqual({ error: 'invalid_scope', error_description: 'The refreshed scope must keep offline_access, or no refresh token could be issued' })
+    expect((await refresh(harness, tokens.refresh_token ?? '', { scope: 'openid offline_access' })).status).toBe(200)
+  })
+})
