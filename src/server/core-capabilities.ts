@@ -119,7 +119,7 @@ export const openIdConnect: Capability = {
 export const rpInitiatedLogout: Capability = {
   name: 'rp-initiated-logout',
   spec: 'OpenID Connect RP-Initiated Logout 1.0',
-  endpoints: [{ name: 'endSession', path: '/logout', metadata: 'end_session_endpoint', html: true, handle: (ctx, req) => logoutEndpoint(ctx, req) }],
+  endpoints: [{ name: 'endSession', path: '/logout', methods: ['GET', 'POST'], metadata: 'end_session_endpoint', html: true, handle: (ctx, req) => logoutEndpoint(ctx, req) }],
 }
 
 /** What every Tessera server has; `capabilities` in the configuration adds to these. */

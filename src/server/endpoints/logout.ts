@@ -72,7 +72,6 @@ const HIDDEN_FIELDS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri',
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
  */
 export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
-  if (request.method !== 'GET' && request.method !== 'POST') return errorPage(ctx, new OAuthError('invalid_request', 'Method not allowed'))
   let params: Parameters
   let logout: LogoutRequest
   try {

@@ -116,8 +116,10 @@ describe('logout endpoint', () => {
     expectPage(response, 200, SIGNED_OUT)
   })
 
-  it('answers other methods with an error page', async () => {
+  it('answers other methods with 405 and Allow, as every endpoint does (RFC 9110 §15.5.6)', async () => {
     const harness = await createHarness()
-    expectPage(await harness.send('PUT', '/logout'), 400, 'Method not allowed')
+    const response = await harness.send('PUT', '/logout')
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe('GET, POST')
   })
 })
