@@ -6,7 +6,7 @@ import { LOG_REDACTION } from '../server/audit/redaction.js'
 import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { openPostgresNoteStore, openSqliteNoteStore } from '../standalone/notes/sql.js'
-import { demoResource, startStandaloneServer } from '../standalone/server.js'
+import { demoMcpResource, demoResource, startStandaloneServer } from '../standalone/server.js'
 import { SERVE_CAPABILITIES } from './capabilities.js'
 import type { Store } from '../storage/types.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
@@ -95,6 +95,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
     capabilities: SERVE_CAPABILITIES,
+    // The MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
+    additionalResources: [demoMcpResource(process.env.TESSERA_MCP_RESOURCE ?? `http://localhost:${process.env.MCP_PORT ?? 3001}/mcp`)],
   })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
   logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db }, 'Tessera is listening')

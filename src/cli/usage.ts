@@ -49,7 +49,9 @@ Runs the authorization server (and the demo notes API) until Ctrl-C.
   --forwarded-header NAME      x-forwarded-for (default) or forwarded (env TESSERA_FORWARDED_HEADER)
   --no-seed                    do not create the demo user and client on an empty database
 
-Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL.
+Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
+TESSERA_MCP_RESOURCE (the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp
+with MCP_PORT 3001).
 
 ${STORE}`,
   user: `usage: tessera user <action> [options]

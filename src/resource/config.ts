@@ -2,6 +2,7 @@ import type { OAuthError } from '../errors.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { parseScope } from '../protocol/rfc6749/scope.js'
 import { MAX_CLOCK_TOLERANCE } from '../protocol/rfc9068/access-token-claims.js'
+import { protectedResourceMetadataUrl } from './metadata.js'
 
 /** Algorithms accepted when `algorithms` is not given: asymmetric only (RFC 8725 §3.1, §3.2). */
 export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'RS256', 'PS256', 'EdDSA']
@@ -44,7 +45,13 @@ export interface ResourceServerOptions {
   introspect?: (token: string) => Promise<unknown>
   /** `realm` of the challenges (default: the audience). */
   realm?: string
-  /** Adds `resource_metadata` to every challenge (RFC 9728 §5.1). */
+  /**
+   * `resource_metadata` of every challenge (RFC 9728 §5.1), where clients discover the authorization server.
+   * Default: the metadata location of the audience (`https://api.example.com/notes` →
+   * `https://api.example.com/.well-known/oauth-protected-resource/notes`, RFC 9728 §3.1), which
+   * `metadataPath` serves; set it when the metadata is published elsewhere (behind a proxy, say). An
+   * audience that is not an http(s) URL has no default, and its challenges carry no `resource_metadata`.
+   */
   resourceMetadataUrl?: string
   /** Scopes this API understands, advertised as `scopes_supported` (RFC 9728 §2). */
   scopesSupported?: string[]
@@ -176,7 +183,7 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
     introspection,
     introspect: options.introspect,
     realm: options.realm ?? options.audience,
-    resourceMetadataUrl: options.resourceMetadataUrl,
+    resourceMetadataUrl: options.resourceMetadataUrl ?? protectedResourceMetadataUrl(options.audience),
     scopesSupported: options.scopesSupported ? [...options.scopesSupported] : undefined,
     maxCacheEntries,
     jwksCooldown: numberIn('jwksCooldown', options.jwksCooldown, 30, 0, 3600),

@@ -18,7 +18,7 @@ import {
 } from './metadata.js'
 import type { Principal, VerifyResult } from './principal.js'
 import { bearerTokenFrom } from './request.js'
-import { asOAuthError, bearerErrorResponse } from './responses.js'
+import { asOAuthError, bearerErrorResponse, type ChallengeContext } from './responses.js'
 
 export interface ResourceServer {
   readonly issuer: string
@@ -80,7 +80,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const config = resolveResourceConfig(options)
   const cache = new VerificationCache<Principal>(config.maxCacheEntries, config.now)
   const metadata = metadataSource(config.issuer, config.fetch, config.now)
-  const challengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl }
+  const challengeContext: ChallengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl }
   const resourceMetadata = protectedResourceMetadata(config)
   let jwtKeys: Promise<JwtKeys> | undefined
 
@@ -159,30 +159,37 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return cached ? Promise.resolve(cached) : verifyAndCache(token)
   }
 
-  function refuse(error: unknown): VerifyResult {
+  function refuse(context: ChallengeContext, error: unknown): VerifyResult {
     const oauthError = asOAuthError(error)
     config.onError?.(oauthError)
-    return { ok: false, response: bearerErrorResponse(challengeContext, oauthError) }
+    return { ok: false, response: bearerErrorResponse(context, oauthError) }
   }
+
+  /** The refusals of one route: made once per `requireScopes`, never per request. */
+  function refusals(scopes: readonly string[]): Refusals {
+    const context: ChallengeContext = scopes.length > 0 ? { ...challengeContext, scope: formatScope(scopes) } : challengeContext
+    return { context, refuse: (error) => refuse(context, error) }
+  }
+  const plainRefusals = refusals([])
 
   const accept = (principal: Principal): VerifyResult => ({ ok: true, principal })
 
   // A plain value when no verification is needed: a token found in the cache (a client reusing its token,
   // the common case) is answered without the promise hops an async chain adds to every request.
-  function attempt(request: OAuthRequest): VerifyResult | Promise<VerifyResult> {
+  function attempt(request: OAuthRequest, refusal: Refusals): VerifyResult | Promise<VerifyResult> {
     let token: string | undefined
     let cached: Principal | undefined
     try {
       // The cache is asked while the token is extracted: a token it holds needs no syntax check again.
       token = bearerTokenFrom(request, (candidate) => (cached = cache.get(candidate)) !== undefined)
     } catch (error) {
-      return refuse(error)
+      return refusal.refuse(error)
     }
-    if (token === undefined) return { ok: false, response: bearerErrorResponse(challengeContext, undefined) }
-    return cached ? accept(cached) : verifyAndCache(token).then(accept, refuse)
+    if (token === undefined) return { ok: false, response: bearerErrorResponse(refusal.context, undefined) }
+    return cached ? accept(cached) : verifyAndCache(token).then(accept, refusal.refuse)
   }
 
-  const verify = (request: OAuthRequest): Promise<VerifyResult> => Promise.resolve(attempt(request))
+  const verify = (request: OAuthRequest): Promise<VerifyResult> => Promise.resolve(attempt(request, plainRefusals))
 
   function checkScopes(principal: Principal, scopes: readonly string[]): VerifyResult {
     let granted = true
@@ -201,9 +208,10 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     if (required.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) {
       throw new ResourceConfigError('requireScopes', `takes RFC 6749 §3.3 scope tokens, got ${JSON.stringify(required)}`)
     }
+    const refusal = refusals(required)
     const checkRequired = (result: VerifyResult): VerifyResult => (result.ok ? checkScopes(result.principal, required) : result)
     return (request) => {
-      const result = attempt(request)
+      const result = attempt(request, refusal)
       return result instanceof Promise ? result.then(checkRequired) : checkRequired(result)
     }
   }
@@ -234,6 +242,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 }
 
 type ScopeCheck = (request: OAuthRequest) => VerifyResult | Promise<VerifyResult>
+
+/** A route's challenge context and the refusal made with it. */
+interface Refusals {
+  context: ChallengeContext
+  refuse: (error: unknown) => VerifyResult
+}
 
 /**
  * Key of the internal member by which `scopeCheck` finds the synchronous checker of a resource server made

@@ -17,6 +17,6 @@ export {
   type ResourceServerOptions,
 } from './config.js'
 export type { Principal, VerifyResult } from './principal.js'
-export { protectedResourceMetadataPath, type ProtectedResourceMetadata } from './metadata.js'
+export { protectedResourceMetadataPath, protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './metadata.js'
 export { OAuthError, type OAuthErrorCode } from '../errors.js'
 export type { OAuthRequest, OAuthResponse } from '../http/types.js'

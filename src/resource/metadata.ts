@@ -46,6 +46,28 @@ export function protectedResourceMetadataPath(resource: string): string {
 }
 
 /**
+ * The absolute URL of the metadata document (RFC 9728 §3.1), for the `resource_metadata` member of the
+ * challenges (§5.1): the resource's origin with the well-known segment inserted before its path. A
+ * resource identifier that is not an http(s) URL has no such location, and gets `undefined`.
+ *
+ * @example
+ * ```ts
+ * protectedResourceMetadataUrl('http://localhost:3001/mcp') // 'http://localhost:3001/.well-known/oauth-protected-resource/mcp'
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.1
+ */
+export function protectedResourceMetadataUrl(resource: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(resource)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
+  return `${url.origin}${protectedResourceMetadataPath(resource)}`
+}
+
+/**
  * Answers a metadata request: GET or HEAD, JSON that may be cached for five minutes.
  *
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.2

@@ -5,19 +5,26 @@ import { bearerChallenge } from '../protocol/rfc6750/challenge.js'
 
 export interface ChallengeContext {
   realm: string
+  /** RFC 9728 §5.1: where the client finds this resource's metadata, hence its authorization server. */
   resourceMetadataUrl: string | undefined
+  /** The scopes the route needs (space-separated), announced on 401 so a client can ask for them. */
+  scope?: string | undefined
 }
 
 /**
  * The answer to a request that may not pass: RFC 6750 §3 `WWW-Authenticate: Bearer` challenge, with no
  * error code when no token was sent at all (§3.1), `invalid_request` 400, `invalid_token` 401,
- * `insufficient_scope` 403 with the needed `scope`. Failures on this side (the authorization server
- * unreachable) are not challenges: 503 or 500 without `WWW-Authenticate`.
+ * `insufficient_scope` 403 with the needed `scope`. A 401 names the route's scopes too (RFC 6750 §3
+ * allows `scope` on any challenge), so a client without a token knows what to ask for; every challenge
+ * names the metadata (RFC 9728 §5.1). Failures on this side (the authorization server unreachable) are
+ * not challenges: 503 or 500 without `WWW-Authenticate`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export function bearerErrorResponse(context: ChallengeContext, error: OAuthError | undefined, scope?: string): OAuthResponse {
   if (error && error.status >= 500) return jsonResponse(error.status, error.toJSON())
+  // 400 `invalid_request` is about the request's form, not about what the token grants: no scope there.
+  scope ??= !error || error.status === 401 ? context.scope : undefined
   const challenge = bearerChallenge({
     realm: context.realm,
     ...(error ? { error } : {}),

@@ -29,6 +29,8 @@ export interface StandaloneOptions {
   /** Defaults to `http://<host>:<port>` (with `localhost` for 127.0.0.1). */
   issuer?: string
   resources?: ResourceConfig[]
+  /** When `resources` is not given: APIs registered after the demo API (`tessera serve` adds `demoMcpResource`). */
+  additionalResources?: ResourceConfig[]
   logger?: Logger
   lifetimes?: AuthorizationServerConfig['lifetimes']
   loginThrottle?: AuthorizationServerConfig['loginThrottle']
@@ -54,6 +56,15 @@ export function demoResource(issuer: string): ResourceConfig {
     identifier: `${issuer.replace(/\/+$/, '')}/api`,
     scopes: { 'notes:read': 'Read your notes', 'notes:write': 'Create, change and delete your notes' },
   }
+}
+
+/**
+ * The MCP example server (examples/mcp-server) as a resource of the demo: its own identifier, so that a token
+ * asked for it (RFC 8707 `resource`, as MCP clients must) names it in `aud`, and its own scope, since a
+ * scope belongs to one resource here. Its `list_notes` tool needs `notes:read` of the demo API besides.
+ */
+export function demoMcpResource(identifier = 'http://localhost:3001/mcp'): ResourceConfig {
+  return { identifier, scopes: { 'mcp:tools': 'Use the tools of the notes MCP server' } }
 }
 
 function listen(app: Hono, port: number, host: string): Promise<{ http: ServerType; port: number }> {
@@ -123,12 +134,13 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   const { http, port } = await listen(app, options.port, options.host)
   const displayHost = options.host === '127.0.0.1' || options.host === '::1' || options.host === '0.0.0.0' ? 'localhost' : options.host
   const issuer = options.issuer ?? `http://${displayHost}:${port}`
+  const resources = options.resources ?? [demoResource(issuer), ...(options.additionalResources ?? [])]
   try {
     target = await createAuthorizationServer({
       issuer,
       store: options.store,
       secret: options.secret,
-      resources: options.resources ?? [demoResource(issuer)],
+      resources,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}),
       ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
@@ -143,7 +155,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     http.close()
     throw error
   }
-  const resource = (options.resources ?? [demoResource(issuer)])[0]
+  const resource = resources[0]
   // The demo notes API serves the demo resource only (issue 4); other configured APIs live elsewhere.
   if (resource && 'notes:read' in resource.scopes) {
     // JWTs are checked against the JWKS like any external API would; opaque tokens are asked of the server itself.

@@ -23,11 +23,14 @@ function api(path: string, token: string | undefined, init: RequestInit = {}): P
 }
 
 describe('demo notes API behind requireScopes', () => {
-  it('answers 401 with a bare challenge without a token, and serves RFC 9728 metadata', async () => {
+  it('answers 401 naming the scope and the RFC 9728 metadata it serves, without an error code', async () => {
     const response = await api('/api/notes', undefined)
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).not.toMatch(/error=/)
-    const metadata = (await (await fetch(`${server.url}/.well-known/oauth-protected-resource/api`)).json()) as Record<string, unknown>
+    const metadataUrl = `${server.url}/.well-known/oauth-protected-resource/api`
+    // RFC 6750 §3.1: no error without a token; RFC 6750 §3 scope; RFC 9728 §5.1 resource_metadata.
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/api", scope="notes:read", resource_metadata="${metadataUrl}"`)
+    expect((await api('/api/me', undefined)).headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/api", resource_metadata="${metadataUrl}"`)
+    const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>
     expect(metadata).toMatchObject({ resource: `${server.url}/api`, authorization_servers: [server.url] })
   })
 
@@ -36,7 +39,7 @@ describe('demo notes API behind requireScopes', () => {
     expect((await api('/api/notes', token)).status).toBe(200)
     const write = await api('/api/notes', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"x"}' })
     expect(write.status).toBe(403)
-    expect(write.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="notes:write"/)
+    expect(write.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="notes:write", resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/api"$/)
     expect(await (await api('/api/me', token)).json()).toMatchObject({ sub: 'm2m', client_id: 'm2m', scope: 'notes:read' })
   })
 

@@ -153,7 +153,6 @@ describe.each(frameworks)('%s', (_framework, start) => {
       issuer: as.url,
       audience: AUDIENCE,
       realm: 'notes',
-      resourceMetadataUrl: 'http://127.0.0.1:6000/.well-known/oauth-protected-resource/api',
     })
     app = await start(rs)
   })

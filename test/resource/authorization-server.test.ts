@@ -54,7 +54,7 @@ describe('against the real authorization server', () => {
     const write = await fetch(`${api.url}/api/notes`, { method: 'POST', headers: { authorization: `Bearer ${m2mToken}` } })
     expect(write.status).toBe(403)
     expect(write.headers.get('www-authenticate')).toBe(
-      `Bearer realm="${server.url}/api", error="insufficient_scope", error_description="The access token does not grant the scope this request needs", scope="notes:write"`,
+      `Bearer realm="${server.url}/api", error="insufficient_scope", error_description="The access token does not grant the scope this request needs", scope="notes:write", resource_metadata="${server.url}/.well-known/oauth-protected-resource/api"`,
     )
   })
 

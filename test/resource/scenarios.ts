@@ -5,6 +5,7 @@
  *   POST /api/notes   requireScopes('notes:write') → 201 { subject }
  *   POST /api/read    requireScopes('notes:read')  → 200 { subject, note } (`note` read from the form body by the route)
  *   GET  <rs.metadataPath>                         → RFC 9728 metadata
+ * The resource server is configured without `resourceMetadataUrl`: challenges carry the derived one.
  */
 
 /** Tokens minted per run by the test (they carry the fake issuer's URL and fresh times). */
@@ -41,9 +42,13 @@ export interface Scenario {
 const FORM: [string, string] = ['content-type', 'application/x-www-form-urlencoded']
 const auth = (value: string): [string, string] => ['authorization', value]
 
-const NO_ERROR = /^Bearer realm="notes", resource_metadata="[^"]+"$/
-const challengeWith = (error: string, extra = ''): RegExp => new RegExp(`^Bearer realm="notes", error="${error}"(, error_description="[^"]*")?${extra}, resource_metadata="[^"]+"$`)
-const INVALID_TOKEN = challengeWith('invalid_token')
+/** RFC 9728 §5.1, derived from the audience `http://127.0.0.1:6000/api` (RFC 9728 §3.1 path insertion). */
+const METADATA = 'resource_metadata="http://127\\.0\\.0\\.1:6000/\\.well-known/oauth-protected-resource/api"'
+/** The route's scopes, which a 401 announces (RFC 6750 §3); a 400 is about the request's form and does not. */
+const READ = ', scope="notes:read"'
+const NO_ERROR = new RegExp(`^Bearer realm="notes"${READ}, ${METADATA}$`)
+const challengeWith = (error: string, scope = ''): RegExp => new RegExp(`^Bearer realm="notes", error="${error}"(, error_description="[^"]*")?${scope}, ${METADATA}$`)
+const INVALID_TOKEN = challengeWith('invalid_token', READ)
 const INVALID_REQUEST = challengeWith('invalid_request')
 
 export const scenarios: Scenario[] = [

@@ -52,6 +52,8 @@ function outcome(result: VerifyResult): { status: number; challenge: string | nu
   return { status: response.status, challenge: response.headers.get('www-authenticate') }
 }
 
+/** RFC 9728 §5.1 `resource_metadata`, derived from AUDIENCE (§3.1) when not configured. */
+const METADATA = ', resource_metadata="http://127.0.0.1:6000/.well-known/oauth-protected-resource/api"'
 const INVALID_TOKEN = { status: 401, challenge: expect.stringMatching(/^Bearer realm="notes", error="invalid_token"/) as unknown }
 const INVALID_REQUEST = { status: 400, challenge: expect.stringMatching(/^Bearer realm="notes", error="invalid_request"/) as unknown }
 
@@ -59,17 +61,26 @@ describe('RS-01 no credentials', () => {
   it('answers 401 with a realm and no error attribute', async () => {
     const response = refused(await resourceServer().verify(request()))
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="notes"')
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="notes"${METADATA}`)
     expect(response.body).toBeUndefined()
   })
-  it('adds resource_metadata (RFC 9728 §5.1) to every challenge when configured', async () => {
-    const rs = resourceServer({ resourceMetadataUrl: 'http://127.0.0.1:6000/.well-known/oauth-protected-resource/api' })
-    expect(outcome(await rs.verify(request())).challenge).toBe('Bearer realm="notes", resource_metadata="http://127.0.0.1:6000/.well-known/oauth-protected-resource/api"')
-    expect(outcome(await rs.verify(bearer('abc'))).challenge).toMatch(/error="invalid_token".*resource_metadata="http:\/\/127\.0\.0\.1:6000\//)
+  it('names the configured resourceMetadataUrl instead of the derived one (RFC 9728 §5.1)', async () => {
+    const rs = resourceServer({ resourceMetadataUrl: 'https://proxy.example.com/.well-known/oauth-protected-resource/api' })
+    expect(outcome(await rs.verify(request())).challenge).toBe('Bearer realm="notes", resource_metadata="https://proxy.example.com/.well-known/oauth-protected-resource/api"')
+    expect(outcome(await rs.verify(bearer('abc'))).challenge).toMatch(/error="invalid_token".*resource_metadata="https:\/\/proxy\.example\.com\//)
+  })
+  it('derives resource_metadata from the audience by path insertion (RFC 9728 §3.1), as metadataPath serves it', async () => {
+    const rs = createResourceServer({ issuer: as.url, audience: 'http://localhost:3001/mcp' })
+    expect(rs.metadataPath).toBe('/.well-known/oauth-protected-resource/mcp')
+    expect(outcome(await rs.verify(request())).challenge).toBe('Bearer realm="http://localhost:3001/mcp", resource_metadata="http://localhost:3001/.well-known/oauth-protected-resource/mcp"')
+  })
+  it('has no resource_metadata for an audience that is not an http(s) URL', async () => {
+    const rs = createResourceServer({ issuer: as.url, audience: 'urn:example:notes', realm: 'notes' })
+    expect(outcome(await rs.verify(request())).challenge).toBe('Bearer realm="notes"')
   })
   it('defaults the realm to the audience', async () => {
     const rs = createResourceServer({ issuer: as.url, audience: AUDIENCE })
-    expect(outcome(await rs.verify(request())).challenge).toBe(`Bearer realm="${AUDIENCE}"`)
+    expect(outcome(await rs.verify(request())).challenge).toBe(`Bearer realm="${AUDIENCE}"${METADATA}`)
   })
 })
 
@@ -143,7 +154,7 @@ describe('RS-04 one transport only; no query tokens', () => {
   })
   it('treats a query-only token as no token (401, no error)', async () => {
     const token = accessToken(es256, as.url)
-    expect(outcome(await resourceServer().verify(request({ url: `/api/notes?access_token=${token}` })))).toEqual({ status: 401, challenge: 'Bearer realm="notes"' })
+    expect(outcome(await resourceServer().verify(request({ url: `/api/notes?access_token=${token}` })))).toEqual({ status: 401, challenge: `Bearer realm="notes"${METADATA}` })
   })
   it('reads the query from `href` as the URL parser would (encoded name, fragment, tab)', async () => {
     const token = accessToken(es256, as.url)
@@ -159,7 +170,7 @@ describe('RS-04 one transport only; no query tokens', () => {
   })
   it('ignores a form body on GET (RFC 6750 §2.2)', async () => {
     const token = accessToken(es256, as.url)
-    expect(outcome(await resourceServer().verify(request({ method: 'GET', headers: form, body: `access_token=${token}` })))).toEqual({ status: 401, challenge: 'Bearer realm="notes"' })
+    expect(outcome(await resourceServer().verify(request({ method: 'GET', headers: form, body: `access_token=${token}` })))).toEqual({ status: 401, challenge: `Bearer realm="notes"${METADATA}` })
   })
 })
 
@@ -201,7 +212,14 @@ describe('RS-06 audience and issuer', () => {
 describe('RS-07 scope enforcement', () => {
   it('answers 403 insufficient_scope naming the needed scopes', async () => {
     const result = await resourceServer().requireScopes('notes:read', 'notes:write')(bearer(accessToken(es256, as.url)))
-    expect(outcome(result)).toEqual({ status: 403, challenge: 'Bearer realm="notes", error="insufficient_scope", error_description="The access token does not grant the scope this request needs", scope="notes:read notes:write"' })
+    expect(outcome(result)).toEqual({ status: 403, challenge: `Bearer realm="notes", error="insufficient_scope", error_description="The access token does not grant the scope this request needs", scope="notes:read notes:write"${METADATA}` })
+  })
+  it('announces the route\'s scopes on 401 (RFC 6750 §3), not on 400', async () => {
+    const check = resourceServer().requireScopes('notes:read', 'notes:write')
+    expect(outcome(await check(request()))).toEqual({ status: 401, challenge: `Bearer realm="notes", scope="notes:read notes:write"${METADATA}` })
+    expect(outcome(await check(bearer('abc'))).challenge).toMatch(/error="invalid_token".*, scope="notes:read notes:write", resource_metadata=/)
+    expect(outcome(await check(request({ headers: { authorization: 'Bearer' } }))).challenge).not.toMatch(/scope=/)
+    expect(outcome(await resourceServer().verify(request())).challenge).not.toMatch(/scope=/)
   })
   it('passes when every scope was granted', async () => {
     const result = await resourceServer().requireScopes('notes:read')(bearer(accessToken(es256, as.url, { scope: 'openid notes:read' })))
