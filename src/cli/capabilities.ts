@@ -2,15 +2,37 @@ import { AUDIT_EVENT_TYPES } from '../server/audit/events.js'
 import type { Capability, Registry } from '../server/context.js'
 import { CORE_CAPABILITIES } from '../server/core-capabilities.js'
 import { createRegistry } from '../server/registry.js'
+import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/index.js'
+
+/** What `tessera serve` flags choose among the optional capabilities. */
+export interface ServeCapabilityOptions {
+  /** `--registration`: dynamic client registration is registered only when not `off`. */
+  readonly registration: RegistrationPolicy
+  /** `--registration-unused-expiry`, seconds. */
+  readonly registrationUnusedSeconds?: number | undefined
+}
 
 /**
  * The capabilities `tessera serve` runs with beyond the core ones. Every command derives what it accepts
  * (grant types, authentication methods, audit event types) from the same registry as the server, so the
  * CLI never lists them itself.
  */
-export const SERVE_CAPABILITIES: readonly Capability[] = []
+export function serveCapabilities(options: ServeCapabilityOptions): Capability[] {
+  const { registration, registrationUnusedSeconds } = options
+  return registration === 'off'
+    ? []
+    : [dynamicRegistration({ policy: registration, ...(registrationUnusedSeconds === undefined ? {} : { unusedClientSeconds: registrationUnusedSeconds }) })]
+}
 
-export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...SERVE_CAPABILITIES])
+/** `tessera serve` without flags. */
+export const SERVE_CAPABILITIES: readonly Capability[] = serveCapabilities({ registration: 'off' })
+
+/**
+ * Everything `tessera serve` can run with, whatever its flags: the CLI's commands accept every grant type,
+ * authentication method and audit event type a server of this version may have (a registration audit
+ * event is readable after the server ran with `--registration`).
+ */
+export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token' })])
 
 /** Every audit event type the server may record: the core ones and its capabilities'. */
 export function auditEventTypes(registry: Registry = cliRegistry): string[] {

@@ -93,3 +93,17 @@ export function print(json: boolean, value: unknown, text: string): void {
 export function now(): number {
   return Math.floor(Date.now() / 1000)
 }
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
+
+/**
+ * A duration flag (`90s`, `15m`, `1h`, `7d`, `2w`) in seconds, at least one second.
+ *
+ * @example parseDuration('1d', '--expires') // 86400
+ */
+export function parseDuration(value: string, flag: string): number {
+  const match = /^(\d{1,9})([smhdw])$/.exec(value)
+  const seconds = match ? Number(match[1]) * (DURATION_UNITS[match[2] ?? 's'] ?? 1) : 0
+  if (seconds <= 0) throw new UsageError(`${flag} must be a duration such as 30m, 1h, 1d or 2w`)
+  return seconds
+}

@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   keys: async () => (await import('./keys.js')).keysCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  registration: async () => (await import('./registration.js')).registrationCommand,
 }
 
 /** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */
@@ -18,6 +19,7 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   client: ['create', 'list', 'update', 'rotate-secret', 'delete'],
   user: ['create', 'list', 'update', 'delete'],
   keys: ['list', 'rotate'],
+  registration: ['token'],
 }
 
 function exit(stream: NodeJS.WriteStream, text: string, code: number): never {

@@ -7,10 +7,11 @@ import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { openPostgresNoteStore, openSqliteNoteStore } from '../standalone/notes/sql.js'
 import { demoMcpResource, demoResource, startStandaloneServer } from '../standalone/server.js'
-import { SERVE_CAPABILITIES } from './capabilities.js'
+import { serveCapabilities } from './capabilities.js'
+import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { Store } from '../storage/types.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
-import { dbPath, now, openStore, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
+import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
   if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
@@ -53,6 +54,13 @@ function accessTokenFormat(flag: string | undefined): AccessTokenFormat | undefi
   return value
 }
 
+/** `--registration` or TESSERA_REGISTRATION: off (default), open or token. */
+function registrationPolicy(flag: string | undefined): RegistrationPolicy {
+  const value = flag ?? process.env.TESSERA_REGISTRATION ?? 'off'
+  if (!isRegistrationPolicy(value)) throw new UsageError(`--registration must be ${REGISTRATION_POLICIES.join(', ')}, got ${JSON.stringify(value)}`)
+  return value
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -66,6 +74,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'trusted-proxy': { type: 'string', multiple: true },
       'forwarded-header': { type: 'string' },
       'access-token-format': { type: 'string' },
+      registration: { type: 'string' },
+      'registration-unused-expiry': { type: 'string' },
     },
     strict: true,
   })
@@ -73,6 +83,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
   const host = values.host ?? process.env.TESSERA_HOST ?? '127.0.0.1'
   const format = accessTokenFormat(values['access-token-format'])
+  const registration = registrationPolicy(values.registration)
+  const unusedExpiry = values['registration-unused-expiry'] ?? process.env.TESSERA_REGISTRATION_UNUSED_EXPIRY
+  const registrationUnusedSeconds = unusedExpiry === undefined ? undefined : parseDuration(unusedExpiry, '--registration-unused-expiry')
   const db = dbPath(values.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secret, generated, file } = secretFor(values)
@@ -94,16 +107,18 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
-    capabilities: SERVE_CAPABILITIES,
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds }),
     // The MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
     additionalResources: [demoMcpResource(process.env.TESSERA_MCP_RESOURCE ?? `http://localhost:${process.env.MCP_PORT ?? 3001}/mcp`)],
   })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
-  logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db }, 'Tessera is listening')
+  logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db, registration }, 'Tessera is listening')
+  if (registration === 'open') logger.warn('dynamic client registration is open: anyone may register clients (--registration open)')
   const lines = [
     '',
     `Tessera authorization server: ${server.url}`,
     `  discovery: ${server.url}/.well-known/openid-configuration`,
+    ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(seeded ?? []),
     '',
   ]

@@ -48,6 +48,12 @@ Runs the authorization server (and the demo notes API) until Ctrl-C.
                                env TESSERA_TRUSTED_PROXIES comma-separated)
   --forwarded-header NAME      x-forwarded-for (default) or forwarded (env TESSERA_FORWARDED_HEADER)
   --no-seed                    do not create the demo user and client on an empty database
+  --registration POLICY        dynamic client registration (RFC 7591/7592) at /register: off (default),
+                               open (anyone) or token (an initial access token from
+                               tessera registration token create) (env TESSERA_REGISTRATION)
+  --registration-unused-expiry D
+                               a registered client that gets no token within D is removed
+                               (default 30d; s, m, h, d, w) (env TESSERA_REGISTRATION_UNUSED_EXPIRY)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp
@@ -78,6 +84,13 @@ ${STORE}`,
 Brings the database schema up to date, then exits (tessera serve does it on start too).
 
 ${STORE}`,
+  registration: `usage: tessera registration token create [--expires 1d] [--json]
+
+Creates an initial access token for a server run with --registration token (RFC 7591 §3): shown once,
+stored as SHA-256, good for one registration until it expires (default 1d; s, m, h, d, w). The client sends
+it as Authorization: Bearer TOKEN on POST /register.
+
+${STORE}`,
   audit: `usage: tessera audit [options]
 
   --since 1h|ISO          from (default: everything kept)
@@ -100,6 +113,7 @@ Commands:
   keys      list or rotate signing keys
   migrate   bring the database schema up to date
   audit     read the audit trail
+  registration  create initial access tokens for dynamic client registration
   help      tessera help <command>: that command's options
 
   tessera <command> --help   the same

@@ -71,13 +71,25 @@ export async function createClient(store: Store, input: NewClientInput, now: num
     client_secret_hash: clientSecret === undefined ? null : sha256(clientSecret),
     ...settings,
     created_at: now,
+    ...operatorClientMetadata(),
   }
   await store.clients.create(client)
   await auditClient(store, options, 'client.created', client)
   return { client, clientSecret }
 }
 
-type ClientSettings = Omit<ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at'>
+type ClientSettings = Pick<
+  ClientRecord,
+  'client_name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'grant_types' | 'scopes' | 'token_endpoint_auth_method' | 'id_token_signed_response_alg' | 'skip_consent'
+>
+
+/** What an operator-registered client carries of RFC 7591's metadata: nothing to display, vouched for, never expiring. */
+function operatorClientMetadata(): Omit<ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'created_at'> {
+  return {
+    application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [],
+    registered_by: 'operator', registration_access_token_hash: null, expires_at: null,
+  }
+}
 
 /** The rules every registered client obeys, on creation and on every update; the settings normalized. */
 function validClientSettings(rules: ClientRules, input: ClientSettings): ClientSettings {

@@ -110,7 +110,8 @@ export interface Endpoint {
   readonly below?: readonly SubRoute[]
 }
 
-export type HttpMethod = 'GET' | 'POST'
+/** PUT and DELETE serve RFC 7592's client configuration endpoint. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
 
 /** A route below an endpoint's path: `pattern` is matched against the rest of the path, anchored. */
 export interface SubRoute {

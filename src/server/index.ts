@@ -24,6 +24,7 @@ export type {
   ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
+export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, REGISTRATION_POLICIES, type DynamicRegistrationOptions, type RegistrationPolicy } from './rfc7591/index.js'
 export { createRegistry, RegistryError } from './registry.js'
 export type { ClientRules } from './admin.js'
 export { DEFAULT_CLIENT_LIMITS, RateLimitedError, type ClientLimitPolicy } from './abuse/client-limits.js'

@@ -34,7 +34,28 @@ export interface ClientRecord {
   /** First-party clients skip the consent screen (the operator vouches for them). */
   skip_consent: boolean
   created_at: number
+  /** OIDC Registration §2 `application_type`: which redirect URIs the client may register. */
+  application_type: ApplicationType
+  /** RFC 7591 §2 display metadata (https URLs, never fetched by the server); null when not registered. */
+  client_uri: string | null
+  logo_uri: string | null
+  policy_uri: string | null
+  tos_uri: string | null
+  /** RFC 7591 §2 `contacts`: people responsible for the client. */
+  contacts: string[]
+  /** Who registered it: the operator (vouched for) or anyone through RFC 7591 dynamic registration (unverified). */
+  registered_by: ClientRegistrar
+  /** SHA-256 (base64url) of the RFC 7592 registration access token; null for operator clients. */
+  registration_access_token_hash: string | null
+  /**
+   * A dynamically registered client that has not obtained a token by then is gone (treated as unknown
+   * and purged); cleared on its first token. Null: never expires.
+   */
+  expires_at: number | null
 }
+
+export type ApplicationType = 'web' | 'native'
+export type ClientRegistrar = 'operator' | 'dynamic'
 
 export interface UserRecord {
   /** Stable subject identifier (`sub`). Never reused. */

@@ -36,6 +36,12 @@ export interface ConsentView {
   scopes: readonly string[]
   /** The operator's plain-words descriptions of API scopes (`ResourceConfig.scopes`). */
   scopeDescriptions: Readonly<Record<string, string>>
+  /** Nobody vetted the client (registered dynamically, RFC 7591 §5): its name is only its own claim. */
+  unverified?: boolean
+  /** The host the answer goes to (the redirect URI's, IDN in punycode); empty for a private-use scheme. */
+  redirectHost?: string
+  /** Every redirect URI of the client is on the user's own machine (loopback): say so (catalogue DR-07). */
+  localhostOnly?: boolean
 }
 
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */

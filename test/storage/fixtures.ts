@@ -23,6 +23,15 @@ export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     id_token_signed_response_alg: 'ES256',
     skip_consent: false,
     created_at: NOW,
+    application_type: 'web',
+    client_uri: null,
+    logo_uri: null,
+    policy_uri: null,
+    tos_uri: null,
+    contacts: [],
+    registered_by: 'operator',
+    registration_access_token_hash: null,
+    expires_at: null,
     ...overrides,
   }
 }

@@ -88,3 +88,19 @@ describe('sqlite store upgrade to one records table (migration 0005)', () => {
     expect(tables.map((t) => t.name).filter((name) => ['authorization_codes', 'interactions', 'login_sessions'].includes(name))).toEqual([])
   })
 })
+
+describe('sqlite store upgrade to client registration metadata (migration 0006)', () => {
+  it('keeps the clients of the previous release as operator-registered web clients that never expire', async () => {
+    const filename = join(dir, 'release-with-0005.db')
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) })
+    await migrateTo(old, '0005_records')
+    const c = client()
+    await sql`INSERT INTO clients (client_id, client_secret_hash, client_name, redirect_uris, post_logout_redirect_uris, grant_types, scopes, token_endpoint_auth_method, id_token_signed_response_alg, skip_consent, created_at)
+      VALUES (${c.client_id}, ${c.client_secret_hash}, ${c.client_name}, ${JSON.stringify(c.redirect_uris)}, ${JSON.stringify(c.post_logout_redirect_uris)}, ${JSON.stringify(c.grant_types)}, ${JSON.stringify(c.scopes)}, ${c.token_endpoint_auth_method}, ${c.id_token_signed_response_alg}, 0, ${c.created_at})`.execute(old)
+    await old.destroy()
+
+    const store = await openSqliteStore({ filename })
+    expect(await store.clients.get(CLIENT_ID)).toEqual(client())
+    await store.close()
+  })
+})

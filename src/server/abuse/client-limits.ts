@@ -103,6 +103,16 @@ export class ClientLimits {
     if (window.count > this.#policy.requestsPerClient) this.#refuse(window, this.#policy.requestsPerClient, now, `client ${clientId} exceeded its request rate`)
   }
 
+  /**
+   * A traffic cap per client address on an endpoint anyone may call without credentials (dynamic
+   * registration, catalogue RL-04): counts the request and refuses it once `limit` is passed in the window.
+   */
+  async countAddressRequest(endpoint: string, address: string | undefined, limit: number, windowSeconds: number, now: number): Promise<void> {
+    if (address === undefined) return
+    const window = await this.#counters.increment(`requests:${endpoint}:${address}`, windowSeconds, now)
+    if (window.count > limit) this.#refuse(window, limit, now, `${address} exceeded the request rate of ${endpoint}`)
+  }
+
   async admitGrant(clientId: string, address: string | undefined, now: number): Promise<void> {
     const window = await this.#counters.get(grantKey(clientId, address), now)
     this.#refuse(window, this.#policy.grantFailuresPerClient, now, `client ${clientId} had too many invalid grants`)

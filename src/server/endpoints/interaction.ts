@@ -11,6 +11,7 @@ import { consentRequired } from '../consent.js'
 import type { ServerContext } from '../context.js'
 import { errorPage, htmlResponse } from '../pages.js'
 import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
+import { isLoopbackRedirect } from '../../protocol/rfc7591/client-metadata.js'
 
 interface Loaded {
   interaction: InteractionRecord
@@ -28,6 +29,22 @@ async function load(ctx: ServerContext, request: OAuthRequest, id: string): Prom
   const parsed = JSON.parse(interaction.request) as AuthorizationRequest
   const client = await ctx.config.store.clients.get(parsed.client_id)
   return client ? { interaction, request: parsed, client } : undefined
+}
+
+/**
+ * What the consent page says about a client nobody vetted (RFC 7591 §5; catalogue DR-07, DR-08): that it
+ * is unverified, the host the answer goes to (the URL parser writes IDN hosts in punycode), and whether
+ * every redirect URI is on the user's own machine.
+ */
+function clientTrust(client: ClientRecord, redirectUri: string): { unverified: boolean; redirectHost: string; localhostOnly: boolean } {
+  let redirectHost = ''
+  try {
+    redirectHost = new URL(redirectUri).host
+  } catch {
+    redirectHost = ''
+  }
+  const localhostOnly = client.redirect_uris.length > 0 && client.redirect_uris.every(isLoopbackRedirect)
+  return { unverified: client.registered_by === 'dynamic', redirectHost, localhostOnly }
 }
 
 function redirectOrigin(uri: string): string[] {
@@ -77,6 +94,7 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
           userName: user.name ?? user.username,
           scopes: request.scopes,
           scopeDescriptions: ctx.config.scopeDescriptions,
+          ...clientTrust(client, request.redirect_uri),
         },
         nonce,
       ),

@@ -5,6 +5,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
 import { RateLimitedError } from '../abuse/client-limits.js'
 import type { ServerContext } from '../context.js'
+import { markClientUsed } from '../client-expiry.js'
 
 /**
  * The token endpoint (RFC 6749 §3.2): POST with a form body, one client authentication, then the grant
@@ -30,7 +31,9 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
     // RFC 6749 §10.10: guessing codes and refresh tokens is slowed per client and address (catalogue RL-02).
     await ctx.clientLimits.admitGrant(client.client_id, request.remoteAddress, ctx.config.now())
     try {
-      return await grant.handle(ctx, client, params)
+      const response = await grant.handle(ctx, client, params)
+      if (response.status === 200) await markClientUsed(ctx, client)
+      return response
     } catch (error) {
       if (error instanceof OAuthError && error.error === 'invalid_grant') await ctx.clientLimits.grantFailed(client.client_id, request.remoteAddress, ctx.config.now())
       throw error

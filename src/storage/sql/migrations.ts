@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { auditMigration } from './migration-0003-audit.js'
 import { accessTokensMigration } from './migration-0004-access-tokens.js'
 import { recordsMigration } from './migration-0005-records.js'
+import { clientRegistrationMigration } from './migration-0006-client-registration.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -198,6 +199,7 @@ const migrations: Record<string, Migration> = {
   '0003_audit': auditMigration,
   '0004_access_tokens': accessTokensMigration,
   '0005_records': recordsMigration,
+  '0006_client_registration': clientRegistrationMigration,
 }
 
 const provider: MigrationProvider = {

@@ -37,6 +37,15 @@ export function clientToRow(c: ClientRecord): Insertable<ClientsTable> {
     id_token_signed_response_alg: c.id_token_signed_response_alg,
     skip_consent: flag(c.skip_consent),
     created_at: c.created_at,
+    application_type: c.application_type,
+    client_uri: c.client_uri,
+    logo_uri: c.logo_uri,
+    policy_uri: c.policy_uri,
+    tos_uri: c.tos_uri,
+    contacts: json(c.contacts),
+    registered_by: c.registered_by,
+    registration_access_token_hash: c.registration_access_token_hash,
+    expires_at: c.expires_at,
   }
 }
 
@@ -53,6 +62,15 @@ export function rowToClient(r: Selectable<ClientsTable>): ClientRecord {
     id_token_signed_response_alg: r.id_token_signed_response_alg,
     skip_consent: r.skip_consent === 1,
     created_at: num(r.created_at),
+    application_type: r.application_type === 'native' ? 'native' : 'web',
+    client_uri: r.client_uri,
+    logo_uri: r.logo_uri,
+    policy_uri: r.policy_uri,
+    tos_uri: r.tos_uri,
+    contacts: parseList(r.contacts),
+    registered_by: r.registered_by === 'dynamic' ? 'dynamic' : 'operator',
+    registration_access_token_hash: r.registration_access_token_hash,
+    expires_at: numOrNull(r.expires_at),
   }
 }
 

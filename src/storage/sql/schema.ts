@@ -32,6 +32,15 @@ export interface ClientsTable {
   id_token_signed_response_alg: string
   skip_consent: Flag
   created_at: Seconds
+  application_type: string
+  client_uri: string | null
+  logo_uri: string | null
+  policy_uri: string | null
+  tos_uri: string | null
+  contacts: JsonText
+  registered_by: string
+  registration_access_token_hash: string | null
+  expires_at: NullableSeconds
 }
 
 export interface UsersTable {

@@ -19,6 +19,9 @@ export function renderConsentPage(input: {
   clientName: string
   userName: string
   scopes: ScopeDescription[]
+  unverified?: boolean | undefined
+  redirectHost?: string | undefined
+  localhostOnly?: boolean | undefined
 }): string {
   const access =
     input.scopes.length > 0
@@ -26,9 +29,23 @@ export function renderConsentPage(input: {
 <ul class="scopes">
 ${input.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>`
       : html`<p>${input.clientName} is asking to sign you in. It will not get access to any of your data.</p>`
+  // RFC 7591 §5: a dynamically registered client's name and URIs are self-asserted; the user gets what the
+  // server knows for certain (where the answer goes) and a warning, never a logo or link from the client.
+  const unverified = input.unverified === true
+    ? html`<div class="alert" id="unverified">Unverified application: it registered itself and nobody has reviewed it. Only continue if you trust where it came from.</div>
+`
+    : ''
+  const destination = input.redirectHost
+    ? html`<p id="redirect-host">You will be sent back to <span class="account">${input.redirectHost}</span>.</p>
+`
+    : ''
+  const localhost = input.localhostOnly === true
+    ? html`<div class="alert" id="localhost-warning">This application runs on your own computer (localhost). Allow it only if you started it yourself just now.</div>
+`
+    : ''
   const body = html`<h1>${input.clientName} wants to access your account</h1>
 <p class="lead">Signed in as <span class="account">${input.userName}</span></p>
-${access}
+${unverified}${localhost}${destination}${access}
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken, ['decision'])}
 <div class="actions">

@@ -35,7 +35,9 @@ export function clientAndUserContract(store: CurrentStore): void {
       const changed = client({
         client_secret_hash: 'new-hash', client_name: 'Renamed', redirect_uris: ['https://a.example/new'], post_logout_redirect_uris: ['https://a.example/bye'],
         grant_types: ['client_credentials'], scopes: ['notes:read'], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256',
-        skip_consent: true, created_at: NOW + 500,
+        skip_consent: true, created_at: NOW + 500, application_type: 'native', client_uri: 'https://a.example/', logo_uri: 'https://a.example/logo.png',
+        policy_uri: 'https://a.example/policy', tos_uri: 'https://a.example/tos', contacts: ['ops@a.example'], registered_by: 'dynamic',
+        registration_access_token_hash: 'rat-hash', expires_at: NOW + 3600,
       })
       expect(await store().clients.update(changed)).toBe(true)
       expect(await store().clients.get(CLIENT_ID)).toEqual({ ...changed, created_at: client().created_at })

@@ -1,0 +1,94 @@
+import { randomCredential, sha256 } from '../../crypto/random.js'
+import { OAuthError } from '../../errors.js'
+import { jsonResponse } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import type { ClientMetadata } from '../../protocol/rfc7591/client-metadata.js'
+import type { ClientRecord } from '../../storage/types.js'
+import type { ServerContext } from '../context.js'
+import './audit-events.js'
+import { bearerOf, clientInformation, INVALID_TOKEN, metadataOf, registrationError } from './client-information.js'
+import { consumeInitialAccessToken, isInitialAccessToken } from './initial-access-tokens.js'
+import type { ResolvedRegistrationOptions } from './options.js'
+import { purgeUnusedClients } from './unused-clients.js'
+
+/**
+ * `POST /register` (RFC 7591 §3): validates the metadata, creates the client with identifiers and
+ * credentials of the server's choosing (values the request supplies for them are ignored), and answers 201
+ * with the client information, the registration access token and the configuration endpoint (RFC 7592 §3).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-3
+ */
+export async function registrationEndpoint(ctx: ServerContext, request: OAuthRequest, options: ResolvedRegistrationOptions): Promise<OAuthResponse> {
+  let token: string | undefined
+  try {
+    const now = ctx.config.now()
+    // Catalogue RL-04: registrations cost the server storage; each address gets a budget.
+    await ctx.clientLimits.countAddressRequest('register', request.remoteAddress, options.requestsPerAddress, options.requestWindowSeconds, now)
+    token = bearerOf(request)
+    if (options.policy === 'token') {
+      // RFC 7591 §3: an initial access token, checked before the metadata and used up only by a registration that succeeds.
+      if (token === undefined) throw new OAuthError('invalid_token', 'An initial access token is required', { status: 401 })
+      if (!(await isInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
+    }
+    const metadata = metadataOf(ctx, request, options)
+    if (options.policy === 'token' && token !== undefined && !(await consumeInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
+    await purgeUnusedClients(ctx)
+    const { client, clientSecret, registrationAccessToken } = newClient(metadata, now, options)
+    await ctx.config.store.clients.create(client)
+    await ctx.audit.record({
+      type: 'client.registered', client_id: client.client_id, client_name: client.client_name, redirect_uris: client.redirect_uris,
+      grant_types: client.grant_types, scopes: client.scopes, application_type: client.application_type,
+      initial_access_token: options.policy === 'token', client_address: request.remoteAddress ?? null,
+    })
+    return jsonResponse(201, clientInformation(ctx, client, { clientSecret, registrationAccessToken }))
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error
+    return registrationError(ctx, error, token !== undefined)
+  }
+}
+
+/**
+ * The stored client. Its id is 128 random bits in base64url — never an `https://` URL (the form of
+ * client ids that are metadata documents) and never a user's `sub` (RFC 7591 §3.2.1, catalogue DR-01).
+ */
+function newClient(metadata: ClientMetadata, now: number, options: ResolvedRegistrationOptions): { client: ClientRecord; clientSecret: string | undefined; registrationAccessToken: string } {
+  const clientSecret = metadata.token_endpoint_auth_method === 'none' ? undefined : randomCredential(32)
+  const registrationAccessToken = randomCredential(32)
+  const client: ClientRecord = {
+    client_id: randomCredential(16),
+    client_secret_hash: clientSecret === undefined ? null : sha256(clientSecret),
+    ...clientSettings(metadata),
+    created_at: now,
+    registration_access_token_hash: sha256(registrationAccessToken),
+    expires_at: now + options.unusedClientSeconds,
+  }
+  return { client, clientSecret, registrationAccessToken }
+}
+
+/** The client's settings from validated metadata, for a registration and an RFC 7592 update alike. */
+export function clientSettings(metadata: ClientMetadata): Omit<ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at' | 'registration_access_token_hash' | 'expires_at'> {
+  return {
+    client_name: metadata.client_name ?? defaultName(metadata),
+    redirect_uris: metadata.redirect_uris,
+    post_logout_redirect_uris: metadata.post_logout_redirect_uris,
+    grant_types: metadata.grant_types,
+    scopes: metadata.scopes,
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+    id_token_signed_response_alg: metadata.id_token_signed_response_alg,
+    // Nobody vetted it: the user is always asked (catalogue DR-08).
+    skip_consent: false,
+    application_type: metadata.application_type,
+    client_uri: metadata.client_uri,
+    logo_uri: metadata.logo_uri,
+    policy_uri: metadata.policy_uri,
+    tos_uri: metadata.tos_uri,
+    contacts: metadata.contacts,
+    registered_by: 'dynamic',
+  }
+}
+
+/** A nameless client is shown by the host its codes go to, which is what the user needs to judge it. */
+function defaultName(metadata: ClientMetadata): string {
+  const first = metadata.redirect_uris[0]
+  return first === undefined ? 'Unnamed application' : new URL(first).host || 'Unnamed application'
+}
