@@ -13,7 +13,7 @@
 //   const node = await installNode(22)                 // absolute path of a Node 22 `node` binary
 //   const { node, env } = await prepareNode(24)        // plus the environment that loads the rebuilt addons
 //   spawn(node, ['node_modules/vitest/vitest.mjs', 'run'], { env: { ...process.env, ...env } })
-// As a command (prints each binary's path, or `<path> (<version>, native addons built)` with --native):
+// As a command (prints each binary's path, or `<path> (<version>, native addons built; ready after <n>s)` with --native):
 //   node scripts/node-versions.mjs 22 [24 …] [--native]
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs'
@@ -140,10 +140,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     // In parallel: each build keeps one core busy.
     const majors = args.filter((arg) => /^\d+$/.test(arg)).map(Number)
+    const started = Date.now()
     const lines = await Promise.all(majors.map(async (major) => {
       if (!native) return installNode(major)
       const { node, version } = await prepareNode(major)
-      return `${node} (${version}, native addons built)`
+      return `${node} (${version}, native addons built; ready after ${Math.round((Date.now() - started) / 1000)}s)`
     }))
     for (const line of lines) process.stdout.write(`${line}\n`)
   } catch (error) {

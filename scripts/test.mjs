@@ -10,7 +10,7 @@
 // typecheck runs). A subset run (`node scripts/test.mjs test/protocol`) stays on this Node unless asked:
 //   node scripts/test.mjs [--node-versions=22,24] [paths…]     (`--node-versions=` runs none)
 import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { ensureNginx, startServices } from './services.mjs'
 import { resetLogs } from './check-logs.mjs'
 import { NODE_VERSIONS_DIR, prepareNode } from './node-versions.mjs'
@@ -131,12 +131,18 @@ if (extraNodes.length > 0) {
     process.stdout.write(`\npreparing Node ${extraNodes.join(', ')} failed (${nodesLog}); their tests did not run\n`)
     status = 1
   } else {
-    process.stdout.write(`(Node ${extraNodes.join(', ')} ready ${elapsed(started)} after the start)\n`)
     const runs = extraNodes.map(async (major) => {
-      const { node, version, env } = await prepareNode(Number(major)) // ready: reuses what was prepared
       const file = `.tmp/vitest-node-${major}.json`
       const log = `.tmp/vitest-node-${major}.log`
       reports.push({ label: `Node ${major}`, file })
+      let prepared
+      try {
+        prepared = await prepareNode(Number(major)) // ready: reuses what was prepared above
+      } catch (error) {
+        writeFileSync(log, `${error instanceof Error ? error.message : String(error)}\n`)
+        return { version: major, log, runStatus: 1 }
+      }
+      const { node, version, env } = prepared
       const suites = only.length > 0 ? only : [
         '--exclude', 'test/browser/**', '--exclude', 'test/faults/**', '--exclude', 'test/examples/**', '--exclude', 'test/e2e/multi-instance*',
       ]
