@@ -88,3 +88,22 @@ export function parseForm(html: string): ParsedForm {
   }
   return { action: decodeEntities(form[1]), fields }
 }
+
+/**
+ * Plays the user's browser: follows an authorization request through the login and consent pages and stops
+ * at the redirect to the client, which it returns unfollowed, as the client's callback would receive it.
+ */
+export async function signInThroughPages(authorizationUrl: URL, redirectUri: string, user: { username: string; password: string }): Promise<URL> {
+  const browser = new Browser()
+  let response = await browser.get(authorizationUrl.href)
+  for (let step = 0; step < 6; step++) {
+    const location = response.headers.get('location')
+    if (response.status !== 303 || location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
+    const next = new URL(location, authorizationUrl)
+    if (next.href.startsWith(redirectUri)) return next
+    const form = parseForm(await (await browser.get(next.href)).text())
+    const answer: Record<string, string> = form.action.endsWith('/login') ? { username: user.username, password: user.password } : { decision: 'allow' }
+    response = await browser.post(new URL(form.action, next).href, { ...form.fields, ...answer })
+  }
+  throw new Error('the authorization request did not come back to the client')
+}

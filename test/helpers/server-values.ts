@@ -11,6 +11,7 @@ import type { OAuthResponse } from '../../src/http/types.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 import type { ClientAuthMethod, GrantType, Store, UserRecord } from '../../src/storage/types.js'
 import { newPkce } from './pkce.js'
+import type { TokenSet } from './tessera.js'
 
 export const ISSUER = 'http://127.0.0.1:4000'
 export const SECRET = 'server-values-secret-server-values-secret-0123'
@@ -89,14 +90,7 @@ export interface IssuedCode {
   browser: Browser
 }
 
-export interface TokenSet {
-  access_token: string
-  token_type: string
-  expires_in: number
-  scope: string
-  refresh_token?: string
-  id_token?: string
-}
+export type { TokenSet }
 
 /** Builds the server on a fresh memory store with the fixture clients, alice and bob. */
 export async function createHarness(config: Partial<AuthorizationServerConfig> = {}): Promise<Harness> {

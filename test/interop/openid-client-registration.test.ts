@@ -1,8 +1,8 @@
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInitialAccessToken, dynamicRegistration } from '../../src/server/rfc7591/index.js'
-import { Browser, parseForm } from '../helpers/http-client.js'
-import { startTestServer, type TestServer, type TestUser } from '../helpers/tessera.js'
+import { signInThroughPages } from '../helpers/http-client.js'
+import { startTestServer, type TestServer } from '../helpers/tessera.js'
 
 /**
  * Interop of dynamic client registration (RFC 7591) with panva's `openid-client` v6: its
@@ -26,22 +26,6 @@ async function initialAccessToken(): Promise<string> {
   return (await createInitialAccessToken(server.store, { now: Math.floor(Date.now() / 1000), expiresIn: 600 })).token
 }
 
-/** The user's browser through login and consent, stopping at the redirect to the client. */
-async function signIn(authorizationUrl: URL, redirectUri: string, user: TestUser): Promise<URL> {
-  const browser = new Browser()
-  let response = await browser.get(authorizationUrl.href)
-  for (let step = 0; step < 6; step++) {
-    const location = response.headers.get('location')
-    if (response.status !== 303 || location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
-    const next = new URL(location, authorizationUrl)
-    if (next.href.startsWith(redirectUri)) return next
-    const page = await (await browser.get(next.href)).text()
-    const form = parseForm(page)
-    const answer: Record<string, string> = form.action.endsWith('/login') ? { username: user.username, password: user.password } : { decision: 'allow' }
-    response = await browser.post(new URL(form.action, next).href, { ...form.fields, ...answer })
-  }
-  throw new Error('the authorization request did not come back to the client')
-}
 
 describe.each([
   { name: 'a public native client (none, loopback redirect, no application_type)', auth: () => client.None(), metadata: { token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:51234/callback'] } },
@@ -67,7 +51,7 @@ describe.each([
         redirect_uri: redirectUri, scope: 'openid profile email offline_access', prompt: 'consent',
         code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, nonce,
       })
-      const callback = await signIn(authorizationUrl, redirectUri, server.users.alice)
+      const callback = await signInThroughPages(authorizationUrl, redirectUri, server.users.alice)
       const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce })
       expect(tokens.claims()).toMatchObject({ iss: server.url, sub: server.users.alice.id, aud: registered.client_id })
       expect(tokens.refresh_token).toBeTypeOf('string')

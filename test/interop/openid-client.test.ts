@@ -1,6 +1,6 @@
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Browser, parseForm } from '../helpers/http-client.js'
+import { signInThroughPages } from '../helpers/http-client.js'
 import { startTestServer, type TestClient, type TestServer, type TestUser } from '../helpers/tessera.js'
 
 /**
@@ -40,24 +40,6 @@ async function discover(testClient: TestClient): Promise<client.Configuration> {
   return client.discovery(new URL(server.url), testClient.id, testClient.secret, authenticationFor(testClient), INSECURE)
 }
 
-/**
- * Plays the user's browser: follows the authorization request through the login and consent pages and stops at
- * the redirect to the client, which it returns unfollowed, as the client's callback would receive it.
- */
-async function signIn(authorizationUrl: URL, redirectUri: string, user: TestUser): Promise<URL> {
-  const browser = new Browser()
-  let response = await browser.get(authorizationUrl.href)
-  for (let step = 0; step < 6; step++) {
-    const location = response.headers.get('location')
-    if (response.status !== 303 || location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
-    const next = new URL(location, authorizationUrl)
-    if (next.href.startsWith(redirectUri)) return next
-    const form = parseForm(await (await browser.get(next.href)).text())
-    const answer: Record<string, string> = form.action.endsWith('/login') ? { username: user.username, password: user.password } : { decision: 'allow' }
-    response = await browser.post(new URL(form.action, next).href, { ...form.fields, ...answer })
-  }
-  throw new Error('the authorization request did not come back to the client')
-}
 
 interface Session {
   config: client.Configuration
@@ -78,7 +60,7 @@ async function authorizationCodeFlow(testClient: TestClient, user: TestUser): Pr
     state,
     nonce,
   })
-  const callbackUrl = await signIn(authorizationUrl, testClient.redirectUri, user)
+  const callbackUrl = await signInThroughPages(authorizationUrl, testClient.redirectUri, user)
   expect(callbackUrl.searchParams.get('iss')).toBe(server.url)
   const tokens = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier, expectedState: state, expectedNonce: nonce })
   return { config, tokens }
