@@ -26,12 +26,13 @@ export interface EndpointUrls {
   readonly [name: string]: string | undefined
 }
 
-/**
- * The contract between the server's core and its capabilities (src/server/registry.ts assembles them):
- * what a capability contributes, and what its handlers receive.
- */
+// The contract between the server's core and its capabilities (src/server/registry.ts assembles them):
+// what a capability contributes, and what its handlers receive.
 
-/** What every endpoint and grant receives: resolved configuration, the key set, the registry and the server's caches and limits. No per-request state. */
+/**
+ * What every endpoint and grant receives: resolved configuration, the key set, the registry and the
+ * server's caches and limits. No per-request state.
+ */
 export interface ServerContext {
   readonly config: ResolvedConfig
   readonly keys: KeySet
