@@ -32,17 +32,24 @@ export interface RedisContext {
   run(script: LuaScript, keys: string[], args: (string | number)[]): Promise<unknown>
 }
 
+/**
+ * Lists the record `KEYS[1]` in the indexes `KEYS[2…]` (sorted sets scored by expiry), pruning members that
+ * expired by the clock and keeping each index at least as long as the record. A fragment of every script
+ * whose ARGV starts: record JSON, expires_at, TTL, index member, clock.
+ */
+export const INDEX_RECORD = `for i = 2, #KEYS do
+  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[4])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[5])
+  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[i], ARGV[3]) end
+end`
+
 // KEYS: record, then the indexes listing it. ARGV: record JSON, expires_at, TTL, index member, clock
 // (index members that expired by then are pruned). Returns 0 if the record exists.
 export const SAVE_INDEXED = lua(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'expires_at', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-for i = 2, #KEYS do
-  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[4])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[5])
-  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[i], ARGV[3]) end
-end
+${INDEX_RECORD}
 return 1
 `)
 

@@ -1,5 +1,5 @@
 import { StorageConflictError, type KeyedRecord, type RecordKind, type RecordStore } from '../types.js'
-import { DELETE_INDEXED, lua, type RedisContext } from './lua.js'
+import { DELETE_INDEXED, INDEX_RECORD, lua, type RedisContext } from './lua.js'
 
 /**
  * The keyed-record facility on Redis. A record is a hash `{prefix}{kind}:{key}` (fields `record` JSON,
@@ -116,11 +116,7 @@ redis.call('HSET', KEYS[1], 'record', ARGV[1], 'expires_at', ARGV[2], 'revision'
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'subject', ARGV[7]) end
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'client_id', ARGV[8]) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-for i = 2, #KEYS do
-  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[4])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', ARGV[5])
-  if redis.call('TTL', KEYS[i]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[i], ARGV[3]) end
-end
+${INDEX_RECORD}
 return 1
 `)
 
