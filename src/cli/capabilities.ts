@@ -24,9 +24,6 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     : [dynamicRegistration({ policy: registration, ...(registrationUnusedSeconds === undefined ? {} : { unusedClientSeconds: registrationUnusedSeconds }) })]
 }
 
-/** `tessera serve` without flags. */
-export const SERVE_CAPABILITIES: readonly Capability[] = serveCapabilities({ registration: 'off' })
-
 /**
  * Everything `tessera serve` can run with, whatever its flags: the CLI's commands accept every grant type,
  * authentication method and audit event type a server of this version may have (a registration audit
