@@ -42,8 +42,12 @@ export async function generateSigningKey(alg: SigningAlgorithm): Promise<Generat
   }
 }
 
+/**
+ * Extractable because src/jwt/sign.ts signs through node:crypto's KeyObject, and Node 24 deprecates
+ * `KeyObject.from` on non-extractable keys (DEP0204). It hides nothing: the JWK is in this process anyway.
+ */
 export async function importPrivateKey(jwk: JWK, alg: SigningAlgorithm): Promise<CryptoKey> {
-  return (await importJWK(jwk, alg)) as CryptoKey
+  return (await importJWK(jwk, alg, { extractable: true })) as CryptoKey
 }
 
 export async function importPublicKey(jwk: JWK, alg: string): Promise<CryptoKey> {

@@ -63,6 +63,8 @@ function keyObjectFor(signingKey: SigningKey, algorithm: Algorithm): KeyObject {
   if (algorithm.minModulusLength && !((keyAlgorithm.modulusLength ?? 0) >= algorithm.minModulusLength)) {
     throw unusable(`RSA keys must have at least ${algorithm.minModulusLength} bits (RFC 7518 §3.3)`)
   }
+  // Node 24 deprecates KeyObject.from on non-extractable keys (DEP0204); importPrivateKey makes them extractable.
+  if (!key.extractable) throw unusable('the key must be extractable (import it with importPrivateKey)')
   const keyObject = KeyObject.from(key)
   keyObjects.set(key, keyObject)
   return keyObject

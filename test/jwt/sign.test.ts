@@ -75,6 +75,9 @@ describe('signJwt', () => {
       ['sign', 'verify'],
     )
     await expect(signJwt(CLAIMS, { kid: 'k', alg: 'RS256', key: small.privateKey as CryptoKey }, 'JWT')).rejects.toThrow(/2048/)
+    // Node 24 deprecates KeyObject.from on non-extractable keys (DEP0204): refused with a clear reason instead.
+    const sealed = await generateKeyPair('ES256', { extractable: false })
+    await expect(signJwt(CLAIMS, { kid: 'k', alg: 'ES256', key: sealed.privateKey }, 'JWT')).rejects.toThrow(/extractable/)
     const { signing } = await keyFor('ES256')
     await expect(signJwt(CLAIMS, { ...signing, alg: 'HS256' }, 'JWT')).rejects.toThrow(/Unsupported/)
     await expect(signJwt(CLAIMS, { ...signing, alg: 'none' }, 'JWT')).rejects.toThrow(/Unsupported/)
