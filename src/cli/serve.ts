@@ -61,6 +61,18 @@ function registrationPolicy(flag: string | undefined): RegistrationPolicy {
   return value
 }
 
+/** `--metrics` (env TESSERA_METRICS=1) and `--metrics-port` (env TESSERA_METRICS_PORT, implies metrics). */
+function metricsOption(flag: boolean | undefined, portFlag: string | undefined): { port?: number } | undefined {
+  const portValue = portFlag ?? process.env.TESSERA_METRICS_PORT
+  if (portValue !== undefined && portValue !== '') {
+    const port = Number(portValue)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--metrics-port must be a port number')
+    return { port }
+  }
+  const env = process.env.TESSERA_METRICS
+  return flag || env === '1' || env === 'true' || env === 'on' ? {} : undefined
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -76,6 +88,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'access-token-format': { type: 'string' },
       registration: { type: 'string' },
       'registration-unused-expiry': { type: 'string' },
+      metrics: { type: 'boolean' },
+      'metrics-port': { type: 'string' },
     },
     strict: true,
   })
@@ -86,6 +100,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const registration = registrationPolicy(values.registration)
   const unusedExpiry = values['registration-unused-expiry'] ?? process.env.TESSERA_REGISTRATION_UNUSED_EXPIRY
   const registrationUnusedSeconds = unusedExpiry === undefined ? undefined : parseDuration(unusedExpiry, '--registration-unused-expiry')
+  const metrics = metricsOption(values.metrics, values['metrics-port'])
   const db = dbPath(values.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secret, generated, file } = secretFor(values)
@@ -108,6 +123,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
     capabilities: serveCapabilities({ registration, registrationUnusedSeconds }),
+    ...(metrics ? { metrics } : {}),
     // The MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
     additionalResources: [demoMcpResource(process.env.TESSERA_MCP_RESOURCE ?? `http://localhost:${process.env.MCP_PORT ?? 3001}/mcp`)],
   })
@@ -119,6 +135,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     `Tessera authorization server: ${server.url}`,
     `  discovery: ${server.url}/.well-known/openid-configuration`,
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
+    ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
     ...(seeded ?? []),
     '',
   ]

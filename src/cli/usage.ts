@@ -54,6 +54,8 @@ Runs the authorization server (and the demo notes API) until Ctrl-C.
   --registration-unused-expiry D
                                a registered client that gets no token within D is removed
                                (default 30d; s, m, h, d, w) (env TESSERA_REGISTRATION_UNUSED_EXPIRY)
+  --metrics                    Prometheus metrics at /metrics on the server's port (env TESSERA_METRICS=1)
+  --metrics-port N             the metrics on a port of their own instead, same host (env TESSERA_METRICS_PORT)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { ServerObserver } from './observer.js'
 import type { Capability } from './context.js'
 import type { AccessTokenFormat, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
 import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
@@ -63,6 +64,8 @@ export interface AuthorizationServerConfig {
    * is a `ConfigError`.
    */
   capabilities?: readonly Capability[]
+  /** Sees every answered request and every audit event: metrics (`createPrometheusMetrics`), tracing. */
+  observer?: ServerObserver
   /**
    * Renders the sign-in, consent, logout and error pages from their view models; default Tessera's own
    * (`defaultPageRenderer`). Spread the default to replace some pages only.

@@ -17,6 +17,7 @@ import { createAuditSink, type AuditSink } from './audit/sink.js'
 import { errorPage } from './pages.js'
 import { withTransportSecurity } from './transport-security.js'
 import { StorageUnavailableError } from '../storage/types.js'
+import { safely } from './observer.js'
 
 export interface AuthorizationServer {
   /** Answers one request. Never throws: store outages become 503 `temporarily_unavailable`, other unexpected failures a generic 500 without detail. */
@@ -51,7 +52,11 @@ export interface AuthorizationServer {
 export async function createAuthorizationServer(config: AuthorizationServerConfig): Promise<AuthorizationServer> {
   const resolved = resolveConfig(config)
   const registry = assemble(config)
-  const audit = createAuditSink({ store: resolved.store, logger: resolved.logger, now: resolved.now, retention: resolved.auditRetention, levels: registry.auditEvents })
+  const observer = config.observer
+  const audit = createAuditSink({
+    store: resolved.store, logger: resolved.logger, now: resolved.now, retention: resolved.auditRetention, levels: registry.auditEvents,
+    observe: observer?.event?.bind(observer),
+  })
   const createdKeys = await ensureSigningKeys(resolved.store, resolved.secret, resolved.now())
   if (createdKeys.length > 0) {
     await audit.record({ type: 'keys.created', kids: createdKeys.map((key) => key.kid), algorithms: createdKeys.map((key) => key.alg), actor: 'server' })
@@ -81,6 +86,23 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     return route.handle(ctx, request, route.captures)
   }
 
+  async function answer(request: OAuthRequest): Promise<OAuthResponse> {
+    try {
+      // The abuse limits count the client behind trusted proxies, never an address the client wrote itself.
+      if (resolved.clientAddress) request = { ...request, remoteAddress: resolved.clientAddress(request.remoteAddress, request.headers) }
+      return withTransportSecurity(await dispatch(request), resolved.secure)
+    } catch (error) {
+      const html = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.html ?? false
+      const unavailable = error instanceof StorageUnavailableError
+      const oauthError = error instanceof OAuthError ? error : unavailable ? STORAGE_UNAVAILABLE : new OAuthError('server_error', 'The server could not complete the request')
+      if (unavailable) resolved.logger?.warn({ err: error, backend: error.backend, path: request.url.pathname }, 'storage unavailable')
+      else if (!(error instanceof OAuthError)) resolved.logger?.error({ err: error, path: request.url.pathname }, 'unhandled error')
+      const response = html ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
+      if (unavailable) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
+      return withTransportSecurity(response, resolved.secure)
+    }
+  }
+
   return {
     issuer: resolved.issuer,
     urls,
@@ -91,20 +113,13 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     metadata: () => serverMetadata(ctx),
     introspect: (token) => introspectLocally(ctx, token),
     async handle(request) {
-      try {
-        // The abuse limits count the client behind trusted proxies, never an address the client wrote itself.
-        if (resolved.clientAddress) request = { ...request, remoteAddress: resolved.clientAddress(request.remoteAddress, request.headers) }
-        return withTransportSecurity(await dispatch(request), resolved.secure)
-      } catch (error) {
-        const html = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.html ?? false
-        const unavailable = error instanceof StorageUnavailableError
-        const oauthError = error instanceof OAuthError ? error : unavailable ? STORAGE_UNAVAILABLE : new OAuthError('server_error', 'The server could not complete the request')
-        if (unavailable) resolved.logger?.warn({ err: error, backend: error.backend, path: request.url.pathname }, 'storage unavailable')
-        else if (!(error instanceof OAuthError)) resolved.logger?.error({ err: error, path: request.url.pathname }, 'unhandled error')
-        const response = html ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
-        if (unavailable) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
-        return withTransportSecurity(response, resolved.secure)
-      }
+      if (!observer?.request) return answer(request)
+      const started = process.hrtime.bigint()
+      const response = await answer(request)
+      const endpoint = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.name ?? 'unknown'
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      safely(observer.request.bind(observer), { endpoint, method: request.method, status: response.status, seconds })
+      return response
     },
   }
 }

@@ -7,6 +7,8 @@ import { honoHandler } from '../adapters/hono.js'
 import { answerClientError } from '../http/client-error.js'
 import { DEFAULT_BODY_LIMIT } from '../http/types.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../server/create-server.js'
+import { createPrometheusMetrics } from '../server/metrics/prometheus.js'
+import { jsonResponse } from '../http/response.js'
 import type { AuthorizationServerConfig, ResourceConfig } from '../server/config.js'
 import { StorageUnavailableError, type Store } from '../storage/types.js'
 import { createResourceServer } from '../resource/create-resource-server.js'
@@ -42,10 +44,17 @@ export interface StandaloneOptions {
   accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
   /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
   capabilities?: AuthorizationServerConfig['capabilities']
+  /**
+   * Prometheus metrics (`createPrometheusMetrics`): at `/metrics` on the server's own port, or, with `port`,
+   * on a listener of their own (same host) that the public side never reaches. Off when absent.
+   */
+  metrics?: { port?: number }
 }
 
 export interface StandaloneServer {
   url: string
+  /** Where the metrics are served, when they are. */
+  metricsUrl?: string
   server: AuthorizationServer
   close(): Promise<void>
 }
@@ -124,14 +133,30 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   app.use('/api/*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'Request body too large' }, 413) }))
   app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
   app.all('/.well-known/oauth-protected-resource/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
+  const metrics = options.metrics ? await createPrometheusMetrics({ store: options.store }) : undefined
+  const exposition = async (c: Context): Promise<Response> => {
+    if (!metrics) return c.json({ error: 'invalid_request', error_description: 'Not found' }, 404)
+    return c.body(await metrics.render(), 200, { ...NO_STORE, 'Content-Type': metrics.contentType })
+  }
+  if (metrics && options.metrics?.port === undefined) app.get('/metrics', exposition)
   const handler = honoHandler({
-    handle: (request) => {
-      if (!target) throw new Error('server not ready')
-      return target.handle(request)
-    },
+    // The port opens before the keys exist (the issuer may name the port): a request in that gap is told to
+    // come back, never answered 500.
+    handle: async (request) => (target ? target.handle(request) : jsonResponse(503, { error: 'temporarily_unavailable', error_description: 'The server is starting, try again shortly' }, { 'Retry-After': '1' })),
   })
   app.all('*', handler)
   const { http, port } = await listen(app, options.port, options.host)
+  let metricsListener: { http: ServerType; port: number } | undefined
+  if (metrics && options.metrics?.port !== undefined) {
+    const metricsApp = new Hono()
+    metricsApp.get('/metrics', exposition)
+    try {
+      metricsListener = await listen(metricsApp, options.metrics.port, options.host)
+    } catch (error) {
+      http.close()
+      throw error
+    }
+  }
   const displayHost = options.host === '127.0.0.1' || options.host === '::1' || options.host === '0.0.0.0' ? 'localhost' : options.host
   const issuer = options.issuer ?? `http://${displayHost}:${port}`
   const resources = options.resources ?? [demoResource(issuer), ...(options.additionalResources ?? [])]
@@ -150,9 +175,11 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.counters ? { counters: options.counters } : {}),
       ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      ...(metrics ? { observer: metrics.observer } : {}),
     })
   } catch (error) {
     http.close()
+    metricsListener?.http.close()
     throw error
   }
   const resource = resources[0]
@@ -171,10 +198,15 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   purge.unref()
   return {
     url: issuer,
+    ...(metrics ? { metricsUrl: metricsListener ? `http://${displayHost}:${metricsListener.port}/metrics` : `${issuer}/metrics` } : {}),
     server: target,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(purge)
+        if (metricsListener) {
+          metricsListener.http.close()
+          if ('closeAllConnections' in metricsListener.http) metricsListener.http.closeAllConnections()
+        }
         // Audit records still being written reach the store before the caller closes it.
         http.close(() => void Promise.resolve(target?.audit.flush()).then(resolve))
         if ('closeAllConnections' in http) http.closeAllConnections()

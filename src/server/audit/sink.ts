@@ -1,3 +1,4 @@
+import { safely } from '../observer.js'
 import { randomUInt } from '../../crypto/random.js'
 import type { Logger } from 'pino'
 import type { AuditRecord, Store } from '../../storage/types.js'
@@ -38,6 +39,8 @@ export interface AuditSinkOptions {
   retention?: number | undefined
   /** Log levels of events registered by capabilities (`registry.auditEvents`); core events know theirs. */
   levels?: ReadonlyMap<string, 'info' | 'warn'> | undefined
+  /** Sees each event as it is recorded (the server's `observer.event`). */
+  observe?: ((event: AuditEvent) => void) | undefined
 }
 
 let sequence = 0
@@ -104,6 +107,7 @@ export function createAuditSink(options: AuditSinkOptions): AuditSink {
 
   return {
     record(event) {
+      safely(options.observe, event)
       const time = now()
       const record: AuditRecord = { id: newAuditId(), type: event.type, time, ...auditColumns(event), expires_at: time + retention }
       log?.[auditLevel(event.type, options.levels)]({ event: record.type, audit_id: record.id, subject: record.subject, client_id: record.client_id, ...record.details }, record.type)
