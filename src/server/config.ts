@@ -26,8 +26,12 @@ export interface AuthorizationServerConfig {
   /** The issuer identifier, used verbatim in metadata and tokens (RFC 8414 §2). https unless loopback. */
   issuer: string
   store: Store
-  /** Encrypts signing keys at rest and keys CSRF tokens; at least 32 characters. */
-  secret: string
+  /**
+   * Encrypts signing keys at rest and keys session and CSRF MACs; at least 32 characters. A list when
+   * rotating, newest first: the newest seals and signs, the older ones still open and verify what they
+   * sealed (`tessera secret rotate` then re-keys the signing keys under the newest).
+   */
+  secret: string | readonly string[]
   resources?: ResourceConfig[]
   lifetimes?: Partial<Lifetimes>
   /** Algorithm of JWT access tokens (default ES256: several times faster to sign than RS256). */
@@ -106,9 +110,11 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   if (!secure && !(issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname))) {
     throw new ConfigError('issuer', 'must use https (plain http is allowed only for localhost/127.0.0.1)')
   }
-  if (typeof config.secret !== 'string' || config.secret.length < 32) {
-    throw new ConfigError('secret', 'must be at least 32 characters (set TESSERA_SECRET)')
+  const secrets: readonly unknown[] = typeof config.secret === 'string' ? [config.secret] : Array.isArray(config.secret) ? config.secret : []
+  if (secrets.length === 0 || !secrets.every((secret): secret is string => typeof secret === 'string' && secret.length >= 32)) {
+    throw new ConfigError('secret', 'must be at least 32 characters, or a list of such secrets newest first (set TESSERA_SECRET)')
   }
+  const [secret = '', ...previousSecrets] = secrets as readonly string[]
   const alg = config.accessTokenSigningAlg ?? 'ES256'
   if (!isSigningAlgorithm(alg)) throw new ConfigError('accessTokenSigningAlg', `is not supported: ${String(alg)}`)
   const accessTokenFormat = config.accessTokenFormat ?? 'jwt'
@@ -170,7 +176,8 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     basePath: issuerUrl.pathname.replace(/\/+$/, ''),
     secure,
     store: config.store,
-    secret: config.secret,
+    secret,
+    previousSecrets,
     resources,
     lifetimes,
     accessTokenSigningAlg: alg,

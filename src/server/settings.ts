@@ -48,7 +48,10 @@ export interface ResolvedConfig {
   basePath: string
   secure: boolean
   store: Store
+  /** The newest secret: seals new signing keys, keys new MACs. */
   secret: string
+  /** Older secrets during a rotation, newest first: they still open and verify, never seal or sign. */
+  previousSecrets: readonly string[]
   resources: ResourceConfig[]
   lifetimes: Lifetimes
   accessTokenSigningAlg: SigningAlgorithm
