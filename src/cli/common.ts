@@ -69,21 +69,37 @@ export function secretFor(flags: StoreFlags): ReturnType<typeof serverSecret> {
   return serverSecret(dbPath(flags.db))
 }
 
+export interface ServerSecret {
+  /** The secret that seals and signs: the first of `TESSERA_SECRET`. */
+  secret: string
+  /** Every secret, newest first (`TESSERA_SECRET=new,old` while rotating). */
+  secrets: string[]
+  /** Made just now for a local first run. */
+  generated: boolean
+  /** The local file it is kept in, when it is not from the environment. */
+  file?: string
+}
+
 /**
- * The server secret: `TESSERA_SECRET`, or for a local first run a random one kept next to the database
- * (mode 0600), so that `npm start` works with no setup and keys stay readable across restarts.
+ * The server secret: `TESSERA_SECRET` (a comma-separated list newest first while rotating), or for a
+ * local first run a random one kept next to the database (mode 0600), so that `npm start` works with no
+ * setup and keys stay readable across restarts.
  */
-export function serverSecret(db: string): { secret: string; generated: boolean; file?: string } {
+export function serverSecret(db: string): ServerSecret {
   const fromEnv = process.env.TESSERA_SECRET
-  if (fromEnv) return { secret: fromEnv, generated: false }
-  if (db === ':memory:') return { secret: randomToken(32), generated: true }
+  if (fromEnv) {
+    const secrets = fromEnv.split(',').map((entry) => entry.trim())
+    return { secret: secrets[0] ?? '', secrets, generated: false }
+  }
+  const local = (secret: string, generated: boolean, file?: string): ServerSecret => ({ secret, secrets: [secret], generated, ...(file ? { file } : {}) })
+  if (db === ':memory:') return local(randomToken(32), true)
   const file = join(dirname(db), 'tessera.secret')
-  if (existsSync(file)) return { secret: readFileSync(file, 'utf8').trim(), generated: false, file }
+  if (existsSync(file)) return local(readFileSync(file, 'utf8').trim(), false, file)
   mkdirSync(dirname(file), { recursive: true })
   const secret = randomToken(32)
   writeFileSync(file, `${secret}\n`, { mode: 0o600 })
   chmodSync(file, 0o600)
-  return { secret, generated: true, file }
+  return local(secret, true, file)
 }
 
 export function print(json: boolean, value: unknown, text: string): void {

@@ -9,6 +9,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   client: async () => (await import('./clients.js')).clientCommand,
   user: async () => (await import('./users.js')).userCommand,
   keys: async () => (await import('./keys.js')).keysCommand,
+  secret: async () => (await import('./secret.js')).secretCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   registration: async () => (await import('./registration.js')).registrationCommand,
@@ -19,6 +20,7 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   client: ['create', 'list', 'update', 'rotate-secret', 'delete'],
   user: ['create', 'list', 'update', 'delete'],
   keys: ['list', 'rotate'],
+  secret: ['rotate'],
   registration: ['token'],
 }
 

@@ -10,6 +10,7 @@ import { demoMcpResource, demoResource, startStandaloneServer } from '../standal
 import { serveCapabilities } from './capabilities.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { Store } from '../storage/types.js'
+import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
 import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
 
@@ -73,6 +74,15 @@ function metricsOption(flag: boolean | undefined, portFlag: string | undefined):
   return flag || env === '1' || env === 'true' || env === 'on' ? {} : undefined
 }
 
+/** Whether an issuer URL is on loopback (a malformed one is not; the server's own check names the problem). */
+function isLoopbackIssuer(issuer: string): boolean {
+  try {
+    return isLoopbackHost(new URL(issuer).hostname)
+  } catch {
+    return false
+  }
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -103,10 +113,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const metrics = metricsOption(values.metrics, values['metrics-port'])
   const db = dbPath(values.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
-  const { secret, generated, file } = secretFor(values)
+  const { secrets, generated, file } = secretFor(values)
+  const issuer = values.issuer ?? process.env.TESSERA_ISSUER
+  if (file !== undefined && issuer !== undefined && !isLoopbackIssuer(issuer)) {
+    throw new UsageError(`set TESSERA_SECRET (at least 32 random characters, e.g. from openssl rand -base64 32): the secret in ${file} is for local use, and ${issuer} is not on loopback`)
+  }
   if (generated) logger.warn({ file }, 'TESSERA_SECRET is not set: generated a local secret; set TESSERA_SECRET in production')
   const store = await openStore(values)
-  const issuer = values.issuer ?? process.env.TESSERA_ISSUER
   const proxies = trustedProxies(values['trusted-proxy'])
   const forwardedHeader = values['forwarded-header'] ?? process.env.TESSERA_FORWARDED_HEADER
   if (forwardedHeader !== undefined && forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
@@ -118,7 +131,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The demo notes live in the same database as the server's records, through a connection of their own.
   const notes = databaseUrl ? openPostgresNoteStore({ connectionString: databaseUrl }) : openSqliteNoteStore({ filename: db })
   const server = await startStandaloneServer({
-    store, notes, secret, port, host, logger, ...(issuer ? { issuer } : {}),
+    store, notes, secret: secrets, port, host, logger, ...(issuer ? { issuer } : {}),
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),

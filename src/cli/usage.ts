@@ -81,6 +81,15 @@ ${STORE}`,
                      Running servers pick the rotation up within seconds, without restart.
 
 ${STORE}`,
+  secret: `usage: tessera secret rotate [--json]
+
+Changes the server secret (TESSERA_SECRET), which seals the signing keys and keys session MACs:
+  1. set TESSERA_SECRET=NEW,OLD (newest first; servers started so accept both)
+  2. tessera secret rotate: new signing keys sealed under NEW replace the active ones (old public keys
+     stay in the JWKS for a day, so tokens they signed still verify)
+  3. once the login sessions started before the change have ended, set TESSERA_SECRET=NEW
+
+${STORE}`,
   migrate: `usage: tessera migrate [--json]
 
 Brings the database schema up to date, then exits (tessera serve does it on start too).
@@ -113,6 +122,7 @@ Commands:
   client    create, list, update, rotate-secret, delete clients
   user      create, list, update, delete users
   keys      list or rotate signing keys
+  secret    rotate the server secret (TESSERA_SECRET)
   migrate   bring the database schema up to date
   audit     read the audit trail
   registration  create initial access tokens for dynamic client registration

@@ -12,7 +12,7 @@ import { createMemoryCounterStore } from './abuse/counter.js'
 import { ClientLimits } from './abuse/client-limits.js'
 import { LoginThrottle } from './abuse/login-throttle.js'
 import { requestSizeError } from './abuse/request-limits.js'
-import { ensureSigningKeys, KeySet } from './key-set.js'
+import { ensureSigningKeys, KeySet, SigningKeySecretError } from './key-set.js'
 import { createAuditSink, type AuditSink } from './audit/sink.js'
 import { errorPage } from './pages.js'
 import { withTransportSecurity } from './transport-security.js'
@@ -61,7 +61,13 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
   if (createdKeys.length > 0) {
     await audit.record({ type: 'keys.created', kids: createdKeys.map((key) => key.kid), algorithms: createdKeys.map((key) => key.alg), actor: 'server' })
   }
-  const keys = new KeySet(resolved.store, resolved.secret, resolved.now)
+  const keys = new KeySet(resolved.store, [resolved.secret, ...resolved.previousSecrets], resolved.now)
+  try {
+    await keys.load()
+  } catch (error) {
+    if (!(error instanceof SigningKeySecretError)) throw error
+    throw new ConfigError('secret', `cannot open the stored signing keys (key ${error.kid}): this is not the secret they were sealed with. Set TESSERA_SECRET to that secret; to change it, list the new one first and the old one after it (TESSERA_SECRET=new,old), then run tessera secret rotate`)
+  }
   const urls = endpointUrlsOf(resolved.issuer, registry)
   const counters = config.counters ?? createMemoryCounterStore()
   const loginThrottle = new LoginThrottle(counters, resolved.loginThrottle)

@@ -31,16 +31,25 @@ const VERSION_CHECK_INTERVAL_MS = 2000
  */
 export class KeySet {
   readonly #store: Store
-  readonly #secret: string
+  readonly #secrets: readonly string[]
   readonly #now: () => number
   #loaded: Loaded | undefined
   #loading: Promise<Loaded> | undefined
   #checkedAt = 0
 
-  constructor(store: Store, secret: string, now: () => number) {
+  /** `secrets` newest first: during a secret rotation a key sealed under an older one still opens. */
+  constructor(store: Store, secrets: string | readonly string[], now: () => number) {
     this.#store = store
-    this.#secret = secret
+    this.#secrets = typeof secrets === 'string' ? [secrets] : secrets
     this.#now = now
+  }
+
+  /**
+   * Loads the keys now, so that a server whose secret cannot open them refuses to start instead of
+   * answering discovery and then failing every token request.
+   */
+  async load(): Promise<void> {
+    await this.#current()
   }
 
   /** The active key for `alg` (newest non-retired). */
@@ -89,7 +98,7 @@ export class KeySet {
     for (const record of records) {
       // list() is newest first: the first non-retired key of an algorithm signs.
       if (record.retired_at !== null || signing.has(record.alg)) continue
-      const jwk = await decryptPrivateKey(record.private_key_encrypted, this.#secret)
+      const jwk = await openPrivateKey(record, this.#secrets)
       signing.set(record.alg, { kid: record.kid, alg: record.alg, key: await importPrivateKey(jwk, record.alg as SigningAlgorithm) })
     }
     const jwks: JSONWebKeySet = { keys: records.map((record) => JSON.parse(record.public_jwk) as JWK) }
@@ -97,6 +106,25 @@ export class KeySet {
     this.#loaded = loaded
     return loaded
   }
+}
+
+/** Raised when none of the configured secrets opens a stored signing key. */
+export class SigningKeySecretError extends Error {
+  constructor(readonly kid: string) {
+    super(`The server secret cannot open the stored signing key ${kid}: it was sealed under another secret`)
+    this.name = 'SigningKeySecretError'
+  }
+}
+
+async function openPrivateKey(record: SigningKeyRecord, secrets: readonly string[]): Promise<JWK> {
+  for (const secret of secrets) {
+    try {
+      return await decryptPrivateKey(record.private_key_encrypted, secret)
+    } catch {
+      // Sealed under another secret of the list, or under none of them: the next one, then the error below.
+    }
+  }
+  throw new SigningKeySecretError(record.kid)
 }
 
 async function newKeyRecord(alg: SigningAlgorithm, secret: string, now: number): Promise<SigningKeyRecord> {

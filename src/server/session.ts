@@ -34,12 +34,12 @@ export interface CurrentSession {
 /** Rewriting the cookie at most once a minute (sooner only under very short idle timeouts) is enough. */
 const renewAfter = (idle: number): number => Math.min(60, Math.floor(idle / 4))
 
-function activityMac(ctx: ServerContext, id: string, seen: number): string {
-  return createHmac('sha256', ctx.config.secret).update(`tessera-session-activity:${id}.${seen}`).digest('base64url').slice(0, 22)
+function activityMac(secret: string, id: string, seen: number): string {
+  return createHmac('sha256', secret).update(`tessera-session-activity:${id}.${seen}`).digest('base64url').slice(0, 22)
 }
 
 function sessionCookieValue(ctx: ServerContext, id: string, seen: number): string {
-  return `${id}.${seen.toString(36)}.${activityMac(ctx, id, seen)}`
+  return `${id}.${seen.toString(36)}.${activityMac(ctx.config.secret, id, seen)}`
 }
 
 /** The session id and its authenticated last use, or undefined for a malformed or forged value. */
@@ -48,7 +48,9 @@ function parseSessionCookie(ctx: ServerContext, value: string): { id: string; se
   if (!match) return undefined
   const [, id = '', seenText = '', mac = ''] = match
   const seen = parseInt(seenText, 36)
-  return safeEqual(mac, activityMac(ctx, id, seen)) ? { id, seen } : undefined
+  // During a secret rotation a cookie written under an older secret stays valid until it is next renewed.
+  const valid = [ctx.config.secret, ...ctx.config.previousSecrets].some((secret) => safeEqual(mac, activityMac(secret, id, seen)))
+  return valid ? { id, seen } : undefined
 }
 
 /** The id part of the session cookie, for store lookups; anything else yields nothing. */
@@ -129,8 +131,14 @@ export function readBrowserBinding(ctx: ServerContext, headers: Headers): string
 }
 
 /** A CSRF token for forms not tied to an interaction (logout), keyed to the session with the secret. */
-export function sessionCsrfToken(ctx: ServerContext, sessionIdHash: string, purpose: string): string {
-  return createHmac('sha256', ctx.config.secret).update(`${purpose}:${sessionIdHash}`).digest('base64url')
+export function sessionCsrfToken(ctx: ServerContext, sessionIdHash: string, purpose: string, secret = ctx.config.secret): string {
+  return createHmac('sha256', secret).update(`${purpose}:${sessionIdHash}`).digest('base64url')
+}
+
+/** Whether `presented` is the session's CSRF token for `purpose` under the secret or, while rotating, an older one. */
+export function checkSessionCsrfToken(ctx: ServerContext, sessionIdHash: string, purpose: string, presented: string | undefined): boolean {
+  if (presented === undefined) return false
+  return [ctx.config.secret, ...ctx.config.previousSecrets].some((secret) => safeEqual(sessionCsrfToken(ctx, sessionIdHash, purpose, secret), presented))
 }
 
 export function checkCsrfToken(expected: string, presented: string | undefined): boolean {

@@ -24,7 +24,8 @@ export interface StandaloneOptions {
    * (./notes/sql.ts). The caller closes it, as it does `store`.
    */
   notes?: NoteStore
-  secret: string
+  /** The server secret, or a list newest first while rotating (see `AuthorizationServerConfig.secret`). */
+  secret: AuthorizationServerConfig['secret']
   /** Port to listen on; 0 picks a free one. */
   port: number
   host: string

@@ -8,7 +8,7 @@ import type { ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import { errorPage, htmlResponse } from '../pages.js'
-import { checkCsrfToken, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
+import { checkSessionCsrfToken, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
 
 interface LogoutRequest {
   client: ClientRecord | undefined
@@ -88,7 +88,7 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
   const csrfToken = sessionCsrfToken(ctx, session.record.id_hash, 'logout')
   const confirmed = request.method === 'POST' && params.get('confirm') === 'yes'
   if (confirmed) {
-    if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(csrfToken, params.get('csrf_token'))) {
+    if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, 'logout', params.get('csrf_token'))) {
       return errorPage(ctx, new OAuthError('invalid_request', 'The form could not be verified.', { status: 403 }))
     }
   }
