@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as expressResource from '../../src/adapters/express-resource.js'
+import { answerClientError } from '../../src/adapters/node.js'
 import * as fastifyResource from '../../src/adapters/fastify-resource.js'
 import * as honoResource from '../../src/adapters/hono-resource.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
@@ -47,6 +48,8 @@ async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<
   const server = await new Promise<Server>((resolve) => {
     const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(http as Server))
   })
+  // As the README asks of every node:http server: Node 24's own handler resets the connection instead of a 431.
+  server.on('clientError', answerClientError)
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) }
 }
 
@@ -68,6 +71,7 @@ async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Ru
   const server = await new Promise<Server>((resolve) => {
     const http = app.listen(0, '127.0.0.1', () => resolve(http))
   })
+  server.on('clientError', answerClientError)
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) }
 }
 
