@@ -10,6 +10,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   user: async () => (await import('./users.js')).userCommand,
   keys: async () => (await import('./keys.js')).keysCommand,
   secret: async () => (await import('./secret.js')).secretCommand,
+  config: async () => (await import('./config.js')).configCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   registration: async () => (await import('./registration.js')).registrationCommand,
@@ -21,6 +22,7 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   user: ['create', 'list', 'update', 'delete'],
   keys: ['list', 'rotate'],
   secret: ['rotate'],
+  config: ['check', 'schema'],
   registration: ['token'],
 }
 
@@ -51,10 +53,10 @@ try {
   await (await load())(argv)
 } catch (error: unknown) {
   // Loaded only now, like the commands: these classes come with the server's modules.
-  const [{ ValidationError }, { ConfigError }, { StorageConflictError }, { UsageError }] = await Promise.all([
-    import('../server/admin.js'), import('../server/config.js'), import('../storage/types.js'), import('./common.js'),
+  const [{ ValidationError }, { ConfigError }, { StorageConflictError }, { UsageError }, { ConfigFileError }] = await Promise.all([
+    import('../server/admin.js'), import('../server/config.js'), import('../storage/types.js'), import('./common.js'), import('../standalone/config-file.js'),
   ])
-  const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError
+  const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError || error instanceof ConfigFileError
   const isArgError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
   if (known || isArgError) {
     process.stderr.write(`tessera: ${(error as Error).message}\n`)

@@ -12,7 +12,8 @@ import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } 
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
-import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError } from './common.js'
+import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError, type StoreFlags } from './common.js'
+import { loadConfigFile, type ConfigFile } from '../standalone/config-file.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
   if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
@@ -36,9 +37,10 @@ async function seedDemo(store: Store, issuer: string): Promise<string[] | undefi
   ]
 }
 
-/** `--trusted-proxy` (repeatable) or TESSERA_TRUSTED_PROXIES (comma-separated): validated IPs and CIDR ranges. */
-function trustedProxies(flags: string[] | undefined): string[] {
-  const entries = flags ?? (process.env.TESSERA_TRUSTED_PROXIES ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '')
+/** `--trusted-proxy` (repeatable), TESSERA_TRUSTED_PROXIES (comma-separated) or the file: validated IPs and CIDR ranges. */
+function trustedProxies(flags: string[] | undefined, fromFile: string[] | undefined): string[] {
+  const env = process.env.TESSERA_TRUSTED_PROXIES
+  const entries = flags ?? (env !== undefined ? env.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') : fromFile ?? [])
   try {
     parseTrustedProxies(entries)
   } catch (error) {
@@ -48,22 +50,22 @@ function trustedProxies(flags: string[] | undefined): string[] {
 }
 
 /** `--access-token-format` or TESSERA_ACCESS_TOKEN_FORMAT: `jwt` (default) or `opaque`. */
-function accessTokenFormat(flag: string | undefined): AccessTokenFormat | undefined {
-  const value = flag ?? process.env.TESSERA_ACCESS_TOKEN_FORMAT
+function accessTokenFormat(flag: string | undefined, fromFile: AccessTokenFormat | undefined): AccessTokenFormat | undefined {
+  const value = flag ?? process.env.TESSERA_ACCESS_TOKEN_FORMAT ?? fromFile
   if (value === undefined || value === '') return undefined
   if (!isAccessTokenFormat(value)) throw new UsageError(`--access-token-format must be ${ACCESS_TOKEN_FORMATS.join(' or ')}, got ${JSON.stringify(value)}`)
   return value
 }
 
 /** `--registration` or TESSERA_REGISTRATION: off (default), open or token. */
-function registrationPolicy(flag: string | undefined): RegistrationPolicy {
-  const value = flag ?? process.env.TESSERA_REGISTRATION ?? 'off'
+function registrationPolicy(flag: string | undefined, fromFile: RegistrationPolicy | undefined): RegistrationPolicy {
+  const value = flag ?? process.env.TESSERA_REGISTRATION ?? fromFile ?? 'off'
   if (!isRegistrationPolicy(value)) throw new UsageError(`--registration must be ${REGISTRATION_POLICIES.join(', ')}, got ${JSON.stringify(value)}`)
   return value
 }
 
-/** `--metrics` (env TESSERA_METRICS=1) and `--metrics-port` (env TESSERA_METRICS_PORT, implies metrics). */
-function metricsOption(flag: boolean | undefined, portFlag: string | undefined): { port?: number } | undefined {
+/** `--metrics` (env TESSERA_METRICS=1) and `--metrics-port` (env TESSERA_METRICS_PORT, implies metrics), else the file's `metrics`. */
+function metricsOption(flag: boolean | undefined, portFlag: string | undefined, fromFile: ConfigFile['metrics']): { port?: number } | undefined {
   const portValue = portFlag ?? process.env.TESSERA_METRICS_PORT
   if (portValue !== undefined && portValue !== '') {
     const port = Number(portValue)
@@ -71,7 +73,20 @@ function metricsOption(flag: boolean | undefined, portFlag: string | undefined):
     return { port }
   }
   const env = process.env.TESSERA_METRICS
-  return flag || env === '1' || env === 'true' || env === 'on' ? {} : undefined
+  if (flag || env === '1' || env === 'true' || env === 'on') return {}
+  if (env !== undefined || !fromFile || (fromFile.enabled !== true && fromFile.port === undefined)) return undefined
+  return fromFile.port === undefined ? {} : { port: fromFile.port }
+}
+
+/**
+ * The store options: flags and environment first; the file's `database` only when neither names a store,
+ * so that an explicit `--db` or a DATABASE_URL of the environment is never overridden by the file.
+ */
+function storeFlags(values: StoreFlags, fromFile: ConfigFile['database']): StoreFlags {
+  const { env } = process
+  const named = values.db ?? values['database-url'] ?? values['redis-url'] ?? env.TESSERA_DB ?? env.DATABASE_URL ?? env.REDIS_URL
+  if (named !== undefined || !fromFile) return values
+  return fromFile.url ? { 'database-url': fromFile.url, 'redis-url': fromFile.redisUrl } : { db: fromFile.sqlite }
 }
 
 /** Whether an issuer URL is on loopback (a malformed one is not; the server's own check names the problem). */
@@ -88,6 +103,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      config: { type: 'string' },
+      demo: { type: 'boolean' },
       port: { type: 'string' },
       host: { type: 'string' },
       issuer: { type: 'string' },
@@ -103,30 +120,36 @@ export async function serveCommand(argv: string[]): Promise<void> {
     },
     strict: true,
   })
-  const port = Number(values.port ?? process.env.TESSERA_PORT ?? 4000)
+  // Flags first, then the environment, then the configuration file, then the defaults.
+  const configPath = values.config ?? process.env.TESSERA_CONFIG
+  const config: ConfigFile = configPath === undefined || configPath === '' ? {} : loadConfigFile(configPath)
+  // The notes API, its MCP sibling and the demo user and client: the whole demo without a file (for now), only on request with one.
+  const demo = values.demo === true || configPath === undefined || configPath === ''
+  const port = Number(values.port ?? process.env.TESSERA_PORT ?? config.server?.port ?? 4000)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
-  const host = values.host ?? process.env.TESSERA_HOST ?? '127.0.0.1'
-  const format = accessTokenFormat(values['access-token-format'])
-  const registration = registrationPolicy(values.registration)
+  const host = values.host ?? process.env.TESSERA_HOST ?? config.server?.host ?? '127.0.0.1'
+  const format = accessTokenFormat(values['access-token-format'], config.tokens?.format)
+  const registration = registrationPolicy(values.registration, config.registration?.policy)
   const unusedExpiry = values['registration-unused-expiry'] ?? process.env.TESSERA_REGISTRATION_UNUSED_EXPIRY
-  const registrationUnusedSeconds = unusedExpiry === undefined ? undefined : parseDuration(unusedExpiry, '--registration-unused-expiry')
-  const metrics = metricsOption(values.metrics, values['metrics-port'])
-  const db = dbPath(values.db)
+  const registrationUnusedSeconds = unusedExpiry === undefined ? config.registration?.unusedExpiry : parseDuration(unusedExpiry, '--registration-unused-expiry')
+  const metrics = metricsOption(values.metrics, values['metrics-port'], config.metrics)
+  const stores = storeFlags(values, config.database)
+  const db = dbPath(stores.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
-  const { secrets, generated, file } = secretFor(values)
-  const issuer = values.issuer ?? process.env.TESSERA_ISSUER
+  const { secrets, generated, file } = secretFor(stores)
+  const issuer = values.issuer ?? process.env.TESSERA_ISSUER ?? config.issuer
   if (file !== undefined && issuer !== undefined && !isLoopbackIssuer(issuer)) {
     throw new UsageError(`set TESSERA_SECRET (at least 32 random characters, e.g. from openssl rand -base64 32): the secret in ${file} is for local use, and ${issuer} is not on loopback`)
   }
   if (generated) logger.warn({ file }, 'TESSERA_SECRET is not set: generated a local secret; set TESSERA_SECRET in production')
-  const store = await openStore(values)
-  const proxies = trustedProxies(values['trusted-proxy'])
-  const forwardedHeader = values['forwarded-header'] ?? process.env.TESSERA_FORWARDED_HEADER
+  const store = await openStore(stores)
+  const proxies = trustedProxies(values['trusted-proxy'], config.proxy?.trusted)
+  const forwardedHeader = values['forwarded-header'] ?? process.env.TESSERA_FORWARDED_HEADER ?? config.proxy?.header
   if (forwardedHeader !== undefined && forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {
     throw new UsageError('--forwarded-header must be x-forwarded-for or forwarded')
   }
   // With Redis (several instances) the abuse counters are shared too, or each instance would allow its own share.
-  const { databaseUrl, redisUrl } = storeUrls(values)
+  const { databaseUrl, redisUrl } = storeUrls(stores)
   const counters = redisUrl ? openRedisCounterStore({ url: redisUrl }) : undefined
   // The demo notes live in the same database as the server's records, through a connection of their own.
   const notes = databaseUrl ? openPostgresNoteStore({ connectionString: databaseUrl }) : openSqliteNoteStore({ filename: db })
@@ -135,12 +158,25 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
+    ...(config.tokens?.signingAlg ? { accessTokenSigningAlg: config.tokens.signingAlg } : {}),
+    ...(config.lifetimes ? { lifetimes: config.lifetimes } : {}),
+    ...(config.limits?.login ? { loginThrottle: config.limits.login } : {}),
+    ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
+    ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
+    ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     capabilities: serveCapabilities({ registration, registrationUnusedSeconds }),
     ...(metrics ? { metrics } : {}),
-    // The MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
-    additionalResources: [demoMcpResource(process.env.TESSERA_MCP_RESOURCE ?? `http://localhost:${process.env.MCP_PORT ?? 3001}/mcp`)],
+    ...(demo
+      ? {
+          // The configured APIs after the demo's; the MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
+          additionalResources: [
+            demoMcpResource(process.env.TESSERA_MCP_RESOURCE ?? `http://localhost:${process.env.MCP_PORT ?? 3001}/mcp`),
+            ...(config.resources ?? []),
+          ],
+        }
+      : { resources: config.resources ?? [] }),
   })
-  const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
+  const seeded = values['no-seed'] || !demo ? undefined : await seedDemo(store, server.url)
   logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db, registration }, 'Tessera is listening')
   if (registration === 'open') logger.warn('dynamic client registration is open: anyone may register clients (--registration open)')
   const lines = [
@@ -149,6 +185,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     `  discovery: ${server.url}/.well-known/openid-configuration`,
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
+    ...(!demo && (config.resources ?? []).length === 0
+      ? ['  no APIs configured: list them under "resources" in the configuration file (tessera config --help)']
+      : []),
     ...(seeded ?? []),
     '',
   ]

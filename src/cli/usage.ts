@@ -39,6 +39,10 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
 
 Runs the authorization server (and the demo notes API) until Ctrl-C.
 
+  --config FILE                a configuration file (env TESSERA_CONFIG; see tessera config --help); flags
+                               and environment variables override it. With a file, the demo only with --demo
+  --demo                       the demo notes API, its MCP resource, and a demo user and client on an
+                               empty database
   --port N                     port (default 4000, env TESSERA_PORT; 0 picks a free one)
   --host ADDRESS               address to listen on (default 127.0.0.1, env TESSERA_HOST)
   --issuer URL                 issuer identifier (default http://localhost:PORT, env TESSERA_ISSUER);
@@ -81,6 +85,14 @@ ${STORE}`,
                      Running servers pick the rotation up within seconds, without restart.
 
 ${STORE}`,
+  config: `usage: tessera config <action>
+
+  check FILE [--json]   validates a configuration file (tessera serve --config FILE, env TESSERA_CONFIG):
+                        every problem with its key and what to write instead; exit 2 on any
+  schema                prints the file's JSON Schema (for editors: "$schema" in the file)
+
+Precedence when serving: command-line flags, then environment variables, then the file, then defaults.
+The server secret never goes in the file: TESSERA_SECRET.`,
   secret: `usage: tessera secret rotate [--json]
 
 Changes the server secret (TESSERA_SECRET), which seals the signing keys and keys session MACs:
@@ -123,6 +135,7 @@ Commands:
   user      create, list, update, delete users
   keys      list or rotate signing keys
   secret    rotate the server secret (TESSERA_SECRET)
+  config    check a configuration file, print its JSON Schema
   migrate   bring the database schema up to date
   audit     read the audit trail
   registration  create initial access tokens for dynamic client registration

@@ -43,6 +43,9 @@ export interface StandaloneOptions {
   forwardedHeader?: AuthorizationServerConfig['forwardedHeader']
   counters?: AuthorizationServerConfig['counters']
   accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
+  accessTokenSigningAlg?: AuthorizationServerConfig['accessTokenSigningAlg']
+  productName?: AuthorizationServerConfig['productName']
+  auditRetention?: AuthorizationServerConfig['auditRetention']
   /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
   capabilities?: AuthorizationServerConfig['capabilities']
   /**
@@ -130,10 +133,14 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   app.onError((error, c) => unexpectedError(c, error, options.logger))
   let api: Hono<ResourceEnv> | undefined
   const notes = options.notes ?? createMemoryNoteStore()
-  // The API reads JSON bodies itself: bound them as the authorization server's adapter does (catalogue RL-05).
-  app.use('/api/*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'Request body too large' }, 413) }))
-  app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
-  app.all('/.well-known/oauth-protected-resource/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
+  // The demo notes API serves the demo resource only (issue 4): mounted when that resource comes first.
+  const servesNotes = (options.resources ?? [demoResource('http://localhost')])[0]?.scopes['notes:read'] !== undefined
+  if (servesNotes) {
+    // The API reads JSON bodies itself: bound them as the authorization server's adapter does (catalogue RL-05).
+    app.use('/api/*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'Request body too large' }, 413) }))
+    app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
+    app.all('/.well-known/oauth-protected-resource/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
+  }
   const metrics = options.metrics ? await createPrometheusMetrics({ store: options.store }) : undefined
   const exposition = async (c: Context): Promise<Response> => {
     if (!metrics) return c.json({ error: 'invalid_request', error_description: 'Not found' }, 404)
@@ -175,6 +182,9 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.forwardedHeader ? { forwardedHeader: options.forwardedHeader } : {}),
       ...(options.counters ? { counters: options.counters } : {}),
       ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
+      ...(options.accessTokenSigningAlg ? { accessTokenSigningAlg: options.accessTokenSigningAlg } : {}),
+      ...(options.productName ? { productName: options.productName } : {}),
+      ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       ...(metrics ? { observer: metrics.observer } : {}),
     })
@@ -184,8 +194,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     throw error
   }
   const resource = resources[0]
-  // The demo notes API serves the demo resource only (issue 4); other configured APIs live elsewhere.
-  if (resource && 'notes:read' in resource.scopes) {
+  if (servesNotes && resource) {
     // JWTs are checked against the JWKS like any external API would; opaque tokens are asked of the server itself.
     const server = target
     const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes), introspect: (token) => server.introspect(token) })

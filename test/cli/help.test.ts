@@ -24,7 +24,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(cwd, { recursive: true, force: true }))
 
-const COMMANDS = ['serve', 'client', 'user', 'keys', 'migrate', 'audit']
+const COMMANDS = ['serve', 'client', 'user', 'keys', 'secret', 'config', 'migrate', 'audit', 'registration']
 
 describe('tessera --help', () => {
   it('lists every command on stdout', () => {
@@ -41,7 +41,8 @@ describe('tessera --help', () => {
         const result = tessera(args)
         expect(result.status, args.join(' ')).toBe(0)
         expect(result.stdout).toContain(`usage: tessera ${command}`)
-        expect(result.stdout).toContain('--db PATH')
+        // Every command that opens a store says how to choose it; `config` opens none.
+        if (command !== 'config') expect(result.stdout).toContain('--db PATH')
         expect(result.stderr).toBe('')
       }
     }
@@ -50,7 +51,7 @@ describe('tessera --help', () => {
 
   it('names every flag serve and client accept, the grant types and auth methods from the server\'s capabilities', () => {
     const serve = tessera(['serve', '--help']).stdout
-    for (const flag of ['--port', '--host', '--issuer', '--access-token-format', '--trusted-proxy', '--forwarded-header', '--no-seed']) expect(serve).toContain(flag)
+    for (const flag of ['--config', '--demo', '--port', '--host', '--issuer', '--access-token-format', '--trusted-proxy', '--forwarded-header', '--no-seed', '--registration', '--metrics', '--metrics-port']) expect(serve).toContain(flag)
     const client = tessera(['client', '--help']).stdout
     for (const flag of ['--post-logout-redirect-uri', '--id-token-alg', '--skip-consent', 'authorization_code|refresh_token|client_credentials', 'client_secret_basic|client_secret_post|none']) expect(client).toContain(flag)
     expect(tessera(['user', '--help']).stdout).toContain('--password-stdin')
