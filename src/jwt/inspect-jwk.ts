@@ -66,9 +66,8 @@ export async function inspectPublicJwk(value: unknown): Promise<JwkInspection> {
   else if (!Object.hasOwn(SIGNING_ALGS, kty) && kty !== 'oct') problems.push(`has an unknown kty ${JSON.stringify(kty)}`)
   if (jwk.use !== undefined && use !== 'sig' && use !== 'enc') problems.push(`has use ${JSON.stringify(jwk.use)} (RFC 7517 §4.2: sig or enc)`)
   if (alg !== undefined && kty !== undefined && Object.hasOwn(SIGNING_ALGS, kty) && use !== 'enc' && !(SIGNING_ALGS[kty] ?? []).includes(alg)) {
-    problems.push(`has alg ${alg}, which a ${kty} key cannot verify`)
-  }
-  if (kty === 'EC' && alg !== undefined && typeof jwk.crv === 'string' && EC_CURVE_ALG[jwk.crv] !== undefined && EC_CURVE_ALG[jwk.crv] !== alg) {
+    problems.push(`has alg ${alg}, which an ${kty} key cannot verify`)
+  } else if (kty === 'EC' && alg !== undefined && typeof jwk.crv === 'string' && EC_CURVE_ALG[jwk.crv] !== undefined && EC_CURVE_ALG[jwk.crv] !== alg) {
     problems.push(`has alg ${alg} on curve ${jwk.crv} (which is for ${EC_CURVE_ALG[jwk.crv]})`)
   }
   if (kty === 'RSA' && typeof jwk.n === 'string') {

@@ -33,7 +33,7 @@ export function isHttpsOrLoopbackUrl(value: unknown): value is string {
   } catch {
     return false
   }
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname.replace(/^\[|\]$/g, '')))
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
 }
 
 /**
