@@ -35,7 +35,10 @@ export function evaluateAuthorizationServerMetadata(issuer: string, document: Re
     : {
         id: 'as.issuer', status: 'fail', subject: documentUrl,
         message: `the document at ${documentUrl} says issuer ${JSON.stringify(document.issuer)}, but it was fetched for ${JSON.stringify(issuer)}: clients reject it`,
-        fix: `set issuer to "${issuer}" in the metadata (or publish the metadata of ${JSON.stringify(document.issuer)} at its own well-known location and point clients there)`,
+        fix: typeof document.issuer === 'string' && document.issuer.replace(/\/+$/, '') === issuer.replace(/\/+$/, '')
+          // A trailing "/" typed on the command line is the likeliest cause; RFC 8414 §3.3 still counts it.
+          ? `point clients at the issuer exactly as the server names it: "${document.issuer}" (or set issuer to "${issuer}")`
+          : `set issuer to "${issuer}" in the metadata (or publish the metadata of ${JSON.stringify(document.issuer)} at its own well-known location and point clients there)`,
         spec: 'RFC 8414 §3.3',
       })
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -84,9 +84,14 @@ function misconfiguredRoutes(origin: string, privateJwk: object): Record<string,
         code_challenge_methods_supported: ['S256'],
         authorization_response_iss_parameter_supported: true,
         resource_indicators_supported: true,
+        client_id_metadata_document_supported: true,
         scopes_supported: ['openid', 'mcp:tools'],
       },
     },
+    // Accepts any client: the doctor only looks at whether the request is refused.
+    'GET /as2/authorize': { status: 303, headers: { location: `${as2}/login` } },
+    'GET /client.json': { body: { client_id: `${origin}/client.json`, client_name: 'doctor test', redirect_uris: ['http://127.0.0.1:9/cb'] } },
+    'GET /wrong-client.json': { body: { client_id: `${origin}/client.json`, redirect_uris: ['http://127.0.0.1:9/cb'] } },
     // Served elsewhere: the doctor reports the redirect instead of following it.
     'GET /as2/.well-known/openid-configuration': { status: 302, headers: { location: `${origin}/elsewhere` } },
     'GET /as2/jwks': { body: { keys: [privateJwk] } },
@@ -108,7 +113,7 @@ beforeAll(async () => {
   let routes: ReturnType<typeof misconfiguredRoutes> = {}
   bad = createServer((request, response) => {
     request.resume()
-    const route = routes[`${request.method ?? ''} ${request.url ?? ''}`]
+    const route = routes[`${request.method ?? ''} ${new URL(request.url ?? '/', badOrigin).pathname}`]
     if (!route) {
       response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}')
       return
@@ -197,6 +202,35 @@ describe('tessera doctor', () => {
     for (const id of ['rs.resource-metadata-param', 'rs.resource', 'as.issuer', 'as.endpoints-https', 'as.pkce-s256', 'as.jwks', 'as.jwks-key']) expect(text.stdout).toMatch(new RegExp(`FAIL\\s+${id.replace('.', '\\.')}\\s`))
     expect(text.stdout).toMatch(/WARN\s+as\.iss-parameter\s/)
     expect(text.stdout).toContain(`fix: set resource to "${badOrigin}/mcp"`)
+  }, 60_000)
+
+  it('reports client ID metadata documents as advertised, and tries one given with --client-metadata-url', async () => {
+    const as2 = `${badOrigin}/as2`
+    const advertised = (await report(as2)).report.checks.filter((check) => check.id === 'as.client-id-metadata-document')
+    expect(advertised).toMatchObject([{ status: 'pass', message: expect.stringContaining('not exercised') }])
+    const tried = await report(as2, '--client-metadata-url', `${badOrigin}/client.json`)
+    expect(tried.report.checks.filter((check) => check.id === 'as.client-id-metadata-document')).toMatchObject([{ status: 'pass', message: expect.stringContaining('accepted') }])
+    const wrong = await report(as2, '--client-metadata-url', `${badOrigin}/wrong-client.json`)
+    expect(wrong.report.checks.filter((check) => check.id === 'as.client-id-metadata-document')).toMatchObject([{ status: 'fail', fix: expect.stringContaining(`"client_id": "${badOrigin}/wrong-client.json"`) }])
+  }, 60_000)
+
+  it('warns that registration needs an initial access token, and registers with --registration-token', async () => {
+    const db = join(dir, 'token.db')
+    const server = await startServe(db, ['--no-seed', '--registration', 'token'], env)
+    try {
+      const without = (await report(server.url)).report.checks.find((check) => check.id === 'as.registration')
+      expect(without).toMatchObject({ status: 'warn', fix: expect.stringContaining('--registration-token') })
+      const created = spawnSync(process.execPath, [TESSERA_BIN, 'registration', 'token', 'create', '--json', '--db', db], { env, encoding: 'utf8', timeout: 30_000 })
+      expect(created.status, created.stderr).toBe(0)
+      const token = (JSON.parse(created.stdout) as { initial_access_token: string }).initial_access_token
+      const { status, report: result } = await report(server.url, '--registration-token', token)
+      expect(status).toBe(0)
+      expect(statuses(result)).toMatchObject({ 'as.registration': ['pass'], 'as.registration-delete': ['pass'] })
+      // The token was good for one registration: the doctor's.
+      expect((await report(server.url, '--registration-token', token)).report.checks.find((check) => check.id === 'as.registration')).toMatchObject({ status: 'fail' })
+    } finally {
+      await server.stop()
+    }
   }, 60_000)
 
   it('fails on a URL that is neither an authorization server nor a protected resource', async () => {

@@ -33,7 +33,7 @@ describe('evaluateAuthorizationServerMetadata', () => {
       issuer: 'http://as.example.com/', token_endpoint: 'http://as.example.com/token', response_types_supported: ['token'],
     }, 'http://as.example.com/.well-known/oauth-authorization-server'))
     expect(results['as.issuer-identifier']).toMatchObject({ status: 'fail', message: expect.stringContaining('http on a host that is not loopback') })
-    expect(results['as.issuer']).toMatchObject({ status: 'fail', fix: expect.stringContaining('set issuer to "http://as.example.com"') })
+    expect(results['as.issuer']).toMatchObject({ status: 'fail', fix: expect.stringContaining('exactly as the server names it: "http://as.example.com/"') })
     expect(results['as.endpoints-https']).toMatchObject({ status: 'fail', fix: 'set token_endpoint to "https://as.example.com/token"' })
     expect(results['as.response-types']).toMatchObject({ status: 'fail', fix: 'add "code" to response_types_supported' })
     expect(results['as.pkce-s256']).toMatchObject({ status: 'fail', message: expect.stringContaining('is missing') })
