@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomToken } from '../crypto/random.js'
 import { oauthMetadataUrl, openidConfigurationUrl } from '../protocol/rfc8414/metadata.js'
 import { claimsOpenIdConnect, evaluateAuthorizationServerMetadata } from './authorization-server-metadata.js'
 import { doctorFetch, fetchProblem, type Fetched } from './fetch.js'
@@ -109,7 +109,8 @@ async function checkClientIdMetadataDocuments(issuer: string, document: Readonly
   const endpoint = document.authorization_endpoint
   if (typeof endpoint !== 'string') return [{ id, status: 'fail', subject: issuer, message: 'no authorization_endpoint to try the document at', fix: 'set authorization_endpoint', spec: 'RFC 8414 §2' }]
   const authorize = new URL(endpoint)
-  const challenge = randomBytes(32).toString('base64url')
+  // Any S256 challenge will do: the flow is never finished, so no verifier is kept.
+  const challenge = randomToken(32)
   for (const [name, value] of Object.entries({ response_type: 'code', client_id: url, redirect_uri: redirectUri, code_challenge: challenge, code_challenge_method: 'S256', state: 'tessera-doctor' })) {
     authorize.searchParams.set(name, value)
   }

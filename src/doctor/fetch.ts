@@ -84,7 +84,9 @@ function describeFailure(error: unknown): string {
 /** A sentence on why a fetch gave no usable answer, for a check's message. */
 export function fetchProblem(fetched: Fetched, expected = 200): string | undefined {
   if (fetched.kind === 'error') return `${fetched.url} could not be fetched: ${fetched.message}`
-  if (fetched.kind === 'redirect') return `${fetched.url} redirects (${fetched.status}) to ${fetched.location}; clients do not follow redirects for this request`
+  // Reported rather than followed: a redirect on a metadata or token URL is a misconfiguration to see, and
+  // clients differ on whether they follow it.
+  if (fetched.kind === 'redirect') return `${fetched.url} redirects (${fetched.status}) to ${fetched.location} (not followed)`
   if (fetched.status !== expected) return `${fetched.url} answered ${fetched.status}, not ${expected}`
   return undefined
 }
