@@ -48,7 +48,7 @@ export function evaluateAuthorizationServerMetadata(issuer: string, document: Re
     : {
         id: 'as.endpoints-https', status: 'fail',
         message: `not https on a non-loopback host: ${insecure.map(({ member, value }) => `${member} ${JSON.stringify(value)}`).join(', ')}`,
-        fix: insecure.map(({ member, value }) => `set ${member} to ${typeof value === 'string' ? JSON.stringify(value.replace(/^http:/, 'https:')) : 'an https URL'}`).join('; '),
+        fix: insecure.map(({ member, value }) => `set ${member} to ${typeof value === 'string' && value.startsWith('http:') ? JSON.stringify(value.replace(/^http:/, 'https:')) : 'an https URL'}`).join('; '),
         spec: 'RFC 8414 §2',
       })
 
