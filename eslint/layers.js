@@ -29,10 +29,12 @@ export const LAYERS = {
   // Only what a relying-party store shares with the server's: StorageUnavailableError and the drivers'
   // connection-failure translation, applied to every method by wrap-methods.
   client: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage/types.ts', 'storage/postgres-errors.ts', 'storage/redis-errors.ts', 'storage/wrap-methods.ts'],
+  // Checks a deployment from outside, as a client would: it fetches and judges, and knows no server, store or client code.
+  doctor: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol'],
   adapters: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'server', 'resource', 'client'],
   standalone: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
-  cli: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters', 'standalone'],
-  'index.ts': ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'adapters'],
+  cli: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'doctor', 'adapters', 'standalone'],
+  'index.ts': ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui', 'server', 'resource', 'client', 'doctor', 'adapters'],
 }
 
 /**

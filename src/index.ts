@@ -23,8 +23,9 @@
  * | `tessera/adapters/hono-client` | `tessera/client` routes for Hono |
  * | `tessera/adapters/express-client` | `tessera/client` routes for Express |
  * | `tessera/adapters/fastify-client` | `tessera/client` routes for Fastify |
+ * | `tessera/doctor` | check a deployment as clients use it: authorization server metadata, keys, registration, MCP servers |
  *
- * The `tessera` command (`tessera serve`, `client`, `user`, `keys`, `migrate`, `audit`) is the package's bin.
+ * The `tessera` command (`tessera serve`, `client`, `user`, `keys`, `migrate`, `audit`, `doctor`) is the package's bin.
  * How the parts depend on each other: docs/architecture.md.
  */
 export { OAuthError, isOAuthError, type OAuthErrorCode } from './errors.js'

@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   registration: async () => (await import('./registration.js')).registrationCommand,
+  doctor: async () => (await import('./doctor.js')).doctorCommand,
 }
 
 /** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */

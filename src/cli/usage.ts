@@ -114,6 +114,27 @@ stored as SHA-256, good for one registration until it expires (default 1d; s, m,
 it as Authorization: Bearer TOKEN on POST /register.
 
 ${STORE}`,
+  doctor: `usage: tessera doctor <url> [options]
+
+Checks a deployment the way clients use it and prints a report with a fix for every failure. <url> is
+an authorization server's issuer, or an MCP server (protected resource) URL: then its RFC 9728 metadata
+and each of its authorization servers are checked.
+
+  --json                       the report as JSON ({target, kind, ok, summary, checks: [{id, status,
+                               subject, message, fix, spec}]})
+  --no-write                   do not register (and delete) a throwaway client at registration_endpoint
+  --registration-token TOKEN   initial access token for a registration endpoint that requires one
+  --client-metadata-url URL    a client ID metadata document to try at the authorization endpoint
+  --timeout MS                 per request (default 5000)
+
+Checks: as.metadata, as.openid-configuration, as.issuer, as.issuer-identifier, as.endpoints-https,
+as.response-types, as.pkce-s256, as.iss-parameter, as.client-onboarding, as.jwks, as.jwks-key, as.jwks-kid,
+as.registration, as.registration-delete, as.client-id-metadata-document; rs.challenge, rs.www-authenticate,
+rs.resource-metadata-param, rs.metadata, rs.metadata-members, rs.resource, rs.authorization-servers,
+rs.scopes-supported, rs.bearer-methods, rs.audience.
+
+Redirects are reported, never followed. Exit code 0 when nothing failed, 1 when a check failed, 2 on a
+usage error. Opens no store.`,
   audit: `usage: tessera audit [options]
 
   --since 1h|ISO          from (default: everything kept)
@@ -139,6 +160,7 @@ Commands:
   migrate   bring the database schema up to date
   audit     read the audit trail
   registration  create initial access tokens for dynamic client registration
+  doctor    check an authorization server or MCP server as clients use it
   help      tessera help <command>: that command's options
 
   tessera <command> --help   the same

@@ -57,6 +57,18 @@ describe('tessera --help', () => {
     expect(tessera(['user', '--help']).stdout).toContain('--password-stdin')
   })
 
+  it('shows doctor\'s options, and it needs no store', () => {
+    expect(tessera(['--help']).stdout).toMatch(/^ {2}doctor /m)
+    for (const args of [['doctor', '--help'], ['help', 'doctor'], ['doctor', 'https://as.example.com', '-h']]) {
+      const result = tessera(args)
+      expect(result.status, args.join(' ')).toBe(0)
+      expect(result.stdout).toContain('usage: tessera doctor <url>')
+      for (const flag of ['--json', '--no-write', '--registration-token', '--client-metadata-url', '--timeout']) expect(result.stdout).toContain(flag)
+      expect(result.stderr).toBe('')
+    }
+    expect(existsSync(join(cwd, 'data'))).toBe(false)
+  })
+
   it('prints the version of the package with --version', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
     for (const flag of ['--version', '-v']) expect(tessera([flag])).toMatchObject({ status: 0, stdout: `${version}\n` })
