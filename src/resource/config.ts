@@ -32,6 +32,8 @@ export interface TrustedIssuer {
   jwksUri?: string
   /** The `aud` this issuer's tokens must name; default the resource server's `audience`. */
   audience?: string
+  /** The only scopes this issuer's tokens can grant here (others they claim are dropped); default all. */
+  scopes?: string[]
 }
 
 export interface ResourceServerOptions {
@@ -99,6 +101,8 @@ export interface ResolvedIssuer {
   issuer: string
   jwksUri: string | undefined
   audience: string
+  /** Undefined: every scope the token claims. */
+  scopes: readonly string[] | undefined
 }
 
 export interface ResolvedResourceConfig {
@@ -153,7 +157,7 @@ export function requireSecureUrl(field: string, value: unknown): string {
 
 function resolveIssuers(primary: ResolvedIssuer, trusted: TrustedIssuer[] | undefined): ResolvedIssuer[] {
   if (trusted === undefined) return [primary]
-  if (!Array.isArray(trusted)) throw new ResourceConfigError('trustedIssuers', 'must be a list of { issuer, jwksUri?, audience? }')
+  if (!Array.isArray(trusted)) throw new ResourceConfigError('trustedIssuers', 'must be a list of { issuer, jwksUri?, audience?, scopes? }')
   const issuers = [primary]
   trusted.forEach((entry, index) => {
     const field = `trustedIssuers[${index}]`
@@ -163,10 +167,14 @@ function resolveIssuers(primary: ResolvedIssuer, trusted: TrustedIssuer[] | unde
     if (entry.audience !== undefined && (typeof entry.audience !== 'string' || entry.audience === '')) {
       throw new ResourceConfigError(`${field}.audience`, 'must be the identifier this issuer\'s tokens name in aud')
     }
+    if (entry.scopes !== undefined && (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)))) {
+      throw new ResourceConfigError(`${field}.scopes`, 'must list RFC 6749 §3.3 scope tokens, e.g. ["notes:read"]')
+    }
     issuers.push({
       issuer,
       jwksUri: entry.jwksUri === undefined ? undefined : requireSecureUrl(`${field}.jwksUri`, entry.jwksUri),
       audience: entry.audience ?? primary.audience,
+      scopes: entry.scopes === undefined ? undefined : [...entry.scopes],
     })
   })
   return issuers
@@ -229,7 +237,7 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
     issuer,
     audience: options.audience,
     jwksUri,
-    issuers: resolveIssuers({ issuer, jwksUri, audience: options.audience }, options.trustedIssuers),
+    issuers: resolveIssuers({ issuer, jwksUri, audience: options.audience, scopes: undefined }, options.trustedIssuers),
     algorithms: [...new Set(algorithms)],
     clockTolerance: numberIn('clockTolerance', options.clockTolerance, 30, 0, MAX_CLOCK_TOLERANCE),
     introspection,

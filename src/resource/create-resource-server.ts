@@ -139,9 +139,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     const now = config.now()
     if (looksLikeCompactJws(token)) {
       // A JWT is judged by its signature alone: one that fails is never handed to introspection.
-      const { issuer, audience } = issuerFor(config, token)
+      const { issuer, audience, scopes } = issuerFor(config, token)
       const { keys, algorithms } = await (keyLoaders.get(issuer) as () => Promise<JwtKeys>)()
-      return verifyJwtAccessToken(token, { keys, algorithms, issuer, audience, clockTolerance: config.clockTolerance, now })
+      const verified = await verifyJwtAccessToken(token, { keys, algorithms, issuer, audience, clockTolerance: config.clockTolerance, now })
+      if (scopes === undefined) return verified
+      // An issuer trusted for some scopes only grants those, whatever its token claims.
+      return { ...verified, principal: { ...verified.principal, scopes: verified.principal.scopes.filter((scope) => scopes.includes(scope)) } }
     }
     if (config.introspect) {
       const answer = await config.introspect(token).catch((cause: unknown) => {

@@ -152,12 +152,25 @@ describe('RS-16 several trusted issuers', () => {
     expect(iss2.calls.jwks).toBeGreaterThan(calls.jwks)
   })
 
-  it('refuses a trusted issuer listed twice, not https, or with an empty audience, naming the field', () => {
+  it('RS-16 an issuer trusted for some scopes grants only those, whatever its token claims', async () => {
+    await withApi({ trustedIssuers: [{ issuer: iss2.url, scopes: ['notes:read'] }] }, async (api) => {
+      const token = accessToken(key2, iss2.url, { scope: 'notes:read notes:write' })
+      expect((await get(api, token)).status).toBe(200)
+      const write = await fetch(`${api.url}/api/x`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+      expect(write.status).toBe(403)
+      expect(write.headers.get('www-authenticate')).toContain('error="insufficient_scope"')
+      // The primary issuer is not limited.
+      expect((await fetch(`${api.url}/api/x`, { method: 'POST', headers: { authorization: `Bearer ${accessToken(key, iss.url, { scope: 'notes:write' })}` } })).status).toBe(201)
+    })
+  })
+
+  it('refuses a trusted issuer listed twice, not https, with an empty audience or a bad scope, naming the field', () => {
     const make = (trustedIssuers: ResourceServerOptions['trustedIssuers']) => () => createResourceServer({ issuer: 'https://as.example.com', audience: AUDIENCE, trustedIssuers })
     expect(make([{ issuer: 'https://as.example.com' }])).toThrow(/trustedIssuers\[0\]\.issuer is listed twice/)
     expect(make([{ issuer: 'https://as2.example.com' }, { issuer: 'https://as2.example.com' }])).toThrow(/trustedIssuers\[1\]\.issuer is listed twice/)
     expect(make([{ issuer: 'http://as2.example.com' }])).toThrow(ResourceConfigError)
     expect(make([{ issuer: 'https://as2.example.com', audience: '' }])).toThrow(/trustedIssuers\[0\]\.audience/)
     expect(make([{ issuer: 'https://as2.example.com', jwksUri: 'http://as2.example.com/jwks' }])).toThrow(/trustedIssuers\[0\]\.jwksUri/)
+    expect(make([{ issuer: 'https://as2.example.com', scopes: ['notes read'] }])).toThrow(/trustedIssuers\[0\]\.scopes/)
   })
 })
