@@ -46,7 +46,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       case 'list': {
         const clients = await store.clients.list()
         const rows = clients.map(({ client_secret_hash: _hash, ...client }) => client)
-        print(json, rows, rows.map((c) => `${c.client_id}\t${c.client_name}\t${c.grant_types.join(',')}\t${c.redirect_uris.join(' ')}`).join('\n') || '(no clients)')
+        print(json, rows, rows.map((c) => `${c.client_id}\t${c.client_name}\t${c.grant_types.join(',')}\t${c.redirect_uris.join(' ')}${c.disabled ? '\t(disabled)' : ''}`).join('\n') || '(no clients)')
         return
       }
       case 'update': {

@@ -88,6 +88,7 @@ describe('tessera CLI', () => {
       const disabled = tessera('client', 'disable', `--id=${id}`, '--json')
       expect(disabled.status, disabled.stderr).toBe(0)
       expect(JSON.parse(disabled.stdout)).toEqual({ client_id: id, disabled: true })
+      expect(tessera('client', 'list').stdout).toMatch(new RegExp(`^${id}\t.*\t\\(disabled\\)$`, 'm'))
       expect((await token(newSecret, 'notes:read')).status).toBe(401)
       expect(tessera('client', 'enable', `--id=${id}`).status).toBe(0)
       expect((await token(newSecret, 'notes:read')).status).toBe(200)
