@@ -1,29 +1,37 @@
 #!/usr/bin/env node
-// `npm run security-report`: writes SECURITY-CASES.md, the security catalogue case by case with the tests
-// that cover each case (tests are named by case id) and their outcome, or the reason a case does not apply.
+// `npm run security-report`: writes SECURITY-CASES.md, the security catalogues case by case with the tests
+// that cover each case (tests are named by case id) and their outcome, or the reason a case does not apply
+// or is not implemented yet.
 // Exits 1 when an applicable P0 or P1 case fails or has no test, or when any test named by a case id fails.
 //
-// Inputs: the catalogue (test/security/catalogue.md, a copy of the project's shared
+// Inputs: the catalogues — wave 1 (test/security/catalogue.md, a copy of the project's shared
 // reference/security-catalogue.md kept in the repository so that any clone can run it; or
-// SECURITY_CATALOGUE), the vitest JSON
-// report that `npm test` writes (.tmp/vitest.json), and test/security/not-applicable.json. When the report
-// is missing or older than a source or test file, the security-related suites are run here with the JSON
-// reporter.
+// SECURITY_CATALOGUE) and wave 2 (test/security/catalogue-wave2.md, from reference/security-catalogue-wave2.md;
+// or SECURITY_CATALOGUE_WAVE2) —, the vitest JSON report that `npm test` writes (.tmp/vitest.json),
+// test/security/not-applicable.json, and test/security/pending.json: wave-2 sections (`"JA"`) or cases
+// (`"RS-16"`) whose capability has not landed, each with its reason ("not yet implemented (issue N)"). A
+// pending case without a test is reported as pending and does not fail the report; once it has tests they
+// count like any other (a failing one fails the report). Wave 1 has no pending cases.
 //
 // Options: --run (always run the suites here); --report FILE, repeatable (read these vitest JSON reports
 // instead: `npm test` passes its SQLite run and its PostgreSQL + Redis run; a case fails if it failed in any).
 // A second or later --report that does not exist is skipped (a partial run writes only the first).
-// --output FILE and --not-applicable FILE replace SECURITY-CASES.md and test/security/not-applicable.json.
+// --output FILE, --not-applicable FILE and --pending FILE replace SECURITY-CASES.md,
+// test/security/not-applicable.json and test/security/pending.json.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const CATALOGUE = resolve(root, process.env.SECURITY_CATALOGUE ?? 'test/security/catalogue.md')
-// The shared original, when checked out next to the repository: a newer catalogue is worth a warning.
-const SHARED_CATALOGUE = resolve(root, '../shared/reference/security-catalogue.md')
+// Each wave's catalogue, with its shared original: when checked out next to the repository, a newer
+// catalogue is worth a warning.
+const CATALOGUES = [
+  { wave: 1, file: resolve(root, process.env.SECURITY_CATALOGUE ?? 'test/security/catalogue.md'), env: 'SECURITY_CATALOGUE', shared: resolve(root, '../shared/reference/security-catalogue.md') },
+  { wave: 2, file: resolve(root, process.env.SECURITY_CATALOGUE_WAVE2 ?? 'test/security/catalogue-wave2.md'), env: 'SECURITY_CATALOGUE_WAVE2', shared: resolve(root, '../shared/reference/security-catalogue-wave2.md') },
+]
 const NOT_APPLICABLE = resolve(root, options('--not-applicable')[0] ?? 'test/security/not-applicable.json')
+const PENDING = resolve(root, options('--pending')[0] ?? 'test/security/pending.json')
 const OUTPUT = resolve(root, options('--output')[0] ?? 'SECURITY-CASES.md')
 const DEFAULT_REPORT = join(root, '.tmp/vitest.json')
 const OWN_REPORT = join(root, '.tmp/security-vitest.json')
@@ -42,22 +50,33 @@ function options(name) {
 }
 
 /** `**AZ-01 · P0 · Title**` headings, grouped under their `## N. Section (XX)` heading. */
-function readCatalogue() {
-  if (!existsSync(CATALOGUE)) {
-    fail(`the security catalogue is missing at ${CATALOGUE}; restore test/security/catalogue.md or set SECURITY_CATALOGUE`)
+function readCatalogue({ wave, file, env, shared }) {
+  const name = relative(root, file)
+  if (!existsSync(file)) {
+    fail(`the wave-${wave} security catalogue is missing at ${file}; restore ${name} or set ${env}`)
   }
-  if (process.env.SECURITY_CATALOGUE === undefined && existsSync(SHARED_CATALOGUE) && readFileSync(SHARED_CATALOGUE, 'utf8') !== readFileSync(CATALOGUE, 'utf8')) {
-    process.stderr.write(`security-report: warning: ${relative(root, SHARED_CATALOGUE)} differs from ${relative(root, CATALOGUE)}; copy it over to report against the current catalogue\n`)
+  if (process.env[env] === undefined && existsSync(shared) && readFileSync(shared, 'utf8') !== readFileSync(file, 'utf8')) {
+    process.stderr.write(`security-report: warning: ${relative(root, shared)} differs from ${name}; copy it over to report against the current catalogue\n`)
   }
   const cases = []
   let section = ''
-  for (const line of readFileSync(CATALOGUE, 'utf8').split('\n')) {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
     const heading = /^## \d+\.\s+(.+?)\s*$/.exec(line)
     if (heading) section = heading[1]
     const match = /^\*\*([A-Z]{2}-\d{2}) · (P[0-2]) · (.+)\*\*\s*$/.exec(line)
-    if (match) cases.push({ id: match[1], priority: match[2], title: match[3].replace(/`/g, ''), section })
+    if (match) cases.push({ id: match[1], priority: match[2], title: match[3].replace(/`/g, ''), section, wave })
   }
-  if (cases.length === 0) fail(`no cases (**XX-NN · P? · title**) found in ${CATALOGUE}`)
+  if (cases.length === 0) fail(`no cases (**XX-NN · P? · title**) found in ${file}`)
+  return cases
+}
+
+function readCatalogues() {
+  const cases = CATALOGUES.flatMap(readCatalogue)
+  const seen = new Set()
+  for (const { id } of cases) {
+    if (seen.has(id)) fail(`${id} has a heading in more than one catalogue`)
+    seen.add(id)
+  }
   return cases
 }
 
@@ -69,6 +88,23 @@ function readNotApplicable(ids) {
   }
   return table
 }
+
+/** Wave-2 sections or cases not implemented yet, by section prefix (`JA`) or case id (`RS-16`), with reasons. */
+function readPending(catalogue) {
+  if (!existsSync(PENDING)) return {}
+  const name = relative(root, PENDING)
+  const table = JSON.parse(readFileSync(PENDING, 'utf8'))
+  const waveTwo = catalogue.filter((entry) => entry.wave === 2)
+  for (const [key, reason] of Object.entries(table)) {
+    if (!waveTwo.some((entry) => entry.id === key || entry.id.slice(0, 2) === key)) {
+      fail(`${name} names ${key}, which is neither a section (XX) nor a case (XX-NN) of the wave-2 catalogue; wave-1 cases are never pending`)
+    }
+    if (typeof reason !== 'string' || reason.trim() === '') fail(`${name}: ${key} needs a reason`)
+  }
+  return table
+}
+
+const pendingReason = (pending, entry) => (entry.wave === 2 ? (pending[entry.id] ?? pending[entry.id.slice(0, 2)]) : undefined)
 
 /** The TypeScript files at `path` (a file, or a folder searched recursively). */
 function testFiles(path) {
@@ -145,9 +181,10 @@ function describeTests(tests, status) {
   return [...names].map(([path, set]) => `\`${path}\` (${set.size})`).join(', ')
 }
 
-const catalogue = readCatalogue()
+const catalogue = readCatalogues()
 const ids = new Set(catalogue.map((entry) => entry.id))
 const notApplicable = readNotApplicable(ids)
+const pending = readPending(catalogue)
 const files = reportFiles()
 const byCase = testsByCase(files.map(readReport), new Set(catalogue.map((entry) => entry.id.slice(0, 2))))
 
@@ -155,6 +192,9 @@ const rows = catalogue.map((entry) => {
   const tests = byCase.get(entry.id) ?? []
   if (notApplicable[entry.id]) return { ...entry, status: 'not applicable', detail: notApplicable[entry.id] }
   const status = statusOf(tests)
+  const reason = pendingReason(pending, entry)
+  // A capability that has not landed: reported with its reason until its tests arrive, then counted.
+  if (status === 'missing' && reason !== undefined) return { ...entry, status: 'pending', detail: reason }
   return { ...entry, status, detail: status === 'missing' ? 'no test named by this id' : describeTests(tests, status) }
 })
 // Ids the tests use that have no heading of their own (the catalogue cites them only in Appendix B).
@@ -169,11 +209,12 @@ const lines = [
   '# Security cases',
   '',
   'Generated by `npm run security-report` (`scripts/security-report.mjs`) after every `npm test`; do not edit by hand.',
-  'Each case of the security catalogue (`test/security/catalogue.md`, from the project\'s shared reference: RFC 9700, the OpenID',
-  'conformance suite, OWASP ASVS 5, real CVEs) with the tests named by its id and their outcome in the last run, or',
-  'why it does not apply to what Tessera implements (`test/security/not-applicable.json`).',
+  'Each case of the security catalogues (`test/security/catalogue.md` and, for wave 2, `test/security/catalogue-wave2.md`,',
+  'from the project\'s shared reference: RFC 9700, the OpenID conformance suite, OWASP ASVS 5, real CVEs) with the tests',
+  'named by its id and their outcome in the last run, why it does not apply to what Tessera implements',
+  '(`test/security/not-applicable.json`), or, for a wave-2 capability that has not landed, why it is pending (`test/security/pending.json`).',
   '',
-  `P0 and P1: **${count(gated, 'pass')} pass**, ${count(gated, 'not applicable')} not applicable, ${count(gated, 'missing')} missing, ${count(gated, 'fail')} failing` +
+  `P0 and P1: **${count(gated, 'pass')} pass**, ${count(gated, 'not applicable')} not applicable, ${count(gated, 'pending')} pending, ${count(gated, 'missing')} missing, ${count(gated, 'fail')} failing` +
     ` (of ${gated.length}). P2: ${rows.length - gated.length} (${count(rows.filter((row) => !PRIORITY_GATE.has(row.priority)), 'pass')} pass).`,
   '',
 ]
@@ -191,7 +232,7 @@ if (extras.length > 0) {
 }
 writeFileSync(OUTPUT, `${lines.join('\n')}\n`)
 
-process.stdout.write(`security-report: ${relative(root, OUTPUT)} from ${files.map((file) => relative(root, file)).join(' + ')}: P0/P1 ${count(gated, 'pass')} pass, ${count(gated, 'not applicable')} not applicable, ${count(gated, 'missing')} missing, ${count(gated, 'fail')} failing\n`)
+process.stdout.write(`security-report: ${relative(root, OUTPUT)} from ${files.map((file) => relative(root, file)).join(' + ')}: P0/P1 ${count(gated, 'pass')} pass, ${count(gated, 'not applicable')} not applicable, ${count(gated, 'pending')} pending, ${count(gated, 'missing')} missing, ${count(gated, 'fail')} failing\n`)
 if (blocking.length > 0) {
   process.stderr.write(`security-report: not done: ${blocking.map((row) => `${row.id} ${row.status}`).join(', ')}\n`)
   process.exit(1)

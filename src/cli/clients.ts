@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util'
-import { createClient, deleteClient, rotateClientSecret, updateClient } from '../server/admin.js'
+import { createClient, deleteClient, rotateClientSecret, setClientDisabled, updateClient } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
 
-/** `tessera client create|list|update|rotate-secret|delete`. */
+/** `tessera client create|list|update|rotate-secret|disable|enable|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values } = parseArgs({
@@ -46,7 +46,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       case 'list': {
         const clients = await store.clients.list()
         const rows = clients.map(({ client_secret_hash: _hash, ...client }) => client)
-        print(json, rows, rows.map((c) => `${c.client_id}\t${c.client_name}\t${c.grant_types.join(',')}\t${c.redirect_uris.join(' ')}`).join('\n') || '(no clients)')
+        print(json, rows, rows.map((c) => `${c.client_id}\t${c.client_name}\t${c.grant_types.join(',')}\t${c.redirect_uris.join(' ')}${c.disabled ? '\t(disabled)' : ''}`).join('\n') || '(no clients)')
         return
       }
       case 'update': {
@@ -73,6 +73,14 @@ export async function clientCommand(argv: string[]): Promise<void> {
         print(json, { client_id: values.id, client_secret: secret }, `client_id:     ${values.id}\nclient_secret: ${secret}\nThe old secret no longer works; the new one is shown only now.`)
         return
       }
+      case 'disable':
+      case 'enable': {
+        if (!values.id) throw new UsageError(`client ${action} needs --id CLIENT_ID`)
+        const client = await setClientDisabled(store, values.id, action === 'disable', { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
+        if (!client) throw new UsageError(`no client ${values.id}`)
+        print(json, { client_id: client.client_id, disabled: client.disabled }, `${action}d client ${client.client_id}`)
+        return
+      }
       case 'delete': {
         if (!values.id) throw new UsageError('client delete needs --id CLIENT_ID')
         const deleted = await deleteClient(store, values.id, { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
@@ -81,7 +89,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
         return
       }
       default:
-        throw new UsageError('usage: tessera client create|list|update|rotate-secret|delete')
+        throw new UsageError('usage: tessera client create|list|update|rotate-secret|disable|enable|delete')
     }
   } finally {
     await store.close()

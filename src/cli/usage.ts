@@ -28,6 +28,10 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
   rotate-secret --id CLIENT_ID [--json]
+  disable --id CLIENT_ID [--json]
+         the client can no longer sign in users or get tokens, its tokens stop working,
+         and its registration access token cannot enable it again
+  enable --id CLIENT_ID [--json]
   delete --id CLIENT_ID [--json]
 
 Pass an id that may start with "-" as --id=ID.
@@ -152,7 +156,7 @@ export const USAGE = `usage: tessera <command> [options]
 
 Commands:
   serve     run the authorization server
-  client    create, list, update, rotate-secret, delete clients
+  client    create, list, update, rotate-secret, disable, enable, delete clients
   user      create, list, update, delete users
   keys      list or rotate signing keys
   secret    rotate the server secret (TESSERA_SECRET)

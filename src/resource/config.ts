@@ -20,6 +20,22 @@ export interface IntrospectionOptions {
   cacheTtl?: number
 }
 
+/**
+ * A further authorization server whose JWT access tokens the API accepts (`trustedIssuers`). A token's
+ * `iss` selects the entry; its signature is checked only against that issuer's own JWKS and its `aud`
+ * against that issuer's audience, so one issuer's keys never vouch for another's tokens (RFC 8725 §3.8).
+ */
+export interface TrustedIssuer {
+  /** The issuer identifier, compared exactly with `iss`. */
+  issuer: string
+  /** Defaults to `jwks_uri` from this issuer's metadata (RFC 8414 §3). */
+  jwksUri?: string
+  /** The `aud` this issuer's tokens must name; default the resource server's `audience`. */
+  audience?: string
+  /** The only scopes this issuer's tokens can grant here (others they claim are dropped); default all. */
+  scopes?: string[]
+}
+
 export interface ResourceServerOptions {
   /** The authorization server's issuer identifier, compared exactly with `iss` (RFC 9068 §4). */
   issuer: string
@@ -27,6 +43,12 @@ export interface ResourceServerOptions {
   audience: string
   /** Defaults to `jwks_uri` from `<issuer>/.well-known/oauth-authorization-server` (RFC 8414 §3). */
   jwksUri?: string
+  /**
+   * Further issuers whose JWT access tokens are accepted, each with its own keys and audience (RFC 9728
+   * §7.6: a resource may name several authorization servers; all are listed in `authorization_servers`).
+   * Introspection, when configured, still asks `issuer` only.
+   */
+  trustedIssuers?: TrustedIssuer[]
   /**
    * Accepted JWS algorithms (default ES256, RS256, PS256, EdDSA). When `jwksUri` is discovered, they are
    * narrowed to the issuer's `id_token_signing_alg_values_supported` if listed (its metadata names no
@@ -74,10 +96,21 @@ export interface ResolvedIntrospection {
   cacheTtl: number
 }
 
+/** One issuer whose JWT access tokens are accepted: `issuer` itself first, then `trustedIssuers`. */
+export interface ResolvedIssuer {
+  issuer: string
+  jwksUri: string | undefined
+  audience: string
+  /** Undefined: every scope the token claims. */
+  scopes: readonly string[] | undefined
+}
+
 export interface ResolvedResourceConfig {
   issuer: string
   audience: string
   jwksUri: string | undefined
+  /** Every accepted issuer, the configured `issuer` first. */
+  issuers: ResolvedIssuer[]
   algorithms: string[]
   clockTolerance: number
   introspection: ResolvedIntrospection | undefined
@@ -120,6 +153,31 @@ export function requireSecureUrl(field: string, value: unknown): string {
     throw new ResourceConfigError(field, 'must use https (plain http is allowed only for localhost/127.0.0.1)')
   }
   return String(value)
+}
+
+function resolveIssuers(primary: ResolvedIssuer, trusted: TrustedIssuer[] | undefined): ResolvedIssuer[] {
+  if (trusted === undefined) return [primary]
+  if (!Array.isArray(trusted)) throw new ResourceConfigError('trustedIssuers', 'must be a list of { issuer, jwksUri?, audience?, scopes? }')
+  const issuers = [primary]
+  trusted.forEach((entry, index) => {
+    const field = `trustedIssuers[${index}]`
+    const issuer = requireSecureUrl(`${field}.issuer`, entry.issuer)
+    if (issuer.includes('?') || issuer.includes('#')) throw new ResourceConfigError(`${field}.issuer`, 'must not have a query or fragment')
+    if (issuers.some((known) => known.issuer === issuer)) throw new ResourceConfigError(`${field}.issuer`, `is listed twice (${issuer}): each issuer has one set of keys and one audience`)
+    if (entry.audience !== undefined && (typeof entry.audience !== 'string' || entry.audience === '')) {
+      throw new ResourceConfigError(`${field}.audience`, 'must be the identifier this issuer\'s tokens name in aud')
+    }
+    if (entry.scopes !== undefined && (!Array.isArray(entry.scopes) || entry.scopes.some((scope) => typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)))) {
+      throw new ResourceConfigError(`${field}.scopes`, 'must list RFC 6749 §3.3 scope tokens, e.g. ["notes:read"]')
+    }
+    issuers.push({
+      issuer,
+      jwksUri: entry.jwksUri === undefined ? undefined : requireSecureUrl(`${field}.jwksUri`, entry.jwksUri),
+      audience: entry.audience ?? primary.audience,
+      scopes: entry.scopes === undefined ? undefined : [...entry.scopes],
+    })
+  })
+  return issuers
 }
 
 function numberIn(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
@@ -174,10 +232,12 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
       throw new ResourceConfigError('scopesSupported', 'must list single RFC 6749 §3.3 scope tokens, e.g. ["notes:read"]')
     }
   }
+  const jwksUri = options.jwksUri === undefined ? undefined : requireSecureUrl('jwksUri', options.jwksUri)
   return {
     issuer,
     audience: options.audience,
-    jwksUri: options.jwksUri === undefined ? undefined : requireSecureUrl('jwksUri', options.jwksUri),
+    jwksUri,
+    issuers: resolveIssuers({ issuer, jwksUri, audience: options.audience, scopes: undefined }, options.trustedIssuers),
     algorithms: [...new Set(algorithms)],
     clockTolerance: numberIn('clockTolerance', options.clockTolerance, 30, 0, MAX_CLOCK_TOLERANCE),
     introspection,

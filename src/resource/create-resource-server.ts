@@ -2,12 +2,12 @@ import { OAuthError } from '../errors.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import { remoteKeyResolver } from '../jwt/remote-jwks.js'
 import { looksLikeCompactJws } from '../jwt/shape.js'
-import type { KeyResolver } from '../jwt/verify.js'
+import { decodeUnverified, type KeyResolver } from '../jwt/verify.js'
 import { formatScope } from '../protocol/rfc6749/scope.js'
 import { isBearerTokenSyntax } from '../protocol/rfc6750/bearer.js'
 import { metadataSource, type AuthorizationServerMetadata } from './authorization-server-metadata.js'
 import { VerificationCache } from '../cache/verification-cache.js'
-import { ResourceConfigError, resolveResourceConfig, type ResolvedResourceConfig, type ResourceServerOptions } from './config.js'
+import { ResourceConfigError, resolveResourceConfig, type ResolvedIssuer, type ResolvedResourceConfig, type ResourceServerOptions } from './config.js'
 import { introspectAccessToken, validateIntrospectionResponse } from './introspection.js'
 import { verifyJwtAccessToken, type VerifiedToken } from './jwt-verifier.js'
 import {
@@ -51,16 +51,28 @@ interface JwtKeys {
  * Narrows the configured algorithms to those the issuer advertises. Its metadata lists no access token
  * algorithm, so `id_token_signing_alg_values_supported` (OIDC Discovery §3) stands in for it.
  */
-function advertisedAlgorithms(config: ResolvedResourceConfig, metadata: AuthorizationServerMetadata): string[] {
+function advertisedAlgorithms(config: ResolvedResourceConfig, issuer: string, metadata: AuthorizationServerMetadata): string[] {
   const advertised = metadata.id_token_signing_alg_values_supported
   if (!advertised) return config.algorithms
   const algorithms = config.algorithms.filter((alg) => advertised.includes(alg))
   if (algorithms.length === 0) {
     throw new OAuthError('server_error', 'The request could not be verified', {
-      detail: `none of the configured algorithms (${config.algorithms.join(', ')}) is advertised by ${config.issuer} (${advertised.join(', ')})`,
+      detail: `none of the configured algorithms (${config.algorithms.join(', ')}) is advertised by ${issuer} (${advertised.join(', ')})`,
     })
   }
   return algorithms
+}
+
+/**
+ * The issuer whose keys may verify `token`: the one its `iss` names, read before verification only to pick
+ * the key set (RFC 8725 §3.8) — verification then requires that very `iss` and that issuer's key and audience.
+ * A token naming no trusted issuer goes to the first, whose `iss` check refuses it.
+ */
+function issuerFor(config: ResolvedResourceConfig, token: string): ResolvedIssuer {
+  const [primary] = config.issuers as [ResolvedIssuer, ...ResolvedIssuer[]]
+  if (config.issuers.length === 1) return primary
+  const iss = decodeUnverified(token)?.payload.iss
+  return config.issuers.find((entry) => entry.issuer === iss) ?? primary
 }
 
 /**
@@ -81,29 +93,36 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const cache = new VerificationCache<Principal>(config.maxCacheEntries, config.now)
   const metadata = metadataSource(config.issuer, config.fetch, config.now)
   const challengeContext: ChallengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl }
-  const resourceMetadata = protectedResourceMetadata(config)
-  let jwtKeys: Promise<JwtKeys> | undefined
+  // RFC 9728 §2: every authorization server whose tokens are accepted.
+  const resourceMetadata = { ...protectedResourceMetadata(config), authorization_servers: config.issuers.map((entry) => entry.issuer) }
+  const keyLoaders = new Map(config.issuers.map((entry) => [entry.issuer, jwtKeyLoader(entry)]))
 
   const keysFor = (jwksUri: string): KeyResolver =>
     remoteKeyResolver(jwksUri, { cooldownDuration: config.jwksCooldown * 1000, fetch: config.fetch })
 
-  function loadJwtKeys(): Promise<JwtKeys> {
-    if (config.jwksUri !== undefined) {
-      jwtKeys ??= Promise.resolve({ keys: keysFor(config.jwksUri), algorithms: config.algorithms })
-      return jwtKeys
-    }
-    if (jwtKeys) return jwtKeys
-    const attempt = metadata().then((document) => {
-      if (document.jwks_uri === undefined) {
-        throw new OAuthError('server_error', 'The request could not be verified', { detail: `${config.issuer} lists no jwks_uri; set the jwksUri option` })
+  /** One issuer's keys, from its configured `jwksUri` or its own metadata; a failed discovery is retried later. */
+  function jwtKeyLoader(entry: ResolvedIssuer): () => Promise<JwtKeys> {
+    const { issuer, jwksUri } = entry
+    let jwtKeys: Promise<JwtKeys> | undefined
+    const issuerMetadata = issuer === config.issuer ? metadata : metadataSource(issuer, config.fetch, config.now)
+    return () => {
+      if (jwksUri !== undefined) {
+        jwtKeys ??= Promise.resolve({ keys: keysFor(jwksUri), algorithms: config.algorithms })
+        return jwtKeys
       }
-      return { keys: keysFor(document.jwks_uri), algorithms: advertisedAlgorithms(config, document) }
-    })
-    jwtKeys = attempt
-    attempt.catch(() => {
-      if (jwtKeys === attempt) jwtKeys = undefined
-    })
-    return attempt
+      if (jwtKeys) return jwtKeys
+      const attempt = issuerMetadata().then((document) => {
+        if (document.jwks_uri === undefined) {
+          throw new OAuthError('server_error', 'The request could not be verified', { detail: `${issuer} lists no jwks_uri; set the jwksUri option` })
+        }
+        return { keys: keysFor(document.jwks_uri), algorithms: advertisedAlgorithms(config, issuer, document) }
+      })
+      jwtKeys = attempt
+      attempt.catch(() => {
+        if (jwtKeys === attempt) jwtKeys = undefined
+      })
+      return attempt
+    }
   }
 
   async function introspectionEndpoint(): Promise<string> {
@@ -120,8 +139,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     const now = config.now()
     if (looksLikeCompactJws(token)) {
       // A JWT is judged by its signature alone: one that fails is never handed to introspection.
-      const { keys, algorithms } = await loadJwtKeys()
-      return verifyJwtAccessToken(token, { keys, algorithms, issuer: config.issuer, audience: config.audience, clockTolerance: config.clockTolerance, now })
+      const { issuer, audience, scopes } = issuerFor(config, token)
+      const { keys, algorithms } = await (keyLoaders.get(issuer) as () => Promise<JwtKeys>)()
+      const verified = await verifyJwtAccessToken(token, { keys, algorithms, issuer, audience, clockTolerance: config.clockTolerance, now })
+      if (scopes === undefined) return verified
+      // An issuer trusted for some scopes only grants those, whatever its token claims.
+      return { ...verified, principal: { ...verified.principal, scopes: verified.principal.scopes.filter((scope) => scopes.includes(scope)) } }
     }
     if (config.introspect) {
       const answer = await config.introspect(token).catch((cause: unknown) => {

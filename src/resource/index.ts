@@ -15,6 +15,7 @@ export {
   ResourceConfigError,
   type IntrospectionOptions,
   type ResourceServerOptions,
+  type TrustedIssuer,
 } from './config.js'
 export type { Principal, VerifyResult } from './principal.js'
 export { protectedResourceMetadataPath, protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './metadata.js'

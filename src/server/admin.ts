@@ -87,7 +87,7 @@ type ClientSettings = Pick<
 function operatorClientMetadata(): Omit<ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'created_at'> {
   return {
     application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [],
-    registered_by: 'operator', registration_access_token_hash: null, expires_at: null,
+    registered_by: 'operator', registration_access_token_hash: null, expires_at: null, client_secret_expires_at: null, disabled: false,
   }
 }
 
@@ -172,8 +172,9 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
 
 /**
  * Gives a confidential client a new secret (256 random bits, stored as SHA-256) and audits it
- * (`client.secret_rotated`); the old secret stops working at once. Returns the new secret, shown once,
- * or undefined when there is no such client.
+ * (`client.secret_rotated`); the old secret stops working at once. The new secret does not expire (the
+ * operator issued it, not the registration endpoint's secret lifetime). Returns the new secret, shown
+ * once, or undefined when there is no such client.
  *
  * @example const secret = await rotateClientSecret(store, 'reporting-job', { actor: 'cli' })
  */
@@ -182,10 +183,31 @@ export async function rotateClientSecret(store: Store, clientId: string, options
   if (!current) return undefined
   if (current.token_endpoint_auth_method === 'none') throw new ValidationError('a public client (auth method none) has no secret')
   const secret = randomCredential(32)
-  if (!(await store.clients.update({ ...current, client_secret_hash: sha256(secret) }))) return undefined
+  if (!(await store.clients.update({ ...current, client_secret_hash: sha256(secret), client_secret_expires_at: null }))) return undefined
   const { audit, actor } = auditOf(store, options)
   await audit.record({ type: 'client.secret_rotated', client_id: clientId, actor })
   return secret
+}
+
+/**
+ * Disables (or enables again) a client and audits it (`client.disabled`, `client.enabled`). A disabled
+ * client is unknown at the authorization endpoint, fails authentication at the token, revocation and
+ * introspection endpoints, its access tokens are inactive at introspection and userinfo, and its RFC 7592
+ * registration access token is refused — so only an operator can enable it again (catalogue DR-09 (c),
+ * Keycloak CVE-2026-9705). Its grants stay, and work again once enabled. Returns the client, or undefined
+ * when there is no such client.
+ *
+ * @example await setClientDisabled(store, 'suspicious-app', true, { actor: 'cli' })
+ */
+export async function setClientDisabled(store: Store, clientId: string, disabled: boolean, options: AdminOptions = {}): Promise<ClientRecord | undefined> {
+  const current = await store.clients.get(clientId)
+  if (!current) return undefined
+  const client: ClientRecord = { ...current, disabled }
+  if (current.disabled === disabled) return client
+  if (!(await store.clients.update(client))) return undefined
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({ type: disabled ? 'client.disabled' : 'client.enabled', client_id: clientId, actor })
+  return client
 }
 
 export interface NewUserInput {

@@ -58,14 +58,17 @@ const rfc6749Reader: CredentialReader = { name: RFC6749_READER, read: readClient
  * Compares even when the client is unknown, so both failures take the same time: one SHA-256 of the
  * presented secret and one constant-time comparison of two digests either way.
  */
-function secretMatches(client: ClientRecord | undefined, presented: PresentedClientCredentials): boolean {
-  return digestsEqual(sha256(presented.clientSecret ?? ''), client?.client_secret_hash ?? NEVER_MATCHES)
+function secretMatches(client: ClientRecord | undefined, presented: PresentedClientCredentials, now: number): boolean {
+  const matches = digestsEqual(sha256(presented.clientSecret ?? ''), client?.client_secret_hash ?? NEVER_MATCHES)
+  // RFC 7591 §3.2.1: past `client_secret_expires_at` the secret no longer authenticates (catalogue DR-15).
+  const expired = client?.client_secret_expires_at != null && client.client_secret_expires_at <= now
+  return matches && !expired
 }
 
 /** `client_secret_basic`, `client_secret_post` and `none` (RFC 6749 §2.3.1, OIDC Core §9). */
 export const rfc6749ClientAuthentication: readonly ClientAuthenticationMethod[] = [
-  { method: 'client_secret_basic', confidential: true, reader: rfc6749Reader, verify: (_ctx, client, presented) => secretMatches(client, presented) },
-  { method: 'client_secret_post', confidential: true, reader: rfc6749Reader, verify: (_ctx, client, presented) => secretMatches(client, presented) },
+  { method: 'client_secret_basic', confidential: true, reader: rfc6749Reader, verify: (ctx, client, presented) => secretMatches(client, presented, ctx.config.now()) },
+  { method: 'client_secret_post', confidential: true, reader: rfc6749Reader, verify: (ctx, client, presented) => secretMatches(client, presented, ctx.config.now()) },
   // RFC 7662 §2.1: introspection needs an authenticated caller, so public clients are not offered there.
   { method: 'none', confidential: false, endpoints: ['token', 'revocation'], reader: rfc6749Reader, verify: (_ctx, client) => client?.token_endpoint_auth_method === 'none' },
 ]

@@ -2,15 +2,16 @@ import type { ClientRecord } from '../storage/types.js'
 import type { ServerContext } from './context.js'
 
 /**
- * Whether a stored client is still registered at `now`. A dynamically registered client that got no token
- * before its deadline is treated as unknown everywhere (and purged by the registration capability), so an
- * abandoned registration cannot be picked up later by whoever finds its id (RFC 7591 §3.2.1; catalogue DR-15).
+ * Whether a stored client is usable at `now`. A dynamically registered client that got no token before its
+ * deadline is treated as unknown everywhere (and purged by the registration capability), so an abandoned
+ * registration cannot be picked up later by whoever finds its id (RFC 7591 §3.2.1; catalogue DR-15). A
+ * client the operator disabled is unknown too, to its registration access token as well (catalogue DR-09).
  */
 export function isClientActive(client: ClientRecord, now: number): boolean {
-  return client.expires_at === null || client.expires_at > now
+  return !client.disabled && (client.expires_at === null || client.expires_at > now)
 }
 
-/** The stored client, unless absent or expired (see `isClientActive`). */
+/** The stored client, unless absent, expired or disabled (see `isClientActive`). */
 export async function activeClient(ctx: ServerContext, clientId: string): Promise<ClientRecord | undefined> {
   const client = await ctx.config.store.clients.get(clientId)
   return client && isClientActive(client, ctx.config.now()) ? client : undefined

@@ -15,7 +15,7 @@ export { ConfigError, type AuthorizationServerConfig, type Lifetimes, type Resou
 export { defaultPageRenderer, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
-export { deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
+export { deleteClient, deleteUser, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
 export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSinkOptions } from './audit/sink.js'
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'

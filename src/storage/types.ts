@@ -52,6 +52,24 @@ export interface ClientRecord {
    * and purged); cleared on its first token. Null: never expires.
    */
   expires_at: number | null
+  /**
+   * RFC 7591 §3.2.1 `client_secret_expires_at`: the secret stops authenticating the client at this time.
+   * Null: it does not expire (the registration response says 0).
+   */
+  client_secret_expires_at: number | null
+  /**
+   * The operator disabled the client: it can neither authorize nor authenticate, its tokens stop working,
+   * and its registration access token cannot undo it (catalogue DR-09).
+   */
+  disabled: boolean
+}
+
+/** Which clients `ClientStore.list` returns; without a query, all of them. */
+export interface ClientQuery {
+  /** Only clients whose `expires_at` is set and at most this time, soonest first. */
+  expiredAt?: number
+  /** At most this many. */
+  limit?: number
 }
 
 export type ApplicationType = 'web' | 'native'
@@ -198,7 +216,8 @@ export interface SigningKeyRecord {
 export interface ClientStore {
   create(client: ClientRecord): Promise<void>
   get(clientId: string): Promise<ClientRecord | undefined>
-  list(): Promise<ClientRecord[]>
+  /** Every client by `created_at`, or those the query selects (read through an index, never every row). */
+  list(query?: ClientQuery): Promise<ClientRecord[]>
   /**
    * Replaces the stored client of the same `client_id` (everything but `client_id` and `created_at`);
    * false when there is none. Its tokens and consents stay.

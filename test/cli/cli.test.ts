@@ -83,6 +83,15 @@ describe('tessera CLI', () => {
       expect(refused.status).toBe(401)
       expect(refused.headers.get('www-authenticate')).toMatch(/^Basic/)
       expect((await token(newSecret, 'notes:read')).status).toBe(200)
+
+      // Disabled: the secret no longer gets tokens; enabled again, it does.
+      const disabled = tessera('client', 'disable', `--id=${id}`, '--json')
+      expect(disabled.status, disabled.stderr).toBe(0)
+      expect(JSON.parse(disabled.stdout)).toEqual({ client_id: id, disabled: true })
+      expect(tessera('client', 'list').stdout).toMatch(new RegExp(`^${id}\t.*\t\\(disabled\\)$`, 'm'))
+      expect((await token(newSecret, 'notes:read')).status).toBe(401)
+      expect(tessera('client', 'enable', `--id=${id}`).status).toBe(0)
+      expect((await token(newSecret, 'notes:read')).status).toBe(200)
     } finally {
       await server.stop()
     }
@@ -90,8 +99,9 @@ describe('tessera CLI', () => {
     expect(tessera('client', 'update', `--id=${id}`, '--redirect-uri', 'javascript:alert(1)').status).toBe(2)
     expect(tessera('client', 'update', `--id=${id}`, '--auth-method', 'none').status).toBe(2)
     expect(tessera('client', 'rotate-secret', '--id', 'nobody').stderr).toMatch(/no client nobody/)
+    expect(tessera('client', 'disable', '--id', 'nobody').stderr).toMatch(/no client nobody/)
     const types = (JSON.parse(tessera('audit', `--client=${id}`, '--type', 'client', '--json').stdout) as { type: string }[]).map((record) => record.type)
-    expect(types).toEqual(['client.secret_rotated', 'client.updated', 'client.created'])
+    expect(types).toEqual(['client.enabled', 'client.disabled', 'client.secret_rotated', 'client.updated', 'client.created'])
   })
 
   it('updates a user\'s password and profile, never the username', () => {

@@ -7,19 +7,20 @@
  * page): members that would need a fetch are refused at registration, display URIs are stored and never
  * loaded, by the server or by the consent page (DR-04, DR-13).
  *
- * Not tested: DR-09 (c), a RAT holder re-enabling an admin-disabled client — Tessera has no admin "disable"
- * of clients (an operator deletes them), so there is nothing to re-enable; `enabled` is not a metadata
- * member and is ignored.
+ * DR-15 runs with a server clock moved forward (only `Date` is faked) and with 30 registrations instead of
+ * the catalogue's 1,000: the purge reads expired clients in batches by index, so the count only scales time.
  */
 import { createServer, type Socket } from 'node:net'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { sha256 } from '../../src/crypto/random.js'
+import { setClientDisabled } from '../../src/server/admin.js'
+import { AUTHORIZATION_CODE } from '../../src/storage/kinds/codes.js'
 import { createInitialAccessToken, dynamicRegistration } from '../../src/server/rfc7591/index.js'
 import { Browser } from '../helpers/http-client.js'
 import { RP1, type TestClient, type TestServer } from '../helpers/tessera.js'
 import {
   authorizationFlow, authorizationRequest, expectErrorPage, expectTokenError, introspect, redeem, securityServerForFile,
-  sendAuthorization, userinfo, withSecurityServer,
+  refresh, sendAuthorization, userinfo, withSecurityServer,
 } from './helpers.js'
 
 const server = await securityServerForFile({ capabilities: [dynamicRegistration({ policy: 'open', requestsPerAddress: 10_000 })] })
@@ -137,8 +138,9 @@ describe('DR dynamic client registration', () => {
     await expectRegistrationError(await configuration(x, 'PUT', ownToken, { ...BASE, client_id: x.client_id, redirect_uris: [RP1, 'http://evil.test/cb'] }), 'invalid_redirect_uri')
     const updated = await configuration(x, 'PUT', ownToken, { ...BASE, client_id: x.client_id, client_name: 'X renamed' })
     expect(updated.status).toBe(200)
-    expect(((await updated.json()) as Json).client_name).toBe('X renamed')
-    expect((await configuration(x, 'DELETE', ownToken)).status).toBe(204)
+    const renamed = (await updated.json()) as Json
+    expect(renamed.client_name).toBe('X renamed')
+    expect((await configuration(x, 'DELETE', String(renamed.registration_access_token))).status).toBe(204)
     expect((await configuration(y, 'GET', foreignToken)).status).toBe(200)
   })
 
@@ -187,7 +189,7 @@ describe('DR dynamic client registration', () => {
     expect(flow.consentHtml).toContain('id="localhost-warning"')
   })
 
-  it('DR-09 the registration access token works only at its configuration endpoint, is not rotated, and DELETE kills the client\'s tokens and codes', async () => {
+  it('DR-09 the registration access token works only at its configuration endpoint, rotates on update, and DELETE kills the client\'s tokens and codes', async () => {
     const info = await registered({ ...BASE, client_name: 'X', scope: 'openid profile offline_access' })
     const x = asTestClient(info)
     const rat = String(info.registration_access_token)
@@ -198,17 +200,31 @@ describe('DR dynamic client registration', () => {
     expect((await userinfo(server, rat)).status).toBe(401)
     expect(await (await introspect(server, server.clients.conf, rat)).json()).toEqual({ active: false })
     expect((await configuration(info, 'GET', tokens.access_token)).status).toBe(401)
-    // (b) reading twice and updating keep the token.
+    // (b) reading twice keeps the token; an update rotates it (RFC 7592 §3): the new one in the answer, the old one dead.
     expect((await configuration(info, 'GET', rat)).status).toBe(200)
     const again = await configuration(info, 'GET', rat)
     expect(((await again.json()) as Json).registration_access_token).toBe(rat)
-    expect((await configuration(info, 'PUT', rat, { ...BASE, client_id: info.client_id, scope: 'openid profile offline_access' })).status).toBe(200)
-    expect((await configuration(info, 'GET', rat)).status).toBe(200)
-    // (d) delete: the token is dead, and so are X's tokens and its unused code.
-    const unused = await authorizationFlow(server, browser, x, { overrides: { scope: 'openid' } })
-    expect((await configuration(info, 'DELETE', rat)).status).toBe(204)
+    const update = { ...BASE, client_id: info.client_id, scope: 'openid profile offline_access' }
+    const put = await configuration(info, 'PUT', rat, update)
+    expect(put.status).toBe(200)
+    const current = String(((await put.json()) as Json).registration_access_token)
+    expect(current).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(current).not.toBe(rat)
     expect((await configuration(info, 'GET', rat)).status).toBe(401)
-    expect((await configuration(info, 'PUT', rat, { ...BASE, client_id: info.client_id })).status).toBe(401)
+    expect((await configuration(info, 'PUT', rat, update)).status).toBe(401)
+    expect((await configuration(info, 'DELETE', rat)).status).toBe(401)
+    const read = await configuration(info, 'GET', current)
+    expect(((await read.json()) as Json).registration_access_token).toBe(current)
+    expect((await server.store.clients.get(x.id))?.registration_access_token_hash).toBe(sha256(current))
+    // (d) delete: the token is dead, and so are X's tokens and its unused code — gone from the store, not only refused.
+    const unused = await authorizationFlow(server, browser, x, { overrides: { scope: 'openid' } })
+    const codeHash = sha256(unused.code ?? '')
+    const now = () => Math.floor(Date.now() / 1000)
+    expect(await server.store.records.get(AUTHORIZATION_CODE, codeHash, now())).toBeDefined()
+    expect((await configuration(info, 'DELETE', current)).status).toBe(204)
+    expect((await configuration(info, 'GET', current)).status).toBe(401)
+    expect((await configuration(info, 'PUT', current, { ...BASE, client_id: info.client_id })).status).toBe(401)
+    expect(await server.store.records.get(AUTHORIZATION_CODE, codeHash, now())).toBeUndefined()
     await expectTokenError(await redeem(server, x, unused), ['invalid_client', 'invalid_grant'])
     await expectTokenError(await fetch(`${server.url}/token`, {
       method: 'POST',
@@ -218,6 +234,41 @@ describe('DR dynamic client registration', () => {
     expect((await userinfo(server, tokens.access_token)).status).toBe(401)
     expect(await (await introspect(server, server.clients.conf, tokens.access_token)).json()).toEqual({ active: false })
     expect(await server.store.clients.get(x.id)).toBeUndefined()
+  })
+
+  it('DR-09 an admin-disabled client cannot authorize or get tokens, and its registration access token cannot enable or re-key it', async () => {
+    const info = await registered({ ...BASE, client_name: 'X', scope: 'openid offline_access' })
+    const x = asTestClient(info)
+    const rat = String(info.registration_access_token)
+    const browser = new Browser()
+    const flow = await authorizationFlow(server, browser, x, { overrides: { scope: 'openid offline_access', prompt: 'consent' } })
+    const tokens = (await (await redeem(server, x, flow)).json()) as { access_token: string; refresh_token: string }
+    const unused = await authorizationFlow(server, browser, x, { overrides: { scope: 'openid' } })
+    expect(await setClientDisabled(server.store, x.id, true)).toMatchObject({ disabled: true })
+    const before = await server.store.clients.get(x.id)
+
+    // (c) nothing works for the client: authorization, its code, its refresh and access tokens.
+    await expectErrorPage(await sendAuthorization(server, browser, authorizationRequest(x).params))
+    await expectTokenError(await redeem(server, x, unused), 'invalid_client', 401)
+    await expectTokenError(await refresh(server, x, tokens.refresh_token), 'invalid_client', 401)
+    expect((await userinfo(server, tokens.access_token)).status).toBe(401)
+    expect(await (await introspect(server, server.clients.conf, tokens.access_token)).json()).toEqual({ active: false })
+    // The RAT re-enables nothing and re-keys nothing: the same metadata, `enabled: true`, becoming public and back.
+    for (const body of [{ ...BASE, client_id: x.id }, { ...BASE, client_id: x.id, enabled: true }, { ...BASE, client_id: x.id, token_endpoint_auth_method: 'none' }]) {
+      const response = await configuration(info, 'PUT', rat, body)
+      expect(response.status).toBe(401)
+      expect(await response.text()).not.toContain('client_secret')
+    }
+    expect((await configuration(info, 'GET', rat)).status).toBe(401)
+    expect((await configuration(info, 'DELETE', rat)).status).toBe(401)
+    expect(await server.store.clients.get(x.id)).toEqual(before)
+
+    // Only the operator enables it again; then its grant and its registration access token work as before.
+    await setClientDisabled(server.store, x.id, false)
+    expect((await refresh(server, x, tokens.refresh_token)).status).toBe(200)
+    expect((await configuration(info, 'GET', rat)).status).toBe(200)
+    const audit = await server.store.audit.list({ type: ['client.disabled', 'client.enabled'], clientId: x.id, limit: 10 })
+    expect(audit.map((record) => record.type).sort()).toEqual(['client.disabled', 'client.enabled'])
   })
 
   it('DR-12 application_type rules: native takes loopback, reverse-domain schemes and https; web takes https only', async () => {
@@ -255,6 +306,66 @@ describe('DR dynamic client registration', () => {
     expect(flow.consentHtml).not.toContain('other-host.test')
     expect(flow.consentHtml).not.toContain('xn--pple')
     expect(flow.consentHtml).not.toContain('<img')
+  })
+})
+
+describe('DR registration lifetime', () => {
+  it('DR-15 unused registrations expire and are purged, active clients stay, and client_secret_expires_at is the enforced deadline', async () => {
+    const HOUR = 3600
+    const options = { policy: 'open', requestsPerAddress: 10_000, unusedClientSeconds: HOUR, clientSecretSeconds: 2 * HOUR } as const
+    await withSecurityServer({ capabilities: [dynamicRegistration(options)] }, async (target) => {
+      const baseline = (await target.store.clients.list()).length
+      const machine = { redirect_uris: [], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'notes:read' }
+      const clientCredentials = (info: Json) => fetch(`${target.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${String(info.client_id)}:${String(info.client_secret)}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'notes:read' }).toString(),
+      })
+      const registrations: Json[] = []
+      for (let i = 0; i < 30; i++) registrations.push(await registered(machine, target))
+      const web = await registered({ ...BASE, client_name: 'Never used' }, target)
+      for (const info of [...registrations, web]) {
+        // RFC 7591 §3.2.1: the deadline the server enforces, in seconds since the epoch.
+        expect(info.client_secret_expires_at).toBe(Number(info.client_id_issued_at) + 2 * HOUR)
+      }
+      const active = registrations.slice(0, 3)
+      for (const info of active) expect((await clientCredentials(info)).status).toBe(200)
+      expect((await target.store.clients.list()).length).toBe(baseline + 31)
+
+      vi.useFakeTimers({ toFake: ['Date'] })
+      try {
+        vi.setSystemTime(Date.now() + (HOUR + 1) * 1000)
+        // Unused: unknown at the token and authorization endpoints and to its registration access token.
+        await expectTokenError(await clientCredentials(registrations[5] ?? {}), 'invalid_client', 401)
+        await expectErrorPage(await sendAuthorization(target, new Browser(), authorizationRequest(asTestClient(web)).params))
+        expect((await configuration(web, 'GET', String(web.registration_access_token))).status).toBe(401)
+        for (const info of active) expect((await clientCredentials(info)).status).toBe(200)
+        // The next registration purges the expired ones: storage is back to the baseline plus the clients in use.
+        const next = await registered(machine, target)
+        const dynamic = (await target.store.clients.list()).filter((client) => client.registered_by === 'dynamic').map((client) => client.client_id)
+        expect(dynamic.sort()).toEqual([...active, next].map((info) => String(info.client_id)).sort())
+        expect((await target.store.clients.list()).length).toBe(baseline + active.length + 1)
+
+        // Past client_secret_expires_at the secret no longer authenticates; an RFC 7592 update issues a new one.
+        vi.setSystemTime(Date.now() + HOUR * 1000)
+        const expired = active[0] ?? {}
+        await expectTokenError(await clientCredentials(expired), 'invalid_client', 401)
+        const put = await configuration(expired, 'PUT', String(expired.registration_access_token), { ...machine, client_id: expired.client_id })
+        expect(put.status).toBe(200)
+        const renewed = (await put.json()) as Json
+        expect(renewed.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/)
+        expect(renewed.client_secret_expires_at).toBe(Math.floor(Date.now() / 1000) + 2 * HOUR)
+        expect((await clientCredentials(renewed)).status).toBe(200)
+      } finally {
+        vi.useRealTimers()
+      }
+    })
+  })
+
+  it('DR-15 without a secret lifetime, client_secret_expires_at is 0 and the secret keeps working', async () => {
+    const info = await registered({ redirect_uris: [], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'notes:read' })
+    expect(info.client_secret_expires_at).toBe(0)
+    expect((await server.store.clients.get(String(info.client_id)))?.client_secret_expires_at).toBeNull()
   })
 })
 

@@ -23,6 +23,16 @@ writeFileSync(catalogue, [
 ].join('\n'))
 const notApplicable = join(directory, 'not-applicable.json')
 writeFileSync(notApplicable, JSON.stringify({ 'YY-01': 'No registration endpoint.' }))
+// Wave 2: a section whose capability has not landed (XA, pending), one that has (XB), and an optional case.
+const waveTwo = join(directory, 'catalogue-wave2.md')
+writeFileSync(waveTwo, [
+  '## 14. Not landed yet (XA)',
+  '**XA-01 · P0 · Pending case**',
+  '## 15. Landed (XB)',
+  '**XB-01 · P2 · Optional wave-2 case**',
+].join('\n'))
+const pending = join(directory, 'pending.json')
+writeFileSync(pending, JSON.stringify({ XA: 'not yet implemented (issue 99)' }))
 
 interface FakeTest {
   file: string
@@ -34,7 +44,7 @@ interface FakeTest {
 let runs = 0
 
 /** Runs the script on a vitest-shaped report of `tests`; returns its exit code, output and SECURITY-CASES.md. */
-function report(tests: FakeTest[], extra: string[] = []): { status: number | null; stderr: string; markdown: string } {
+function report(tests: FakeTest[], extra: string[] = [], env: Record<string, string> = {}): { status: number | null; stderr: string; markdown: string } {
   const name = `report-${++runs}`
   const files = [...new Set(tests.map((test) => test.file))]
   const json = {
@@ -46,8 +56,8 @@ function report(tests: FakeTest[], extra: string[] = []): { status: number | nul
   const reportFile = join(directory, `${name}.json`)
   const output = join(directory, `${name}.md`)
   writeFileSync(reportFile, JSON.stringify(json))
-  const result = spawnSync(process.execPath, ['scripts/security-report.mjs', '--report', reportFile, '--output', output, '--not-applicable', notApplicable, ...extra], {
-    env: { ...process.env, SECURITY_CATALOGUE: catalogue },
+  const result = spawnSync(process.execPath, ['scripts/security-report.mjs', '--report', reportFile, '--output', output, '--not-applicable', notApplicable, ...(extra.includes('--pending') ? [] : ['--pending', pending]), ...extra], {
+    env: { ...process.env, SECURITY_CATALOGUE: catalogue, SECURITY_CATALOGUE_WAVE2: waveTwo, ...env },
     encoding: 'utf8',
   })
   let markdown = ''
@@ -74,7 +84,7 @@ describe('security report', () => {
     expect(row(markdown, 'ZZ-03')).toContain('| missing |')
     expect(row(markdown, 'YY-01')).toBe('| YY-01 | P0 | Not ours | not applicable | No registration endpoint. |')
     expect(markdown).toContain('## Authorization endpoint (ZZ)')
-    expect(markdown).toContain('**2 pass**, 1 not applicable, 0 missing, 0 failing')
+    expect(markdown).toContain('**2 pass**, 1 not applicable, 1 pending, 0 missing, 0 failing')
   })
 
   it('fails on an applicable P0 or P1 case without a test, but not on a P2 one', () => {
@@ -117,11 +127,64 @@ describe('security report', () => {
   it('refuses a not-applicable entry for an id the catalogue does not have, and a missing catalogue', () => {
     const stray = join(directory, 'stray.json')
     writeFileSync(stray, JSON.stringify({ 'XX-99': 'made up' }))
-    const result = spawnSync(process.execPath, ['scripts/security-report.mjs', '--report', join(directory, 'report-1.json'), '--output', join(directory, 'stray.md'), '--not-applicable', stray], { env: { ...process.env, SECURITY_CATALOGUE: catalogue }, encoding: 'utf8' })
+    const result = spawnSync(process.execPath, ['scripts/security-report.mjs', '--report', join(directory, 'report-1.json'), '--output', join(directory, 'stray.md'), '--not-applicable', stray], { env: { ...process.env, SECURITY_CATALOGUE: catalogue, SECURITY_CATALOGUE_WAVE2: waveTwo }, encoding: 'utf8' })
     expect(result.status).toBe(2)
     expect(result.stderr).toContain('XX-99')
     const missing = spawnSync(process.execPath, ['scripts/security-report.mjs'], { env: { ...process.env, SECURITY_CATALOGUE: join(directory, 'none.md') }, encoding: 'utf8' })
     expect(missing.status).toBe(2)
     expect(missing.stderr).toContain('security catalogue is missing')
+  })
+
+  it('reports the wave-2 catalogue: a pending case without tests shows its reason and does not fail the report', () => {
+    const { status, markdown } = report([
+      { file: 'test/security/a.test.ts', title: 'ZZ-01 first', status: 'passed' },
+      { file: 'test/security/a.test.ts', title: 'ZZ-02 second', status: 'passed' },
+    ])
+    expect(status).toBe(0)
+    expect(markdown).toContain('## Not landed yet (XA)')
+    expect(row(markdown, 'XA-01')).toBe('| XA-01 | P0 | Pending case | pending | not yet implemented (issue 99) |')
+    expect(row(markdown, 'XB-01')).toContain('| missing |')
+  })
+
+  it('counts a pending case\'s tests once they exist: passing, it passes; failing, the report fails', () => {
+    const base: FakeTest[] = [
+      { file: 'test/security/a.test.ts', title: 'ZZ-01 first', status: 'passed' },
+      { file: 'test/security/a.test.ts', title: 'ZZ-02 second', status: 'passed' },
+    ]
+    const passing = report([...base, { file: 'test/security/x.test.ts', title: 'XA-01 landed', status: 'passed' }])
+    expect(passing.status).toBe(0)
+    expect(row(passing.markdown, 'XA-01')).toContain('| pass | `test/security/x.test.ts` (1) |')
+    const failing = report([...base, { file: 'test/security/x.test.ts', title: 'XA-01 landed', status: 'failed' }])
+    expect(failing.status).toBe(1)
+    expect(failing.stderr).toContain('XA-01 fail')
+  })
+
+  it('fails on a wave-2 P0 or P1 case that is not pending and has no test, and keeps wave 1 strict', () => {
+    const landed = join(directory, 'landed-wave2.md')
+    writeFileSync(landed, ['## 14. Not landed yet (XA)', '**XA-01 · P0 · Pending case**', '## 15. Landed (XB)', '**XB-01 · P1 · Landed case**'].join('\n'))
+    const { status, stderr } = report([
+      { file: 'test/security/a.test.ts', title: 'ZZ-01 first', status: 'passed' },
+      { file: 'test/security/a.test.ts', title: 'ZZ-02 second', status: 'passed' },
+    ], [], { SECURITY_CATALOGUE_WAVE2: landed })
+    expect(status).toBe(1)
+    expect(stderr).toContain('XB-01 missing')
+    expect(stderr).not.toContain('XA-01')
+    // A pending entry may name only wave-2 sections or cases: wave 1 cannot be waved through.
+    const waveOne = join(directory, 'pending-wave1.json')
+    writeFileSync(waveOne, JSON.stringify({ ZZ: 'not yet implemented' }))
+    const refused = report([{ file: 'test/security/a.test.ts', title: 'ZZ-01 first', status: 'passed' }], ['--pending', waveOne])
+    expect(refused.status).toBe(2)
+    expect(refused.stderr).toContain('wave-1 cases are never pending')
+  })
+
+  it('refuses a case id with a heading in both catalogues, and a missing wave-2 catalogue', () => {
+    const duplicate = join(directory, 'duplicate-wave2.md')
+    writeFileSync(duplicate, ['## 14. Again (ZZ)', '**ZZ-01 · P0 · Same id again**'].join('\n'))
+    const twice = report([], [], { SECURITY_CATALOGUE_WAVE2: duplicate })
+    expect(twice.status).toBe(2)
+    expect(twice.stderr).toContain('ZZ-01 has a heading in more than one catalogue')
+    const absent = report([], [], { SECURITY_CATALOGUE_WAVE2: join(directory, 'none-wave2.md') })
+    expect(absent.status).toBe(2)
+    expect(absent.stderr).toContain('wave-2 security catalogue is missing')
   })
 })

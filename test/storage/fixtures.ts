@@ -32,6 +32,8 @@ export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     registered_by: 'operator',
     registration_access_token_hash: null,
     expires_at: null,
+    client_secret_expires_at: null,
+    disabled: false,
     ...overrides,
   }
 }

@@ -55,6 +55,9 @@ type CoreAuditEvents = {
   'client.updated': ClientChange
   'client.secret_rotated': { client_id: string; actor: AuditActor }
   'client.deleted': { client_id: string; actor: AuditActor }
+  /** The operator switched the client off (or back on); its registration access token cannot. */
+  'client.disabled': { client_id: string; actor: AuditActor }
+  'client.enabled': { client_id: string; actor: AuditActor }
   'user.created': UserChange
   'user.updated': UserChange
   'user.password_changed': UserChange
@@ -79,7 +82,7 @@ export const AUDIT_EVENT_TYPES = [
   'consent.granted', 'consent.denied', 'consent.revoked',
   'token.issued', 'token.revoked', 'refresh_token.reused', 'authorization_code.replayed',
   'keys.created', 'keys.rotated',
-  'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted',
+  'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted', 'client.disabled', 'client.enabled',
   'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
 ] as const satisfies readonly (keyof CoreAuditEvents)[]
 

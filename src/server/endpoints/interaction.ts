@@ -28,7 +28,8 @@ async function load(ctx: ServerContext, request: OAuthRequest, id: string): Prom
   if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
   const parsed = JSON.parse(interaction.request) as AuthorizationRequest
   const client = await ctx.config.store.clients.get(parsed.client_id)
-  return client ? { interaction, request: parsed, client } : undefined
+  // A client disabled after the authorization request started gets no code either.
+  return client && !client.disabled ? { interaction, request: parsed, client } : undefined
 }
 
 /**

@@ -51,8 +51,9 @@ export function clientInformation(
     client_id: client.client_id,
     client_id_issued_at: client.created_at,
     ...(credentials.clientSecret === undefined ? {} : { client_secret: credentials.clientSecret }),
-    // RFC 7591 §3.2.1: 0 = the secret does not expire (an unused client may, see `expires_at`).
-    ...(client.token_endpoint_auth_method === 'none' ? {} : { client_secret_expires_at: 0 }),
+    // RFC 7591 §3.2.1: the time the secret stops authenticating, enforced at client authentication
+    // (`dynamicRegistration({ clientSecretSeconds })`); 0 = it does not expire (an unused client may, see `expires_at`).
+    ...(client.token_endpoint_auth_method === 'none' ? {} : { client_secret_expires_at: client.client_secret_expires_at ?? 0 }),
     registration_access_token: credentials.registrationAccessToken,
     registration_client_uri: configurationUri(ctx, client.client_id),
     client_name: client.client_name,

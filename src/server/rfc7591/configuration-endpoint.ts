@@ -9,7 +9,7 @@ import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
 import type { ResolvedRegistrationOptions } from './options.js'
-import { clientSettings } from './registration-endpoint.js'
+import { clientSettings, secretDeadline } from './registration-endpoint.js'
 
 /**
  * The client configuration endpoint of RFC 7592 (`registration_client_uri`): read (GET), update (PUT) and
@@ -30,7 +30,7 @@ export async function configurationEndpoint(ctx: ServerContext, request: OAuthRe
         // RFC 7592 §2.1: reading does not rotate the registration access token; the one presented is the current one.
         return jsonResponse(200, clientInformation(ctx, client, { registrationAccessToken: presented }))
       case 'PUT':
-        return await updateClient(ctx, request, client, presented, options)
+        return await updateClient(ctx, request, client, options)
       case 'DELETE':
         // RFC 7592 §2.3: the client's grants and tokens go with it (`ClientStore.delete`).
         if (!(await ctx.config.store.clients.delete(client.client_id))) throw INVALID_TOKEN
@@ -66,10 +66,12 @@ const FORBIDDEN_IN_UPDATE = ['registration_access_token', 'registration_client_u
 /**
  * RFC 7592 §2.2: the body replaces the client's metadata (omitted members take their defaults), validated
  * exactly as a registration. `client_id` must be the client's own; a `client_secret`, if sent, its current
- * one. The registration access token is not rotated. A client becoming confidential gets a secret, shown
- * in this response only; one becoming public loses it.
+ * one. A client becoming confidential gets a secret, and one whose secret has expired a new one, shown in
+ * this response only; one becoming public loses it. RFC 7592 §3: the registration access token is rotated —
+ * the response carries the new one and the one presented stops working (catalogue DR-09 (b)). Nothing in
+ * the body touches what the operator decides (`disabled`): an `enabled` member is not metadata and is ignored.
  */
-async function updateClient(ctx: ServerContext, request: OAuthRequest, current: ClientRecord, token: string, options: ResolvedRegistrationOptions): Promise<OAuthResponse> {
+async function updateClient(ctx: ServerContext, request: OAuthRequest, current: ClientRecord, options: ResolvedRegistrationOptions): Promise<OAuthResponse> {
   const body = jsonBody(request)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new OAuthError('invalid_client_metadata', 'The request body must be a JSON object')
   const fields = body as Record<string, unknown>
@@ -84,14 +86,26 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
     }
   }
   const metadata = validateClientMetadata(fields, registrationRules(ctx, options))
+  const now = ctx.config.now()
   const confidential = metadata.token_endpoint_auth_method !== 'none'
-  const clientSecret = confidential && current.client_secret_hash === null ? randomCredential(32) : undefined
-  const secretHash = !confidential ? null : clientSecret === undefined ? current.client_secret_hash : sha256(clientSecret)
-  const client: ClientRecord = { ...current, ...clientSettings(metadata), client_secret_hash: secretHash }
+  const secretExpired = current.client_secret_expires_at !== null && current.client_secret_expires_at <= now
+  const clientSecret = confidential && (current.client_secret_hash === null || secretExpired) ? randomCredential(32) : undefined
+  const registrationAccessToken = randomCredential(32)
+  const client: ClientRecord = {
+    ...current,
+    ...clientSettings(metadata),
+    client_secret_hash: !confidential ? null : clientSecret === undefined ? current.client_secret_hash : sha256(clientSecret),
+    client_secret_expires_at: !confidential ? null : clientSecret === undefined ? current.client_secret_expires_at : secretDeadline(clientSecret, now, options),
+    registration_access_token_hash: sha256(registrationAccessToken),
+  }
+  // Read again just before the write: an operator who disabled the client meanwhile is not overwritten
+  // (the window left is one round trip; the store has no compare-and-set for clients).
+  const latest = await activeClient(ctx, current.client_id)
+  if (!latest || latest.registration_access_token_hash !== current.registration_access_token_hash) throw INVALID_TOKEN
   if (!(await ctx.config.store.clients.update(client))) throw INVALID_TOKEN
   await ctx.audit.record({
     type: 'client.registration_updated', client_id: client.client_id, client_name: client.client_name, redirect_uris: client.redirect_uris,
     grant_types: client.grant_types, scopes: client.scopes, client_address: request.remoteAddress ?? null,
   })
-  return jsonResponse(200, clientInformation(ctx, client, { clientSecret, registrationAccessToken: token }))
+  return jsonResponse(200, clientInformation(ctx, client, { clientSecret, registrationAccessToken }))
 }

@@ -19,6 +19,13 @@ export interface DynamicRegistrationOptions {
    * registrations cost nothing to make; catalogue DR-15). Default 30 days.
    */
   readonly unusedClientSeconds?: number
+  /**
+   * Lifetime of the client secrets the registration endpoint issues, in seconds: the registration response's
+   * `client_secret_expires_at` (RFC 7591 §3.2.1) is the time the secret stops authenticating, and an RFC
+   * 7592 update (PUT) of a client whose secret has expired issues a new one. Default: secrets do not expire
+   * (`client_secret_expires_at: 0`).
+   */
+  readonly clientSecretSeconds?: number
   /** Registration requests per client address and window (catalogue RL-04). Default 20 per hour. */
   readonly requestsPerAddress?: number
   readonly requestWindowSeconds?: number
@@ -32,6 +39,7 @@ export interface DynamicRegistrationOptions {
 export interface ResolvedRegistrationOptions {
   readonly policy: Exclude<RegistrationPolicy, 'off'>
   readonly unusedClientSeconds: number
+  readonly clientSecretSeconds: number | undefined
   readonly requestsPerAddress: number
   readonly requestWindowSeconds: number
   readonly scopes: readonly string[] | undefined
@@ -45,6 +53,7 @@ export function resolveRegistrationOptions(options: DynamicRegistrationOptions):
   const resolved = {
     policy: options.policy,
     unusedClientSeconds: options.unusedClientSeconds ?? 30 * DAY,
+    clientSecretSeconds: options.clientSecretSeconds,
     requestsPerAddress: options.requestsPerAddress ?? 20,
     requestWindowSeconds: options.requestWindowSeconds ?? 3600,
     scopes: options.scopes,
@@ -52,6 +61,10 @@ export function resolveRegistrationOptions(options: DynamicRegistrationOptions):
   for (const name of ['unusedClientSeconds', 'requestsPerAddress', 'requestWindowSeconds'] as const) {
     const value = resolved[name]
     if (!Number.isInteger(value) || value <= 0) throw new TypeError(`dynamicRegistration: ${name} must be a positive integer`)
+  }
+  const secretSeconds = resolved.clientSecretSeconds
+  if (secretSeconds !== undefined && (!Number.isInteger(secretSeconds) || secretSeconds <= 0)) {
+    throw new TypeError('dynamicRegistration: clientSecretSeconds must be a positive integer (omit it for secrets that do not expire)')
   }
   return resolved
 }

@@ -32,7 +32,7 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
     }
     const metadata = metadataOf(ctx, request, options)
     if (options.policy === 'token' && token !== undefined && !(await consumeInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
-    await purgeUnusedClients(ctx)
+    await purgeUnusedClients(ctx, now)
     const { client, clientSecret, registrationAccessToken } = newClient(metadata, now, options)
     await ctx.config.store.clients.create(client)
     await ctx.audit.record({
@@ -61,12 +61,21 @@ function newClient(metadata: ClientMetadata, now: number, options: ResolvedRegis
     created_at: now,
     registration_access_token_hash: sha256(registrationAccessToken),
     expires_at: now + options.unusedClientSeconds,
+    client_secret_expires_at: secretDeadline(clientSecret, now, options),
+    disabled: false,
   }
   return { client, clientSecret, registrationAccessToken }
 }
 
+/** RFC 7591 §3.2.1: when a secret issued now stops working; null (the response says 0) when secrets do not expire. */
+export function secretDeadline(clientSecret: string | undefined, now: number, options: ResolvedRegistrationOptions): number | null {
+  return clientSecret === undefined || options.clientSecretSeconds === undefined ? null : now + options.clientSecretSeconds
+}
+
 /** The client's settings from validated metadata, for a registration and an RFC 7592 update alike. */
-export function clientSettings(metadata: ClientMetadata): Omit<ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at' | 'registration_access_token_hash' | 'expires_at'> {
+export function clientSettings(metadata: ClientMetadata): Omit<
+  ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at' | 'registration_access_token_hash' | 'expires_at' | 'client_secret_expires_at' | 'disabled'
+> {
   return {
     client_name: metadata.client_name ?? defaultName(metadata),
     redirect_uris: metadata.redirect_uris,

@@ -1,4 +1,4 @@
-import { StorageConflictError, type ClientStore } from '../types.js'
+import { StorageConflictError, type ClientRecord, type ClientStore } from '../types.js'
 import { deleteRecordsWhere } from './records.js'
 import { compare, copy, deleteWhere, type MemoryState } from './state.js'
 
@@ -13,8 +13,14 @@ export function memoryClientStore(state: MemoryState): ClientStore {
       const client = clients.get(clientId)
       return client && copy(client)
     },
-    async list() {
-      return [...clients.values()].sort((a, b) => a.created_at - b.created_at || compare(a.client_id, b.client_id)).map(copy)
+    async list(query = {}) {
+      const { expiredAt, limit } = query
+      const selected = expiredAt === undefined
+        ? [...clients.values()]
+        : [...clients.values()].filter((client) => client.expires_at !== null && client.expires_at <= expiredAt)
+      const order = (a: ClientRecord, b: ClientRecord): number => a.created_at - b.created_at || compare(a.client_id, b.client_id)
+      selected.sort(expiredAt === undefined ? order : (a, b) => (a.expires_at ?? 0) - (b.expires_at ?? 0) || order(a, b))
+      return selected.slice(0, limit).map(copy)
     },
     async update(client) {
       const stored = clients.get(client.client_id)

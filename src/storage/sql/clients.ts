@@ -19,9 +19,13 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
       return row && rowToClient(row)
     },
 
-    async list() {
-      const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('client_id').execute()
-      return rows.map(rowToClient)
+    async list(query = {}) {
+      let select = db.selectFrom('clients').selectAll()
+      // `clients_expires_at_idx` (migration 0006) answers this without reading every client.
+      if (query.expiredAt !== undefined) select = select.where('expires_at', 'is not', null).where('expires_at', '<=', query.expiredAt).orderBy('expires_at')
+      select = select.orderBy('created_at').orderBy('client_id')
+      if (query.limit !== undefined) select = select.limit(query.limit)
+      return (await select.execute()).map(rowToClient)
     },
 
     async update(client) {

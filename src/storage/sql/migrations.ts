@@ -3,6 +3,7 @@ import { auditMigration } from './migration-0003-audit.js'
 import { accessTokensMigration } from './migration-0004-access-tokens.js'
 import { recordsMigration } from './migration-0005-records.js'
 import { clientRegistrationMigration } from './migration-0006-client-registration.js'
+import { clientStatusMigration } from './migration-0007-client-status.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -200,6 +201,7 @@ const migrations: Record<string, Migration> = {
   '0004_access_tokens': accessTokensMigration,
   '0005_records': recordsMigration,
   '0006_client_registration': clientRegistrationMigration,
+  '0007_client_status': clientStatusMigration,
 }
 
 const provider: MigrationProvider = {

@@ -46,6 +46,8 @@ export function clientToRow(c: ClientRecord): Insertable<ClientsTable> {
     registered_by: c.registered_by,
     registration_access_token_hash: c.registration_access_token_hash,
     expires_at: c.expires_at,
+    client_secret_expires_at: c.client_secret_expires_at,
+    disabled: flag(c.disabled),
   }
 }
 
@@ -71,6 +73,8 @@ export function rowToClient(r: Selectable<ClientsTable>): ClientRecord {
     registered_by: r.registered_by === 'dynamic' ? 'dynamic' : 'operator',
     registration_access_token_hash: r.registration_access_token_hash,
     expires_at: numOrNull(r.expires_at),
+    client_secret_expires_at: numOrNull(r.client_secret_expires_at),
+    disabled: r.disabled === 1,
   }
 }
 

@@ -41,6 +41,8 @@ export interface ClientsTable {
   registered_by: string
   registration_access_token_hash: string | null
   expires_at: NullableSeconds
+  client_secret_expires_at: NullableSeconds
+  disabled: Flag
 }
 
 export interface UsersTable {

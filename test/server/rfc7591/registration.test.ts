@@ -65,9 +65,13 @@ describe('dynamic registration through handle()', () => {
     const updated = await sendJson(harness, 'PUT', path, { ...PUBLIC_APP, client_id: info.client_id, token_endpoint_auth_method: 'client_secret_basic', client_name: 'CLI 2' }, rat)
     expect(updated.status).toBe(200)
     const body = json(updated)
-    expect(body).toMatchObject({ client_name: 'CLI 2', token_endpoint_auth_method: 'client_secret_basic', registration_access_token: rat })
+    expect(body).toMatchObject({ client_name: 'CLI 2', token_endpoint_auth_method: 'client_secret_basic', client_secret_expires_at: 0 })
+    // RFC 7592 §3: the update rotated the registration access token.
+    const rotated = String(body.registration_access_token)
+    expect(rotated).not.toBe(rat)
+    expect((await sendJson(harness, 'GET', path, undefined, rat)).status).toBe(401)
     expect((await harness.store.clients.get(String(info.client_id)))?.client_secret_hash).toBe(sha256(String(body.client_secret)))
-    const read = json(await sendJson(harness, 'GET', path, undefined, rat))
+    const read = json(await sendJson(harness, 'GET', path, undefined, rotated))
     expect(read.client_secret).toBeUndefined()
     expect((await harness.store.audit.list({ type: ['client.registration_updated'], limit: 100 })).length).toBe(1)
   })
@@ -87,6 +91,7 @@ describe('dynamic registration through handle()', () => {
     expect(harness.server.metadata()).not.toHaveProperty('registration_endpoint')
     expect(() => dynamicRegistration({ policy: 'off' as 'open' })).toThrow(/policy/)
     expect(() => dynamicRegistration({ policy: 'open', unusedClientSeconds: 0 })).toThrow(/unusedClientSeconds/)
+    expect(() => dynamicRegistration({ policy: 'open', clientSecretSeconds: 1.5 })).toThrow(/clientSecretSeconds/)
     expect([...cliRegistry.auditEvents.keys()]).toContain('client.registered')
   })
 

@@ -25,6 +25,18 @@ export function clientAndUserContract(store: CurrentStore): void {
       expect(await store().clients.get(CLIENT_ID)).toEqual(client())
     })
 
+    it('lists the clients expired at a time, soonest first and at most the limit', async () => {
+      await store().clients.create(client({ client_id: 'late', expires_at: NOW + 30, created_at: NOW - 10 }))
+      await store().clients.create(client({ client_id: 'early', expires_at: NOW + 10 }))
+      await store().clients.create(client({ client_id: 'future', expires_at: NOW + 100 }))
+      const ids = async (query: { expiredAt?: number; limit?: number }) => (await store().clients.list(query)).map((c) => c.client_id)
+      expect(await ids({ expiredAt: NOW + 30 })).toEqual(['early', 'late'])
+      expect(await ids({ expiredAt: NOW + 30, limit: 1 })).toEqual(['early'])
+      expect(await ids({ expiredAt: NOW })).toEqual([])
+      expect(await ids({ limit: 2 })).toEqual(['late', CLIENT_ID])
+      expect(await store().clients.list({ expiredAt: NOW + 10 })).toEqual([client({ client_id: 'early', expires_at: NOW + 10 })])
+    })
+
     it('rejects a duplicate client_id with StorageConflictError', async () => {
       await expect(store().clients.create(client({ client_name: 'Other' }))).rejects.toBeInstanceOf(StorageConflictError)
       expect((await store().clients.get(CLIENT_ID))?.client_name).toBe('Client A')
@@ -37,7 +49,7 @@ export function clientAndUserContract(store: CurrentStore): void {
         grant_types: ['client_credentials'], scopes: ['notes:read'], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256',
         skip_consent: true, created_at: NOW + 500, application_type: 'native', client_uri: 'https://a.example/', logo_uri: 'https://a.example/logo.png',
         policy_uri: 'https://a.example/policy', tos_uri: 'https://a.example/tos', contacts: ['ops@a.example'], registered_by: 'dynamic',
-        registration_access_token_hash: 'rat-hash', expires_at: NOW + 3600,
+        registration_access_token_hash: 'rat-hash', expires_at: NOW + 3600, client_secret_expires_at: NOW + 7200, disabled: true,
       })
       expect(await store().clients.update(changed)).toBe(true)
       expect(await store().clients.get(CLIENT_ID)).toEqual({ ...changed, created_at: client().created_at })
