@@ -107,3 +107,13 @@ export async function refreshTokens(deps: AuthorizationDeps, discovery: McpDisco
     throw error
   }
 }
+
+/** RFC 6749 §4.4 with `resource` (RFC 8707 §2.2): an agent's own token, no user involved. */
+export async function clientCredentialsTokens(deps: AuthorizationDeps, discovery: McpDiscovery, credentials: McpClientCredentials, scope: string | undefined): Promise<McpTokens> {
+  const { client, auth } = oauthClient(credentials)
+  const response = await providerStep('client credentials grant', async () => {
+    const answer = await oauth.clientCredentialsGrantRequest(discovery.as, client, auth, { resource: discovery.resource, ...(scope ? { scope } : {}) }, deps.http)
+    return oauth.processClientCredentialsResponse(discovery.as, client, answer)
+  })
+  return tokensFrom(response, deps.now(), scope)
+}

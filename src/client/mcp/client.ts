@@ -2,7 +2,7 @@ import { bearerChallengeOf, type BearerChallenge } from '../../protocol/rfc6750/
 import { AuthorizationRequired, ClientConfigError } from '../errors.js'
 import { requestOptions, type RequestOptions } from '../http.js'
 import { deriveKeys } from '../seal.js'
-import { completeAuthorization, refreshTokens, startAuthorization, type AuthorizationDeps } from './authorization.js'
+import { clientCredentialsTokens, completeAuthorization, refreshTokens, startAuthorization, type AuthorizationDeps } from './authorization.js'
 import { credentialStore, type CredentialStore, type McpClientCredentials, type McpTokens } from './credentials.js'
 import { discover, type McpDiscovery } from './discovery.js'
 import { normalizeMcpOptions, type McpClientOptions, type McpConfig } from './options.js'
@@ -113,6 +113,11 @@ export function createMcpClient(options: McpClientOptions): McpClient {
   }
 
   async function authorizeNow(discovery: McpDiscovery, scope: string | undefined): Promise<McpTokens> {
+    if (config.grant === 'client_credentials') {
+      const tokens = await clientCredentialsTokens(deps, discovery, await clientCredentials(discovery), scope)
+      await credentials.save('tokens', discovery.issuer, discovery.resource, tokens)
+      return tokens
+    }
     const url = await start(discovery, scope)
     if (!config.authorize) throw new AuthorizationRequired(url)
     return complete(await config.authorize(url))

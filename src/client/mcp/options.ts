@@ -32,6 +32,11 @@ export interface McpClientOptions {
   clientName?: string
   preRegistered?: PreRegisteredClient
   /**
+   * `authorization_code` (default): a user authorizes. `client_credentials`: an agent acting for itself with
+   * its `preRegistered` credentials (RFC 6749 §4.4; the MCP client-credentials extension, SEP-1046).
+   */
+  grant?: 'authorization_code' | 'client_credentials'
+  /**
    * Which authorization servers may be used (RFC 9728 §7.6): issuer URLs, or a predicate. Default: only one
    * on the MCP server's own origin; any other an MCP server names is refused with `untrusted_authorization_server`.
    */
@@ -60,6 +65,7 @@ export interface McpConfig extends Required<Pick<McpClientOptions, 'serverUrl' |
   clientMetadataUrl: string | undefined
   clientName: string
   preRegistered: PreRegisteredClient | undefined
+  grant: 'authorization_code' | 'client_credentials'
   trusts: (issuer: string) => boolean
   authorize: McpClientOptions['authorize']
   scope: string | undefined
@@ -90,6 +96,10 @@ export function normalizeMcpOptions(options: McpClientOptions): McpConfig {
   if (typeof options.secret !== 'string' || options.secret.length < 32) throw new ClientConfigError('createMcpClient: secret must be at least 32 characters (e.g. `openssl rand -base64 32`)')
   const maxStepUps = options.maxStepUps ?? 2
   if (!Number.isInteger(maxStepUps) || maxStepUps < 0 || maxStepUps > 5) throw new ClientConfigError('createMcpClient: maxStepUps must be an integer from 0 to 5')
+  const grant = options.grant ?? 'authorization_code'
+  if (grant === 'client_credentials' && options.preRegistered?.clientSecret === undefined) {
+    throw new ClientConfigError("createMcpClient: grant 'client_credentials' needs preRegistered with a clientSecret")
+  }
   const server = new URL(options.serverUrl)
   const trusted = options.trustedAuthorizationServers
   const trusts = typeof trusted === 'function' ? trusted : (issuer: string): boolean =>
@@ -104,6 +114,7 @@ export function normalizeMcpOptions(options: McpClientOptions): McpConfig {
     clientMetadataUrl: options.clientMetadataUrl,
     clientName: options.clientName ?? 'Tessera MCP client',
     preRegistered: options.preRegistered,
+    grant,
     trusts,
     authorize: options.authorize,
     scope: options.scope,

@@ -39,13 +39,31 @@ export function clientMetadata(config: McpConfig, method: AuthMethod = 'none'): 
   }
 }
 
+/**
+ * RFC 7591 §3.2.1 makes `client_secret_expires_at` REQUIRED with a secret, and oauth4webapi insists; some
+ * MCP authorization servers (the MCP conformance suite's among them) leave it out. Read as 0, "does not
+ * expire" in the same section — the only reading that keeps such a registration usable.
+ */
+async function withSecretExpiry(response: Response): Promise<Response> {
+  if (response.status !== 201 && response.status !== 200) return response
+  const text = await response.text()
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    body = undefined
+  }
+  const fixed = body !== null && typeof body === 'object' && 'client_secret' in body && !('client_secret_expires_at' in body) ? JSON.stringify({ ...body, client_secret_expires_at: 0 }) : text
+  return new Response(fixed, { status: response.status, statusText: response.statusText, headers: response.headers })
+}
+
 async function register(config: McpConfig, discovery: McpDiscovery, http: RequestOptions): Promise<McpClientCredentials> {
   const problem = endpointProblem(discovery.as.registration_endpoint, config.insecureLoopback)
   if (problem) throw new ClientError('provider_misconfigured', { detail: `registration_endpoint ${problem}` })
   const method = registrationMethod(discovery.as)
   const registered = await providerStep('dynamic client registration', async () => {
     const response = await oauth.dynamicClientRegistrationRequest(discovery.as, clientMetadata(config, method) as Partial<oauth.Client>, http)
-    return oauth.processDynamicClientRegistrationResponse(response)
+    return oauth.processDynamicClientRegistrationResponse(await withSecretExpiry(response))
   })
   const secret = typeof registered.client_secret === 'string' ? registered.client_secret : undefined
   return {
@@ -71,6 +89,11 @@ function preRegistered(config: McpConfig, discovery: McpDiscovery): McpClientCre
  * registering once per (issuer, resource) and keeping the result in the store; else the pre-registered credentials.
  */
 export async function resolveClient(config: McpConfig, discovery: McpDiscovery, http: RequestOptions, credentials: CredentialStore): Promise<McpClientCredentials> {
+  if (config.grant === 'client_credentials') {
+    const given = preRegistered(config, discovery)
+    if (given) return given
+    throw new ClientError('provider_misconfigured', { detail: `the pre-registered client is not for ${discovery.issuer}` })
+  }
   if (config.clientMetadataUrl !== undefined && discovery.as.client_id_metadata_document_supported === true) {
     return { client_id: config.clientMetadataUrl, token_endpoint_auth_method: 'none', via: 'client_id_metadata_document' }
   }
@@ -86,10 +109,23 @@ export async function resolveClient(config: McpConfig, discovery: McpDiscovery, 
   throw new ClientError('provider_misconfigured', { detail: `${discovery.issuer} supports neither client ID metadata documents nor dynamic registration, and no pre-registered client is configured for it` })
 }
 
+/**
+ * `client_secret_basic` with RFC 6749 §2.3.1's form-urlencoding as the WHATWG serializer does it, which
+ * leaves `-`, `.`, `_` and `*` as they are. oauth4webapi percent-encodes those too — equally valid, but
+ * MCP authorization servers that skip the decoding (the MCP conformance suite's) then see another
+ * client_id; a conforming server decodes both the same.
+ */
+function clientSecretBasic(clientSecret: string): oauth.ClientAuth {
+  const encode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2)
+  return (_as, client, _body, headers) => {
+    headers.set('authorization', `Basic ${Buffer.from(`${encode(client.client_id)}:${encode(clientSecret)}`).toString('base64')}`)
+  }
+}
+
 /** oauth4webapi's client and client authentication for a client identity. */
 export function oauthClient(client: McpClientCredentials): { client: oauth.Client; auth: oauth.ClientAuth } {
   const auth = client.token_endpoint_auth_method === 'client_secret_basic'
-    ? oauth.ClientSecretBasic(client.client_secret ?? '')
+    ? clientSecretBasic(client.client_secret ?? '')
     : client.token_endpoint_auth_method === 'client_secret_post'
       ? oauth.ClientSecretPost(client.client_secret ?? '')
       : oauth.None()
