@@ -86,12 +86,13 @@ export function normalizeMcpOptions(options: McpClientOptions): McpConfig {
   const insecureLoopback = options.allowInsecureLoopback === true
   for (const [field, value] of [['serverUrl', options.serverUrl], ['redirectUri', options.redirectUri], ['clientMetadataUrl', options.clientMetadataUrl]] as const) {
     if (value === undefined && field === 'clientMetadataUrl') continue
+    // A redirect URI is loopback http for a native app (RFC 8252 §7.3) without any opt-in.
     const problem = endpointProblem(value, insecureLoopback || field === 'redirectUri')
     if (problem) throw new ClientConfigError(`createMcpClient: ${field} ${problem}`)
   }
-  if (options.clientMetadataUrl !== undefined && (!options.clientMetadataUrl.startsWith('https://') || new URL(options.clientMetadataUrl).pathname === '/')) {
-    // draft-ietf-oauth-client-id-metadata-document §3: an https URL with a path component.
-    throw new ClientConfigError('createMcpClient: clientMetadataUrl must be an https URL with a path')
+  if (options.clientMetadataUrl !== undefined && new URL(options.clientMetadataUrl).pathname === '/') {
+    // draft-ietf-oauth-client-id-metadata-document §3: an https URL with a path component (http only on loopback, opted in above).
+    throw new ClientConfigError('createMcpClient: clientMetadataUrl must have a path (e.g. https://app.example/client.json)')
   }
   if (typeof options.secret !== 'string' || options.secret.length < 32) throw new ClientConfigError('createMcpClient: secret must be at least 32 characters (e.g. `openssl rand -base64 32`)')
   const maxStepUps = options.maxStepUps ?? 2
