@@ -112,7 +112,20 @@ export function createMcpClient(options: McpClientOptions): McpClient {
     return result.tokens
   }
 
-  async function authorizeNow(discovery: McpDiscovery, scope: string | undefined): Promise<McpTokens> {
+  // Concurrent requests that all meet a 401 (or the same step-up) share one authorization: one user prompt.
+  const authorizing = new Map<string, Promise<McpTokens>>()
+
+  function authorizeNow(discovery: McpDiscovery, scope: string | undefined): Promise<McpTokens> {
+    const key = `${discovery.issuer}\n${discovery.resource}\n${scope ?? ''}`
+    let pending = authorizing.get(key)
+    if (!pending) {
+      pending = authorizeOnce(discovery, scope).finally(() => authorizing.delete(key))
+      authorizing.set(key, pending)
+    }
+    return pending
+  }
+
+  async function authorizeOnce(discovery: McpDiscovery, scope: string | undefined): Promise<McpTokens> {
     if (config.grant === 'client_credentials') {
       const tokens = await clientCredentialsTokens(deps, discovery, await clientCredentials(discovery), scope)
       await credentials.save('tokens', discovery.issuer, discovery.resource, tokens)
