@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http'
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMcpClient, createMemoryClientStore, type McpClientOptions } from '../../../src/client/index.js'
+import { createMcpClient, createMemoryClientStore, mcpSdkAuthProvider, type McpClientOptions } from '../../../src/client/index.js'
 import { approveAtOnce, harnessServer, json, stubAuthorizationServer, type HarnessServer, type Seen } from './harness.js'
 
 /**
@@ -107,5 +108,24 @@ describe('RI-06 the client library sends resource and checks protected-resource 
     // Nor is the token attached to a request for another origin.
     await expect(client.fetch(`${other.url}/steal`)).rejects.toThrow(/not the MCP server's origin/)
     expect(other.seen).toEqual([])
+  })
+})
+
+describe('RI-06 through the MCP SDK: mcpSdkAuthProvider makes the SDK use the checked discovery', () => {
+  it('RI-06 (a, b) the SDK flow stops before any authorization request on a mismatched resource or an untrusted server', async () => {
+    const as = await start(stubAuthorizationServer())
+    const mismatched = await start(resourceServer({ as: () => as.url, resource: () => 'https://evil.example/mcp' }))
+    const redirects: URL[] = []
+    const provider = (rs: HarnessServer, trusted?: string[]) => mcpSdkAuthProvider(createMcpClient(options(rs, trusted ? { trustedAuthorizationServers: trusted } : {})), { redirectToAuthorization: (url) => void redirects.push(url) })
+    await expect(auth(provider(mismatched, [as.url]), { serverUrl: `${mismatched.url}/mcp` })).rejects.toMatchObject({ code: 'resource_mismatch' })
+    const honest = await start(resourceServer({ as: () => as.url }))
+    await expect(auth(provider(honest), { serverUrl: `${honest.url}/mcp` })).rejects.toMatchObject({ code: 'untrusted_authorization_server' })
+    expect(as.seen).toEqual([])
+    expect(redirects).toEqual([])
+    // Trusted and matching: the SDK redirects with the checked resource, PKCE S256 and the registered client.
+    expect(await auth(provider(honest, [as.url]), { serverUrl: `${honest.url}/mcp` })).toBe('REDIRECT')
+    expect(redirects[0]?.searchParams.get('resource')).toBe(`${honest.url}/mcp`)
+    expect(redirects[0]?.searchParams.get('client_id')).toBe('registered-1')
+    expect(redirects[0]?.searchParams.get('code_challenge_method')).toBe('S256')
   })
 })
