@@ -163,6 +163,7 @@ export function createMcpClient(options: McpClientOptions): McpClient {
     let tokens = discovered ? await storedTokens(discovered) : undefined
     let stepUps = 0
     let authorized = false
+    let triedStored = false
     let refreshed = false
     for (;;) {
       const response = await sendOnce(url, request, tokens?.access_token)
@@ -170,8 +171,11 @@ export function createMcpClient(options: McpClientOptions): McpClient {
       const challenge = bearerChallengeOf(response.headers.get('www-authenticate'))
       if (response.status === 401) {
         if (authorized) return response
+        await response.body?.cancel()
         const discovery = await discoverCached(challenge)
-        const stored = await storedTokens(discovery)
+        // Each remedy at most once per request, cheapest first: tokens another request stored, a refresh, the user.
+        const stored = triedStored ? undefined : await storedTokens(discovery)
+        triedStored = true
         if (stored && stored.access_token !== tokens?.access_token) {
           tokens = stored
           continue
@@ -185,7 +189,6 @@ export function createMcpClient(options: McpClientOptions): McpClient {
             continue
           }
         }
-        await response.body?.cancel()
         tokens = await authorizeNow(discovery, scopeFor(config, discovery, challenge))
         authorized = true
         continue

@@ -58,6 +58,8 @@ export interface StubAsOptions {
   cimd?: boolean
   registration?: boolean
   methods?: string[]
+  /** Issue a refresh token with each token. */
+  refresh?: boolean
 }
 
 /** A minimal authorization server: metadata, an authorization endpoint that approves at once, a token endpoint, registration. */
@@ -78,7 +80,9 @@ export function stubAuthorizationServer(options: StubAsOptions = {}): (url: stri
       back.searchParams.set('state', request.query.get('state') ?? '')
       return void response.writeHead(302, { location: back.href }).end()
     }
-    if (request.path === '/token') return json(response, 200, { access_token: `at-${request.form.get('grant_type')}-${Date.now()}`, token_type: 'Bearer', expires_in: 300 })
+    if (request.path === '/token') {
+      return json(response, 200, { access_token: `at-${request.form.get('grant_type')}-${Date.now()}`, token_type: 'Bearer', expires_in: 300, ...(options.refresh ? { refresh_token: `rt-${Date.now()}` } : {}) })
+    }
     if (request.path === '/register') return json(response, 201, { client_id: 'registered-1', token_endpoint_auth_method: 'none', redirect_uris: [] })
     json(response, 404, { error: 'not_found' })
   }

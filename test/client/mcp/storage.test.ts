@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMcpClient, type McpClientOptions } from '../../../src/client/index.js'
+import { createMcpClient, createMemoryClientStore, type McpClientOptions } from '../../../src/client/index.js'
 import { openSqliteClientStore } from '../../../src/client/sqlite-store.js'
 import type { RelyingPartyStore } from '../../../src/client/store.js'
 import { approveAtOnce, harnessServer, json, stubAuthorizationServer, type HarnessServer } from './harness.js'
 
-/** Credentials and tokens per (issuer, resource) in the relying-party store, sealed; concurrent 401s share one authorization. */
+/** Credentials and tokens per (issuer, resource) in the relying-party store, sealed; refresh on invalid_token; concurrent 401s share one authorization. */
 
 const cleanup: (() => Promise<void> | void)[] = []
 afterEach(async () => {
@@ -55,6 +55,28 @@ describe('MCP client credentials and tokens in the relying-party store', () => {
     expect(as.seen.filter((request) => request.path === '/register')).toHaveLength(2)
     await store.close()
     expect(readFileSync(file).includes(Buffer.from(first.token.slice('Bearer '.length)))).toBe(false)
+  })
+
+  it('refreshes once, with the same resource, when the server answers 401 invalid_token, and asks the user no more', async () => {
+    const as = await harnessServer(stubAuthorizationServer({ refresh: true }))
+    const revoked = new Set<string>()
+    const rs = await harnessServer((url) => (request, response) => {
+      if (request.path === '/.well-known/oauth-protected-resource/a') return json(response, 200, { resource: `${url}/a`, authorization_servers: [as.url] })
+      const token = request.authorization?.slice('Bearer '.length)
+      if (!token) return json(response, 401, {}, { 'www-authenticate': 'Bearer' })
+      if (revoked.has(token)) return json(response, 401, {}, { 'www-authenticate': 'Bearer error="invalid_token"' })
+      json(response, 200, { token })
+    })
+    cleanup.push(() => as.close(), () => rs.close())
+    let prompts = 0
+    const client = createMcpClient(options(rs, as, createMemoryClientStore(), 'a', (url) => ((prompts += 1), approveAtOnce(url))))
+    const first = (await (await client.fetch(`${rs.url}/a`)).json()) as { token: string }
+    revoked.add(first.token)
+    const second = (await (await client.fetch(`${rs.url}/a`)).json()) as { token: string }
+    expect(second.token).toMatch(/^at-refresh_token-/)
+    expect(prompts).toBe(1)
+    const refresh = as.seen.find((request) => request.form.get('grant_type') === 'refresh_token')
+    expect(refresh?.form.get('resource')).toBe(`${rs.url}/a`)
   })
 
   it('asks the user once when concurrent requests meet the 401 together', async () => {
