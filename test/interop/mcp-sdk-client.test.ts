@@ -91,13 +91,13 @@ async function authorizeWithSdk(options: Partial<McpClientOptions>): Promise<{ c
   })
   let authorizationUrl: URL | undefined
   const provider = mcpSdkAuthProvider(client, { redirectToAuthorization: (url) => void (authorizationUrl = url) })
-  const first = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider })
+  const first = new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider, fetch: provider.fetch })
   await expect(new Client({ name: 'interop', version: '0.0.0' }).connect(first)).rejects.toBeInstanceOf(UnauthorizedError)
   if (!authorizationUrl) throw new Error('the SDK did not ask for a redirect')
   const callback = await signInThroughPages(authorizationUrl, redirectUri, user)
   await first.finishAuth(callback.searchParams.get('code') ?? '')
   const sdk = new Client({ name: 'interop', version: '0.0.0' })
-  await sdk.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider }))
+  await sdk.connect(new StreamableHTTPClientTransport(new URL(resource), { authProvider: provider, fetch: provider.fetch }))
   try {
     const whoami = await sdk.callTool({ name: 'whoami', arguments: {} })
     expect(whoami.isError, text(whoami)).toBeFalsy()

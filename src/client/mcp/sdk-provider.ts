@@ -1,10 +1,20 @@
 import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js'
 import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthClientMetadata, OAuthProtectedResourceMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js'
+import { bearerChallengeOf, type BearerChallenge } from '../../protocol/rfc6750/parse-challenge.js'
 import type { McpClient } from './client.js'
 
 export interface McpSdkProviderOptions {
   /** Sends the user to the authorization URL; then call the transport's `finishAuth(code)` with the code they come back with. */
   redirectToAuthorization(authorizationUrl: URL): void | Promise<void>
+}
+
+/** The provider, and a `fetch` for the same transport that lets it see the server's challenges. */
+export interface McpSdkAuthProvider extends OAuthClientProvider {
+  /**
+   * Pass as the transport's `fetch` too: the SDK does not hand a provider the 401's `resource_metadata`,
+   * so without it discovery uses the well-known URLs only (RFC 9728 §3.1).
+   */
+  fetch: (input: string | URL, init?: RequestInit) => Promise<Response>
 }
 
 /**
@@ -16,14 +26,23 @@ export interface McpSdkProviderOptions {
  * @example
  * ```ts
  * const provider = mcpSdkAuthProvider(mcp, { redirectToAuthorization: (url) => open(url) })
- * const transport = new StreamableHTTPClientTransport(new URL(mcp.serverUrl), { authProvider: provider })
+ * const transport = new StreamableHTTPClientTransport(new URL(mcp.serverUrl), { authProvider: provider, fetch: provider.fetch })
  * ```
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization
  */
-export function mcpSdkAuthProvider(mcp: McpClient, options: McpSdkProviderOptions): OAuthClientProvider {
+export function mcpSdkAuthProvider(mcp: McpClient, options: McpSdkProviderOptions): McpSdkAuthProvider {
   let verifier: string | undefined
+  let challenge: BearerChallenge | undefined
+  const origin = new URL(mcp.serverUrl).origin
   const now = (): number => Math.floor(Date.now() / 1000)
-  const provider: OAuthClientProvider = {
+  const provider: McpSdkAuthProvider = {
+    async fetch(input, init) {
+      const response = await fetch(input, init)
+      if ((response.status === 401 || response.status === 403) && new URL(input).origin === origin) {
+        challenge = bearerChallengeOf(response.headers.get('www-authenticate')) ?? challenge
+      }
+      return response
+    },
     get redirectUrl() {
       return mcp.redirectUri
     },
@@ -32,7 +51,7 @@ export function mcpSdkAuthProvider(mcp: McpClient, options: McpSdkProviderOption
     },
     // The SDK skips its own discovery when this answers: Tessera's checks decide which server is used.
     async discoveryState(): Promise<OAuthDiscoveryState> {
-      const discovery = await mcp.discover()
+      const discovery = await mcp.discover(challenge)
       return {
         authorizationServerUrl: discovery.issuer,
         resourceMetadataUrl: discovery.resourceMetadataUrl,

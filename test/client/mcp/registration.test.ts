@@ -1,5 +1,6 @@
+import { auth } from '@modelcontextprotocol/sdk/client/auth.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMcpClient, createMemoryClientStore, type McpClientOptions } from '../../../src/client/index.js'
+import { createMcpClient, createMemoryClientStore, mcpSdkAuthProvider, type McpClientOptions } from '../../../src/client/index.js'
 import { approveAtOnce, harnessServer, json, stubAuthorizationServer, type HarnessServer, type StubAsOptions } from './harness.js'
 
 /** The client identity choice (MCP 2025-11-25): client ID metadata document > dynamic registration > pre-registered. */
@@ -58,5 +59,24 @@ describe('MCP client identity', () => {
     const { as, fetchMcp } = await serversFor({ registration: false }, {})
     await expect(fetchMcp()).rejects.toMatchObject({ code: 'provider_misconfigured' })
     expect(as.seen.some((request) => request.path === '/authorize')).toBe(false)
+  })
+})
+
+describe('mcpSdkAuthProvider', () => {
+  it("follows the challenge's resource_metadata it saw through its fetch (metadata at no well-known URL)", async () => {
+    const as = await harnessServer(stubAuthorizationServer())
+    const rs = await harnessServer((url) => (request, response) => {
+      if (request.path === '/custom/prm.json') return json(response, 200, { resource: `${url}/mcp`, authorization_servers: [as.url] })
+      json(response, 401, {}, { 'www-authenticate': `Bearer resource_metadata="${url}/custom/prm.json"` })
+    })
+    servers.push(as, rs)
+    const make = () => mcpSdkAuthProvider(createMcpClient({
+      serverUrl: `${rs.url}/mcp`, store: createMemoryClientStore(), secret: 'a-test-secret-of-at-least-32-characters', redirectUri: 'http://127.0.0.1:50126/callback',
+      allowInsecureLoopback: true, warn: () => {}, trustedAuthorizationServers: [as.url],
+    }), { redirectToAuthorization: () => {} })
+    await expect(auth(make(), { serverUrl: `${rs.url}/mcp` })).rejects.toMatchObject({ code: 'provider_misconfigured' })
+    const provider = make()
+    expect((await provider.fetch(`${rs.url}/mcp`, { method: 'POST' })).status).toBe(401)
+    expect(await auth(provider, { serverUrl: `${rs.url}/mcp` })).toBe('REDIRECT')
   })
 })
