@@ -37,6 +37,12 @@ export type ClientErrorCode =
   | 'not_authenticated'
   /** The session can no longer get tokens: no refresh token, or the refresh token was refused. */
   | 'reauthentication_required'
+  /** MCP: the protected-resource metadata names another resource than the server it was fetched for (RFC 9728 §3.3). */
+  | 'resource_mismatch'
+  /** MCP: none of the resource's `authorization_servers` is trusted by the client's configuration (RFC 9728 §7.6). */
+  | 'untrusted_authorization_server'
+  /** MCP: the user must authorize the client; `AuthorizationRequired.authorizationUrl` is where to send them. */
+  | 'authorization_required'
 
 const DESCRIPTIONS: Record<ClientErrorCode, string> = {
   access_denied: 'The sign-in was cancelled.',
@@ -52,6 +58,9 @@ const DESCRIPTIONS: Record<ClientErrorCode, string> = {
   unknown_provider: 'Unknown sign-in provider.',
   not_authenticated: 'You are not signed in.',
   reauthentication_required: 'Please sign in again.',
+  resource_mismatch: 'The server describes itself as another server.',
+  untrusted_authorization_server: 'The server asks for an authorization server this app does not trust.',
+  authorization_required: 'Please authorize this app.',
 }
 
 export interface ClientErrorOptions {
@@ -88,6 +97,19 @@ export class ReauthenticationRequired extends ClientError {
   constructor(options: ClientErrorOptions = {}) {
     super('reauthentication_required', options)
     this.name = 'ReauthenticationRequired'
+  }
+}
+
+/**
+ * An MCP request needs the user's authorization and no `authorize` callback was configured: send the user
+ * to `authorizationUrl`, then pass the callback URL to `completeAuthorization`.
+ */
+export class AuthorizationRequired extends ClientError {
+  readonly authorizationUrl: URL
+  constructor(authorizationUrl: URL) {
+    super('authorization_required')
+    this.name = 'AuthorizationRequired'
+    this.authorizationUrl = authorizationUrl
   }
 }
 

@@ -1,4 +1,4 @@
-import { bearerChallengeOf, type AuthChallenge } from '../protocol/rfc6750/www-authenticate.js'
+import { parseChallenges, type AuthenticationChallenge } from '../protocol/rfc6750/parse-challenge.js'
 import { matchResource, protectedResourceMetadataUrl, readProtectedResourceMetadata, type ProtectedResourceMetadataDocument } from '../protocol/rfc9728/resource-metadata.js'
 import { fetchAuthorizationServerMetadata, type FetchedMetadata } from './authorization-server.js'
 import { doctorFetch, fetchProblem, type Fetched } from './fetch.js'
@@ -16,9 +16,9 @@ export function probeResource(url: string, options: DoctorOptions): Promise<Fetc
 }
 
 /** The Bearer challenge of a 401, if the probe got one. */
-export function challengeOf(probe: Fetched): AuthChallenge | undefined {
+export function challengeOf(probe: Fetched): AuthenticationChallenge | undefined {
   if (probe.kind !== 'response' || probe.status !== 401) return undefined
-  return bearerChallengeOf(probe.headers.get('www-authenticate') ?? '')
+  return parseChallenges(probe.headers.get('www-authenticate') ?? '').find((challenge) => challenge.scheme === 'bearer')
 }
 
 /**
@@ -28,7 +28,7 @@ export function challengeOf(probe: Fetched): AuthChallenge | undefined {
  *
  * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.3
  */
-export function evaluateProtectedResourceMetadata(url: string, metadata: ProtectedResourceMetadataDocument, documentUrl: string, challenge?: AuthChallenge): CheckResult[] {
+export function evaluateProtectedResourceMetadata(url: string, metadata: ProtectedResourceMetadataDocument, documentUrl: string, challenge?: AuthenticationChallenge): CheckResult[] {
   const results: CheckResult[] = []
   const add = (result: Omit<CheckResult, 'subject'>): void => {
     results.push({ subject: documentUrl, ...result })
@@ -48,7 +48,7 @@ export function evaluateProtectedResourceMetadata(url: string, metadata: Protect
   if (!scopes) {
     add({ id: 'rs.scopes-supported', status: 'warn', message: 'scopes_supported is missing: clients will not know which scopes to ask for', fix: 'set scopes_supported to the scopes this resource checks', spec: 'RFC 9728 §2' })
   } else {
-    const challenged = challenge?.params.scope?.split(' ').filter(Boolean) ?? []
+    const challenged = challenge?.parameters.scope?.split(' ').filter(Boolean) ?? []
     const unlisted = challenged.filter((scope) => !scopes.includes(scope))
     add(unlisted.length === 0
       ? { id: 'rs.scopes-supported', status: 'pass', message: `scopes_supported: ${scopes.join(' ') || '(none)'}`, spec: 'RFC 9728 §2' }
@@ -122,7 +122,7 @@ async function protectedResourceResults(url: string, options: DoctorOptions, pro
       ? { id: 'rs.www-authenticate', status: 'pass', subject: url, message: `WWW-Authenticate: ${probe.headers.get('www-authenticate') ?? ''}`, spec: 'RFC 6750 §3' }
       : { id: 'rs.www-authenticate', status: 'fail', subject: url, message: `the 401 has no Bearer challenge (WWW-Authenticate: ${JSON.stringify(probe.headers.get('www-authenticate'))})`, fix: `answer with WWW-Authenticate: Bearer resource_metadata="${wellKnown ?? ''}"`, spec: 'RFC 6750 §3' })
   }
-  const named = challenge?.params.resource_metadata
+  const named = challenge?.parameters.resource_metadata
   if (probe.kind === 'response' && probe.status === 401) {
     results.push(named !== undefined
       ? { id: 'rs.resource-metadata-param', status: 'pass', subject: url, message: `the challenge names resource_metadata ${named}`, spec: 'RFC 9728 §5.1' }

@@ -6,7 +6,7 @@ const DOC_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mc
 
 describe('evaluateProtectedResourceMetadata', () => {
   it('passes a correct document', () => {
-    const results = evaluateProtectedResourceMetadata(URL, { resource: URL, authorization_servers: ['https://as.example.com'], scopes_supported: ['mcp:tools'], bearer_methods_supported: ['header'] }, DOC_URL, { scheme: 'Bearer', params: { scope: 'mcp:tools' } })
+    const results = evaluateProtectedResourceMetadata(URL, { resource: URL, authorization_servers: ['https://as.example.com'], scopes_supported: ['mcp:tools'], bearer_methods_supported: ['header'] }, DOC_URL, { scheme: 'bearer', parameters: { scope: 'mcp:tools' } })
     expect(results.map((result) => [result.id, result.status])).toEqual([['rs.resource', 'pass'], ['rs.scopes-supported', 'pass'], ['rs.bearer-methods', 'pass']])
   })
 
@@ -14,7 +14,7 @@ describe('evaluateProtectedResourceMetadata', () => {
     const other = evaluateProtectedResourceMetadata(URL, { resource: 'https://mcp.example.com/other', bearer_methods_supported: ['body'] }, DOC_URL)
     expect(other.map((result) => [result.id, result.status])).toEqual([['rs.resource', 'fail'], ['rs.authorization-servers', 'fail'], ['rs.scopes-supported', 'warn'], ['rs.bearer-methods', 'fail']])
     expect(other[0]?.fix).toContain(`set resource to "${URL}"`)
-    const prefix = evaluateProtectedResourceMetadata(URL, { resource: 'https://mcp.example.com/', authorization_servers: ['https://as.example.com'], scopes_supported: [], bearer_methods_supported: ['header', 'query'] }, DOC_URL, { scheme: 'Bearer', params: { scope: 'mcp:tools' } })
+    const prefix = evaluateProtectedResourceMetadata(URL, { resource: 'https://mcp.example.com/', authorization_servers: ['https://as.example.com'], scopes_supported: [], bearer_methods_supported: ['header', 'query'] }, DOC_URL, { scheme: 'bearer', parameters: { scope: 'mcp:tools' } })
     expect(prefix.map((result) => [result.id, result.status])).toEqual([['rs.resource', 'warn'], ['rs.scopes-supported', 'warn'], ['rs.bearer-methods', 'warn']])
   })
 })

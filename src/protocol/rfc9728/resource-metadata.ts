@@ -57,7 +57,27 @@ export function protectedResourceMetadataPath(resource: string): string {
 export function protectedResourceMetadataUrl(resource: string): string | undefined {
   const url = parseUrl(resource)
   if (url === null || (url.protocol !== 'https:' && url.protocol !== 'http:')) return undefined
-  return `${url.origin}${protectedResourceMetadataPath(resource)}`
+  // §3.1 inserts the segment before the path "and/or query components": a query stays on the URL.
+  return `${url.origin}${protectedResourceMetadataPath(resource)}${url.search}`
+}
+
+/**
+ * The resource identifiers a client tries for `serverUrl` when no `resource_metadata` was given, each with
+ * the metadata URL it implies: the server URL itself (path-inserted), then its origin (the MCP 2025-11-25
+ * fallback). RFC 9728 §3.3: the metadata's `resource` must equal the identifier it was fetched for.
+ *
+ * @example resourceCandidates('https://rs.example/mcp') // [{ resource: 'https://rs.example/mcp', … }, { resource: 'https://rs.example/', … }]
+ * @see https://www.rfc-editor.org/rfc/rfc9728#section-3.3
+ */
+export function resourceCandidates(serverUrl: string): { resource: string; metadataUrl: string }[] {
+  const url = new URL(serverUrl)
+  url.hash = ''
+  const candidates: { resource: string; metadataUrl: string }[] = []
+  for (const resource of [url.href, `${url.origin}/`]) {
+    const metadataUrl = protectedResourceMetadataUrl(resource)
+    if (metadataUrl !== undefined && !candidates.some((candidate) => candidate.resource === resource)) candidates.push({ resource, metadataUrl })
+  }
+  return candidates
 }
 
 /**
