@@ -61,6 +61,11 @@ function registrationPolicy(flag: string | undefined): RegistrationPolicy {
   return value
 }
 
+/** A boolean environment variable: `1` or `true`. */
+function isOn(value: string | undefined): boolean {
+  return value === '1' || value?.toLowerCase() === 'true'
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -76,6 +81,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'access-token-format': { type: 'string' },
       registration: { type: 'string' },
       'registration-unused-expiry': { type: 'string' },
+      'client-metadata-documents': { type: 'boolean' },
+      'allow-loopback-fetch': { type: 'boolean' },
     },
     strict: true,
   })
@@ -86,6 +93,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const registration = registrationPolicy(values.registration)
   const unusedExpiry = values['registration-unused-expiry'] ?? process.env.TESSERA_REGISTRATION_UNUSED_EXPIRY
   const registrationUnusedSeconds = unusedExpiry === undefined ? undefined : parseDuration(unusedExpiry, '--registration-unused-expiry')
+  const clientMetadataDocuments = values['client-metadata-documents'] ?? isOn(process.env.TESSERA_CLIENT_METADATA_DOCUMENTS)
+  const allowLoopbackFetch = values['allow-loopback-fetch'] ?? isOn(process.env.TESSERA_ALLOW_LOOPBACK_FETCH)
   const db = dbPath(values.db)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secret, generated, file } = secretFor(values)
@@ -107,18 +116,21 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(proxies.length > 0 ? { trustedProxies: proxies } : {}), ...(forwardedHeader ? { forwardedHeader } : {}),
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds }),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments }),
+    ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     // The MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
     additionalResources: [demoMcpResource(process.env.TESSERA_MCP_RESOURCE ?? `http://localhost:${process.env.MCP_PORT ?? 3001}/mcp`)],
   })
   const seeded = values['no-seed'] ? undefined : await seedDemo(store, server.url)
   logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db, registration }, 'Tessera is listening')
+  if (clientMetadataDocuments) logger.info('client ID metadata documents: https client_ids are fetched through the SSRF guard (--client-metadata-documents)')
   if (registration === 'open') logger.warn('dynamic client registration is open: anyone may register clients (--registration open)')
   const lines = [
     '',
     `Tessera authorization server: ${server.url}`,
     `  discovery: ${server.url}/.well-known/openid-configuration`,
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
+    ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
     ...(seeded ?? []),
     '',
   ]

@@ -42,6 +42,10 @@ export interface StandaloneOptions {
   accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
   /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
   capabilities?: AuthorizationServerConfig['capabilities']
+  /** Development switches (`--allow-loopback-fetch`); see `AuthorizationServerConfig.development`. */
+  development?: AuthorizationServerConfig['development']
+  /** The SSRF guard's policy for client-supplied URLs; see `AuthorizationServerConfig.outbound`. */
+  outbound?: AuthorizationServerConfig['outbound']
 }
 
 export interface StandaloneServer {
@@ -149,6 +153,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.forwardedHeader ? { forwardedHeader: options.forwardedHeader } : {}),
       ...(options.counters ? { counters: options.counters } : {}),
       ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
+      ...(options.development ? { development: options.development } : {}),
+      ...(options.outbound ? { outbound: options.outbound } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     })
   } catch (error) {

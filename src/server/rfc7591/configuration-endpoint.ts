@@ -4,7 +4,7 @@ import { emptyResponse, jsonResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { validateClientMetadata } from '../../protocol/rfc7591/client-metadata.js'
 import type { ClientRecord } from '../../storage/types.js'
-import { activeClient } from '../client-expiry.js'
+import { findClient } from '../find-client.js'
 import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
@@ -52,7 +52,7 @@ export async function configurationEndpoint(ctx: ServerContext, request: OAuthRe
  */
 async function authorizedClient(ctx: ServerContext, clientId: string, token: string | undefined): Promise<ClientRecord> {
   if (token === undefined) throw new OAuthError('invalid_token', 'A registration access token is required', { status: 401 })
-  const client = await activeClient(ctx, clientId)
+  const client = await findClient(ctx, clientId)
   const expected = client?.registration_access_token_hash ?? null
   // Hashed either way, so an unknown client costs the same as a known one.
   const presented = sha256(token)

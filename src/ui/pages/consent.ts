@@ -20,6 +20,7 @@ export function renderConsentPage(input: {
   userName: string
   scopes: ScopeDescription[]
   unverified?: boolean | undefined
+  clientHost?: string | undefined
   redirectHost?: string | undefined
   localhostOnly?: boolean | undefined
 }): string {
@@ -35,6 +36,11 @@ ${input.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>`
     ? html`<div class="alert" id="unverified">Unverified application: it registered itself and nobody has reviewed it. Only continue if you trust where it came from.</div>
 `
     : ''
+  // draft-ietf-oauth-client-id-metadata-document §6.4: the client_id's host, whatever the name claims.
+  const publisher = input.clientHost
+    ? html`<p id="client-host">Application published by <span class="account">${input.clientHost}</span></p>
+`
+    : ''
   const destination = input.redirectHost
     ? html`<p id="redirect-host">You will be sent back to <span class="account">${input.redirectHost}</span>.</p>
 `
@@ -44,7 +50,7 @@ ${input.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>`
 `
     : ''
   const body = html`<h1>${input.clientName} wants to access your account</h1>
-<p class="lead">Signed in as <span class="account">${input.userName}</span></p>
+${publisher}<p class="lead">Signed in as <span class="account">${input.userName}</span></p>
 ${unverified}${localhost}${destination}${access}
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken, ['decision'])}
