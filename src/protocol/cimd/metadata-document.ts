@@ -33,7 +33,9 @@ function invalid(problem: string): OAuthError {
  * §6.2.1 — no normalisation), no `redirect_uris` or `client_name` (MCP 2025-11-25), a shared secret or a
  * secret-based method, private key material, or anything the registration rules refuse (grant and
  * response types, redirect URIs, scopes). Without `token_endpoint_auth_method` the client is public
- * (`none`): the RFC 7591 default `client_secret_basic` cannot apply to a client without a secret.
+ * (`none`): the RFC 7591 default `client_secret_basic` cannot apply to a client without a secret. A
+ * document is published once for every server, so scopes this server does not know are left out rather
+ * than refused (a document listing none of this server's scopes gets none).
  *
  * `private_key_jwt` (§4.1 allows it, with keys from the document) is refused until this server verifies
  * JWT client assertions. `jwks` and `jwks_uri` are otherwise ignored: never fetched, never used.
@@ -56,9 +58,11 @@ export function validateClientMetadataDocument(url: ClientIdUrl, input: unknown,
   if (name === undefined) throw invalid('must have a client_name')
 
   const { jwks: _jwks, jwks_uri: _jwksUri, client_id: _clientId, ...metadata } = document
+  // One document serves every authorization server: scopes this one does not know are dropped, not fatal.
+  const scope = typeof document.scope === 'string' ? { scope: document.scope.split(' ').filter((value) => rules.scopes.includes(value)).join(' ') } : {}
   try {
     return validateClientMetadata(
-      { ...metadata, client_name: name, token_endpoint_auth_method: 'none' },
+      { ...metadata, ...scope, client_name: name, token_endpoint_auth_method: 'none' },
       { ...rules, authMethods: new Map([['none', { confidential: false }]]) },
     )
   } catch (error) {

@@ -59,10 +59,15 @@ describe('client ID metadata documents (draft §4.1)', () => {
     [{ grant_types: ['password'] }, 'not supported'],
     [{ response_types: ['token'] }, 'not supported'],
     [{ redirect_uris: ['http://app.example/cb'] }, 'https'],
-    [{ scope: 'admin' }, 'may not be registered'],
     [{ logo_uri: 'http://app.example/logo.png' }, 'https'],
   ])('refuses %j', (overrides, expected) => {
     expect(problem({ ...base, ...overrides })).toContain(expected)
+  })
+
+  it('keeps only the scopes this server knows (one document serves every server)', () => {
+    expect(validateClientMetadataDocument(URL_, { ...base, scope: 'openid mcp:tools notes:read' }, rules).scopes).toEqual(['openid', 'notes:read'])
+    expect(validateClientMetadataDocument(URL_, { ...base, scope: 'mcp:tools' }, rules).scopes).toEqual([])
+    expect(validateClientMetadataDocument(URL_, base, rules).scopes).toEqual(rules.scopes)
   })
 
   it('refuses what is not an object', () => {
