@@ -2,6 +2,7 @@ import { AUDIT_EVENT_TYPES } from '../server/audit/events.js'
 import type { Capability, Registry } from '../server/context.js'
 import { CORE_CAPABILITIES } from '../server/core-capabilities.js'
 import { createRegistry } from '../server/registry.js'
+import { clientIdMetadataDocuments } from '../server/cimd/index.js'
 import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/index.js'
 
 /** What `tessera serve` flags choose among the optional capabilities. */
@@ -10,6 +11,8 @@ export interface ServeCapabilityOptions {
   readonly registration: RegistrationPolicy
   /** `--registration-unused-expiry`, seconds. */
   readonly registrationUnusedSeconds?: number | undefined
+  /** `--client-metadata-documents`: https `client_id`s resolved from client ID metadata documents. */
+  readonly clientMetadataDocuments?: boolean | undefined
 }
 
 /**
@@ -19,9 +22,12 @@ export interface ServeCapabilityOptions {
  */
 export function serveCapabilities(options: ServeCapabilityOptions): Capability[] {
   const { registration, registrationUnusedSeconds } = options
-  return registration === 'off'
-    ? []
-    : [dynamicRegistration({ policy: registration, ...(registrationUnusedSeconds === undefined ? {} : { unusedClientSeconds: registrationUnusedSeconds }) })]
+  return [
+    ...(registration === 'off'
+      ? []
+      : [dynamicRegistration({ policy: registration, ...(registrationUnusedSeconds === undefined ? {} : { unusedClientSeconds: registrationUnusedSeconds }) })]),
+    ...(options.clientMetadataDocuments ? [clientIdMetadataDocuments()] : []),
+  ]
 }
 
 /**
@@ -29,7 +35,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
  * authentication method and audit event type a server of this version may have (a registration audit
  * event is readable after the server ran with `--registration`).
  */
-export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token' })])
+export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true })])
 
 /** Every audit event type the server may record: the core ones and its capabilities'. */
 export function auditEventTypes(registry: Registry = cliRegistry): string[] {

@@ -98,6 +98,11 @@ function isLoopbackIssuer(issuer: string): boolean {
   }
 }
 
+/** A boolean environment variable: `1` or `true`. */
+function isOn(value: string | undefined): boolean {
+  return value === '1' || value?.toLowerCase() === 'true'
+}
+
 /** `tessera serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -117,6 +122,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'registration-unused-expiry': { type: 'string' },
       metrics: { type: 'boolean' },
       'metrics-port': { type: 'string' },
+      'client-metadata-documents': { type: 'boolean' },
+      'allow-loopback-fetch': { type: 'boolean' },
     },
     strict: true,
   })
@@ -135,6 +142,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const metrics = metricsOption(values.metrics, values['metrics-port'], config.metrics)
   const stores = storeFlags(values, config.database)
   const db = dbPath(stores.db)
+  const clientMetadataDocuments = values['client-metadata-documents'] ?? isOn(process.env.TESSERA_CLIENT_METADATA_DOCUMENTS)
+  const allowLoopbackFetch = values['allow-loopback-fetch'] ?? isOn(process.env.TESSERA_ALLOW_LOOPBACK_FETCH)
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secrets, generated, file } = secretFor(stores)
   const issuer = values.issuer ?? process.env.TESSERA_ISSUER ?? config.issuer
@@ -164,7 +173,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds }),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments }),
+    ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo
       ? {
@@ -178,6 +188,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   })
   const seeded = values['no-seed'] || !demo ? undefined : await seedDemo(store, server.url)
   logger.info({ issuer: server.url, store: databaseUrl ? 'postgres' : db, registration }, 'Tessera is listening')
+  if (clientMetadataDocuments) logger.info('client ID metadata documents: https client_ids are fetched through the SSRF guard (--client-metadata-documents)')
   if (registration === 'open') logger.warn('dynamic client registration is open: anyone may register clients (--registration open)')
   const lines = [
     '',
@@ -188,6 +199,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(!demo && (config.resources ?? []).length === 0
       ? ['  no APIs configured: list them under "resources" in the configuration file (tessera config --help)']
       : []),
+    ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
     ...(seeded ?? []),
     '',
   ]

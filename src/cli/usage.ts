@@ -64,6 +64,12 @@ Runs the authorization server (and the demo notes API) until Ctrl-C.
                                (default 30d; s, m, h, d, w) (env TESSERA_REGISTRATION_UNUSED_EXPIRY)
   --metrics                    Prometheus metrics at /metrics on the server's port (env TESSERA_METRICS=1)
   --metrics-port N             the metrics on a port of their own instead, same host (env TESSERA_METRICS_PORT)
+  --client-metadata-documents  accept https URLs as client_id: the client ID metadata document there is
+                               fetched (SSRF-guarded, at most 5 KiB, cached 5 min to 24 h) and the client
+                               is public and unverified, never stored (env TESSERA_CLIENT_METADATA_DOCUMENTS=1)
+  --allow-loopback-fetch       development only: client-supplied URLs may be fetched over http on
+                               loopback (documents served on this machine); refused with an https
+                               issuer (env TESSERA_ALLOW_LOOPBACK_FETCH=1)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

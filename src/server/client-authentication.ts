@@ -5,7 +5,7 @@ import { readClientCredentials } from '../protocol/rfc6749/client-credentials.js
 import type { ClientRecord } from '../storage/types.js'
 import type { AuthenticatingEndpoint, ClientAuthenticationMethod, CredentialReader, PresentedClientCredentials, ServerContext } from './context.js'
 import { RFC6749_READER } from './registry.js'
-import { activeClient } from './client-expiry.js'
+import { findClient } from './find-client.js'
 
 // One message for unknown client, wrong secret and wrong method: no client enumeration (ASVS 6.3.8).
 const FAILED = 'Client authentication failed'
@@ -35,7 +35,7 @@ export function presentedCredentials(ctx: ServerContext, headers: Headers, param
  */
 export async function authenticateClient(ctx: ServerContext, presented: PresentedClientCredentials | undefined, endpoint: AuthenticatingEndpoint): Promise<ClientRecord> {
   if (!presented) throw new OAuthError('invalid_client', 'Client authentication required', { status: 401 })
-  const client = await activeClient(ctx, presented.clientId)
+  const client = await findClient(ctx, presented.clientId)
   const method = ctx.registry.authMethods.get(presented.method)
   const verified = method !== undefined && (await method.verify(ctx, client, presented))
   if (!client || !verified || client.token_endpoint_auth_method !== presented.method) {

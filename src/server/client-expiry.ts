@@ -11,12 +11,6 @@ export function isClientActive(client: ClientRecord, now: number): boolean {
   return !client.disabled && (client.expires_at === null || client.expires_at > now)
 }
 
-/** The stored client, unless absent, expired or disabled (see `isClientActive`). */
-export async function activeClient(ctx: ServerContext, clientId: string): Promise<ClientRecord | undefined> {
-  const client = await ctx.config.store.clients.get(clientId)
-  return client && isClientActive(client, ctx.config.now()) ? client : undefined
-}
-
 /**
  * After a client's first token: a client in use no longer expires. Read again just before the write, so
  * the window in which a concurrent RFC 7592 update could be overwritten is one round trip, once per client.

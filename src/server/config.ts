@@ -6,6 +6,7 @@ import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
 import type { Store } from '../storage/types.js'
+import type { OutboundPolicy } from '../http/guarded-fetch.js'
 import { DEFAULT_AUDIT_RETENTION } from './audit/sink.js'
 import { createClientAddressResolver, type ClientAddressResolver, type ForwardedHeader } from '../http/client-address.js'
 import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limits.js'
@@ -75,6 +76,23 @@ export interface AuthorizationServerConfig {
    * (`defaultPageRenderer`). Spread the default to replace some pages only.
    */
   pages?: PageRenderer
+  /** Settings for local development and tests only; each relaxation logs a warning at start. */
+  development?: DevelopmentSettings
+  /**
+   * The policy of the one SSRF guard (`guardedFetch`) for URLs that clients supply (client ID metadata
+   * documents): its time and size limits, and for tests a resolver, a CA and addresses treated as public
+   * (catalogue wave 2 §0.4). Loopback is governed by `development.allowLoopbackFetch` only.
+   */
+  outbound?: Omit<OutboundPolicy, 'allowLoopback'>
+}
+
+export interface DevelopmentSettings {
+  /**
+   * Let the SSRF guard fetch plain http URLs on loopback (127.0.0.0/8, ::1) — client ID metadata documents
+   * served on this machine, for local use and tests (`tessera serve --allow-loopback-fetch`). Refused with
+   * an https issuer: a deployed server must never reach its own host's services for a client.
+   */
+  allowLoopbackFetch?: boolean
 }
 
 export class ConfigError extends Error {
@@ -154,6 +172,13 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   const missing = PAGE_RENDERER_METHODS.filter((method) => typeof pages[method] !== 'function')
   if (missing.length > 0) throw new ConfigError('pages', `must have the PageRenderer methods ${missing.join(', ')} (spread defaultPageRenderer to keep Tessera's)`)
 
+  const allowLoopbackFetch = config.development?.allowLoopbackFetch ?? false
+  if (typeof allowLoopbackFetch !== 'boolean') throw new ConfigError('development.allowLoopbackFetch', 'must be a boolean')
+  if (allowLoopbackFetch && secure) {
+    throw new ConfigError('development.allowLoopbackFetch', 'must not be set with an https issuer: loopback fetches are for local development only')
+  }
+  if (allowLoopbackFetch) config.logger?.warn('development.allowLoopbackFetch: URLs supplied by clients may be fetched over plain http on loopback')
+
   const resources = config.resources ?? []
   const scopeDescriptions: Record<string, string> = {}
   for (const [index, resource] of resources.entries()) {
@@ -192,6 +217,7 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
     scopeDescriptions,
     pages,
+    outbound: { ...config.outbound, allowLoopback: allowLoopbackFetch },
   }
 }
 

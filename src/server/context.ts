@@ -84,6 +84,25 @@ export interface Capability {
   metadata?(ctx: ServerContext): Record<string, unknown>
   /** Audit event types it records, with their log level (anomalies an operator should look at: `warn`). */
   readonly auditEvents?: Readonly<Record<string, 'info' | 'warn'>>
+  /** Clients the store does not hold, resolved by this capability (client ID metadata documents). */
+  readonly clientSource?: ClientSource
+}
+
+/**
+ * Where clients come from besides the store: a capability that knows clients by an identifier of its own
+ * form (an https URL naming a client ID metadata document). `findClient` (src/server/find-client.ts), the
+ * one lookup behind authorization, token, revocation, consent, logout and token validation, asks the
+ * store first — so a stored client is never shadowed — then the first source that `handles` the id. A
+ * resolved client is never stored.
+ */
+export interface ClientSource {
+  /** Whether ids of this form are this source's (a cheap check of the string: nothing is fetched). */
+  handles(clientId: string): boolean
+  /**
+   * The client, or an `OAuthError` `invalid_client` whose description says why the id cannot be used
+   * (a malformed URL, a document that cannot be fetched or is not valid).
+   */
+  resolve(ctx: ServerContext, clientId: string): Promise<ClientRecord>
 }
 
 /** What an endpoint receives besides the request: the path segments its `pattern` captured. */
@@ -200,6 +219,8 @@ export interface Registry {
   readonly readers: readonly CredentialReader[]
   /** Audit event types and their log level. */
   readonly auditEvents: ReadonlyMap<string, 'info' | 'warn'>
+  /** Client sources, in registration order (see `ClientSource`). */
+  readonly clientSources: readonly ClientSource[]
   /** The route for a path below the issuer, or undefined. */
   route(path: string): RouteMatch | undefined
   /** `token_endpoint_auth_methods_supported` and the revocation/introspection equivalents. */

@@ -11,7 +11,7 @@
  * ```
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
-export { ConfigError, type AuthorizationServerConfig, type Lifetimes, type ResourceConfig } from './config.js'
+export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
 export { defaultPageRenderer, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
@@ -20,11 +20,13 @@ export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSin
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
 export type {
-  Capability, ClientAuthenticationMethod, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RouteMatch,
+  Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RouteMatch,
   ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
 export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, REGISTRATION_POLICIES, type DynamicRegistrationOptions, type RegistrationPolicy } from './rfc7591/index.js'
+export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from './cimd/index.js'
+export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export type { RequestObservation, ServerObserver } from './observer.js'
 export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus.js'
@@ -35,3 +37,4 @@ export { createMemoryCounterStore, type CounterStore } from './abuse/counter.js'
 export { createClientAddressResolver, type ClientAddressResolver, type ForwardedHeader } from '../http/client-address.js'
 export { OAuthError, type OAuthErrorCode } from '../errors.js'
 export type { OAuthRequest, OAuthResponse } from '../http/types.js'
+export type { OutboundPolicy } from '../http/guarded-fetch.js'

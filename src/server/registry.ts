@@ -1,4 +1,4 @@
-import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RouteMatch } from './context.js'
+import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RouteMatch } from './context.js'
 
 export class RegistryError extends Error {
   constructor(message: string) {
@@ -25,6 +25,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
   const authMethods = new Map<string, ClientAuthenticationMethod>()
   const readers = new Map<string, CredentialReader>()
   const auditEvents = new Map<string, 'info' | 'warn'>()
+  const clientSources: ClientSource[] = []
 
   function claim<T>(map: Map<string, T>, key: string, value: T, what: string, owner: string): void {
     if (map.has(key)) throw new RegistryError(`${what} ${key} of ${owner} is already registered`)
@@ -53,6 +54,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
       readers.set(method.reader.name, method.reader)
     }
     for (const [type, level] of Object.entries(capability.auditEvents ?? {})) claim(auditEvents, type, level, 'audit event', capability.name)
+    if (capability.clientSource) clientSources.push(capability.clientSource)
   }
 
   // RFC 6749 §2.3's reader takes a bare client_id for `none`; readers of methods with a signal of their
@@ -68,6 +70,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
     authMethods,
     readers: orderedReaders,
     auditEvents,
+    clientSources,
     route(path) {
       const route = exact.get(path)
       if (route) return route

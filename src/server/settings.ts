@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { ClientAddressResolver } from '../http/client-address.js'
+import type { OutboundPolicy } from '../http/guarded-fetch.js'
 import type { SigningAlgorithm } from '../jwt/keys.js'
 import type { Store } from '../storage/types.js'
 import type { ClientLimitPolicy } from './abuse/client-limits.js'
@@ -69,4 +70,6 @@ export interface ResolvedConfig {
   /** Consent-page wording for API scopes. */
   scopeDescriptions: Record<string, string>
   pages: PageRenderer
+  /** The SSRF guard's policy for URLs clients supply; `allowLoopback` from `development.allowLoopbackFetch`. */
+  outbound: OutboundPolicy
 }

@@ -53,6 +53,10 @@ export interface StandaloneOptions {
    * on a listener of their own (same host) that the public side never reaches. Off when absent.
    */
   metrics?: { port?: number }
+  /** Development switches (`--allow-loopback-fetch`); see `AuthorizationServerConfig.development`. */
+  development?: AuthorizationServerConfig['development']
+  /** The SSRF guard's policy for client-supplied URLs; see `AuthorizationServerConfig.outbound`. */
+  outbound?: AuthorizationServerConfig['outbound']
 }
 
 export interface StandaloneServer {
@@ -185,6 +189,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.accessTokenSigningAlg ? { accessTokenSigningAlg: options.accessTokenSigningAlg } : {}),
       ...(options.productName ? { productName: options.productName } : {}),
       ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
+      ...(options.development ? { development: options.development } : {}),
+      ...(options.outbound ? { outbound: options.outbound } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       ...(metrics ? { observer: metrics.observer } : {}),
     })

@@ -43,7 +43,10 @@ export interface ClientRecord {
   tos_uri: string | null
   /** RFC 7591 §2 `contacts`: people responsible for the client. */
   contacts: string[]
-  /** Who registered it: the operator (vouched for) or anyone through RFC 7591 dynamic registration (unverified). */
+  /**
+   * Who registered it: the operator (vouched for), anyone through RFC 7591 dynamic registration, or nobody:
+   * a client ID metadata document the server fetched (both unverified; the last is never stored).
+   */
   registered_by: ClientRegistrar
   /** SHA-256 (base64url) of the RFC 7592 registration access token; null for operator clients. */
   registration_access_token_hash: string | null
@@ -73,7 +76,7 @@ export interface ClientQuery {
 }
 
 export type ApplicationType = 'web' | 'native'
-export type ClientRegistrar = 'operator' | 'dynamic'
+export type ClientRegistrar = 'operator' | 'dynamic' | 'metadata_document'
 
 export interface UserRecord {
   /** Stable subject identifier (`sub`). Never reused. */

@@ -36,8 +36,16 @@ export interface ConsentView {
   scopes: readonly string[]
   /** The operator's plain-words descriptions of API scopes (`ResourceConfig.scopes`). */
   scopeDescriptions: Readonly<Record<string, string>>
-  /** Nobody vetted the client (registered dynamically, RFC 7591 §5): its name is only its own claim. */
+  /**
+   * Nobody vetted the client (registered dynamically, RFC 7591 §5, or known by a client ID metadata
+   * document): its name is only its own claim.
+   */
   unverified?: boolean
+  /**
+   * The host of a client whose `client_id` is the URL of its metadata document: who published the client,
+   * the one thing about it that nobody can fake (draft-ietf-oauth-client-id-metadata-document §6.4).
+   */
+  clientHost?: string
   /** The host the answer goes to (the redirect URI's, IDN in punycode); empty for a private-use scheme. */
   redirectHost?: string
   /** Every redirect URI of the client is on the user's own machine (loopback): say so (catalogue DR-07). */

@@ -104,10 +104,10 @@ async function openPostgresRedisTestStore(): Promise<TestStore> {
   }
 }
 
-export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes>; loginThrottle?: AuthorizationServerConfig['loginThrottle']; logger?: Logger; accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']; capabilities?: AuthorizationServerConfig['capabilities'] } & LimitOptions = {}): Promise<TestServer> {
+export async function startTestServer(options: { store?: 'memory' | 'sqlite'; filename?: string; lifetimes?: Partial<Lifetimes>; loginThrottle?: AuthorizationServerConfig['loginThrottle']; logger?: Logger; accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']; capabilities?: AuthorizationServerConfig['capabilities']; outbound?: AuthorizationServerConfig['outbound']; development?: AuthorizationServerConfig['development'] } & LimitOptions = {}): Promise<TestServer> {
   const { store, dispose } = await openTestStore(options.store, options.filename)
   const notes = createMemoryNoteStore()
-  const standalone = await startStandaloneServer({ store, notes, secret: SECRET, port: 0, host: '127.0.0.1', logger: options.logger ?? testLogger(), ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}), ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}), ...(options.capabilities ? { capabilities: options.capabilities } : {}), ...limitOptions(options) })
+  const standalone = await startStandaloneServer({ store, notes, secret: SECRET, port: 0, host: '127.0.0.1', logger: options.logger ?? testLogger(), ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}), ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}), ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}), ...(options.capabilities ? { capabilities: options.capabilities } : {}), ...(options.outbound ? { outbound: options.outbound } : {}), ...(options.development ? { development: options.development } : {}), ...limitOptions(options) })
   const now = Math.floor(Date.now() / 1000)
   const alice = await createUser(store, { username: 'alice', password: 'alice-password', name: 'Alice Liddell', givenName: 'Alice', familyName: 'Liddell', email: 'alice@example.com', emailVerified: true }, now)
   const bob = await createUser(store, { username: 'bob', password: 'bob-password', name: 'Bob Builder', email: 'bob@example.com' }, now)

@@ -12,6 +12,12 @@ describe('resolveConfig', () => {
   ])('refuses issuer %s', (issuer, message) => {
     expect(() => resolveConfig({ ...base, issuer })).toThrow(message)
   })
+  it('refuses development.allowLoopbackFetch with an https issuer, and passes it to the SSRF guard otherwise', () => {
+    expect(() => resolveConfig({ ...base, issuer: 'https://auth.example', development: { allowLoopbackFetch: true } })).toThrow(/development\.allowLoopbackFetch must not be set with an https issuer/)
+    expect(resolveConfig({ ...base, issuer: 'http://127.0.0.1:4000', development: { allowLoopbackFetch: true } }).outbound.allowLoopback).toBe(true)
+    const strict = resolveConfig({ ...base, issuer: 'https://auth.example', outbound: { timeoutMs: 1000 } })
+    expect(strict.outbound).toEqual({ timeoutMs: 1000, allowLoopback: false })
+  })
   it('allows loopback http and keeps the issuer string verbatim', () => {
     const config = resolveConfig({ ...base, issuer: 'http://127.0.0.1:4000/auth/' })
     expect(config.issuer).toBe('http://127.0.0.1:4000/auth/')

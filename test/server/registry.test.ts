@@ -155,6 +155,48 @@ describe('a server with an extra capability', () => {
   })
 })
 
+describe('a client source', () => {
+  // Clients named `urn:test:<name>`, resolved by the capability and never stored; any other urn:test id fails.
+  const resolved: string[] = []
+  const source: Capability = {
+    name: 'test-clients', spec: 'test',
+    clientSource: {
+      handles: (clientId) => clientId.startsWith('urn:test:'),
+      resolve(_ctx, clientId) {
+        resolved.push(clientId)
+        if (clientId !== 'urn:test:tool') return Promise.reject(new OAuthError('invalid_client', 'No such test client'))
+        return Promise.resolve({
+          client_id: clientId, client_secret_hash: null, client_secret_expires_at: null, disabled: false, client_name: 'Tool', redirect_uris: ['https://tool.example/cb'], post_logout_redirect_uris: [],
+          grant_types: ['authorization_code'], scopes: ['openid'], token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'RS256', skip_consent: false,
+          created_at: NOW, application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [], registered_by: 'metadata_document',
+          registration_access_token_hash: null, expires_at: null,
+        })
+      },
+    },
+  }
+
+  it('answers for ids the store does not hold, at /authorize and in client authentication; the store wins', async () => {
+    const store = createMemoryStore()
+    const server = await createAuthorizationServer({ issuer: ISSUER, store, secret: SECRET, now: () => NOW, capabilities: [source] })
+    expect(server.registry.clientSources).toEqual([source.clientSource])
+    const authorize = (clientId: string) => server.handle(request('GET', `/authorize?${new URLSearchParams({
+      response_type: 'code', client_id: clientId, redirect_uri: 'https://tool.example/cb', scope: 'openid', state: 's', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+    }).toString()}`))
+    expect((await authorize('urn:test:tool')).status).toBe(303)
+    const failed = await authorize('urn:test:other')
+    expect(failed.status).toBe(400)
+    expect(String(failed.body)).toContain('No such test client')
+    const token = await server.handle(request('POST', '/token', { grant_type: 'authorization_code', code: 'x', redirect_uri: 'https://tool.example/cb', code_verifier: 'v'.repeat(43), client_id: 'urn:test:other' }))
+    expect([token.status, json(token.body).error]).toEqual([401, 'invalid_client'])
+    expect(await store.clients.get('urn:test:tool')).toBeUndefined()
+
+    await createClient(store, { name: 'Stored', clientId: 'urn:test:stored', authMethod: 'none', redirectUris: ['https://tool.example/cb'], grantTypes: ['authorization_code'], scopes: ['openid'] }, NOW)
+    resolved.length = 0
+    expect((await authorize('urn:test:stored')).status).toBe(303)
+    expect(resolved).toEqual([])
+  })
+})
+
 describe('client authentication methods per endpoint', () => {
   it('accept a method only at the endpoints it is offered for, as discovery says', async () => {
     // An extension method for the token endpoint only, authenticating with a fixed test credential.

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { migrateTo } from '../../src/storage/sql/migrations.js'
 import { createSqliteStore, openSqliteStore } from '../../src/storage/sqlite.js'
 import { storeContract } from './contract.js'
-import { CLIENT_ID, NOW, USER_ID, client, code, seed, session, signingKey, user } from './fixtures.js'
+import { CLIENT_ID, NOW, USER_ID, accessToken, client, code, refreshToken, seed, session, signingKey, user } from './fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -102,5 +102,51 @@ describe('sqlite store upgrade to client registration metadata (migration 0006)'
     const store = await openSqliteStore({ filename })
     expect(await store.clients.get(CLIENT_ID)).toEqual(client())
     await store.close()
+  })
+})
+
+describe('sqlite store upgrade to tokens and consents without client references (migration 0007)', () => {
+  it('keeps the tokens and consents of the previous release, and then accepts those of unstored clients', async () => {
+    const filename = join(dir, 'release-with-0006.db')
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) })
+    await migrateTo(old, '0006_client_registration')
+    const { id, username, created_at, updated_at } = user()
+    await sql`INSERT INTO users (id, username, password_hash, email_verified, created_at, updated_at) VALUES (${id}, ${username}, 'x', 0, ${created_at}, ${updated_at})`.execute(old)
+    const c = client()
+    await sql`INSERT INTO clients (client_id, client_secret_hash, client_name, redirect_uris, post_logout_redirect_uris, grant_types, scopes, token_endpoint_auth_method, id_token_signed_response_alg, skip_consent, created_at)
+      VALUES (${c.client_id}, ${c.client_secret_hash}, ${c.client_name}, ${JSON.stringify(c.redirect_uris)}, ${JSON.stringify(c.post_logout_redirect_uris)}, ${JSON.stringify(c.grant_types)}, ${JSON.stringify(c.scopes)}, ${c.token_endpoint_auth_method}, ${c.id_token_signed_response_alg}, 0, ${c.created_at})`.execute(old)
+    await sql`INSERT INTO consents (user_id, client_id, scopes, created_at, updated_at) VALUES (${USER_ID}, ${CLIENT_ID}, '["openid"]', ${NOW}, ${NOW})`.execute(old)
+    const r = refreshToken()
+    await sql`INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scopes, resource, auth_time, session_id, created_at, expires_at, consumed_at)
+      VALUES (${r.token_hash}, ${r.grant_id}, ${r.client_id}, ${r.user_id}, ${JSON.stringify(r.scopes)}, ${r.resource}, ${r.auth_time}, ${r.session_id}, ${r.created_at}, ${r.expires_at}, ${r.consumed_at})`.execute(old)
+    const a = accessToken()
+    await sql`INSERT INTO access_tokens (token_hash, jti, grant_id, client_id, subject, user_id, scopes, audience, auth_time, created_at, expires_at)
+      VALUES (${a.token_hash}, ${a.jti}, ${a.grant_id}, ${a.client_id}, ${a.subject}, ${a.user_id}, ${JSON.stringify(a.scopes)}, ${JSON.stringify(a.audience)}, ${a.auth_time}, ${a.created_at}, ${a.expires_at})`.execute(old)
+    await old.destroy()
+
+    const store = await openSqliteStore({ filename })
+    expect((await store.consents.get(USER_ID, CLIENT_ID))?.scopes).toEqual(['openid'])
+    expect(await store.refreshTokens.find('refresh-hash-1', NOW)).toEqual(refreshToken())
+    expect(await store.accessTokens.find('access-hash-1', NOW)).toEqual(accessToken())
+    // A client known by its metadata document is never stored, yet holds a consent and tokens.
+    const url = 'https://app.example/client.json'
+    await store.consents.grant(USER_ID, url, ['openid'], NOW)
+    await store.refreshTokens.save(refreshToken({ token_hash: 'refresh-hash-2', client_id: url }))
+    // The user references stay: a token of a user that does not exist is refused.
+    await expect(store.refreshTokens.save(refreshToken({ token_hash: 'refresh-hash-3', user_id: 'nobody' }))).rejects.toThrow()
+    // Deleting the stored client still takes its rows along.
+    await store.clients.delete(CLIENT_ID)
+    expect(await store.consents.get(USER_ID, CLIENT_ID)).toBeUndefined()
+    expect(await store.refreshTokens.find('refresh-hash-1', NOW)).toBeUndefined()
+    expect((await store.consents.get(USER_ID, url))?.scopes).toEqual(['openid'])
+    await store.close()
+
+    const sqlite = new BetterSqlite3(filename, { readonly: true })
+    const indexes = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('refresh_tokens', 'access_tokens', 'consents') AND name LIKE '%_idx'").all() as Array<{ name: string }>
+    sqlite.close()
+    expect(indexes.map((index) => index.name).toSorted()).toEqual([
+      'access_tokens_client_id_idx', 'access_tokens_expires_at_idx', 'access_tokens_grant_id_idx', 'access_tokens_user_id_idx', 'consents_client_id_idx',
+      'refresh_tokens_client_id_idx', 'refresh_tokens_expires_at_idx', 'refresh_tokens_grant_id_idx', 'refresh_tokens_user_id_client_id_idx',
+    ])
   })
 })

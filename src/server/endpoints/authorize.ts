@@ -10,7 +10,7 @@ import { consentRequired } from '../consent.js'
 import type { ServerContext } from '../context.js'
 import { errorPage } from '../pages.js'
 import { browserBinding, currentSession, type CurrentSession } from '../session.js'
-import { activeClient } from '../client-expiry.js'
+import { findClient } from '../find-client.js'
 
 function readParameters(request: OAuthRequest): Parameters {
   // OIDC Core §3.1.2.1: the request may be sent as GET (query) or POST (form body).
@@ -53,7 +53,7 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
   } catch {
     clientId = undefined
   }
-  const client = clientId === undefined ? undefined : await activeClient(ctx, clientId)
+  const client = clientId === undefined ? undefined : await findClient(ctx, clientId)
   const result = validateAuthorizationRequest(params, client, {
     scopesSupported: ctx.config.scopesSupported,
     resources: ctx.config.resources.map((resource) => resource.identifier),

@@ -12,6 +12,7 @@ import type { ServerContext } from '../context.js'
 import { errorPage, htmlResponse } from '../pages.js'
 import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
 import { isLoopbackRedirect } from '../../protocol/rfc7591/client-metadata.js'
+import { findClient } from '../find-client.js'
 
 interface Loaded {
   interaction: InteractionRecord
@@ -27,25 +28,29 @@ async function load(ctx: ServerContext, request: OAuthRequest, id: string): Prom
   const binding = readBrowserBinding(ctx, request.headers)
   if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
   const parsed = JSON.parse(interaction.request) as AuthorizationRequest
-  const client = await ctx.config.store.clients.get(parsed.client_id)
-  // A client disabled after the authorization request started gets no code either.
-  return client && !client.disabled ? { interaction, request: parsed, client } : undefined
+  const client = await findClient(ctx, parsed.client_id)
+  // A client disabled after the authorization request started gets no code either (findClient drops it).
+  return client ? { interaction, request: parsed, client } : undefined
 }
 
 /**
- * What the consent page says about a client nobody vetted (RFC 7591 §5; catalogue DR-07, DR-08): that it
- * is unverified, the host the answer goes to (the URL parser writes IDN hosts in punycode), and whether
- * every redirect URI is on the user's own machine.
+ * What the consent page says about a client nobody vetted (RFC 7591 §5; catalogue DR-07, DR-08, CM-08,
+ * CM-09): that it is unverified, the host that published a metadata document client (its `client_id`),
+ * the host the answer goes to (the URL parser writes IDN hosts in punycode), and whether every redirect
+ * URI is on the user's own machine.
  */
-function clientTrust(client: ClientRecord, redirectUri: string): { unverified: boolean; redirectHost: string; localhostOnly: boolean } {
-  let redirectHost = ''
-  try {
-    redirectHost = new URL(redirectUri).host
-  } catch {
-    redirectHost = ''
-  }
+function clientTrust(client: ClientRecord, redirectUri: string): { unverified: boolean; clientHost?: string; redirectHost: string; localhostOnly: boolean } {
   const localhostOnly = client.redirect_uris.length > 0 && client.redirect_uris.every(isLoopbackRedirect)
-  return { unverified: client.registered_by === 'dynamic', redirectHost, localhostOnly }
+  const clientHost = client.registered_by === 'metadata_document' ? hostOf(client.client_id) : ''
+  return { unverified: client.registered_by !== 'operator', ...(clientHost ? { clientHost } : {}), redirectHost: hostOf(redirectUri), localhostOnly }
+}
+
+function hostOf(uri: string): string {
+  try {
+    return new URL(uri).host
+  } catch {
+    return ''
+  }
 }
 
 function redirectOrigin(uri: string): string[] {

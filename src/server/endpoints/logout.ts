@@ -6,6 +6,7 @@ import { isJwtValidationError, verifyJwt } from '../../jwt/verify.js'
 import { withQueryParameters } from '../../protocol/rfc6749/redirect-uri.js'
 import type { ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
+import { findClient } from '../find-client.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import { errorPage, htmlResponse } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
@@ -46,7 +47,7 @@ async function parseLogoutRequest(ctx: ServerContext, params: Parameters): Promi
     throw new OAuthError('invalid_request', 'client_id does not match the id_token_hint')
   }
   const resolvedClientId = hinted?.aud ?? clientId
-  const client = resolvedClientId === undefined ? undefined : await ctx.config.store.clients.get(resolvedClientId)
+  const client = resolvedClientId === undefined ? undefined : await findClient(ctx, resolvedClientId)
   // Exact match against the client's registered list; without a known client there is nothing to match.
   if (postLogoutRedirectUri !== undefined && !client?.post_logout_redirect_uris.includes(postLogoutRedirectUri)) {
     throw new OAuthError('invalid_request', 'post_logout_redirect_uri is not registered for this client')

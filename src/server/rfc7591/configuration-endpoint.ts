@@ -4,7 +4,7 @@ import { emptyResponse, jsonResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { validateClientMetadata } from '../../protocol/rfc7591/client-metadata.js'
 import type { ClientRecord } from '../../storage/types.js'
-import { activeClient } from '../client-expiry.js'
+import { findClient } from '../find-client.js'
 import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
@@ -52,7 +52,7 @@ export async function configurationEndpoint(ctx: ServerContext, request: OAuthRe
  */
 async function authorizedClient(ctx: ServerContext, clientId: string, token: string | undefined): Promise<ClientRecord> {
   if (token === undefined) throw new OAuthError('invalid_token', 'A registration access token is required', { status: 401 })
-  const client = await activeClient(ctx, clientId)
+  const client = await findClient(ctx, clientId)
   const expected = client?.registration_access_token_hash ?? null
   // Hashed either way, so an unknown client costs the same as a known one.
   const presented = sha256(token)
@@ -100,7 +100,7 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   }
   // Read again just before the write: an operator who disabled the client meanwhile is not overwritten
   // (the window left is one round trip; the store has no compare-and-set for clients).
-  const latest = await activeClient(ctx, current.client_id)
+  const latest = await findClient(ctx, current.client_id)
   if (!latest || latest.registration_access_token_hash !== current.registration_access_token_hash) throw INVALID_TOKEN
   if (!(await ctx.config.store.clients.update(client))) throw INVALID_TOKEN
   await ctx.audit.record({

@@ -9,6 +9,13 @@ import { verifyAccessTokenJwt } from '../../protocol/rfc9068/verify-access-token
 import type { AccessTokenRecord, ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import type { VerifiedAccessToken } from './verifications.js'
+import { findClient } from '../find-client.js'
+
+/** A client whose metadata document can no longer be used has no valid tokens either. */
+function unusableClient(error: unknown): undefined {
+  if (error instanceof OAuthError) return undefined
+  throw error
+}
 
 export interface AccessTokenInput {
   /** Resource owner, or the client itself for client credentials (RFC 9068 §2.2). */
@@ -169,7 +176,7 @@ export async function verifyOwnAccessToken(ctx: ServerContext, token: string, to
     grantId ? ctx.config.store.grants.isRevoked(grantId, now) : Promise.resolve(false),
     // Deleting (or disabling) a client or deleting a user ends their access tokens at once, not at `exp` (catalogue ST-05). Only
     // tokens of a user's grant have a user: client-credentials tokens carry the client id as `sub`.
-    caller?.client_id === verified.claims.client_id ? caller : ctx.config.store.clients.get(verified.claims.client_id),
+    caller?.client_id === verified.claims.client_id ? caller : findClient(ctx, verified.claims.client_id).catch(unusableClient),
     grantId ? ctx.config.store.users.get(verified.claims.sub) : Promise.resolve(true),
   ])
   if (revoked || grantRevoked || !client || client.disabled || !user) throw new OAuthError('invalid_token', 'The access token has been revoked')

@@ -4,6 +4,7 @@ import { accessTokensMigration } from './migration-0004-access-tokens.js'
 import { recordsMigration } from './migration-0005-records.js'
 import { clientRegistrationMigration } from './migration-0006-client-registration.js'
 import { clientStatusMigration } from './migration-0007-client-status.js'
+import { clientReferencesMigration } from './migration-0008-client-references.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -13,7 +14,8 @@ import { clientStatusMigration } from './migration-0007-client-status.js'
  * Foreign keys reference the owning client and user without `ON DELETE CASCADE`: `ClientStore.delete`
  * and `UserStore.delete` delete the dependent rows explicitly in one transaction (see `clients.ts`,
  * `users.ts`), and the constraints make sure a row saved concurrently for a deleted owner fails instead
- * of being left orphaned.
+ * of being left orphaned. Since 0008, tokens and consents reference their client by id only (a client
+ * known by its metadata document is never stored), so that guarantee holds for users only.
  */
 
 // Kysely's `Migration` takes `Kysely<any>` because a migration must not depend on today's `Database`
@@ -202,6 +204,7 @@ const migrations: Record<string, Migration> = {
   '0005_records': recordsMigration,
   '0006_client_registration': clientRegistrationMigration,
   '0007_client_status': clientStatusMigration,
+  '0008_client_references': clientReferencesMigration,
 }
 
 const provider: MigrationProvider = {

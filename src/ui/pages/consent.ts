@@ -20,6 +20,7 @@ export function renderConsentPage(input: {
   userName: string
   scopes: ScopeDescription[]
   unverified?: boolean | undefined
+  clientHost?: string | undefined
   redirectHost?: string | undefined
   localhostOnly?: boolean | undefined
 }): string {
@@ -29,10 +30,15 @@ export function renderConsentPage(input: {
 <ul class="scopes">
 ${input.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>`
       : html`<p>${input.clientName} is asking to sign you in. It will not get access to any of your data.</p>`
-  // RFC 7591 §5: a dynamically registered client's name and URIs are self-asserted; the user gets what the
+  // RFC 7591 §5: a dynamically registered (or metadata document) client's name and URIs are self-asserted; the user gets what the
   // server knows for certain (where the answer goes) and a warning, never a logo or link from the client.
   const unverified = input.unverified === true
-    ? html`<div class="alert" id="unverified">Unverified application: it registered itself and nobody has reviewed it. Only continue if you trust where it came from.</div>
+    ? html`<div class="alert" id="unverified">Unverified application: nobody has reviewed it, and its name is only its own claim. Only continue if you trust where it came from.</div>
+`
+    : ''
+  // draft-ietf-oauth-client-id-metadata-document §6.4: the client_id's host, whatever the name claims.
+  const publisher = input.clientHost
+    ? html`<p id="client-host">Application published by <span class="account">${input.clientHost}</span></p>
 `
     : ''
   const destination = input.redirectHost
@@ -44,7 +50,7 @@ ${input.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>`
 `
     : ''
   const body = html`<h1>${input.clientName} wants to access your account</h1>
-<p class="lead">Signed in as <span class="account">${input.userName}</span></p>
+${publisher}<p class="lead">Signed in as <span class="account">${input.userName}</span></p>
 ${unverified}${localhost}${destination}${access}
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken, ['decision'])}

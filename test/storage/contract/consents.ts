@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CurrentStore } from '../contract.js'
-import { CLIENT_ID, NOW, USER_ID, client, user } from '../fixtures.js'
+import { CLIENT_ID, NOW, USER_ID, accessToken, client, refreshToken, user } from '../fixtures.js'
 
 export function consentContract(store: CurrentStore): void {
   describe('consents', () => {
@@ -36,6 +36,22 @@ export function consentContract(store: CurrentStore): void {
       expect(await store().consents.get(USER_ID, CLIENT_ID)).toBeUndefined()
       expect((await store().consents.listByUser(USER_ID)).map((c) => c.client_id)).toEqual(['b'])
       expect(await store().consents.listByUser('user-2')).toHaveLength(1)
+    })
+
+    // A client known by its metadata document (an https client_id) is never stored, yet holds these.
+    it('keeps consents and tokens of a client the store does not hold, and deletes them with the user', async () => {
+      const url = 'https://app.example/client.json'
+      expect(await store().clients.get(url)).toBeUndefined()
+      await store().consents.grant(USER_ID, url, ['openid'], NOW)
+      await store().refreshTokens.save(refreshToken({ client_id: url }))
+      await store().accessTokens.save(accessToken({ client_id: url }))
+      expect((await store().consents.get(USER_ID, url))?.scopes).toEqual(['openid'])
+      expect((await store().refreshTokens.find('refresh-hash-1', NOW))?.client_id).toBe(url)
+      expect((await store().accessTokens.find('access-hash-1', NOW))?.client_id).toBe(url)
+      await store().users.delete(USER_ID)
+      expect(await store().consents.get(USER_ID, url)).toBeUndefined()
+      expect(await store().refreshTokens.find('refresh-hash-1', NOW)).toBeUndefined()
+      expect(await store().accessTokens.find('access-hash-1', NOW)).toBeUndefined()
     })
   })
 }
