@@ -19,7 +19,7 @@ import { signInThroughPages } from '../helpers/http-client.js'
  * with `tessera/client`'s `mcpSdkAuthProvider` as the `OAuthClientProvider`, against the built `tessera
  * serve --registration open` and examples/mcp-server, over loopback HTTP. The user signs in through
  * Tessera's pages; the client registers dynamically, or identifies by its client ID metadata document
- * (served by this test) where Tessera advertises support.
+ * (served by this test on loopback, fetched by Tessera under --allow-loopback-fetch).
  */
 
 const env = { ...process.env, TESSERA_SECRET: 'mcp-sdk-interop-secret-0123456789abcdef', TESSERA_LOG_LEVEL: 'warn' }
@@ -67,7 +67,8 @@ beforeAll(async () => {
   const created = spawnSync(process.execPath, [TESSERA_BIN, 'user', 'create', '--username', user.username, '--password', user.password, '--json', '--db', db], { env, encoding: 'utf8', timeout: 30_000 })
   expect(created.status, created.stderr).toBe(0)
   userId = (JSON.parse(created.stdout) as { id: string }).id
-  tessera = await startServe(db, ['--no-seed', '--registration', 'open'], { ...env, TESSERA_MCP_RESOURCE: resource })
+  // Metadata documents are on, and may be fetched over http on loopback (development switch): the test serves its document there.
+  tessera = await startServe(db, ['--no-seed', '--registration', 'open', '--client-metadata-documents', '--allow-loopback-fetch'], { ...env, TESSERA_MCP_RESOURCE: resource })
   target.app = createMcpApp({ issuer: tessera.url, resource })
 }, 60_000)
 
@@ -116,14 +117,11 @@ describe('the MCP SDK client with tessera/client as its OAuthClientProvider, aga
     expect(whoami).toEqual({ sub: userId, client_id: clientId, scope: 'mcp:tools' })
   }, 60_000)
 
-  it('identifies by its client ID metadata document where the server supports it, else registers', async () => {
-    // Until Tessera's server side of client ID metadata documents is merged, its metadata does not advertise
-    // them and the client falls back to registration; after the merge, serve with that capability enabled and
-    // only the first branch remains (see the MCP client section of README.md).
+  it('identifies by its client ID metadata document, which Tessera fetches, and calls whoami', async () => {
     const metadata = (await (await fetch(`${tessera.url}/.well-known/oauth-authorization-server`)).json()) as { client_id_metadata_document_supported?: boolean }
+    expect(metadata.client_id_metadata_document_supported).toBe(true)
     const { clientId, whoami } = await authorizeWithSdk({ clientMetadataUrl: documentUrl })
-    if (metadata.client_id_metadata_document_supported === true) expect(clientId).toBe(documentUrl)
-    else expect(clientId).not.toBe(documentUrl)
+    expect(clientId).toBe(documentUrl)
     expect(whoami).toEqual({ sub: userId, client_id: clientId, scope: 'mcp:tools' })
   }, 60_000)
 })
