@@ -98,6 +98,12 @@ function isLoopbackIssuer(issuer: string): boolean {
   }
 }
 
+/** A boolean environment variable when it is set (`1` or `true` for on), else undefined so the file decides. */
+function envSwitch(name: string): boolean | undefined {
+  const value = process.env[name]
+  return value === undefined || value === '' ? undefined : isOn(value)
+}
+
 /** A boolean environment variable: `1` or `true`. */
 function isOn(value: string | undefined): boolean {
   return value === '1' || value?.toLowerCase() === 'true'
@@ -142,8 +148,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const metrics = metricsOption(values.metrics, values['metrics-port'], config.metrics)
   const stores = storeFlags(values, config.database)
   const db = dbPath(stores.db)
-  const clientMetadataDocuments = values['client-metadata-documents'] ?? isOn(process.env.TESSERA_CLIENT_METADATA_DOCUMENTS)
-  const allowLoopbackFetch = values['allow-loopback-fetch'] ?? isOn(process.env.TESSERA_ALLOW_LOOPBACK_FETCH)
+  const clientMetadataDocuments = values['client-metadata-documents'] ?? envSwitch('TESSERA_CLIENT_METADATA_DOCUMENTS') ?? config.clientMetadataDocuments?.enabled ?? false
+  const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secrets, generated, file } = secretFor(stores)
   const issuer = values.issuer ?? process.env.TESSERA_ISSUER ?? config.issuer

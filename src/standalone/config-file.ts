@@ -92,6 +92,12 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     policy: z.enum(['off', 'open', 'token']).optional().describe('Dynamic client registration (RFC 7591): off (default), open, or token. Env TESSERA_REGISTRATION'),
     unusedExpiry: duration.optional().describe('A registered client that gets no token within this is removed (default 30d)'),
   }).optional(),
+  clientMetadataDocuments: z.strictObject({
+    enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),
+  }).optional().describe('Client ID metadata documents (MCP clients)'),
+  development: z.strictObject({
+    allowLoopbackFetch: z.boolean().optional().describe('Development only: client-supplied URLs may be fetched over http on loopback; refused with an https issuer. Env TESSERA_ALLOW_LOOPBACK_FETCH=1'),
+  }).optional().describe('Switches for local development and tests'),
   metrics: z.strictObject({
     enabled: z.boolean().optional().describe('Prometheus metrics at /metrics. Env TESSERA_METRICS=1'),
     port: port.optional().describe('Serve them on a port of their own instead (same host). Env TESSERA_METRICS_PORT'),
