@@ -45,11 +45,14 @@ export class KeySet {
   }
 
   /**
-   * Loads the keys now, so that a server whose secret cannot open them refuses to start instead of
+   * Opens the stored keys now, so that a server whose secret cannot open them refuses to start instead of
    * answering discovery and then failing every token request.
    */
   async load(): Promise<void> {
     await this.#current()
+    // Checked, not kept: instances started together on an empty database each add keys, and the one this
+    // server signs with is chosen when it first signs, once all of theirs are in the store.
+    this.invalidate()
   }
 
   /** The active key for `alg` (newest non-retired). */

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../rfc6749/redirect-uri.js'
+import { isHttpsOrLoopbackUrl } from './metadata-rules.js'
 
 /**
  * The RFC 8414 §2 members Tessera's authorization server publishes (with the OpenID Connect Discovery
@@ -100,17 +100,6 @@ export class InvalidMetadataError extends Error {
   }
 }
 
-/** An https URL, or http on a loopback host (local development, RFC 8252 §7.3). */
-function isSecureUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return false
-  }
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-}
 
 /**
  * Validates a metadata document fetched for `issuer` and keeps the members a resource server uses:
@@ -137,7 +126,7 @@ export function validateAuthorizationServerMetadata(issuer: string, body: unknow
     const value = document[member]
     if (value === undefined) continue
     // RFC 8414 §2: endpoints are https URLs; a key set or introspection over plain http could be swapped.
-    if (!isSecureUrl(value)) {
+    if (!isHttpsOrLoopbackUrl(value)) {
       throw new InvalidMetadataError(`${member} must be an https URL (plain http only for localhost/127.0.0.1), got ${JSON.stringify(value)}`)
     }
     metadata[member] = value

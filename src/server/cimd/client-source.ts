@@ -6,6 +6,7 @@ import { validateClientMetadataDocument } from '../../protocol/cimd/metadata-doc
 import type { ClientMetadata } from '../../protocol/rfc7591/client-metadata.js'
 import type { ClientRecord } from '../../storage/types.js'
 import type { ClientSource, ServerContext } from '../context.js'
+import { clientSettings } from '../client-settings.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import { createDocumentCache } from './document-cache.js'
 import type { ResolvedDocumentOptions } from './options.js'
@@ -83,29 +84,16 @@ function refused(ctx: ServerContext, url: string, problem: string): OAuthError {
 /** The client as the server uses it: public, never skipping consent, known by its URL. */
 function clientOf(url: ClientIdUrl, metadata: ClientMetadata, now: number): ClientRecord {
   return {
+    ...clientSettings(metadata, 'metadata_document'),
     client_id: url,
+    client_name: metadata.client_name ?? new URL(url).host,
     client_secret_hash: null,
     client_secret_expires_at: null,
     // Operators cannot disable a client they never stored; they can turn metadata documents off.
     disabled: false,
-    client_name: metadata.client_name ?? new URL(url).host,
-    redirect_uris: metadata.redirect_uris,
-    post_logout_redirect_uris: metadata.post_logout_redirect_uris,
-    grant_types: metadata.grant_types,
-    scopes: metadata.scopes,
-    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
-    id_token_signed_response_alg: metadata.id_token_signed_response_alg,
-    // Nobody vetted it (draft §6.4): the user is always asked.
-    skip_consent: false,
     created_at: now,
-    application_type: metadata.application_type,
-    client_uri: metadata.client_uri,
     // Never fetched nor shown: a logo from a third party would tell it who looks at the page (§6.7).
     logo_uri: null,
-    policy_uri: metadata.policy_uri,
-    tos_uri: metadata.tos_uri,
-    contacts: metadata.contacts,
-    registered_by: 'metadata_document',
     registration_access_token_hash: null,
     expires_at: null,
   }

@@ -9,7 +9,8 @@ import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
 import type { ResolvedRegistrationOptions } from './options.js'
-import { clientSettings, secretDeadline } from './registration-endpoint.js'
+import { secretDeadline } from './registration-endpoint.js'
+import { clientSettings } from '../client-settings.js'
 
 /**
  * The client configuration endpoint of RFC 7592 (`registration_client_uri`): read (GET), update (PUT) and

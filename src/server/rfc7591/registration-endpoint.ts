@@ -5,6 +5,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ClientMetadata } from '../../protocol/rfc7591/client-metadata.js'
 import type { ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
+import { clientSettings } from '../client-settings.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, metadataOf, registrationError } from './client-information.js'
 import { consumeInitialAccessToken, isInitialAccessToken } from './initial-access-tokens.js'
@@ -72,32 +73,3 @@ export function secretDeadline(clientSecret: string | undefined, now: number, op
   return clientSecret === undefined || options.clientSecretSeconds === undefined ? null : now + options.clientSecretSeconds
 }
 
-/** The client's settings from validated metadata, for a registration and an RFC 7592 update alike. */
-export function clientSettings(metadata: ClientMetadata): Omit<
-  ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at' | 'registration_access_token_hash' | 'expires_at' | 'client_secret_expires_at' | 'disabled'
-> {
-  return {
-    client_name: metadata.client_name ?? defaultName(metadata),
-    redirect_uris: metadata.redirect_uris,
-    post_logout_redirect_uris: metadata.post_logout_redirect_uris,
-    grant_types: metadata.grant_types,
-    scopes: metadata.scopes,
-    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
-    id_token_signed_response_alg: metadata.id_token_signed_response_alg,
-    // Nobody vetted it: the user is always asked (catalogue DR-08).
-    skip_consent: false,
-    application_type: metadata.application_type,
-    client_uri: metadata.client_uri,
-    logo_uri: metadata.logo_uri,
-    policy_uri: metadata.policy_uri,
-    tos_uri: metadata.tos_uri,
-    contacts: metadata.contacts,
-    registered_by: 'dynamic',
-  }
-}
-
-/** A nameless client is shown by the host its codes go to, which is what the user needs to judge it. */
-function defaultName(metadata: ClientMetadata): string {
-  const first = metadata.redirect_uris[0]
-  return first === undefined ? 'Unnamed application' : new URL(first).host || 'Unnamed application'
-}
