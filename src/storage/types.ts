@@ -79,8 +79,11 @@ export interface AuthorizationCodeRecord {
   user_id: string
   redirect_uri: string
   scopes: string[]
-  /** Audience of the access token issued for this code (a configured resource). */
-  resource: string | null
+  /**
+   * Resource indicators of the authorization request (RFC 8707 §2.1), in the order given; empty when it
+   * named none. Codes stored before this field existed carry `resource` instead (read by `store.codes`).
+   */
+  resources: string[]
   nonce: string | null
   code_challenge: string
   code_challenge_method: 'S256'
@@ -106,7 +109,8 @@ export interface RefreshTokenRecord {
   client_id: string
   user_id: string
   scopes: string[]
-  resource: string | null
+  /** The resources the grant was authorized for (RFC 8707 §2.1); empty when it named none. */
+  resources: string[]
   auth_time: number
   session_id: string | null
   created_at: number

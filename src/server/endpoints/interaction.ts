@@ -8,6 +8,7 @@ import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
+import { checkAuthorizationTargets } from '../resources/target.js'
 import type { ServerContext } from '../context.js'
 import { errorPage, htmlResponse } from '../pages.js'
 import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
@@ -26,7 +27,9 @@ async function load(ctx: ServerContext, request: OAuthRequest, id: string): Prom
   const interaction = await ctx.config.store.interactions.get(id, ctx.config.now())
   const binding = readBrowserBinding(ctx, request.headers)
   if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
-  const parsed = JSON.parse(interaction.request) as AuthorizationRequest
+  const parsed = JSON.parse(interaction.request) as AuthorizationRequest & { resource?: string }
+  // An interaction started by a version that kept one `resource` (at most its lifetime, 10 minutes, old).
+  if (!Array.isArray(parsed.resources)) parsed.resources = parsed.resource === undefined ? [] : [parsed.resource]
   const client = await ctx.config.store.clients.get(parsed.client_id)
   return client ? { interaction, request: parsed, client } : undefined
 }
@@ -168,6 +171,13 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   const authTime = ctx.config.now()
   const session = await startSession(ctx, request.headers, user, authTime)
   void ctx.audit.record({ type: 'login.succeeded', ...attempt, username: user.username, user_id: user.id })
+
+  // RFC 8707 §2: an unknown or unpermitted resource is answered once the user is known, not to anyone asking.
+  const targetError = await checkAuthorizationTargets(ctx, loaded.client, loaded.request)
+  if (targetError) {
+    if (!(await ctx.config.store.interactions.consume(id, ctx.config.now()))) return errorPage(ctx, EXPIRED)
+    return errorRedirect(ctx, loaded.request.redirect_uri, loaded.request.state, targetError, [session.cookie])
+  }
 
   if (await consentRequired(ctx, loaded.client, user.id, loaded.request.scopes, loaded.request.prompt.includes('consent'))) {
     await ctx.config.store.interactions.save({ ...loaded.interaction, user_id: user.id, auth_time: authTime })
