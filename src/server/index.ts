@@ -12,7 +12,7 @@
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type Lifetimes, type ResourceConfig } from './config.js'
-export { defaultPageRenderer, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
+export { defaultPageRenderer, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 export { deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'

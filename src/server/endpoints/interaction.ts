@@ -8,6 +8,7 @@ import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
+import { loadResources } from '../resources/directory.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
 import type { ServerContext } from '../context.js'
 import { errorPage, htmlResponse } from '../pages.js'
@@ -84,6 +85,11 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
   const { interaction, request, client } = loaded
   const user = interaction.user_id ? await ctx.config.store.users.get(interaction.user_id) : undefined
   if (!user) return errorPage(ctx, EXPIRED)
+  const directory = await loadResources(ctx)
+  const resources = request.resources.map((identifier) => ({
+    identifier,
+    scopes: request.scopes.filter((scope) => scope in (directory.find(identifier)?.scopes ?? {})),
+  }))
   return htmlResponse(
     ctx,
     200,
@@ -96,7 +102,8 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
           clientName: client.client_name,
           userName: user.name ?? user.username,
           scopes: request.scopes,
-          scopeDescriptions: ctx.config.scopeDescriptions,
+          scopeDescriptions: directory.scopeDescriptions,
+          ...(resources.length > 0 ? { resources } : {}),
           ...clientTrust(client, request.redirect_uri),
         },
         nonce,

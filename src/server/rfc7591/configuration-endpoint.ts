@@ -83,7 +83,7 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
       throw new OAuthError('invalid_request', 'client_secret does not match the client\'s secret')
     }
   }
-  const metadata = validateClientMetadata(fields, registrationRules(ctx, options))
+  const metadata = validateClientMetadata(fields, await registrationRules(ctx, options))
   const confidential = metadata.token_endpoint_auth_method !== 'none'
   const clientSecret = confidential && current.client_secret_hash === null ? randomCredential(32) : undefined
   const secretHash = !confidential ? null : clientSecret === undefined ? current.client_secret_hash : sha256(clientSecret)
