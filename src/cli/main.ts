@@ -12,6 +12,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
   registration: async () => (await import('./registration.js')).registrationCommand,
+  resource: async () => (await import('./resources.js')).resourceCommand,
 }
 
 /** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */
@@ -20,6 +21,7 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   user: ['create', 'list', 'update', 'delete'],
   keys: ['list', 'rotate'],
   registration: ['token'],
+  resource: ['create', 'list', 'delete'],
 }
 
 function exit(stream: NodeJS.WriteStream, text: string, code: number): never {

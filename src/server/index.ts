@@ -26,6 +26,8 @@ export type {
 export { CORE_CAPABILITIES } from './core-capabilities.js'
 export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, REGISTRATION_POLICIES, type DynamicRegistrationOptions, type RegistrationPolicy } from './rfc7591/index.js'
 export { createRegistry, RegistryError } from './registry.js'
+export { createStoredResource, deleteStoredResource, type CreatedResource } from './resources/resource-admin.js'
+export { listStoredResources, type StoredResource } from './resources/stored-resources.js'
 export type { ClientRules } from './admin.js'
 export { DEFAULT_CLIENT_LIMITS, RateLimitedError, type ClientLimitPolicy } from './abuse/client-limits.js'
 export { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
