@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { migrateTo } from '../../src/storage/sql/migrations.js'
 import { createSqliteStore, openSqliteStore } from '../../src/storage/sqlite.js'
 import { storeContract } from './contract.js'
-import { CLIENT_ID, NOW, USER_ID, client, code, seed, session, signingKey, user } from './fixtures.js'
+import { CLIENT_ID, NOW, USER_ID, client, code, refreshToken, seed, session, signingKey, user } from './fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -102,5 +102,31 @@ describe('sqlite store upgrade to client registration metadata (migration 0006)'
     const store = await openSqliteStore({ filename })
     expect(await store.clients.get(CLIENT_ID)).toEqual(client())
     await store.close()
+  })
+})
+
+describe('sqlite store: the resource column of refresh tokens', () => {
+  it('reads a row written with one resource, as earlier versions did, as a list of one; several are space-joined', async () => {
+    const filename = freshFile()
+    const store = await openSqliteStore({ filename })
+    await store.clients.create(client())
+    await store.users.create(user())
+    await store.refreshTokens.save(refreshToken({ token_hash: 'both', resources: ['https://api.example', 'https://reports.example/v1'] }))
+    await store.close()
+    const raw = new BetterSqlite3(filename)
+    const t = refreshToken()
+    raw.prepare('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scopes, resource, auth_time, session_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('old-one', 'grant-old-1', t.client_id, t.user_id, JSON.stringify(t.scopes), 'https://api.example', t.auth_time, t.session_id, t.created_at, t.expires_at, null)
+    raw.prepare('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scopes, resource, auth_time, session_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('old-none', 'grant-old-2', t.client_id, t.user_id, JSON.stringify(t.scopes), null, t.auth_time, t.session_id, t.created_at, t.expires_at, null)
+    const stored = raw.prepare('SELECT resource FROM refresh_tokens WHERE token_hash = ?').get('both') as { resource: string }
+    raw.close()
+    expect(stored.resource).toBe('https://api.example https://reports.example/v1')
+
+    const reopened = await openSqliteStore({ filename })
+    expect((await reopened.refreshTokens.find('old-one', NOW))?.resources).toEqual(['https://api.example'])
+    expect((await reopened.refreshTokens.find('old-none', NOW))?.resources).toEqual([])
+    expect((await reopened.refreshTokens.find('both', NOW))?.resources).toEqual(['https://api.example', 'https://reports.example/v1'])
+    await reopened.close()
   })
 })
