@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   audit: async () => (await import('./audit.js')).auditCommand,
   registration: async () => (await import('./registration.js')).registrationCommand,
   doctor: async () => (await import('./doctor.js')).doctorCommand,
+  resource: async () => (await import('./resources.js')).resourceCommand,
 }
 
 /** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */
@@ -25,6 +26,7 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   secret: ['rotate'],
   config: ['check', 'schema'],
   registration: ['token'],
+  resource: ['create', 'list', 'delete'],
 }
 
 function exit(stream: NodeJS.WriteStream, text: string, code: number): never {

@@ -145,6 +145,19 @@ rs.scopes-supported, rs.bearer-methods, rs.audience.
 
 Redirects are reported, never followed. Exit code 0 when nothing failed, 1 when a check failed, 2 on a
 usage error. Opens no store.`,
+  resource: `usage: tessera resource <action> [options]
+
+  create --identifier URI --scope SCOPE... [--json]
+  list [--json]
+  delete IDENTIFIER
+
+An API the server issues tokens for, next to those built in: URI is its resource identifier (RFC 8707 §2:
+absolute, no fragment), the access tokens' aud. --scope is repeatable; each is NAME or NAME=description (the
+consent page's words). create prints the resource's introspection credentials (client_id, client_secret)
+once: the API authenticates with them at the introspection endpoint and learns about the tokens issued
+for it, never others; they get no token. A running server sees a new or deleted resource at once.
+
+${STORE}`,
   audit: `usage: tessera audit [options]
 
   --since 1h|ISO          from (default: everything kept)
@@ -171,6 +184,7 @@ Commands:
   audit     read the audit trail
   registration  create initial access tokens for dynamic client registration
   doctor    check an authorization server or MCP server as clients use it
+  resource  APIs (RFC 8707 resources) and their introspection credentials
   help      tessera help <command>: that command's options
 
   tessera <command> --help   the same

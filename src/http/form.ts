@@ -40,9 +40,14 @@ export class Parameters {
     return this.#values.has(name)
   }
 
-  /** Names given more than once. */
-  repeated(): string[] {
-    return [...this.#values].filter(([, list]) => list.length > 1).map(([name]) => name)
+  /** Every value of `name`, for the parameters a spec lets repeat (RFC 8707 §2: `resource`). */
+  all(name: string): string[] {
+    return [...(this.#values.get(name) ?? [])]
+  }
+
+  /** Names given more than once, apart from those in `allowed`. */
+  repeated(allowed: readonly string[] = []): string[] {
+    return [...this.#values].filter(([name, list]) => list.length > 1 && !allowed.includes(name)).map(([name]) => name)
   }
 
   /** Parameters with a single value, for serializing a validated request. */

@@ -28,7 +28,7 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     user_id: auth.userId,
     redirect_uri: request.redirect_uri,
     scopes: request.scopes,
-    resource: request.resource ?? null,
+    resources: request.resources,
     nonce: request.nonce ?? null,
     code_challenge: request.code_challenge,
     code_challenge_method: 'S256',

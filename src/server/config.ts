@@ -1,3 +1,4 @@
+import { isResourceIndicator } from '../protocol/rfc8707/resource-indicator.js'
 import type { Logger } from 'pino'
 import type { ServerObserver } from './observer.js'
 import type { Capability } from './context.js'
@@ -182,10 +183,8 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   const resources = config.resources ?? []
   const scopeDescriptions: Record<string, string> = {}
   for (const [index, resource] of resources.entries()) {
-    try {
-      new URL(resource.identifier)
-    } catch {
-      throw new ConfigError(`resources[${index}].identifier`, 'must be an absolute URI (RFC 8707 §2)')
+    if (!isResourceIndicator(resource.identifier)) {
+      throw new ConfigError(`resources[${index}].identifier`, 'must be an absolute URI without a fragment (RFC 8707 §2)')
     }
     for (const [scope, description] of Object.entries(resource.scopes)) {
       if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope) || (OIDC_SCOPES as readonly string[]).includes(scope)) {

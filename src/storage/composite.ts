@@ -1,7 +1,28 @@
 import { composeStore } from './compose-store.js'
 import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
 import { openRedisParts, type RedisParts, type RedisPartsOptions } from './redis.js'
-import { StorageUnavailableError, type Store } from './types.js'
+import { StorageUnavailableError, type RecordKind, type RecordStore, type Store } from './types.js'
+
+/** Records of a `durable` kind go to the database, every other kind to Redis; "every kind" means both. */
+function routeRecords(durable: RecordStore, ephemeral: RecordStore): RecordStore {
+  const of = (kind: RecordKind<unknown>): RecordStore => (kind.durable ? durable : ephemeral)
+  return {
+    put: (kind, record, options) => of(kind).put(kind, record, options),
+    get: (kind, key, now) => of(kind).get(kind, key, now),
+    consume: (kind, key, now) => of(kind).consume(kind, key, now),
+    update: (kind, key, revision, value, now) => of(kind).update(kind, key, revision, value, now),
+    delete: (kind, key) => of(kind).delete(kind, key),
+    async deleteBySubject(subject, kind) {
+      if (kind) return of(kind).deleteBySubject(subject, kind)
+      await Promise.all([durable.deleteBySubject(subject), ephemeral.deleteBySubject(subject)])
+    },
+    async deleteByClient(clientId, kind) {
+      if (kind) return of(kind).deleteByClient(clientId, kind)
+      await Promise.all([durable.deleteByClient(clientId), ephemeral.deleteByClient(clientId)])
+    },
+    listBySubject: (kind, subject) => of(kind).listBySubject(kind, subject),
+  }
+}
 
 /** What the composite needs from the durable store besides `Store` (the SQL stores provide it). */
 export interface DurableStore extends Store {
@@ -113,7 +134,7 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
     keys: durable.keys,
     // The audit trail must survive, and is queried by time: PostgreSQL, purged with the durable records.
     audit: durable.audit,
-    records: ephemeral.records,
+    records: routeRecords(durable.records, ephemeral.records),
     async purgeExpired(now) {
       await Promise.all([durable.purgeExpired(now), ephemeral.purgeExpired(now)])
     },

@@ -100,8 +100,11 @@ export interface AuthorizationCodeRecord {
   user_id: string
   redirect_uri: string
   scopes: string[]
-  /** Audience of the access token issued for this code (a configured resource). */
-  resource: string | null
+  /**
+   * Resource indicators of the authorization request (RFC 8707 §2.1), in the order given; empty when it
+   * named none. Codes stored before this field existed carry `resource` instead (read by `store.codes`).
+   */
+  resources: string[]
   nonce: string | null
   code_challenge: string
   code_challenge_method: 'S256'
@@ -127,7 +130,8 @@ export interface RefreshTokenRecord {
   client_id: string
   user_id: string
   scopes: string[]
-  resource: string | null
+  /** The resources the grant was authorized for (RFC 8707 §2.1); empty when it named none. */
+  resources: string[]
   auth_time: number
   session_id: string | null
   created_at: number
@@ -386,6 +390,11 @@ export interface RecordKind<T> {
   readonly name: string
   /** Never set: carries the value type so that `get(kind, …)` returns a `T`. */
   readonly valueType?: T
+  /**
+   * Lives until deleted, like configuration (stored APIs), rather than for minutes: a store with a
+   * short-lived part (PostgreSQL + Redis) keeps such records in its database, never in Redis.
+   */
+  readonly durable?: boolean
 }
 
 /** A record to store under `(kind, key)`. */

@@ -20,6 +20,7 @@ export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
+  type ConsentResource,
   type ConsentView,
   type ErrorView,
   type LoggedOutView,

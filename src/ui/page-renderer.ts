@@ -37,6 +37,12 @@ export interface ConsentView {
   /** The operator's plain-words descriptions of API scopes (`ResourceConfig.scopes`). */
   scopeDescriptions: Readonly<Record<string, string>>
   /**
+   * The APIs the request names (RFC 8707 §2.1), each with the requested scopes that are its own: the page
+   * lists each under its identifier (ASVS 10.7.2: consent names the resource servers). Absent or empty:
+   * one list of every scope.
+   */
+  resources?: readonly ConsentResource[]
+  /**
    * Nobody vetted the client (registered dynamically, RFC 7591 §5, or known by a client ID metadata
    * document): its name is only its own claim.
    */
@@ -50,6 +56,12 @@ export interface ConsentView {
   redirectHost?: string
   /** Every redirect URI of the client is on the user's own machine (loopback): say so (catalogue DR-07). */
   localhostOnly?: boolean
+}
+
+/** One API on the consent page: its resource identifier and the requested scopes it owns. */
+export interface ConsentResource {
+  identifier: string
+  scopes: readonly string[]
 }
 
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
@@ -95,7 +107,15 @@ export interface PageRenderer {
  */
 export const defaultPageRenderer: PageRenderer = {
   login: (view, nonce) => renderLoginPage({ ...view, nonce }),
-  consent: ({ scopes, scopeDescriptions, ...view }, nonce) => renderConsentPage({ ...view, nonce, scopes: describeScopes(scopes, scopeDescriptions) }),
+  consent: ({ scopes, scopeDescriptions, resources = [], ...view }, nonce) => {
+    const owned = new Set(resources.flatMap((resource) => resource.scopes))
+    return renderConsentPage({
+      ...view,
+      nonce,
+      scopes: describeScopes(resources.length > 0 ? scopes.filter((scope) => !owned.has(scope)) : scopes, scopeDescriptions),
+      resources: resources.map((resource) => ({ identifier: resource.identifier, scopes: describeScopes(resource.scopes, scopeDescriptions) })),
+    })
+  },
   logoutConfirm: (view, nonce) => renderLogoutConfirmPage({ ...view, nonce }),
   loggedOut: (_view, nonce) => renderLoggedOutPage({ nonce }),
   error: (view, nonce) => renderErrorPage({ ...view, nonce }),

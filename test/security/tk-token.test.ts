@@ -12,6 +12,7 @@ import { newPkce } from '../helpers/pkce.js'
 import { basicAuth, clientPost, RP1, RP1B } from '../helpers/tessera.js'
 import {
   atHash,
+  completeInteraction,
   authorizationFlow,
   decodePayload,
   expectBearerError,
@@ -246,9 +247,12 @@ describe('TK token endpoint', () => {
     expect(refreshTokens.size).toBe(50)
     expect(tokens.flow.code).toMatch(/^[A-Za-z0-9_-]{43,}$/)
 
-    // RFC 8707 §2: a resource the server does not know is invalid_target, at both endpoints.
+    // RFC 8707 §2: a resource the server does not know is invalid_target, at both endpoints (at /authorize
+    // once the user has signed in, so an anonymous visitor learns nothing about which APIs exist: RI-02).
     await expectTokenError(await clientPost(server, '/token', m2m, { grant_type: 'client_credentials', scope: 'notes:read', resource: 'https://elsewhere.example/api' }), 'invalid_target')
     const { params } = authorizationRequest(conf, { resource: 'https://elsewhere.example/api', state: 'S-10' })
-    expectRedirectError(await sendAuthorization(server, new Browser(), params), { redirectUri: RP1, error: 'invalid_target', state: 'S-10', iss: server.url })
+    const browser = new Browser()
+    const { response } = await completeInteraction(server, browser, await sendAuthorization(server, browser, params), { user: server.users.alice })
+    expectRedirectError(response, { redirectUri: RP1, error: 'invalid_target', state: 'S-10', iss: server.url })
   }, 120_000) // a thousand token requests on a loaded machine
 })

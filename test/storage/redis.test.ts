@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCompositeStore, openPostgresRedisStore } from '../../src/storage/composite.js'
+import type { RecordKind } from '../../src/storage/types.js'
 import { openPostgresStore } from '../../src/storage/postgres.js'
 import { interactionStore } from '../../src/storage/kinds/interactions.js'
 import { authorizationCodeStore } from '../../src/storage/kinds/codes.js'
@@ -163,6 +164,28 @@ if (adminUrl && redisUrl) {
       await b.users.delete(USER_ID)
       expect(await a.sessions.get('session-hash-1', NOW)).toBeUndefined()
       await Promise.all([a.close(), b.close()])
+    })
+
+    it('keeps records of a durable kind in the database, every other kind in Redis', async () => {
+      const prefix = newPrefix()
+      const durable = await openPostgresStore({ connectionString: database.url })
+      const ephemeral = await parts({ prefix })
+      const store = createCompositeStore({ durable, ephemeral })
+      await emptyAllTables(database.url)
+      const LASTING: RecordKind<{ n: number }> = { name: 'lasting', durable: true }
+      const FLEETING: RecordKind<{ n: number }> = { name: 'fleeting' }
+      await store.records.put(LASTING, { key: 'k', value: { n: 1 }, subject: 's', clientId: null, expiresAt: NOW + 60 })
+      await store.records.put(FLEETING, { key: 'k', value: { n: 2 }, subject: 's', clientId: null, expiresAt: NOW + 60 })
+      expect((await durable.records.get(LASTING, 'k', NOW))?.value).toEqual({ n: 1 })
+      expect(await ephemeral.records.get(LASTING, 'k', NOW)).toBeUndefined()
+      expect((await ephemeral.records.get(FLEETING, 'k', NOW))?.value).toEqual({ n: 2 })
+      expect(await durable.records.get(FLEETING, 'k', NOW)).toBeUndefined()
+      expect((await store.records.listBySubject(LASTING, 's')).map((record) => record.value)).toEqual([{ n: 1 }])
+      // Without a kind, "every kind" spans both parts.
+      await store.records.deleteBySubject('s')
+      expect(await store.records.get(LASTING, 'k', NOW)).toBeUndefined()
+      expect(await store.records.get(FLEETING, 'k', NOW)).toBeUndefined()
+      await store.close()
     })
 
     // A revocation whose database step failed was reported as an error, but its Redis mark already

@@ -105,7 +105,7 @@ describe('sqlite store upgrade to client registration metadata (migration 0006)'
   })
 })
 
-describe('sqlite store upgrade to tokens and consents without client references (migration 0007)', () => {
+describe('sqlite store upgrade to tokens and consents without client references (migration 0008)', () => {
   it('keeps the tokens and consents of the previous release, and then accepts those of unstored clients', async () => {
     const filename = join(dir, 'release-with-0006.db')
     const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) })
@@ -118,7 +118,7 @@ describe('sqlite store upgrade to tokens and consents without client references 
     await sql`INSERT INTO consents (user_id, client_id, scopes, created_at, updated_at) VALUES (${USER_ID}, ${CLIENT_ID}, '["openid"]', ${NOW}, ${NOW})`.execute(old)
     const r = refreshToken()
     await sql`INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scopes, resource, auth_time, session_id, created_at, expires_at, consumed_at)
-      VALUES (${r.token_hash}, ${r.grant_id}, ${r.client_id}, ${r.user_id}, ${JSON.stringify(r.scopes)}, ${r.resource}, ${r.auth_time}, ${r.session_id}, ${r.created_at}, ${r.expires_at}, ${r.consumed_at})`.execute(old)
+      VALUES (${r.token_hash}, ${r.grant_id}, ${r.client_id}, ${r.user_id}, ${JSON.stringify(r.scopes)}, ${r.resources.length > 0 ? r.resources.join(' ') : null}, ${r.auth_time}, ${r.session_id}, ${r.created_at}, ${r.expires_at}, ${r.consumed_at})`.execute(old)
     const a = accessToken()
     await sql`INSERT INTO access_tokens (token_hash, jti, grant_id, client_id, subject, user_id, scopes, audience, auth_time, created_at, expires_at)
       VALUES (${a.token_hash}, ${a.jti}, ${a.grant_id}, ${a.client_id}, ${a.subject}, ${a.user_id}, ${JSON.stringify(a.scopes)}, ${JSON.stringify(a.audience)}, ${a.auth_time}, ${a.created_at}, ${a.expires_at})`.execute(old)
@@ -148,5 +148,31 @@ describe('sqlite store upgrade to tokens and consents without client references 
       'access_tokens_client_id_idx', 'access_tokens_expires_at_idx', 'access_tokens_grant_id_idx', 'access_tokens_user_id_idx', 'consents_client_id_idx',
       'refresh_tokens_client_id_idx', 'refresh_tokens_expires_at_idx', 'refresh_tokens_grant_id_idx', 'refresh_tokens_user_id_client_id_idx',
     ])
+  })
+})
+
+describe('sqlite store: the resource column of refresh tokens', () => {
+  it('reads a row written with one resource, as earlier versions did, as a list of one; several are space-joined', async () => {
+    const filename = freshFile()
+    const store = await openSqliteStore({ filename })
+    await store.clients.create(client())
+    await store.users.create(user())
+    await store.refreshTokens.save(refreshToken({ token_hash: 'both', resources: ['https://api.example', 'https://reports.example/v1'] }))
+    await store.close()
+    const raw = new BetterSqlite3(filename)
+    const t = refreshToken()
+    raw.prepare('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scopes, resource, auth_time, session_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('old-one', 'grant-old-1', t.client_id, t.user_id, JSON.stringify(t.scopes), 'https://api.example', t.auth_time, t.session_id, t.created_at, t.expires_at, null)
+    raw.prepare('INSERT INTO refresh_tokens (token_hash, grant_id, client_id, user_id, scopes, resource, auth_time, session_id, created_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run('old-none', 'grant-old-2', t.client_id, t.user_id, JSON.stringify(t.scopes), null, t.auth_time, t.session_id, t.created_at, t.expires_at, null)
+    const stored = raw.prepare('SELECT resource FROM refresh_tokens WHERE token_hash = ?').get('both') as { resource: string }
+    raw.close()
+    expect(stored.resource).toBe('https://api.example https://reports.example/v1')
+
+    const reopened = await openSqliteStore({ filename })
+    expect((await reopened.refreshTokens.find('old-one', NOW))?.resources).toEqual(['https://api.example'])
+    expect((await reopened.refreshTokens.find('old-none', NOW))?.resources).toEqual([])
+    expect((await reopened.refreshTokens.find('both', NOW))?.resources).toEqual(['https://api.example', 'https://reports.example/v1'])
+    await reopened.close()
   })
 })

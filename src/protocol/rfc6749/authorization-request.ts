@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
 import { isValidS256Challenge } from '../rfc7636/pkce.js'
+import { readResourceIndicators } from '../rfc8707/resource-indicator.js'
 import { isSubset, parseScope } from './scope.js'
 
 export type Prompt = 'none' | 'login' | 'consent'
@@ -18,7 +19,8 @@ export interface AuthorizationRequest {
   max_age?: number | undefined
   login_hint?: string | undefined
   id_token_hint?: string | undefined
-  resource?: string | undefined
+  /** Resource indicators (RFC 8707 §2.1), each once, in the order given; syntax checked only. */
+  resources: string[]
 }
 
 /** The part of a registered client the authorization endpoint needs. */
@@ -84,7 +86,7 @@ function parseMaxAge(value: string | undefined): number | undefined {
 export function validateAuthorizationRequest(
   params: Parameters,
   client: AuthorizationClient | undefined,
-  options: { scopesSupported: readonly string[]; resources: readonly string[] },
+  options: { scopesSupported: readonly string[] },
 ): AuthorizationRequestResult {
   let clientId: string | undefined
   let redirectUri: string | undefined
@@ -102,6 +104,15 @@ export function validateAuthorizationRequest(
     return { kind: 'show', error: new OAuthError('invalid_request', 'redirect_uri is not registered for this client') }
   }
 
+  // RFC 8707 §2: a malformed resource is shown, not redirected — the catalogue's RI-02 treats it as a
+  // broken request rather than a decision about a target (which comes once the user is known).
+  let resources: string[]
+  try {
+    resources = readResourceIndicators(params.all('resource'))
+  } catch (error) {
+    return { kind: 'show', error: error as OAuthError }
+  }
+
   let state: string | undefined
   try {
     state = params.get('state')
@@ -109,7 +120,7 @@ export function validateAuthorizationRequest(
     return { kind: 'redirect', error: error as OAuthError, redirectUri, state: undefined }
   }
   try {
-    const repeated = params.repeated()
+    const repeated = params.repeated(['resource'])
     if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameter ${repeated[0]} was repeated`)
     const responseType = params.get('response_type')
     if (responseType === undefined) throw new OAuthError('invalid_request', 'Missing response_type')
@@ -136,11 +147,6 @@ export function validateAuthorizationRequest(
     if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256')
     if (!isValidS256Challenge(codeChallenge)) throw new OAuthError('invalid_request', 'Malformed code_challenge')
 
-    const resource = params.get('resource')
-    if (resource !== undefined && !options.resources.includes(resource)) {
-      throw new OAuthError('invalid_target', 'Unknown resource')
-    }
-
     return {
       kind: 'valid',
       request: {
@@ -155,7 +161,7 @@ export function validateAuthorizationRequest(
         max_age: parseMaxAge(params.get('max_age')),
         login_hint: params.get('login_hint'),
         id_token_hint: params.get('id_token_hint'),
-        resource,
+        resources,
       },
     }
   } catch (error) {

@@ -11,6 +11,8 @@ import type { ServerContext } from '../context.js'
 import { errorPage } from '../pages.js'
 import { browserBinding, currentSession, type CurrentSession } from '../session.js'
 import { findClient } from '../find-client.js'
+import { loadResources } from '../resources/directory.js'
+import { checkAuthorizationTargets } from '../resources/target.js'
 
 function readParameters(request: OAuthRequest): Parameters {
   // OIDC Core §3.1.2.1: the request may be sent as GET (query) or POST (form body).
@@ -54,10 +56,7 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     clientId = undefined
   }
   const client = clientId === undefined ? undefined : await findClient(ctx, clientId)
-  const result = validateAuthorizationRequest(params, client, {
-    scopesSupported: ctx.config.scopesSupported,
-    resources: ctx.config.resources.map((resource) => resource.identifier),
-  })
+  const result = validateAuthorizationRequest(params, client, { scopesSupported: (await loadResources(ctx)).scopesSupported })
   if (result.kind === 'show') return errorPage(ctx, result.error)
   if (result.kind === 'redirect') return errorRedirect(ctx, result.redirectUri, result.state, result.error)
   const authorization = result.request
@@ -65,6 +64,10 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
 
   const session = await currentSession(ctx, request.headers)
   const loggedIn = sessionSatisfies(ctx, session, authorization)
+  if (loggedIn) {
+    const targetError = await checkAuthorizationTargets(ctx, client, authorization)
+    if (targetError) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, targetError, [session.renewedCookie])
+  }
   const mustConsent = loggedIn
     ? await consentRequired(ctx, client, session.user.id, authorization.scopes, authorization.prompt.includes('consent'))
     : true

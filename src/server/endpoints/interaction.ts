@@ -8,6 +8,8 @@ import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
+import { loadResources } from '../resources/directory.js'
+import { checkAuthorizationTargets } from '../resources/target.js'
 import type { ServerContext } from '../context.js'
 import { errorPage, htmlResponse } from '../pages.js'
 import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
@@ -27,7 +29,9 @@ async function load(ctx: ServerContext, request: OAuthRequest, id: string): Prom
   const interaction = await ctx.config.store.interactions.get(id, ctx.config.now())
   const binding = readBrowserBinding(ctx, request.headers)
   if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
-  const parsed = JSON.parse(interaction.request) as AuthorizationRequest
+  const parsed = JSON.parse(interaction.request) as AuthorizationRequest & { resource?: string }
+  // An interaction started by a version that kept one `resource` (at most its lifetime, 10 minutes, old).
+  if (!Array.isArray(parsed.resources)) parsed.resources = parsed.resource === undefined ? [] : [parsed.resource]
   const client = await findClient(ctx, parsed.client_id)
   // A client disabled after the authorization request started gets no code either (findClient drops it).
   return client ? { interaction, request: parsed, client } : undefined
@@ -87,6 +91,11 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
   const { interaction, request, client } = loaded
   const user = interaction.user_id ? await ctx.config.store.users.get(interaction.user_id) : undefined
   if (!user) return errorPage(ctx, EXPIRED)
+  const directory = await loadResources(ctx)
+  const resources = request.resources.map((identifier) => ({
+    identifier,
+    scopes: request.scopes.filter((scope) => scope in (directory.find(identifier)?.scopes ?? {})),
+  }))
   return htmlResponse(
     ctx,
     200,
@@ -99,7 +108,8 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
           clientName: client.client_name,
           userName: user.name ?? user.username,
           scopes: request.scopes,
-          scopeDescriptions: ctx.config.scopeDescriptions,
+          scopeDescriptions: directory.scopeDescriptions,
+          ...(resources.length > 0 ? { resources } : {}),
           ...clientTrust(client, request.redirect_uri),
         },
         nonce,
@@ -174,6 +184,13 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   const authTime = ctx.config.now()
   const session = await startSession(ctx, request.headers, user, authTime)
   void ctx.audit.record({ type: 'login.succeeded', ...attempt, username: user.username, user_id: user.id })
+
+  // RFC 8707 §2: an unknown or unpermitted resource is answered once the user is known, not to anyone asking.
+  const targetError = await checkAuthorizationTargets(ctx, loaded.client, loaded.request)
+  if (targetError) {
+    if (!(await ctx.config.store.interactions.consume(id, ctx.config.now()))) return errorPage(ctx, EXPIRED)
+    return errorRedirect(ctx, loaded.request.redirect_uri, loaded.request.state, targetError, [session.cookie])
+  }
 
   if (await consentRequired(ctx, loaded.client, user.id, loaded.request.scopes, loaded.request.prompt.includes('consent'))) {
     await ctx.config.store.interactions.save({ ...loaded.interaction, user_id: user.id, auth_time: authTime })

@@ -18,7 +18,8 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
-    const repeated = params.repeated()
+    // RFC 8707 §2: `resource` is the one parameter that may be repeated.
+    const repeated = params.repeated(['resource'])
     if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameter ${repeated[0]} was repeated`)
     const client = await authenticateClientWithinLimits(ctx, request, params, 'token')
     const grantType = params.get('grant_type')

@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors.js'
 import { sha256 } from '../../crypto/random.js'
+import { readResourceIndicators } from '../../protocol/rfc8707/resource-indicator.js'
 import { verifyS256 } from '../../protocol/rfc7636/pkce.js'
 import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
@@ -43,7 +44,8 @@ export const authorizationCodeGrant: Grant = {
       client,
       user,
       scopes: record.scopes,
-      resource: record.resource,
+      resources: record.resources,
+      requestedResources: readResourceIndicators(params.all('resource')),
       grantId: record.grant_id,
       authTime: record.auth_time,
       sessionId: record.session_id,

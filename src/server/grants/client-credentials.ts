@@ -1,7 +1,9 @@
 import { OAuthError } from '../../errors.js'
 import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
 import { OIDC_SCOPES } from '../../protocol/oidc/claims.js'
-import { audienceFor } from '../audience.js'
+import { readResourceIndicators } from '../../protocol/rfc8707/resource-indicator.js'
+import { loadResources } from '../resources/directory.js'
+import { tokenTarget } from '../resources/target.js'
 import { issueAccessToken } from '../tokens/access-token.js'
 import { tokenResponse } from '../tokens/token-response.js'
 import type { Grant } from '../context.js'
@@ -23,20 +25,18 @@ export const clientCredentialsGrant: Grant = {
     const requested = parseScope(params.get('scope'))
     if (!isSubset(requested, apiScopes)) throw new OAuthError('invalid_scope', 'The requested scope is not allowed for this client')
     const scopes = requested.length > 0 ? requested : apiScopes
-    const resource = params.get('resource')
-    if (resource !== undefined && !ctx.config.resources.some((api) => api.identifier === resource)) {
-      throw new OAuthError('invalid_target', 'Unknown resource')
-    }
+    // RFC 8707 §2.2: the resources this client may address are those one of its scopes belongs to.
+    const target = tokenTarget(await loadResources(ctx), ctx.config.issuer, { scopes, resources: [] }, readResourceIndicators(params.all('resource')))
     const access = await issueAccessToken(ctx, {
       subject: client.client_id,
       clientId: client.client_id,
-      scopes,
-      audience: audienceFor(ctx, scopes, resource),
+      scopes: target.scopes,
+      audience: target.audience,
     })
     void ctx.audit.record({
-      type: 'token.issued', grant_type: 'client_credentials', client_id: client.client_id, subject: client.client_id, scopes,
+      type: 'token.issued', grant_type: 'client_credentials', client_id: client.client_id, subject: client.client_id, scopes: target.scopes,
       grant_id: null, jti: String(access.claims.jti), refresh_token_issued: false, id_token_issued: false,
     })
-    return tokenResponse({ accessToken: access.token, expiresIn: access.expiresIn, scopes })
+    return tokenResponse({ accessToken: access.token, expiresIn: access.expiresIn, scopes: target.scopes })
   },
 }

@@ -1,7 +1,8 @@
 import { OAuthError } from '../../errors.js'
 import type { OAuthResponse } from '../../http/types.js'
 import type { ClientRecord, RefreshTokenRecord, UserRecord } from '../../storage/types.js'
-import { audienceFor } from '../audience.js'
+import { loadResources } from '../resources/directory.js'
+import { tokenTarget } from '../resources/target.js'
 import type { ServerContext } from '../context.js'
 import { discardAccessToken, issueAccessToken, type IssuedAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
@@ -11,8 +12,12 @@ import { tokenResponse } from '../tokens/token-response.js'
 export interface UserGrant {
   client: ClientRecord
   user: UserRecord
+  /** What the user authorized: the refresh token and ID token carry all of it. */
   scopes: string[]
-  resource: string | null
+  /** The resources the authorization request named (RFC 8707 §2.1), maybe none. */
+  resources: string[]
+  /** The token request's `resource` values: the access token's audience, within the grant (RFC 8707 §2.2). */
+  requestedResources: readonly string[]
   grantId: string
   authTime: number
   sessionId: string | null
@@ -45,23 +50,24 @@ export interface IssuedUserTokens {
  * of is harmless, a response carrying a token that was never stored is not.
  */
 export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Promise<IssuedUserTokens> {
+  const target = tokenTarget(await loadResources(ctx), ctx.config.issuer, grant, grant.requestedResources)
   const access = await issueAccessToken(ctx, {
     subject: grant.user.id,
     clientId: grant.client.client_id,
-    scopes: grant.scopes,
-    audience: audienceFor(ctx, grant.scopes, grant.resource),
+    scopes: target.scopes,
+    audience: target.audience,
     grantId: grant.grantId,
     authTime: grant.authTime,
   })
   try {
-    return await completeUserTokens(ctx, grant, access)
+    return await completeUserTokens(ctx, grant, access, target.scopes)
   } catch (error) {
     await discardAccessToken(ctx, access)
     throw error
   }
 }
 
-async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: IssuedAccessToken): Promise<IssuedUserTokens> {
+async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: IssuedAccessToken, accessScopes: string[]): Promise<IssuedUserTokens> {
   const idToken = grant.scopes.includes('openid')
     ? await issueIdToken(ctx, {
         user: grant.user,
@@ -81,7 +87,7 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
       client_id: grant.client.client_id,
       user_id: grant.user.id,
       scopes: grant.scopes,
-      resource: grant.resource,
+      resources: grant.resources,
       auth_time: grant.authTime,
       session_id: grant.sessionId,
       created_at: now,
@@ -91,7 +97,8 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
   const response = tokenResponse({
     accessToken: access.token,
     expiresIn: access.expiresIn,
-    scopes: grant.scopes,
+    // RFC 6749 §5.1: the scope of the access token, which a resource indicator may have narrowed.
+    scopes: accessScopes,
     refreshToken: refresh?.token,
     idToken,
   })

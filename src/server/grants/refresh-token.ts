@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors.js'
 import { sha256 } from '../../crypto/random.js'
+import { readResourceIndicators } from '../../protocol/rfc8707/resource-indicator.js'
 import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
 import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
@@ -18,6 +19,7 @@ export const refreshTokenGrant: Grant = {
   async handle(ctx, client, params) {
     const presented = params.require('refresh_token')
     const requested = parseScope(params.get('scope'))
+    const requestedResources = readResourceIndicators(params.all('resource'))
     const now = ctx.config.now()
     const hash = sha256(presented)
     const current = await ctx.config.store.refreshTokens.find(hash, now)
@@ -44,7 +46,8 @@ export const refreshTokenGrant: Grant = {
       client,
       user,
       scopes,
-      resource: current.resource,
+      resources: current.resources,
+      requestedResources,
       grantId: current.grant_id,
       authTime: current.auth_time,
       sessionId: current.session_id,

@@ -8,21 +8,23 @@ import { RateLimitedError } from '../abuse/client-limits.js'
 import type { ServerContext } from '../context.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import type { ClientRecord } from '../../storage/types.js'
+import { loadResources } from '../resources/directory.js'
 import type { ResolvedRegistrationOptions } from './options.js'
 
 /** The registration rules of this server: its grants, authentication methods, scopes and ID token algorithms. */
-export function registrationRules(ctx: ServerContext, options: ResolvedRegistrationOptions): RegistrationRules {
+export async function registrationRules(ctx: ServerContext, options: ResolvedRegistrationOptions): Promise<RegistrationRules> {
   return {
     grantTypes: ctx.registry.grants,
     authMethods: ctx.registry.authMethods,
-    scopes: options.scopes ?? ctx.config.scopesSupported,
+    // Stored resources count too: a client registering for an API created with `tessera resource create`.
+    scopes: options.scopes ?? (await loadResources(ctx)).scopesSupported,
     signingAlgorithms: DEFAULT_KEY_ALGORITHMS,
   }
 }
 
 /** RFC 7591 §3.1: the body is a JSON object (`application/json`); anything else is invalid metadata. */
-export function metadataOf(ctx: ServerContext, request: OAuthRequest, options: ResolvedRegistrationOptions): ClientMetadata {
-  return validateClientMetadata(jsonBody(request), registrationRules(ctx, options))
+export async function metadataOf(ctx: ServerContext, request: OAuthRequest, options: ResolvedRegistrationOptions): Promise<ClientMetadata> {
+  return validateClientMetadata(jsonBody(request), await registrationRules(ctx, options))
 }
 
 export function jsonBody(request: OAuthRequest): unknown {

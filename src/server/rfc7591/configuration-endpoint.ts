@@ -86,7 +86,7 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
       throw new OAuthError('invalid_request', 'client_secret does not match the client\'s secret')
     }
   }
-  const metadata = validateClientMetadata(fields, registrationRules(ctx, options))
+  const metadata = validateClientMetadata(fields, await registrationRules(ctx, options))
   const now = ctx.config.now()
   const confidential = metadata.token_endpoint_auth_method !== 'none'
   const secretExpired = current.client_secret_expires_at !== null && current.client_secret_expires_at <= now

@@ -31,7 +31,7 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
       if (token === undefined) throw new OAuthError('invalid_token', 'An initial access token is required', { status: 401 })
       if (!(await isInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
     }
-    const metadata = metadataOf(ctx, request, options)
+    const metadata = await metadataOf(ctx, request, options)
     if (options.policy === 'token' && token !== undefined && !(await consumeInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
     await purgeUnusedClients(ctx, now)
     const { client, clientSecret, registrationAccessToken } = newClient(metadata, now, options)

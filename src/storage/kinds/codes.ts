@@ -20,6 +20,9 @@ export function authorizationCodeStore(records: RecordStore): AuthorizationCodeS
       if (result.status === 'unknown') return result
       // The value is the caller's own copy: setting the field costs no second copy on the hot path.
       const code = result.record.value
+      // A code stored by a version that kept a single `resource` (at most 10 minutes old at an upgrade).
+      const legacy = code as AuthorizationCodeRecord & { resource?: string | null }
+      if (!Array.isArray(code.resources)) code.resources = legacy.resource ? [legacy.resource] : []
       code.consumed_at = result.record.consumedAt
       return { status: result.status, code }
     },

@@ -117,7 +117,9 @@ export function refreshTokenToRow(t: RefreshTokenRecord): Insertable<RefreshToke
     client_id: t.client_id,
     user_id: t.user_id,
     scopes: json(t.scopes),
-    resource: t.resource,
+    // One text column since migration 1: resource URIs contain no space (RFC 3986), so a list is space-joined
+    // and a row written when a grant had at most one resource reads as a list of one.
+    resource: t.resources.length > 0 ? t.resources.join(' ') : null,
     auth_time: t.auth_time,
     session_id: t.session_id,
     created_at: t.created_at,
@@ -133,7 +135,7 @@ export function rowToRefreshToken(r: Selectable<RefreshTokensTable>): RefreshTok
     client_id: r.client_id,
     user_id: r.user_id,
     scopes: parseList(r.scopes),
-    resource: r.resource,
+    resources: r.resource === null || r.resource === '' ? [] : r.resource.split(' '),
     auth_time: num(r.auth_time),
     session_id: r.session_id,
     created_at: num(r.created_at),

@@ -19,17 +19,27 @@ export function renderConsentPage(input: {
   clientName: string
   userName: string
   scopes: ScopeDescription[]
+  /** Scopes listed under the API they belong to (RFC 8707), after the general ones. */
+  resources?: { identifier: string; scopes: ScopeDescription[] }[] | undefined
   unverified?: boolean | undefined
   clientHost?: string | undefined
   redirectHost?: string | undefined
   localhostOnly?: boolean | undefined
 }): string {
-  const access =
+  const resources = input.resources ?? []
+  const general =
     input.scopes.length > 0
       ? html`<p>This will allow ${input.clientName} to:</p>
 <ul class="scopes">
 ${input.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>`
-      : html`<p>${input.clientName} is asking to sign you in. It will not get access to any of your data.</p>`
+      : ''
+  const perResource = resources.map((resource) => html`<p>At <span class="account resource">${resource.identifier}</span>, ${input.clientName} will be able to:</p>
+<ul class="scopes">
+${resource.scopes.map((scope) => html`<li>${scope.description}</li>\n`)}</ul>
+`)
+  const access = input.scopes.length > 0 || resources.length > 0
+    ? html`${general}${perResource}`
+    : html`<p>${input.clientName} is asking to sign you in. It will not get access to any of your data.</p>`
   // RFC 7591 §5: a dynamically registered (or metadata document) client's name and URIs are self-asserted; the user gets what the
   // server knows for certain (where the answer goes) and a warning, never a logo or link from the client.
   const unverified = input.unverified === true

@@ -66,7 +66,6 @@ describe('authorization endpoint', () => {
       ['no response_type', { response_type: '' }, 'invalid_request', 'Missing response_type'],
       ['an unknown scope', { scope: 'openid admin' }, 'invalid_scope', 'The requested scope is unknown or not allowed for this client'],
       ['no scope', { scope: '' }, 'invalid_scope', 'scope is required'],
-      ['an unknown resource', { resource: 'https://elsewhere.example/api' }, 'invalid_target', 'Unknown resource'],
       ['a request object', { request: 'eyJ.e30.' }, 'request_not_supported', 'Request objects are not supported'],
       ['response_mode=fragment', { response_mode: 'fragment' }, 'invalid_request', 'Only response_mode=query is supported'],
       ['prompt=none with login', { prompt: 'none login' }, 'invalid_request', 'prompt=none cannot be combined'],

@@ -63,10 +63,10 @@ describe('discovery endpoint', () => {
     })
   })
 
-  it('says resource indicators are unsupported when no API is configured', async () => {
+  it('supports resource indicators even when no API is configured (one may be stored at any time)', async () => {
     const { send } = await createHarness({ resources: [] })
     const metadata = json(await send('GET', OIDC_PATH))
-    expect(metadata.resource_indicators_supported).toBe(false)
+    expect(metadata.resource_indicators_supported).toBe(true)
     expect(metadata.scopes_supported).toEqual(['openid', 'profile', 'email', 'offline_access'])
   })
 

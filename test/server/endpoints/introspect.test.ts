@@ -3,6 +3,8 @@
  * only; anything else is `{"active": false}`, indistinguishable from an unknown token.
  */
 import { describe, expect, it } from 'vitest'
+import { createClient } from '../../../src/server/admin.js'
+import { createStoredResource, deleteStoredResource } from '../../../src/server/resources/resource-admin.js'
 import { basic, createHarness, ISSUER, json, NOTES_API, START } from '../../helpers/server-values.js'
 
 const INACTIVE = { active: false }
@@ -106,5 +108,64 @@ describe('introspection endpoint', () => {
     expect(refused.status).toBe(429)
     expect(refused.headers.get('retry-after')).toMatch(/^[1-9]\d*$/)
     expect(json(refused).error).toBe('temporarily_unavailable')
+  })
+
+  describe('for resource servers (a stored resource\'s introspection credentials)', () => {
+    const FILES_API = 'http://127.0.0.1:4300/files'
+
+    /** A resource created after the server started, and a client-credentials client allowed its scope. */
+    async function withFilesApi(format: 'jwt' | 'opaque' = 'opaque') {
+      const harness = await createHarness({ accessTokenFormat: format })
+      const created = await createStoredResource(harness.store, { identifier: FILES_API, scopes: { 'files:read': 'Read your files' }, now: START })
+      await createClient(harness.store, { name: 'Files job', clientId: 'files-job', clientSecret: 'files-job-secret', grantTypes: ['client_credentials'], scopes: ['files:read', 'notes:read'] }, START)
+      const as = (id: string, secret: string) => ({ authorization: basic(id, secret) })
+      const rs = as(created.resource.client_id, created.clientSecret)
+      const token = async (resource: string) => {
+        const response = await harness.send('POST', '/token', { form: { grant_type: 'client_credentials', resource }, headers: as('files-job', 'files-job-secret') })
+        expect(response.status).toBe(200)
+        return String(json(response).access_token)
+      }
+      return { harness, created, rs, token }
+    }
+
+    for (const format of ['opaque', 'jwt'] as const) {
+      it(`describes a ${format} token whose aud names the resource, and nothing else`, async () => {
+        const { harness, rs, token } = await withFilesApi(format)
+        const mine = await token(FILES_API)
+        const introspected = json(await harness.send('POST', '/introspect', { form: { token: mine }, headers: rs }))
+        expect(introspected).toMatchObject({ active: true, client_id: 'files-job', aud: FILES_API, scope: 'files:read' })
+        // A token for another resource, a user's token of another client, a refresh token: as unknown.
+        const tokens = await harness.tokens()
+        for (const other of [await token(NOTES_API), tokens.access_token, tokens.refresh_token ?? '']) {
+          expect(json(await harness.send('POST', '/introspect', { form: { token: other }, headers: rs }))).toEqual(INACTIVE)
+        }
+      })
+    }
+
+    it('authenticates only with its secret, and its credentials get no token', async () => {
+      const { harness, created, rs } = await withFilesApi()
+      const wrong = await harness.send('POST', '/introspect', { form: { token: 'x' }, headers: { authorization: basic(created.resource.client_id, 'wrong') } })
+      expect(wrong.status).toBe(401)
+      const post = await harness.send('POST', '/introspect', { form: { token: 'x', client_id: created.resource.client_id, client_secret: created.clientSecret } })
+      expect(post.status).toBe(401)
+      for (const grant of ['client_credentials', 'authorization_code', 'refresh_token']) {
+        const refused = await harness.send('POST', '/token', { form: { grant_type: grant, code: 'x', refresh_token: 'x' }, headers: rs })
+        expect(refused.status).toBe(400)
+        expect(json(refused).error).toBe('unauthorized_client')
+      }
+      const stored = await harness.store.clients.get(created.resource.client_id)
+      expect(stored?.client_secret_hash).not.toBe(created.clientSecret)
+      expect(stored?.client_secret_hash).toHaveLength(43)
+    })
+
+    it('ends with the resource: a deleted resource\'s credentials fail, its identifier is an unknown target', async () => {
+      const { harness, created, rs, token } = await withFilesApi()
+      const mine = await token(FILES_API)
+      expect(await deleteStoredResource(harness.store, FILES_API)).toBe(true)
+      expect((await harness.send('POST', '/introspect', { form: { token: mine }, headers: rs })).status).toBe(401)
+      expect(await harness.store.clients.get(created.resource.client_id)).toBeUndefined()
+      const refused = await harness.send('POST', '/token', { form: { grant_type: 'client_credentials', resource: FILES_API }, headers: { authorization: basic('files-job', 'files-job-secret') } })
+      expect(json(refused).error).toBe('invalid_target')
+    })
   })
 })

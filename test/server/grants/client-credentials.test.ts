@@ -40,7 +40,7 @@ describe('client_credentials grant', () => {
     const { post } = await createHarness()
     const response = await post('/token', 'm2m', { grant_type: 'client_credentials', scope: 'notes:read', resource: 'https://elsewhere.example/api' })
     expect(response.status).toBe(400)
-    expect(json(response)).toEqual({ error: 'invalid_target', error_description: 'Unknown resource' })
+    expect(json(response)).toEqual({ error: 'invalid_target', error_description: 'The requested resource was not authorized for this grant' })
   })
 
   it('answers a scope the client may not have, or an OpenID scope, with invalid_scope', async () => {

@@ -76,7 +76,7 @@ describe('user grant tokens', () => {
     // (or written between the two) must not issue tokens either (catalogue ST-05).
     const pkce = newPkce()
     await harness.store.codes.save({
-      code_hash: sha256('orphaned-code'), client_id: 'app', user_id: 'deleted-user', redirect_uri: REDIRECT_URI, scopes: ['openid'], resource: null,
+      code_hash: sha256('orphaned-code'), client_id: 'app', user_id: 'deleted-user', redirect_uri: REDIRECT_URI, scopes: ['openid'], resources: [],
       nonce: null, code_challenge: pkce.challenge, code_challenge_method: 'S256', auth_time: START, session_id: null, grant_id: 'grant-1',
       expires_at: START + 60, consumed_at: null,
     })

@@ -43,7 +43,7 @@ async function setup(store: Store): Promise<{ server: AuthorizationServer; refre
   // A refresh token as the authorization_code grant stores it.
   const refreshToken = randomToken(32)
   await store.refreshTokens.save({
-    token_hash: sha256(refreshToken), grant_id: 'grant-1', client_id: 'app', user_id: user.id, scopes: ['notes:read'], resource: null,
+    token_hash: sha256(refreshToken), grant_id: 'grant-1', client_id: 'app', user_id: user.id, scopes: ['notes:read'], resources: [],
     auth_time: now(), session_id: null, created_at: now(), expires_at: now() + 3600, consumed_at: null,
   })
   return { server, refreshToken }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { CurrentStore } from '../contract.js'
+import { AUTHORIZATION_CODE } from '../../../src/storage/kinds/codes.js'
+import type { AuthorizationCodeRecord } from '../../../src/storage/types.js'
 import { NOW, code } from '../fixtures.js'
 
 export function codeContract(store: CurrentStore): void {
@@ -10,6 +12,16 @@ export function codeContract(store: CurrentStore): void {
       expect(await store().codes.consume('code-hash-1', NOW)).toEqual({ status: 'consumed', code: code({ consumed_at: NOW }) })
       expect(await store().codes.consume('code-hash-1', NOW + 1)).toEqual({ status: 'replayed', code: code({ consumed_at: NOW }) })
       expect(await store().codes.consume('code-hash-1', NOW + 2)).toEqual({ status: 'replayed', code: code({ consumed_at: NOW }) })
+    })
+
+    it('reads a code stored with the single `resource` of earlier versions as a list of resources', async () => {
+      const { resources: _resources, ...rest } = code()
+      await store().records.put(AUTHORIZATION_CODE, { key: 'code-hash-1', value: { ...rest, resource: 'https://api.example' } as unknown as AuthorizationCodeRecord, expiresAt: NOW + 60 })
+      await store().records.put(AUTHORIZATION_CODE, { key: 'code-hash-2', value: { ...rest, code_hash: 'code-hash-2', resource: null } as unknown as AuthorizationCodeRecord, expiresAt: NOW + 60 })
+      const one = await store().codes.consume('code-hash-1', NOW)
+      expect(one.status === 'consumed' && one.code.resources).toEqual(['https://api.example'])
+      const none = await store().codes.consume('code-hash-2', NOW)
+      expect(none.status === 'consumed' && none.code.resources).toEqual([])
     })
 
     it('gives unknown for an unknown code', async () => {
