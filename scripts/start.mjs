@@ -122,7 +122,7 @@ const { file, credentials } = loadCredentials()
 await ensureDemo(credentials)
 saveCredentials(file, credentials)
 
-run('Tessera', 'dist/cli/main.js', ['serve', '--no-seed'], { TESSERA_PORT: String(tesseraPort), TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'warn' })
+run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed'], { TESSERA_PORT: String(tesseraPort), TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'warn' })
 try {
   await answers(`http://127.0.0.1:${tesseraPort}/healthz`)
   run('The tutorial app', 'dist/examples/tutorial-app/main.js', [], {

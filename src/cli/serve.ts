@@ -136,8 +136,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Flags first, then the environment, then the configuration file, then the defaults.
   const configPath = values.config ?? process.env.TESSERA_CONFIG
   const config: ConfigFile = configPath === undefined || configPath === '' ? {} : loadConfigFile(configPath)
-  // The notes API, its MCP sibling and the demo user and client: the whole demo without a file (for now), only on request with one.
-  const demo = values.demo === true || configPath === undefined || configPath === ''
+  // The notes API, its MCP sibling and the demo user and client: only on request (`npm start` asks).
+  const demo = values.demo === true
   const port = Number(values.port ?? process.env.TESSERA_PORT ?? config.server?.port ?? 4000)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
   const host = values.host ?? process.env.TESSERA_HOST ?? config.server?.host ?? '127.0.0.1'
@@ -203,7 +203,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
     ...(!demo && (config.resources ?? []).length === 0
-      ? ['  no APIs configured: list them under "resources" in the configuration file (tessera config --help)']
+      ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera config --help), or add one with tessera resource create']
       : []),
     ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
     ...(seeded ?? []),

@@ -41,12 +41,13 @@ ${STORE}`
 const COMMAND_USAGE: Readonly<Record<string, string>> = {
   serve: `usage: tessera serve [options]
 
-Runs the authorization server (and the demo notes API) until Ctrl-C.
+Runs the authorization server until Ctrl-C: for the APIs of the configuration file and of
+tessera resource create, or with --demo for the demo notes API.
 
   --config FILE                a configuration file (env TESSERA_CONFIG; see tessera config --help); flags
-                               and environment variables override it. With a file, the demo only with --demo
-  --demo                       the demo notes API, its MCP resource, and a demo user and client on an
-                               empty database
+                               and environment variables override it
+  --demo                       the demo notes API at /api, its MCP resource, and a demo user and client on
+                               an empty database (npm start passes it)
   --port N                     port (default 4000, env TESSERA_PORT; 0 picks a free one)
   --host ADDRESS               address to listen on (default 127.0.0.1, env TESSERA_HOST)
   --issuer URL                 issuer identifier (default http://localhost:PORT, env TESSERA_ISSUER);
@@ -72,7 +73,7 @@ Runs the authorization server (and the demo notes API) until Ctrl-C.
                                issuer (env TESSERA_ALLOW_LOOPBACK_FETCH=1)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
-TESSERA_MCP_RESOURCE (the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp
+TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp
 with MCP_PORT 3001).
 
 ${STORE}`,

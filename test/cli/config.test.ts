@@ -72,7 +72,7 @@ describe('tessera config check', () => {
 describe('tessera serve --config', () => {
   it('serves the configured API and nothing of the demo, with the file\'s lifetimes and flags over the file', async () => {
     const config = file('serve.json', { resources: [ORDERS], lifetimes: { accessToken: '15m' }, tokens: { format: 'jwt' }, registration: { policy: 'open' }, server: { port: 1 } })
-    const server = await startServe(join(dir, 'serve.db'), ['--config', config], env)
+    const server = await startServe(join(dir, 'serve.db'), ['--config', config], env, { demo: false })
     try {
       expect(server.output()).not.toMatch(/demo user|client_secret:/)
       expect((await fetch(`${server.url}/api/notes`)).status).toBe(404)
@@ -97,16 +97,28 @@ describe('tessera serve --config', () => {
     }
   })
 
+  it('runs no demo without --demo, with or without a file, and says how to add an API', async () => {
+    const plain = await startServe(join(dir, 'plain.db'), [], env, { demo: false })
+    try {
+      expect(plain.output()).toMatch(/no APIs configured: .*tessera resource create/)
+      expect(plain.output()).not.toMatch(/demo user|client_secret:/)
+      expect((await fetch(`${plain.url}/api/notes`)).status).toBe(404)
+      expect((await fetch(`${plain.url}/.well-known/openid-configuration`)).status).toBe(200)
+    } finally {
+      await plain.stop()
+    }
+  })
+
   it('says how to add an API when the file names none, and runs the demo only with --demo', async () => {
     const empty = file('empty.json', {})
-    const bare = await startServe(join(dir, 'bare.db'), ['--config', empty], env)
+    const bare = await startServe(join(dir, 'bare.db'), ['--config', empty], env, { demo: false })
     try {
       expect(bare.output()).toMatch(/no APIs configured: list them under "resources"/)
       expect((await fetch(`${bare.url}/.well-known/oauth-authorization-server`)).status).toBe(200)
     } finally {
       await bare.stop()
     }
-    const demo = await startServe(join(dir, 'demo.db'), ['--demo'], { ...env, TESSERA_CONFIG: empty })
+    const demo = await startServe(join(dir, 'demo.db'), [], { ...env, TESSERA_CONFIG: empty })
     try {
       expect(demo.output()).toMatch(/demo user/)
       expect((await fetch(`${demo.url}/.well-known/oauth-protected-resource/api`)).status).toBe(200)

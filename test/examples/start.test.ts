@@ -143,10 +143,10 @@ describe('npm start (scripts/start.mjs)', () => {
   )
 
   it(
-    'takes over a database seeded by a plain `tessera serve`, whose demo secrets were shown once and are gone',
+    'takes over a database seeded by `tessera serve --demo`, whose demo secrets were shown once and are gone',
     async () => {
       const db = join(dataDir, 'legacy', 'tessera.db')
-      const serve = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--port', '0'], { env: cleanEnv(db), stdio: ['ignore', 'pipe', 'pipe'] })
+      const serve = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--demo', '--port', '0'], { env: cleanEnv(db), stdio: ['ignore', 'pipe', 'pipe'] })
       let printed = ''
       serve.stdout.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk))
       const served = new Promise((resolve) => serve.once('exit', resolve))

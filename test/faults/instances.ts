@@ -58,7 +58,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
   const child = spawn(process.execPath, [
-    BIN, 'serve', '--port', String(port), '--host', '127.0.0.1', '--issuer', options.issuer ?? url,
+    BIN, 'serve', '--demo', '--port', String(port), '--host', '127.0.0.1', '--issuer', options.issuer ?? url,
     '--database-url', options.databaseUrl, '--redis-url', options.redisUrl, '--no-seed', ...(options.args ?? []),
   ], { env: { ...process.env, TESSERA_SECRET: SECRET, TESSERA_LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''

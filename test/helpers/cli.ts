@@ -13,9 +13,12 @@ export interface ServeProcess {
   stop(): Promise<void>
 }
 
-/** Starts `tessera serve --port 0 --db <db> …args`; resolves with its URL once it listens. */
-export function startServe(db: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [TESSERA_BIN, 'serve', '--port', '0', '--db', db, ...args], { env })
+/**
+ * Starts `tessera serve --port 0 --db <db> …args`; resolves with its URL once it listens. With `demo` (the
+ * default) the demo notes API and seed come too, as most suites use them.
+ */
+export function startServe(db: string, args: readonly string[], env: NodeJS.ProcessEnv, { demo = true }: { demo?: boolean } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [TESSERA_BIN, 'serve', '--port', '0', '--db', db, ...(demo ? ['--demo'] : []), ...args], { env })
   let output = ''
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000)

@@ -493,11 +493,11 @@ export interface ServeProcess {
 
 const SERVE_BIN = join(process.cwd(), 'dist/cli/main.js')
 
-/** Starts `tessera serve --port 0 --db <filename>` with the suite's secret; resolves once it listens. */
+/** Starts `tessera serve --demo --port 0 --db <filename>` with the suite's secret; resolves once it listens. */
 export function startServeProcess(filename: string): Promise<ServeProcess> {
   // Without DATABASE_URL and REDIS_URL (set for the PostgreSQL + Redis pass), which would win over --db.
   const { DATABASE_URL: _database, REDIS_URL: _redis, ...env } = process.env
-  const child = spawn(process.execPath, [SERVE_BIN, 'serve', '--port', '0', '--db', filename], {
+  const child = spawn(process.execPath, [SERVE_BIN, 'serve', '--demo', '--port', '0', '--db', filename], {
     env: { ...env, TESSERA_SECRET: SECRET, TESSERA_LOG_LEVEL: 'error' },
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
