@@ -127,7 +127,7 @@ describe('the MCP SDK client with tessera/client as its OAuthClientProvider, aga
 })
 
 describe("tessera/client's own MCP fetch as the SDK transport's fetch", () => {
-  it('authorizes on the 401, asks for the 403's scope (refused: it belongs to another resource), and keeps the tokens per (issuer, resource)', async () => {
+  it('authorizes on the 401, asks for the scope of the 403 (refused: it belongs to another resource), and keeps the tokens per (issuer, resource)', async () => {
     const store = createMemoryClientStore()
     const authorizations: URL[] = []
     const options: McpClientOptions = {
