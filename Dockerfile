@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# Tessera authorization server (`tessera serve`). Build: docker build -t tessera .
+# Both stages use the same base, so the native modules (argon2, better-sqlite3) built in the first run in the second.
+
+FROM node:20-bookworm-slim AS build
+# better-sqlite3 compiles from source when no prebuilt binary fits.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY schema ./schema
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    TESSERA_PORT=4000 \
+    TESSERA_DB=/data/tessera.db
+WORKDIR /app
+# The code stays owned by root, so the server cannot rewrite itself; only /data (SQLite) is its own.
+RUN groupadd --system tessera \
+ && useradd --system --gid tessera --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin tessera \
+ && mkdir /data && chown tessera:tessera /data
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/schema ./schema
+USER tessera
+VOLUME /data
+EXPOSE 4000
+# Liveness only (/readyz also needs the store, and a database outage is no reason to restart the container).
+# node rather than curl: the slim image has no curl.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.TESSERA_PORT || 4000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli/main.js"]
+CMD ["serve", "--host", "0.0.0.0"]
