@@ -261,8 +261,11 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
   })
 
   it('issues a client-credentials token for the configured API that verifies against the JWKS', async () => {
-    // As `docker compose exec tessera node dist/cli/main.js client create …` would: the same environment.
-    const created = spawnSync(process.execPath, [argv[0] ?? '', 'client', 'create', '--name', 'Reporting', '--grant', 'client_credentials', '--scope', 'orders:read', '--json'], { env, cwd: ROOT, encoding: 'utf8' })
+    // The README's `docker compose run --rm tessera client create …`: the same entry point and environment.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const shown = /^docker compose run --rm tessera (client create .*)$/m.exec(readme)?.[1]?.split(' ') ?? []
+    expect(shown).toEqual(expect.arrayContaining(['--grant', 'client_credentials', '--scope', 'orders:read']))
+    const created = spawnSync(process.execPath, [argv[0] ?? '', ...shown, '--json'], { env, cwd: ROOT, encoding: 'utf8' })
     expect(created.status, created.stderr).toBe(0)
     const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string }
     const metadata = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { token_endpoint: string; jwks_uri: string }
