@@ -16,14 +16,16 @@ COPY schema ./schema
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production \
-    TESSERA_PORT=4000 \
-    TESSERA_DB=/data/tessera.db
+# No TESSERA_PORT or TESSERA_DB here: an image default in the environment would silently win over the
+# configuration file's server.port and database (flags > environment > file).
+ENV NODE_ENV=production
 WORKDIR /app
-# The code stays owned by root, so the server cannot rewrite itself; only /data (SQLite) is its own.
+# The code stays owned by root, so the server cannot rewrite itself; only /data is its own. The default SQLite
+# file ./data/tessera.db (and its tessera.secret) land in the /data volume through the link.
 RUN groupadd --system tessera \
  && useradd --system --gid tessera --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin tessera \
- && mkdir /data && chown tessera:tessera /data
+ && mkdir /data && chown tessera:tessera /data \
+ && ln -s /data /app/data
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -32,7 +34,7 @@ USER tessera
 VOLUME /data
 EXPOSE 4000
 # Liveness only (/readyz also needs the store, and a database outage is no reason to restart the container).
-# node rather than curl: the slim image has no curl.
+# node rather than curl: the slim image has no curl. On another port than 4000, set TESSERA_PORT.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.TESSERA_PORT || 4000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/cli/main.js"]

@@ -14,8 +14,9 @@ import { createTestDatabase, serviceUrl } from '../storage/services.js'
  * Dockerfile's invariants as text, its HEALTHCHECK command run as it is, and the compose file's Tessera
  * service run as a process — its command after the image's ENTRYPOINT, the image's ENV and the service's
  * environment — against the launcher's PostgreSQL and Redis. The only changes are those a container makes
- * invisible: service host names become the launcher's URLs, container paths the repository's files (or a
- * temporary folder for the /data volume), ports free ones, and 0.0.0.0 loopback.
+ * invisible: service host names become the launcher's URLs, the mounted file the repository's, the image's
+ * port 4000 a free one (as TESSERA_PORT, which the HEALTHCHECK reads too), the metrics port a free one,
+ * 0.0.0.0 loopback, and WORKDIR an empty temporary folder.
  */
 
 const ROOT = process.cwd()
@@ -171,7 +172,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
   let metricsBase = ''
   let env: Record<string, string> = {}
   let argv: string[] = []
-  let dataDir = ''
+  let workdir = ''
   let dropDatabase: (() => Promise<void>) | undefined
 
   beforeAll(async () => {
@@ -179,9 +180,9 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     dropDatabase = database.drop
     const launcher: Record<string, string> = { postgres: database.url, redis: redisUrl }
     const [port, metricsPort] = [await freePort(), await freePort()]
-    dataDir = mkdtempSync(join(tmpdir(), 'tessera-compose-data-'))
-    // Container paths → here: the compose bind mounts, and the image's /data volume.
-    const mounts = new Map<string, string>([['/data', dataDir]])
+    workdir = mkdtempSync(join(tmpdir(), 'tessera-compose-workdir-'))
+    // Container paths → here: the compose bind mounts.
+    const mounts = new Map<string, string>()
     for (const volume of tessera.volumes ?? []) {
       const [source = '', target = ''] = volume.split(':')
       if (source.startsWith('./')) mounts.set(target, join(ROOT, source))
@@ -194,8 +195,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     }
     const variables = { TESSERA_SECRET: SECRET, POSTGRES_PASSWORD: 'unused-here', TESSERA_ISSUER: `http://127.0.0.1:${port}` }
     const replaced: string[] = []
-    env = Object.fromEntries(Object.entries({ ...imageEnv(), ...serviceEnvironment(tessera, variables) }).map(([name, value]) => {
-      if (name === 'TESSERA_PORT') return [name, String(port)]
+    const mapped = Object.entries({ ...imageEnv(), ...serviceEnvironment(tessera, variables) }).map(([name, value]) => {
       if (name === 'TESSERA_METRICS_PORT') return [name, String(metricsPort)]
       if (/^[a-z]+:\/\//.test(value)) {
         const service = launcher[new URL(value).hostname]
@@ -205,7 +205,8 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
         }
       }
       return [name, localPath(value)]
-    }))
+    })
+    env = { ...Object.fromEntries(mapped), TESSERA_PORT: String(port) }
     expect(replaced.sort()).toEqual(['DATABASE_URL', 'REDIS_URL'])
     const [node, entry = ''] = execForm(only(RUNTIME, 'ENTRYPOINT'))
     expect(node).toBe('node')
@@ -213,7 +214,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     argv = [join(ROOT, entry), ...command.map((arg, index) => (command[index - 1] === '--host' && arg === '0.0.0.0' ? '127.0.0.1' : localPath(arg)))]
     base = `http://127.0.0.1:${port}`
     metricsBase = `http://127.0.0.1:${metricsPort}`
-    const started = spawn(process.execPath, argv, { env, cwd: ROOT })
+    const started = spawn(process.execPath, argv, { env, cwd: workdir })
     child = started
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 30_000)
@@ -242,7 +243,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
       })
     }
     await dropDatabase?.()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    if (workdir) rmSync(workdir, { recursive: true, force: true })
   })
 
   it('answers /healthz, /readyz (PostgreSQL and Redis reached) and discovery for the configured issuer', async () => {
@@ -265,7 +266,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const shown = /^docker compose run --rm tessera (client create .*)$/m.exec(readme)?.[1]?.split(' ') ?? []
     expect(shown).toEqual(expect.arrayContaining(['--grant', 'client_credentials', '--scope', 'orders:read']))
-    const created = spawnSync(process.execPath, [argv[0] ?? '', ...shown, '--json'], { env, cwd: ROOT, encoding: 'utf8' })
+    const created = spawnSync(process.execPath, [argv[0] ?? '', ...shown, '--json'], { env, cwd: workdir, encoding: 'utf8' })
     expect(created.status, created.stderr).toBe(0)
     const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string }
     const metadata = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { token_endpoint: string; jwks_uri: string }
@@ -283,8 +284,8 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     expect(payload).toMatchObject({ client_id: client.client_id, scope: 'orders:read' })
   })
 
-  it('writes nothing to the /data volume when PostgreSQL is the store', () => {
-    expect(readdirSync(dataDir)).toEqual([])
+  it('writes nothing to its working directory when PostgreSQL is the store (the compose root file system is read-only)', () => {
+    expect(readdirSync(workdir)).toEqual([])
   })
 
   it('passes the Dockerfile HEALTHCHECK, which fails where nothing listens', async () => {
@@ -314,7 +315,13 @@ describe('Dockerfile', () => {
     expect(only(RUNTIME, 'VOLUME')).toBe('/data')
     expect(only(RUNTIME, 'EXPOSE')).toBe('4000')
     expect(only(RUNTIME, 'HEALTHCHECK')).toMatch(/CMD \["node", .*\/healthz/)
-    expect(imageEnv().TESSERA_DB).toMatch(/^\/data\//)
+    // The default SQLite file ./data/tessera.db of WORKDIR is in the volume.
+    expect(only(RUNTIME, 'WORKDIR')).toBe('/app')
+    expect(RUNTIME.some((entry) => entry.keyword === 'RUN' && /\bln -s \/data \/app\/data\b/.test(entry.args))).toBe(true)
+  })
+
+  it('sets no environment that would override the configuration file', () => {
+    expect(Object.keys(imageEnv()).filter((name) => name.startsWith('TESSERA_') || name === 'DATABASE_URL' || name === 'REDIS_URL')).toEqual([])
   })
 
   it('starts the built CLI with serve flags that tessera serve accepts', () => {
