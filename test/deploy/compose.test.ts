@@ -136,6 +136,8 @@ describe('docker-compose.yml', () => {
     expect(postgres?.healthcheck?.test).toContain('pg_isready')
     expect(redis?.image).toMatch(/^redis:7\b/)
     expect(redis?.healthcheck?.test).toEqual(expect.arrayContaining(['redis-cli', 'ping']))
+    expect(redis?.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']))
+    for (const store of [postgres, redis]) expect(store?.ports, 'not published on the host').toBeUndefined()
     expect(tessera.build).toBe('.')
     expect(tessera.entrypoint, 'the image ENTRYPOINT is what the test runs').toBeUndefined()
     expect(tessera.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } })
