@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -127,6 +127,49 @@ function serveFlags(): Set<string> {
   return new Set(help.stdout.match(/--[a-z][a-z-]*/g) ?? [])
 }
 
+interface Started {
+  output(): string
+  stop(): Promise<void>
+}
+
+/** Spawns `node …argv` and resolves once it says it listens at `base`. */
+function startTessera(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string, base: string): Promise<Started> {
+  const child: ChildProcess = spawn(process.execPath, argv, { env, cwd })
+  let output = ''
+  const stop = (): Promise<void> => new Promise((resolve) => {
+    child.removeAllListeners('exit')
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop()
+      reject(new Error(`serve did not start: ${output}`))
+    }, 30_000)
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes(`authorization server: ${base}`)) {
+        clearTimeout(timer)
+        resolve({ output: () => output, stop })
+      }
+    })
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`serve exited with ${code}: ${output}`))
+    })
+  })
+}
+
+/** The HEALTHCHECK's exec form, run here with `env`: its exit status. */
+function runHealthcheck(env: NodeJS.ProcessEnv): number | null {
+  const healthcheck = only(RUNTIME, 'HEALTHCHECK')
+  const [node, ...args] = execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4))
+  expect(node).toBe('node')
+  return spawnSync(process.execPath, args, { env, encoding: 'utf8', timeout: 10_000 }).status
+}
+
 const tessera = COMPOSE.services.tessera ?? {}
 
 describe('docker-compose.yml', () => {
@@ -168,8 +211,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
   const adminUrl = serviceUrl('DATABASE_URL')
   const redisUrl = serviceUrl('REDIS_URL')
   if (!adminUrl || !redisUrl) return
-  let child: ChildProcess | undefined
-  let output = ''
+  let server: Started | undefined
   let base = ''
   let metricsBase = ''
   let env: Record<string, string> = {}
@@ -216,34 +258,11 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     argv = [join(ROOT, entry), ...command.map((arg, index) => (command[index - 1] === '--host' && arg === '0.0.0.0' ? '127.0.0.1' : localPath(arg)))]
     base = `http://127.0.0.1:${port}`
     metricsBase = `http://127.0.0.1:${metricsPort}`
-    const started = spawn(process.execPath, argv, { env, cwd: workdir })
-    child = started
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 30_000)
-      started.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes(`authorization server: ${base}`)) {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      started.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-      started.once('exit', (code) => {
-        clearTimeout(timer)
-        reject(new Error(`serve exited with ${code}: ${output}`))
-      })
-    })
+    server = await startTessera(argv, env, workdir, base)
   })
 
   afterAll(async () => {
-    const running = child
-    if (running && running.exitCode === null && running.signalCode === null) {
-      running.removeAllListeners('exit')
-      await new Promise((resolve) => {
-        running.once('exit', resolve)
-        running.kill('SIGTERM')
-      })
-    }
+    await server?.stop()
     await dropDatabase?.()
     if (workdir) rmSync(workdir, { recursive: true, force: true })
   })
@@ -255,7 +274,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
     const discovery = await fetch(`${base}/.well-known/openid-configuration`)
     expect(discovery.status).toBe(200)
     expect(await discovery.json()).toMatchObject({ issuer: base, token_endpoint: `${base}/token`, jwks_uri: expect.stringMatching(`^${base}/`) })
-    expect(output).toMatch(/"store":"postgres"/)
+    expect(server?.output()).toMatch(/"store":"postgres"/)
   })
 
   it('serves the metrics on their own port, not on the public one', async () => {
@@ -291,12 +310,38 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
   })
 
   it('passes the Dockerfile HEALTHCHECK, which fails where nothing listens', async () => {
-    const healthcheck = only(RUNTIME, 'HEALTHCHECK')
-    const [node, ...args] = execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4))
-    expect(node).toBe('node')
-    const run = (port: string) => spawnSync(process.execPath, args, { env: { TESSERA_PORT: port }, encoding: 'utf8', timeout: 10_000 }).status
-    expect(run(env.TESSERA_PORT ?? '')).toBe(0)
-    expect(run(String(await freePort()))).toBe(1)
+    expect(runHealthcheck({ TESSERA_PORT: env.TESSERA_PORT })).toBe(0)
+    expect(runHealthcheck({ TESSERA_PORT: String(await freePort()) })).toBe(1)
+  })
+})
+
+describe('the image\'s own command, as the README\'s docker run starts it', () => {
+  it('keeps SQLite and its files in the /data volume, linked from WORKDIR, and passes the HEALTHCHECK', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const args = /^docker run .* tessera (serve .*)$/m.exec(readme)?.[1]?.split(' ') ?? []
+    expect(args[0]).toBe('serve')
+    // `ln -s /data /app/data` of the runtime stage, with a temporary folder for each side.
+    const link = RUNTIME.map((entry) => /\bln -s (\S+) (\S+)/.exec(entry.args)).find((match) => match !== null)
+    const workdir = only(RUNTIME, 'WORKDIR')
+    expect(link?.[1]).toBe(only(RUNTIME, 'VOLUME'))
+    expect(link?.[2]?.startsWith(`${workdir}/`)).toBe(true)
+    const app = mkdtempSync(join(tmpdir(), 'tessera-image-app-'))
+    const volume = mkdtempSync(join(tmpdir(), 'tessera-image-data-'))
+    symlinkSync(volume, join(app, (link?.[2] ?? '').slice(workdir.length + 1)))
+    const port = await freePort()
+    const env = { ...imageEnv(), TESSERA_SECRET: SECRET, TESSERA_PORT: String(port) }
+    const [, entry = ''] = execForm(only(RUNTIME, 'ENTRYPOINT'))
+    const argv = [join(ROOT, entry), ...args.map((arg, index) => (args[index - 1] === '--host' && arg === '0.0.0.0' ? '127.0.0.1' : arg))]
+    const server = await startTessera(argv, env, app, `http://localhost:${port}`)
+    try {
+      expect(runHealthcheck({ TESSERA_PORT: String(port) })).toBe(0)
+      expect(readdirSync(volume)).toContain('tessera.db')
+      expect(readdirSync(app)).toEqual(['data'])
+    } finally {
+      await server.stop()
+      rmSync(app, { recursive: true, force: true })
+      rmSync(volume, { recursive: true, force: true })
+    }
   })
 })
 
