@@ -122,7 +122,8 @@ if (only.length === 0) {
 }
 // The unit, end-to-end, interop and security suites on the other Node versions, on the default stores
 // (SQLite, memory), all versions at once: on CI's two cores each vitest runs one worker. Left out: the
-// suites about the environment rather than the runtime (Chromium, nginx, the service-fault injections).
+// suites about the environment rather than the runtime (Chromium, nginx, the service-fault injections, the
+// deployment files).
 if (extraNodes.length > 0) {
   process.stdout.write(`\n== tests on Node ${extraNodes.join(' and ')} (unit, end-to-end, interop, security)\n`)
   phase = Date.now()
@@ -145,7 +146,7 @@ if (extraNodes.length > 0) {
       }
       const { node, version, env } = prepared
       const suites = only.length > 0 ? only : [
-        '--exclude', 'test/browser/**', '--exclude', 'test/faults/**', '--exclude', 'test/examples/**', '--exclude', 'test/e2e/multi-instance*',
+        '--exclude', 'test/browser/**', '--exclude', 'test/faults/**', '--exclude', 'test/examples/**', '--exclude', 'test/e2e/multi-instance*', '--exclude', 'test/deploy/**',
       ]
       const runStatus = await runInBackground(node, [
         'node_modules/vitest/vitest.mjs', 'run', ...suites, '--reporter=dot', '--reporter=json', `--outputFile.json=${file}`,
