@@ -122,9 +122,10 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
       if (!observer?.request) return answer(request)
       const started = process.hrtime.bigint()
       const response = await answer(request)
-      const endpoint = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.name ?? 'unknown'
+      const matched = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      safely(observer.request.bind(observer), { endpoint, method: request.method, status: response.status, seconds })
+      const route = matched ? { route: resolved.basePath + matched.path } : {}
+      safely(observer.request.bind(observer), { endpoint: matched?.name ?? 'unknown', ...route, method: request.method, status: response.status, seconds })
       return response
     },
   }
