@@ -4,6 +4,7 @@ import { formBody, redirectHeaders } from '../client/response.js'
 import { readBodyStream } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'
 
+/** Options of the Express routes of `tessera/client`. */
 export interface ExpressClientOptions {
   /** Whether browsers reach the app over https; default `req.secure` (honours Express's `trust proxy`). */
   https?: boolean

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 
+/** Options of the Fastify routes of `tessera/client`. */
 export interface FastifyClientOptions {
   /** Whether browsers reach the app over https; default `request.protocol` (honours `trustProxy`). */
   https?: boolean

@@ -4,6 +4,7 @@ import { toStorageError, translateErrors } from '../storage/postgres-errors.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { RelyingPartyStore } from './store.js'
 
+/** Options of `openPostgresClientStore`. */
 export interface PostgresClientStoreOptions {
   /** `postgres://user:password@host:port/database`. May be the authorization server's database: the tables are `rp_*`. */
   connectionString: string

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { RelyingPartyStore } from './store.js'
 
+/** Options of `openSqliteClientStore`. */
 export interface SqliteClientStoreOptions {
   /** Database file (its folder is created) or `':memory:'`. May be the authorization server's file: the tables are `rp_*`. */
   filename: string

@@ -37,6 +37,7 @@ export interface ResourceServer {
   revoke(token: string): void
   /** Drops every cached verification. */
   clear(): void
+  /** This API's protected resource metadata (RFC 9728 §2). */
   protectedResourceMetadata(): ProtectedResourceMetadata
   /** The answer to a request for `metadataPath`. */
   metadataResponse(request: OAuthRequest): OAuthResponse

@@ -30,6 +30,7 @@ export interface DurableStore extends Store {
   listGrantIds(userId: string, clientId: string): Promise<string[]>
 }
 
+/** The two stores `composeStore` joins: a durable one and one for short-lived records. */
 export interface CompositeStoreOptions {
   /** Clients, users, refresh tokens, consents, signing keys and the audit trail; e.g. `openPostgresStore`. */
   durable: DurableStore
@@ -152,6 +153,7 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
   })
 }
 
+/** Options of `openPostgresRedisStore`. */
 export interface PostgresRedisStoreOptions {
   /** PostgreSQL connection string (`--database-url`, `DATABASE_URL`). */
   databaseUrl: string

@@ -12,6 +12,7 @@ import { createMemoryState, deleteWhere } from './memory/state.js'
 import { memoryUserStore } from './memory/users.js'
 import type { Store } from './types.js'
 
+/** Options of `createMemoryStore`. */
 export interface MemoryStoreOptions {
   /** The newest this many audit records are kept; default 10,000. */
   maxAuditRecords?: number

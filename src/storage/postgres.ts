@@ -7,6 +7,7 @@ import { toStorageError, translateErrors } from './postgres-errors.js'
 
 export type { SqlStore } from './sql/sql-store.js'
 
+/** Options of `openPostgresStore`. */
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (the CLI reads it from `--database-url` or `DATABASE_URL`). */
   connectionString: string

@@ -41,6 +41,7 @@ export interface RedisParts {
   close(): Promise<void>
 }
 
+/** Options of `openRedisParts`. */
 export interface RedisPartsOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://` (the CLI reads `--redis-url` or `REDIS_URL`). Ignored with `client`. */
   url?: string

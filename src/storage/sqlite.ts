@@ -9,6 +9,7 @@ import type { Store } from './types.js'
 
 export { migrateToLatest } from './sql/migrations.js'
 
+/** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
   /** Path of the database file (its folder is created if missing), or `':memory:'`. */
   filename: string

@@ -3,6 +3,7 @@ import { metrics, SpanKind, SpanStatusCode, trace, type Attributes, type Counter
 import type { AuditEvent } from '../audit/events.js'
 import type { RequestObservation, ServerObserver } from '../observer.js'
 
+/** Options of `createOpenTelemetryObserver`; both default to the globally registered OpenTelemetry providers. */
 export interface OpenTelemetryObserverOptions {
   /** The tracer spans are started on; default `trace.getTracer('tessera', <package version>)` of the global provider. */
   tracer?: Tracer
