@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager } from '@opentelemetry/api'
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager, type Meter } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
 import { createOpenTelemetryObserver } from '../../../src/server/metrics/opentelemetry.js'
@@ -89,6 +89,18 @@ describe('createOpenTelemetryObserver', () => {
     } finally {
       context.disable()
     }
+  })
+
+  it('counts audit events by type on the meter it is given', async () => {
+    const { tracer } = tracing()
+    const added: [string, number, unknown][] = []
+    const meter = {
+      createCounter: (name: string) => ({ add: (value: number, attributes: unknown) => { added.push([name, value, attributes]) } }),
+    } as unknown as Meter
+    const h = await createHarness({ observer: createOpenTelemetryObserver({ tracer, meter }) })
+    expect(json(await h.post('/token', 'm2m', { grant_type: 'client_credentials', scope: 'notes:read' }))).toHaveProperty('access_token')
+    expect(added).toContainEqual(['tessera.audit.events', 1, { 'tessera.audit.type': 'token.issued' }])
+    expect(JSON.stringify(added)).not.toContain(CLIENTS.m2m.id)
   })
 
   it('is a no-op without an SDK: the global API hands out non-recording spans and the server answers as usual', async () => {
