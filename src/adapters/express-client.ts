@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/express-client`: `tessera/client` routes for Express.
+ *
+ * @module tessera/adapters/express-client
+ */
 import type { Request, Response } from 'express'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/fastify-client`: `tessera/client` routes for Fastify.
+ *
+ * @module tessera/adapters/fastify-client
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/hono-client`: `tessera/client` routes for Hono.
+ *
+ * @module tessera/adapters/hono-client
+ */
 import type { Context } from 'hono'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/hono`: mount the authorization server on Hono.
+ *
+ * @module tessera/adapters/hono
+ */
 import type { IncomingMessage } from 'node:http'
 import type { Context, Handler } from 'hono'
 import { readNodeBody } from '../http/node.js'

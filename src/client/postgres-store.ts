@@ -1,3 +1,8 @@
+/**
+ * `tessera/client/postgres`: the relying party's PostgreSQL store.
+ *
+ * @module tessera/client/postgres
+ */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { toStorageError, translateErrors } from '../storage/postgres-errors.js'

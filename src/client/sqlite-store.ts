@@ -1,3 +1,8 @@
+/**
+ * `tessera/client/sqlite`: the relying party's SQLite store.
+ *
+ * @module tessera/client/sqlite
+ */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'

@@ -19,6 +19,7 @@ import { withTransportSecurity } from './transport-security.js'
 import { StorageUnavailableError } from '../storage/types.js'
 import { safely } from './observer.js'
 
+/** An authorization server: `handle` answers its requests; mount it with an adapter (`tessera/adapters/node`, `tessera/adapters/hono`). */
 export interface AuthorizationServer {
   /** Answers one request. Never throws: store outages become 503 `temporarily_unavailable`, other unexpected failures a generic 500 without detail. */
   handle(request: OAuthRequest): Promise<OAuthResponse>

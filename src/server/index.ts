@@ -9,6 +9,8 @@
  * const store = await openSqliteStore({ filename: './data/tessera.db' })
  * const server = await createAuthorizationServer({ issuer: 'http://localhost:4000', store, secret: process.env.TESSERA_SECRET! })
  * ```
+ *
+ * @module tessera/server
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'

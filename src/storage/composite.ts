@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/composite`: `openPostgresRedisStore`: PostgreSQL + Redis as one store.
+ *
+ * @module tessera/storage/composite
+ */
 import { composeStore } from './compose-store.js'
 import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
 import { openRedisParts, type RedisParts, type RedisPartsOptions } from './redis.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/memory`: an in-process store for tests and single-process demos.
+ *
+ * @module tessera/storage/memory
+ */
 import { composeStore } from './compose-store.js'
 import { memoryAccessTokenStore } from './memory/access-tokens.js'
 import { memoryAuditStore } from './memory/audit.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/postgres`: PostgreSQL (several instances).
+ *
+ * @module tessera/storage/postgres
+ */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from './sql/migrations.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/sqlite`: the embedded default store (better-sqlite3).
+ *
+ * @module tessera/storage/sqlite
+ */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'

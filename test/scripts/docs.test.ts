@@ -19,17 +19,21 @@ describe('npm run docs (typedoc.json)', () => {
       expect(config.entryPoints).toHaveLength(Object.keys(exports.exports).filter((key) => key !== './package.json').length)
       for (const page of [
         'index.html',
-        'modules/server.html',
-        'modules/client.html',
-        'modules/resource.html',
-        'modules/doctor.html',
-        'modules/storage_sqlite.html',
-        'modules/adapters_hono.html',
-        'functions/server.createAuthorizationServer.html',
-        'functions/server.createOpenTelemetryObserver.html',
-        'functions/resource.createResourceServer.html',
-        'functions/client.createOAuth.html',
+        'modules/tessera.html',
+        'modules/tessera_server.html',
+        'modules/tessera_client.html',
+        'modules/tessera_resource.html',
+        'modules/tessera_doctor.html',
+        'modules/tessera_storage_sqlite.html',
+        'modules/tessera_adapters_hono.html',
+        'functions/tessera_server.createAuthorizationServer.html',
+        'functions/tessera_server.createOpenTelemetryObserver.html',
+        'functions/tessera_resource.createResourceServer.html',
+        'functions/tessera_client.createOAuth.html',
       ]) expect(existsSync(join(out, page)), page).toBe(true)
+      // Each entry point is named as it is imported, and its page carries the module's own description.
+      expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('tessera/server')
+      expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('authorization server and OpenID provider')
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
