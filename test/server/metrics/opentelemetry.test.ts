@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { readFileSync } from 'node:fs'
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type ContextManager, type Meter } from '@opentelemetry/api'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
@@ -101,6 +102,21 @@ describe('createOpenTelemetryObserver', () => {
     expect(json(await h.post('/token', 'm2m', { grant_type: 'client_credentials', scope: 'notes:read' }))).toHaveProperty('access_token')
     expect(added).toContainEqual(['tessera.audit.events', 1, { 'tessera.audit.type': 'token.issued' }])
     expect(JSON.stringify(added)).not.toContain(CLIENTS.m2m.id)
+  })
+
+  it('uses the SDK the application registers globally, as the tracer `tessera` of the package version', async () => {
+    const { exporter, provider } = tracing()
+    trace.setGlobalTracerProvider(provider)
+    try {
+      const h = await createHarness({ observer: createOpenTelemetryObserver() })
+      expect((await h.send('GET', '/jwks')).status).toBe(200)
+      const [span] = exporter.getFinishedSpans()
+      expect(span?.name).toBe('tessera jwks')
+      const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+      expect(span?.instrumentationScope).toMatchObject({ name: 'tessera', version: manifest.version })
+    } finally {
+      trace.disable()
+    }
   })
 
   it('is a no-op without an SDK: the global API hands out non-recording spans and the server answers as usual', async () => {
