@@ -49,6 +49,7 @@ export interface OAuthErrorOptions {
 // RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
 const UNSAFE_DESCRIPTION = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
 
+/** A protocol error: its RFC `error` code, a client-safe description, the HTTP status and operator-only detail that is never serialized. */
 export class OAuthError extends Error {
   readonly error: OAuthErrorCode
   readonly description: string | undefined
@@ -72,6 +73,7 @@ export class OAuthError extends Error {
   }
 }
 
+/** Whether `value` is an `OAuthError`, narrowing it for a `switch (error.error)`. */
 export function isOAuthError(value: unknown): value is OAuthError {
   return value instanceof OAuthError
 }

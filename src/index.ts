@@ -27,6 +27,8 @@
  *
  * The `tessera` command (`tessera serve`, `client`, `user`, `keys`, `migrate`, `audit`, `doctor`) is the package's bin.
  * How the parts depend on each other: docs/architecture.md.
+ *
+ * @module tessera
  */
 export { OAuthError, isOAuthError, type OAuthErrorCode } from './errors.js'
 export type { OAuthRequest, OAuthResponse } from './http/types.js'

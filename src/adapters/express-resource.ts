@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/express-resource`: `tessera/resource` as Express middleware.
+ *
+ * @module tessera/adapters/express-resource
+ */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { headersFromRaw, readBodyStream, writeNodeResponse } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'

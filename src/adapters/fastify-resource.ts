@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/fastify-resource`: `tessera/resource` as a Fastify hook.
+ *
+ * @module tessera/adapters/fastify-resource
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify'
 import { headersFromRaw } from '../http/node.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'

@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/hono-resource`: `tessera/resource` as Hono middleware.
+ *
+ * @module tessera/adapters/hono-resource
+ */
 import type { Context, Handler, MiddlewareHandler } from 'hono'
 import { BodyTooLargeError, payloadTooLarge, readBounded, toWebResponse } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest } from '../http/types.js'

@@ -1,10 +1,17 @@
+/**
+ * `tessera/adapters/hono`: mount the authorization server on Hono.
+ *
+ * @module tessera/adapters/hono
+ */
 import type { IncomingMessage } from 'node:http'
 import type { Context, Handler } from 'hono'
 import { readNodeBody } from '../http/node.js'
 import { BodyTooLargeError, fromWebRequest, payloadTooLarge, toWebResponse } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from '../http/types.js'
 
+/** What the adapter mounts: anything that answers an `OAuthRequest`, such as an `AuthorizationServer`. */
 export interface Handles {
+  /** Answers one request. */
   handle(request: OAuthRequest): Promise<OAuthResponse>
 }
 

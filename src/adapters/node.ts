@@ -1,3 +1,8 @@
+/**
+ * `tessera/adapters/node`: mount the authorization server on node:http.
+ *
+ * @module tessera/adapters/node
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fromNodeRequest, writeNodeResponse } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'

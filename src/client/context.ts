@@ -23,6 +23,7 @@ export interface ClientContext {
   readonly cookies: string[]
 }
 
+/** The parts of an incoming request the relying party reads, whatever the framework. */
 export interface ClientContextInput {
   method?: string
   url: string | URL

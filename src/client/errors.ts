@@ -71,6 +71,7 @@ export interface ClientErrorOptions {
   cause?: unknown
 }
 
+/** A relying-party failure with a stable `code`, a description safe to render and operator-only detail. */
 export class ClientError extends Error {
   readonly code: ClientErrorCode
   /** Safe to render (fixed text per code; never provider-supplied). */
@@ -113,6 +114,7 @@ export class AuthorizationRequired extends ClientError {
   }
 }
 
+/** Whether `value` is a `ClientError`, narrowing it for a `switch (error.code)`. */
 export function isClientError(value: unknown): value is ClientError {
   return value instanceof ClientError
 }

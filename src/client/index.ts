@@ -9,6 +9,8 @@
  * const oauth = createOAuth({ store: createMemoryClientStore(), secret })
  * oauth.register({ name: 'google', preset: 'google', clientId, clientSecret, scope: 'openid email profile' })
  * ```
+ *
+ * @module tessera/client
  */
 import type { RelyingPartyStore } from './store.js'
 

@@ -14,6 +14,7 @@ import { toTokenSet, type TokenSet } from './token-set.js'
 import { consumeTransaction, beginTransaction, type Transaction } from './transactions.js'
 import { userFromClaims, userFromProfile, type ClientUser } from './user.js'
 
+/** Per-login options of `authorizeRedirect`. */
 export interface AuthorizeRedirectOptions {
   /** Where to send the user after login: a same-origin relative path; anything else becomes `/` (RP-15). */
   returnTo?: string
@@ -21,6 +22,7 @@ export interface AuthorizeRedirectOptions {
   params?: Record<string, string>
 }
 
+/** What a completed login gives the app: the user, and the tokens kept server-side. */
 export interface LoginResult {
   user: ClientUser
   /** Server-side only; never send these to the browser. */

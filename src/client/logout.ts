@@ -8,6 +8,7 @@ import type { Provider } from './registry.js'
 import { requireSession } from './resource.js'
 import { endSession, loadSession, saveTokens } from './session.js'
 
+/** Options of `logout`. */
 export interface LogoutOptions {
   /** Where the provider sends the browser after its logout; must be registered there (RP-Initiated Logout §3). */
   postLogoutRedirectUri?: string
@@ -15,6 +16,7 @@ export interface LogoutOptions {
   state?: string
 }
 
+/** What `logout` did: where to send the browser and whether the token was revoked. */
 export interface LogoutResult {
   /** The provider's end-session URL to redirect to, when it supports RP-Initiated Logout; else undefined. */
   location: string | undefined

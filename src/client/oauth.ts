@@ -14,6 +14,7 @@ import type { TokenSet } from './token-set.js'
 import type { ClientUser } from './user.js'
 import { readUserinfo } from './userinfo.js'
 
+/** Configuration of the relying party (`createOAuth`): its store, secret and providers. */
 export interface OAuthOptions {
   /** Where transactions and sessions live: `createMemoryClientStore()`, `openSqliteClientStore(…)`, or for several instances `openPostgresClientStore(…)` / `openRedisClientStore(…)`. */
   store: RelyingPartyStore
@@ -43,15 +44,21 @@ export interface OAuth {
   register(registration: ProviderRegistration): void
   /** Runs discovery now (e.g. at startup) so misconfiguration fails early. */
   discover(name: string): Promise<void>
+  /** Starts a login at provider `name`: the redirect to its authorization endpoint, with state, nonce and PKCE kept in a transaction. */
   authorizeRedirect(ctx: ClientContext, name: string, redirectUri: string, options?: AuthorizeRedirectOptions): Promise<ClientRedirect>
+  /** Completes a login at the callback: validates the response, exchanges the code and starts the session. */
   authorizeAccessToken(ctx: ClientContext, name: string): Promise<LoginResult>
   /** The signed-in user, or undefined. */
   currentUser(ctx: ClientContext): Promise<ClientUser | undefined>
+  /** The signed-in user's claims from the provider's userinfo endpoint (OpenID Connect Core §5.3). */
   userinfo(ctx: ClientContext): Promise<Record<string, unknown>>
   /** Forces a refresh now (single-flight per session). */
   refreshToken(ctx: ClientContext): Promise<TokenSet>
+  /** Revokes the session's refresh (default) or access token at the provider (RFC 7009). */
   revokeToken(ctx: ClientContext, which?: 'refresh_token' | 'access_token'): Promise<void>
+  /** Ends the session, revokes its token and gives the provider's logout URL when it has one. */
   logout(ctx: ClientContext, options?: LogoutOptions): Promise<LogoutResult>
+  /** Calls a protected resource with the session's access token, refreshed first when it is about to expire. */
   fetch(ctx: ClientContext, url: string | URL, init?: ResourceRequestInit): Promise<Response>
 }
 

@@ -1,9 +1,15 @@
+/**
+ * `tessera/client/postgres`: the relying party's PostgreSQL store.
+ *
+ * @module tessera/client/postgres
+ */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { toStorageError, translateErrors } from '../storage/postgres-errors.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { RelyingPartyStore } from './store.js'
 
+/** Options of `openPostgresClientStore`. */
 export interface PostgresClientStoreOptions {
   /** `postgres://user:password@host:port/database`. May be the authorization server's database: the tables are `rp_*`. */
   connectionString: string

@@ -1,3 +1,8 @@
+/**
+ * `tessera/client/redis`: the relying party's Redis store.
+ *
+ * @module tessera/client/redis
+ */
 import { Redis, type RedisOptions } from 'ioredis'
 import { translateRedisErrors } from '../storage/redis-errors.js'
 import { wrapMethods } from '../storage/wrap-methods.js'

@@ -7,6 +7,7 @@ import { refreshSession, type RefreshDeps } from './refresh.js'
 import { loadSession, type Session } from './session.js'
 import type { TokenSet } from './token-set.js'
 
+/** The request an app sends to a protected resource with the user's access token. */
 export interface ResourceRequestInit {
   method?: string
   headers?: HeadersInit

@@ -3,7 +3,9 @@ import type { RelyingPartyStore } from './store.js'
 
 /** pino-compatible subset. */
 export interface ClientLogger {
+  /** Something the operator should look at; never includes a token. */
   warn(object: Record<string, unknown>, message: string): void
+  /** A routine event of a flow; never includes a token. */
   info(object: Record<string, unknown>, message: string): void
 }
 

@@ -1,3 +1,8 @@
+/**
+ * `tessera/client/sqlite`: the relying party's SQLite store.
+ *
+ * @module tessera/client/sqlite
+ */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -5,6 +10,7 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { RelyingPartyStore } from './store.js'
 
+/** Options of `openSqliteClientStore`. */
 export interface SqliteClientStoreOptions {
   /** Database file (its folder is created) or `':memory:'`. May be the authorization server's file: the tables are `rp_*`. */
   filename: string

@@ -20,6 +20,7 @@ export interface TransactionRecord {
   expires_at: number
 }
 
+/** A logged-in user's session as the relying party stores it (tokens encrypted). */
 export interface SessionRecord {
   /** SHA-256 of the session id in the cookie. */
   key: string
@@ -45,6 +46,7 @@ export interface SessionRecord {
  */
 export interface RelyingPartyStore {
   transactions: {
+    /** Stores a login transaction until its callback. */
     save(record: TransactionRecord): Promise<void>
     /**
      * Removes and returns the record in one atomic step, expired or not (the caller tells the two apart):
@@ -54,15 +56,19 @@ export interface RelyingPartyStore {
     consume(key: string): Promise<TransactionRecord | undefined>
   }
   sessions: {
+    /** Stores a new session. */
     save(record: SessionRecord): Promise<void>
     /** A live session (`expires_at > now`) or undefined. */
     get(key: string, now: number): Promise<SessionRecord | undefined>
+    /** Replaces a session's encrypted tokens after a refresh. */
     updateTokens(key: string, tokens: string, now: number): Promise<void>
     /** Records a use of the session (`updated_at = now`), for the idle timeout. */
     touch(key: string, now: number): Promise<void>
+    /** Ends a session. */
     delete(key: string): Promise<void>
   }
   /** Deletes expired transactions and sessions. */
   purgeExpired(now: number): Promise<void>
+  /** Releases the store's connections. */
   close(): Promise<void>
 }

@@ -9,6 +9,8 @@
  * const report = await runDoctor('https://mcp.example.com/mcp', { noWrite: true })
  * process.stdout.write(formatReport(report))
  * ```
+ *
+ * @module tessera/doctor
  */
 export { runDoctor, summarize } from './run.js'
 export { formatReport } from './report.js'

@@ -34,6 +34,7 @@ export interface DoctorReport {
   checks: CheckResult[]
 }
 
+/** What `tessera doctor` may do and what it is given. */
 export interface DoctorOptions {
   /** Skip checks that write: the throwaway dynamic client registration (and its deletion). */
   noWrite?: boolean

@@ -19,6 +19,7 @@ export interface OAuthRequest {
   remoteAddress?: string | undefined
 }
 
+/** A framework-neutral HTTP response: what every endpoint returns and every adapter writes out. */
 export interface OAuthResponse {
   status: number
   headers: Headers

@@ -10,6 +10,7 @@ export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'RS2
 /** Every algorithm a resource server may be configured for. `none` and HMAC can never be. */
 const ASYMMETRIC_ALGORITHMS = new Set(['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'])
 
+/** How a resource server checks opaque tokens at the authorization server (RFC 7662). */
 export interface IntrospectionOptions {
   /** This resource server's client credentials at the authorization server (RFC 7662 §2.1). */
   clientId: string
@@ -36,6 +37,7 @@ export interface TrustedIssuer {
   scopes?: string[]
 }
 
+/** Configuration of `createResourceServer`: the issuer to trust, this API's identifier and how tokens are checked. */
 export interface ResourceServerOptions {
   /** The authorization server's issuer identifier, compared exactly with `iss` (RFC 9068 §4). */
   issuer: string

@@ -20,6 +20,7 @@ import type { Principal, VerifyResult } from './principal.js'
 import { bearerTokenFrom } from './request.js'
 import { asOAuthError, bearerErrorResponse, type ChallengeContext } from './responses.js'
 
+/** Checks the access tokens an API receives and answers its RFC 9728 metadata; see `createResourceServer`. */
 export interface ResourceServer {
   readonly issuer: string
   readonly audience: string
@@ -37,6 +38,7 @@ export interface ResourceServer {
   revoke(token: string): void
   /** Drops every cached verification. */
   clear(): void
+  /** This API's protected resource metadata (RFC 9728 §2). */
   protectedResourceMetadata(): ProtectedResourceMetadata
   /** The answer to a request for `metadataPath`. */
   metadataResponse(request: OAuthRequest): OAuthResponse

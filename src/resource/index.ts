@@ -8,6 +8,8 @@
  * const rs = createResourceServer({ issuer: 'https://as.example.com', audience: 'https://api.example.com' })
  * const result = await rs.requireScopes('notes:read')(request)
  * ```
+ *
+ * @module tessera/resource
  */
 export { createResourceServer, type ResourceServer } from './create-resource-server.js'
 export {

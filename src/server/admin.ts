@@ -26,6 +26,7 @@ function rulesOf(options: AdminOptions): ClientRules {
   return options.registry ?? (coreRegistry ??= createRegistry(CORE_CAPABILITIES))
 }
 
+/** What `createClient` needs to register a client. */
 export interface NewClientInput {
   name: string
   redirectUris?: string[]
@@ -41,6 +42,7 @@ export interface NewClientInput {
   clientSecret?: string
 }
 
+/** A client just registered, with its secret shown this once. */
 export interface CreatedClient {
   client: ClientRecord
   /** Shown once; only its SHA-256 is stored. Undefined for public clients. */
@@ -210,6 +212,7 @@ export async function setClientDisabled(store: Store, clientId: string, disabled
   return client
 }
 
+/** What `createUser` needs to create a user. */
 export interface NewUserInput {
   username: string
   password: string

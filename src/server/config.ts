@@ -24,6 +24,7 @@ export function isAccessTokenFormat(value: unknown): value is AccessTokenFormat 
   return typeof value === 'string' && (ACCESS_TOKEN_FORMATS as readonly string[]).includes(value)
 }
 
+/** Configuration of `createAuthorizationServer`, validated once at construction. */
 export interface AuthorizationServerConfig {
   /** The issuer identifier, used verbatim in metadata and tokens (RFC 8414 §2). https unless loopback. */
   issuer: string
@@ -87,6 +88,7 @@ export interface AuthorizationServerConfig {
   outbound?: Omit<OutboundPolicy, 'allowLoopback'>
 }
 
+/** Relaxations for local development and tests only; each logs a warning at start. */
 export interface DevelopmentSettings {
   /**
    * Let the SSRF guard fetch plain http URLs on loopback (127.0.0.0/8, ::1) — client ID metadata documents
@@ -96,6 +98,7 @@ export interface DevelopmentSettings {
   allowLoopbackFetch?: boolean
 }
 
+/** An invalid configuration, naming the field and the fix. */
 export class ConfigError extends Error {
   constructor(field: string, problem: string) {
     super(`Invalid Tessera configuration: ${field} ${problem}`)

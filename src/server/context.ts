@@ -108,6 +108,7 @@ export interface ClientSource {
 /** What an endpoint receives besides the request: the path segments its `pattern` captured. */
 export type EndpointHandler = (ctx: ServerContext, request: OAuthRequest, captures: readonly string[]) => Promise<OAuthResponse> | OAuthResponse
 
+/** An endpoint a capability contributes: its name, path, methods and handler. */
 export interface Endpoint {
   /** Key of its absolute URL in `ctx.urls` and `server.urls`: `revocation`. */
   readonly name: string
@@ -145,6 +146,7 @@ export interface SubRoute {
 export interface Grant {
   /** The `grant_type` value: `authorization_code`, or an absolute URI for extension grants (RFC 6749 §4.5). */
   readonly type: string
+  /** Answers a token request of this grant type from an authenticated client. */
   handle(ctx: ServerContext, client: ClientRecord, params: Parameters): Promise<OAuthResponse>
   /** Clients registered for it need a redirect URI (the authorization code grant, RFC 6749 §3.1.2). */
   readonly usesRedirectUri?: boolean
@@ -184,11 +186,14 @@ export interface PresentedClientCredentials extends Omit<Rfc6749Credentials, 'me
   readonly assertion?: string | undefined
 }
 
+/** The endpoints where a client authenticates (RFC 6749 §2.3). */
 export type AuthenticatingEndpoint = 'token' | 'revocation' | 'introspection'
 
+/** Reads the client credentials one authentication method's requests carry. */
 export interface CredentialReader {
   /** Readers are shared by name: RFC 6749's reader serves `client_secret_basic`, `client_secret_post` and `none`. */
   readonly name: string
+  /** The credentials the request presents, or undefined when it presents none of this kind. */
   read(headers: Headers, params: Parameters): PresentedClientCredentials | undefined
 }
 

@@ -19,6 +19,7 @@ import { withTransportSecurity } from './transport-security.js'
 import { StorageUnavailableError } from '../storage/types.js'
 import { safely } from './observer.js'
 
+/** An authorization server: `handle` answers its requests; mount it with an adapter (`tessera/adapters/node`, `tessera/adapters/hono`). */
 export interface AuthorizationServer {
   /** Answers one request. Never throws: store outages become 503 `temporarily_unavailable`, other unexpected failures a generic 500 without detail. */
   handle(request: OAuthRequest): Promise<OAuthResponse>
@@ -122,9 +123,10 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
       if (!observer?.request) return answer(request)
       const started = process.hrtime.bigint()
       const response = await answer(request)
-      const endpoint = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.name ?? 'unknown'
+      const matched = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      safely(observer.request.bind(observer), { endpoint, method: request.method, status: response.status, seconds })
+      const route = matched ? { route: resolved.basePath + matched.path } : {}
+      safely(observer.request.bind(observer), { endpoint: matched?.name ?? 'unknown', ...route, method: request.method, status: response.status, seconds })
       return response
     },
   }

@@ -9,6 +9,8 @@
  * const store = await openSqliteStore({ filename: './data/tessera.db' })
  * const server = await createAuthorizationServer({ issuer: 'http://localhost:4000', store, secret: process.env.TESSERA_SECRET! })
  * ```
+ *
+ * @module tessera/server
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
@@ -28,8 +30,9 @@ export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, RE
 export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from './cimd/index.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
-export type { RequestObservation, ServerObserver } from './observer.js'
+export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'
 export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus.js'
+export { createOpenTelemetryObserver, type OpenTelemetryObserverOptions } from './metrics/opentelemetry.js'
 export { createStoredResource, deleteStoredResource, type CreatedResource } from './resources/resource-admin.js'
 export { listStoredResources, type StoredResource } from './resources/stored-resources.js'
 export type { ClientRules } from './admin.js'

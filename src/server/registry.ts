@@ -1,5 +1,6 @@
 import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RouteMatch } from './context.js'
 
+/** Capabilities that cannot be registered together: a name, path, grant type or method registered twice. */
 export class RegistryError extends Error {
   constructor(message: string) {
     super(`Invalid capability registration: ${message}`)

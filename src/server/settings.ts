@@ -18,6 +18,7 @@ export interface ResourceConfig {
   scopes: Record<string, string>
 }
 
+/** How long codes, tokens, sessions and interactions live, in seconds. */
 export interface Lifetimes {
   /** Seconds. RFC 6749 §4.1.2 recommends at most 10 minutes; default 60. */
   authorizationCode: number

@@ -8,6 +8,8 @@ import { answerClientError } from '../http/client-error.js'
 import { DEFAULT_BODY_LIMIT } from '../http/types.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../server/create-server.js'
 import { createPrometheusMetrics } from '../server/metrics/prometheus.js'
+import { createOpenTelemetryObserver } from '../server/metrics/opentelemetry.js'
+import { combineObservers } from '../server/observer.js'
 import { jsonResponse } from '../http/response.js'
 import type { AuthorizationServerConfig, ResourceConfig } from '../server/config.js'
 import { StorageUnavailableError, type Store } from '../storage/types.js'
@@ -192,7 +194,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.development ? { development: options.development } : {}),
       ...(options.outbound ? { outbound: options.outbound } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
-      ...(metrics ? { observer: metrics.observer } : {}),
+      // Tracing is always on and costs next to nothing without an SDK: the application that registers one decides.
+      observer: combineObservers(metrics?.observer, createOpenTelemetryObserver()),
     })
   } catch (error) {
     http.close()

@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/composite`: `openPostgresRedisStore`: PostgreSQL + Redis as one store.
+ *
+ * @module tessera/storage/composite
+ */
 import { composeStore } from './compose-store.js'
 import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
 import { openRedisParts, type RedisParts, type RedisPartsOptions } from './redis.js'
@@ -30,6 +35,7 @@ export interface DurableStore extends Store {
   listGrantIds(userId: string, clientId: string): Promise<string[]>
 }
 
+/** The two stores `composeStore` joins: a durable one and one for short-lived records. */
 export interface CompositeStoreOptions {
   /** Clients, users, refresh tokens, consents, signing keys and the audit trail; e.g. `openPostgresStore`. */
   durable: DurableStore
@@ -152,6 +158,7 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
   })
 }
 
+/** Options of `openPostgresRedisStore`. */
 export interface PostgresRedisStoreOptions {
   /** PostgreSQL connection string (`--database-url`, `DATABASE_URL`). */
   databaseUrl: string

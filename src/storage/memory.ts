@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/memory`: an in-process store for tests and single-process demos.
+ *
+ * @module tessera/storage/memory
+ */
 import { composeStore } from './compose-store.js'
 import { memoryAccessTokenStore } from './memory/access-tokens.js'
 import { memoryAuditStore } from './memory/audit.js'
@@ -12,6 +17,7 @@ import { createMemoryState, deleteWhere } from './memory/state.js'
 import { memoryUserStore } from './memory/users.js'
 import type { Store } from './types.js'
 
+/** Options of `createMemoryStore`. */
 export interface MemoryStoreOptions {
   /** The newest this many audit records are kept; default 10,000. */
   maxAuditRecords?: number

@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/postgres`: PostgreSQL (several instances).
+ *
+ * @module tessera/storage/postgres
+ */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from './sql/migrations.js'
@@ -7,6 +12,7 @@ import { toStorageError, translateErrors } from './postgres-errors.js'
 
 export type { SqlStore } from './sql/sql-store.js'
 
+/** Options of `openPostgresStore`. */
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (the CLI reads it from `--database-url` or `DATABASE_URL`). */
   connectionString: string

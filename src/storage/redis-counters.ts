@@ -14,8 +14,11 @@ export interface CounterWindow {
  * Structurally a `CounterStore` (src/server/abuse/counter.ts); storage does not import the server.
  */
 export interface RedisCounterStore {
+  /** Adds one to `key` and returns the count within the window that started at its first hit. */
   increment(key: string, windowSeconds: number, now: number): Promise<CounterWindow>
+  /** The current window of `key`, or undefined when it has none or it ended. */
   get(key: string, now: number): Promise<CounterWindow | undefined>
+  /** Forgets `key`'s window. */
   reset(key: string): Promise<void>
   /** Disconnects, unless the client was passed in. */
   close(): Promise<void>

@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/redis`: Redis for short-lived records, beside PostgreSQL.
+ *
+ * @module tessera/storage/redis
+ */
 import { Redis, type RedisOptions } from 'ioredis'
 import { redisAccessTokens } from './redis/access-tokens.js'
 import { evaluate, globEscape, PURGE_INDEXES, PURGE_RECORDS, type RedisContext } from './redis/lua.js'
@@ -41,6 +46,7 @@ export interface RedisParts {
   close(): Promise<void>
 }
 
+/** Options of `openRedisParts`. */
 export interface RedisPartsOptions {
   /** `redis://[:password@]host:port[/db]` or `rediss://` (the CLI reads `--redis-url` or `REDIS_URL`). Ignored with `client`. */
   url?: string

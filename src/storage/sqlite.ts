@@ -1,3 +1,8 @@
+/**
+ * `tessera/storage/sqlite`: the embedded default store (better-sqlite3).
+ *
+ * @module tessera/storage/sqlite
+ */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -9,6 +14,7 @@ import type { Store } from './types.js'
 
 export { migrateToLatest } from './sql/migrations.js'
 
+/** Options of `openSqliteStore`. */
 export interface SqliteStoreOptions {
   /** Path of the database file (its folder is created if missing), or `':memory:'`. */
   filename: string

@@ -495,6 +495,7 @@ export interface Store {
    * rejects with `StorageUnavailableError` otherwise. Cheap: no table is read.
    */
   ping(): Promise<void>
+  /** Releases the store's connections. */
   close(): Promise<void>
 }
 

@@ -93,10 +93,15 @@ export interface ErrorView {
  * const pages: PageRenderer = { ...defaultPageRenderer, error: (view, nonce) => myErrorTemplate(view, nonce) }
  */
 export interface PageRenderer {
+  /** The sign-in page. */
   login(view: LoginView, nonce: string): string
+  /** The consent page. */
   consent(view: ConsentView, nonce: string): string
+  /** The page asking to confirm a logout. */
   logoutConfirm(view: LogoutConfirmView, nonce: string): string
+  /** The page shown after a logout. */
   loggedOut(view: LoggedOutView, nonce: string): string
+  /** An error shown to the user instead of a redirect. */
   error(view: ErrorView, nonce: string): string
 }
 

@@ -3,6 +3,7 @@ import type { AuthorizationServerMetadata, OAuthClientInformationMixed, OAuthCli
 import { bearerChallengeOf, type BearerChallenge } from '../../protocol/rfc6750/parse-challenge.js'
 import type { McpClient } from './client.js'
 
+/** Options of the MCP SDK `OAuthClientProvider` built on a Tessera MCP client. */
 export interface McpSdkProviderOptions {
   /** Sends the user to the authorization URL; then call the transport's `finishAuth(code)` with the code they come back with. */
   redirectToAuthorization(authorizationUrl: URL): void | Promise<void>

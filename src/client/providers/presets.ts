@@ -31,10 +31,12 @@ export interface ProviderPreset {
   issuerAliases?: (issuer: string) => string[]
 }
 
+/** Known providers' settings by name (`github`, `google`, `discord`…): endpoints, default scopes, profile mapping. */
 export const PRESETS = {
   /** @see https://developers.google.com/identity/openid-connect/openid-connect#validatinganidtoken */
   google: {
     issuer: 'https://accounts.google.com',
+    /** Google's ID tokens may name the issuer without its scheme. */
     issuerAliases: (issuer) => [issuer.replace(/^https?:\/\//, '')],
   },
   /**
@@ -48,6 +50,7 @@ export const PRESETS = {
       authorization_endpoint: 'https://github.com/login/oauth/authorize',
       token_endpoint: 'https://github.com/login/oauth/access_token',
     },
+    /** GitHub is OAuth only: the user comes from its REST API. */
     profile: githubProfile,
     tokenEndpointAuthMethod: 'client_secret_post',
   },
@@ -86,6 +89,7 @@ export const PRESETS = {
       token_endpoint: 'https://discord.com/api/oauth2/token',
       revocation_endpoint: 'https://discord.com/api/oauth2/token/revoke',
     },
+    /** Discord is OAuth only: the user comes from its REST API. */
     profile: discordProfile,
   },
   /** `domain` is the Okta org (`dev-123.okta.com`) or a custom authorization server (`dev-123.okta.com/oauth2/default`). */
@@ -108,6 +112,7 @@ export const PRESETS = {
   },
 } as const satisfies Record<string, ProviderPreset>
 
+/** The name of a provider preset. */
 export type PresetName = keyof typeof PRESETS
 
 export function isPresetName(value: string): value is PresetName {

@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto'
 export interface CounterStore {
   /** Adds one to `key` and returns the count within the window that started at its first hit. */
   increment(key: string, windowSeconds: number, now: number): Promise<{ count: number; resetAt: number }>
+  /** The current window of `key`, or undefined when it has none or it ended. */
   get(key: string, now: number): Promise<{ count: number; resetAt: number } | undefined>
+  /** Forgets `key`'s window (a successful sign-in clears its failures). */
   reset(key: string): Promise<void>
 }
 

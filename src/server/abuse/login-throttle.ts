@@ -1,5 +1,6 @@
 import type { CounterStore } from './counter.js'
 
+/** When failed sign-ins are delayed and an account locked, per account and per client address. */
 export interface LoginThrottlePolicy {
   /** Failures per account before each further attempt is delayed. */
   delayAfter: number
@@ -12,6 +13,7 @@ export interface LoginThrottlePolicy {
   windowSeconds: number
 }
 
+/** The login throttle used when the configuration names none. */
 export const DEFAULT_LOGIN_POLICY: LoginThrottlePolicy = {
   delayAfter: 3,
   lockAfter: 10,

@@ -71,6 +71,7 @@ type UserChange = { user_id: string; username: string; actor: AuditActor }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, so capabilities can merge their events into it
 export interface AuditEventMap extends CoreAuditEvents {}
 
+/** The `type` of an audit event (`token.issued`, `login.failed`…). */
 export type AuditEventType = keyof AuditEventMap & string
 
 /** One variant per `type`, so `switch (event.type)` narrows. */

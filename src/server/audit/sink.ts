@@ -25,10 +25,13 @@ export const DEFAULT_AUDIT_RETENTION = 90 * 24 * 3600
  * @example ctx.audit.record({ type: 'consent.granted', user_id, client_id, scopes })
  */
 export interface AuditSink {
+  /** Logs the event at its level and queues it for the store, written in the next batch. */
   record(event: AuditEvent): Promise<void>
+  /** Waits until every recorded event is stored. */
   flush(): Promise<void>
 }
 
+/** Options of `createAuditSink`. */
 export interface AuditSinkOptions {
   store: Pick<Store, 'audit'>
   /** Events log through `logger.child({ audit: true })`; without a logger they are only stored. */

@@ -1,17 +1,22 @@
 import type { AuditEvent } from '../audit/events.js'
 import type { RequestObservation, ServerObserver } from '../observer.js'
 
+/** Options of `createPrometheusMetrics`. */
 export interface PrometheusMetricsOptions {
   /** Prefix of every metric name; default `tessera_`. */
   prefix?: string
   /** The process's CPU, memory, event-loop lag and GC metrics (prom-client's defaults); default true. */
   processMetrics?: boolean
   /** A store to ping at each scrape: `tessera_store_up` 1 or 0, and how long the ping took. */
-  store?: { ping(): Promise<void> }
+  store?: {
+    /** Resolves once the store answers, rejects when it cannot. */
+    ping(): Promise<void>
+  }
   /** How long a scrape waits for the store's ping before reporting it down; default 1 000 ms. */
   storePingTimeoutMs?: number
 }
 
+/** Prometheus metrics of a server: its observer and the exposition. */
 export interface PrometheusMetrics {
   /** Pass as the server's `observer` (`createAuthorizationServer({ observer })`). */
   readonly observer: ServerObserver

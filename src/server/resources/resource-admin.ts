@@ -12,6 +12,7 @@ import { DIRECTORY_SUBJECT, listStoredResources, NEVER, STORED_RESOURCE, type St
 /** RFC 6749 §3.3 scope-token syntax. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
 
+/** A resource just created, with its introspection client's secret shown this once. */
 export interface CreatedResource {
   resource: StoredResource
   /** Shown once; the client record keeps only its SHA-256. */

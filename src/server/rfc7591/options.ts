@@ -5,8 +5,10 @@
  */
 export type RegistrationPolicy = 'off' | 'open' | 'token'
 
+/** Who may register clients dynamically (RFC 7591): nobody, anyone, or holders of an initial access token. */
 export const REGISTRATION_POLICIES: readonly RegistrationPolicy[] = ['off', 'open', 'token']
 
+/** Whether `value` names a registration policy. */
 export function isRegistrationPolicy(value: string): value is RegistrationPolicy {
   return (REGISTRATION_POLICIES as readonly string[]).includes(value)
 }

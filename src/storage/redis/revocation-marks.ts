@@ -5,6 +5,7 @@ import { lua, type RedisContext } from './lua.js'
 export interface RevokedGrantMarks {
   /** Marks the grant revoked until `until`, never shortening an earlier mark; false when it already was revoked at least that long. */
   revoke(grantId: string, until: number): Promise<boolean>
+  /** Whether the grant is marked revoked at `now`. */
   isRevoked(grantId: string, now: number): Promise<boolean>
 }
 
