@@ -111,7 +111,10 @@ export async function buildBetterSqlite3(node, major) {
   const nodedir = resolve(dirname(node), '..') // the package's include/node/ holds the headers node-gyp needs
   const log = join(NODE_VERSIONS_DIR, String(major), 'better-sqlite3-build.log')
   rmSync(log, { force: true })
-  const { status, error } = await exec(node, [nodeGyp(), 'rebuild', '--release', `--nodedir=${nodedir}`], { cwd: target, log })
+  // Under `npm test`, npm exports its own `nodedir` (the installing Node's headers) as npm_config_nodedir, which
+  // node-gyp would take over --nodedir: the addon would then be built for the wrong Node.
+  const { npm_config_nodedir: _installingNodeHeaders, ...env } = process.env
+  const { status, error } = await exec(node, [nodeGyp(), 'rebuild', '--release', `--nodedir=${nodedir}`], { cwd: target, log, env })
   if (status !== 0 || !existsSync(addon)) {
     throw new Error(`Could not build better-sqlite3 for Node ${nodeVersion} (node-gyp ${error ? error.message : `exited ${status}`}; needs python3, make and a C++ compiler). Log: ${log}\n${tail(log)}`)
   }
