@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Tessera authorization server (`tessera serve`). Build: docker build -t tessera .
+# Tessera authorization server (`tessera-oidc serve`). Build: docker build -t tessera .
 # Both stages use the same base, so the native modules (argon2, better-sqlite3) built in the first run in the second.
 
 FROM node:20-bookworm-slim AS build

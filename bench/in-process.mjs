@@ -5,8 +5,8 @@
 //   taskset -c 0 node bench/in-process.mjs [--format jwt|opaque] [--requests 40000]
 // Add `--cpu-prof` after `node` to profile the core alone.
 import { parseArgs } from 'node:util'
-import { createAuthorizationServer, createClient } from 'tessera/server'
-import { createMemoryStore } from 'tessera/storage/memory'
+import { createAuthorizationServer, createClient } from 'tessera-oidc/server'
+import { createMemoryStore } from 'tessera-oidc/storage/memory'
 import { API, API_SCOPES, CLIENT_ID, CLIENT_SCOPES, CLIENT_SECRET, REDIRECT_URI, SERVER_SECRET, basicAuthorization } from './lib/fixtures.mjs'
 
 const { values } = parseArgs({ options: { format: { type: 'string', default: 'jwt' }, requests: { type: 'string', default: '40000' } } })

@@ -74,7 +74,7 @@ export function mayImport(from, target) {
  *
  * Checked: `import` (type-only too), `export … from`, `import()` with a string literal, and `import x =
  * require()`. Bare specifiers (packages, `node:`) are not layers and pass, except the package's own name
- * (`tessera/server`), which would reach any layer through the tsconfig paths.
+ * (`tessera-oidc/server`), which would reach any layer through the tsconfig paths.
  *
  * @type {import('eslint').Rule.RuleModule}
  */
@@ -107,7 +107,7 @@ export const layersRule = {
     /** @param {import('estree').Node} node @param {unknown} specifier */
     function check(node, specifier) {
       if (typeof specifier !== 'string') return
-      if (specifier === 'tessera' || specifier.startsWith('tessera/')) {
+      if (specifier === 'tessera-oidc' || specifier.startsWith('tessera-oidc/')) {
         context.report({ node, messageId: 'selfReference', data: { specifier } })
         return
       }

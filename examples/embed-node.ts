@@ -1,8 +1,8 @@
 // The README's "Using it as a library" example, type-checked with the rest of the project.
 import { createServer } from 'node:http'
-import { createAuthorizationServer } from 'tessera/server'
-import { openSqliteStore } from 'tessera/storage/sqlite'
-import { nodeHandler } from 'tessera/adapters/node'
+import { createAuthorizationServer } from 'tessera-oidc/server'
+import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
+import { nodeHandler } from 'tessera-oidc/adapters/node'
 
 const secret = process.env.TESSERA_SECRET
 if (!secret) throw new Error('Set TESSERA_SECRET (at least 32 characters)')

@@ -1,6 +1,6 @@
 // The README's capability example, type-checked with the rest of the project.
-import { createAuthorizationServer, OAuthError, type Capability } from 'tessera/server'
-import { openSqliteStore } from 'tessera/storage/sqlite'
+import { createAuthorizationServer, OAuthError, type Capability } from 'tessera-oidc/server'
+import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 
 // An extension grant (RFC 6749 §4.5): its own grant_type, dispatched by the token endpoint after client authentication.
 const echo: Capability = {

@@ -1,7 +1,7 @@
 // The README's "tutorial in ten lines of TypeScript", type-checked with the rest of the project.
 import express from 'express'
-import { createMemoryClientStore, createOAuth } from 'tessera/client'
-import { expressClientContext as context, sendExpressRedirect as redirect } from 'tessera/adapters/express-client'
+import { createMemoryClientStore, createOAuth } from 'tessera-oidc/client'
+import { expressClientContext as context, sendExpressRedirect as redirect } from 'tessera-oidc/adapters/express-client'
 
 const oauth = createOAuth({ store: createMemoryClientStore(), secret: process.env.APP_SECRET! })
 oauth.register({ name: 'google', preset: 'google', clientId: process.env.GOOGLE_CLIENT_ID!, clientSecret: process.env.GOOGLE_CLIENT_SECRET!, scope: 'openid profile email' })

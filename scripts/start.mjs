@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
-import { createClient, createUser, deleteClient, deleteUser } from 'tessera/server'
+import { createClient, createUser, deleteClient, deleteUser } from 'tessera-oidc/server'
 import { dbPath, openStore } from '../dist/cli/common.js'
 
 const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000)

@@ -107,7 +107,7 @@ let status = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json
 })
 process.stdout.write(`\n(tests on Node ${runningMajor}: ${elapsed(phase)})\n`)
 // The same end-to-end, interop and security suites again with every test server on PostgreSQL + Redis
-// (test/helpers/tessera.ts reads TESSERA_TEST_STORE), as `tessera serve --database-url … --redis-url …`
+// (test/helpers/tessera.ts reads TESSERA_TEST_STORE), as `tessera-oidc serve --database-url … --redis-url …`
 // runs. The multi-instance and fault suites need no second pass: they run on PostgreSQL + Redis already.
 if (only.length === 0) {
   process.stdout.write('\n== end-to-end, interop and security tests on PostgreSQL + Redis\n')

@@ -5,13 +5,13 @@
 //
 // The resource server comes from the built package's public entry points, with its defaults (JWKS
 // discovered from the issuer and cached, verification cache): `createResourceServer({ issuer, audience })`
-// from `tessera/resource` and `requireScopes(rs, ...scopes)` from `tessera/adapters/hono-resource`.
+// from `tessera-oidc/resource` and `requireScopes(rs, ...scopes)` from `tessera-oidc/adapters/hono-resource`.
 import { TextEncoder } from 'node:util'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createAuthorizationServer, createClient } from 'tessera/server'
-import { createMemoryStore } from 'tessera/storage/memory'
-import { honoHandler } from 'tessera/adapters/hono'
+import { createAuthorizationServer, createClient } from 'tessera-oidc/server'
+import { createMemoryStore } from 'tessera-oidc/storage/memory'
+import { honoHandler } from 'tessera-oidc/adapters/hono'
 import { API, API_SCOPES, CLIENT_ID, CLIENT_SCOPES, CLIENT_SECRET, REDIRECT_URI, SERVER_SECRET, basicAuthorization } from '../lib/fixtures.mjs'
 import { ready, serveControl } from './ipc.mjs'
 
@@ -44,8 +44,8 @@ await createClient(store, {
 }, Math.floor(Date.now() / 1000))
 
 if (options.protect) {
-  const { createResourceServer } = await import('tessera/resource')
-  const { requireScopes } = await import('tessera/adapters/hono-resource')
+  const { createResourceServer } = await import('tessera-oidc/resource')
+  const { requireScopes } = await import('tessera-oidc/adapters/hono-resource')
   middleware = requireScopes(createResourceServer({ issuer, audience: API }), 'notes:read')
 }
 

@@ -2,15 +2,15 @@
 // the standalone server composes it: Hono on `@hono/node-server`, `honoHandler(server)` for every path.
 // Configuration comes as JSON in argv[2]: { store: 'memory' | 'sqlite', dbFile, accessTokenAlg,
 // accessTokenFormat: 'jwt' (default) | 'opaque', idTokenAlg,
-// adapter: 'hono' (default, as the standalone server) | 'node' (`tessera/adapters/node` on node:http) }.
+// adapter: 'hono' (default, as the standalone server) | 'node' (`tessera-oidc/adapters/node` on node:http) }.
 import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createAuthorizationServer, createClient, createUser } from 'tessera/server'
-import { createMemoryStore } from 'tessera/storage/memory'
-import { openSqliteStore } from 'tessera/storage/sqlite'
-import { honoHandler } from 'tessera/adapters/hono'
-import { nodeHandler } from 'tessera/adapters/node'
+import { createAuthorizationServer, createClient, createUser } from 'tessera-oidc/server'
+import { createMemoryStore } from 'tessera-oidc/storage/memory'
+import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
+import { honoHandler } from 'tessera-oidc/adapters/hono'
+import { nodeHandler } from 'tessera-oidc/adapters/node'
 // Internal helpers of the package: the same hashing and token generation the server uses.
 import { randomToken, sha256 } from '../../dist/crypto/random.js'
 import {

@@ -1,12 +1,12 @@
-// The MCP server of examples/mcp-server: the official SDK's Streamable HTTP transport behind `tessera/resource`.
+// The MCP server of examples/mcp-server: the official SDK's Streamable HTTP transport behind `tessera-oidc/resource`.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { protectedResourceMetadata, requireScopes, type ResourceEnv } from 'tessera/adapters/hono-resource'
-import { createResourceServer, type Principal, type ResourceServer } from 'tessera/resource'
+import { protectedResourceMetadata, requireScopes, type ResourceEnv } from 'tessera-oidc/adapters/hono-resource'
+import { createResourceServer, type Principal, type ResourceServer } from 'tessera-oidc/resource'
 
 /** Needed for any MCP request: the scope of this server's own resource at Tessera (`demoMcpResource`). */
 export const TOOLS_SCOPE = 'mcp:tools'
@@ -20,7 +20,7 @@ export interface McpExampleConfig {
   resource: string
 }
 
-/** The notes API of `tessera serve` and its resource identifier (`demoResource`: `<issuer>/api`). */
+/** The notes API of `tessera-oidc serve` and its resource identifier (`demoResource`: `<issuer>/api`). */
 function notesApi(issuer: string): { url: string; audience: string } {
   const base = issuer.replace(/\/+$/, '')
   return { url: `${base}/api/notes`, audience: `${base}/api` }

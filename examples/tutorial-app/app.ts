@@ -1,7 +1,7 @@
 // The tutorial's Flask + Authlib app ("Log in with Google"), ported to Express and tessera/client.
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
-import { createMemoryClientStore, createOAuth, isClientError, type RelyingPartyStore } from 'tessera/client'
-import { applyExpressCookies, expressClientContext, sendExpressRedirect } from 'tessera/adapters/express-client'
+import { createMemoryClientStore, createOAuth, isClientError, type RelyingPartyStore } from 'tessera-oidc/client'
+import { applyExpressCookies, expressClientContext, sendExpressRedirect } from 'tessera-oidc/adapters/express-client'
 import { isLoopback, requireHttps, type TutorialConfig } from './config.js'
 import { displayName, errorPage, escapeHtml, page } from './pages.js'
 

@@ -1,4 +1,4 @@
-import type { ProviderRegistration } from 'tessera/client'
+import type { ProviderRegistration } from 'tessera-oidc/client'
 
 /** Everything the tutorial app needs; `tutorialConfigFromEnv` reads it from the environment. */
 export interface TutorialConfig {

@@ -1,6 +1,6 @@
 // `node dist/examples/tutorial-app/main.js` (what `npm start` runs): the tutorial app on APP_PORT (3000).
 import { randomBytes } from 'node:crypto'
-import { openSqliteClientStore } from 'tessera/client/sqlite'
+import { openSqliteClientStore } from 'tessera-oidc/client/sqlite'
 import { createTutorialApp } from './app.js'
 import { tutorialConfigFromEnv } from './config.js'
 

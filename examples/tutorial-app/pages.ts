@@ -1,4 +1,4 @@
-import type { ClientErrorCode, ClientUser } from 'tessera/client'
+import type { ClientErrorCode, ClientUser } from 'tessera-oidc/client'
 
 export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 

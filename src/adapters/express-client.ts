@@ -1,7 +1,7 @@
 /**
- * `tessera/adapters/express-client`: `tessera/client` routes for Express.
+ * `tessera-oidc/adapters/express-client`: `tessera-oidc/client` routes for Express.
  *
- * @module tessera/adapters/express-client
+ * @module tessera-oidc/adapters/express-client
  */
 import type { Request, Response } from 'express'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
@@ -9,7 +9,7 @@ import { formBody, redirectHeaders } from '../client/response.js'
 import { readBodyStream } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'
 
-/** Options of the Express routes of `tessera/client`. */
+/** Options of the Express routes of `tessera-oidc/client`. */
 export interface ExpressClientOptions {
   /** Whether browsers reach the app over https; default `req.secure` (honours Express's `trust proxy`). */
   https?: boolean

@@ -1,7 +1,7 @@
 /**
- * `tessera/adapters/express-resource`: `tessera/resource` as Express middleware.
+ * `tessera-oidc/adapters/express-resource`: `tessera-oidc/resource` as Express middleware.
  *
- * @module tessera/adapters/express-resource
+ * @module tessera-oidc/adapters/express-resource
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { headersFromRaw, readBodyStream, writeNodeResponse } from '../http/node.js'

@@ -1,13 +1,13 @@
 /**
- * `tessera/adapters/fastify-client`: `tessera/client` routes for Fastify.
+ * `tessera-oidc/adapters/fastify-client`: `tessera-oidc/client` routes for Fastify.
  *
- * @module tessera/adapters/fastify-client
+ * @module tessera-oidc/adapters/fastify-client
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 
-/** Options of the Fastify routes of `tessera/client`. */
+/** Options of the Fastify routes of `tessera-oidc/client`. */
 export interface FastifyClientOptions {
   /** Whether browsers reach the app over https; default `request.protocol` (honours `trustProxy`). */
   https?: boolean

@@ -1,7 +1,7 @@
 /**
- * `tessera/adapters/fastify-resource`: `tessera/resource` as a Fastify hook.
+ * `tessera-oidc/adapters/fastify-resource`: `tessera-oidc/resource` as a Fastify hook.
  *
- * @module tessera/adapters/fastify-resource
+ * @module tessera-oidc/adapters/fastify-resource
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, RouteHandlerMethod } from 'fastify'
 import { headersFromRaw } from '../http/node.js'

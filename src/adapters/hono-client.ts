@@ -1,13 +1,13 @@
 /**
- * `tessera/adapters/hono-client`: `tessera/client` routes for Hono.
+ * `tessera-oidc/adapters/hono-client`: `tessera-oidc/client` routes for Hono.
  *
- * @module tessera/adapters/hono-client
+ * @module tessera-oidc/adapters/hono-client
  */
 import type { Context } from 'hono'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 
-/** Options of the Hono routes of `tessera/client`. */
+/** Options of the Hono routes of `tessera-oidc/client`. */
 export interface HonoClientOptions {
   /** Whether browsers reach the app over https; default from the request URL's scheme. */
   https?: boolean

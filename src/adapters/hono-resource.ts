@@ -1,7 +1,7 @@
 /**
- * `tessera/adapters/hono-resource`: `tessera/resource` as Hono middleware.
+ * `tessera-oidc/adapters/hono-resource`: `tessera-oidc/resource` as Hono middleware.
  *
- * @module tessera/adapters/hono-resource
+ * @module tessera-oidc/adapters/hono-resource
  */
 import type { Context, Handler, MiddlewareHandler } from 'hono'
 import { BodyTooLargeError, payloadTooLarge, readBounded, toWebResponse } from '../http/web.js'

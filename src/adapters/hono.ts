@@ -1,7 +1,7 @@
 /**
- * `tessera/adapters/hono`: mount the authorization server on Hono.
+ * `tessera-oidc/adapters/hono`: mount the authorization server on Hono.
  *
- * @module tessera/adapters/hono
+ * @module tessera-oidc/adapters/hono
  */
 import type { IncomingMessage } from 'node:http'
 import type { Context, Handler } from 'hono'

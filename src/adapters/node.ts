@@ -1,7 +1,7 @@
 /**
- * `tessera/adapters/node`: mount the authorization server on node:http.
+ * `tessera-oidc/adapters/node`: mount the authorization server on node:http.
  *
- * @module tessera/adapters/node
+ * @module tessera-oidc/adapters/node
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { fromNodeRequest, writeNodeResponse } from '../http/node.js'

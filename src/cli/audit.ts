@@ -77,7 +77,7 @@ export function formatAuditTable(records: readonly AuditRecord[]): string {
   return [line(header), ...rows.map(line)].join('\n')
 }
 
-/** `tessera audit`: the audit trail, newest first, filtered by time, type, user and client. */
+/** `tessera-oidc audit`: the audit trail, newest first, filtered by time, type, user and client. */
 export async function auditCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,

@@ -5,7 +5,7 @@ import { createRegistry } from '../server/registry.js'
 import { clientIdMetadataDocuments } from '../server/cimd/index.js'
 import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/index.js'
 
-/** What `tessera serve` flags choose among the optional capabilities. */
+/** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
   /** `--registration`: dynamic client registration is registered only when not `off`. */
   readonly registration: RegistrationPolicy
@@ -16,7 +16,7 @@ export interface ServeCapabilityOptions {
 }
 
 /**
- * The capabilities `tessera serve` runs with beyond the core ones. Every command derives what it accepts
+ * The capabilities `tessera-oidc serve` runs with beyond the core ones. Every command derives what it accepts
  * (grant types, authentication methods, audit event types) from the same registry as the server, so the
  * CLI never lists them itself.
  */
@@ -31,7 +31,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
 }
 
 /**
- * Everything `tessera serve` can run with, whatever its flags: the CLI's commands accept every grant type,
+ * Everything `tessera-oidc serve` can run with, whatever its flags: the CLI's commands accept every grant type,
  * authentication method and audit event type a server of this version may have (a registration audit
  * event is readable after the server ran with `--registration`).
  */

@@ -4,7 +4,7 @@ import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
 
-/** `tessera client create|list|update|rotate-secret|disable|enable|delete`. */
+/** `tessera-oidc client create|list|update|rotate-secret|disable|enable|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values } = parseArgs({
@@ -89,7 +89,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
         return
       }
       default:
-        throw new UsageError('usage: tessera client create|list|update|rotate-secret|disable|enable|delete')
+        throw new UsageError('usage: tessera-oidc client create|list|update|rotate-secret|disable|enable|delete')
     }
   } finally {
     await store.close()

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { configJsonSchema, loadConfigFile } from '../standalone/config-file.js'
 import { print, UsageError } from './common.js'
 
-/** `tessera config check FILE` and `tessera config schema`. Neither opens a database. */
+/** `tessera-oidc config check FILE` and `tessera-oidc config schema`. Neither opens a database. */
 export async function configCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values, positionals } = parseArgs({ args: rest, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true })
@@ -11,7 +11,7 @@ export async function configCommand(argv: string[]): Promise<void> {
     return
   }
   const [file, ...extra] = positionals
-  if (file === undefined || extra.length > 0) throw new UsageError('usage: tessera config check FILE [--json]')
+  if (file === undefined || extra.length > 0) throw new UsageError('usage: tessera-oidc config check FILE [--json]')
   // A ConfigFileError lists every problem by key; main prints it and exits 2.
   const config = loadConfigFile(file)
   const resources = config.resources ?? []

@@ -2,10 +2,10 @@ import { parseArgs } from 'node:util'
 import { formatReport, runDoctor, type DoctorOptions } from '../doctor/index.js'
 import { UsageError } from './common.js'
 
-const USAGE = 'usage: tessera doctor <url> [--json] [--no-write] [--registration-token TOKEN] [--client-metadata-url URL] [--timeout MS]'
+const USAGE = 'usage: tessera-oidc doctor <url> [--json] [--no-write] [--registration-token TOKEN] [--client-metadata-url URL] [--timeout MS]'
 
 /**
- * `tessera doctor <url>`: checks an authorization server (its issuer) or an MCP server (its URL) as
+ * `tessera-oidc doctor <url>`: checks an authorization server (its issuer) or an MCP server (its URL) as
  * clients use it and prints a report with a fix for every failure. Exit code 0 without failures, 1 with.
  */
 export async function doctorCommand(argv: string[]): Promise<void> {

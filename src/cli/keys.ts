@@ -6,7 +6,7 @@ import { cliAuditSink } from './audit.js'
 /** Old keys stay published this long after a rotation: longer than any token they signed can live. */
 const RETAIN_SECONDS = 24 * 3600
 
-/** `tessera keys list|rotate`. A running server picks a rotation up within seconds, without restart. */
+/** `tessera-oidc keys list|rotate`. A running server picks a rotation up within seconds, without restart. */
 export async function keysCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values } = parseArgs({ args: rest, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true })
@@ -29,7 +29,7 @@ export async function keysCommand(argv: string[]): Promise<void> {
         return
       }
       default:
-        throw new UsageError('usage: tessera keys list|rotate')
+        throw new UsageError('usage: tessera-oidc keys list|rotate')
     }
   } finally {
     await store.close()

@@ -42,15 +42,15 @@ if (name === 'help') {
   const topic = argv[0]
   if (topic === undefined) exit(process.stdout, USAGE, 0)
   const usage = await commandUsage(topic)
-  if (!usage) exit(process.stderr, `tessera: unknown command ${JSON.stringify(topic)}\n\n${USAGE}`, 2)
+  if (!usage) exit(process.stderr, `tessera-oidc: unknown command ${JSON.stringify(topic)}\n\n${USAGE}`, 2)
   exit(process.stdout, usage, 0)
 }
 const load = COMMANDS[name]
-if (!load) exit(process.stderr, `tessera: unknown command ${JSON.stringify(name)}\n\n${USAGE}`, 2)
+if (!load) exit(process.stderr, `tessera-oidc: unknown command ${JSON.stringify(name)}\n\n${USAGE}`, 2)
 if (wantsHelp(argv)) exit(process.stdout, (await commandUsage(name)) ?? USAGE, 0)
 const actions = ACTIONS[name]
 if (actions && !actions.includes(argv[0] ?? '')) {
-  exit(process.stderr, `tessera ${name}: ${argv[0] === undefined ? 'which action?' : `unknown action ${JSON.stringify(argv[0])}`}\n\n${(await commandUsage(name)) ?? ''}`, 2)
+  exit(process.stderr, `tessera-oidc ${name}: ${argv[0] === undefined ? 'which action?' : `unknown action ${JSON.stringify(argv[0])}`}\n\n${(await commandUsage(name)) ?? ''}`, 2)
 }
 try {
   await (await load())(argv)
@@ -62,9 +62,9 @@ try {
   const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError || error instanceof ConfigFileError
   const isArgError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
   if (known || isArgError) {
-    process.stderr.write(`tessera: ${(error as Error).message}\n`)
+    process.stderr.write(`tessera-oidc: ${(error as Error).message}\n`)
     process.exit(2)
   }
-  process.stderr.write(`tessera: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+  process.stderr.write(`tessera-oidc: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
   process.exit(1)
 }

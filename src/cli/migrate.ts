@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { dbPath, openStore, print, STORE_OPTIONS, storeUrls } from './common.js'
 
-/** `tessera migrate`: brings the database schema up to date (opening a store migrates it), then exits. */
+/** `tessera-oidc migrate`: brings the database schema up to date (opening a store migrates it), then exits. */
 export async function migrateCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true })
   const target = storeUrls(values).databaseUrl ? 'PostgreSQL' : dbPath(values.db)

@@ -5,13 +5,13 @@ import { now, openStore, parseDuration, print, STORE_OPTIONS, UsageError } from 
 const DEFAULT_EXPIRY = '1d'
 
 /**
- * `tessera registration token create [--expires 1d] [--json]`: an initial access token for a server run
+ * `tessera-oidc registration token create [--expires 1d] [--json]`: an initial access token for a server run
  * with `--registration token` (RFC 7591 §3). Shown once; the store keeps its SHA-256. Good for one
  * registration until it expires.
  */
 export async function registrationCommand(argv: string[]): Promise<void> {
   const [subject, action, ...rest] = argv
-  if (subject !== 'token' || action !== 'create') throw new UsageError('usage: tessera registration token create [--expires 1d] [--json]')
+  if (subject !== 'token' || action !== 'create') throw new UsageError('usage: tessera-oidc registration token create [--expires 1d] [--json]')
   const { values } = parseArgs({ args: rest, options: { ...STORE_OPTIONS, expires: { type: 'string' }, json: { type: 'boolean' } }, strict: true })
   const expiresIn = parseDuration(values.expires ?? DEFAULT_EXPIRY, '--expires')
   const store = await openStore(values)

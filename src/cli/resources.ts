@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { createStoredResource, deleteStoredResource, listStoredResources } from '../server/index.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 
-const USAGE = 'usage: tessera resource create --identifier URI --scope SCOPE... [--json] | list [--json] | delete IDENTIFIER'
+const USAGE = 'usage: tessera-oidc resource create --identifier URI --scope SCOPE... [--json] | list [--json] | delete IDENTIFIER'
 
 /**
  * `--scope` values: `name` or `name=description` (the consent page's words; the name itself otherwise),
@@ -22,7 +22,7 @@ function scopesOf(values: readonly string[]): Record<string, string> {
 }
 
 /**
- * `tessera resource create|list|delete`: APIs registered in the store (RFC 8707 resource identifiers),
+ * `tessera-oidc resource create|list|delete`: APIs registered in the store (RFC 8707 resource identifiers),
  * picked up by a running server with its next request. `create` prints the resource's introspection
  * credentials once; the store keeps the secret's SHA-256.
  */

@@ -7,14 +7,14 @@ import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError } from './c
 const RETAIN_SECONDS = 24 * 3600
 
 /**
- * `tessera secret rotate`, after setting `TESSERA_SECRET=new,old`: new signing keys sealed under the newest
+ * `tessera-oidc secret rotate`, after setting `TESSERA_SECRET=new,old`: new signing keys sealed under the newest
  * secret replace the active ones. New keys rather than the old ones sealed again: a secret is changed
  * because it may have leaked, and then so may every private key it sealed. The old keys' public parts stay
  * in the JWKS for a day, so tokens they signed still verify.
  */
 export async function secretCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
-  if (action !== 'rotate') throw new UsageError('usage: tessera secret rotate [--json]')
+  if (action !== 'rotate') throw new UsageError('usage: tessera-oidc secret rotate [--json]')
   const { values } = parseArgs({ args: rest, options: { ...STORE_OPTIONS, json: { type: 'boolean' } }, strict: true })
   const { secret, secrets, file } = secretFor(values)
   if (file !== undefined) throw new UsageError('set TESSERA_SECRET to the new secret followed by the old one (TESSERA_SECRET=new,old): the secret to rotate from is in ' + file)

@@ -109,7 +109,7 @@ function isOn(value: string | undefined): boolean {
   return value === '1' || value?.toLowerCase() === 'true'
 }
 
-/** `tessera serve`: the standalone authorization server. */
+/** `tessera-oidc serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -203,7 +203,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
     ...(!demo && (config.resources ?? []).length === 0
-      ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera config --help), or add one with tessera resource create']
+      ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),
     ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
     ...(seeded ?? []),

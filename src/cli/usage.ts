@@ -17,7 +17,7 @@ export async function commandUsage(command: string): Promise<string | undefined>
   return clientUsage(cliRegistry.grantTypes.join('|'), [...cliRegistry.authMethods.keys()].join('|'))
 }
 
-const clientUsage = (grants: string, authMethods: string): string => `usage: tessera client <action> [options]
+const clientUsage = (grants: string, authMethods: string): string => `usage: tessera-oidc client <action> [options]
 
   create --name NAME [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant ${grants}...] [--scope "a b"]
@@ -39,12 +39,12 @@ Pass an id that may start with "-" as --id=ID.
 ${STORE}`
 
 const COMMAND_USAGE: Readonly<Record<string, string>> = {
-  serve: `usage: tessera serve [options]
+  serve: `usage: tessera-oidc serve [options]
 
 Runs the authorization server until Ctrl-C: for the APIs of the configuration file and of
-tessera resource create, or with --demo for the demo notes API.
+tessera-oidc resource create, or with --demo for the demo notes API.
 
-  --config FILE                a configuration file (env TESSERA_CONFIG; see tessera config --help); flags
+  --config FILE                a configuration file (env TESSERA_CONFIG; see tessera-oidc config --help); flags
                                and environment variables override it
   --demo                       the demo notes API at /api, its MCP resource, and a demo user and client on
                                an empty database (npm start passes it)
@@ -59,7 +59,7 @@ tessera resource create, or with --demo for the demo notes API.
   --no-seed                    do not create the demo user and client on an empty database
   --registration POLICY        dynamic client registration (RFC 7591/7592) at /register: off (default),
                                open (anyone) or token (an initial access token from
-                               tessera registration token create) (env TESSERA_REGISTRATION)
+                               tessera-oidc registration token create) (env TESSERA_REGISTRATION)
   --registration-unused-expiry D
                                a registered client that gets no token within D is removed
                                (default 30d; s, m, h, d, w) (env TESSERA_REGISTRATION_UNUSED_EXPIRY)
@@ -77,7 +77,7 @@ TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; 
 with MCP_PORT 3001).
 
 ${STORE}`,
-  user: `usage: tessera user <action> [options]
+  user: `usage: tessera-oidc user <action> [options]
 
   create --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
   update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
@@ -85,47 +85,47 @@ ${STORE}`,
   delete --id SUB | --username U [--json]
 
 Without a password option, create and update ask for it on a terminal. --password-stdin reads it from
-standard input (printf '%s' "$PASSWORD" | tessera user create --username alice --password-stdin); --password
+standard input (printf '%s' "$PASSWORD" | tessera-oidc user create --username alice --password-stdin); --password
 leaves it in the shell history.
 
 ${STORE}`,
-  keys: `usage: tessera keys <action> [options]
+  keys: `usage: tessera-oidc keys <action> [options]
 
   list [--json]      signing keys, active and retired
   rotate [--json]    a new active key per algorithm; old keys stay in the JWKS for a day.
                      Running servers pick the rotation up within seconds, without restart.
 
 ${STORE}`,
-  config: `usage: tessera config <action>
+  config: `usage: tessera-oidc config <action>
 
-  check FILE [--json]   validates a configuration file (tessera serve --config FILE, env TESSERA_CONFIG):
+  check FILE [--json]   validates a configuration file (tessera-oidc serve --config FILE, env TESSERA_CONFIG):
                         every problem with its key and what to write instead; exit 2 on any
   schema                prints the file's JSON Schema (for editors: "$schema" in the file)
 
 Precedence when serving: command-line flags, then environment variables, then the file, then defaults.
 The server secret never goes in the file: TESSERA_SECRET.`,
-  secret: `usage: tessera secret rotate [--json]
+  secret: `usage: tessera-oidc secret rotate [--json]
 
 Changes the server secret (TESSERA_SECRET), which seals the signing keys and keys session MACs:
   1. set TESSERA_SECRET=NEW,OLD (newest first; servers started so accept both)
-  2. tessera secret rotate: new signing keys sealed under NEW replace the active ones (old public keys
+  2. tessera-oidc secret rotate: new signing keys sealed under NEW replace the active ones (old public keys
      stay in the JWKS for a day, so tokens they signed still verify)
   3. once the login sessions started before the change have ended, set TESSERA_SECRET=NEW
 
 ${STORE}`,
-  migrate: `usage: tessera migrate [--json]
+  migrate: `usage: tessera-oidc migrate [--json]
 
-Brings the database schema up to date, then exits (tessera serve does it on start too).
+Brings the database schema up to date, then exits (tessera-oidc serve does it on start too).
 
 ${STORE}`,
-  registration: `usage: tessera registration token create [--expires 1d] [--json]
+  registration: `usage: tessera-oidc registration token create [--expires 1d] [--json]
 
 Creates an initial access token for a server run with --registration token (RFC 7591 §3): shown once,
 stored as SHA-256, good for one registration until it expires (default 1d; s, m, h, d, w). The client sends
 it as Authorization: Bearer TOKEN on POST /register.
 
 ${STORE}`,
-  doctor: `usage: tessera doctor <url> [options]
+  doctor: `usage: tessera-oidc doctor <url> [options]
 
 Checks a deployment the way clients use it and prints a report with a fix for every failure. <url> is
 an authorization server's issuer, or an MCP server (protected resource) URL: then its RFC 9728 metadata
@@ -146,7 +146,7 @@ rs.scopes-supported, rs.bearer-methods, rs.audience.
 
 Redirects are reported, never followed. Exit code 0 when nothing failed, 1 when a check failed, 2 on a
 usage error. Opens no store.`,
-  resource: `usage: tessera resource <action> [options]
+  resource: `usage: tessera-oidc resource <action> [options]
 
   create --identifier URI --scope SCOPE... [--json]
   list [--json]
@@ -159,7 +159,7 @@ once: the API authenticates with them at the introspection endpoint and learns a
 for it, never others; they get no token. A running server sees a new or deleted resource at once.
 
 ${STORE}`,
-  audit: `usage: tessera audit [options]
+  audit: `usage: tessera-oidc audit [options]
 
   --since 1h|ISO          from (default: everything kept)
   --until 1h|ISO          until
@@ -172,7 +172,7 @@ ${STORE}`,
 ${STORE}`,
 }
 
-export const USAGE = `usage: tessera <command> [options]
+export const USAGE = `usage: tessera-oidc <command> [options]
 
 Commands:
   serve     run the authorization server
@@ -186,10 +186,10 @@ Commands:
   registration  create initial access tokens for dynamic client registration
   doctor    check an authorization server or MCP server as clients use it
   resource  APIs (RFC 8707 resources) and their introspection credentials
-  help      tessera help <command>: that command's options
+  help      tessera-oidc help <command>: that command's options
 
-  tessera <command> --help   the same
-  tessera --version          the installed version
+  tessera-oidc <command> --help   the same
+  tessera-oidc --version          the installed version
 `
 
 /** The package's version, from its package.json (two folders up from both src/cli and dist/cli). */

@@ -38,7 +38,7 @@ async function passwordOf(values: { password?: string | undefined; 'password-std
   return password
 }
 
-/** `tessera user create|list|update|delete`. */
+/** `tessera-oidc user create|list|update|delete`. */
 export async function userCommand(argv: string[]): Promise<void> {
   const [action, ...rest] = argv
   const { values } = parseArgs({
@@ -102,7 +102,7 @@ export async function userCommand(argv: string[]): Promise<void> {
         return
       }
       default:
-        throw new UsageError('usage: tessera user create|list|update|delete')
+        throw new UsageError('usage: tessera-oidc user create|list|update|delete')
     }
   } finally {
     await store.close()

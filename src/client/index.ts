@@ -1,16 +1,16 @@
 /**
- * `tessera/client`: "Log in with …" for TypeScript apps, on oauth4webapi. Register providers (presets for
+ * `tessera-oidc/client`: "Log in with …" for TypeScript apps, on oauth4webapi. Register providers (presets for
  * Google, GitHub, Microsoft, GitLab, Apple, Discord, Okta, Auth0, Keycloak, Tessera, or any OIDC issuer),
  * then call `authorizeRedirect` in the login route and `authorizeAccessToken` in the callback.
  *
  * @example
  * ```ts
- * import { createOAuth, createMemoryClientStore } from 'tessera/client'
+ * import { createOAuth, createMemoryClientStore } from 'tessera-oidc/client'
  * const oauth = createOAuth({ store: createMemoryClientStore(), secret })
  * oauth.register({ name: 'google', preset: 'google', clientId, clientSecret, scope: 'openid email profile' })
  * ```
  *
- * @module tessera/client
+ * @module tessera-oidc/client
  */
 import type { RelyingPartyStore } from './store.js'
 

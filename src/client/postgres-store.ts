@@ -1,7 +1,7 @@
 /**
- * `tessera/client/postgres`: the relying party's PostgreSQL store.
+ * `tessera-oidc/client/postgres`: the relying party's PostgreSQL store.
  *
- * @module tessera/client/postgres
+ * @module tessera-oidc/client/postgres
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
@@ -27,7 +27,7 @@ export interface PostgresClientStoreOptions {
  * instance completes on another, and sessions are shared. Creates `rp_transactions` and `rp_sessions`
  * when missing (several instances may start at once); a transaction is consumed by one
  * `DELETE … RETURNING`, so of two instances receiving the same callback exactly one gets it. While
- * PostgreSQL cannot be reached, calls reject with `StorageUnavailableError` (from `tessera/client`).
+ * PostgreSQL cannot be reached, calls reject with `StorageUnavailableError` (from `tessera-oidc/client`).
  *
  * @example const store = await openPostgresClientStore({ connectionString: process.env.DATABASE_URL! })
  * @see ./sql-store.ts for the statements, shared with SQLite

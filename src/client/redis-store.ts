@@ -1,7 +1,7 @@
 /**
- * `tessera/client/redis`: the relying party's Redis store.
+ * `tessera-oidc/client/redis`: the relying party's Redis store.
  *
- * @module tessera/client/redis
+ * @module tessera-oidc/client/redis
  */
 import { Redis, type RedisOptions } from 'ioredis'
 import { translateRedisErrors } from '../storage/redis-errors.js'

@@ -12,7 +12,7 @@ export interface ClientKeys {
 }
 
 export function deriveKeys(secret: string): ClientKeys {
-  const derive = (info: string): Buffer => Buffer.from(hkdfSync('sha256', secret, 'tessera/client', info, 32))
+  const derive = (info: string): Buffer => Buffer.from(hkdfSync('sha256', secret, 'tessera-oidc/client', info, 32))
   return { cookie: derive('cookie-mac v1'), seal: derive('seal aes-256-gcm v1') }
 }
 

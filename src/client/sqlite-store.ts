@@ -1,7 +1,7 @@
 /**
- * `tessera/client/sqlite`: the relying party's SQLite store.
+ * `tessera-oidc/client/sqlite`: the relying party's SQLite store.
  *
- * @module tessera/client/sqlite
+ * @module tessera-oidc/client/sqlite
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -19,7 +19,7 @@ export interface SqliteClientStoreOptions {
 /**
  * A `RelyingPartyStore` on SQLite (Kysely over better-sqlite3), creating its tables `rp_transactions` and
  * `rp_sessions` on open. For an app running as one process; several instances share a PostgreSQL or
- * Redis store instead (`tessera/client/postgres`, `tessera/client/redis`).
+ * Redis store instead (`tessera-oidc/client/postgres`, `tessera-oidc/client/redis`).
  *
  * @example const store = await openSqliteClientStore({ filename: './data/app.db' })
  * @see ./sql-store.ts for the statements, shared with PostgreSQL

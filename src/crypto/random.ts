@@ -50,7 +50,7 @@ export function randomUInt(bytes: number): number {
 
 /**
  * A `randomToken` for values people copy into shells and config files (client ids and secrets): never
- * starting with `-`, which command-line parsers (curl, `tessera --id`, …) would take for an option. The
+ * starting with `-`, which command-line parsers (curl, `tessera-oidc --id`, …) would take for an option. The
  * value is drawn again in that case, so it stays uniform over the values that do not.
  */
 export function randomCredential(bytes = 32): string {

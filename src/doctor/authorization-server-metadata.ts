@@ -28,7 +28,7 @@ export function evaluateAuthorizationServerMetadata(issuer: string, document: Re
   const identifierProblems = issuerIdentifierProblems(issuer)
   add(identifierProblems.length === 0
     ? { id: 'as.issuer-identifier', status: 'pass', message: `issuer ${issuer} is an https URL (or loopback) without query or fragment`, spec: 'RFC 8414 §2' }
-    : { id: 'as.issuer-identifier', status: 'fail', message: `issuer ${issuer} ${identifierProblems.join(', ')}`, fix: 'set the issuer to an https URL without query or fragment (tessera serve: --issuer https://…)', spec: 'RFC 8414 §2' })
+    : { id: 'as.issuer-identifier', status: 'fail', message: `issuer ${issuer} ${identifierProblems.join(', ')}`, fix: 'set the issuer to an https URL without query or fragment (tessera-oidc serve: --issuer https://…)', spec: 'RFC 8414 §2' })
 
   add(issuerMatches(issuer, document)
     ? { id: 'as.issuer', status: 'pass', subject: documentUrl, message: `issuer is exactly ${issuer}`, spec: 'RFC 8414 §3.3' }
@@ -89,7 +89,7 @@ export function evaluateAuthorizationServerMetadata(issuer: string, document: Re
     : {
         id: 'as.client-onboarding', status: 'warn',
         message: 'neither registration_endpoint nor client_id_metadata_document_supported is advertised: only pre-registered clients can connect (MCP clients usually are not)',
-        fix: 'enable dynamic client registration (tessera serve --registration open|token) or client ID metadata documents',
+        fix: 'enable dynamic client registration (tessera-oidc serve --registration open|token) or client ID metadata documents',
       })
   return results
 }

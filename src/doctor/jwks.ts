@@ -32,7 +32,7 @@ export async function evaluateJwks(jwksUri: string, body: unknown): Promise<Chec
       id: 'as.jwks-key', status: 'fail', subject: jwksUri,
       message: `${name} ${inspection.problems.join('; ')}`,
       fix: leaked
-        ? `remove the private members from ${name} at once and rotate it (tessera keys rotate): every holder of this key set can sign tokens`
+        ? `remove the private members from ${name} at once and rotate it (tessera-oidc keys rotate): every holder of this key set can sign tokens`
         : `replace ${name} with a public RSA (2048+ bits), EC or Ed25519 signing key whose alg matches it`,
       spec: 'RFC 7517 §4, RFC 7518 §6',
     })

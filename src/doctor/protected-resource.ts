@@ -34,7 +34,7 @@ export function evaluateProtectedResourceMetadata(url: string, metadata: Protect
     results.push({ subject: documentUrl, ...result })
   }
   const match = matchResource(url, metadata.resource)
-  const resourceFix = `set resource to "${url}" in the protected resource metadata (tessera/resource: the audience; tessera serve's MCP example: TESSERA_MCP_RESOURCE)`
+  const resourceFix = `set resource to "${url}" in the protected resource metadata (tessera/resource: the audience; tessera-oidc serve's MCP example: TESSERA_MCP_RESOURCE)`
   if (match === 'identical') add({ id: 'rs.resource', status: 'pass', message: `resource is exactly ${url}`, spec: 'RFC 9728 §3.3' })
   else if (match === 'prefix') add({ id: 'rs.resource', status: 'warn', message: `resource ${JSON.stringify(metadata.resource)} is a prefix of ${url}, not identical: strict clients refuse the metadata`, fix: resourceFix, spec: 'RFC 9728 §3.3' })
   else add({ id: 'rs.resource', status: 'fail', message: `resource ${JSON.stringify(metadata.resource)} is not ${url}: clients must not use this metadata`, fix: resourceFix, spec: 'RFC 9728 §3.3' })
@@ -76,7 +76,7 @@ export function evaluateAudience(url: string, metadata: ProtectedResourceMetadat
   const offered = Array.isArray(serverMetadata.scopes_supported) ? (serverMetadata.scopes_supported as unknown[]) : undefined
   const missing = offered ? (metadata.scopes_supported ?? []).filter((scope) => !offered.includes(scope)) : []
   if (missing.length > 0) {
-    return { id: 'rs.audience', status: 'fail', subject: issuer, message: `${issuer} does not offer scope ${missing.join(' ')} that ${url} lists: no token will carry it`, fix: `register the resource ${url} with its scopes at ${issuer} (tessera serve's MCP example: TESSERA_MCP_RESOURCE=${url})`, spec: 'RFC 8707 §2' }
+    return { id: 'rs.audience', status: 'fail', subject: issuer, message: `${issuer} does not offer scope ${missing.join(' ')} that ${url} lists: no token will carry it`, fix: `register the resource ${url} with its scopes at ${issuer} (tessera-oidc serve's MCP example: TESSERA_MCP_RESOURCE=${url})`, spec: 'RFC 8707 §2' }
   }
   if (serverMetadata.resource_indicators_supported !== true) {
     return { id: 'rs.audience', status: 'warn', subject: issuer, message: `${issuer} does not advertise resource_indicators_supported: tokens may not be issued for the audience ${url}`, fix: 'support the resource parameter (RFC 8707) and set resource_indicators_supported to true', spec: 'RFC 8707 §2' }

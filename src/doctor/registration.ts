@@ -3,7 +3,7 @@ import type { CheckResult, DoctorOptions } from './types.js'
 
 /** What a native MCP client registers: a public client with a loopback redirect (RFC 8252 §7.3). */
 const THROWAWAY_CLIENT = {
-  client_name: 'tessera doctor (throwaway, deleted at once)',
+  client_name: 'tessera-oidc doctor (throwaway, deleted at once)',
   redirect_uris: ['http://127.0.0.1/callback'],
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
@@ -39,7 +39,7 @@ export async function checkRegistration(issuer: string, document: Readonly<Recor
     return [{
       id: 'as.registration', status: 'warn', subject: endpoint,
       message: `registration requires an initial access token (${fetched.status}${errorOf(fetched.json)}): clients without one cannot register`,
-      fix: 'pass --registration-token TOKEN to exercise it (tessera registration token create), or open registration to MCP clients (tessera serve --registration open)',
+      fix: 'pass --registration-token TOKEN to exercise it (tessera-oidc registration token create), or open registration to MCP clients (tessera-oidc serve --registration open)',
       spec,
     }]
   }
@@ -61,7 +61,7 @@ export async function checkRegistration(issuer: string, document: Readonly<Recor
     results.push({
       id: 'as.registration-delete', status: 'warn', subject: endpoint,
       message: `no registration_client_uri and registration_access_token returned: the throwaway client ${client.client_id} stays registered`,
-      fix: `delete client ${client.client_id} by hand (tessera client delete --id ${client.client_id})`,
+      fix: `delete client ${client.client_id} by hand (tessera-oidc client delete --id ${client.client_id})`,
       spec: 'RFC 7592 §3',
     })
     return results

@@ -13,7 +13,7 @@ const LABEL: Readonly<Record<CheckStatus, string>> = { pass: 'ok  ', warn: 'WARN
  */
 export function formatReport(report: DoctorReport): string {
   const kind = { 'authorization-server': 'authorization server', 'protected-resource': 'protected resource (MCP server)', unknown: 'unknown target' }[report.kind]
-  const lines = [`tessera doctor ${report.target}: ${kind}`, '']
+  const lines = [`tessera-oidc doctor ${report.target}: ${kind}`, '']
   const width = Math.max(...report.checks.map((check) => check.id.length))
   let server: string | undefined
   for (const check of report.checks) {

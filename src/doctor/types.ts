@@ -5,7 +5,7 @@
  */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip'
 
-/** One finding of `tessera doctor`. */
+/** One finding of `tessera-oidc doctor`. */
 export interface CheckResult {
   /** Stable identifier, `as.…` for authorization-server checks and `rs.…` for protected-resource checks. */
   id: string
@@ -21,10 +21,10 @@ export interface CheckResult {
   spec?: string
 }
 
-/** What kind of thing the URL given to `tessera doctor` turned out to be. */
+/** What kind of thing the URL given to `tessera-oidc doctor` turned out to be. */
 export type TargetKind = 'authorization-server' | 'protected-resource' | 'unknown'
 
-/** The whole report, as `tessera doctor --json` prints it. */
+/** The whole report, as `tessera-oidc doctor --json` prints it. */
 export interface DoctorReport {
   target: string
   kind: TargetKind
@@ -34,7 +34,7 @@ export interface DoctorReport {
   checks: CheckResult[]
 }
 
-/** What `tessera doctor` may do and what it is given. */
+/** What `tessera-oidc doctor` may do and what it is given. */
 export interface DoctorOptions {
   /** Skip checks that write: the throwaway dynamic client registration (and its deletion). */
   noWrite?: boolean

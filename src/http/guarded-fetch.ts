@@ -14,7 +14,7 @@ import { isLoopbackAddress, isSpecialUseAddress, unbracketed } from './special-u
  */
 export interface OutboundPolicy {
   /**
-   * Development switch (`tessera serve --allow-loopback-fetch`): plain http and loopback destinations
+   * Development switch (`tessera-oidc serve --allow-loopback-fetch`): plain http and loopback destinations
    * (127.0.0.0/8, ::1) are allowed, and only those; every other special-use block stays forbidden.
    */
   allowLoopback?: boolean

@@ -1,6 +1,6 @@
 /**
  * Conversion helpers shared by the framework middlewares (src/adapters/*-resource.ts). Internal: not
- * part of the `tessera/resource` entry point. Reading Node bodies and copying Node headers is
+ * part of the `tessera-oidc/resource` entry point. Reading Node bodies and copying Node headers is
  * http/node.ts's (`readBodyStream`, `headersFromRaw`).
  */
 

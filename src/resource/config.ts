@@ -63,7 +63,7 @@ export interface ResourceServerOptions {
   introspection?: IntrospectionOptions
   /**
    * Instead of `introspection`: a function answering as RFC 7662 would, for an API running in the
-   * authorization server's process (`server.introspect` of `tessera/server`). Answers are validated like
+   * authorization server's process (`server.introspect` of `tessera-oidc/server`). Answers are validated like
    * introspection responses and never cached, so a revocation shows at once.
    */
   introspect?: (token: string) => Promise<unknown>

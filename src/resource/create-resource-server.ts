@@ -276,7 +276,7 @@ interface Refusals {
 
 /**
  * Key of the internal member by which `scopeCheck` finds the synchronous checker of a resource server made
- * by `createResourceServer`. Not exported from `tessera/resource`, so not part of `ResourceServer`.
+ * by `createResourceServer`. Not exported from `tessera-oidc/resource`, so not part of `ResourceServer`.
  */
 const SCOPE_CHECKER: unique symbol = Symbol('tessera.resource.scopeChecker')
 
@@ -294,7 +294,7 @@ function isOwnResourceServer(rs: ResourceServer): rs is OwnResourceServer {
  * plain value rather than a promise, sparing every request of a client that reuses its token the
  * microtask hops of an `await`. Looked up once per middleware, never per request; a `ResourceServer` made
  * some other way (a test double, a wrapper) gets its own `requireScopes`. Not exported from
- * `tessera/resource`.
+ * `tessera-oidc/resource`.
  */
 export function scopeCheck(rs: ResourceServer, scopes: readonly string[]): ScopeCheck {
   return isOwnResourceServer(rs) ? rs[SCOPE_CHECKER](scopes) : rs.requireScopes(...scopes)

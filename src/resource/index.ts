@@ -1,15 +1,15 @@
 /**
- * `tessera/resource`: bearer-token protection for APIs (RFC 6750, RFC 9068, RFC 7662, RFC 9728).
+ * `tessera-oidc/resource`: bearer-token protection for APIs (RFC 6750, RFC 9068, RFC 7662, RFC 9728).
  *
  * @example
  * ```ts
- * import { createResourceServer } from 'tessera/resource'
+ * import { createResourceServer } from 'tessera-oidc/resource'
  *
  * const rs = createResourceServer({ issuer: 'https://as.example.com', audience: 'https://api.example.com' })
  * const result = await rs.requireScopes('notes:read')(request)
  * ```
  *
- * @module tessera/resource
+ * @module tessera-oidc/resource
  */
 export { createResourceServer, type ResourceServer } from './create-resource-server.js'
 export {

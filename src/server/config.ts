@@ -32,7 +32,7 @@ export interface AuthorizationServerConfig {
   /**
    * Encrypts signing keys at rest and keys session and CSRF MACs; at least 32 characters. A list when
    * rotating, newest first: the newest seals and signs, the older ones still open and verify what they
-   * sealed (`tessera secret rotate` then re-keys the signing keys under the newest).
+   * sealed (`tessera-oidc secret rotate` then re-keys the signing keys under the newest).
    */
   secret: string | readonly string[]
   resources?: ResourceConfig[]
@@ -92,7 +92,7 @@ export interface AuthorizationServerConfig {
 export interface DevelopmentSettings {
   /**
    * Let the SSRF guard fetch plain http URLs on loopback (127.0.0.0/8, ::1) — client ID metadata documents
-   * served on this machine, for local use and tests (`tessera serve --allow-loopback-fetch`). Refused with
+   * served on this machine, for local use and tests (`tessera-oidc serve --allow-loopback-fetch`). Refused with
    * an https issuer: a deployed server must never reach its own host's services for a client.
    */
   allowLoopbackFetch?: boolean

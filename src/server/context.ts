@@ -70,7 +70,7 @@ export interface ServerContext {
 export interface Capability {
   /** Unique, kebab-case: `token-revocation`. */
   readonly name: string
-  /** Where the rules live, for readers and `tessera doctor`-style reports: `RFC 7009`. */
+  /** Where the rules live, for readers and `tessera-oidc doctor`-style reports: `RFC 7009`. */
   readonly spec: string
   readonly endpoints?: readonly Endpoint[]
   /** Grant types of the token endpoint (RFC 6749 §4). */

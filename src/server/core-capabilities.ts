@@ -68,7 +68,7 @@ export const tokenEndpointCapability: Capability = {
   spec: 'RFC 6749 §2.3, §3.2, §5',
   endpoints: [{ name: 'token', path: '/token', metadata: 'token_endpoint', handle: (ctx, req) => tokenEndpoint(ctx, req) }],
   clientAuthentication: rfc6749ClientAuthentication,
-  // RFC 8707: `resource` at the authorization and token endpoints. Always: `tessera resource create` can add an API to a running server, and `resource` is validated either way.
+  // RFC 8707: `resource` at the authorization and token endpoints. Always: `tessera-oidc resource create` can add an API to a running server, and `resource` is validated either way.
   // `scopes_supported` lists the configured APIs' scopes only (RFC 8414 §2: it need not be complete).
   metadata: () => ({ resource_indicators_supported: true }),
 }

@@ -19,7 +19,7 @@ import { withTransportSecurity } from './transport-security.js'
 import { StorageUnavailableError } from '../storage/types.js'
 import { safely } from './observer.js'
 
-/** An authorization server: `handle` answers its requests; mount it with an adapter (`tessera/adapters/node`, `tessera/adapters/hono`). */
+/** An authorization server: `handle` answers its requests; mount it with an adapter (`tessera-oidc/adapters/node`, `tessera-oidc/adapters/hono`). */
 export interface AuthorizationServer {
   /** Answers one request. Never throws: store outages become 503 `temporarily_unavailable`, other unexpected failures a generic 500 without detail. */
   handle(request: OAuthRequest): Promise<OAuthResponse>
@@ -67,7 +67,7 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     await keys.load()
   } catch (error) {
     if (!(error instanceof SigningKeySecretError)) throw error
-    throw new ConfigError('secret', `cannot open the stored signing keys (key ${error.kid}): this is not the secret they were sealed with. Set TESSERA_SECRET to that secret; to change it, list the new one first and the old one after it (TESSERA_SECRET=new,old), then run tessera secret rotate`)
+    throw new ConfigError('secret', `cannot open the stored signing keys (key ${error.kid}): this is not the secret they were sealed with. Set TESSERA_SECRET to that secret; to change it, list the new one first and the old one after it (TESSERA_SECRET=new,old), then run tessera-oidc secret rotate`)
   }
   const urls = endpointUrlsOf(resolved.issuer, registry)
   const counters = config.counters ?? createMemoryCounterStore()

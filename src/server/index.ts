@@ -1,16 +1,16 @@
 /**
- * `tessera/server`: the OAuth 2.0 authorization server and OpenID provider.
+ * `tessera-oidc/server`: the OAuth 2.0 authorization server and OpenID provider.
  *
  * @example
  * ```ts
- * import { createAuthorizationServer } from 'tessera/server'
- * import { openSqliteStore } from 'tessera/storage/sqlite'
+ * import { createAuthorizationServer } from 'tessera-oidc/server'
+ * import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
  *
  * const store = await openSqliteStore({ filename: './data/tessera.db' })
  * const server = await createAuthorizationServer({ issuer: 'http://localhost:4000', store, secret: process.env.TESSERA_SECRET! })
  * ```
  *
- * @module tessera/server
+ * @module tessera-oidc/server
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { SIGNING_ALGORITHMS } from '../jwt/keys.js'
 
 /*
- * The deployment's configuration file (`tessera serve --config FILE`, env TESSERA_CONFIG): one JSON document
+ * The deployment's configuration file (`tessera-oidc serve --config FILE`, env TESSERA_CONFIG): one JSON document
  * whose shape is the schema below. The schema is the single source: it validates the file (errors name the
  * key and the fix), `npm run schema` writes the published JSON Schema from it, and the configuration
  * reference (docs/configuration.md) is generated from that. No secret belongs in the file: the server
@@ -172,6 +172,6 @@ export function loadConfigFile(file: string): ConfigFile {
 export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(CONFIG_FILE_SCHEMA, { io: 'input', target: 'draft-2020-12' }),
-    title: 'Tessera configuration (tessera serve --config)',
+    title: 'Tessera configuration (tessera-oidc serve --config)',
   }
 }

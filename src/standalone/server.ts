@@ -22,7 +22,7 @@ import type { ResourceEnv } from '../adapters/hono-resource.js'
 export interface StandaloneOptions {
   store: Store
   /**
-   * The demo API's notes; default in memory. `tessera serve` passes one on the store's database
+   * The demo API's notes; default in memory. `tessera-oidc serve` passes one on the store's database
    * (./notes/sql.ts). The caller closes it, as it does `store`.
    */
   notes?: NoteStore
@@ -34,7 +34,7 @@ export interface StandaloneOptions {
   /** Defaults to `http://<host>:<port>` (with `localhost` for 127.0.0.1). */
   issuer?: string
   resources?: ResourceConfig[]
-  /** When `resources` is not given: APIs registered after the demo API (`tessera serve` adds `demoMcpResource`). */
+  /** When `resources` is not given: APIs registered after the demo API (`tessera-oidc serve` adds `demoMcpResource`). */
   additionalResources?: ResourceConfig[]
   logger?: Logger
   lifetimes?: AuthorizationServerConfig['lifetimes']

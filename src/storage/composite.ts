@@ -1,7 +1,7 @@
 /**
- * `tessera/storage/composite`: `openPostgresRedisStore`: PostgreSQL + Redis as one store.
+ * `tessera-oidc/storage/composite`: `openPostgresRedisStore`: PostgreSQL + Redis as one store.
  *
- * @module tessera/storage/composite
+ * @module tessera-oidc/storage/composite
  */
 import { composeStore } from './compose-store.js'
 import { openPostgresStore, type PostgresStoreOptions } from './postgres.js'
@@ -173,7 +173,7 @@ export interface PostgresRedisStoreOptions {
 }
 
 /**
- * Opens PostgreSQL (migrating it) and Redis and combines them: the store of `tessera serve --database-url
+ * Opens PostgreSQL (migrating it) and Redis and combines them: the store of `tessera-oidc serve --database-url
  * … --redis-url …`. Rejects with `StorageUnavailableError` if either cannot be reached.
  *
  * @example const store = await openPostgresRedisStore({ databaseUrl: process.env.DATABASE_URL!, redisUrl: process.env.REDIS_URL! })

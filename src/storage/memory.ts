@@ -1,7 +1,7 @@
 /**
- * `tessera/storage/memory`: an in-process store for tests and single-process demos.
+ * `tessera-oidc/storage/memory`: an in-process store for tests and single-process demos.
  *
- * @module tessera/storage/memory
+ * @module tessera-oidc/storage/memory
  */
 import { composeStore } from './compose-store.js'
 import { memoryAccessTokenStore } from './memory/access-tokens.js'

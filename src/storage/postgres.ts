@@ -1,7 +1,7 @@
 /**
- * `tessera/storage/postgres`: PostgreSQL (several instances).
+ * `tessera-oidc/storage/postgres`: PostgreSQL (several instances).
  *
- * @module tessera/storage/postgres
+ * @module tessera-oidc/storage/postgres
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
@@ -53,7 +53,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 }
 
 /**
- * Brings the schema of the database at `connectionString` up to date and disconnects: `tessera migrate`.
+ * Brings the schema of the database at `connectionString` up to date and disconnects: `tessera-oidc migrate`.
  * Running it again, or while servers are running, is safe.
  *
  * @example await migratePostgres('postgres://tessera@db.internal/tessera')

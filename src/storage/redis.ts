@@ -1,7 +1,7 @@
 /**
- * `tessera/storage/redis`: Redis for short-lived records, beside PostgreSQL.
+ * `tessera-oidc/storage/redis`: Redis for short-lived records, beside PostgreSQL.
  *
- * @module tessera/storage/redis
+ * @module tessera-oidc/storage/redis
  */
 import { Redis, type RedisOptions } from 'ioredis'
 import { redisAccessTokens } from './redis/access-tokens.js'
@@ -153,6 +153,6 @@ function createRedisParts(redis: Redis, options: RedisPartsOptions, owned: boole
   }
 }
 
-/** Abuse counters shared by every instance (login throttling, client limits): `tessera/storage/redis`. */
+/** Abuse counters shared by every instance (login throttling, client limits): `tessera-oidc/storage/redis`. */
 export { openRedisCounterStore, type RedisCounterStore, type RedisCounterStoreOptions } from './redis-counters.js'
 export { isRedisUnavailable } from './redis-errors.js'

@@ -1,7 +1,7 @@
 /**
- * `tessera/storage/sqlite`: the embedded default store (better-sqlite3).
+ * `tessera-oidc/storage/sqlite`: the embedded default store (better-sqlite3).
  *
- * @module tessera/storage/sqlite
+ * @module tessera-oidc/storage/sqlite
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'

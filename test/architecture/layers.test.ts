@@ -59,7 +59,7 @@ describe('the layer rule (eslint/layers.js)', () => {
   })
 
   it('refuses the package importing itself by name', async () => {
-    expect(await layerMessages('src/protocol/violation.ts', "import { createAuthorizationServer } from 'tessera/server'\nexport const c = createAuthorizationServer\n")).toEqual([
+    expect(await layerMessages('src/protocol/violation.ts', "import { createAuthorizationServer } from 'tessera-oidc/server'\nexport const c = createAuthorizationServer\n")).toEqual([
       expect.stringContaining('bypass the layer table'),
     ])
   })

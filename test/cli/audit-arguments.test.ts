@@ -1,11 +1,11 @@
-/** The argument parsing and table formatting of `tessera audit` (src/cli/audit.ts), without running the command. */
+/** The argument parsing and table formatting of `tessera-oidc audit` (src/cli/audit.ts), without running the command. */
 import { describe, expect, it } from 'vitest'
 import { formatAuditTable, parseTime, parseTypes } from '../../src/cli/audit.js'
 import type { AuditRecord } from '../../src/storage/types.js'
 
 const NOW = 1_700_000_000
 
-describe('tessera audit arguments', () => {
+describe('tessera-oidc audit arguments', () => {
   it('reads --since as a duration ago or an ISO time', () => {
     expect(parseTime('90s', NOW)).toBe(NOW - 90)
     expect(parseTime('15m', NOW)).toBe(NOW - 900)

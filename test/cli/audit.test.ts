@@ -41,7 +41,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 // Each case runs the command several times, a second or more each on a busy machine.
-describe('tessera audit', { timeout: 120_000 }, () => {
+describe('tessera-oidc audit', { timeout: 120_000 }, () => {
   it('lists the changes made with the CLI, newest first, with the CLI as actor', () => {
     const records = audit()
     expect(records.map((r) => r.type)).toEqual(['client.deleted', 'keys.rotated', 'keys.created', 'user.created', 'client.created'])
@@ -82,7 +82,7 @@ describe('tessera audit', { timeout: 120_000 }, () => {
     for (const args of [['--since', 'yesterday'], ['--type', 'nonsense'], ['--limit', '0'], ['--limit', 'many']]) {
       const result = tessera('audit', ...args)
       expect(result.status, args.join(' ')).toBe(2)
-      expect(result.stderr).toMatch(/^tessera: /)
+      expect(result.stderr).toMatch(/^tessera-oidc: /)
     }
   })
 })

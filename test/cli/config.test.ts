@@ -27,7 +27,7 @@ function tessera(args: string[], extraEnv: Record<string, string> = {}) {
 
 const ORDERS = { identifier: 'https://orders.example.com/api', scopes: { 'orders:read': 'Read your orders' } }
 
-describe('tessera config check', () => {
+describe('tessera-oidc config check', () => {
   it('accepts a valid file and names its APIs', () => {
     const result = tessera(['config', 'check', file('ok.json', { resources: [ORDERS], lifetimes: { accessToken: '15m' } }), '--json'])
     expect(result.status, result.stderr).toBe(0)
@@ -69,7 +69,7 @@ describe('tessera config check', () => {
   })
 })
 
-describe('tessera serve --config', () => {
+describe('tessera-oidc serve --config', () => {
   it('serves the configured API and nothing of the demo, with the file\'s lifetimes and flags over the file', async () => {
     const config = file('serve.json', { resources: [ORDERS], lifetimes: { accessToken: '15m' }, tokens: { format: 'jwt' }, registration: { policy: 'open' }, server: { port: 1 } })
     const server = await startServe(join(dir, 'serve.db'), ['--config', config], env, { demo: false })
@@ -100,7 +100,7 @@ describe('tessera serve --config', () => {
   it('runs no demo without --demo, with or without a file, and says how to add an API', async () => {
     const plain = await startServe(join(dir, 'plain.db'), [], env, { demo: false })
     try {
-      expect(plain.output()).toMatch(/no APIs configured: .*tessera resource create/)
+      expect(plain.output()).toMatch(/no APIs configured: .*tessera-oidc resource create/)
       expect(plain.output()).not.toMatch(/demo user|client_secret:/)
       expect((await fetch(`${plain.url}/api/notes`)).status).toBe(404)
       expect((await fetch(`${plain.url}/.well-known/openid-configuration`)).status).toBe(200)

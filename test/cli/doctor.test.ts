@@ -12,7 +12,7 @@ import { generateSigningKey } from '../../src/jwt/keys.js'
 import { TESSERA_BIN, startServe, type ServeProcess } from '../helpers/cli.js'
 
 /**
- * Black-box: the built `tessera doctor` against the built `tessera serve --registration open`, against the
+ * Black-box: the built `tessera-oidc doctor` against the built `tessera-oidc serve --registration open`, against the
  * MCP example server it protects, and against a deliberately misconfigured target served by this test.
  * The command runs as a child process without blocking: the targets answer from this process.
  */
@@ -138,8 +138,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe('tessera doctor', () => {
-  it('passes against tessera serve, registering a throwaway client and deleting it', async () => {
+describe('tessera-oidc doctor', () => {
+  it('passes against tessera-oidc serve, registering a throwaway client and deleting it', async () => {
     const { status, report: result } = await report(tessera.url)
     expect(status).toBe(0)
     expect(result).toMatchObject({ target: tessera.url, kind: 'authorization-server', ok: true, summary: { fail: 0, warn: 0 } })
@@ -244,7 +244,7 @@ describe('tessera doctor', () => {
       const result = await doctor(...args)
       expect(result.status, args.join(' ')).toBe(2)
       expect(result.stdout).toBe('')
-      expect(result.stderr).toMatch(/^tessera: /)
+      expect(result.stderr).toMatch(/^tessera-oidc: /)
     }
   }, 60_000)
 })

@@ -26,7 +26,7 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }))
 
 const COMMANDS = ['serve', 'client', 'user', 'keys', 'secret', 'config', 'migrate', 'audit', 'registration']
 
-describe('tessera --help', () => {
+describe('tessera-oidc --help', () => {
   it('lists every command on stdout', () => {
     for (const flag of ['--help', '-h', 'help']) {
       const result = tessera([flag])
@@ -40,7 +40,7 @@ describe('tessera --help', () => {
       for (const args of [[command, '--help'], [command, '-h'], ['help', command], ...(command === 'client' ? [['client', 'create', '--help']] : [])]) {
         const result = tessera(args)
         expect(result.status, args.join(' ')).toBe(0)
-        expect(result.stdout).toContain(`usage: tessera ${command}`)
+        expect(result.stdout).toContain(`usage: tessera-oidc ${command}`)
         // Every command that opens a store says how to choose it; `config` opens none.
         if (command !== 'config') expect(result.stdout).toContain('--db PATH')
         expect(result.stderr).toBe('')
@@ -62,7 +62,7 @@ describe('tessera --help', () => {
     for (const args of [['doctor', '--help'], ['help', 'doctor'], ['doctor', 'https://as.example.com', '-h']]) {
       const result = tessera(args)
       expect(result.status, args.join(' ')).toBe(0)
-      expect(result.stdout).toContain('usage: tessera doctor <url>')
+      expect(result.stdout).toContain('usage: tessera-oidc doctor <url>')
       for (const flag of ['--json', '--no-write', '--registration-token', '--client-metadata-url', '--timeout']) expect(result.stdout).toContain(flag)
       expect(result.stderr).toBe('')
     }
@@ -85,7 +85,7 @@ describe('tessera --help', () => {
   })
 })
 
-describe('tessera user --password-stdin', () => {
+describe('tessera-oidc user --password-stdin', () => {
   it('reads the password from standard input, so it stays out of the shell history', () => {
     const db = join(cwd, 'users.db')
     const created = tessera(['user', 'create', '--username', 'erin', '--password-stdin', '--db', db, '--json'], 'erin-password-1\n')

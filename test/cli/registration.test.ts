@@ -29,8 +29,8 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('tessera serve --registration', () => {
-  it('off by default: no registration endpoint; token: one registration per token from tessera registration token create', async () => {
+describe('tessera-oidc serve --registration', () => {
+  it('off by default: no registration endpoint; token: one registration per token from tessera-oidc registration token create', async () => {
     const off = await startServe(db, ['--no-seed'], env)
     try {
       expect((await register(off.url)).status).toBe(404)

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TESSERA_BIN as BIN } from '../helpers/cli.js'
 
-// Black-box: the built `tessera resource` command on a fresh SQLite database.
+// Black-box: the built `tessera-oidc resource` command on a fresh SQLite database.
 let dir: string
 let db: string
 const env = { ...process.env, TESSERA_SECRET: 'cli-test-secret-cli-test-secret-0123456789', TESSERA_LOG_LEVEL: 'warn' }
@@ -21,7 +21,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-describe('tessera resource', () => {
+describe('tessera-oidc resource', () => {
   it('create prints the resource and its introspection credentials once; list shows it without the secret; delete removes it', () => {
     const created = tessera('resource', 'create', '--identifier', 'https://api.example.com/v1', '--scope', 'v1.read=Read things', '--scope', 'v1.write v1.admin', '--json')
     expect(created.status, created.stderr).toBe(0)

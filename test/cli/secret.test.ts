@@ -35,7 +35,7 @@ async function kidsServedWith(secret: string): Promise<string[]> {
   }
 }
 
-describe('tessera secret rotate and TESSERA_SECRET', () => {
+describe('tessera-oidc secret rotate and TESSERA_SECRET', () => {
   it('moves from one secret to another: the wrong one refused at start, both accepted, then the new one alone', async () => {
     const before = await kidsServedWith(OLD)
     expect(before).toHaveLength(2)

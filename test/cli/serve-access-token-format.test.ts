@@ -41,7 +41,7 @@ async function clientCredentialsToken(url: string, client: { client_id: string; 
   return body.access_token
 }
 
-describe('tessera serve --access-token-format', () => {
+describe('tessera-oidc serve --access-token-format', () => {
   it('refuses an unknown format with exit code 2 and the flag named', () => {
     const result = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--access-token-format', 'paseto'], { env, encoding: 'utf8', timeout: 30_000 })
     expect(result.status).toBe(2)

@@ -68,7 +68,7 @@ function authorizationUrl(base: string, challenge: string, id = clientId): URL {
   return url
 }
 
-describe('tessera serve --client-metadata-documents --allow-loopback-fetch', () => {
+describe('tessera-oidc serve --client-metadata-documents --allow-loopback-fetch', () => {
   async function authorizesAndIssues(url: string, id: string): Promise<void> {
     const metadata = (await (await fetch(`${url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>
     expect(metadata.client_id_metadata_document_supported).toBe(true)

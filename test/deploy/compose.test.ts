@@ -120,7 +120,7 @@ async function freePort(): Promise<number> {
   return address.port
 }
 
-/** Every `--flag` that `tessera serve --help` documents. */
+/** Every `--flag` that `tessera-oidc serve --help` documents. */
 function serveFlags(): Set<string> {
   const help = spawnSync(process.execPath, [TESSERA_BIN, 'serve', '--help'], { encoding: 'utf8' })
   expect(help.status).toBe(0)
@@ -198,7 +198,7 @@ describe('docker-compose.yml', () => {
     expect(tessera.ports?.filter((port) => port.endsWith(`:${metricsPort}`))).toHaveLength(1)
   })
 
-  it('mounts a configuration file that tessera config check accepts', () => {
+  it('mounts a configuration file that tessera-oidc config check accepts', () => {
     const mount = tessera.volumes?.find((volume) => volume.includes('tessera.config.json'))
     expect(mount?.split(':')[0]).toBe('./deploy/tessera.config.json')
     const check = spawnSync(process.execPath, [TESSERA_BIN, 'config', 'check', join(ROOT, 'deploy/tessera.config.json'), '--json'], { encoding: 'utf8' })
@@ -283,7 +283,7 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
   })
 
   it('issues a client-credentials token for the configured API that verifies against the JWKS', async () => {
-    // The README's `docker compose run --rm tessera client create …`: the same entry point and environment.
+    // The README's `docker compose run --rm tessera-oidc client create …`: the same entry point and environment.
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const shown = /^docker compose run --rm tessera (client create .*)$/m.exec(readme)?.[1]?.split(' ') ?? []
     expect(shown).toEqual(expect.arrayContaining(['--grant', 'client_credentials', '--scope', 'orders:read']))
@@ -371,7 +371,7 @@ describe('Dockerfile', () => {
     expect(Object.keys(imageEnv()).filter((name) => name.startsWith('TESSERA_') || name === 'DATABASE_URL' || name === 'REDIS_URL')).toEqual([])
   })
 
-  it('starts the built CLI with serve flags that tessera serve accepts', () => {
+  it('starts the built CLI with serve flags that tessera-oidc serve accepts', () => {
     const [, entry = ''] = execForm(only(RUNTIME, 'ENTRYPOINT'))
     expect(existsSync(join(ROOT, entry)), `${entry} after npm run build`).toBe(true)
     const command = execForm(only(RUNTIME, 'CMD'))
@@ -396,7 +396,7 @@ describe('deploy/tessera.service', () => {
   }
   const one = (name: string): string | undefined => directives.get(name)?.[0]
 
-  it('starts tessera serve with the configuration file and only flags that serve accepts', () => {
+  it('starts tessera-oidc serve with the configuration file and only flags that serve accepts', () => {
     const exec = (one('ExecStart') ?? '').split(/\s+/)
     expect(exec.slice(1, 3)).toEqual(['/opt/tessera/dist/cli/main.js', 'serve'])
     expect(exec[exec.indexOf('--config') + 1]).toBe('/etc/tessera/tessera.config.json')

@@ -11,7 +11,7 @@ describe('evaluateJwks', () => {
     const leaked = await generateSigningKey('RS256')
     const results = await evaluateJwks(JWKS, { keys: [good.publicJwk, leaked.privateJwk] })
     expect(results.map((result) => [result.id, result.status])).toEqual([['as.jwks', 'pass'], ['as.jwks-key', 'pass'], ['as.jwks-key', 'fail']])
-    expect(results[2]).toMatchObject({ message: expect.stringContaining(`key ${leaked.kid} has private members`), fix: expect.stringContaining('tessera keys rotate') })
+    expect(results[2]).toMatchObject({ message: expect.stringContaining(`key ${leaked.kid} has private members`), fix: expect.stringContaining('tessera-oidc keys rotate') })
   })
 
   it('fails what is not a key set or is empty, warns on a repeated kid', async () => {
@@ -31,7 +31,7 @@ describe('formatReport', () => {
     ])
     expect(report).toMatchObject({ ok: false, summary: { pass: 1, warn: 0, fail: 1, skip: 0 } })
     expect(formatReport(report)).toBe([
-      'tessera doctor https://as.example.com: authorization server',
+      'tessera-oidc doctor https://as.example.com: authorization server',
       '',
       'authorization server https://as.example.com',
       '  ok    as.metadata   found',

@@ -1,6 +1,6 @@
 /**
  * The README's example, run: examples/nginx/tessera.conf (ports changed to free ones) in front of two
- * `tessera serve` processes on one PostgreSQL database and one Redis, with nginx from Debian. A browser
+ * `tessera-oidc serve` processes on one PostgreSQL database and one Redis, with nginx from Debian. A browser
  * and a client that only know the issuer run the code flow, refresh and revocation through it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'

@@ -1,5 +1,5 @@
 /**
- * Two `tessera serve` processes behind one issuer, on one PostgreSQL database and one Redis, driven by a
+ * Two `tessera-oidc serve` processes behind one issuer, on one PostgreSQL database and one Redis, driven by a
  * client that sends each request to the next instance in turn (issue 5, "Several instances").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -1,9 +1,9 @@
 /**
- * The case issue 14 is about, end to end over loopback HTTP with three processes: `tessera serve` issuing
- * opaque access tokens; an API in its own Node process running `createResourceServer` of `tessera/resource`
- * in introspection mode with the credentials `tessera resource create` printed; and this test as the
+ * The case issue 14 is about, end to end over loopback HTTP with three processes: `tessera-oidc serve` issuing
+ * opaque access tokens; an API in its own Node process running `createResourceServer` of `tessera-oidc/resource`
+ * in introspection mode with the credentials `tessera-oidc resource create` printed; and this test as the
  * third-party client. The resource is created while the server runs (no restart), the client with
- * `tessera client create`. Needs dist/ (`npx tsc -p tsconfig.build.json`).
+ * `tessera-oidc client create`. Needs dist/ (`npx tsc -p tsconfig.build.json`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -76,7 +76,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe('an API registered with tessera resource create, introspecting opaque tokens from its own process', () => {
+describe('an API registered with tessera-oidc resource create, introspecting opaque tokens from its own process', () => {
   it('accepts a token issued for it and refuses one issued for another resource', async () => {
     const resource = tessera('resource', 'create', '--identifier', FILES_API, '--scope', 'files:read=Read your files', '--scope', 'files:write')
     expect(resource).toMatchObject({ identifier: FILES_API, scope: 'files:read files:write', client_id: expect.stringMatching(/^rs_/), client_secret: expect.any(String) })

@@ -12,7 +12,7 @@ import { createMcpApp } from '../../examples/mcp-server/app.js'
 import { TESSERA_BIN, startServe, type ServeProcess } from '../helpers/cli.js'
 
 /**
- * examples/mcp-server over real loopback HTTP: the built `tessera serve` (which registers the MCP server as
+ * examples/mcp-server over real loopback HTTP: the built `tessera-oidc serve` (which registers the MCP server as
  * a resource through TESSERA_MCP_RESOURCE) and the example app, driven by the SDK's own client.
  */
 

@@ -143,7 +143,7 @@ describe('npm start (scripts/start.mjs)', () => {
   )
 
   it(
-    'takes over a database seeded by `tessera serve --demo`, whose demo secrets were shown once and are gone',
+    'takes over a database seeded by `tessera-oidc serve --demo`, whose demo secrets were shown once and are gone',
     async () => {
       const db = join(dataDir, 'legacy', 'tessera.db')
       const serve = spawn(process.execPath, ['dist/cli/main.js', 'serve', '--demo', '--port', '0'], { env: cleanEnv(db), stdio: ['ignore', 'pipe', 'pipe'] })
@@ -152,7 +152,7 @@ describe('npm start (scripts/start.mjs)', () => {
       const served = new Promise((resolve) => serve.once('exit', resolve))
       try {
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`tessera serve did not seed: ${printed}`)), START_TIMEOUT)
+          const timer = setTimeout(() => reject(new Error(`tessera-oidc serve did not seed: ${printed}`)), START_TIMEOUT)
           serve.stdout.on('data', () => {
             if (!printed.includes('client_secret:')) return
             clearTimeout(timer)

@@ -1,5 +1,5 @@
 /**
- * Real `tessera serve` processes (the built dist/, as operators run it) on a shared PostgreSQL + Redis,
+ * Real `tessera-oidc serve` processes (the built dist/, as operators run it) on a shared PostgreSQL + Redis,
  * and the browser and client steps the fault and multi-instance suites drive through them. Every wait
  * is bounded.
  */
@@ -53,7 +53,7 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** Starts `tessera serve` and resolves once its `/readyz` answers 200. */
+/** Starts `tessera-oidc serve` and resolves once its `/readyz` answers 200. */
 export async function startInstance(options: InstanceOptions): Promise<Instance> {
   const port = options.port ?? (await freePort())
   const url = `http://127.0.0.1:${port}`
@@ -85,12 +85,12 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
   }
   const deadline = Date.now() + START_TIMEOUT_MS
   for (;;) {
-    if (!alive()) throw new Error(`tessera serve exited (${child.exitCode ?? child.signalCode}):\n${output}`)
+    if (!alive()) throw new Error(`tessera-oidc serve exited (${child.exitCode ?? child.signalCode}):\n${output}`)
     const ready = await fetch(`${url}/readyz`).then((response) => response.status === 200, () => false)
     if (ready) return instance
     if (Date.now() > deadline) {
       await instance.kill()
-      throw new Error(`tessera serve was not ready within ${START_TIMEOUT_MS / 1000}s:\n${output}`)
+      throw new Error(`tessera-oidc serve was not ready within ${START_TIMEOUT_MS / 1000}s:\n${output}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }

@@ -1,5 +1,5 @@
 /**
- * `kill -9` of a `tessera serve` process (PostgreSQL + Redis) in the middle of a load of code
+ * `kill -9` of a `tessera-oidc serve` process (PostgreSQL + Redis) in the middle of a load of code
  * redemptions and refreshes: nothing is redeemed twice, no refresh family forks, no rotation is left
  * half done, and the restarted instance serves every token the killed one handed out.
  */

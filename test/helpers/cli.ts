@@ -14,7 +14,7 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `tessera serve --port 0 --db <db> …args`; resolves with its URL once it listens. With `demo` (the
+ * Starts `tessera-oidc serve --port 0 --db <db> …args`; resolves with its URL once it listens. With `demo` (the
  * default) the demo notes API and seed come too, as most suites use them.
  */
 export function startServe(db: string, args: readonly string[], env: NodeJS.ProcessEnv, { demo = true }: { demo?: boolean } = {}): Promise<ServeProcess> {

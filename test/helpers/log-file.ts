@@ -8,7 +8,7 @@ export const TEST_LOG_DIR = join(process.cwd(), '.tmp', 'logs')
 let destination: DestinationStream | undefined
 
 /**
- * A debug-level logger for a test server, configured like `tessera serve`'s, writing to one file per
+ * A debug-level logger for a test server, configured like `tessera-oidc serve`'s, writing to one file per
  * test process under `.tmp/logs/`. Synchronous writes: a worker that exits loses no line.
  *
  * @example await startStandaloneServer({ ...options, logger: testLogger() })

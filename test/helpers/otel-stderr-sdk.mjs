@@ -1,4 +1,4 @@
-// What an application loads before `tessera serve` (NODE_OPTIONS=--import …) to trace it: an OpenTelemetry
+// What an application loads before `tessera-oidc serve` (NODE_OPTIONS=--import …) to trace it: an OpenTelemetry
 // SDK registered globally, here exporting each finished span as one `SPAN {json}` line on stderr.
 import { trace } from '@opentelemetry/api'
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'

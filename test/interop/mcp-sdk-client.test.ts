@@ -16,7 +16,7 @@ import { signInThroughPages } from '../helpers/http-client.js'
 
 /**
  * Interop with the official MCP TypeScript SDK's client: its `Client` and `StreamableHTTPClientTransport`,
- * with `tessera/client`'s `mcpSdkAuthProvider` as the `OAuthClientProvider`, against the built `tessera
+ * with `tessera-oidc/client`'s `mcpSdkAuthProvider` as the `OAuthClientProvider`, against the built `tessera
  * serve --registration open` and examples/mcp-server, over loopback HTTP. The user signs in through
  * Tessera's pages; the client registers dynamically, or identifies by its client ID metadata document
  * (served by this test on loopback, fetched by Tessera under --allow-loopback-fetch).
@@ -108,7 +108,7 @@ async function authorizeWithSdk(options: Partial<McpClientOptions>): Promise<{ c
   }
 }
 
-describe('the MCP SDK client with tessera/client as its OAuthClientProvider, against tessera serve and examples/mcp-server', () => {
+describe('the MCP SDK client with tessera/client as its OAuthClientProvider, against tessera-oidc serve and examples/mcp-server', () => {
   it('registers dynamically, authorizes with PKCE and resource, and calls whoami', async () => {
     const { clientId, whoami, authorizationUrl } = await authorizeWithSdk({})
     expect(authorizationUrl.searchParams.get('resource')).toBe(resource)
@@ -126,7 +126,7 @@ describe('the MCP SDK client with tessera/client as its OAuthClientProvider, aga
   }, 60_000)
 })
 
-describe("tessera/client's own MCP fetch as the SDK transport's fetch", () => {
+describe("tessera-oidc/client's own MCP fetch as the SDK transport's fetch", () => {
   it('authorizes on the 401, asks for the scope of the 403 (refused: it belongs to another resource), and keeps the tokens per (issuer, resource)', async () => {
     const store = createMemoryClientStore()
     const authorizations: URL[] = []

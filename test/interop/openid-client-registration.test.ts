@@ -6,8 +6,8 @@ import { startTestServer, type TestServer } from '../helpers/tessera.js'
 
 /**
  * Interop of dynamic client registration (RFC 7591) with panva's `openid-client` v6: its
- * `dynamicClientRegistration` registers against `tessera serve`'s server (token policy, with an initial access
- * token from the same function `tessera registration token create` calls) and the registered client completes
+ * `dynamicClientRegistration` registers against `tessera-oidc serve`'s server (token policy, with an initial access
+ * token from the same function `tessera-oidc registration token create` calls) and the registered client completes
  * the authorization code flow with PKCE, its own checks of the ID token included.
  */
 

@@ -9,7 +9,7 @@ import { createResourceServer, type ResourceServer } from '../../src/resource/in
 import { clientPost, obtainTokens, startTestServer, type TestServer, type TokenSet } from '../helpers/tessera.js'
 import { bearer } from './fixtures.js'
 
-/** Tokens from Tessera's own authorization server, checked by `tessera/resource`. */
+/** Tokens from Tessera's own authorization server, checked by `tessera-oidc/resource`. */
 let server: TestServer
 let rs: ResourceServer
 let api: { url: string; http: Server }

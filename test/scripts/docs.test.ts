@@ -33,7 +33,7 @@ describe('npm run docs (typedoc.json)', () => {
         'functions/tessera_client.createOAuth.html',
       ]) expect(existsSync(join(out, page)), page).toBe(true)
       // Each entry point is named as it is imported, and its page carries the module's own description.
-      expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('tessera/server')
+      expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('tessera-oidc/server')
       expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('authorization server and OpenID provider')
     } finally {
       rmSync(out, { recursive: true, force: true })

@@ -1,5 +1,5 @@
 /**
- * Wave 2 §14 — OAuth Client ID Metadata Documents (CM). Black-box over HTTP against `tessera serve`'s
+ * Wave 2 §14 — OAuth Client ID Metadata Documents (CM). Black-box over HTTP against `tessera-oidc serve`'s
  * server with the `clientIdMetadataDocuments` capability, on the catalogue's CIMD fixtures (§0.4,
  * `test/helpers/cimd-harness.ts`): documents on an https harness at `PUB = 127.0.0.2` under the names
  * `cimd.test`, `attacker.test`…, a capture server on 127.0.0.1 that counts connections.

@@ -118,7 +118,7 @@ describe('DJ discovery and JWKS', () => {
     const oldTokens = await tokensFor(server, server.clients.conf)
     const oldKid = decodeProtectedHeader(oldTokens.id_token ?? '').kid
 
-    // The CLI's `tessera keys rotate` writes to the store; the running server notices within seconds.
+    // The CLI's `tessera-oidc keys rotate` writes to the store; the running server notices within seconds.
     const created = await rotateSigningKeys(server.store, SECRET, Math.floor(Date.now() / 1000), 3600)
     const newKids = created.map((key) => key.kid)
     let after = await fetchJwks(server)

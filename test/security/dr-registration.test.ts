@@ -1,6 +1,6 @@
 /**
  * Catalogue §9 and wave 2 §15 — dynamic client registration (RFC 7591) and management (RFC 7592) (DR), and
- * registration flooding (RL-04). Black-box over HTTP against `tessera serve`'s server with the
+ * registration flooding (RL-04). Black-box over HTTP against `tessera-oidc serve`'s server with the
  * `dynamicRegistration` capability.
  *
  * Tessera fetches no client URL at all (no `jwks_uri`, `sector_identifier_uri`, `request_uris`, logo or

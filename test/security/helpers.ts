@@ -484,7 +484,7 @@ export class HandleBrowser {
   }
 }
 
-/** A `tessera serve` process (the built CLI, as users run it) on a SQLite file. */
+/** A `tessera-oidc serve` process (the built CLI, as users run it) on a SQLite file. */
 export interface ServeProcess {
   url: string
   /** SIGKILL: no shutdown handler runs, whatever the process was doing. */
@@ -493,7 +493,7 @@ export interface ServeProcess {
 
 const SERVE_BIN = join(process.cwd(), 'dist/cli/main.js')
 
-/** Starts `tessera serve --demo --port 0 --db <filename>` with the suite's secret; resolves once it listens. */
+/** Starts `tessera-oidc serve --demo --port 0 --db <filename>` with the suite's secret; resolves once it listens. */
 export function startServeProcess(filename: string): Promise<ServeProcess> {
   // Without DATABASE_URL and REDIS_URL (set for the PostgreSQL + Redis pass), which would win over --db.
   const { DATABASE_URL: _database, REDIS_URL: _redis, ...env } = process.env
@@ -503,7 +503,7 @@ export function startServeProcess(filename: string): Promise<ServeProcess> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   let output = ''
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tessera serve did not start: ${output}`)), 30_000)
+    const timer = setTimeout(() => reject(new Error(`tessera-oidc serve did not start: ${output}`)), 30_000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       const url = /authorization server: (http:\/\/\S+)/.exec(output)?.[1]
@@ -520,7 +520,7 @@ export function startServeProcess(filename: string): Promise<ServeProcess> {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.once('exit', (code) => {
       clearTimeout(timer)
-      reject(new Error(`tessera serve exited with ${String(code)}: ${output}`))
+      reject(new Error(`tessera-oidc serve exited with ${String(code)}: ${output}`))
     })
   })
 }

@@ -2,7 +2,7 @@
  * Catalogue wave 2, §16 Resource indicators (RFC 8707): several resources per grant, one audience per
  * token, invalid_target for malformed, unknown or unpermitted resources, scopes that belong to their
  * resource. API_AUD and API_AUD2 are stored resources created after the server started (as `tessera
- * resource create` does), and each resource server verifies tokens with `tessera/resource` against the
+ * resource create` does), and each resource server verifies tokens with `tessera-oidc/resource` against the
  * authorization server through `handle()`. RI-06 (the client library) is tested with the client.
  */
 import { describe, expect, it } from 'vitest'

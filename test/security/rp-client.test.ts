@@ -1,5 +1,5 @@
 /**
- * Catalogue §10 and §11 — the relying party's (`tessera/client`) P1 cases that need a provider whose keys
+ * Catalogue §10 and §11 — the relying party's (`tessera-oidc/client`) P1 cases that need a provider whose keys
  * the test controls (`keyed-provider.ts`): RP-11, and the RP halves of SC-06, SC-08 and SC-09. The RP runs
  * in the Hono test app of `test/client/app.ts`, over real loopback HTTP. The RP's other cases are in
  * `test/client/rp-catalogue.test.ts` and `test/client/cookies.test.ts`.

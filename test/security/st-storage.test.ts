@@ -4,10 +4,10 @@
  * ST-02 registers its extra client the way an operator does (`createClient`, what `tessera clients
  * create` calls): Tessera has no dynamic client registration.
  *
- * ST-03 runs the built `tessera serve` (dist/, built by `npm test` before the suites) as a real process,
+ * ST-03 runs the built `tessera-oidc serve` (dist/, built by `npm test` before the suites) as a real process,
  * so that it can be killed with SIGKILL in the middle of refreshes.
  *
- * ST-05 deletes with `deleteClient` and `deleteUser` (what `tessera client delete` and `tessera user
+ * ST-05 deletes with `deleteClient` and `deleteUser` (what `tessera-oidc client delete` and `tessera-oidc user
  * delete` call); Tessera has no RFC 7592 client configuration endpoint, so its DELETE and concurrent
  * updates do not apply. Purging expired records (the P2 half) is `store.purgeExpired`, covered by the
  * storage contract suite. ST-04 (secrets in logs) is the audit suite's.

@@ -1,4 +1,4 @@
-/** The MCP client side of `tessera/client`: see ./client.ts. */
+/** The MCP client side of `tessera-oidc/client`: see ./client.ts. */
 export { createMcpClient, type McpClient } from './client.js'
 export type { McpClientOptions, PreRegisteredClient } from './options.js'
 export type { McpClientCredentials, McpTokens } from './credentials.js'

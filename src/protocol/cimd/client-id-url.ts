@@ -26,7 +26,7 @@ export function isClientIdUrlShaped(clientId: string): boolean {
 
 export interface ClientIdUrlRules {
   /**
-   * Development switch (`tessera serve --allow-loopback-fetch`): `http` URLs on a loopback host are
+   * Development switch (`tessera-oidc serve --allow-loopback-fetch`): `http` URLs on a loopback host are
    * accepted too, for documents a developer or a test serves on this machine. Never in production.
    */
   readonly allowLoopbackHttp?: boolean

@@ -77,7 +77,7 @@ export type AuditEventType = keyof AuditEventMap & string
 /** One variant per `type`, so `switch (event.type)` narrows. */
 export type AuditEvent = { [T in AuditEventType]: { type: T } & AuditEventMap[T] }[AuditEventType]
 
-/** The core event types, for validating `tessera audit --type`; a server adds its capabilities' (`registry.auditEvents`). */
+/** The core event types, for validating `tessera-oidc audit --type`; a server adds its capabilities' (`registry.auditEvents`). */
 export const AUDIT_EVENT_TYPES = [
   'login.succeeded', 'login.failed',
   'consent.granted', 'consent.denied', 'consent.revoked',

@@ -16,7 +16,7 @@ export const DEFAULT_AUDIT_RETENTION = 90 * 24 * 3600
  * that is slow or down must neither delay nor fail a login or a token request (availability of the
  * protocol outweighs a second copy of the event). Administrative changes (CLI, `createClient`…) await
  * it: the process may exit right after, and a change made without its record would be invisible to
- * `tessera audit`. `flush` lets tests and shutdown wait for the writes still in flight.
+ * `tessera-oidc audit`. `flush` lets tests and shutdown wait for the writes still in flight.
  *
  * Cost: records are written in batches, one multi-row insert (one commit) for every record of an event
  * loop turn, at most `MAX_BATCH` at a time, so a busy token endpoint pays one commit per batch instead of

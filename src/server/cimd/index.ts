@@ -9,7 +9,7 @@ export type { ClientIdMetadataDocumentOptions } from './options.js'
  * document at that URL, fetched when the client first appears (through the SSRF guard, `guardedFetch`),
  * validated, cached in memory within bounds and never stored. Discovery says
  * `client_id_metadata_document_supported: true`. Such clients are public (`none`, PKCE), unverified on the
- * consent page (which names the URL's host), and never skip consent. Not part of the core: `tessera serve
+ * consent page (which names the URL's host), and never skip consent. Not part of the core: `tessera-oidc serve
  * --client-metadata-documents` registers it; `development.allowLoopbackFetch` lets it fetch documents
  * served over http on loopback.
  *

@@ -5,9 +5,9 @@ import type { RequestObservation, ServerObserver } from '../observer.js'
 
 /** Options of `createOpenTelemetryObserver`; both default to the globally registered OpenTelemetry providers. */
 export interface OpenTelemetryObserverOptions {
-  /** The tracer spans are started on; default `trace.getTracer('tessera', <package version>)` of the global provider. */
+  /** The tracer spans are started on; default `trace.getTracer('tessera-oidc', <package version>)` of the global provider. */
   tracer?: Tracer
-  /** The meter of the audit event counter; default `metrics.getMeter('tessera', <package version>)` of the global provider. */
+  /** The meter of the audit event counter; default `metrics.getMeter('tessera-oidc', <package version>)` of the global provider. */
   meter?: Meter
 }
 
@@ -32,8 +32,8 @@ const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'
  */
 export function createOpenTelemetryObserver(options: OpenTelemetryObserverOptions = {}): ServerObserver {
   const version = packageVersion()
-  const tracer = options.tracer ?? trace.getTracer('tessera', version)
-  const meter = options.meter ?? metrics.getMeter('tessera', version)
+  const tracer = options.tracer ?? trace.getTracer('tessera-oidc', version)
+  const meter = options.meter ?? metrics.getMeter('tessera-oidc', version)
   const auditEvents: Counter = meter.createCounter('tessera.audit.events', { description: 'Audit events recorded, by type.' })
   return {
     request({ endpoint, route, method, status, seconds }: RequestObservation) {
@@ -61,7 +61,7 @@ export function createOpenTelemetryObserver(options: OpenTelemetryObserverOption
 function packageVersion(): string | undefined {
   try {
     const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { name?: unknown, version?: unknown }
-    return manifest.name === 'tessera' && typeof manifest.version === 'string' ? manifest.version : undefined
+    return manifest.name === 'tessera-oidc' && typeof manifest.version === 'string' ? manifest.version : undefined
   } catch {
     return undefined
   }

@@ -11,7 +11,7 @@ export interface KnownResource extends ResourceConfig {
 
 /**
  * The APIs known at this moment. Read from the store on every request that needs it (one indexed query),
- * never cached: `tessera resource create` takes effect on a running server with the next request.
+ * never cached: `tessera-oidc resource create` takes effect on a running server with the next request.
  */
 export interface ResourceDirectory {
   readonly resources: readonly KnownResource[]

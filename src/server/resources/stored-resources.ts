@@ -1,7 +1,7 @@
 import type { RecordKind, Store } from '../../storage/types.js'
 
 /**
- * An API registered in the store (`tessera resource create`), next to those of `config.resources`. Its
+ * An API registered in the store (`tessera-oidc resource create`), next to those of `config.resources`. Its
  * introspection credentials are a client record (`client_id`) that has no grant type, no redirect URI
  * and no scope: the existing client authentication (client_secret_basic/post, SHA-256, constant time)
  * lets it in at `/introspect`, while the token and authorization endpoints refuse it like any client

@@ -16,7 +16,7 @@ export async function registrationRules(ctx: ServerContext, options: ResolvedReg
   return {
     grantTypes: ctx.registry.grants,
     authMethods: ctx.registry.authMethods,
-    // Stored resources count too: a client registering for an API created with `tessera resource create`.
+    // Stored resources count too: a client registering for an API created with `tessera-oidc resource create`.
     scopes: options.scopes ?? (await loadResources(ctx)).scopesSupported,
     signingAlgorithms: DEFAULT_KEY_ALGORITHMS,
   }

@@ -13,7 +13,7 @@ const CLIENT_ID = '([A-Za-z0-9_-]{1,128})'
 /**
  * Dynamic client registration (RFC 7591) and its management (RFC 7592): `POST /register`
  * (`registration_endpoint`) and `GET|PUT|DELETE /register/{client_id}`. Not part of the core: a server
- * registers it only when registration is not `off` (`tessera serve --registration open|token`).
+ * registers it only when registration is not `off` (`tessera-oidc serve --registration open|token`).
  *
  * @example
  * ```ts

@@ -11,7 +11,7 @@ export interface InitialAccessToken {
 export const INITIAL_ACCESS_TOKEN: RecordKind<InitialAccessToken> = { name: 'initial-access-token' }
 
 /**
- * Creates an initial access token for the `token` registration policy (`tessera registration token
+ * Creates an initial access token for the `token` registration policy (`tessera-oidc registration token
  * create`): 256 random bits, stored hashed, good for one registration until `expiresAt`.
  *
  * @example const { token } = await createInitialAccessToken(store, { now, expiresIn: 86400 })

@@ -5,7 +5,7 @@ type AnyDb = Kysely<unknown>
 
 /**
  * The audit trail (`AuditStore`). No foreign keys: an event outlives the user or client it names, which
- * is the point of an audit trail. Indexes serve the filters of `tessera audit` (each newest first) and
+ * is the point of an audit trail. Indexes serve the filters of `tessera-oidc audit` (each newest first) and
  * the retention purge.
  */
 export const auditMigration: Migration = {

@@ -113,7 +113,7 @@ describe('createOpenTelemetryObserver', () => {
       const [span] = exporter.getFinishedSpans()
       expect(span?.name).toBe('tessera jwks')
       const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
-      expect(span?.instrumentationScope).toMatchObject({ name: 'tessera', version: manifest.version })
+      expect(span?.instrumentationScope).toMatchObject({ name: 'tessera-oidc', version: manifest.version })
     } finally {
       trace.disable()
     }
