@@ -1,13 +1,16 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { TESSERA_BIN } from '../helpers/cli.js'
 import { createTestDatabase, serviceUrl } from '../storage/services.js'
+
+const run = promisify(execFile)
 
 /*
  * Docker cannot run here, so the image is never built in these tests. What can be checked is checked: the
@@ -283,12 +286,13 @@ describe('the compose tessera service, run against the launcher\'s PostgreSQL an
   })
 
   it('issues a client-credentials token for the configured API that verifies against the JWKS', async () => {
-    // The README's `docker compose run --rm tessera-oidc client create …`: the same entry point and environment.
+    // The README's `docker compose run --rm tessera client create …`: the same entry point and environment.
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     const shown = /^docker compose run --rm tessera (client create .*)$/m.exec(readme)?.[1]?.split(' ') ?? []
     expect(shown).toEqual(expect.arrayContaining(['--grant', 'client_credentials', '--scope', 'orders:read']))
-    const created = spawnSync(process.execPath, [argv[0] ?? '', ...shown, '--json'], { env, cwd: workdir, encoding: 'utf8' })
-    expect(created.status, created.stderr).toBe(0)
+    // Not spawnSync: a blocked event loop would miss the server closing an idle keep-alive socket, and
+    // the next fetch would reuse it ("other side closed").
+    const created = await run(process.execPath, [argv[0] ?? '', ...shown, '--json'], { env, cwd: workdir, encoding: 'utf8' })
     const client = JSON.parse(created.stdout) as { client_id: string; client_secret: string }
     const metadata = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as { token_endpoint: string; jwks_uri: string }
     const response = await fetch(metadata.token_endpoint, {

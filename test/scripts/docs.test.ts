@@ -20,21 +20,21 @@ describe('npm run docs (typedoc.json)', () => {
       expect([...config.entryPoints].sort()).toEqual(sources.sort())
       for (const page of [
         'index.html',
-        'modules/tessera.html',
-        'modules/tessera_server.html',
-        'modules/tessera_client.html',
-        'modules/tessera_resource.html',
-        'modules/tessera_doctor.html',
-        'modules/tessera_storage_sqlite.html',
-        'modules/tessera_adapters_hono.html',
-        'functions/tessera_server.createAuthorizationServer.html',
-        'functions/tessera_server.createOpenTelemetryObserver.html',
-        'functions/tessera_resource.createResourceServer.html',
-        'functions/tessera_client.createOAuth.html',
+        'modules/tessera-oidc.html',
+        'modules/tessera-oidc_server.html',
+        'modules/tessera-oidc_client.html',
+        'modules/tessera-oidc_resource.html',
+        'modules/tessera-oidc_doctor.html',
+        'modules/tessera-oidc_storage_sqlite.html',
+        'modules/tessera-oidc_adapters_hono.html',
+        'functions/tessera-oidc_server.createAuthorizationServer.html',
+        'functions/tessera-oidc_server.createOpenTelemetryObserver.html',
+        'functions/tessera-oidc_resource.createResourceServer.html',
+        'functions/tessera-oidc_client.createOAuth.html',
       ]) expect(existsSync(join(out, page)), page).toBe(true)
       // Each entry point is named as it is imported, and its page carries the module's own description.
-      expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('tessera-oidc/server')
-      expect(readFileSync(join(out, 'modules/tessera_server.html'), 'utf8')).toContain('authorization server and OpenID provider')
+      expect(readFileSync(join(out, 'modules/tessera-oidc_server.html'), 'utf8')).toContain('tessera-oidc/server')
+      expect(readFileSync(join(out, 'modules/tessera-oidc_server.html'), 'utf8')).toContain('authorization server and OpenID provider')
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
