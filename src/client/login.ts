@@ -75,6 +75,10 @@ function usesPushedRequests(provider: Provider): boolean {
 
 async function authorizationUrl(provider: Provider, transaction: Transaction, extra: Record<string, string> = {}): Promise<URL> {
   const { as, client, auth, http } = provider
+  // RFC 9449 §5.1: the provider lists the proof algorithms it accepts; the client's keys are ES256.
+  if (transaction.dpopKey && as.dpop_signing_alg_values_supported && !as.dpop_signing_alg_values_supported.includes('ES256')) {
+    throw new ClientError('provider_misconfigured', { detail: 'provider does not accept ES256 DPoP proofs' })
+  }
   const dpop = transaction.dpopKey ? await dpopHandle(provider, transaction.dpopKey) : undefined
   // checkServerMetadata made sure the endpoints exist and are https (or opted-in loopback http).
   const url = new URL(as.authorization_endpoint ?? '')
