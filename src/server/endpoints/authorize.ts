@@ -4,7 +4,7 @@ import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { decodeUnverified } from '../../jwt/verify.js'
 import { randomToken, sha256 } from '../../crypto/random.js'
-import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
+import { matchesRegisteredRedirectUri, type AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
 import { checkAuthorizationRequest, pushedRequestRequired } from '../authorization-request.js'
 import { errorRedirect, issueCodeRedirect, withCookies } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
@@ -71,6 +71,10 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     } catch (error) {
       if (error instanceof OAuthError) return errorPage(ctx, error)
       throw error
+    }
+    // The operator may have changed the client since it pushed: its redirect URI must still be registered.
+    if (!matchesRegisteredRedirectUri(authorization.redirect_uri, client.redirect_uris)) {
+      return errorPage(ctx, new OAuthError('invalid_request', 'redirect_uri is not registered for this client'))
     }
   } else {
     // RFC 9126 §5, §6: a client that must push gets no code from any other kind of request (catalogue PR-07).

@@ -60,6 +60,18 @@ describe('pushed authorization requests', () => {
     expect((await plain.post('/par', 'pub', params)).status).toBe(404)
   })
 
+  it('refuses a pushed request whose redirect URI the operator removed since', async () => {
+    const harness = await createHarness({ capabilities: [pushedAuthorizationRequests()] })
+    const { request_uri: requestUri } = json(await harness.post('/par', 'app', requestParams())) as { request_uri: string }
+    const client = await harness.store.clients.get('app')
+    if (!client) throw new Error('app is missing')
+    await harness.store.clients.update({ ...client, redirect_uris: ['http://127.0.0.1:5000/elsewhere'] })
+    const response = await harness.send('GET', `/authorize?client_id=app&request_uri=${encodeURIComponent(requestUri)}`)
+    expect(response.status).toBe(400)
+    expect(response.headers.get('location')).toBeNull()
+    expect(text(response)).toContain('redirect_uri is not registered')
+  })
+
   it('refuses a lifetime above 600 seconds at construction, naming the option', () => {
     expect(() => pushedAuthorizationRequests({ lifetimeSeconds: 601 })).toThrow(/lifetimeSeconds/)
     expect(() => pushedAuthorizationRequests({ lifetimeSeconds: 0 })).toThrow(/lifetimeSeconds/)
