@@ -25,6 +25,7 @@ export type OAuthErrorCode =
   | 'account_selection_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
+  | 'invalid_request_uri'
   | 'registration_not_supported'
   | 'invalid_target'
   | 'invalid_redirect_uri'

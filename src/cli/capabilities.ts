@@ -4,6 +4,7 @@ import { CORE_CAPABILITIES } from '../server/core-capabilities.js'
 import { createRegistry } from '../server/registry.js'
 import { clientIdMetadataDocuments } from '../server/cimd/index.js'
 import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/index.js'
+import { pushedAuthorizationRequests } from '../server/par/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -13,6 +14,8 @@ export interface ServeCapabilityOptions {
   readonly registrationUnusedSeconds?: number | undefined
   /** `--client-metadata-documents`: https `client_id`s resolved from client ID metadata documents. */
   readonly clientMetadataDocuments?: boolean | undefined
+  /** `--require-par`: every client must push its authorization requests (RFC 9126 §5). PAR itself is always on. */
+  readonly requirePushedAuthorizationRequests?: boolean | undefined
 }
 
 /**
@@ -27,6 +30,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
       ? []
       : [dynamicRegistration({ policy: registration, ...(registrationUnusedSeconds === undefined ? {} : { unusedClientSeconds: registrationUnusedSeconds }) })]),
     ...(options.clientMetadataDocuments ? [clientIdMetadataDocuments()] : []),
+    pushedAuthorizationRequests({ required: options.requirePushedAuthorizationRequests ?? false }),
   ]
 }
 

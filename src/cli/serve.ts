@@ -130,6 +130,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'metrics-port': { type: 'string' },
       'client-metadata-documents': { type: 'boolean' },
       'allow-loopback-fetch': { type: 'boolean' },
+      'require-par': { type: 'boolean' },
     },
     strict: true,
   })
@@ -149,6 +150,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const stores = storeFlags(values, config.database)
   const db = dbPath(stores.db)
   const clientMetadataDocuments = values['client-metadata-documents'] ?? envSwitch('TESSERA_CLIENT_METADATA_DOCUMENTS') ?? config.clientMetadataDocuments?.enabled ?? false
+  const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
   const { secrets, generated, file } = secretFor(stores)
@@ -179,7 +181,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments }),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo
@@ -206,6 +208,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),
     ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
+    ...(requirePushedAuthorizationRequests ? [`  pushed authorization requests required: ${server.url}/par`] : []),
     ...(seeded ?? []),
     '',
   ]

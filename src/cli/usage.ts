@@ -71,6 +71,8 @@ tessera-oidc resource create, or with --demo for the demo notes API.
   --allow-loopback-fetch       development only: client-supplied URLs may be fetched over http on
                                loopback (documents served on this machine); refused with an https
                                issuer (env TESSERA_ALLOW_LOOPBACK_FETCH=1)
+  --require-par                every client must push its authorization requests to /par first
+                               (RFC 9126; PAR itself is always offered) (env TESSERA_REQUIRE_PAR=1)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

@@ -28,7 +28,7 @@ export function endpointProblem(value: unknown, insecureLoopback: boolean): stri
   return `uses the ${url.protocol} scheme; only https is allowed`
 }
 
-const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'end_session_endpoint', 'introspection_endpoint'] as const
+const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'revocation_endpoint', 'end_session_endpoint', 'introspection_endpoint', 'pushed_authorization_request_endpoint'] as const
 
 /**
  * Validates discovered (or preset) metadata before anything is opened or fetched: every endpoint we may use

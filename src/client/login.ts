@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientContext, ClientRedirect } from './context.js'
 import { redirectTo } from './context.js'
+import { dpopHandle, dpopOption, roundTrip } from './dpop.js'
 import { endpointProblem } from './endpoints.js'
 import { ClientConfigError, ClientError } from './errors.js'
 import { providerStep } from './http.js'
@@ -50,20 +51,50 @@ export async function authorizeRedirect(runtime: Runtime, registry: Registry, ct
   return redirectTo((await authorizationUrl(provider, transaction, options.params)).href)
 }
 
+/** The authorization request's parameters (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core §3.1.2.1). */
+async function authorizationParameters(provider: Provider, transaction: Transaction, extra: Record<string, string>, dpop: oauth.DPoPHandle | undefined): Promise<URLSearchParams> {
+  const params = new URLSearchParams({ ...provider.config.authorizationParams, ...extra })
+  params.set('response_type', 'code')
+  params.set('client_id', provider.config.clientId)
+  params.set('redirect_uri', transaction.redirectUri)
+  params.set('scope', provider.config.scope)
+  params.set('state', transaction.state)
+  if (transaction.nonce) params.set('nonce', transaction.nonce)
+  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(transaction.codeVerifier))
+  params.set('code_challenge_method', 'S256')
+  if (provider.config.responseMode !== 'query') params.set('response_mode', provider.config.responseMode)
+  // RFC 9449 §10: the code is bound to the key; through PAR the proof at the PAR endpoint does that (§10.1).
+  if (dpop) params.set('dpop_jkt', await dpop.calculateThumbprint())
+  return params
+}
+
+/** Whether the request goes through the provider's PAR endpoint (RFC 9126 §5: the provider may require it). */
+function usesPushedRequests(provider: Provider): boolean {
+  return provider.config.pushedAuthorizationRequests || provider.as.require_pushed_authorization_requests === true
+}
+
 async function authorizationUrl(provider: Provider, transaction: Transaction, extra: Record<string, string> = {}): Promise<URL> {
-  // checkServerMetadata made sure the endpoint exists and is https (or opted-in loopback http).
-  const url = new URL(provider.as.authorization_endpoint ?? '')
-  const params = { ...provider.config.authorizationParams, ...extra }
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value)
-  url.searchParams.set('response_type', 'code')
+  const { as, client, auth, http } = provider
+  // RFC 9449 §5.1: the provider lists the proof algorithms it accepts; the client's keys are ES256.
+  if (transaction.dpopKey && as.dpop_signing_alg_values_supported && !as.dpop_signing_alg_values_supported.includes('ES256')) {
+    throw new ClientError('provider_misconfigured', { detail: 'provider does not accept ES256 DPoP proofs' })
+  }
+  const dpop = transaction.dpopKey ? await dpopHandle(provider, transaction.dpopKey) : undefined
+  // checkServerMetadata made sure the endpoints exist and are https (or opted-in loopback http).
+  const url = new URL(as.authorization_endpoint ?? '')
+  const params = await authorizationParameters(provider, transaction, extra, dpop)
+  if (!usesPushedRequests(provider)) {
+    for (const [key, value] of params) url.searchParams.set(key, value)
+    return url
+  }
+  if (!as.pushed_authorization_request_endpoint) throw new ClientError('provider_misconfigured', { detail: 'provider has no pushed_authorization_request_endpoint' })
+  params.delete('dpop_jkt')
+  const { result } = await roundTrip('pushed authorization', dpop,
+    () => oauth.pushedAuthorizationRequest(as, client, auth, params, { ...http, ...dpopOption(dpop) }),
+    (response) => oauth.processPushedAuthorizationResponse(as, client, response))
+  // RFC 9126 §4: only client_id and the reference travel through the browser.
   url.searchParams.set('client_id', provider.config.clientId)
-  url.searchParams.set('redirect_uri', transaction.redirectUri)
-  url.searchParams.set('scope', provider.config.scope)
-  url.searchParams.set('state', transaction.state)
-  if (transaction.nonce) url.searchParams.set('nonce', transaction.nonce)
-  url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(transaction.codeVerifier))
-  url.searchParams.set('code_challenge_method', 'S256')
-  if (provider.config.responseMode !== 'query') url.searchParams.set('response_mode', provider.config.responseMode)
+  url.searchParams.set('request_uri', result.request_uri)
   return url
 }
 
@@ -73,17 +104,16 @@ function callbackParameters(ctx: ClientContext, provider: Provider): URLSearchPa
   return ctx.url.searchParams
 }
 
-async function readUser(provider: Provider, tokens: oauth.TokenEndpointResponse, claims: oauth.IDToken | undefined): Promise<ClientUser> {
+async function readUser(provider: Provider, tokens: oauth.TokenEndpointResponse, claims: oauth.IDToken | undefined, dpop: oauth.DPoPHandle | undefined): Promise<ClientUser> {
   const { config, as, client, http } = provider
   const { profile } = config
   if (profile) return userFromProfile(config.name, config.issuer, await providerStep('profile', () => profile(tokens.access_token, http)))
   if (!claims) throw new ClientError('invalid_response', { detail: 'no ID token' })
   if (!config.fetchUserinfo || !as.userinfo_endpoint) return userFromClaims(config.name, config.issuer, claims, undefined)
   // OIDC Core §5.3.2: the userinfo `sub` MUST equal the ID token's, else the response is not used (RP-12).
-  const userinfo = await providerStep('userinfo', async () => {
-    const response = await oauth.userInfoRequest(as, client, tokens.access_token, http)
-    return oauth.processUserInfoResponse(as, client, claims.sub, response)
-  })
+  const { result: userinfo } = await roundTrip('userinfo', dpop,
+    () => oauth.userInfoRequest(as, client, tokens.access_token, { ...http, ...dpopOption(dpop) }),
+    (response) => oauth.processUserInfoResponse(as, client, claims.sub, response))
   return userFromClaims(config.name, config.issuer, claims, userinfo)
 }
 
@@ -100,15 +130,18 @@ export async function authorizeAccessToken(runtime: Runtime, registry: Registry,
   const params = callbackParameters(ctx, provider)
   const transaction = await consumeTransaction(runtime, ctx, provider, params.get('state'))
   const validated = await providerStep('authorization response', async () => oauth.validateAuthResponse(as, client, params, transaction.state))
-  const response = await providerStep('token request', () => oauth.authorizationCodeGrantRequest(as, client, auth, validated, transaction.redirectUri, transaction.codeVerifier, http))
-  const result = await providerStep('token response', () =>
-    oauth.processAuthorizationCodeResponse(as, client, response, config.openid ? { expectedNonce: transaction.nonce ?? '', requireIdToken: true } : {}),
+  const dpop = transaction.dpopKey ? await dpopHandle(provider, transaction.dpopKey) : undefined
+  const { response, result } = await roundTrip('token', dpop,
+    () => oauth.authorizationCodeGrantRequest(as, client, auth, validated, transaction.redirectUri, transaction.codeVerifier, { ...http, ...dpopOption(dpop) }),
+    (answer) => oauth.processAuthorizationCodeResponse(as, client, answer, config.openid ? { expectedNonce: transaction.nonce ?? '', requireIdToken: true } : {}),
   )
+  // RFC 9449 §5: a server that ignored the proof issued a bearer token, which the session must not pass off as bound.
+  if (dpop && result.token_type !== 'dpop') throw new ClientError('invalid_response', { detail: `token_type ${result.token_type} where DPoP was requested` })
   const now = runtime.now()
   const claims = config.openid ? await validatedIdToken(provider, result, response, now) : undefined
-  const user = await readUser(provider, result, claims)
+  const user = await readUser(provider, result, claims, dpop)
   const tokens = toTokenSet(result, now)
-  await startSession(runtime, ctx, user, tokens)
+  await startSession(runtime, ctx, user, tokens, transaction.dpopKey)
   runtime.logger?.info({ event: 'rp_login', provider: config.name, sub: user.sub }, 'signed in')
   return { user, tokens, claims, returnTo: transaction.returnTo }
 }

@@ -45,6 +45,17 @@ export interface ProviderRegistration {
   idTokenSignedResponseAlg?: string
   /** Reads userinfo at login (default true when the provider has a userinfo endpoint). */
   fetchUserinfo?: boolean
+  /**
+   * Sends the authorization request to the provider's `pushed_authorization_request_endpoint` first
+   * (RFC 9126) and the browser only a `request_uri`. Default: when the provider's metadata says
+   * `require_pushed_authorization_requests`.
+   */
+  pushedAuthorizationRequests?: boolean
+  /**
+   * Sender-constrained tokens (RFC 9449): each login gets its own ES256 key pair, the code and tokens are
+   * bound to it, and refreshes, userinfo and `oauth.fetch` send DPoP proofs. Default false.
+   */
+  dpop?: boolean
 }
 
 /** A validated registration: everything the flows need, no discovery yet. */
@@ -66,6 +77,9 @@ export interface ProviderConfig {
   insecureLoopback: boolean
   idTokenAlg: string | undefined
   fetchUserinfo: boolean
+  /** PAR always, not only when the provider requires it. */
+  pushedAuthorizationRequests: boolean
+  dpop: boolean
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
@@ -76,7 +90,7 @@ const TEMPLATE_VALUE: Record<PresetParameter, RegExp> = {
 }
 const MULTI_TENANT = ['common', 'organizations', 'consumers']
 /** Authorization request parameters the library sets itself; neither registrations nor calls may override them. */
-export const RESERVED_AUTHORIZATION_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode']
+export const RESERVED_AUTHORIZATION_PARAMS = ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode', 'request_uri', 'dpop_jkt']
 
 function fail(registration: { name?: string }, message: string): never {
   throw new ClientConfigError(`oauth.register(${registration.name ? `'${registration.name}'` : '…'}): ${message}`)
@@ -171,5 +185,7 @@ export function normalizeRegistration(registration: ProviderRegistration): Provi
     insecureLoopback,
     idTokenAlg: registration.idTokenSignedResponseAlg,
     fetchUserinfo: registration.fetchUserinfo ?? true,
+    pushedAuthorizationRequests: registration.pushedAuthorizationRequests === true,
+    dpop: registration.dpop === true,
   }
 }

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { ClientError, ReauthenticationRequired } from './errors.js'
-import { providerStep } from './http.js'
+import { dpopHandle, dpopOption, roundTrip } from './dpop.js'
 import { validatedIdToken } from './id-token.js'
 import type { Registry } from './registry.js'
 import type { Runtime } from './runtime.js'
@@ -39,11 +39,14 @@ async function refreshOnce(deps: RefreshDeps, key: string, seen: TokenSet): Prom
   if (!refreshToken) throw new ReauthenticationRequired({ detail: 'no refresh token' })
   const provider = await registry.resolve(latest.provider)
   const { as, client, auth, http } = provider
+  // RFC 9449 §5.0: a refresh token of a public client is bound to the key; the proof goes with every refresh.
+  const dpop = latest.dpopKey ? await dpopHandle(provider, latest.dpopKey) : undefined
   let response: Response
   let result: oauth.TokenEndpointResponse
   try {
-    response = await providerStep('refresh request', () => oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, http))
-    result = await providerStep('refresh response', () => oauth.processRefreshTokenResponse(as, client, response))
+    ;({ response, result } = await roundTrip('refresh', dpop,
+      () => oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, { ...http, ...dpopOption(dpop) }),
+      (answer) => oauth.processRefreshTokenResponse(as, client, answer)))
   } catch (error) {
     if (error instanceof ClientError && error.code === 'provider_rejected' && error.providerError === 'invalid_grant') {
       // The grant is gone (revoked, expired, reuse detected): the session cannot get tokens any more.
@@ -63,6 +66,6 @@ async function refreshOnce(deps: RefreshDeps, key: string, seen: TokenSet): Prom
     }
   }
   const tokens = toTokenSet(result, now, latest.tokens)
-  await saveTokens(runtime, key, tokens)
+  await saveTokens(runtime, key, tokens, latest.dpopKey)
   return tokens
 }

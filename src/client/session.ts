@@ -1,5 +1,6 @@
 import { randomToken, sha256 } from '../crypto/random.js'
 import type { ClientContext } from './context.js'
+import type { DpopKey } from './dpop.js'
 import { cookieName, readSignedCookie, setCookie, setSignedCookie } from './cookies.js'
 import type { Runtime } from './runtime.js'
 import { seal, unseal } from './seal.js'
@@ -15,9 +16,19 @@ export interface Session {
   user: ClientUser
   tokens: TokenSet
   expiresAt: number
+  /** The key the tokens are bound to (RFC 9449), for providers registered with `dpop`. */
+  dpopKey?: DpopKey | undefined
 }
 
 const context = (key: string): string => `rp_sessions:${key}`
+
+/** The sealed part of a session record: the token set, and the DPoP key its tokens are bound to. */
+type SealedTokens = TokenSet & { dpop_key?: DpopKey }
+
+function sealTokens(runtime: Runtime, key: string, tokens: TokenSet, dpopKey: DpopKey | undefined): string {
+  const sealed: SealedTokens = dpopKey ? { ...tokens, dpop_key: dpopKey } : tokens
+  return seal(runtime.keys.seal, JSON.stringify(sealed), context(key))
+}
 
 function sessionKey(ctx: ClientContext, runtime: Runtime): string | undefined {
   const id = readSignedCookie(ctx, runtime.keys.cookie, cookieName(ctx, 'session'))
@@ -29,7 +40,7 @@ function sessionKey(ctx: ClientContext, runtime: Runtime): string | undefined {
  * random id is issued (ASVS 7.2.4, session fixation: catalogue SC-02). The cookie holds only the signed id;
  * user and tokens stay server-side, tokens sealed (AES-256-GCM).
  */
-export async function startSession(runtime: Runtime, ctx: ClientContext, user: ClientUser, tokens: TokenSet): Promise<Session> {
+export async function startSession(runtime: Runtime, ctx: ClientContext, user: ClientUser, tokens: TokenSet, dpopKey?: DpopKey): Promise<Session> {
   const previous = sessionKey(ctx, runtime)
   if (previous) await runtime.store.sessions.delete(previous)
   const id = randomToken(32)
@@ -41,14 +52,14 @@ export async function startSession(runtime: Runtime, ctx: ClientContext, user: C
     issuer: user.issuer,
     subject: user.sub,
     user: JSON.stringify(user),
-    tokens: seal(runtime.keys.seal, JSON.stringify(tokens), context(key)),
+    tokens: sealTokens(runtime, key, tokens, dpopKey),
     created_at: now,
     updated_at: now,
     expires_at: now + runtime.sessionMaxAge,
   }
   await runtime.store.sessions.save(record)
   setSignedCookie(ctx, runtime.keys.cookie, cookieName(ctx, 'session'), id, { maxAge: runtime.sessionMaxAge })
-  return { key, provider: record.provider, user, tokens, expiresAt: record.expires_at }
+  return { key, provider: record.provider, user, tokens, expiresAt: record.expires_at, dpopKey }
 }
 
 /**
@@ -78,13 +89,15 @@ export async function loadSessionByKey(runtime: Runtime, key: string): Promise<S
 }
 
 function fromRecord(runtime: Runtime, key: string, record: SessionRecord): Session | undefined {
-  const tokens = unseal(runtime.keys.seal, record.tokens, context(key))
-  if (tokens === undefined) return undefined
-  return { key, provider: record.provider, user: JSON.parse(record.user) as ClientUser, tokens: JSON.parse(tokens) as TokenSet, expiresAt: record.expires_at }
+  const opened = unseal(runtime.keys.seal, record.tokens, context(key))
+  if (opened === undefined) return undefined
+  const { dpop_key: dpopKey, ...tokens } = JSON.parse(opened) as SealedTokens
+  return { key, provider: record.provider, user: JSON.parse(record.user) as ClientUser, tokens, expiresAt: record.expires_at, dpopKey }
 }
 
-export async function saveTokens(runtime: Runtime, key: string, tokens: TokenSet): Promise<void> {
-  await runtime.store.sessions.updateTokens(key, seal(runtime.keys.seal, JSON.stringify(tokens), context(key)), runtime.now())
+/** Replaces the session's tokens; the DPoP key they are bound to stays with them. */
+export async function saveTokens(runtime: Runtime, key: string, tokens: TokenSet, dpopKey?: DpopKey): Promise<void> {
+  await runtime.store.sessions.updateTokens(key, sealTokens(runtime, key, tokens, dpopKey), runtime.now())
 }
 
 /** Deletes the session server-side and expires the cookie; the old id is dead even if replayed (SC-03). */

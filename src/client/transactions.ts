@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { sha256 } from '../crypto/random.js'
 import type { ClientContext } from './context.js'
 import { cookieName, readSignedCookie, setSignedCookie } from './cookies.js'
+import { generateDpopKey, type DpopKey } from './dpop.js'
 import { ClientError } from './errors.js'
 import type { Provider } from './registry.js'
 import { TRANSACTION_TTL, type Runtime } from './runtime.js'
@@ -16,6 +17,8 @@ export interface Transaction {
   redirectUri: string
   returnTo: string
   createdAt: number
+  /** The login's DPoP key (RFC 9449), when the provider is registered with `dpop`; sealed with the rest. */
+  dpopKey?: DpopKey | undefined
 }
 
 /** How many logins one browser may have pending at once (several tabs, several providers). */
@@ -41,6 +44,7 @@ function writePending(ctx: ClientContext, runtime: Runtime, keys: string[], prov
  * (RFC 9700 §2.1.1: "transaction-specific and securely bound to the client and the user agent").
  */
 export async function beginTransaction(runtime: Runtime, ctx: ClientContext, provider: Provider, redirectUri: string, returnTo: string): Promise<Transaction> {
+  const dpopKey = provider.config.dpop ? await generateDpopKey() : undefined
   const now = runtime.now()
   const transaction: Transaction = {
     state: oauth.generateRandomState(),
@@ -50,9 +54,10 @@ export async function beginTransaction(runtime: Runtime, ctx: ClientContext, pro
     redirectUri,
     returnTo,
     createdAt: now,
+    dpopKey,
   }
   const key = sha256(transaction.state)
-  const fields: SealedFields = { nonce: transaction.nonce, codeVerifier: transaction.codeVerifier, redirectUri, returnTo }
+  const fields: SealedFields = { nonce: transaction.nonce, codeVerifier: transaction.codeVerifier, redirectUri, returnTo, ...(dpopKey ? { dpopKey } : {}) }
   await runtime.store.transactions.save({
     key,
     provider: transaction.provider,

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import type { ClientContext } from './context.js'
 import { ClientError } from './errors.js'
+import { dpopHandle, dpopOption, roundTrip } from './dpop.js'
 import { providerStep } from './http.js'
 import { freshTokens, requireSession, type ResourceDeps } from './resource.js'
 
@@ -20,8 +21,9 @@ export async function readUserinfo(deps: ResourceDeps, ctx: ClientContext): Prom
     return profile.raw
   }
   if (!as.userinfo_endpoint) throw new ClientError('provider_misconfigured', { detail: 'provider has no userinfo_endpoint' })
-  return providerStep('userinfo', async () => {
-    const response = await oauth.userInfoRequest(as, client, tokens.access_token, http)
-    return { ...(await oauth.processUserInfoResponse(as, client, session.user.sub, response)) }
-  })
+  const dpop = session.dpopKey ? await dpopHandle(provider, session.dpopKey) : undefined
+  const { result } = await roundTrip('userinfo', dpop,
+    () => oauth.userInfoRequest(as, client, tokens.access_token, { ...http, ...dpopOption(dpop) }),
+    (response) => oauth.processUserInfoResponse(as, client, session.user.sub, response))
+  return { ...result }
 }

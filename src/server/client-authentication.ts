@@ -10,7 +10,7 @@ import { findClient } from './find-client.js'
 // One message for unknown client, wrong secret and wrong method: no client enumeration (ASVS 6.3.8).
 const FAILED = 'Client authentication failed'
 const NEVER_MATCHES = sha256('tessera: no client has this secret')
-const ALL_ENDPOINTS: readonly AuthenticatingEndpoint[] = ['token', 'revocation', 'introspection']
+const ALL_ENDPOINTS: readonly AuthenticatingEndpoint[] = ['token', 'revocation', 'introspection', 'par']
 
 /**
  * The client authentication a request presents, read once per request by the registered readers in
@@ -70,5 +70,6 @@ export const rfc6749ClientAuthentication: readonly ClientAuthenticationMethod[] 
   { method: 'client_secret_basic', confidential: true, reader: rfc6749Reader, verify: (ctx, client, presented) => secretMatches(client, presented, ctx.config.now()) },
   { method: 'client_secret_post', confidential: true, reader: rfc6749Reader, verify: (ctx, client, presented) => secretMatches(client, presented, ctx.config.now()) },
   // RFC 7662 §2.1: introspection needs an authenticated caller, so public clients are not offered there.
-  { method: 'none', confidential: false, endpoints: ['token', 'revocation'], reader: rfc6749Reader, verify: (_ctx, client) => client?.token_endpoint_auth_method === 'none' },
+  // RFC 9126 §2: public clients push requests by their client_id alone, as at the token endpoint.
+  { method: 'none', confidential: false, endpoints: ['token', 'revocation', 'par'], reader: rfc6749Reader, verify: (_ctx, client) => client?.token_endpoint_auth_method === 'none' },
 ]

@@ -6,6 +6,7 @@ import type { KeySet } from './key-set.js'
 import type { AccessTokenVerifications } from './tokens/verifications.js'
 import type { Parameters } from '../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
+import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord } from '../storage/types.js'
 
@@ -86,6 +87,26 @@ export interface Capability {
   readonly auditEvents?: Readonly<Record<string, 'info' | 'warn'>>
   /** Clients the store does not hold, resolved by this capability (client ID metadata documents). */
   readonly clientSource?: ClientSource
+  /** Authorization requests passed to `/authorize` by reference (RFC 9126 `request_uri`), resolved by this capability. */
+  readonly requestReferences?: RequestReferences
+}
+
+/**
+ * Authorization requests that reach `/authorize` by reference: a `request_uri` the capability issued
+ * (RFC 9126's `urn:ietf:params:oauth:request_uri:` values). The authorization endpoint asks every
+ * registered source, before any login page, and uses the request it returns instead of the query; a
+ * `request_uri` no source `handles` is refused, never fetched.
+ */
+export interface RequestReferences {
+  /** Whether the value is of this source's form (a cheap check of the string: nothing is fetched or stored). */
+  handles(requestUri: string): boolean
+  /**
+   * The request `clientId` pushed under `requestUri`, used up (single use). Throws `OAuthError`
+   * `invalid_request_uri` for an unknown, expired, used or other client's reference.
+   */
+  resolve(ctx: ServerContext, clientId: string, requestUri: string): Promise<AuthorizationRequest>
+  /** Whether every client must pass its requests this way (RFC 9126 §5 `require_pushed_authorization_requests`). */
+  readonly requiredForAll: boolean
 }
 
 /**
@@ -186,8 +207,8 @@ export interface PresentedClientCredentials extends Omit<Rfc6749Credentials, 'me
   readonly assertion?: string | undefined
 }
 
-/** The endpoints where a client authenticates (RFC 6749 §2.3). */
-export type AuthenticatingEndpoint = 'token' | 'revocation' | 'introspection'
+/** The endpoints where a client authenticates (RFC 6749 §2.3; RFC 9126 §2: `par` as the token endpoint). */
+export type AuthenticatingEndpoint = 'token' | 'revocation' | 'introspection' | 'par'
 
 /** Reads the client credentials one authentication method's requests carry. */
 export interface CredentialReader {
@@ -226,6 +247,8 @@ export interface Registry {
   readonly auditEvents: ReadonlyMap<string, 'info' | 'warn'>
   /** Client sources, in registration order (see `ClientSource`). */
   readonly clientSources: readonly ClientSource[]
+  /** Sources of authorization requests by reference, in registration order (see `RequestReferences`). */
+  readonly requestReferences: readonly RequestReferences[]
   /** The route for a path below the issuer, or undefined. */
   route(path: string): RouteMatch | undefined
   /** `token_endpoint_auth_methods_supported` and the revocation/introspection equivalents. */

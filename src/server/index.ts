@@ -22,12 +22,13 @@ export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSin
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
 export type {
-  Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RouteMatch,
+  Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RequestReferences, RouteMatch,
   ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
 export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, REGISTRATION_POLICIES, type DynamicRegistrationOptions, type RegistrationPolicy } from './rfc7591/index.js'
 export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from './cimd/index.js'
+export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'

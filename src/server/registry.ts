@@ -1,4 +1,4 @@
-import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RouteMatch } from './context.js'
+import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RequestReferences, RouteMatch } from './context.js'
 
 /** Capabilities that cannot be registered together: a name, path, grant type or method registered twice. */
 export class RegistryError extends Error {
@@ -9,7 +9,7 @@ export class RegistryError extends Error {
 }
 
 const NO_CAPTURES: readonly string[] = []
-const ALL_AUTHENTICATING: readonly AuthenticatingEndpoint[] = ['token', 'revocation', 'introspection']
+const ALL_AUTHENTICATING: readonly AuthenticatingEndpoint[] = ['token', 'revocation', 'introspection', 'par']
 
 /**
  * Assembles capabilities into a registry.
@@ -27,6 +27,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
   const readers = new Map<string, CredentialReader>()
   const auditEvents = new Map<string, 'info' | 'warn'>()
   const clientSources: ClientSource[] = []
+  const requestReferences: RequestReferences[] = []
 
   function claim<T>(map: Map<string, T>, key: string, value: T, what: string, owner: string): void {
     if (map.has(key)) throw new RegistryError(`${what} ${key} of ${owner} is already registered`)
@@ -56,6 +57,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
     }
     for (const [type, level] of Object.entries(capability.auditEvents ?? {})) claim(auditEvents, type, level, 'audit event', capability.name)
     if (capability.clientSource) clientSources.push(capability.clientSource)
+    if (capability.requestReferences) requestReferences.push(capability.requestReferences)
   }
 
   // RFC 6749 §2.3's reader takes a bare client_id for `none`; readers of methods with a signal of their
@@ -72,6 +74,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
     readers: orderedReaders,
     auditEvents,
     clientSources,
+    requestReferences,
     route(path) {
       const route = exact.get(path)
       if (route) return route

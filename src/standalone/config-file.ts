@@ -95,6 +95,9 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   clientMetadataDocuments: z.strictObject({
     enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),
   }).optional().describe('Client ID metadata documents (MCP clients)'),
+  pushedAuthorizationRequests: z.strictObject({
+    required: z.boolean().optional().describe('Every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests; off by default). Env TESSERA_REQUIRE_PAR=1'),
+  }).optional().describe('Pushed authorization requests (RFC 9126), always offered at /par'),
   development: z.strictObject({
     allowLoopbackFetch: z.boolean().optional().describe('Development only: client-supplied URLs may be fetched over http on loopback; refused with an https issuer. Env TESSERA_ALLOW_LOOPBACK_FETCH=1'),
   }).optional().describe('Switches for local development and tests'),

@@ -65,6 +65,11 @@ export interface ClientRecord {
    * and its registration access token cannot undo it (catalogue DR-09).
    */
   disabled: boolean
+  /**
+   * RFC 9126 §6: the client's authorization requests are accepted only as pushed requests (a PAR
+   * `request_uri` it pushed itself). Optional until the stores persist it (migration 0009); absent: false.
+   */
+  require_pushed_authorization_requests?: boolean
 }
 
 /** Which clients `ClientStore.list` returns; without a query, all of them. */

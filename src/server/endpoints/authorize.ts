@@ -4,14 +4,14 @@ import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { decodeUnverified } from '../../jwt/verify.js'
 import { randomToken, sha256 } from '../../crypto/random.js'
-import { validateAuthorizationRequest, type AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
+import { matchesRegisteredRedirectUri, type AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
+import { checkAuthorizationRequest, pushedRequestRequired } from '../authorization-request.js'
 import { errorRedirect, issueCodeRedirect, withCookies } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
 import type { ServerContext } from '../context.js'
 import { errorPage } from '../pages.js'
 import { browserBinding, currentSession, type CurrentSession } from '../session.js'
 import { findClient } from '../find-client.js'
-import { loadResources } from '../resources/directory.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
 
 function readParameters(request: OAuthRequest): Parameters {
@@ -50,16 +50,42 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     throw error
   }
   let clientId: string | undefined
+  let requestUri: string | undefined
   try {
     clientId = params.get('client_id')
+    requestUri = params.get('request_uri')
   } catch {
     clientId = undefined
   }
   const client = clientId === undefined ? undefined : await findClient(ctx, clientId)
-  const result = validateAuthorizationRequest(params, client, { scopesSupported: (await loadResources(ctx)).scopesSupported })
-  if (result.kind === 'show') return errorPage(ctx, result.error)
-  if (result.kind === 'redirect') return errorRedirect(ctx, result.redirectUri, result.state, result.error)
-  const authorization = result.request
+  const reference = requestUri === undefined ? undefined : ctx.registry.requestReferences.find((source) => source.handles(requestUri))
+  let authorization: AuthorizationRequest
+  if (reference && requestUri !== undefined) {
+    // RFC 9126 §4: client_id is required next to the reference, and the reference is resolved — and
+    // used up — before any login page (catalogue PR-02, PR-03). Failures are pages: no redirect URI is
+    // trusted until the pushed request is found.
+    if (clientId === undefined) return errorPage(ctx, new OAuthError('invalid_request', 'Missing client_id'))
+    if (!client) return errorPage(ctx, new OAuthError('invalid_client', 'Unknown client'))
+    try {
+      authorization = await reference.resolve(ctx, client.client_id, requestUri)
+    } catch (error) {
+      if (error instanceof OAuthError) return errorPage(ctx, error)
+      throw error
+    }
+    // The operator may have changed the client since it pushed: its redirect URI must still be registered.
+    if (!matchesRegisteredRedirectUri(authorization.redirect_uri, client.redirect_uris)) {
+      return errorPage(ctx, new OAuthError('invalid_request', 'redirect_uri is not registered for this client'))
+    }
+  } else {
+    // RFC 9126 §5, §6: a client that must push gets no code from any other kind of request (catalogue PR-07).
+    if (client && pushedRequestRequired(ctx, client)) {
+      return errorPage(ctx, new OAuthError('invalid_request', 'This client must use a pushed authorization request'))
+    }
+    const result = await checkAuthorizationRequest(ctx, params, client)
+    if (result.kind === 'show') return errorPage(ctx, result.error)
+    if (result.kind === 'redirect') return errorRedirect(ctx, result.redirectUri, result.state, result.error)
+    authorization = result.request
+  }
   if (!client) throw new Error('unreachable: validated request without client')
 
   const session = await currentSession(ctx, request.headers)
