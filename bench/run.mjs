@@ -25,6 +25,7 @@ import { evaluateTargets, renderChart, renderMarkdown, renderText } from './lib/
 import { SCENARIOS } from './lib/scenarios.mjs'
 import { LOAD_CORE, NICENESS, SERVER_CORE, spawnPinned, startServer } from './lib/server-process.mjs'
 import { CONNECTIONS, THREADS, ensureWrk, runWrk, wrkCommand, writeSpec } from './lib/wrk.mjs'
+import { startServices } from '../scripts/services.mjs'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const resultsDir = join(root, 'bench/results')
@@ -164,6 +165,7 @@ function summarizeRow(row, runs, peakRssKiB) {
     max: Math.max(...rates),
     p50Ms: median(runs.map((r) => r.latency_us.p50)) / 1000,
     p99Ms: median(runs.map((r) => r.latency_us.p99)) / 1000,
+    p999Ms: median(runs.map((r) => r.latency_us.p999)) / 1000,
     peakRssMiB: peakRssKiB / 1024,
     cpuPercent: median(runs.map((r) => r.cpuPercent)),
     runs: runs.map((r) => ({
@@ -174,6 +176,7 @@ function summarizeRow(row, runs, peakRssKiB) {
       exhausted: r.exhausted,
       p50Us: r.latency_us.p50,
       p99Us: r.latency_us.p99,
+      p999Us: r.latency_us.p999,
       cpuPercent: r.cpuPercent,
       ...(r.statuses ? { statuses: r.statuses } : {}),
     })),
@@ -196,9 +199,12 @@ async function runScenario(scenario, workDir, profileDir) {
         continue
       }
       const base = join(workDir, `${scenario.id}-${row.id}`)
-      const options = { ...row.options, ...(row.options.store === 'sqlite' ? { dbFile: `${base}.db` } : {}) }
-      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-      const server = await startServer(row.script, options, { logFile: `${base}.log`, nodeArgs })
+      const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+      const options = row.shipped
+        // The launcher passes node's flags on to `serve`, the process measured.
+        ? { ...row.options, dir: `${base}.data`, nodeArgs: profileArgs, ...(row.services ? await servicesFor(row) : {}) }
+        : { ...row.options, ...(row.options.store === 'sqlite' ? { dbFile: `${base}.db` } : {}) }
+      const server = await startServer(row.script, options, { logFile: `${base}.log`, nodeArgs: row.shipped ? [] : profileArgs })
       const work = { spec: `${base}.spec`, values: `${base}.values` }
       // A row may override the scenario's request and what is prepared for it (scenario 5).
       const prepare = row.prepare ?? scenario.prepare
@@ -209,7 +215,10 @@ async function runScenario(scenario, workDir, profileDir) {
         const endpoints = await endpointsOf(server)
         const tokenOp = row.token ?? scenario.token
         const token = tokenOp ? (await readPrepared(server, tokenOp, work.values))[0] : undefined
-        writeSpec(work.spec, { ...(row.request ?? scenario.request)(endpoints, token), ...(prepare ? { valuesFile: work.values } : {}) })
+        const request = (row.request ?? scenario.request)(endpoints, token)
+        // The shipped rows' client was created by the CLI, with a generated id and secret.
+        if (server.authorization && request.headers?.Authorization) request.headers = { ...request.headers, Authorization: server.authorization }
+        writeSpec(work.spec, { ...request, ...(prepare ? { valuesFile: work.values } : {}) })
       }
     }
     for (const context of contexts) {
@@ -222,7 +231,7 @@ async function runScenario(scenario, workDir, profileDir) {
         const result = await measure(context, plan.seconds)
         context.runs.push(result)
         const problems = result.nonSuccess || result.socketErrors ? ` — ${result.nonSuccess} non-2xx, ${result.socketErrors} socket errors` : ''
-        log(`   run ${run} ${context.row.id}: ${result.rps.toFixed(result.rps < 100 ? 1 : 0)}/s, p50 ${(result.latency_us.p50 / 1000).toFixed(1)} ms, p99 ${(result.latency_us.p99 / 1000).toFixed(1)} ms, CPU ${Math.round(result.cpuPercent)}%${problems}`)
+        log(`   run ${run} ${context.row.id}: ${result.rps.toFixed(result.rps < 100 ? 1 : 0)}/s, p50 ${(result.latency_us.p50 / 1000).toFixed(1)} ms, p99 ${(result.latency_us.p99 / 1000).toFixed(1)} ms, p99.9 ${((result.latency_us.p999 ?? NaN) / 1000).toFixed(1)} ms, CPU ${Math.round(result.cpuPercent)}%${problems}`)
       }
     }
     for (const context of contexts) context.peakRssKiB = context.server.peakRssKiB()
@@ -255,6 +264,14 @@ async function runScenario(scenario, workDir, profileDir) {
       return summarizeRow(entry.row, entry.runs, entry.peakRssKiB)
     }),
   }
+}
+
+/** PostgreSQL and Redis for the scaled-out rows, started once (scripts/services.mjs) and stopped at the end. */
+let services
+async function servicesFor(row) {
+  services ??= startServices({ log, handleSignals: true })
+  const { env } = await services
+  return { databaseUrl: env.DATABASE_URL, ...(row.services === 'postgres+redis' ? { redisUrl: env.REDIS_URL } : {}) }
 }
 
 function pick(scenario) {
@@ -312,6 +329,7 @@ async function main() {
 
   const measured = []
   for (const scenario of scenarios) measured.push(await runScenario(scenario, workDir, profileDir))
+  if (services) await (await services).stop()
   const finished = new Date()
   const suffix = mode === 'full' ? '' : `-${mode}`
   const file = `${stamp}${suffix}.json`

@@ -130,6 +130,6 @@ const result = {
   nonSuccess: failures.length,
   failures: failures.slice(0, 5),
   rps: latencies.length / seconds,
-  latency_us: { p50: Math.round(percentile(50) * 1000), p90: Math.round(percentile(90) * 1000), p99: Math.round(percentile(99) * 1000), max: Math.round((latencies.at(-1) ?? 0) * 1000) },
+  latency_us: { p50: Math.round(percentile(50) * 1000), p90: Math.round(percentile(90) * 1000), p99: Math.round(percentile(99) * 1000), p999: Math.round(percentile(99.9) * 1000), max: Math.round((latencies.at(-1) ?? 0) * 1000) },
 }
 process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`)
