@@ -64,7 +64,9 @@ const url = `http://127.0.0.1:${port}`
 for (let attempt = 0; ; attempt++) {
   try {
     if ((await fetch(`${url}/readyz`)).ok) break
-  } catch {}
+  } catch {
+    // Not listening yet.
+  }
   if (attempt > 600) throw new Error('tessera-oidc serve did not become ready within 60 s')
   await new Promise((resolve) => setTimeout(resolve, 100))
 }
