@@ -54,7 +54,7 @@ export function evaluateTargets(results) {
   for (const [id, floor] of Object.entries(LIBRARY_RATIOS)) {
     const scenario = byId.get(id)
     const reference = row(scenario, 'oidc-provider')
-    if (!scenario || !reference) continue
+    if (!scenario || !reference || !row(scenario, 'tessera-memory')) continue
     targets.push({ issue: 20, ...ratioTarget(scenario, row(scenario, 'tessera-memory'), reference, floor, `${scenario.number}. ${scenario.title}: library (memory store) ≥ ${floor}× oidc-provider`) })
   }
   const tails = []
@@ -80,8 +80,8 @@ export function evaluateTargets(results) {
     const tessera = row(scenario, 'tessera-memory')
     const reference = row(scenario, 'oidc-provider')
     const name = `${scenario.number}. ${scenario.title}: library (memory store) ≥ ${TARGET_RATIO}× oidc-provider`
-    if (!reference) continue
-    if (tessera?.status === 'n/a') {
+    if (!reference || !tessera) continue
+    if (tessera.status === 'n/a') {
       targets.push({ issue: 7, name, measured: `n/a (${tessera.reason})`, holds: null })
     } else {
       targets.push({ issue: 7, ...ratioTarget(scenario, tessera, reference, TARGET_RATIO, name) })

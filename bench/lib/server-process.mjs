@@ -67,6 +67,10 @@ export async function startServer(script, options, { logFile, nodeArgs = [] } = 
     pid: measuredPid,
     /** The client's Authorization header when the server created its own client (the shipped rows). */
     authorization: info.authorization,
+    /** The shipped rows' client id, user name and data folder. */
+    clientId: info.clientId,
+    username: info.username,
+    dir: info.dir,
     port: info.port,
     issuer: info.issuer,
     url: `http://127.0.0.1:${info.port}`,

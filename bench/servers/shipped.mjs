@@ -5,6 +5,7 @@
 // the runner measures the `serve` process, whose pid it reports.
 // Configuration as JSON in argv[2]: { dir, databaseUrl, redisUrl, accessTokenFormat, nodeArgs: [] }.
 import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
@@ -37,9 +38,10 @@ const authorization = `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${en
 
 // The launcher's own handle on the store, for the prepared codes and refresh tokens (and the user they belong to).
 const store = await openStore({ db: options.databaseUrl ? undefined : join(options.dir, 'tessera.db'), 'database-url': options.databaseUrl, 'redis-url': options.redisUrl })
+// A database shared by several rows (PostgreSQL) already has the bench user of an earlier one.
+const username = `${USERNAME}${randomBytes(3).toString('hex')}`
 const user = await createUser(store, {
-  // A database shared by several rows (PostgreSQL) already has the bench user of an earlier one.
-  username: `${USERNAME}-${randomToken(6)}`, password: PASSWORD, name: USER_PROFILE.name, givenName: USER_PROFILE.given_name,
+  username, password: PASSWORD, name: USER_PROFILE.name, givenName: USER_PROFILE.given_name,
   familyName: USER_PROFILE.family_name, email: USER_PROFILE.email, emailVerified: USER_PROFILE.email_verified,
 }, now())
 
@@ -79,7 +81,7 @@ serveControl({
       const code = randomToken(32)
       await store.codes.save({
         code_hash: sha256(code), client_id: clientId, user_id: user.id, redirect_uri: REDIRECT_URI, scopes: USER_GRANT_SCOPES,
-        resource: API, nonce: NONCE, code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256', auth_time: issuedAt,
+        resources: [API], nonce: NONCE, code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256', auth_time: issuedAt,
         session_id: randomToken(16), grant_id: randomToken(16), expires_at: issuedAt + 60, consumed_at: null,
       })
       values.push(code)
@@ -93,7 +95,7 @@ serveControl({
       const token = randomToken(32)
       await store.refreshTokens.save({
         token_hash: sha256(token), grant_id: randomToken(16), client_id: clientId, user_id: user.id, scopes: USER_GRANT_SCOPES,
-        resource: API, auth_time: issuedAt, session_id: randomToken(16), created_at: issuedAt, expires_at: issuedAt + 30 * 24 * 3600, consumed_at: null,
+        resources: [API], auth_time: issuedAt, session_id: randomToken(16), created_at: issuedAt, expires_at: issuedAt + 30 * 24 * 3600, consumed_at: null,
       })
       values.push(token)
     }
@@ -110,4 +112,4 @@ serveControl({
     await store.purgeExpired(now())
   },
 })
-ready(port, { issuer, servedBy: serve.pid, authorization })
+ready(port, { issuer, servedBy: serve.pid, authorization, clientId, username, dir: options.dir })
