@@ -8,6 +8,9 @@
 //   npm run bench -- --extra           adds the extra rows (SQLite everywhere, ES256 ID tokens, refresh-token introspection)
 //   npm run bench -- --profile introspection/tessera-memory   one row under `node --cpu-prof`, summarized
 //   npm run bench -- --render          rewrite BENCHMARKS.md and the chart from results/latest.json (after editing ANALYSIS.md)
+//   npm run bench -- --soak 20m        `tessera-oidc serve` as shipped under mixed traffic for 20 minutes: RSS, database size,
+//                                      p99 and errors per minute into bench/results/<stamp>-soak.{json,svg,md} (--soak 30s: a smoke run;
+//                                      --soak-rate N: operations per second offered, default 150)
 //   --no-build                         skip `tsc -p tsconfig.build.json`
 //   --rows a,b                         only these rows of the selected scenarios (by row id)
 //   --baseline <dir>                   A/B: every Tessera row also runs from <dir> (a copy of the repository with
@@ -21,6 +24,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuSeconds, describeEnvironment } from './lib/environment.mjs'
 import { formatSummary, summarizeProfile } from './lib/profile.mjs'
+import { parseSoakDuration, runSoak } from './lib/soak.mjs'
 import { evaluateTargets, renderChart, renderMarkdown, renderText } from './lib/report.mjs'
 import { SCENARIOS } from './lib/scenarios.mjs'
 import { LOAD_CORE, NICENESS, SERVER_CORE, spawnPinned, startServer } from './lib/server-process.mjs'
@@ -45,6 +49,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     rows: { type: 'string' },
     baseline: { type: 'string' },
+    soak: { type: 'string' },
+    'soak-rate': { type: 'string' },
   },
 })
 const plan = {
@@ -319,6 +325,7 @@ async function main() {
     log('building dist/ (npx tsc -p tsconfig.build.json)')
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
   }
+  if (args.soak) return soak(started)
   ensureWrk()
   const scenarios = selectedScenarios()
   const workDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'))
@@ -362,6 +369,21 @@ async function main() {
   }
   const failed = measured.some((scenario) => scenario.rows.some((r) => r.status === 'error'))
   if (failed) log(`some rows could not run: their server logs are in ${workDir}`)
+  else rmSync(workDir, { recursive: true, force: true })
+}
+
+async function soak(started) {
+  const seconds = parseSoakDuration(args.soak)
+  const workDir = mkdtempSync(join(tmpdir(), 'tessera-soak-'))
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19)
+  mkdirSync(resultsDir, { recursive: true })
+  const results = await runSoak({
+    seconds, rate: Number(args['soak-rate'] ?? 150), workDir, resultsDir, stamp, log, environment: describeEnvironment(),
+  })
+  const { summary } = results
+  log(`soak: ${summary.operations} operations, ${summary.unexpected} unexpected answers (${summary.serverErrors} 5xx), worst p99 ${summary.worstP99Ms.toFixed(1)} ms, RSS ${summary.rssAfterWarmupMiB.toFixed(0)} → ${summary.rssPeakAfterWarmupMiB.toFixed(0)} MiB after warm-up (${(summary.rssGrowth * 100).toFixed(1)}%), database ${summary.databaseMiB.toFixed(1)} MiB`)
+  log(`wrote bench/results/${results.file} and its .svg and .md`)
+  if (summary.serverErrors > 0) process.exitCode = 1
   else rmSync(workDir, { recursive: true, force: true })
 }
 

@@ -66,10 +66,11 @@ const OPERATIONS = [
     await call(`${url}/api/notes`, { headers: { authorization: `Bearer ${token}` } }, 200)
   }],
   ['bad', 2, async () => {
-    // RFC 6749 §5.2: a wrong secret is invalid_client (401), an unknown refresh token invalid_grant (400).
+    // RFC 6749 §5.2 errors that a client's mistakes produce. Not a wrong secret or an unknown refresh token:
+    // from one address those trip the guessing limits (RFC 6749 §10.10) and every later request is refused.
     const kind = Math.floor(Math.random() * 3)
-    if (kind === 0) await post(metadata.token_endpoint, { grant_type: 'client_credentials' }, 401, { ...FORM, authorization: `Basic ${Buffer.from(`${clientId}:wrong-secret`).toString('base64')}` })
-    else if (kind === 1) await post(metadata.token_endpoint, { grant_type: 'refresh_token', refresh_token: 'not-a-token' }, 400)
+    if (kind === 0) await post(metadata.token_endpoint, { scope: 'notes:read' }, 400)
+    else if (kind === 1) await post(metadata.token_endpoint, { grant_type: 'urn:example:unknown' }, 400)
     else await call(`${url}/api/notes`, { headers: { authorization: 'Bearer not-a-token' } }, 401)
   }],
 ]

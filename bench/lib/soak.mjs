@@ -135,7 +135,7 @@ export function renderSoakMarkdown(results, chart) {
   return [
     `## Soak (${results.file})`,
     '',
-    `\`tessera-oidc serve\` as shipped (SQLite, audit, info logs), ${results.rate} operations/s offered by ${results.concurrency} workers for ${results.seconds} s: logins with their code exchange, refreshes with rotation, client credentials, introspections, demo API calls and bad requests (wrong secret, unknown refresh token, unknown bearer token, each expecting its RFC error).`,
+    `\`tessera-oidc serve\` as shipped (SQLite, audit, info logs), ${results.rate} operations/s offered by ${results.concurrency} workers for ${results.seconds} s: logins with their code exchange, refreshes with rotation, client credentials, introspections, demo API calls and bad requests (no grant type, an unknown grant type, an unknown bearer token at the API, each expecting its RFC error).`,
     '',
     `![soak chart](${chart})`,
     '',
