@@ -300,12 +300,18 @@ function commandsFor() {
     '# what it runs: the build, then per row a server and the load generator on separate cores',
     ...(NICENESS === 0 ? [] : [`# (as root, each of these runs in its own session whose autogroup gets niceness ${NICENESS})`]),
     'npx tsc -p tsconfig.build.json',
+    '# shipped rows: the launcher creates the client with the CLI, then runs (pinned like every server)',
+    'node dist/cli/main.js client create --name "Bench client" --grant client_credentials ... --db <dir>/tessera.db --json',
+    `${nice}taskset -c ${SERVER_CORE} node dist/cli/main.js serve --port <free> --config <dir>/tessera.json --db <dir>/tessera.db   # or --database-url/--redis-url`,
     `${nice}taskset -c ${SERVER_CORE} node bench/servers/tessera.mjs '{"store":"memory","accessTokenAlg":"ES256"}'`,
     `${nice}taskset -c ${SERVER_CORE} node bench/servers/oidc-provider.mjs '{"accessTokenFormat":"jwt","accessTokenAlg":"ES256"}'`,
     wrkCommand('http://127.0.0.1:<port>', plan.seconds, example).join(' ').replace(`${root}`, ''),
     `${nice}taskset -c ${LOAD_CORE} node bench/clients/login.mjs '{"url":"http://127.0.0.1:<port>","seconds":${plan.seconds},"concurrency":${LOGIN_CONCURRENCY}}'`,
     '# profile one row (writes bench/results/profiles/)',
     'npm run bench -- --profile introspection/tessera-memory',
+    'npm run bench -- --profile cc-es256/tessera-serve',
+    '# the soak (then --render to include it here)',
+    'npm run bench -- --soak 20m',
   ]
 }
 
@@ -314,7 +320,10 @@ function render(results) {
   writeFileSync(join(resultsDir, 'chart.svg'), renderChart(results))
   const notes = join(root, 'bench/ANALYSIS.md')
   const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : undefined
-  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, chartPath: 'bench/results/chart.svg' }))
+  // The newest soak (`--soak`), whose table and chart are written to be included here.
+  const soakTable = readdirSync(resultsDir).filter((name) => name.endsWith('-soak.md')).sort().at(-1)
+  const soak = soakTable ? readFileSync(join(resultsDir, soakTable), 'utf8') : undefined
+  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, soak, chartPath: 'bench/results/chart.svg' }))
   log('wrote BENCHMARKS.md and bench/results/chart.svg')
 }
 

@@ -64,7 +64,8 @@ export async function runSoak({ seconds, rate = 150, concurrency = 8, workDir, r
   const results = { file: `${stamp}-soak.json`, mode: 'soak', seconds, interval, rate, concurrency, environment, samples, summary: summarize(samples, seconds) }
   writeFileSync(join(resultsDir, results.file), `${JSON.stringify(results, null, 2)}\n`)
   writeFileSync(join(resultsDir, `${stamp}-soak.svg`), renderSoakChart(results))
-  writeFileSync(join(resultsDir, `${stamp}-soak.md`), renderSoakMarkdown(results, `${stamp}-soak.svg`))
+  // The table is written to be included in BENCHMARKS.md (`--render`), hence the chart's path from the repository root.
+  writeFileSync(join(resultsDir, `${stamp}-soak.md`), renderSoakMarkdown(results, `bench/results/${stamp}-soak.svg`))
   return results
 }
 
