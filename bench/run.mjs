@@ -8,6 +8,9 @@
 //   npm run bench -- --extra           adds the extra rows (SQLite everywhere, ES256 ID tokens, refresh-token introspection)
 //   npm run bench -- --profile introspection/tessera-memory   one row under `node --cpu-prof`, summarized
 //   npm run bench -- --render          rewrite BENCHMARKS.md and the chart from results/latest.json (after editing ANALYSIS.md)
+//   npm run bench -- --soak 20m        `tessera-oidc serve` as shipped under mixed traffic for 20 minutes: RSS, database size,
+//                                      p99 and errors per minute into bench/results/<stamp>-soak.{json,svg,md} (--soak 30s: a smoke run;
+//                                      --soak-rate N: operations per second offered, default 150)
 //   --no-build                         skip `tsc -p tsconfig.build.json`
 //   --rows a,b                         only these rows of the selected scenarios (by row id)
 //   --baseline <dir>                   A/B: every Tessera row also runs from <dir> (a copy of the repository with
@@ -21,10 +24,12 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cpuSeconds, describeEnvironment } from './lib/environment.mjs'
 import { formatSummary, summarizeProfile } from './lib/profile.mjs'
+import { parseSoakDuration, runSoak } from './lib/soak.mjs'
 import { evaluateTargets, renderChart, renderMarkdown, renderText } from './lib/report.mjs'
 import { SCENARIOS } from './lib/scenarios.mjs'
 import { LOAD_CORE, NICENESS, SERVER_CORE, spawnPinned, startServer } from './lib/server-process.mjs'
 import { CONNECTIONS, THREADS, ensureWrk, runWrk, wrkCommand, writeSpec } from './lib/wrk.mjs'
+import { startServices } from '../scripts/services.mjs'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const resultsDir = join(root, 'bench/results')
@@ -44,6 +49,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string' },
     rows: { type: 'string' },
     baseline: { type: 'string' },
+    soak: { type: 'string' },
+    'soak-rate': { type: 'string' },
   },
 })
 const plan = {
@@ -164,6 +171,7 @@ function summarizeRow(row, runs, peakRssKiB) {
     max: Math.max(...rates),
     p50Ms: median(runs.map((r) => r.latency_us.p50)) / 1000,
     p99Ms: median(runs.map((r) => r.latency_us.p99)) / 1000,
+    p999Ms: median(runs.map((r) => r.latency_us.p999)) / 1000,
     peakRssMiB: peakRssKiB / 1024,
     cpuPercent: median(runs.map((r) => r.cpuPercent)),
     runs: runs.map((r) => ({
@@ -174,6 +182,7 @@ function summarizeRow(row, runs, peakRssKiB) {
       exhausted: r.exhausted,
       p50Us: r.latency_us.p50,
       p99Us: r.latency_us.p99,
+      p999Us: r.latency_us.p999,
       cpuPercent: r.cpuPercent,
       ...(r.statuses ? { statuses: r.statuses } : {}),
     })),
@@ -196,9 +205,12 @@ async function runScenario(scenario, workDir, profileDir) {
         continue
       }
       const base = join(workDir, `${scenario.id}-${row.id}`)
-      const options = { ...row.options, ...(row.options.store === 'sqlite' ? { dbFile: `${base}.db` } : {}) }
-      const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-      const server = await startServer(row.script, options, { logFile: `${base}.log`, nodeArgs })
+      const profileArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+      const options = row.shipped
+        // The launcher passes node's flags on to `serve`, the process measured.
+        ? { ...row.options, dir: `${base}.data`, nodeArgs: profileArgs, ...(row.services ? await servicesFor(row) : {}) }
+        : { ...row.options, ...(row.options.store === 'sqlite' ? { dbFile: `${base}.db` } : {}) }
+      const server = await startServer(row.script, options, { logFile: `${base}.log`, nodeArgs: row.shipped ? [] : profileArgs })
       const work = { spec: `${base}.spec`, values: `${base}.values` }
       // A row may override the scenario's request and what is prepared for it (scenario 5).
       const prepare = row.prepare ?? scenario.prepare
@@ -209,7 +221,10 @@ async function runScenario(scenario, workDir, profileDir) {
         const endpoints = await endpointsOf(server)
         const tokenOp = row.token ?? scenario.token
         const token = tokenOp ? (await readPrepared(server, tokenOp, work.values))[0] : undefined
-        writeSpec(work.spec, { ...(row.request ?? scenario.request)(endpoints, token), ...(prepare ? { valuesFile: work.values } : {}) })
+        const request = (row.request ?? scenario.request)(endpoints, token)
+        // The shipped rows' client was created by the CLI, with a generated id and secret.
+        if (server.authorization && request.headers?.Authorization) request.headers = { ...request.headers, Authorization: server.authorization }
+        writeSpec(work.spec, { ...request, ...(prepare ? { valuesFile: work.values } : {}) })
       }
     }
     for (const context of contexts) {
@@ -222,7 +237,7 @@ async function runScenario(scenario, workDir, profileDir) {
         const result = await measure(context, plan.seconds)
         context.runs.push(result)
         const problems = result.nonSuccess || result.socketErrors ? ` — ${result.nonSuccess} non-2xx, ${result.socketErrors} socket errors` : ''
-        log(`   run ${run} ${context.row.id}: ${result.rps.toFixed(result.rps < 100 ? 1 : 0)}/s, p50 ${(result.latency_us.p50 / 1000).toFixed(1)} ms, p99 ${(result.latency_us.p99 / 1000).toFixed(1)} ms, CPU ${Math.round(result.cpuPercent)}%${problems}`)
+        log(`   run ${run} ${context.row.id}: ${result.rps.toFixed(result.rps < 100 ? 1 : 0)}/s, p50 ${(result.latency_us.p50 / 1000).toFixed(1)} ms, p99 ${(result.latency_us.p99 / 1000).toFixed(1)} ms, p99.9 ${((result.latency_us.p999 ?? NaN) / 1000).toFixed(1)} ms, CPU ${Math.round(result.cpuPercent)}%${problems}`)
       }
     }
     for (const context of contexts) context.peakRssKiB = context.server.peakRssKiB()
@@ -257,6 +272,14 @@ async function runScenario(scenario, workDir, profileDir) {
   }
 }
 
+/** PostgreSQL and Redis for the scaled-out rows, started once (scripts/services.mjs) and stopped at the end. */
+let services
+async function servicesFor(row) {
+  services ??= startServices({ log, handleSignals: true })
+  const { env } = await services
+  return { databaseUrl: env.DATABASE_URL, ...(row.services === 'postgres+redis' ? { redisUrl: env.REDIS_URL } : {}) }
+}
+
 function pick(scenario) {
   const { id, number, title, unit, note, pending } = scenario
   return { id, number, title, unit, ...(note ? { note } : {}), ...(pending ? { pending } : {}) }
@@ -277,12 +300,18 @@ function commandsFor() {
     '# what it runs: the build, then per row a server and the load generator on separate cores',
     ...(NICENESS === 0 ? [] : [`# (as root, each of these runs in its own session whose autogroup gets niceness ${NICENESS})`]),
     'npx tsc -p tsconfig.build.json',
+    '# shipped rows: the launcher creates the client with the CLI, then runs (pinned like every server)',
+    'node dist/cli/main.js client create --name "Bench client" --grant client_credentials ... --db <dir>/tessera.db --json',
+    `${nice}taskset -c ${SERVER_CORE} node dist/cli/main.js serve --port <free> --config <dir>/tessera.json --db <dir>/tessera.db   # or --database-url/--redis-url`,
     `${nice}taskset -c ${SERVER_CORE} node bench/servers/tessera.mjs '{"store":"memory","accessTokenAlg":"ES256"}'`,
     `${nice}taskset -c ${SERVER_CORE} node bench/servers/oidc-provider.mjs '{"accessTokenFormat":"jwt","accessTokenAlg":"ES256"}'`,
     wrkCommand('http://127.0.0.1:<port>', plan.seconds, example).join(' ').replace(`${root}`, ''),
     `${nice}taskset -c ${LOAD_CORE} node bench/clients/login.mjs '{"url":"http://127.0.0.1:<port>","seconds":${plan.seconds},"concurrency":${LOGIN_CONCURRENCY}}'`,
     '# profile one row (writes bench/results/profiles/)',
     'npm run bench -- --profile introspection/tessera-memory',
+    'npm run bench -- --profile cc-es256/tessera-serve',
+    '# the soak (then --render to include it here)',
+    'npm run bench -- --soak 20m',
   ]
 }
 
@@ -291,17 +320,25 @@ function render(results) {
   writeFileSync(join(resultsDir, 'chart.svg'), renderChart(results))
   const notes = join(root, 'bench/ANALYSIS.md')
   const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : undefined
-  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, chartPath: 'bench/results/chart.svg' }))
+  // The newest soak (`--soak`), whose table and chart are written to be included here.
+  const soakTable = readdirSync(resultsDir).filter((name) => name.endsWith('-soak.md')).sort().at(-1)
+  const soak = soakTable ? readFileSync(join(resultsDir, soakTable), 'utf8') : undefined
+  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, soak, chartPath: 'bench/results/chart.svg' }))
   log('wrote BENCHMARKS.md and bench/results/chart.svg')
 }
 
 async function main() {
-  if (args.render) return render(JSON.parse(readFileSync(join(resultsDir, 'latest.json'), 'utf8')))
+  if (args.render) {
+    const latest = JSON.parse(readFileSync(join(resultsDir, 'latest.json'), 'utf8'))
+    // The verdicts follow the current targets (bench/lib/report.mjs), on the stored measurements.
+    return render({ ...latest, targets: evaluateTargets(latest) })
+  }
   const started = new Date()
   if (!args['no-build']) {
     log('building dist/ (npx tsc -p tsconfig.build.json)')
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' })
   }
+  if (args.soak) return soak(started)
   ensureWrk()
   const scenarios = selectedScenarios()
   const workDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'))
@@ -312,6 +349,7 @@ async function main() {
 
   const measured = []
   for (const scenario of scenarios) measured.push(await runScenario(scenario, workDir, profileDir))
+  if (services) await (await services).stop()
   const finished = new Date()
   const suffix = mode === 'full' ? '' : `-${mode}`
   const file = `${stamp}${suffix}.json`
@@ -344,6 +382,21 @@ async function main() {
   }
   const failed = measured.some((scenario) => scenario.rows.some((r) => r.status === 'error'))
   if (failed) log(`some rows could not run: their server logs are in ${workDir}`)
+  else rmSync(workDir, { recursive: true, force: true })
+}
+
+async function soak(started) {
+  const seconds = parseSoakDuration(args.soak)
+  const workDir = mkdtempSync(join(tmpdir(), 'tessera-soak-'))
+  const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19)
+  mkdirSync(resultsDir, { recursive: true })
+  const results = await runSoak({
+    seconds, rate: Number(args['soak-rate'] ?? 150), workDir, resultsDir, stamp, log, environment: describeEnvironment(),
+  })
+  const { summary } = results
+  log(`soak: ${summary.operations} operations, ${summary.unexpected} unexpected answers (${summary.serverErrors} 5xx), worst p99 ${summary.worstP99Ms.toFixed(1)} ms, RSS ${summary.rssAfterWarmupMiB.toFixed(0)} → ${summary.rssPeakAfterWarmupMiB.toFixed(0)} MiB after warm-up (${(summary.rssGrowth * 100).toFixed(1)}%), database ${summary.databaseMiB.toFixed(1)} MiB`)
+  log(`wrote bench/results/${results.file} and its .svg and .md`)
+  if (summary.serverErrors > 0) process.exitCode = 1
   else rmSync(workDir, { recursive: true, force: true })
 }
 

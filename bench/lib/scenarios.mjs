@@ -6,6 +6,7 @@ import { API, CODE_VERIFIER, REDIRECT_URI, basicAuthorization } from './fixtures
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const TESSERA = fileURLToPath(new URL('../servers/tessera.mjs', import.meta.url))
+const SHIPPED = fileURLToPath(new URL('../servers/shipped.mjs', import.meta.url))
 const OIDC_PROVIDER = fileURLToPath(new URL('../servers/oidc-provider.mjs', import.meta.url))
 const API_SERVER = fileURLToPath(new URL('../servers/api.mjs', import.meta.url))
 const reference = (name) => fileURLToPath(new URL(`../reference/${name}.mjs`, import.meta.url))
@@ -25,6 +26,12 @@ const form = (fields) => new URLSearchParams(fields).toString().replaceAll('%40V
  */
 const tesseraMemory = (options = {}, extra = {}) => ({ id: 'tessera-memory', impl: 'tessera', label: 'Tessera, memory store', script: TESSERA, options: { store: 'memory', ...options }, quick: true, ...extra })
 const tesseraSqlite = (options = {}, extra = {}) => ({ id: 'tessera-sqlite', impl: 'tessera', label: 'Tessera, SQLite store (default)', script: TESSERA, options: { store: 'sqlite', ...options }, ...extra })
+/**
+ * The shipped rows (issue 20): `tessera-oidc serve` started as a user starts it (bench/servers/shipped.mjs), on
+ * SQLite by default, and scaled out on PostgreSQL + Redis (started by the bench through scripts/services.mjs).
+ */
+const tesseraServe = (options = {}, extra = {}) => ({ id: 'tessera-serve', impl: 'tessera', label: '`tessera-oidc serve` as shipped (SQLite, audit, info logs)', script: SHIPPED, options, shipped: true, ...extra })
+const tesseraServeScaled = (options = {}, extra = {}) => ({ id: 'tessera-serve-pg-redis', impl: 'tessera', label: '`tessera-oidc serve`, PostgreSQL + Redis', script: SHIPPED, options, shipped: true, services: 'postgres+redis', ...extra })
 const oidcProvider = (options = {}, extra = {}) => ({ id: 'oidc-provider', impl: 'oidc-provider', label: 'oidc-provider 9, memory adapter', script: OIDC_PROVIDER, options, quick: true, ...extra })
 
 export const SCENARIOS = [
@@ -36,6 +43,8 @@ export const SCENARIOS = [
     unit: 'tokens/s',
     request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }) }),
     rows: [
+      tesseraServe({}, { quick: true }),
+      tesseraServeScaled(),
       tesseraMemory({ accessTokenAlg: 'ES256' }),
       tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }),
       tesseraMemory({ accessTokenAlg: 'ES256', adapter: 'node' }, { id: 'tessera-node-adapter', label: 'Tessera, memory store, node:http adapter (extra)', quick: false }),
@@ -80,7 +89,7 @@ export const SCENARIOS = [
       headers: FORM,
       body: form({ grant_type: 'authorization_code', code: '@VALUE@', redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
     }),
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+    rows: [tesseraServe(), tesseraServeScaled(), tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
   },
   {
     id: 'authorization-code-es256',
@@ -105,7 +114,7 @@ export const SCENARIOS = [
     // One prepared token per request: each is rotated (consumed) by its use.
     prepare: 'refreshTokens',
     request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: '@VALUE@' }) }),
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+    rows: [tesseraServe(), tesseraServeScaled(), tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
   },
   {
     id: 'introspection',
@@ -117,6 +126,8 @@ export const SCENARIOS = [
     token: 'accessTokens',
     request: (endpoints, token) => ({ method: 'POST', path: endpoints.introspection, headers: FORM, body: form({ token }) }),
     rows: [
+      tesseraServe(),
+      tesseraServeScaled(),
       tesseraMemory({ accessTokenAlg: 'ES256' }),
       tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }),
       tesseraMemory({ accessTokenFormat: 'opaque' }, { id: 'tessera-memory-opaque', label: 'Tessera, memory store, opaque access token (extra)', quick: false, extra: true }),

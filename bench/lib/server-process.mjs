@@ -61,8 +61,16 @@ export async function startServer(script, options, { logFile, nodeArgs = [] } = 
   const timeout = setTimeout(() => pending.get(0)?.reject(new Error(`${script} did not start within 60 s`)), 60_000)
   const info = await started.finally(() => clearTimeout(timeout))
 
+  // A launcher (bench/servers/shipped.mjs) names the process that serves; it is the one measured.
+  const measuredPid = info.servedBy ?? child.pid
   return {
-    pid: child.pid,
+    pid: measuredPid,
+    /** The client's Authorization header when the server created its own client (the shipped rows). */
+    authorization: info.authorization,
+    /** The shipped rows' client id, user name and data folder. */
+    clientId: info.clientId,
+    username: info.username,
+    dir: info.dir,
     port: info.port,
     issuer: info.issuer,
     url: `http://127.0.0.1:${info.port}`,
@@ -77,7 +85,7 @@ export async function startServer(script, options, { logFile, nodeArgs = [] } = 
     },
     /** Peak resident set size so far, in KiB (the kernel's high-water mark, VmHWM). */
     peakRssKiB() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      const status = readFileSync(`/proc/${measuredPid}/status`, 'utf8')
       return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN)
     },
     async stop() {

@@ -7,7 +7,8 @@ import { signJwt } from '../../dist/jwt/sign.js'
 
 const seconds = Number(process.argv[2] ?? 10)
 const alg = process.argv[3] ?? 'ES256'
-const { privateKey } = await generateKeyPair(alg)
+// Extractable, as the server's own keys are: signJwt signs with node:crypto from the exported key.
+const { privateKey } = await generateKeyPair(alg, { extractable: true })
 const key = { kid: 'k1', alg, key: privateKey }
 const now = Math.floor(Date.now() / 1000)
 let count = 0

@@ -152,7 +152,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const clientMetadataDocuments = values['client-metadata-documents'] ?? envSwitch('TESSERA_CLIENT_METADATA_DOCUMENTS') ?? config.clientMetadataDocuments?.enabled ?? false
   const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
-  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION })
+  // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
+  // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
+  // profile: formatting and redaction are the 6–7% a logged token request pays, not the write). Lines logged
+  // while a write is under way go out together in the next one; pino writes what is still buffered
+  // synchronously when the process exits, so a clean stop loses none (test/cli/serve-shutdown.test.ts).
+  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION }, pino.destination({ dest: 1, sync: false }))
   const { secrets, generated, file } = secretFor(stores)
   const issuer = values.issuer ?? process.env.TESSERA_ISSUER ?? config.issuer
   if (file !== undefined && issuer !== undefined && !isLoopbackIssuer(issuer)) {

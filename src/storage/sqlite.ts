@@ -10,6 +10,8 @@ import { Kysely, SqliteDialect } from 'kysely'
 import { migrateToLatest } from './sql/migrations.js'
 import type { Database } from './sql/schema.js'
 import { createSqlStore } from './sql/sql-store.js'
+import { withStatementCache } from './sql/statement-cache.js'
+import { withBackgroundCheckpoints } from './sql/background-checkpoints.js'
 import type { Store } from './types.js'
 
 export { migrateToLatest } from './sql/migrations.js'
@@ -64,7 +66,9 @@ function openDatabase(filename: string): Kysely<Database> {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const database = withStatementCache(sqlite)
+  const inMemory = filename === ':memory:' || filename === ''
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: inMemory ? database : withBackgroundCheckpoints(database, sqlite, filename) }) })
 }
 
 /** Wraps every method of `target` (and of its nested sub-stores) to await `ready` first. */
