@@ -102,7 +102,7 @@ describe('tessera CLI', () => {
     expect(tessera('client', 'disable', '--id', 'nobody').stderr).toMatch(/no client nobody/)
     const types = (JSON.parse(tessera('audit', `--client=${id}`, '--type', 'client', '--json').stdout) as { type: string }[]).map((record) => record.type)
     expect(types).toEqual(['client.enabled', 'client.disabled', 'client.secret_rotated', 'client.updated', 'client.created'])
-  })
+  }, 60_000) // nine CLI processes one after another: seconds each on a loaded machine
 
   it('updates a user\'s password and profile, never the username', () => {
     expect(tessera('user', 'create', '--username', 'dave', '--password', 'dave-password').status).toBe(0)
