@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { MissingDependencyError as RootExport } from '../../src/index.js'
 import { importOptional, MissingDependencyError, OPTIONAL_MODULES } from '../../src/crypto/optional-module.js'
@@ -60,5 +61,19 @@ describe('importOptional', () => {
       expect(pkg.devDependencies[dependency], dependency).toBeDefined()
       expect(pkg.dependencies[dependency], dependency).toBeUndefined()
     }
+  })
+
+  it('is the only way src/ loads an optional peer: every other import of one is `import type`', () => {
+    const peers = Object.values(OPTIONAL_MODULES).map(({ dependency }) => dependency)
+    const files = readdirSync('src', { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts') && file !== join('crypto', 'optional-module.ts'))
+    const offending = files.flatMap((file) => {
+      const text = readFileSync(join('src', file), 'utf8')
+      return peers.flatMap((peer) => {
+        const quoted = `'${peer}'`
+        const value = new RegExp(String.raw`^\s*(import(?!\s+type\b)[^'"]*?from|export[^'"]*?from|import)\s*${quoted}|import\(\s*${quoted}`, 'm')
+        return value.test(text) ? [`${file}: ${peer}`] : []
+      })
+    })
+    expect(offending).toEqual([])
   })
 })
