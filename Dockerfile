@@ -13,7 +13,11 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY schema ./schema
-RUN npm run build && npm prune --omit=dev
+# The drivers are optional peers of the package (an API needs none), devDependencies of the repository; the
+# server needs them, so they become dependencies of the image before the dev-only packages are pruned.
+RUN npm run build \
+ && node -e "const p = require('./package.json'); for (const n of ['argon2', 'better-sqlite3', 'ioredis', 'pg', 'prom-client']) { p.dependencies[n] = p.devDependencies[n]; delete p.devDependencies[n] } require('fs').writeFileSync('package.json', JSON.stringify(p, null, 2))" \
+ && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 # No TESSERA_PORT or TESSERA_DB here: an image default in the environment would silently win over the

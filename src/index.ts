@@ -31,4 +31,5 @@
  * @module tessera-oidc
  */
 export { OAuthError, isOAuthError, type OAuthErrorCode } from './errors.js'
+export { MissingDependencyError } from './crypto/optional-module.js'
 export type { OAuthRequest, OAuthResponse } from './http/types.js'

@@ -56,9 +56,15 @@ try {
   await (await load())(argv)
 } catch (error: unknown) {
   // Loaded only now, like the commands: these classes come with the server's modules.
-  const [{ ValidationError }, { ConfigError }, { StorageConflictError }, { UsageError }, { ConfigFileError }] = await Promise.all([
+  const [{ ValidationError }, { ConfigError }, { StorageConflictError }, { UsageError }, { ConfigFileError }, { MissingDependencyError }] = await Promise.all([
     import('../server/admin.js'), import('../server/config.js'), import('../storage/types.js'), import('./common.js'), import('../standalone/config-file.js'),
+    import('../crypto/optional-module.js'),
   ])
+  // Not a usage error: the command was right, the installation lacks an optional peer (the message names it).
+  if (error instanceof MissingDependencyError) {
+    process.stderr.write(`tessera-oidc: ${error.message}\n`)
+    process.exit(1)
+  }
   const known = error instanceof UsageError || error instanceof ValidationError || error instanceof ConfigError || error instanceof StorageConflictError || error instanceof ConfigFileError
   const isArgError = error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')
   if (known || isArgError) {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { pino } from 'pino'
 import { createClient, createUser } from '../server/admin.js'
 import { randomToken } from '../crypto/random.js'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { LOG_REDACTION } from '../server/audit/redaction.js'
 import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
@@ -165,6 +166,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   if (generated) logger.warn({ file }, 'TESSERA_SECRET is not set: generated a local secret; set TESSERA_SECRET in production')
   const store = await openStore(stores)
+  // The login page verifies passwords with argon2, an optional peer: refuse to start without it rather
+  // than fail the first sign-in.
+  await importOptional('tessera-oidc serve', OPTIONAL_MODULES.argon2).catch(async (error: unknown) => {
+    await store.close()
+    throw error
+  })
   const proxies = trustedProxies(values['trusted-proxy'], config.proxy?.trusted)
   const forwardedHeader = values['forwarded-header'] ?? process.env.TESSERA_FORWARDED_HEADER ?? config.proxy?.header
   if (forwardedHeader !== undefined && forwardedHeader !== 'x-forwarded-for' && forwardedHeader !== 'forwarded') {

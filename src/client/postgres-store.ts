@@ -4,7 +4,8 @@
  * @module tessera-oidc/client/postgres
  */
 import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { toStorageError, translateErrors } from '../storage/postgres-errors.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { RelyingPartyStore } from './store.js'
@@ -33,7 +34,8 @@ export interface PostgresClientStoreOptions {
  * @see ./sql-store.ts for the statements, shared with SQLite
  */
 export async function openPostgresClientStore(options: PostgresClientStoreOptions): Promise<RelyingPartyStore> {
-  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
+  const driver = await importOptional('the PostgreSQL client store', OPTIONAL_MODULES.pg)
+  const pool = new driver.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
   // A pooled connection that breaks (server restart, network) emits 'error', and an EventEmitter without
   // a listener crashes the process. The pool re-emits it only for idle connections, so every connection
   // gets a listener too; the pool drops the broken connection and the next query opens a new one, while

@@ -3,7 +3,8 @@
  *
  * @module tessera-oidc/client/redis
  */
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { translateRedisErrors } from '../storage/redis-errors.js'
 import { wrapMethods } from '../storage/wrap-methods.js'
 import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
@@ -68,7 +69,7 @@ return 1
  */
 export async function openRedisClientStore(options: RedisClientStoreOptions): Promise<RelyingPartyStore> {
   const owned = options.redis === undefined
-  const redis = options.redis ?? connect(options.url, options.redisOptions)
+  const redis = options.redis ?? (await connect(options.url, options.redisOptions))
   try {
     // Fails now rather than at the first login when Redis is unreachable or the URL is wrong.
     await translateRedisErrors(() => redis.ping())
@@ -80,7 +81,8 @@ export async function openRedisClientStore(options: RedisClientStoreOptions): Pr
   return wrapMethods(createRedisClientStore(redis, options, owned), translateRedisErrors)
 }
 
-function connect(url: string, options: RedisOptions | undefined): Redis {
+async function connect(url: string, options: RedisOptions | undefined): Promise<Redis> {
+  const Redis = await importOptional('the Redis client store', OPTIONAL_MODULES.ioredis)
   // One retry per command: while Redis is down a login fails within a reconnect attempt instead of
   // waiting in the offline queue; the client keeps reconnecting in the background.
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000, ...options })

@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { openSqlClientStore, type ClientDatabase } from './sql-store.js'
 import type { RelyingPartyStore } from './store.js'
 
@@ -26,6 +26,7 @@ export interface SqliteClientStoreOptions {
  */
 export async function openSqliteClientStore(options: SqliteClientStoreOptions): Promise<RelyingPartyStore> {
   if (options.filename !== ':memory:' && options.filename !== '') mkdirSync(dirname(options.filename), { recursive: true })
+  const BetterSqlite3 = await importOptional('the SQLite client store', OPTIONAL_MODULES.betterSqlite3)
   const sqlite = new BetterSqlite3(options.filename)
   // WAL lets readers run while a write is in progress; busy_timeout makes a second process wait for the
   // write lock instead of failing at once.

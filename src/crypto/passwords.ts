@@ -1,11 +1,19 @@
 import { availableParallelism } from 'node:os'
-import argon2 from 'argon2'
+import type { HashOptions } from 'argon2'
+import { importOptional, OPTIONAL_MODULES } from './optional-module.js'
 
 /**
  * Argon2id parameters: OWASP Password Storage Cheat Sheet's first recommended set
  * (m=19 MiB, t=2, p=1), the minimum it lists and the cost budget the login benchmark is sized for.
  */
-export const ARGON2_PARAMETERS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
+export const ARGON2_PARAMETERS = {
+  // argon2's own `argon2id` constant, written out so that reading the parameters does not load argon2.
+  type: 2,
+  memoryCost: 19456, timeCost: 2, parallelism: 1,
+} as const satisfies HashOptions
+
+/** argon2 is an optional peer: a server without local users (or an API) never loads it. */
+const loadArgon2 = () => importOptional('password hashing', OPTIONAL_MODULES.argon2)
 
 /**
  * At most one Argon2id computation per core (of those this process may run on): more at once only
@@ -29,11 +37,14 @@ async function inHashSlot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export async function hashPassword(password: string): Promise<string> {
+  const argon2 = await loadArgon2()
   return inHashSlot(() => argon2.hash(password, ARGON2_PARAMETERS))
 }
 
 /** False for a wrong password or a malformed hash; never throws on user input. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+  // Outside the try: a missing argon2 is the operator's to fix, not a wrong password.
+  const argon2 = await loadArgon2()
   try {
     return await inHashSlot(() => argon2.verify(hash, password))
   } catch {

@@ -4,7 +4,8 @@
  * @module tessera-oidc/storage/postgres
  */
 import { Kysely, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import type pg from 'pg'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { migrateToLatest } from './sql/migrations.js'
 import type { Database } from './sql/schema.js'
 import { createSqlStore, type SqlStore } from './sql/sql-store.js'
@@ -70,7 +71,16 @@ export async function migratePostgres(connectionString: string): Promise<void> {
 }
 
 function openDatabase(options: PostgresStoreOptions): Kysely<Database> {
-  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
+  // pg is an optional peer, loaded when the first query (the migration) opens the pool.
+  const pool = async () => {
+    const pg = await importOptional('the PostgreSQL store', OPTIONAL_MODULES.pg)
+    return createPool(pg, options)
+  }
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+}
+
+function createPool(driver: typeof pg, options: PostgresStoreOptions): pg.Pool {
+  const pool = new driver.Pool({ max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...options.pool, connectionString: options.connectionString })
   // A connection that breaks (server restart, network) emits 'error'; without a listener the process
   // would crash. The pool re-emits it for idle connections only, not for those checked out by Kysely (a
   // query or transaction in progress, which fails on its own), so every connection gets the listener
@@ -78,7 +88,7 @@ function openDatabase(options: PostgresStoreOptions): Kysely<Database> {
   // and the next query opens a new one.
   pool.on('error', () => undefined)
   pool.on('connect', (client) => client.on('error', options.onConnectionError ?? (() => undefined)))
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return pool
 }
 
 export { isPostgresUnavailable } from './postgres-errors.js'

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { StorageUnavailableError } from './types.js'
 
 /** A counting window as the abuse limits see it (`CounterStore` in src/server/abuse/counter.ts). */
@@ -60,16 +61,20 @@ function unavailable(error: unknown): never {
 export function openRedisCounterStore(options: RedisCounterStoreOptions): RedisCounterStore {
   const owned = options.client === undefined
   if (owned && options.url === undefined) throw new TypeError('openRedisCounterStore: pass `url` or `client`')
-  const redis = options.client ?? new Redis(options.url ?? '', { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000 })
-  if (owned) redis.on('error', () => undefined)
+  // Synchronous, so ioredis (an optional peer) is loaded behind a promise every call awaits; a missing
+  // one rejects each call with MissingDependencyError, outside the `unavailable` translation below.
+  const connection = options.client ? Promise.resolve(options.client) : connect(options.url ?? '')
+  connection.catch(() => undefined)
   const prefix = options.prefix ?? 'tessera:abuse:'
   const keyOf = (key: string): string => prefix + createHash('sha256').update(key).digest('base64url')
   return {
     async increment(key, windowSeconds, now) {
+      const redis = await connection
       const result = (await redis.eval(INCREMENT, 1, keyOf(key), String(windowSeconds)).catch(unavailable)) as [number, number]
       return { count: Number(result[0]), resetAt: now + Number(result[1]) }
     },
     async get(key, now) {
+      const redis = await connection
       const name = keyOf(key)
       const replies = await redis.multi().get(name).ttl(name).exec().catch(unavailable)
       const [count, ttl] = (replies ?? []).map(([error, value]) => (error ? unavailable(error) : value))
@@ -77,10 +82,20 @@ export function openRedisCounterStore(options: RedisCounterStoreOptions): RedisC
       return { count: Number(count), resetAt: now + Number(ttl) }
     },
     async reset(key) {
+      const redis = await connection
       await redis.del(keyOf(key)).catch(unavailable)
     },
     async close() {
-      if (owned) await redis.quit().catch(() => redis.disconnect())
+      if (!owned) return
+      const redis = await connection.catch(() => undefined)
+      if (redis) await redis.quit().catch(() => redis.disconnect())
     },
   }
+}
+
+async function connect(url: string): Promise<Redis> {
+  const Redis = await importOptional('the Redis counter store', OPTIONAL_MODULES.ioredis)
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000 })
+  redis.on('error', () => undefined)
+  return redis
 }

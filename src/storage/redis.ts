@@ -3,7 +3,8 @@
  *
  * @module tessera-oidc/storage/redis
  */
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { redisAccessTokens } from './redis/access-tokens.js'
 import { evaluate, globEscape, PURGE_INDEXES, PURGE_RECORDS, type RedisContext } from './redis/lua.js'
 import { redisRecordStore } from './redis/records.js'
@@ -77,7 +78,7 @@ export interface RedisPartsOptions {
  */
 export async function openRedisParts(options: RedisPartsOptions): Promise<RedisParts> {
   const owned = options.client === undefined
-  const redis = options.client ?? connect(options)
+  const redis = options.client ?? (await connect(options))
   const parts = wrapMethods(createRedisParts(redis, options, owned), translateRedisErrors)
   try {
     await parts.ping()
@@ -88,8 +89,9 @@ export async function openRedisParts(options: RedisPartsOptions): Promise<RedisP
   return parts
 }
 
-function connect(options: RedisPartsOptions): Redis {
+async function connect(options: RedisPartsOptions): Promise<Redis> {
   if (options.url === undefined) throw new TypeError('openRedisParts: pass `url` (e.g. redis://127.0.0.1:6379) or `client`')
+  const Redis = await importOptional('the Redis store', OPTIONAL_MODULES.ioredis)
   // One retry per command: while Redis is down a request fails within a reconnect attempt (503) instead
   // of waiting in the offline queue; the client keeps reconnecting in the background.
   const redis = new Redis(options.url, { maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000, ...options.redis })

@@ -5,8 +5,8 @@
  */
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
+import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { migrateToLatest } from './sql/migrations.js'
 import type { Database } from './sql/schema.js'
 import { createSqlStore } from './sql/sql-store.js'
@@ -58,17 +58,22 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
 function openDatabase(filename: string): Kysely<Database> {
   if (filename !== ':memory:' && filename !== '') mkdirSync(dirname(filename), { recursive: true })
-  const sqlite = new BetterSqlite3(filename)
-  // WAL lets readers run while a writer commits; NORMAL is durable across application crashes in WAL
-  // mode (only an OS crash can lose the last commits); foreign keys are off by default in SQLite;
-  // busy_timeout makes a second process (the CLI next to the server) wait for the lock instead of failing.
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = NORMAL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  const database = withStatementCache(sqlite)
-  const inMemory = filename === ':memory:' || filename === ''
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: inMemory ? database : withBackgroundCheckpoints(database, sqlite, filename) }) })
+  // better-sqlite3 is an optional peer, loaded on the first query (the migration): a missing one rejects
+  // with MissingDependencyError there, from `openSqliteStore` or from every call of `createSqliteStore`.
+  const database = async () => {
+    const BetterSqlite3 = await importOptional('the SQLite store', OPTIONAL_MODULES.betterSqlite3)
+    const sqlite = new BetterSqlite3(filename)
+    // WAL lets readers run while a writer commits; NORMAL is durable across application crashes in WAL
+    // mode (only an OS crash can lose the last commits); foreign keys are off by default in SQLite;
+    // busy_timeout makes a second process (the CLI next to the server) wait for the lock instead of failing.
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('busy_timeout = 5000')
+    const statements = withStatementCache(sqlite)
+    return filename === ':memory:' || filename === '' ? statements : withBackgroundCheckpoints(statements, sqlite, filename)
+  }
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
 }
 
 /** Wraps every method of `target` (and of its nested sub-stores) to await `ready` first. */

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../audit/events.js'
 import type { RequestObservation, ServerObserver } from '../observer.js'
+import { importOptional, OPTIONAL_MODULES } from '../../crypto/optional-module.js'
 
 /** Options of `createPrometheusMetrics`. */
 export interface PrometheusMetricsOptions {
@@ -44,7 +45,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PAT
  * ```
  */
 export async function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): Promise<PrometheusMetrics> {
-  const prom = await import('prom-client')
+  const prom = await importOptional('Prometheus metrics', OPTIONAL_MODULES.promClient)
   const prefix = options.prefix ?? 'tessera_'
   // A registry of its own: two servers in one process (tests, blue/green) never share or clash.
   const registry = new prom.Registry()

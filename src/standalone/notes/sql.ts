@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, PostgresDialect, SqliteDialect, type ColumnType, type Selectable } from 'kysely'
-import pg from 'pg'
+import { importOptional, OPTIONAL_MODULES } from '../../crypto/optional-module.js'
 import { translateErrors } from '../../storage/postgres-errors.js'
 import { insertUnique } from '../../storage/sql/errors.js'
 import type { NoteRecord, NoteStore } from './types.js'
@@ -86,9 +85,14 @@ export function sqlNoteStore(db: Kysely<NotesDatabase>): NoteStore {
  */
 export function openSqliteNoteStore(options: { filename: string }): NoteStore {
   if (options.filename !== ':memory:' && options.filename !== '') mkdirSync(dirname(options.filename), { recursive: true })
-  const sqlite = new BetterSqlite3(options.filename)
-  sqlite.pragma('busy_timeout = 5000')
-  return sqlNoteStore(new Kysely<NotesDatabase>({ dialect: new SqliteDialect({ database: sqlite }) }))
+  // The driver is loaded on the first query, as the server's store does (an optional peer).
+  const database = async () => {
+    const BetterSqlite3 = await importOptional('the SQLite store', OPTIONAL_MODULES.betterSqlite3)
+    const sqlite = new BetterSqlite3(options.filename)
+    sqlite.pragma('busy_timeout = 5000')
+    return sqlite
+  }
+  return sqlNoteStore(new Kysely<NotesDatabase>({ dialect: new SqliteDialect({ database }) }))
 }
 
 /**
@@ -98,8 +102,12 @@ export function openSqliteNoteStore(options: { filename: string }): NoteStore {
  * @example const notes = openPostgresNoteStore({ connectionString: process.env.DATABASE_URL! })
  */
 export function openPostgresNoteStore(options: { connectionString: string }): NoteStore {
-  const pool = new pg.Pool({ max: 2, connectionTimeoutMillis: 5000, connectionString: options.connectionString })
-  // Without a listener a broken idle connection would crash the process; the pool replaces it.
-  pool.on('error', () => undefined)
+  const pool = async () => {
+    const pg = await importOptional('the PostgreSQL store', OPTIONAL_MODULES.pg)
+    const pool = new pg.Pool({ max: 2, connectionTimeoutMillis: 5000, connectionString: options.connectionString })
+    // Without a listener a broken idle connection would crash the process; the pool replaces it.
+    pool.on('error', () => undefined)
+    return pool
+  }
   return translateErrors(sqlNoteStore(new Kysely<NotesDatabase>({ dialect: new PostgresDialect({ pool }) })))
 }
