@@ -148,8 +148,10 @@ if (extraNodes.length > 0) {
       const suites = only.length > 0 ? only : [
         '--exclude', 'test/browser/**', '--exclude', 'test/faults/**', '--exclude', 'test/examples/**', '--exclude', 'test/e2e/multi-instance*', '--exclude', 'test/deploy/**',
       ]
+      // Both versions share the cores, and each CLI process a test spawns loads the addon redirect: a test
+      // that runs ten of them gets a minute here instead of 20 s; a hang still fails.
       const runStatus = await runInBackground(node, [
-        'node_modules/vitest/vitest.mjs', 'run', ...suites, '--reporter=dot', '--reporter=json', `--outputFile.json=${file}`,
+        'node_modules/vitest/vitest.mjs', 'run', ...suites, '--testTimeout=60000', '--reporter=dot', '--reporter=json', `--outputFile.json=${file}`,
       ], log, { env: { ...process.env, ...services.env, ...env } })
       return { major, version, log, runStatus }
     })
