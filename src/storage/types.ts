@@ -65,6 +65,11 @@ export interface ClientRecord {
    * and its registration access token cannot undo it (catalogue DR-09).
    */
   disabled: boolean
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: the client always uses DPoP, so a token request without a
+   * proof is refused. Optional until the stores keep it (a later migration); absent means false.
+   */
+  dpop_bound_access_tokens?: boolean
 }
 
 /** Which clients `ClientStore.list` returns; without a query, all of them. */
@@ -116,6 +121,8 @@ export interface AuthorizationCodeRecord {
   expires_at: number
   /** Set once by `consume`; a code with `consumed_at` is a replay. */
   consumed_at: number | null
+  /** RFC 9449 §10: the thumbprint of the key the token request must prove (`dpop_jkt`, or a PAR proof's key). */
+  dpop_jkt?: string | null
 }
 
 export type ConsumeCodeResult =
