@@ -183,6 +183,42 @@ describe('DP DPoP at the token endpoint', () => {
   })
 })
 
+describe('DP DPoP-bound tokens at /userinfo and the demo API', () => {
+  async function boundTokens(): Promise<{ accessToken: string }> {
+    const { pub } = server.clients
+    const flow = await authorizationFlow(server, new Browser(), pub, { overrides: { scope: 'openid notes:read' } })
+    const response = await tokenRequest(pub, { grant_type: 'authorization_code', code: flow.code ?? '', redirect_uri: flow.redirectUri, code_verifier: flow.verifier }, [await tokenProof(K1)])
+    const body = (await response.json()) as { access_token: string; token_type: string }
+    expect(body.token_type).toBe('DPoP')
+    return { accessToken: body.access_token }
+  }
+  const call = async (path: string, scheme: string, token: string, proof?: string) =>
+    fetch(`${server.url}${path}`, { headers: { authorization: `${scheme} ${token}`, ...(proof !== undefined ? { dpop: proof } : {}) } })
+
+  it('DP-06 /userinfo and /api/notes accept a bound token under DPoP, refuse it as Bearer, refuse a replayed proof', async () => {
+    const { accessToken } = await boundTokens()
+    for (const path of ['/userinfo', '/api/notes']) {
+      const proof = await dpopProof(K1, { htm: 'GET', htu: `${server.url}${path}`, accessToken })
+      const accepted = await call(path, 'DPoP', accessToken, proof)
+      expect(accepted.status, await accepted.clone().text()).toBe(200)
+      const replayed = await call(path, 'DPoP', accessToken, proof)
+      expect(replayed.status).toBe(401)
+      expect(replayed.headers.get('www-authenticate')).toMatch(/DPoP .*error="invalid_dpop_proof"/)
+      for (const bearer of [await call(path, 'Bearer', accessToken), await call(path, 'Bearer', accessToken, await dpopProof(K1, { htm: 'GET', htu: `${server.url}${path}`, accessToken }))]) {
+        expect(bearer.status).toBe(401)
+        const challenge = bearer.headers.get('www-authenticate') ?? ''
+        expect(challenge).toMatch(/^Bearer .*error="invalid_token"/)
+        expect(challenge).toMatch(/DPoP .*algs="[^"]+"/)
+      }
+      const noProof = await call(path, 'DPoP', accessToken)
+      expect(noProof.status).toBe(401)
+      expect(noProof.headers.get('www-authenticate')).toMatch(/DPoP .*error="invalid_dpop_proof"/)
+      const otherKey = await call(path, 'DPoP', accessToken, await dpopProof(K2, { htm: 'GET', htu: `${server.url}${path}`, accessToken }))
+      expect(otherKey.status).toBe(401)
+    }
+  })
+})
+
 describe('DP DPoP server options (through handle())', () => {
   let harness: Awaited<ReturnType<typeof createHarness>>
   let key: DpopKey
