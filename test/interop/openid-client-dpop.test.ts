@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import * as client from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClient } from '../../src/server/admin.js'
+import { openSqliteStore } from '../../src/storage/sqlite.js'
 import { signInThroughPages } from '../helpers/http-client.js'
 import { startTestServer, type TestServer } from '../helpers/tessera.js'
+import { startServeProcess } from '../security/helpers.js'
 
 /**
  * DPoP interop (RFC 9449) with panva's `openid-client` v6: its own proofs (`getDPoPHandle`), its own `ath`,
@@ -60,5 +66,32 @@ describe('openid-client v6 with DPoP', () => {
     expect(refreshed.token_type.toLowerCase()).toBe('dpop')
     const claims = await client.fetchUserInfo(config, refreshed.access_token, tokens.claims()?.sub ?? '', { DPoP })
     expect(claims.sub).toBe(server.users.alice.id)
+  }, TIMEOUT)
+})
+
+describe('openid-client v6 with DPoP against tessera-oidc serve (needs the build: npx tsc -p tsconfig.build.json)', () => {
+  it('gets a DPoP-bound token with client credentials and reads the demo API with proofs', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'tessera-dpop-'))
+    const filename = join(directory, 'serve.db')
+    const store = await openSqliteStore({ filename })
+    const { clientSecret } = await createClient(store, {
+      name: 'DPoP machine', clientId: 'm2m-dpop', authMethod: 'client_secret_basic', redirectUris: [], postLogoutRedirectUris: [],
+      grantTypes: ['client_credentials'], scopes: ['notes:read'],
+    }, Math.floor(Date.now() / 1000))
+    await store.close()
+    const serve = await startServeProcess(filename)
+    try {
+      const config = await client.discovery(new URL(serve.url), 'm2m-dpop', clientSecret, client.ClientSecretBasic(clientSecret), INSECURE)
+      const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair())
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'notes:read' }, { DPoP })
+      expect(tokens.token_type.toLowerCase()).toBe('dpop')
+      const notes = await client.fetchProtectedResource(config, tokens.access_token, new URL(`${serve.url}/api/notes`), 'GET', undefined, undefined, { DPoP })
+      expect(notes.status).toBe(200)
+      const asBearer = await fetch(`${serve.url}/api/notes`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+      expect(asBearer.status).toBe(401)
+    } finally {
+      await serve.kill()
+      rmSync(directory, { recursive: true, force: true })
+    }
   }, TIMEOUT)
 })
