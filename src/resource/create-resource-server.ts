@@ -98,7 +98,11 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const dpop = config.dpop
   const challengeContext: ChallengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl, ...(dpop ? { dpopAlgs: dpop.algorithms } : {}) }
   // RFC 9728 §2: every authorization server whose tokens are accepted.
-  const resourceMetadata = { ...protectedResourceMetadata(config), authorization_servers: config.issuers.map((entry) => entry.issuer) }
+  const resourceMetadata: ProtectedResourceMetadata = {
+    ...protectedResourceMetadata(config),
+    authorization_servers: config.issuers.map((entry) => entry.issuer),
+    ...(dpop ? { dpop_signing_alg_values_supported: [...dpop.algorithms] } : {}),
+  }
   const keyLoaders = new Map(config.issuers.map((entry) => [entry.issuer, jwtKeyLoader(entry)]))
 
   const keysFor = (jwksUri: string): KeyResolver =>

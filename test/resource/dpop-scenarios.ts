@@ -71,5 +71,12 @@ export const dpopScenarios: DpopScenario[] = [
   { name: 'DP-04 no ath', request: async (t) => get(t.bound, 'DPoP', [await dpopProof(t.K1, { htm: 'GET', htu: NOTES })]), status: 401, challenge: dpopError('invalid_dpop_proof') },
   { name: 'DP-04 ath of another token', request: async (t) => get(t.bound, 'DPoP', [await proof(t.K1, t.unbound)]), status: 401, challenge: dpopError('invalid_dpop_proof') },
   { name: 'DP-04 two DPoP headers', request: async (t) => get(t.bound, 'DPoP', [await proof(t.K1, t.bound), await proof(t.K1, t.bound)]), status: 401, challenge: dpopError('invalid_dpop_proof') },
+  {
+    name: 'DP-06 RFC 9728 metadata names the DPoP algorithms',
+    request: async () => ({ method: 'GET', path: '/.well-known/oauth-protected-resource/api' }),
+    status: 200,
+    challenge: null,
+    json: { resource: 'http://127.0.0.1:6000/api', dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'PS256', 'RS256'] },
+  },
   { name: 'DP-04 iat ten minutes old', request: async (t) => get(t.bound, 'DPoP', [await proof(t.K1, t.bound, { iat: Math.floor(Date.now() / 1000) - 600 })]), status: 401, challenge: dpopError('invalid_dpop_proof') },
 ]
