@@ -44,7 +44,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     if (error.detail) ctx.config.logger?.info({ event: 'token.error', error: error.error, detail: error.detail }, 'token request refused')
-    return tokenError(ctx, error)
+    return withDpopNonce(ctx, tokenError(ctx, error))
   }
 }
 
@@ -53,7 +53,7 @@ export function tokenError(ctx: ServerContext, error: OAuthError): OAuthResponse
   const headers: Record<string, string> = {}
   if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${ctx.config.issuer}"`
   if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfter)
-  return withDpopNonce(ctx, errorResponse(error, headers))
+  return errorResponse(error, headers)
 }
 
 /** RFC 9449 §8: with nonces on, every answer carries the current one, so a client learns each rotation. */
