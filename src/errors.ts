@@ -30,6 +30,10 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
+  /** RFC 9449 §7.1 / §5: a DPoP proof that fails validation. */
+  | 'invalid_dpop_proof'
+  /** RFC 9449 §8, §9: the server wants a proof carrying the nonce it supplies in `DPoP-Nonce`. */
+  | 'use_dpop_nonce'
 
 const DEFAULT_STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,

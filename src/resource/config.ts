@@ -3,6 +3,7 @@ import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { parseScope } from '../protocol/rfc6749/scope.js'
 import { MAX_CLOCK_TOLERANCE } from '../protocol/rfc9068/access-token-claims.js'
 import { protectedResourceMetadataUrl } from './metadata.js'
+import { resolveDpop, type DpopResourceOptions, type ResolvedDpop } from './dpop.js'
 
 /** Algorithms accepted when `algorithms` is not given: asymmetric only (RFC 8725 §3.1, §3.2). */
 export const DEFAULT_ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'RS256', 'PS256', 'EdDSA']
@@ -89,6 +90,11 @@ export interface ResourceServerOptions {
   now?: () => number
   /** Sees every refusal with its operator-only `detail` (for logging); never changes the answer. */
   onError?: (error: OAuthError) => void
+  /**
+   * Accept DPoP-bound tokens under the `DPoP` scheme (RFC 9449 §7) and announce it in challenges. A
+   * DPoP-bound token presented as a bearer token is refused with or without this option (§7.2).
+   */
+  dpop?: DpopResourceOptions
 }
 
 export interface ResolvedIntrospection {
@@ -125,6 +131,7 @@ export interface ResolvedResourceConfig {
   fetch: typeof fetch
   now: () => number
   onError: ((error: OAuthError) => void) | undefined
+  dpop: ResolvedDpop | undefined
 }
 
 /**
@@ -252,5 +259,6 @@ export function resolveResourceConfig(options: ResourceServerOptions): ResolvedR
     fetch: options.fetch ?? ((input, init) => fetch(input, init)),
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),
     onError: options.onError,
+    dpop: options.dpop === undefined ? undefined : resolveDpop(options.dpop, options.audience, (field, problem) => new ResourceConfigError(field, problem)),
   }
 }

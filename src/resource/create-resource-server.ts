@@ -17,7 +17,8 @@ import {
   type ProtectedResourceMetadata,
 } from './metadata.js'
 import type { Principal, VerifyResult } from './principal.js'
-import { bearerTokenFrom } from './request.js'
+import { presentedTokenFrom, type PresentedToken } from './request.js'
+import { asDpopRefusal, boundKey, checkDpopRequest, type ResolvedDpop } from './dpop.js'
 import { asOAuthError, bearerErrorResponse, type ChallengeContext } from './responses.js'
 
 /** Checks the access tokens an API receives and answers its RFC 9728 metadata; see `createResourceServer`. */
@@ -94,9 +95,14 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const config = resolveResourceConfig(options)
   const cache = new VerificationCache<Principal>(config.maxCacheEntries, config.now)
   const metadata = metadataSource(config.issuer, config.fetch, config.now)
-  const challengeContext: ChallengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl }
+  const dpop = config.dpop
+  const challengeContext: ChallengeContext = { realm: config.realm, resourceMetadataUrl: config.resourceMetadataUrl, ...(dpop ? { dpopAlgs: dpop.algorithms } : {}) }
   // RFC 9728 §2: every authorization server whose tokens are accepted.
-  const resourceMetadata = { ...protectedResourceMetadata(config), authorization_servers: config.issuers.map((entry) => entry.issuer) }
+  const resourceMetadata: ProtectedResourceMetadata = {
+    ...protectedResourceMetadata(config),
+    authorization_servers: config.issuers.map((entry) => entry.issuer),
+    ...(dpop ? { dpop_signing_alg_values_supported: [...dpop.algorithms] } : {}),
+  }
   const keyLoaders = new Map(config.issuers.map((entry) => [entry.issuer, jwtKeyLoader(entry)]))
 
   const keysFor = (jwksUri: string): KeyResolver =>
@@ -190,10 +196,39 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     return { ok: false, response: bearerErrorResponse(context, oauthError) }
   }
 
+  /** A refusal of a request under the DPoP scheme: a 401 whose error is in the DPoP challenge (RFC 9449 §7.1). */
+  function refuseDpop(context: ChallengeContext, error: unknown): VerifyResult {
+    const oauthError = asOAuthError(error)
+    config.onError?.(oauthError)
+    if (oauthError.status >= 500) return { ok: false, response: bearerErrorResponse(context, oauthError) }
+    const refusal = asDpopRefusal(oauthError)
+    // RFC 9449 §9: the nonce to use next comes with `use_dpop_nonce`.
+    const nonce = refusal.error === 'use_dpop_nonce' ? dpop?.nonces?.current(config.now()) : undefined
+    return { ok: false, response: bearerErrorResponse(context, refusal, undefined, { scheme: 'dpop', nonce }) }
+  }
+
   /** The refusals of one route: made once per `requireScopes`, never per request. */
   function refusals(scopes: readonly string[]): Refusals {
     const context: ChallengeContext = scopes.length > 0 ? { ...challengeContext, scope: formatScope(scopes) } : challengeContext
-    return { context, refuse: (error) => refuse(context, error) }
+    return { context, refuse: (error) => refuse(context, error), refuseDpop: (error) => refuseDpop(context, error) }
+  }
+
+  /** RFC 9449 §7.2: a resource that accepts both schemes refuses a DPoP-bound token sent as a bearer token. */
+  function bearerUse(principal: Principal, refusal: Refusals): VerifyResult {
+    if (boundKey(principal) !== undefined) {
+      return refusal.refuse(new OAuthError('invalid_token', 'The access token is DPoP-bound: present it with the DPoP scheme and a proof'))
+    }
+    return accept(principal)
+  }
+
+  async function dpopUse(request: OAuthRequest, token: string, cached: Principal | undefined, refusal: Refusals): Promise<VerifyResult> {
+    try {
+      const principal = cached ?? (await verifyAndCache(token))
+      await checkDpopRequest(dpop as ResolvedDpop, request, token, principal, config.now())
+      return accept(principal)
+    } catch (error) {
+      return refusal.refuseDpop(error)
+    }
   }
   const plainRefusals = refusals([])
 
@@ -202,16 +237,17 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   // A plain value when no verification is needed: a token found in the cache (a client reusing its token,
   // the common case) is answered without the promise hops an async chain adds to every request.
   function attempt(request: OAuthRequest, refusal: Refusals): VerifyResult | Promise<VerifyResult> {
-    let token: string | undefined
+    let presented: PresentedToken | undefined
     let cached: Principal | undefined
     try {
       // The cache is asked while the token is extracted: a token it holds needs no syntax check again.
-      token = bearerTokenFrom(request, (candidate) => (cached = cache.get(candidate)) !== undefined)
+      presented = presentedTokenFrom(request, dpop !== undefined, (candidate) => (cached = cache.get(candidate)) !== undefined)
     } catch (error) {
       return refusal.refuse(error)
     }
-    if (token === undefined) return { ok: false, response: bearerErrorResponse(refusal.context, undefined) }
-    return cached ? accept(cached) : verifyAndCache(token).then(accept, refusal.refuse)
+    if (presented === undefined) return { ok: false, response: bearerErrorResponse(refusal.context, undefined) }
+    if (presented.scheme === 'dpop') return dpopUse(request, presented.token, cached, refusal)
+    return cached ? bearerUse(cached, refusal) : verifyAndCache(presented.token).then((principal) => bearerUse(principal, refusal), refusal.refuse)
   }
 
   const verify = (request: OAuthRequest): Promise<VerifyResult> => Promise.resolve(attempt(request, plainRefusals))
@@ -272,6 +308,7 @@ type ScopeCheck = (request: OAuthRequest) => VerifyResult | Promise<VerifyResult
 interface Refusals {
   context: ChallengeContext
   refuse: (error: unknown) => VerifyResult
+  refuseDpop: (error: unknown) => VerifyResult
 }
 
 /**

@@ -7,6 +7,8 @@ export interface ProtectedResourceMetadata {
   authorization_servers: string[]
   bearer_methods_supported: Array<'header' | 'body'>
   scopes_supported?: string[]
+  /** RFC 9728 §2: the DPoP proof algorithms accepted, when the resource takes DPoP-bound tokens (RFC 9449). */
+  dpop_signing_alg_values_supported?: string[]
 }
 
 /**

@@ -2,6 +2,7 @@ import { OAuthError } from '../errors.js'
 import { emptyResponse, jsonResponse } from '../http/response.js'
 import type { OAuthResponse } from '../http/types.js'
 import { bearerChallenge } from '../protocol/rfc6750/challenge.js'
+import { dpopChallenge } from '../protocol/rfc9449/challenge.js'
 
 export interface ChallengeContext {
   realm: string
@@ -9,6 +10,16 @@ export interface ChallengeContext {
   resourceMetadataUrl: string | undefined
   /** The scopes the route needs (space-separated), announced on 401 so a client can ask for them. */
   scope?: string | undefined
+  /** Set when the API accepts DPoP: a `DPoP algs="…"` challenge goes beside the Bearer one (RFC 9449 §7.1). */
+  dpopAlgs?: readonly string[] | undefined
+}
+
+/** How a refusal of a DPoP request is told (RFC 9449 §7.1, §9). */
+export interface DpopRefusal {
+  /** The error belongs in the DPoP challenge (the request used that scheme), not in the Bearer one. */
+  scheme: 'dpop'
+  /** A fresh nonce for `use_dpop_nonce` (the `DPoP-Nonce` header). */
+  nonce?: string | undefined
 }
 
 /**
@@ -21,18 +32,24 @@ export interface ChallengeContext {
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-export function bearerErrorResponse(context: ChallengeContext, error: OAuthError | undefined, scope?: string): OAuthResponse {
+export function bearerErrorResponse(context: ChallengeContext, error: OAuthError | undefined, scope?: string, dpop?: DpopRefusal): OAuthResponse {
   if (error && error.status >= 500) return jsonResponse(error.status, error.toJSON())
   // 400 `invalid_request` is about the request's form, not about what the token grants: no scope there.
   scope ??= !error || error.status === 401 ? context.scope : undefined
-  const challenge = bearerChallenge({
+  const dpopError = dpop !== undefined && context.dpopAlgs !== undefined
+  let challenge = bearerChallenge({
     realm: context.realm,
-    ...(error ? { error } : {}),
+    ...(error && !dpopError ? { error } : {}),
     ...(scope !== undefined ? { scope } : {}),
     ...(context.resourceMetadataUrl !== undefined ? { resourceMetadata: context.resourceMetadataUrl } : {}),
   })
-  if (!error) return emptyResponse(401, { 'WWW-Authenticate': challenge })
-  return jsonResponse(error.status, error.toJSON(), { 'WWW-Authenticate': challenge })
+  if (context.dpopAlgs !== undefined) {
+    challenge += `, ${dpopChallenge({ algs: context.dpopAlgs, realm: context.realm, ...(error && dpopError ? { error } : {}), ...(scope !== undefined ? { scope } : {}) })}`
+  }
+  const headers: Record<string, string> = { 'WWW-Authenticate': challenge }
+  if (dpop?.nonce !== undefined) headers['DPoP-Nonce'] = dpop.nonce
+  if (!error) return emptyResponse(401, headers)
+  return jsonResponse(error.status, error.toJSON(), headers)
 }
 
 /**

@@ -37,6 +37,7 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     grant_id: randomToken(16),
     expires_at: now + ctx.config.lifetimes.authorizationCode,
     consumed_at: null,
+    ...(request.dpop_jkt !== undefined ? { dpop_jkt: request.dpop_jkt } : {}),
   })
   const location = withQueryParameters(request.redirect_uri, { code, state: request.state, iss: ctx.config.issuer })
   return withCookies(redirectResponse(location), cookies)

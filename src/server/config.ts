@@ -2,7 +2,9 @@ import { isResourceIndicator } from '../protocol/rfc8707/resource-indicator.js'
 import type { Logger } from 'pino'
 import type { ServerObserver } from './observer.js'
 import type { Capability } from './context.js'
-import type { AccessTokenFormat, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
+import type { AccessTokenFormat, DpopSettings, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
+import { DPOP_ALGORITHMS } from '../protocol/rfc9449/proof.js'
+import { timeDerivedNonces } from '../protocol/rfc9449/nonce.js'
 import { isSigningAlgorithm, type SigningAlgorithm } from '../jwt/keys.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
@@ -16,7 +18,7 @@ import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-th
 import { defaultPageRenderer, PAGE_RENDERER_METHODS, type PageRenderer } from './pages.js'
 
 
-export type { AccessTokenFormat, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
+export type { AccessTokenFormat, DpopSettings, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
 
 export const ACCESS_TOKEN_FORMATS: readonly AccessTokenFormat[] = ['jwt', 'opaque']
 
@@ -86,6 +88,16 @@ export interface AuthorizationServerConfig {
    * (catalogue wave 2 §0.4). Loopback is governed by `development.allowLoopbackFetch` only.
    */
   outbound?: Omit<OutboundPolicy, 'allowLoopback'>
+  /**
+   * RFC 9449 §5: every token request must carry a DPoP proof, so every access token is sender-constrained
+   * (default false: a proof is optional, except for clients registered with `dpop_bound_access_tokens`).
+   */
+  requireDpop?: boolean
+  /**
+   * RFC 9449 §8: DPoP proofs at the token endpoint must carry a nonce this server supplied (`DPoP-Nonce`,
+   * `use_dpop_nonce`). Nonces are derived from the time and `secret`, so every instance agrees without storage.
+   */
+  dpopNonces?: boolean
 }
 
 /** Relaxations for local development and tests only; each logs a warning at start. */
@@ -220,6 +232,19 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     scopeDescriptions,
     pages,
     outbound: { ...config.outbound, allowLoopback: allowLoopbackFetch },
+    dpop: resolveDpop(config, secret),
+  }
+}
+
+function resolveDpop(config: AuthorizationServerConfig, secret: string): DpopSettings {
+  for (const field of ['requireDpop', 'dpopNonces'] as const) {
+    if (config[field] !== undefined && typeof config[field] !== 'boolean') throw new ConfigError(field, 'must be a boolean')
+  }
+  return {
+    required: config.requireDpop ?? false,
+    algorithms: DPOP_ALGORITHMS,
+    // The label keeps these nonces apart from any resource server's derived from the same secret.
+    nonces: config.dpopNonces === true ? timeDerivedNonces(secret, `as|${config.issuer}`) : undefined,
   }
 }
 

@@ -163,12 +163,21 @@ export interface SubRoute {
   readonly handle: EndpointHandler
 }
 
+/** What a token request proved possession of, besides the client's credentials. */
+export interface TokenBinding {
+  /** RFC 9449 §6.1: thumbprint of the DPoP proof's key; the access token is bound to it (`cnf.jkt`). */
+  readonly dpopJkt?: string | undefined
+}
+
 /** One grant type of the token endpoint (RFC 6749 §4), dispatched by `grant_type`. */
 export interface Grant {
   /** The `grant_type` value: `authorization_code`, or an absolute URI for extension grants (RFC 6749 §4.5). */
   readonly type: string
-  /** Answers a token request of this grant type from an authenticated client. */
-  handle(ctx: ServerContext, client: ClientRecord, params: Parameters): Promise<OAuthResponse>
+  /**
+   * Answers a token request of this grant type from an authenticated client; `binding` is what the
+   * request proved besides (the DPoP key, RFC 9449 §5), for the tokens to be bound to.
+   */
+  handle(ctx: ServerContext, client: ClientRecord, params: Parameters, binding?: TokenBinding): Promise<OAuthResponse>
   /** Clients registered for it need a redirect URI (the authorization code grant, RFC 6749 §3.1.2). */
   readonly usesRedirectUri?: boolean
   /** Public clients may not use it (RFC 6749 §4.4: client credentials need a confidential client). */

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { ClientAddressResolver } from '../http/client-address.js'
 import type { OutboundPolicy } from '../http/guarded-fetch.js'
 import type { SigningAlgorithm } from '../jwt/keys.js'
+import type { DpopNonceSource } from '../protocol/rfc9449/nonce.js'
 import type { Store } from '../storage/types.js'
 import type { ClientLimitPolicy } from './abuse/client-limits.js'
 import type { LoginThrottlePolicy } from './abuse/login-throttle.js'
@@ -73,4 +74,15 @@ export interface ResolvedConfig {
   pages: PageRenderer
   /** The SSRF guard's policy for URLs clients supply; `allowLoopback` from `development.allowLoopbackFetch`. */
   outbound: OutboundPolicy
+  dpop: DpopSettings
+}
+
+/** DPoP (RFC 9449) at the token endpoint. */
+export interface DpopSettings {
+  /** `requireDpop`: every token request needs a proof. */
+  required: boolean
+  /** Proof algorithms accepted and announced (`dpop_signing_alg_values_supported`). */
+  algorithms: readonly string[]
+  /** Set with `dpopNonces`: proofs must carry one of these (RFC 9449 §8). */
+  nonces: DpopNonceSource | undefined
 }

@@ -14,6 +14,7 @@ import { jsonResponse } from '../http/response.js'
 import type { AuthorizationServerConfig, ResourceConfig } from '../server/config.js'
 import { StorageUnavailableError, type Store } from '../storage/types.js'
 import { createResourceServer } from '../resource/create-resource-server.js'
+import { recordsDpopReplayStore } from '../resource/dpop.js'
 import { notesApi } from './notes-api.js'
 import { createMemoryNoteStore } from './notes/memory.js'
 import type { NoteStore } from './notes/types.js'
@@ -206,7 +207,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   if (servesNotes && resource) {
     // JWTs are checked against the JWKS like any external API would; opaque tokens are asked of the server itself.
     const server = target
-    const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes), introspect: (token) => server.introspect(token) })
+    // DPoP proofs are remembered in the server's store, so every instance sharing it refuses a replay (RFC 9449 §11.1).
+    const rs = createResourceServer({ issuer, audience: resource.identifier, scopesSupported: Object.keys(resource.scopes), introspect: (token) => server.introspect(token), dpop: { replayStore: recordsDpopReplayStore(options.store.records) } })
     api = notesApi(rs, notes, () => Math.floor(Date.now() / 1000))
     api.onError((error, c) => unexpectedError(c, error, options.logger))
   }

@@ -70,6 +70,11 @@ export interface ClientRecord {
    * `request_uri` it pushed itself). Optional until the stores persist it (migration 0009); absent: false.
    */
   require_pushed_authorization_requests?: boolean
+  /**
+   * RFC 9449 §5.2 `dpop_bound_access_tokens`: the client always uses DPoP, so a token request without a
+   * proof is refused. Optional until the stores keep it (a later migration); absent means false.
+   */
+  dpop_bound_access_tokens?: boolean
 }
 
 /** Which clients `ClientStore.list` returns; without a query, all of them. */
@@ -121,6 +126,8 @@ export interface AuthorizationCodeRecord {
   expires_at: number
   /** Set once by `consume`; a code with `consumed_at` is a replay. */
   consumed_at: number | null
+  /** RFC 9449 §10: the thumbprint of the key the token request must prove (`dpop_jkt`, or a PAR proof's key). */
+  dpop_jkt?: string | null
 }
 
 export type ConsumeCodeResult =

@@ -28,8 +28,10 @@ describe('demo notes API behind requireScopes', () => {
     expect(response.status).toBe(401)
     const metadataUrl = `${server.url}/.well-known/oauth-protected-resource/api`
     // RFC 6750 §3.1: no error without a token; RFC 6750 §3 scope; RFC 9728 §5.1 resource_metadata.
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/api", scope="notes:read", resource_metadata="${metadataUrl}"`)
-    expect((await api('/api/me', undefined)).headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/api", resource_metadata="${metadataUrl}"`)
+    // RFC 9449 §7.1: the API takes DPoP-bound tokens too, so a DPoP challenge follows the Bearer one.
+    const dpop = (scope: string) => `DPoP realm="${server.url}/api", ${scope}algs="ES256 EdDSA PS256 RS256"`
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/api", scope="notes:read", resource_metadata="${metadataUrl}", ${dpop('scope="notes:read", ')}`)
+    expect((await api('/api/me', undefined)).headers.get('www-authenticate')).toBe(`Bearer realm="${server.url}/api", resource_metadata="${metadataUrl}", ${dpop('')}`)
     const metadata = (await (await fetch(metadataUrl)).json()) as Record<string, unknown>
     expect(metadata).toMatchObject({ resource: `${server.url}/api`, authorization_servers: [server.url] })
   })
@@ -39,7 +41,7 @@ describe('demo notes API behind requireScopes', () => {
     expect((await api('/api/notes', token)).status).toBe(200)
     const write = await api('/api/notes', token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"x"}' })
     expect(write.status).toBe(403)
-    expect(write.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="notes:write", resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/api"$/)
+    expect(write.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="notes:write", resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/api", DPoP [^,]+, scope="notes:write", algs="[^"]+"$/)
     expect(await (await api('/api/me', token)).json()).toMatchObject({ sub: 'm2m', client_id: 'm2m', scope: 'notes:read' })
   })
 

@@ -12,6 +12,8 @@ import * as honoResource from '../../src/adapters/hono-resource.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
 import { AUDIENCE, FakeAuthorizationServer, accessToken, claims, generateKey, nowSeconds, segment } from './fixtures.js'
 import { scenarios, type ScenarioRequest, type ScenarioTokens } from './scenarios.js'
+import { dpopScenarios, EXTERNAL, type DpopTokens } from './dpop-scenarios.js'
+import { dpopKey, dpopProof } from '../helpers/dpop.js'
 
 interface Running {
   url: string
@@ -131,6 +133,7 @@ const frameworks: [string, (rs: ResourceServer) => Promise<Running>][] = [
 
 let as: FakeAuthorizationServer
 let tokens: ScenarioTokens
+let dpopTokens: DpopTokens
 
 beforeAll(async () => {
   const key = generateKey('ES256')
@@ -145,6 +148,8 @@ beforeAll(async () => {
     algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
     foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
   }
+  const [K1, K2] = [await dpopKey(), await dpopKey()]
+  dpopTokens = { K1, K2, bound: accessToken(key, as.url, { cnf: { jkt: K1.jkt } }), unbound: accessToken(key, as.url) }
 })
 afterAll(async () => {
   await as.close()
@@ -172,5 +177,36 @@ describe.each(frameworks)('%s', (_framework, start) => {
     else expect(challenge).toMatch(scenario.challenge)
     if (scenario.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.json)
     expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
+  })
+})
+
+describe.each(frameworks)('%s with DPoP', (_framework, start) => {
+  let app: Running
+  beforeAll(async () => {
+    app = await start(createResourceServer({ issuer: as.url, audience: AUDIENCE, realm: 'notes', dpop: {} }))
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+
+  it.each(dpopScenarios)('$name → $status', async (scenario) => {
+    const answer = await send(app.url, await scenario.request(dpopTokens))
+    expect(answer.status, answer.body).toBe(scenario.status)
+    const challenge = answer.headers['www-authenticate']
+    if (scenario.challenge === null) expect(challenge).toBeUndefined()
+    else expect(challenge).toMatch(scenario.challenge)
+    if (scenario.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.json)
+    expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
+  })
+
+  it('DP-01 a proof is accepted once; of 10 parallel uses exactly one succeeds', async () => {
+    const { K1, bound } = dpopTokens
+    const request = async () => ({ method: 'GET' as const, path: '/api/notes', headers: [['authorization', `DPoP ${bound}`], ['dpop', await dpopProof(K1, { htm: 'GET', htu: `${EXTERNAL}/api/notes`, accessToken: bound })]] as [string, string][] })
+    const once = await request()
+    expect((await send(app.url, once)).status).toBe(200)
+    expect((await send(app.url, once)).status).toBe(401)
+    const parallel = await request()
+    const answers = await Promise.all(Array.from({ length: 10 }, () => send(app.url, parallel)))
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1)
   })
 })

@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
 import { isValidS256Challenge } from '../rfc7636/pkce.js'
+import { isJwkThumbprint } from '../rfc9449/dpop-jkt.js'
 import { readResourceIndicators } from '../rfc8707/resource-indicator.js'
 import { isSubset, parseScope } from './scope.js'
 
@@ -21,6 +22,8 @@ export interface AuthorizationRequest {
   id_token_hint?: string | undefined
   /** Resource indicators (RFC 8707 §2.1), each once, in the order given; syntax checked only. */
   resources: string[]
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code will be bound to. */
+  dpop_jkt?: string | undefined
 }
 
 /** The part of a registered client the authorization endpoint needs. */
@@ -146,6 +149,8 @@ export function validateAuthorizationRequest(
     // RFC 7636 §4.3 defaults an absent method to plain, which Tessera refuses (RFC 9700 §2.1.1).
     if (method !== 'S256') throw new OAuthError('invalid_request', 'code_challenge_method must be S256')
     if (!isValidS256Challenge(codeChallenge)) throw new OAuthError('invalid_request', 'Malformed code_challenge')
+    const dpopJkt = params.get('dpop_jkt')
+    if (dpopJkt !== undefined && !isJwkThumbprint(dpopJkt)) throw new OAuthError('invalid_request', 'dpop_jkt must be a base64url SHA-256 JWK thumbprint')
 
     return {
       kind: 'valid',
@@ -162,6 +167,7 @@ export function validateAuthorizationRequest(
         login_hint: params.get('login_hint'),
         id_token_hint: params.get('id_token_hint'),
         resources,
+        ...(dpopJkt !== undefined ? { dpop_jkt: dpopJkt } : {}),
       },
     }
   } catch (error) {

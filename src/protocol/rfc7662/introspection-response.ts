@@ -35,6 +35,8 @@ export interface IntrospectedToken {
   exp: number
   iat: number
   jti?: string | undefined
+  /** RFC 9449 §6.2: the DPoP key a bound token must be presented with. */
+  cnf?: { jkt: string } | undefined
 }
 
 /**
@@ -59,6 +61,7 @@ export function activeIntrospectionResponse(token: IntrospectedToken): ActiveInt
     iat: token.iat,
   }
   if (token.jti !== undefined) answer.jti = token.jti
+  if (token.cnf !== undefined) answer.cnf = token.cnf
   return answer
 }
 
@@ -114,7 +117,7 @@ export function validateIntrospectionResponse(body: unknown, rules: Introspectio
   if (members.active !== true) throw inactive('introspection answered active: false')
   const { token_type: tokenType, iss, aud, exp, nbf, sub, client_id: clientId, scope } = members
   // §2.2 `token_type` takes RFC 6749 §5.1 values; Tessera answers `refresh_token` for refresh tokens.
-  if (tokenType !== undefined && !(typeof tokenType === 'string' && ['bearer', 'access_token'].includes(tokenType.toLowerCase()))) {
+  if (tokenType !== undefined && !(typeof tokenType === 'string' && ['bearer', 'dpop', 'access_token'].includes(tokenType.toLowerCase()))) {
     throw inactive(`token_type ${JSON.stringify(tokenType)} is not a bearer access token`)
   }
   if (iss !== undefined && iss !== rules.issuer) throw inactive(`iss ${JSON.stringify(iss)} is not the issuer`)

@@ -21,6 +21,8 @@ export interface AccessTokenClaims extends JWTPayload {
   iat: number
   jti: string
   scope?: string
+  /** RFC 9449 §6.1: the token is bound to the DPoP key of this thumbprint. */
+  cnf?: { jkt?: string }
 }
 
 export interface AccessTokenClaimRules {

@@ -21,7 +21,9 @@ async function activeAnswer(ctx: ServerContext, found: FoundToken): Promise<Intr
   if (found.type === 'access_token') {
     const { claims, scopes } = found.verified
     return activeIntrospectionResponse({
-      token_type: 'Bearer',
+      // RFC 9449 §6.2: a bound token is of type DPoP, and its `cnf` names the key.
+      token_type: claims.cnf?.jkt !== undefined ? 'DPoP' : 'Bearer',
+      ...(claims.cnf?.jkt !== undefined ? { cnf: { jkt: claims.cnf.jkt } } : {}),
       scope: formatScope(scopes),
       client_id: claims.client_id,
       sub: claims.sub,

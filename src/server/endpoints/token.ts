@@ -6,6 +6,7 @@ import { authenticateClientWithinLimits } from '../abuse/limited-authentication.
 import { RateLimitedError } from '../abuse/client-limits.js'
 import type { ServerContext } from '../context.js'
 import { markClientUsed } from '../client-expiry.js'
+import { dpopKeyOfTokenRequest } from '../dpop/token-request.js'
 
 /**
  * The token endpoint (RFC 6749 §3.2): POST with a form body, one client authentication, then the grant
@@ -31,10 +32,11 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
     }
     // RFC 6749 §10.10: guessing codes and refresh tokens is slowed per client and address (catalogue RL-02).
     await ctx.clientLimits.admitGrant(client.client_id, request.remoteAddress, ctx.config.now())
+    const dpopJkt = await dpopKeyOfTokenRequest(ctx, request, client)
     try {
-      const response = await grant.handle(ctx, client, params)
+      const response = await grant.handle(ctx, client, params, { dpopJkt })
       if (response.status === 200) await markClientUsed(ctx, client)
-      return response
+      return withDpopNonce(ctx, response)
     } catch (error) {
       if (error instanceof OAuthError && error.error === 'invalid_grant') await ctx.clientLimits.grantFailed(client.client_id, request.remoteAddress, ctx.config.now())
       throw error
@@ -42,7 +44,7 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     if (error.detail) ctx.config.logger?.info({ event: 'token.error', error: error.error, detail: error.detail }, 'token request refused')
-    return tokenError(ctx, error)
+    return withDpopNonce(ctx, tokenError(ctx, error))
   }
 }
 
@@ -52,4 +54,11 @@ export function tokenError(ctx: ServerContext, error: OAuthError): OAuthResponse
   if (error.status === 401) headers['WWW-Authenticate'] = `Basic realm="${ctx.config.issuer}"`
   if (error instanceof RateLimitedError) headers['Retry-After'] = String(error.retryAfter)
   return errorResponse(error, headers)
+}
+
+/** RFC 9449 §8: with nonces on, every answer carries the current one, so a client learns each rotation. */
+function withDpopNonce(ctx: ServerContext, response: OAuthResponse): OAuthResponse {
+  const nonces = ctx.config.dpop.nonces
+  if (nonces) response.headers.set('DPoP-Nonce', nonces.current(ctx.config.now()))
+  return response
 }

@@ -18,7 +18,7 @@ const INVALID = 'The authorization code is invalid, expired or already used'
 export const authorizationCodeGrant: Grant = {
   type: 'authorization_code',
   usesRedirectUri: true,
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, binding) {
     const code = params.require('code')
     const redirectUri = params.get('redirect_uri')
     const verifier = params.get('code_verifier')
@@ -38,6 +38,11 @@ export const authorizationCodeGrant: Grant = {
     if (redirectUri !== record.redirect_uri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request')
     if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required')
     if (!verifyS256(verifier, record.code_challenge)) throw new OAuthError('invalid_grant', 'PKCE verification failed')
+    // RFC 9449 §10: a code bound by `dpop_jkt` (or a PAR proof) is redeemed only with a proof of that key.
+    // The code is consumed above, so a wrong key burns it: the legitimate holder of the key starts again.
+    if (record.dpop_jkt != null && record.dpop_jkt !== binding?.dpopJkt) {
+      throw new OAuthError('invalid_grant', 'The authorization code is bound to another DPoP key', { detail: binding?.dpopJkt === undefined ? 'no DPoP proof' : 'dpop_jkt mismatch' })
+    }
 
     const user = await requireUser(ctx, record.user_id)
     const { response, refresh, access, issued } = await issueUserTokens(ctx, {
@@ -50,6 +55,7 @@ export const authorizationCodeGrant: Grant = {
       authTime: record.auth_time,
       sessionId: record.session_id,
       nonce: record.nonce,
+      dpopJkt: binding?.dpopJkt,
     })
     if (refresh) {
       try {

@@ -17,7 +17,7 @@ import type { Grant } from '../context.js'
 export const clientCredentialsGrant: Grant = {
   type: 'client_credentials',
   confidentialOnly: true,
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, binding) {
     if (client.token_endpoint_auth_method === 'none') {
       throw new OAuthError('unauthorized_client', 'Public clients cannot use client credentials')
     }
@@ -32,11 +32,12 @@ export const clientCredentialsGrant: Grant = {
       clientId: client.client_id,
       scopes: target.scopes,
       audience: target.audience,
+      dpopJkt: binding?.dpopJkt,
     })
     void ctx.audit.record({
       type: 'token.issued', grant_type: 'client_credentials', client_id: client.client_id, subject: client.client_id, scopes: target.scopes,
       grant_id: null, jti: String(access.claims.jti), refresh_token_issued: false, id_token_issued: false,
     })
-    return tokenResponse({ accessToken: access.token, expiresIn: access.expiresIn, scopes: target.scopes })
+    return tokenResponse({ accessToken: access.token, expiresIn: access.expiresIn, scopes: target.scopes, dpopJkt: binding?.dpopJkt })
   },
 }

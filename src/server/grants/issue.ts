@@ -8,6 +8,7 @@ import { discardAccessToken, issueAccessToken, type IssuedAccessToken } from '..
 import { issueIdToken } from '../tokens/id-token.js'
 import { newRefreshToken } from '../tokens/refresh-token.js'
 import { tokenResponse } from '../tokens/token-response.js'
+import { bindRefreshFamily } from '../dpop/records.js'
 
 export interface UserGrant {
   client: ClientRecord
@@ -24,6 +25,8 @@ export interface UserGrant {
   nonce?: string | null | undefined
   /** Absolute end of the refresh family (kept across rotations). */
   familyExpiresAt?: number | undefined
+  /** RFC 9449 §6: the DPoP key the access token (and a public client's refresh token) is bound to. */
+  dpopJkt?: string | undefined
 }
 
 /**
@@ -58,6 +61,7 @@ export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Pro
     audience: target.audience,
     grantId: grant.grantId,
     authTime: grant.authTime,
+    dpopJkt: grant.dpopJkt,
   })
   try {
     return await completeUserTokens(ctx, grant, access, target.scopes)
@@ -93,6 +97,11 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
       created_at: now,
       expires_at: grant.familyExpiresAt ?? now + ctx.config.lifetimes.refreshToken,
     })
+    // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (a confidential client's
+    // are bound to its credentials already). Written before the token is saved: never unbound.
+    if (grant.dpopJkt !== undefined && grant.client.token_endpoint_auth_method === 'none') {
+      await bindRefreshFamily(ctx, grant.grantId, grant.dpopJkt, { subject: grant.user.id, clientId: grant.client.client_id, expiresAt: refresh.record.expires_at })
+    }
   }
   const response = tokenResponse({
     accessToken: access.token,
@@ -101,6 +110,7 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
     scopes: accessScopes,
     refreshToken: refresh?.token,
     idToken,
+    dpopJkt: grant.dpopJkt,
   })
   const issued: IssuedTokenIds = { jti: String(access.claims.jti), idToken: idToken !== undefined }
   return refresh ? { response, refresh: refresh.record, access, issued } : { response, access, issued }

@@ -5,6 +5,7 @@ import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
 import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, mayIssueRefreshToken, requireUser } from './issue.js'
+import { refreshFamilyJkt } from '../dpop/records.js'
 
 const INVALID = 'The refresh token is invalid, expired or revoked'
 
@@ -16,7 +17,7 @@ const INVALID = 'The refresh token is invalid, expired or revoked'
  */
 export const refreshTokenGrant: Grant = {
   type: 'refresh_token',
-  async handle(ctx, client, params) {
+  async handle(ctx, client, params, binding) {
     const presented = params.require('refresh_token')
     const requested = parseScope(params.get('scope'))
     const requestedResources = readResourceIndicators(params.all('resource'))
@@ -31,6 +32,12 @@ export const refreshTokenGrant: Grant = {
       throw new OAuthError('invalid_grant', INVALID)
     }
     if (current.consumed_at !== null) return revokeFamily()
+    // RFC 9449 §5: a family bound to a DPoP key is refreshed only with a proof of that key. Checked before
+    // rotation, so a thief without the key cannot burn the holder's token.
+    const boundJkt = await refreshFamilyJkt(ctx, current.grant_id, now)
+    if (boundJkt !== undefined && boundJkt !== binding?.dpopJkt) {
+      throw new OAuthError('invalid_grant', INVALID, { detail: binding?.dpopJkt === undefined ? 'DPoP-bound refresh token without a proof' : 'DPoP key mismatch' })
+    }
     // RFC 6749 §6: the new scope must not include any scope not originally granted.
     if (requested.length > 0 && !isSubset(requested, current.scopes)) {
       throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant')
@@ -52,6 +59,7 @@ export const refreshTokenGrant: Grant = {
       authTime: current.auth_time,
       sessionId: current.session_id,
       familyExpiresAt: current.expires_at,
+      dpopJkt: binding?.dpopJkt,
     })
     if (!refresh) {
       await discardAccessToken(ctx, access)

@@ -10,6 +10,7 @@ import type { AccessTokenRecord, ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import type { VerifiedAccessToken } from './verifications.js'
 import { findClient } from '../find-client.js'
+import { bindOpaqueToken, opaqueTokenJkt } from '../dpop/records.js'
 
 /** A client whose metadata document can no longer be used has no valid tokens either. */
 function unusableClient(error: unknown): undefined {
@@ -26,6 +27,8 @@ export interface AccessTokenInput {
   /** Grant the token belongs to; revoking the grant makes the token inactive. */
   grantId?: string | undefined
   authTime?: number | undefined
+  /** RFC 9449 §6: bind the token to this DPoP key thumbprint. */
+  dpopJkt?: string | undefined
 }
 
 export interface IssuedAccessToken {
@@ -65,6 +68,11 @@ function claimsOf(issuer: string, token: Omit<AccessTokenRecord, 'token_hash' | 
   }
 }
 
+/** RFC 9449 §6.1: `cnf.jkt` names the key a DPoP-bound token must be presented with. */
+function withBinding(claims: AccessTokenClaims, jkt: string | undefined): AccessTokenClaims {
+  return jkt === undefined ? claims : { ...claims, cnf: { jkt } }
+}
+
 /**
  * An access token in the configured format (`accessTokenFormat`), with the lifetime of
  * `lifetimes.accessToken` either way:
@@ -92,10 +100,15 @@ export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInp
     created_at: now,
     expires_at: now + expiresIn,
   }
-  const claims = claimsOf(ctx.config.issuer, fields)
+  const claims = withBinding(claimsOf(ctx.config.issuer, fields), input.dpopJkt)
   if (ctx.config.accessTokenFormat === 'opaque') {
     const token = randomToken(32)
     const tokenHash = sha256(token)
+    // RFC 9449 §6.2: the binding is kept beside the record (a short-lived record kind, no new column); it
+    // is written first, so the token is never found unbound.
+    if (input.dpopJkt !== undefined) {
+      await bindOpaqueToken(ctx, tokenHash, input.dpopJkt, { subject: input.grantId !== undefined ? input.subject : null, clientId: input.clientId, expiresAt: fields.expires_at })
+    }
     // Only tokens of a user grant have a user: client-credentials tokens carry the client id as `sub`.
     await ctx.config.store.accessTokens.save({ ...fields, token_hash: tokenHash, user_id: input.grantId !== undefined ? input.subject : null })
     return { token, expiresIn, claims, tokenHash }
@@ -136,10 +149,11 @@ async function verifySignatureAndClaims(ctx: ServerContext, token: string, keys:
 
 /** An opaque token: its record, found by hash, if not expired and its grant not revoked. */
 async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<VerifiedAccessToken> {
-  const record = await ctx.config.store.accessTokens.find(tokenHash, ctx.config.now())
+  const now = ctx.config.now()
+  const [record, jkt] = await Promise.all([ctx.config.store.accessTokens.find(tokenHash, now), opaqueTokenJkt(ctx, tokenHash, now)])
   if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
   return {
-    claims: Object.freeze(claimsOf(ctx.config.issuer, record)),
+    claims: Object.freeze(withBinding(claimsOf(ctx.config.issuer, record), jkt)),
     scopes: Object.freeze(record.scopes),
     opaqueHash: tokenHash,
   }

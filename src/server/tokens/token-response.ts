@@ -8,6 +8,8 @@ export interface TokenResponseFields {
   scopes: readonly string[]
   refreshToken?: string | undefined
   idToken?: string | undefined
+  /** RFC 9449 §5: the access token is bound to this DPoP key, so its type is `DPoP`. */
+  dpopJkt?: string | undefined
 }
 
 /**
@@ -18,7 +20,7 @@ export interface TokenResponseFields {
 export function tokenResponse(fields: TokenResponseFields): OAuthResponse {
   return jsonResponse(200, {
     access_token: fields.accessToken,
-    token_type: 'Bearer',
+    token_type: fields.dpopJkt !== undefined ? 'DPoP' : 'Bearer',
     expires_in: fields.expiresIn,
     scope: formatScope(fields.scopes),
     ...(fields.refreshToken !== undefined ? { refresh_token: fields.refreshToken } : {}),

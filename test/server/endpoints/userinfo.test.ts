@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest'
 import { createHarness, ISSUER, json, START } from '../../helpers/server-values.js'
 
+/** RFC 9449 §7.1: the DPoP challenge every userinfo challenge carries beside the Bearer one. */
+const DPOP_CHALLENGE = 'DPoP realm="http://127.0.0.1:4000", algs="ES256 EdDSA PS256 RS256"'
 const REALM = `realm="${ISSUER}"`
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
 
@@ -14,7 +16,7 @@ describe('userinfo endpoint', () => {
     const { send } = await createHarness()
     const response = await send('GET', '/userinfo')
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}`)
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, ${DPOP_CHALLENGE}`)
     expect(response.body).toBeUndefined()
   })
 
@@ -23,7 +25,7 @@ describe('userinfo endpoint', () => {
     const { access_token: token } = await harness.tokens()
     const response = await harness.send('GET', `/userinfo?access_token=${token}`)
     expect(response.status).toBe(401)
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}`)
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, ${DPOP_CHALLENGE}`)
   })
 
   it('answers the sub alone for a token granted only openid', async () => {
@@ -56,7 +58,7 @@ describe('userinfo endpoint', () => {
     const { access_token: token } = await harness.tokens()
     const response = await harness.send('POST', '/userinfo', { form: { access_token: token }, ...bearer(token) })
     expect(response.status).toBe(400)
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, error="invalid_request", error_description="Use exactly one method to send the access token"`)
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, error="invalid_request", error_description="Use exactly one method to send the access token", ${DPOP_CHALLENGE}`)
     expect(json(response)).toEqual({ error: 'invalid_request', error_description: 'Use exactly one method to send the access token' })
   })
 
@@ -72,7 +74,7 @@ describe('userinfo endpoint', () => {
     const tokens = await harness.tokens()
     const unknown = await harness.send('GET', '/userinfo', bearer('eyJhbGciOiJFUzI1NiJ9.e30.c2ln'))
     expect(unknown.status).toBe(401)
-    expect(unknown.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, error="invalid_token", error_description="The access token is invalid or expired"`)
+    expect(unknown.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, error="invalid_token", error_description="The access token is invalid or expired", ${DPOP_CHALLENGE}`)
     expect(json(unknown)).toEqual({ error: 'invalid_token', error_description: 'The access token is invalid or expired' })
 
     harness.clock.now = START + 3600
@@ -90,7 +92,7 @@ describe('userinfo endpoint', () => {
     const issued = json(await harness.post('/token', 'm2m', { grant_type: 'client_credentials' }))
     const response = await harness.send('GET', '/userinfo', bearer(String(issued.access_token)))
     expect(response.status).toBe(403)
-    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, error="insufficient_scope", error_description="The token was not granted the openid scope", scope="openid"`)
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer ${REALM}, error="insufficient_scope", error_description="The token was not granted the openid scope", scope="openid", ${DPOP_CHALLENGE}`)
     expect(json(response).error).toBe('insufficient_scope')
   })
 

@@ -1,0 +1,32 @@
+import type { OAuthError } from '../../errors.js'
+
+function quote(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
+}
+
+export interface DpopChallengeOptions {
+  /** The proof algorithms the resource accepts (RFC 9449 §7.1 `algs`). */
+  algs: readonly string[]
+  realm?: string | undefined
+  error?: OAuthError | undefined
+  scope?: string | undefined
+}
+
+/**
+ * The `WWW-Authenticate: DPoP …` challenge of RFC 9449 §7.1, which a resource supporting both schemes
+ * sends beside its `Bearer` challenge.
+ *
+ * @example dpopChallenge({ algs: ['ES256'], error }) // 'DPoP error="invalid_dpop_proof", algs="ES256"'
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
+ */
+export function dpopChallenge(options: DpopChallengeOptions): string {
+  const params: string[] = []
+  if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
+  if (options.error) {
+    params.push(`error=${quote(options.error.error)}`)
+    if (options.error.description) params.push(`error_description=${quote(options.error.description)}`)
+  }
+  if (options.scope !== undefined) params.push(`scope=${quote(options.scope)}`)
+  params.push(`algs=${quote(options.algs.join(' '))}`)
+  return `DPoP ${params.join(', ')}`
+}

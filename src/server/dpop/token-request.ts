@@ -1,0 +1,34 @@
+import { OAuthError } from '../../errors.js'
+import type { OAuthRequest } from '../../http/types.js'
+import { dpopProofFrom, validateDpopProof } from '../../protocol/rfc9449/proof.js'
+import type { ClientRecord } from '../../storage/types.js'
+import type { ServerContext } from '../context.js'
+import { markProofUsed } from './records.js'
+
+/**
+ * The key a token request proves possession of (RFC 9449 §5), or undefined without a `DPoP` header. Runs
+ * after client authentication: a proof never authenticates a client (§11.11). A client registered with
+ * `dpop_bound_access_tokens` (§5.2) or a server with `requireDpop` needs one. The proof is checked
+ * against the configured token endpoint URL, then marked used in the shared store (§11.1).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
+ */
+export async function dpopKeyOfTokenRequest(ctx: ServerContext, request: OAuthRequest, client: ClientRecord): Promise<string | undefined> {
+  const proof = dpopProofFrom(request.headers.get('dpop'))
+  if (proof === undefined) {
+    if (ctx.config.dpop.required || client.dpop_bound_access_tokens === true) {
+      throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required', { detail: ctx.config.dpop.required ? 'requireDpop' : 'the client is registered with dpop_bound_access_tokens' })
+    }
+    return undefined
+  }
+  const now = ctx.config.now()
+  const validated = await validateDpopProof(proof, {
+    method: request.method,
+    url: ctx.urls.token,
+    algorithms: ctx.config.dpop.algorithms,
+    now,
+    nonces: ctx.config.dpop.nonces,
+  })
+  if (!(await markProofUsed(ctx, validated))) throw new OAuthError('invalid_dpop_proof', 'The DPoP proof was already used', { detail: 'replayed jti' })
+  return validated.jkt
+}
