@@ -14,6 +14,7 @@ import { authorizationCodeGrant } from './grants/authorization-code.js'
 import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { refreshTokenGrant } from './grants/refresh-token.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
+import { jwtClientAuthentication } from './rfc7523/index.js'
 
 const INTERACTION_ID = '([A-Za-z0-9_-]{1,64})'
 
@@ -125,5 +126,5 @@ export const rpInitiatedLogout: Capability = {
 
 /** What every Tessera server has; `capabilities` in the configuration adds to these. */
 export const CORE_CAPABILITIES: readonly Capability[] = [
-  discovery, authorizationCode, tokenEndpointCapability, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout,
+  discovery, authorizationCode, tokenEndpointCapability, jwtClientAuthentication, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout,
 ]

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { ClientAddressResolver } from '../http/client-address.js'
 import type { OutboundPolicy } from '../http/guarded-fetch.js'
+import type { AssertionPolicy } from '../protocol/rfc7523/client-assertion.js'
 import type { SigningAlgorithm } from '../jwt/keys.js'
 import type { Store } from '../storage/types.js'
 import type { ClientLimitPolicy } from './abuse/client-limits.js'
@@ -73,4 +74,6 @@ export interface ResolvedConfig {
   pages: PageRenderer
   /** The SSRF guard's policy for URLs clients supply; `allowLoopback` from `development.allowLoopbackFetch`. */
   outbound: OutboundPolicy
+  /** Bounds and audience rule of JWT client assertions (RFC 7523, 7523bis §4). */
+  clientAssertions: AssertionPolicy
 }

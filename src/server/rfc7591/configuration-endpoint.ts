@@ -9,7 +9,7 @@ import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
 import type { ResolvedRegistrationOptions } from './options.js'
-import { secretDeadline } from './registration-endpoint.js'
+import { keptSecret, needsSecret, secretDeadline } from './registration-endpoint.js'
 import { clientSettings } from '../client-settings.js'
 
 /**
@@ -88,14 +88,21 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   }
   const metadata = validateClientMetadata(fields, await registrationRules(ctx, options))
   const now = ctx.config.now()
-  const confidential = metadata.token_endpoint_auth_method !== 'none'
+  const method = metadata.token_endpoint_auth_method
+  const confidential = needsSecret(method)
   const secretExpired = current.client_secret_expires_at !== null && current.client_secret_expires_at <= now
-  const clientSecret = confidential && (current.client_secret_hash === null || secretExpired) ? randomCredential(32) : undefined
+  // A hash cannot serve client_secret_jwt nor a sealed secret the other methods: a change of form is a new secret.
+  const kept = method === 'client_secret_jwt' ? current.client_secret_sealed : current.client_secret_hash
+  const clientSecret = confidential && (kept === null || secretExpired) ? randomCredential(32) : undefined
   const registrationAccessToken = randomCredential(32)
   const client: ClientRecord = {
     ...current,
     ...clientSettings(metadata),
-    client_secret_hash: !confidential ? null : clientSecret === undefined ? current.client_secret_hash : sha256(clientSecret),
+    ...(!confidential
+      ? { client_secret_hash: null, client_secret_sealed: null }
+      : clientSecret === undefined
+        ? { client_secret_hash: method === 'client_secret_jwt' ? null : kept, client_secret_sealed: method === 'client_secret_jwt' ? kept : null }
+        : await keptSecret(ctx, method, clientSecret)),
     client_secret_expires_at: !confidential ? null : clientSecret === undefined ? current.client_secret_expires_at : secretDeadline(clientSecret, now, options),
     registration_access_token_hash: sha256(registrationAccessToken),
   }
