@@ -76,8 +76,8 @@ describe('createRegistry', () => {
   it('derives grant types, authentication methods per endpoint and audit levels from the capabilities', () => {
     const core = createRegistry(CORE_CAPABILITIES)
     expect(core.grantTypes).toEqual(['authorization_code', 'refresh_token', 'client_credentials'])
-    expect(core.authMethodsFor('token')).toEqual(['client_secret_basic', 'client_secret_post', 'none'])
-    expect(core.authMethodsFor('introspection')).toEqual(['client_secret_basic', 'client_secret_post'])
+    expect(core.authMethodsFor('token')).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'])
+    expect(core.authMethodsFor('introspection')).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt'])
     const extended = createRegistry([...CORE_CAPABILITIES, echo])
     expect(extended.grantTypes).toContain(EXAMPLE_GRANT)
     expect(extended.auditEvents.get('echo.said')).toBe('warn')
@@ -87,7 +87,7 @@ describe('createRegistry', () => {
     const assertionReader: CredentialReader = { name: 'assertion', read: () => undefined }
     const method: ClientAuthenticationMethod = { method: 'example_assertion', confidential: true, reader: assertionReader, verify: () => false }
     const registry = createRegistry([...CORE_CAPABILITIES, { name: 'assertion', spec: 'test', clientAuthentication: [method] }])
-    expect(registry.readers.map((reader) => reader.name)).toEqual(['assertion', RFC6749_READER])
+    expect(registry.readers.map((reader) => reader.name)).toEqual(['rfc7523', 'assertion', RFC6749_READER])
   })
 
   it('refuses a capability, endpoint, path, grant type, method or event registered twice', () => {
