@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { randomCredential, sha256 } from '../crypto/random.js'
 import { hashPassword } from '../crypto/passwords.js'
 import { isSigningAlgorithm } from '../jwt/keys.js'
-import { sealSecret } from '../jwt/sealed-secret.js'
+import { openSealedSecret, sealSecret } from '../jwt/sealed-secret.js'
 import { validateClientKeys } from '../protocol/rfc7591/client-keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
 import type { ClientAuthMethod, ClientRecord, GrantType, Store, UserRecord } from '../storage/types.js'
@@ -262,6 +262,28 @@ export async function rotateClientSecret(store: Store, clientId: string, options
   const { audit, actor } = auditOf(store, options)
   await audit.record({ type: 'client.secret_rotated', client_id: clientId, actor })
   return secret
+}
+
+/**
+ * Seals every `client_secret_jwt` client's secret again under `secrets[0]` (the newest server secret), opening
+ * it with any of `secrets` — the step of a server-secret rotation that lets the old secret go. Throws
+ * `ValidationError` naming a client whose secret none of them opens, before changing anything. Returns the
+ * ids of the clients resealed.
+ *
+ * @example await resealClientSecrets(store, ['new-secret…', 'old-secret…'])
+ */
+export async function resealClientSecrets(store: Store, secrets: readonly string[]): Promise<string[]> {
+  const [newest] = secrets
+  if (newest === undefined) throw new ValidationError('no server secret given')
+  const sealed = (await store.clients.list()).filter((client) => client.client_secret_sealed !== null)
+  const opened: Array<{ client: ClientRecord; secret: string }> = []
+  for (const client of sealed) {
+    const secret = await openSealedSecret(client.client_secret_sealed ?? '', secrets)
+    if (secret === undefined) throw new ValidationError(`none of the server secrets opens the secret of client ${client.client_id}`)
+    opened.push({ client, secret })
+  }
+  for (const { client, secret } of opened) await store.clients.update({ ...client, client_secret_sealed: await sealSecret(secret, newest) })
+  return opened.map(({ client }) => client.client_id)
 }
 
 /**

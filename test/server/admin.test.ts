@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/crypto/passwords.js'
 import { sha256 } from '../../src/crypto/random.js'
-import { createClient, createUser, deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
+import { createClient, createUser, deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 
 const NOW = 1_900_000_000
@@ -147,5 +147,17 @@ describe('JWT client authentication metadata (issue 15)', () => {
     expect(await openSealedSecret(stored?.client_secret_sealed ?? '', ['another-secret-another-secret-0123', SERVER_SECRET])).toBe(clientSecret)
     const rotated = await rotateClientSecret(store, client.client_id, { secret: SERVER_SECRET })
     expect(await openSealedSecret((await store.clients.get(client.client_id))?.client_secret_sealed ?? '', [SERVER_SECRET])).toBe(rotated)
+  })
+
+  it('reseals client_secret_jwt secrets under a new server secret, refusing when no listed secret opens one', async () => {
+    const store = createMemoryStore()
+    const { client, clientSecret } = await createClient(store, { name: 'HS', grantTypes: ['client_credentials'], authMethod: 'client_secret_jwt' }, NOW, { secret: SERVER_SECRET })
+    const NEXT = 'the-next-server-secret-0123456789abcdef'
+    await expect(resealClientSecrets(store, [NEXT])).rejects.toThrow(client.client_id)
+    expect(await resealClientSecrets(store, [NEXT, SERVER_SECRET])).toEqual([client.client_id])
+    const { openSealedSecret } = await import('../../src/jwt/sealed-secret.js')
+    const sealed = (await store.clients.get(client.client_id))?.client_secret_sealed ?? ''
+    expect(await openSealedSecret(sealed, [NEXT])).toBe(clientSecret)
+    expect(await openSealedSecret(sealed, [SERVER_SECRET])).toBeUndefined()
   })
 })
