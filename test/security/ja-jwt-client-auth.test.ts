@@ -323,4 +323,21 @@ describe('JA JWT client authentication', () => {
     // Its secret does not work as a plain secret either: the method is binding.
     await expectRefused(await postForm(server, '/token', { grant_type: 'client_credentials', client_id: client.client_id, client_secret: clientSecret ?? '' }))
   })
+
+  it('dynamic registration: client_secret_jwt gets a sealed secret that authenticates, and RFC 7592 recognises it', async () => {
+    const body = { grant_types: ['client_credentials'], scope: 'notes:read', token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256', dpop_bound_access_tokens: true }
+    const response = await fetch(`${server.url}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    expect(response.status).toBe(201)
+    const info = (await response.json()) as Record<string, string>
+    expect(info).toMatchObject({ token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256', dpop_bound_access_tokens: true, require_pushed_authorization_requests: false })
+    const secret = info.client_secret ?? ''
+    const hs = await new SignJWT(claims(info.client_id ?? '')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret))
+    await expectAccepted(await clientCredentials(hs))
+    const update = await fetch(info.registration_client_uri ?? '', {
+      method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${info.registration_access_token ?? ''}` },
+      body: JSON.stringify({ ...body, client_id: info.client_id, client_secret: secret }),
+    })
+    expect(update.status, await update.clone().text()).toBe(200)
+    expect(((await update.json()) as Record<string, unknown>).client_secret).toBeUndefined()
+  })
 })

@@ -1,4 +1,5 @@
 import { digestsEqual, randomCredential, sha256 } from '../../crypto/random.js'
+import { openSealedSecret } from '../../jwt/sealed-secret.js'
 import { OAuthError } from '../../errors.js'
 import { emptyResponse, jsonResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
@@ -82,7 +83,10 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   if (fields.client_id !== current.client_id) throw new OAuthError('invalid_request', 'client_id must be the client\'s own')
   if (fields.client_secret !== undefined) {
     const secret = fields.client_secret
-    if (typeof secret !== 'string' || current.client_secret_hash === null || !digestsEqual(sha256(secret), current.client_secret_hash)) {
+    // A client_secret_jwt client's secret is kept sealed, not hashed: compare digests of the opened one.
+    const opened = current.client_secret_sealed === null ? undefined : await openSealedSecret(current.client_secret_sealed, [ctx.config.secret, ...ctx.config.previousSecrets])
+    const expected = opened === undefined ? current.client_secret_hash : sha256(opened)
+    if (typeof secret !== 'string' || expected === null || !digestsEqual(sha256(secret), expected)) {
       throw new OAuthError('invalid_request', 'client_secret does not match the client\'s secret')
     }
   }
