@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { resealClientSecrets, ValidationError } from '../server/admin.js'
 import { DEFAULT_KEY_ALGORITHMS, KeySet, rotateSigningKeys, SigningKeySecretError } from '../server/key-set.js'
 import { cliAuditSink } from './audit.js'
 import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError } from './common.js'
@@ -27,11 +28,20 @@ export async function secretCommand(argv: string[]): Promise<void> {
       if (!(error instanceof SigningKeySecretError)) throw error
       throw new UsageError(`none of the secrets in TESSERA_SECRET opens signing key ${error.kid}: list the secret it was sealed with after the new one (TESSERA_SECRET=new,old)`)
     }
+    // Before the keys: a client secret no listed secret opens stops the rotation with nothing changed.
+    let resealed: string[]
+    try {
+      resealed = await resealClientSecrets(store, secrets)
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      throw new UsageError(`${error.message}: list the secret it was sealed with after the new one (TESSERA_SECRET=new,old)`)
+    }
     process.stderr.write('sealing new signing keys under the newest secret …\n')
     const created = await rotateSigningKeys(store, secret, now(), RETAIN_SECONDS, DEFAULT_KEY_ALGORITHMS, { audit: cliAuditSink(store), actor: 'cli' })
     const keys = created.map((key) => ({ kid: key.kid, alg: key.alg }))
-    print(values.json ?? false, { keys, previous_secrets: secrets.length - 1 }, [
+    print(values.json ?? false, { keys, resealed_clients: resealed, previous_secrets: secrets.length - 1 }, [
       ...created.map((key) => `new active key ${key.kid} (${key.alg})`),
+      ...(resealed.length > 0 ? [`client_secret_jwt secrets sealed again under the newest secret: ${resealed.length}`] : []),
       'The keys sealed under older secrets are retired; their public parts leave the JWKS in 24 h.',
       secrets.length > 1
         ? 'Keep the old secret after the new one in TESSERA_SECRET until the login sessions started before this change have ended, then remove it.'

@@ -22,11 +22,15 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
   create --name NAME [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant ${grants}...] [--scope "a b"]
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
-         [--skip-consent] [--json]
-         prints the client id and, for confidential clients, the secret (shown only then)
+         [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
+         [--require-par] [--dpop-bound] [--skip-consent] [--json]
+         prints the client id and, for clients with a secret, the secret (shown only then);
+         private_key_jwt clients need --jwks (public keys) or --jwks-uri
   list [--json]
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
-         [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent] [--json]
+         [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
+         [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
+         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound] [--json]
   rotate-secret --id CLIENT_ID [--json]
   disable --id CLIENT_ID [--json]
          the client can no longer sign in users or get tokens, its tokens stop working,

@@ -3,9 +3,9 @@ import { endpointProblem } from './endpoints.js'
 import { ClientConfigError } from './errors.js'
 import type { ProfileFetcher } from './providers/profile.js'
 import { isPresetName, presetOf, type PresetName, type PresetParameter } from './providers/presets.js'
-import type { TokenEndpointAuthMethod } from './token-endpoint-auth.js'
+import { AUTH_METHOD_CREDENTIAL, type ClientPrivateKey, type TokenEndpointAuthMethod } from './token-endpoint-auth.js'
 
-export type { TokenEndpointAuthMethod } from './token-endpoint-auth.js'
+export type { ClientPrivateKey, TokenEndpointAuthMethod } from './token-endpoint-auth.js'
 
 /**
  * A provider as the app registers it: exactly one of `issuer`, `serverMetadataUrl` or `preset` says where
@@ -28,8 +28,10 @@ export interface ProviderRegistration {
   /** Keycloak realm. */
   realm?: string
   clientId: string
-  /** Required unless `tokenEndpointAuthMethod` is `none`. */
+  /** Required for the secret methods (`client_secret_basic`, `client_secret_post`, `client_secret_jwt`). */
   clientSecret?: string
+  /** Required for `private_key_jwt`: the client's private key, which signs its assertions (RFC 7523 §2.2). */
+  clientPrivateKey?: ClientPrivateKey
   /** Space-separated; must include `openid` except for plain OAuth presets (github, discord). */
   scope: string
   /** Default `client_secret_basic` (RFC 6749 §2.3.1), or the preset's. */
@@ -66,6 +68,7 @@ export interface ProviderConfig {
   staticMetadata: AuthorizationServer | undefined
   clientId: string
   clientSecret: string | undefined
+  clientPrivateKey: ClientPrivateKey | undefined
   authMethod: TokenEndpointAuthMethod
   scope: string
   /** OpenID Connect login (an ID token is required and validated). */
@@ -155,9 +158,12 @@ export function normalizeRegistration(registration: ProviderRegistration): Provi
   const preset = presetName ? presetOf(presetName) : undefined
   if (typeof registration.clientId !== 'string' || registration.clientId === '') fail(registration, 'clientId is required')
   const authMethod = registration.tokenEndpointAuthMethod ?? preset?.tokenEndpointAuthMethod ?? 'client_secret_basic'
-  if (!['client_secret_basic', 'client_secret_post', 'none'].includes(authMethod)) fail(registration, `tokenEndpointAuthMethod '${authMethod}' is not supported`)
-  if (authMethod === 'none' && registration.clientSecret !== undefined) fail(registration, "clientSecret given with tokenEndpointAuthMethod 'none'")
-  if (authMethod !== 'none' && !registration.clientSecret) fail(registration, `clientSecret is required for ${authMethod}`)
+  const credential = Object.hasOwn(AUTH_METHOD_CREDENTIAL, authMethod) ? AUTH_METHOD_CREDENTIAL[authMethod] : undefined
+  if (credential === undefined) fail(registration, `tokenEndpointAuthMethod '${authMethod}' is not supported`)
+  if (credential !== 'secret' && registration.clientSecret !== undefined) fail(registration, `clientSecret given with tokenEndpointAuthMethod '${authMethod}'`)
+  if (credential === 'secret' && !registration.clientSecret) fail(registration, `clientSecret is required for ${authMethod}`)
+  if (credential !== 'key' && registration.clientPrivateKey !== undefined) fail(registration, `clientPrivateKey given with tokenEndpointAuthMethod '${authMethod}'`)
+  if (credential === 'key' && registration.clientPrivateKey?.key?.type !== 'private') fail(registration, 'clientPrivateKey with a private CryptoKey is required for private_key_jwt')
   const scopes = (registration.scope ?? '').split(' ').filter(Boolean)
   if (scopes.length === 0) fail(registration, 'scope is required')
   const profile = preset?.profile
@@ -175,6 +181,7 @@ export function normalizeRegistration(registration: ProviderRegistration): Provi
     staticMetadata,
     clientId: registration.clientId,
     clientSecret: registration.clientSecret,
+    clientPrivateKey: registration.clientPrivateKey,
     authMethod,
     scope: scopes.join(' '),
     openid,

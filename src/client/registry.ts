@@ -37,7 +37,16 @@ function clientAuthentication(config: ProviderConfig): oauth.ClientAuth {
       return oauth.ClientSecretPost(config.clientSecret ?? '')
     case 'none':
       return oauth.None()
+    // RFC 7523 §2.2 through oauth4webapi: `aud` is the issuer identifier (7523bis §4), a fresh `jti`, 60 s.
+    case 'private_key_jwt':
+      return oauth.PrivateKeyJwt(config.clientPrivateKey ?? missingKey())
+    case 'client_secret_jwt':
+      return oauth.ClientSecretJwt(config.clientSecret ?? '')
   }
+}
+
+function missingKey(): never {
+  throw new TypeError('private_key_jwt needs clientPrivateKey (checked at registration)')
 }
 
 /**

@@ -19,6 +19,11 @@ export interface AdminOptions {
    * register (`server.registry`); default the core ones.
    */
   registry?: ClientRules
+  /**
+   * The server secret (the newest of a rotation): seals the secret of a `client_secret_jwt` client, which
+   * the server must read back as its HMAC key (RFC 7523 §2.2). Needed only for such clients.
+   */
+  secret?: string
 }
 
 /** What client validation needs to know of a registry (`Registry` has it): the grants and authentication methods. */

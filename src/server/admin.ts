@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { randomCredential, sha256 } from '../crypto/random.js'
 import { hashPassword } from '../crypto/passwords.js'
 import { isSigningAlgorithm } from '../jwt/keys.js'
+import { openSealedSecret, sealSecret } from '../jwt/sealed-secret.js'
+import { validateClientKeys } from '../protocol/rfc7591/client-keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
 import type { ClientAuthMethod, ClientRecord, GrantType, Store, UserRecord } from '../storage/types.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
@@ -40,12 +42,25 @@ export interface NewClientInput {
   clientId?: string
   /** Fixed secret (tests, demo); generated with 256 bits of entropy when omitted. */
   clientSecret?: string
+  /** `private_key_jwt`: the client's public keys (RFC 7517 JWKS); exclusive with `jwksUri`. */
+  jwks?: unknown
+  /** `private_key_jwt`: where the server fetches the client's keys (https; http on loopback for development). */
+  jwksUri?: string
+  /** The one algorithm its client assertions may use (OIDC Registration §2). */
+  tokenEndpointAuthSigningAlg?: string
+  /** RFC 9126 §6: its authorization requests must be pushed. */
+  requirePushedAuthorizationRequests?: boolean
+  /** RFC 9449 §5.2: its access tokens are always DPoP-bound. */
+  dpopBoundAccessTokens?: boolean
 }
 
 /** A client just registered, with its secret shown this once. */
 export interface CreatedClient {
   client: ClientRecord
-  /** Shown once; only its SHA-256 is stored. Undefined for public clients. */
+  /**
+   * Shown once; only its SHA-256 is stored (sealed with the server secret for `client_secret_jwt`).
+   * Undefined for public and `private_key_jwt` clients.
+   */
   clientSecret: string | undefined
 }
 
@@ -67,17 +82,38 @@ export async function createClient(store: Store, input: NewClientInput, now: num
     id_token_signed_response_alg: input.idTokenSignedResponseAlg ?? 'RS256',
     skip_consent: input.skipConsent ?? false,
   })
-  const clientSecret = authMethod === 'none' ? undefined : (input.clientSecret ?? randomCredential(32))
+  const keys = validKeys(authMethod, { jwks: input.jwks, jwksUri: input.jwksUri, alg: input.tokenEndpointAuthSigningAlg })
+  const clientSecret = authMethod === 'none' || authMethod === 'private_key_jwt' ? undefined : (input.clientSecret ?? randomCredential(32))
   const client: ClientRecord = {
     client_id: input.clientId ?? randomCredential(16),
-    client_secret_hash: clientSecret === undefined ? null : sha256(clientSecret),
+    ...(await storedSecret(authMethod, clientSecret, options)),
     ...settings,
     created_at: now,
     ...operatorClientMetadata(),
+    ...keys,
+    require_pushed_authorization_requests: input.requirePushedAuthorizationRequests ?? false,
+    dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
   }
   await store.clients.create(client)
   await auditClient(store, options, 'client.created', client)
   return { client, clientSecret }
+}
+
+/** The secret as it is kept: SHA-256, or sealed for `client_secret_jwt` (its HMAC key, RFC 7523 §2.2). */
+async function storedSecret(
+  authMethod: string, clientSecret: string | undefined, options: AdminOptions,
+): Promise<Pick<ClientRecord, 'client_secret_hash' | 'client_secret_sealed'>> {
+  if (clientSecret === undefined) return { client_secret_hash: null, client_secret_sealed: null }
+  if (authMethod !== 'client_secret_jwt') return { client_secret_hash: sha256(clientSecret), client_secret_sealed: null }
+  if (options.secret === undefined) throw new ValidationError('client_secret_jwt clients need the server secret to seal their secret (AdminOptions.secret)')
+  return { client_secret_hash: null, client_secret_sealed: await sealSecret(clientSecret, options.secret) }
+}
+
+/** Keys and assertion algorithm, under the rules of dynamic registration; operators may name an http `jwks_uri` on loopback (the SSRF guard still decides). */
+function validKeys(authMethod: string, input: { jwks: unknown; jwksUri: unknown; alg: unknown }): Pick<ClientRecord, 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'> {
+  const keys = validateClientKeys({ tokenEndpointAuthMethod: authMethod, jwks: input.jwks, jwksUri: input.jwksUri, tokenEndpointAuthSigningAlg: input.alg }, { allowLoopbackHttp: true })
+  if (typeof keys === 'string') throw new ValidationError(keys)
+  return { jwks: keys.jwks, jwks_uri: keys.jwks_uri, token_endpoint_auth_signing_alg: keys.token_endpoint_auth_signing_alg }
 }
 
 type ClientSettings = Pick<
@@ -86,7 +122,9 @@ type ClientSettings = Pick<
 >
 
 /** What an operator-registered client carries of RFC 7591's metadata: nothing to display, vouched for, never expiring. */
-function operatorClientMetadata(): Omit<ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'created_at'> {
+function operatorClientMetadata(): Omit<
+  ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'client_secret_sealed' | 'created_at' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg' | 'require_pushed_authorization_requests' | 'dpop_bound_access_tokens'
+> {
   return {
     application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [],
     registered_by: 'operator', registration_access_token_hash: null, expires_at: null, client_secret_expires_at: null, disabled: false,
@@ -135,8 +173,19 @@ async function auditClient(store: Store, options: AdminOptions, type: 'client.cr
   })
 }
 
-/** What `updateClient` may change; omitted fields keep their value. The auth method and secret do not change here. */
+/**
+ * What `updateClient` may change; omitted fields keep their value, `null` clears `jwks`, `jwksUri` and
+ * `tokenEndpointAuthSigningAlg`. The secret does not change here; a confidential client may move to another
+ * confidential method, and one whose secret cannot serve the new method (a hash cannot be an HMAC key) is
+ * left without one until `rotateClientSecret`.
+ */
 export interface ClientChanges {
+  authMethod?: ClientAuthMethod
+  jwks?: unknown
+  jwksUri?: string | null
+  tokenEndpointAuthSigningAlg?: string | null
+  requirePushedAuthorizationRequests?: boolean
+  dpopBoundAccessTokens?: boolean
   name?: string
   redirectUris?: string[]
   postLogoutRedirectUris?: string[]
@@ -162,14 +211,36 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     post_logout_redirect_uris: changes.postLogoutRedirectUris ?? current.post_logout_redirect_uris,
     grant_types: changes.grantTypes ?? current.grant_types,
     scopes: changes.scopes ?? current.scopes,
-    token_endpoint_auth_method: current.token_endpoint_auth_method,
+    token_endpoint_auth_method: changes.authMethod ?? current.token_endpoint_auth_method,
     id_token_signed_response_alg: changes.idTokenSignedResponseAlg ?? current.id_token_signed_response_alg,
     skip_consent: changes.skipConsent ?? current.skip_consent,
   })
-  const client: ClientRecord = { ...current, ...settings }
+  const method = settings.token_endpoint_auth_method
+  if (method !== current.token_endpoint_auth_method && (method === 'none' || current.token_endpoint_auth_method === 'none')) {
+    throw new ValidationError('a client cannot move between public (auth method none) and confidential')
+  }
+  const pick = <T>(value: T | undefined, fallback: T): T => (value === undefined ? fallback : value)
+  const keys = validKeys(method, {
+    jwks: changes.jwksUri != null ? null : pick(changes.jwks, current.jwks),
+    // Registering one kind of key source replaces the other.
+    jwksUri: changes.jwks != null ? null : pick(changes.jwksUri, current.jwks_uri),
+    alg: pick(changes.tokenEndpointAuthSigningAlg, method === current.token_endpoint_auth_method ? current.token_endpoint_auth_signing_alg : null),
+  })
+  const client: ClientRecord = {
+    ...current, ...settings, ...keys, ...secretFor(method, current),
+    require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests ?? current.require_pushed_authorization_requests,
+    dpop_bound_access_tokens: changes.dpopBoundAccessTokens ?? current.dpop_bound_access_tokens,
+  }
   if (!(await store.clients.update(client))) return undefined
   await auditClient(store, options, 'client.updated', client)
   return client
+}
+
+/** The secret a client keeps under `method`: a hash serves every secret method but `client_secret_jwt`, a sealed secret only that one. */
+function secretFor(method: string, current: ClientRecord): Pick<ClientRecord, 'client_secret_hash' | 'client_secret_sealed'> {
+  if (method === 'private_key_jwt' || method === 'none') return { client_secret_hash: null, client_secret_sealed: null }
+  if (method === 'client_secret_jwt') return { client_secret_hash: null, client_secret_sealed: current.client_secret_sealed }
+  return { client_secret_hash: current.client_secret_hash, client_secret_sealed: null }
 }
 
 /**
@@ -184,11 +255,35 @@ export async function rotateClientSecret(store: Store, clientId: string, options
   const current = await store.clients.get(clientId)
   if (!current) return undefined
   if (current.token_endpoint_auth_method === 'none') throw new ValidationError('a public client (auth method none) has no secret')
+  if (current.token_endpoint_auth_method === 'private_key_jwt') throw new ValidationError('a private_key_jwt client has keys, not a secret')
   const secret = randomCredential(32)
-  if (!(await store.clients.update({ ...current, client_secret_hash: sha256(secret), client_secret_expires_at: null }))) return undefined
+  const stored = await storedSecret(current.token_endpoint_auth_method, secret, options)
+  if (!(await store.clients.update({ ...current, ...stored, client_secret_expires_at: null }))) return undefined
   const { audit, actor } = auditOf(store, options)
   await audit.record({ type: 'client.secret_rotated', client_id: clientId, actor })
   return secret
+}
+
+/**
+ * Seals every `client_secret_jwt` client's secret again under `secrets[0]` (the newest server secret), opening
+ * it with any of `secrets` — the step of a server-secret rotation that lets the old secret go. Throws
+ * `ValidationError` naming a client whose secret none of them opens, before changing anything. Returns the
+ * ids of the clients resealed.
+ *
+ * @example await resealClientSecrets(store, ['new-secret…', 'old-secret…'])
+ */
+export async function resealClientSecrets(store: Store, secrets: readonly string[]): Promise<string[]> {
+  const [newest] = secrets
+  if (newest === undefined) throw new ValidationError('no server secret given')
+  const sealed = (await store.clients.list()).filter((client) => client.client_secret_sealed !== null)
+  const opened: Array<{ client: ClientRecord; secret: string }> = []
+  for (const client of sealed) {
+    const secret = await openSealedSecret(client.client_secret_sealed ?? '', secrets)
+    if (secret === undefined) throw new ValidationError(`none of the server secrets opens the secret of client ${client.client_id}`)
+    opened.push({ client, secret })
+  }
+  for (const { client, secret } of opened) await store.clients.update({ ...client, client_secret_sealed: await sealSecret(secret, newest) })
+  return opened.map(({ client }) => client.client_id)
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ClientRecord } from '../storage/types.js'
 
 /** The client's settings from validated metadata: a registration, an RFC 7592 update, a metadata document. */
 export function clientSettings(metadata: ClientMetadata, registeredBy: 'dynamic' | 'metadata_document' = 'dynamic'): Omit<
-  ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at' | 'registration_access_token_hash' | 'expires_at' | 'client_secret_expires_at' | 'disabled'
+  ClientRecord, 'client_id' | 'client_secret_hash' | 'created_at' | 'registration_access_token_hash' | 'expires_at' | 'client_secret_expires_at' | 'disabled' | 'client_secret_sealed'
 > {
   return {
     client_name: metadata.client_name ?? defaultName(metadata),
@@ -27,6 +27,11 @@ export function clientSettings(metadata: ClientMetadata, registeredBy: 'dynamic'
     tos_uri: metadata.tos_uri,
     contacts: metadata.contacts,
     registered_by: registeredBy,
+    jwks: metadata.jwks,
+    jwks_uri: metadata.jwks_uri,
+    token_endpoint_auth_signing_alg: metadata.token_endpoint_auth_signing_alg,
+    require_pushed_authorization_requests: metadata.require_pushed_authorization_requests,
+    dpop_bound_access_tokens: metadata.dpop_bound_access_tokens,
   }
 }
 

@@ -10,6 +10,7 @@ import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { OIDC_SCOPES } from '../protocol/oidc/claims.js'
 import type { Store } from '../storage/types.js'
 import type { OutboundPolicy } from '../http/guarded-fetch.js'
+import { DEFAULT_ASSERTION_POLICY, type AssertionPolicy } from '../protocol/rfc7523/client-assertion.js'
 import { DEFAULT_AUDIT_RETENTION } from './audit/sink.js'
 import { createClientAddressResolver, type ClientAddressResolver, type ForwardedHeader } from '../http/client-address.js'
 import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limits.js'
@@ -98,6 +99,14 @@ export interface AuthorizationServerConfig {
    * `use_dpop_nonce`). Nonces are derived from the time and `secret`, so every instance agrees without storage.
    */
   dpopNonces?: boolean
+  /**
+   * JWT client authentication (`private_key_jwt`, `client_secret_jwt`): the longest assertion lifetime
+   * (default 300 s, at most 600), the clock skew (default 60 s, at most 60), and `legacyAudiences`, which
+   * also accepts the token endpoint URL or an array holding the issuer as `aud` — what older clients send,
+   * refused by default since the 2025 audience-injection findings (7523bis §4, catalogue JA-01).
+   * Weakening: it logs a warning, and a FAPI 2.0 profile will refuse it.
+   */
+  clientAssertions?: Partial<AssertionPolicy>
 }
 
 /** Relaxations for local development and tests only; each logs a warning at start. */
@@ -195,6 +204,16 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   }
   if (allowLoopbackFetch) config.logger?.warn('development.allowLoopbackFetch: URLs supplied by clients may be fetched over plain http on loopback')
 
+  const clientAssertions = { ...DEFAULT_ASSERTION_POLICY, ...config.clientAssertions }
+  if (!Number.isInteger(clientAssertions.maxLifetimeSeconds) || clientAssertions.maxLifetimeSeconds <= 0 || clientAssertions.maxLifetimeSeconds > 600) {
+    throw new ConfigError('clientAssertions.maxLifetimeSeconds', 'must be an integer from 1 to 600')
+  }
+  if (!Number.isInteger(clientAssertions.clockSkewSeconds) || clientAssertions.clockSkewSeconds < 0 || clientAssertions.clockSkewSeconds > 60) {
+    throw new ConfigError('clientAssertions.clockSkewSeconds', 'must be an integer from 0 to 60')
+  }
+  if (typeof clientAssertions.legacyAudiences !== 'boolean') throw new ConfigError('clientAssertions.legacyAudiences', 'must be a boolean')
+  if (clientAssertions.legacyAudiences) config.logger?.warn('clientAssertions.legacyAudiences: client assertions addressed to the token endpoint are accepted (audience injection, 7523bis §4)')
+
   const resources = config.resources ?? []
   const scopeDescriptions: Record<string, string> = {}
   for (const [index, resource] of resources.entries()) {
@@ -233,6 +252,7 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     pages,
     outbound: { ...config.outbound, allowLoopback: allowLoopbackFetch },
     dpop: resolveDpop(config, secret),
+    clientAssertions,
   }
 }
 

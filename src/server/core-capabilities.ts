@@ -15,6 +15,7 @@ import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { refreshTokenGrant } from './grants/refresh-token.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 import { dpop } from './dpop/index.js'
+import { jwtClientAuthentication } from './rfc7523/index.js'
 
 const INTERACTION_ID = '([A-Za-z0-9_-]{1,64})'
 
@@ -126,5 +127,5 @@ export const rpInitiatedLogout: Capability = {
 
 /** What every Tessera server has; `capabilities` in the configuration adds to these. */
 export const CORE_CAPABILITIES: readonly Capability[] = [
-  discovery, authorizationCode, tokenEndpointCapability, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout, dpop,
+  discovery, authorizationCode, tokenEndpointCapability, jwtClientAuthentication, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout, dpop,
 ]

@@ -17,7 +17,7 @@ export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, 
 export { defaultPageRenderer, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
-export { deleteClient, deleteUser, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
+export { deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
 export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSinkOptions } from './audit/sink.js'
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
@@ -26,6 +26,8 @@ export type {
   ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
+export { jwtClientAuthentication } from './rfc7523/index.js'
+export type { AssertionPolicy } from '../protocol/rfc7523/client-assertion.js'
 export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, REGISTRATION_POLICIES, type DynamicRegistrationOptions, type RegistrationPolicy } from './rfc7591/index.js'
 export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from './cimd/index.js'
 export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { ClientAddressResolver } from '../http/client-address.js'
 import type { OutboundPolicy } from '../http/guarded-fetch.js'
+import type { AssertionPolicy } from '../protocol/rfc7523/client-assertion.js'
 import type { SigningAlgorithm } from '../jwt/keys.js'
 import type { DpopNonceSource } from '../protocol/rfc9449/nonce.js'
 import type { Store } from '../storage/types.js'
@@ -75,6 +76,8 @@ export interface ResolvedConfig {
   /** The SSRF guard's policy for URLs clients supply; `allowLoopback` from `development.allowLoopbackFetch`. */
   outbound: OutboundPolicy
   dpop: DpopSettings
+  /** Bounds and audience rule of JWT client assertions (RFC 7523, 7523bis §4). */
+  clientAssertions: AssertionPolicy
 }
 
 /** DPoP (RFC 9449) at the token endpoint. */

@@ -66,15 +66,28 @@ export interface ClientRecord {
    */
   disabled: boolean
   /**
-   * RFC 9126 §6: the client's authorization requests are accepted only as pushed requests (a PAR
-   * `request_uri` it pushed itself). Optional until the stores persist it (migration 0009); absent: false.
+   * RFC 7591 §2 `jwks`: the client's public keys for `private_key_jwt` (public members only, checked at
+   * registration); null when not registered. Exclusive with `jwks_uri`.
    */
-  require_pushed_authorization_requests?: boolean
+  jwks: ClientJwks | null
+  /** RFC 7591 §2 `jwks_uri`: where the server fetches the client's keys (through the SSRF guard); null when not registered. */
+  jwks_uri: string | null
+  /** OIDC Registration §2: the one JWS algorithm the client's assertions may use; null: any its method allows. */
+  token_endpoint_auth_signing_alg: string | null
   /**
-   * RFC 9449 §5.2 `dpop_bound_access_tokens`: the client always uses DPoP, so a token request without a
-   * proof is refused. Optional until the stores keep it (a later migration); absent means false.
+   * A `client_secret_jwt` client's secret sealed with the server secret (RFC 7523 §2.2 needs it as the
+   * HMAC key, so a hash will not do; `client_secret_hash` is null then); null for every other client.
    */
-  dpop_bound_access_tokens?: boolean
+  client_secret_sealed: string | null
+  /** RFC 9126 §6: the client's authorization requests must be pushed. */
+  require_pushed_authorization_requests: boolean
+  /** RFC 9449 §5.2: the client's access tokens are always DPoP-bound. */
+  dpop_bound_access_tokens: boolean
+}
+
+/** A JSON Web Key Set (RFC 7517 §5) of public keys, as registered. */
+export interface ClientJwks {
+  keys: Array<Record<string, unknown>>
 }
 
 /** Which clients `ClientStore.list` returns; without a query, all of them. */

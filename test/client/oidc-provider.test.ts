@@ -25,6 +25,9 @@ const ACCOUNT = 'olivia-7f3a'
 const CLIENT_ID = 'tessera-rp'
 const CLIENT_SECRET = 'oidc-provider-client-secret-0123456789abcdef'
 const SECRET = 'oidc-provider-rp-secret-0123456789-abcdefgh'
+/** A second client of the provider that authenticates with private_key_jwt (RFC 7523 §2.2). */
+const JWT_CLIENT_ID = 'tessera-rp-jwt'
+let jwtClientKey: CryptoKey
 
 let http: Server
 let issuer: string
@@ -44,6 +47,8 @@ beforeAll(async () => {
   recorder = recordingFetch()
   app = await startTestApp(async (origin) => {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true })
+    const clientKeys = await generateKeyPair('ES256', { extractable: true })
+    jwtClientKey = clientKeys.privateKey
     const Provider = await loadProvider()
     const provider = new Provider(issuer, {
       clients: [{
@@ -54,6 +59,14 @@ beforeAll(async () => {
         redirect_uris: [`${origin}/cb/op`],
         post_logout_redirect_uris: [`${origin}/logged-out`],
         token_endpoint_auth_method: 'client_secret_basic',
+      }, {
+        client_id: JWT_CLIENT_ID,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: [`${origin}/cb/op`],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys: [{ ...(await exportJWK(clientKeys.publicKey)), kid: 'rp-jwt-1', use: 'sig', alg: 'ES256' }] },
       }],
       jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'rs-1' }] },
       cookies: { keys: [SECRET] },
@@ -176,5 +189,32 @@ describe('tessera/client against oidc-provider', () => {
     expect(isClientError(error) && error.code).toBe('invalid_response')
     expect(isClientError(error) && error.detail).toMatch(/alg/i)
     expect(cookieHeader(ctx.cookies)).not.toContain('tessera-rp-session')
+  })
+
+  it('authenticates at the token endpoint with private_key_jwt, the assertion addressed to the issuer', async () => {
+    const jwtClient = createOAuth({ store: createMemoryClientStore(), secret: SECRET, fetch: recorder.fetch })
+    jwtClient.register({
+      name: 'op', issuer, allowInsecureLoopback: true, clientId: JWT_CLIENT_ID, scope: 'openid',
+      tokenEndpointAuthMethod: 'private_key_jwt', clientPrivateKey: { key: jwtClientKey, kid: 'rp-jwt-1' },
+    })
+    const browser = new Browser()
+    const callback = await authorizeAtOidcProvider(browser, (await startLogin(jwtClient, browser)).href)
+    const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
+    const login = await jwtClient.authorizeAccessToken(ctx, 'op')
+    expect(login.claims).toMatchObject({ iss: issuer, aud: JWT_CLIENT_ID, sub: ACCOUNT })
+    const exchange = recorder.calls.filter((call) => call.url === `${issuer}/token`).at(-1)
+    const form = new URLSearchParams(exchange?.body)
+    expect(form.get('client_assertion_type')).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    expect(form.get('client_secret')).toBeNull()
+    const [header = '', payload = ''] = (form.get('client_assertion') ?? '').split('.')
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toMatchObject({ alg: 'ES256', kid: 'rp-jwt-1' })
+    expect(JSON.parse(Buffer.from(payload, 'base64url').toString())).toMatchObject({ iss: JWT_CLIENT_ID, sub: JWT_CLIENT_ID, aud: issuer })
+  })
+
+  it('refuses a private_key_jwt registration without a private key, or with a secret', () => {
+    const oauth = createOAuth({ store: createMemoryClientStore(), secret: SECRET })
+    const base = { name: 'op', issuer, allowInsecureLoopback: true, clientId: JWT_CLIENT_ID, scope: 'openid', tokenEndpointAuthMethod: 'private_key_jwt' as const }
+    expect(() => oauth.register(base)).toThrow(/clientPrivateKey/)
+    expect(() => oauth.register({ ...base, clientSecret: 'x', clientPrivateKey: { key: jwtClientKey } })).toThrow(/clientSecret/)
   })
 })

@@ -5,11 +5,15 @@
 import { randomBytes } from 'node:crypto'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { importPKCS8 } from 'jose'
 import { createMcpClient, createMemoryClientStore } from 'tessera-oidc/client'
 
 interface ConformanceContext {
   client_id?: string
   client_secret?: string
+  /** auth/client-credentials-jwt: a PKCS#8 key for private_key_jwt (SEP-1046) and its algorithm. */
+  private_key_pem?: string
+  signing_algorithm?: string
 }
 
 const serverUrl = process.argv[2]
@@ -18,6 +22,7 @@ if (!serverUrl) {
   process.exit(2)
 }
 const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}') as ConformanceContext
+const privateKey = context.private_key_pem ? { key: await importPKCS8(context.private_key_pem, context.signing_algorithm ?? 'ES256') } : undefined
 const isLoopback = (url: string): boolean => ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname)
 
 const mcp = createMcpClient({
@@ -30,7 +35,7 @@ const mcp = createMcpClient({
   clientMetadataUrl: 'https://conformance-test.local/client-metadata.json',
   // The client-credentials scenarios are an agent acting for itself; the others have a user authorize.
   ...(process.env.MCP_CONFORMANCE_SCENARIO?.startsWith('auth/client-credentials-') ? { grant: 'client_credentials' as const } : {}),
-  ...(context.client_id ? { preRegistered: { clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) } } : {}),
+  ...(context.client_id ? { preRegistered: { clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}), ...(privateKey ? { privateKey } : {}) } } : {}),
   // The harness starts its authorization servers on random loopback ports: trust exactly those.
   trustedAuthorizationServers: isLoopback,
   allowInsecureLoopback: true,

@@ -1,10 +1,6 @@
 /**
- * Catalogue §3 — client authentication (CA).
- *
- * Not applicable here:
- * - CA-05, CA-06 (private_key_jwt assertion validation and crypto attacks): Tessera supports only
- *   client_secret_basic, client_secret_post and none; discovery does not advertise private_key_jwt (DJ-02)
- *   and a `client_assertion` is never read. The `pkjwt` part of CA-04 is dropped for the same reason.
+ * Catalogue §3 — client authentication (CA). CA-05 and CA-06 (private_key_jwt) are in
+ * ja-jwt-client-auth.test.ts with the wave-2 JA cases that replace CA-05's audience rule.
  */
 import { describe, expect, it } from 'vitest'
 import { Browser } from '../helpers/http-client.js'

@@ -52,7 +52,9 @@ describe('DJ discovery and JWKS', () => {
     expect(body.code_challenge_methods_supported).toEqual(['S256'])
     expect(body.response_types_supported).toEqual(['code'])
     for (const grant of ['password', 'implicit']) expect(body.grant_types_supported).not.toContain(grant)
-    expect(new Set(body.token_endpoint_auth_methods_supported as string[])).toEqual(new Set(['client_secret_basic', 'client_secret_post', 'none']))
+    expect(new Set(body.token_endpoint_auth_methods_supported as string[])).toEqual(new Set(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt']))
+    // JWT client authentication: asymmetric algorithms and HMAC (client_secret_jwt), never none (CA-06).
+    expect(body.token_endpoint_auth_signing_alg_values_supported).not.toContain('none')
     expect(body.authorization_response_iss_parameter_supported).toBe(true)
     expect(body.id_token_signing_alg_values_supported).not.toContain('none')
     for (const alg of body.id_token_signing_alg_values_supported as string[]) expect(alg).not.toMatch(/^HS/)

@@ -3,9 +3,10 @@
  * registration flooding (RL-04). Black-box over HTTP against `tessera-oidc serve`'s server with the
  * `dynamicRegistration` capability.
  *
- * Tessera fetches no client URL at all (no `jwks_uri`, `sector_identifier_uri`, `request_uris`, logo or
- * page): members that would need a fetch are refused at registration, display URIs are stored and never
- * loaded, by the server or by the consent page (DR-04, DR-13).
+ * Tessera fetches no client URL at registration: members that would need a fetch (`sector_identifier_uri`,
+ * `request_uris`…) are refused, display URIs are stored and never loaded, by the server or by the consent page
+ * (DR-04, DR-13). A `jwks_uri` (https only) is fetched through the SSRF guard when the client authenticates
+ * with `private_key_jwt` (ja-jwt-client-auth.test.ts, JA-08); `private_key_jwt` without keys is refused (DR-03).
  *
  * DR-15 runs with a server clock moved forward (only `Date` is faked) and with 30 registrations instead of
  * the catalogue's 1,000: the purge reads expired clients in batches by index, so the count only scales time.

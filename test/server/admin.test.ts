@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { verifyPassword } from '../../src/crypto/passwords.js'
 import { sha256 } from '../../src/crypto/random.js'
-import { createClient, createUser, deleteClient, deleteUser, revokeConsent, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
+import { createClient, createUser, deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, updateClient, updateUser, ValidationError } from '../../src/server/admin.js'
 import { createMemoryStore } from '../../src/storage/memory.js'
 
 const NOW = 1_900_000_000
@@ -103,5 +103,61 @@ describe('admin functions in the audit trail', () => {
       ['client.created', null, client.client_id, 'admin'],
     ])
     expect(JSON.stringify(records)).not.toContain('dora-password')
+  })
+})
+
+describe('JWT client authentication metadata (issue 15)', () => {
+  const ec = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pOyStikYjKIWI5a0', kid: 'k1' }
+  const SERVER_SECRET = 'server-secret-server-secret-0123456789'
+
+  it('stores keys and flags for private_key_jwt, without a secret, and refuses what registration refuses', async () => {
+    const store = createMemoryStore()
+    const { client, clientSecret } = await createClient(store, {
+      name: 'Job', grantTypes: ['client_credentials'], authMethod: 'private_key_jwt', jwks: { keys: [ec] }, tokenEndpointAuthSigningAlg: 'ES256',
+      requirePushedAuthorizationRequests: true, dpopBoundAccessTokens: true,
+    }, NOW)
+    expect(clientSecret).toBeUndefined()
+    expect(await store.clients.get(client.client_id)).toMatchObject({
+      client_secret_hash: null, client_secret_sealed: null, jwks: { keys: [ec] }, jwks_uri: null, token_endpoint_auth_signing_alg: 'ES256',
+      require_pushed_authorization_requests: true, dpop_bound_access_tokens: true,
+    })
+    await expect(createClient(store, { name: 'No keys', grantTypes: ['client_credentials'], authMethod: 'private_key_jwt' }, NOW)).rejects.toThrow(ValidationError)
+    await expect(createClient(store, { name: 'Private', grantTypes: ['client_credentials'], authMethod: 'private_key_jwt', jwks: { keys: [{ ...ec, d: 'x' }] } }, NOW)).rejects.toThrow(/public/)
+    await expect(rotateClientSecret(store, client.client_id)).rejects.toThrow(/keys, not a secret/)
+  })
+
+  it('switches a client from a secret to keys (the hash is dropped) and from jwks to a jwks_uri', async () => {
+    const store = createMemoryStore()
+    const { client } = await createClient(store, { name: 'Job', grantTypes: ['client_credentials'] }, NOW)
+    const switched = await updateClient(store, client.client_id, { authMethod: 'private_key_jwt', jwks: { keys: [ec] } })
+    expect(switched).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', client_secret_hash: null, jwks: { keys: [ec] } })
+    const byUri = await updateClient(store, client.client_id, { jwksUri: 'https://job.example/jwks' })
+    expect(byUri).toMatchObject({ jwks: null, jwks_uri: 'https://job.example/jwks' })
+    await expect(updateClient(store, client.client_id, { authMethod: 'none' })).rejects.toThrow(/public/)
+  })
+
+  it('seals a client_secret_jwt secret with the server secret and never hashes it', async () => {
+    const store = createMemoryStore()
+    await expect(createClient(store, { name: 'HS', grantTypes: ['client_credentials'], authMethod: 'client_secret_jwt' }, NOW)).rejects.toThrow(/server secret/)
+    const { client, clientSecret } = await createClient(store, { name: 'HS', grantTypes: ['client_credentials'], authMethod: 'client_secret_jwt' }, NOW, { secret: SERVER_SECRET })
+    const stored = await store.clients.get(client.client_id)
+    expect(stored?.client_secret_hash).toBeNull()
+    expect(stored?.client_secret_sealed?.split('.')).toHaveLength(5)
+    const { openSealedSecret } = await import('../../src/jwt/sealed-secret.js')
+    expect(await openSealedSecret(stored?.client_secret_sealed ?? '', ['another-secret-another-secret-0123', SERVER_SECRET])).toBe(clientSecret)
+    const rotated = await rotateClientSecret(store, client.client_id, { secret: SERVER_SECRET })
+    expect(await openSealedSecret((await store.clients.get(client.client_id))?.client_secret_sealed ?? '', [SERVER_SECRET])).toBe(rotated)
+  })
+
+  it('reseals client_secret_jwt secrets under a new server secret, refusing when no listed secret opens one', async () => {
+    const store = createMemoryStore()
+    const { client, clientSecret } = await createClient(store, { name: 'HS', grantTypes: ['client_credentials'], authMethod: 'client_secret_jwt' }, NOW, { secret: SERVER_SECRET })
+    const NEXT = 'the-next-server-secret-0123456789abcdef'
+    await expect(resealClientSecrets(store, [NEXT])).rejects.toThrow(client.client_id)
+    expect(await resealClientSecrets(store, [NEXT, SERVER_SECRET])).toEqual([client.client_id])
+    const { openSealedSecret } = await import('../../src/jwt/sealed-secret.js')
+    const sealed = (await store.clients.get(client.client_id))?.client_secret_sealed ?? ''
+    expect(await openSealedSecret(sealed, [NEXT])).toBe(clientSecret)
+    expect(await openSealedSecret(sealed, [SERVER_SECRET])).toBeUndefined()
   })
 })

@@ -76,8 +76,8 @@ describe('createRegistry', () => {
   it('derives grant types, authentication methods per endpoint and audit levels from the capabilities', () => {
     const core = createRegistry(CORE_CAPABILITIES)
     expect(core.grantTypes).toEqual(['authorization_code', 'refresh_token', 'client_credentials'])
-    expect(core.authMethodsFor('token')).toEqual(['client_secret_basic', 'client_secret_post', 'none'])
-    expect(core.authMethodsFor('introspection')).toEqual(['client_secret_basic', 'client_secret_post'])
+    expect(core.authMethodsFor('token')).toEqual(['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'])
+    expect(core.authMethodsFor('introspection')).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt'])
     const extended = createRegistry([...CORE_CAPABILITIES, echo])
     expect(extended.grantTypes).toContain(EXAMPLE_GRANT)
     expect(extended.auditEvents.get('echo.said')).toBe('warn')
@@ -87,7 +87,7 @@ describe('createRegistry', () => {
     const assertionReader: CredentialReader = { name: 'assertion', read: () => undefined }
     const method: ClientAuthenticationMethod = { method: 'example_assertion', confidential: true, reader: assertionReader, verify: () => false }
     const registry = createRegistry([...CORE_CAPABILITIES, { name: 'assertion', spec: 'test', clientAuthentication: [method] }])
-    expect(registry.readers.map((reader) => reader.name)).toEqual(['assertion', RFC6749_READER])
+    expect(registry.readers.map((reader) => reader.name)).toEqual(['rfc7523', 'assertion', RFC6749_READER])
   })
 
   it('refuses a capability, endpoint, path, grant type, method or event registered twice', () => {
@@ -169,7 +169,7 @@ describe('a client source', () => {
           client_id: clientId, client_secret_hash: null, client_secret_expires_at: null, disabled: false, client_name: 'Tool', redirect_uris: ['https://tool.example/cb'], post_logout_redirect_uris: [],
           grant_types: ['authorization_code'], scopes: ['openid'], token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'RS256', skip_consent: false,
           created_at: NOW, application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [], registered_by: 'metadata_document',
-          registration_access_token_hash: null, expires_at: null,
+          registration_access_token_hash: null, expires_at: null, jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false,
         })
       },
     },

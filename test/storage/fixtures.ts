@@ -34,6 +34,12 @@ export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     expires_at: null,
     client_secret_expires_at: null,
     disabled: false,
+    jwks: null,
+    jwks_uri: null,
+    token_endpoint_auth_signing_alg: null,
+    client_secret_sealed: null,
+    require_pushed_authorization_requests: false,
+    dpop_bound_access_tokens: false,
     ...overrides,
   }
 }

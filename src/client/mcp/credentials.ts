@@ -1,3 +1,4 @@
+import type { ClientPrivateKey } from '../token-endpoint-auth.js'
 import { createHash } from 'node:crypto'
 import { seal, unseal } from '../seal.js'
 import type { RelyingPartyStore } from '../store.js'
@@ -13,7 +14,9 @@ export type CredentialKind = 'client' | 'tokens'
 export interface McpClientCredentials {
   client_id: string
   client_secret?: string
-  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none'
+  token_endpoint_auth_method: 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt'
+  /** `private_key_jwt`: the pre-registered key; never stored (only a client-credentials agent has one). */
+  private_key?: ClientPrivateKey
   /** How the identity was obtained. */
   via: 'client_id_metadata_document' | 'dynamic_registration' | 'pre_registered'
 }

@@ -1,3 +1,4 @@
+import type { ClientPrivateKey } from '../token-endpoint-auth.js'
 import { endpointProblem } from '../endpoints.js'
 import { ClientConfigError } from '../errors.js'
 import type { RelyingPartyStore } from '../store.js'
@@ -6,10 +7,18 @@ import type { RelyingPartyStore } from '../store.js'
 export interface PreRegisteredClient {
   clientId: string
   clientSecret?: string
+  /**
+   * `private_key_jwt` (RFC 7523 §2.2; MCP SEP-1046) for a `client_credentials` agent: its private key and the
+   * `kid` registered with the authorization server. The assertion's `aud` is the issuer.
+   */
+  privateKey?: ClientPrivateKey
   /** The authorization server they were issued by; omitted, they are offered to any trusted one. */
   issuer?: string
-  /** Default: `client_secret_basic` with a secret (`client_secret_post` when the server offers only that), else `none`. */
-  authMethod?: 'client_secret_basic' | 'client_secret_post' | 'none'
+  /**
+   * Default: `private_key_jwt` with a `privateKey`, `client_secret_basic` with a secret (`client_secret_post`
+   * when the server offers only that), else `none`.
+   */
+  authMethod?: 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt'
 }
 
 /**
@@ -98,8 +107,12 @@ export function normalizeMcpOptions(options: McpClientOptions): McpConfig {
   const maxStepUps = options.maxStepUps ?? 2
   if (!Number.isInteger(maxStepUps) || maxStepUps < 0 || maxStepUps > 5) throw new ClientConfigError('createMcpClient: maxStepUps must be an integer from 0 to 5')
   const grant = options.grant ?? 'authorization_code'
-  if (grant === 'client_credentials' && options.preRegistered?.clientSecret === undefined) {
-    throw new ClientConfigError("createMcpClient: grant 'client_credentials' needs preRegistered with a clientSecret")
+  if (grant === 'client_credentials' && options.preRegistered?.clientSecret === undefined && options.preRegistered?.privateKey === undefined) {
+    throw new ClientConfigError("createMcpClient: grant 'client_credentials' needs preRegistered with a clientSecret or a privateKey")
+  }
+  // The key is never stored, and an authorization-code flow resumes from the store.
+  if (options.preRegistered?.privateKey !== undefined && grant !== 'client_credentials') {
+    throw new ClientConfigError("createMcpClient: preRegistered.privateKey is for grant 'client_credentials'")
   }
   const server = new URL(options.serverUrl)
   const trusted = options.trustedAuthorizationServers

@@ -78,8 +78,11 @@ function preRegistered(config: McpConfig, discovery: McpDiscovery): McpClientCre
   const given = config.preRegistered
   if (!given || (given.issuer !== undefined && new URL(given.issuer).href !== new URL(discovery.issuer).href)) return undefined
   const methods = supportedMethods(discovery.as)
-  const method = given.authMethod ?? (given.clientSecret === undefined ? 'none' : !methods.includes('client_secret_basic') && methods.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic')
-  return { client_id: given.clientId, ...(given.clientSecret !== undefined ? { client_secret: given.clientSecret } : {}), token_endpoint_auth_method: method, via: 'pre_registered' }
+  const method = given.authMethod ?? (given.privateKey !== undefined ? 'private_key_jwt' : given.clientSecret === undefined ? 'none' : !methods.includes('client_secret_basic') && methods.includes('client_secret_post') ? 'client_secret_post' : 'client_secret_basic')
+  return {
+    client_id: given.clientId, ...(given.clientSecret !== undefined ? { client_secret: given.clientSecret } : {}),
+    ...(given.privateKey !== undefined ? { private_key: given.privateKey } : {}), token_endpoint_auth_method: method, via: 'pre_registered',
+  }
 }
 
 /**
@@ -124,10 +127,15 @@ function clientSecretBasic(clientSecret: string): oauth.ClientAuth {
 
 /** oauth4webapi's client and client authentication for a client identity. */
 export function oauthClient(client: McpClientCredentials): { client: oauth.Client; auth: oauth.ClientAuth } {
-  const auth = client.token_endpoint_auth_method === 'client_secret_basic'
+  const method = client.token_endpoint_auth_method
+  if (method === 'private_key_jwt' && client.private_key === undefined) throw new ClientError('provider_misconfigured', { detail: 'private_key_jwt needs preRegistered.privateKey' })
+  const auth = method === 'client_secret_basic'
     ? clientSecretBasic(client.client_secret ?? '')
-    : client.token_endpoint_auth_method === 'client_secret_post'
+    : method === 'client_secret_post'
       ? oauth.ClientSecretPost(client.client_secret ?? '')
-      : oauth.None()
+      // RFC 7523 §2.2 through oauth4webapi: `aud` is the issuer identifier (7523bis §4).
+      : method === 'private_key_jwt' && client.private_key !== undefined
+        ? oauth.PrivateKeyJwt(client.private_key)
+        : oauth.None()
   return { client: { client_id: client.client_id }, auth }
 }

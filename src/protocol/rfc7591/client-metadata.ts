@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors.js'
 import { isLoopbackHost, validateRedirectUriForRegistration } from '../rfc6749/redirect-uri.js'
+import { validateClientKeys, type PublicJwks } from './client-keys.js'
 
 /**
  * Client metadata of a registration request (RFC 7591 §2, OpenID Connect Registration 1.0 §2), checked
@@ -19,6 +20,8 @@ export interface RegistrationRules {
   readonly scopes: readonly string[]
   /** JWS algorithms for `id_token_signed_response_alg`. */
   readonly signingAlgorithms: readonly string[]
+  /** A `jwks_uri` may be plain http on loopback (`development.allowLoopbackFetch`: the SSRF guard allows it too). */
+  readonly allowLoopbackHttp?: boolean
 }
 
 export type ApplicationType = 'web' | 'native'
@@ -41,6 +44,11 @@ export type ClientMetadata = {
   readonly contacts: string[]
   readonly application_type: ApplicationType
   readonly id_token_signed_response_alg: string
+  readonly jwks: PublicJwks | null
+  readonly jwks_uri: string | null
+  readonly token_endpoint_auth_signing_alg: string | null
+  readonly require_pushed_authorization_requests: boolean
+  readonly dpop_bound_access_tokens: boolean
 } & { readonly [validated]: true }
 
 /** Bounds that keep one registration small (catalogue RL-04): counts and lengths, not a policy. */
@@ -48,16 +56,16 @@ export const METADATA_LIMITS = { uris: 20, uriLength: 2000, nameLength: 200, con
 
 /**
  * Members the server understands but does not support: registering them would promise behaviour the
- * server does not have (keys fetched from `jwks_uri`, pairwise subjects, encrypted or signed responses,
+ * server does not have (pairwise subjects, encrypted or signed responses,
  * request objects, third-party login). Refused rather than ignored, so a client never believes its ID
  * tokens are encrypted when they are not; none of these URLs is ever fetched (catalogue DR-04, DR-05).
  */
 const UNSUPPORTED_MEMBERS = [
-  'jwks_uri', 'jwks', 'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'id_token_encrypted_response_alg',
+  'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'id_token_encrypted_response_alg',
   'id_token_encrypted_response_enc', 'userinfo_signed_response_alg', 'userinfo_encrypted_response_alg', 'userinfo_encrypted_response_enc',
-  'request_object_signing_alg', 'request_object_encryption_alg', 'request_object_encryption_enc', 'token_endpoint_auth_signing_alg',
+  'request_object_signing_alg', 'request_object_encryption_alg', 'request_object_encryption_enc',
   'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
-  'backchannel_logout_uri', 'frontchannel_logout_uri', 'authorization_signed_response_alg', 'dpop_bound_access_tokens',
+  'backchannel_logout_uri', 'frontchannel_logout_uri', 'authorization_signed_response_alg',
 ] as const
 
 /** RFC 7591 §3.2.2 `invalid_client_metadata`. */
@@ -141,6 +149,13 @@ export function validateClientMetadata(input: unknown, rules: RegistrationRules)
   const alg = optionalString(body, 'id_token_signed_response_alg') ?? 'RS256' // OIDC Registration §2 default
   if (!rules.signingAlgorithms.includes(alg)) throw invalidMetadata(`id_token_signed_response_alg must be one of ${rules.signingAlgorithms.join(', ')}`)
 
+  // RFC 7591 §2 `jwks`/`jwks_uri`, OIDC Registration §2 `token_endpoint_auth_signing_alg` (catalogue JA-06, JA-08).
+  const keys = validateClientKeys(
+    { tokenEndpointAuthMethod: authMethod, jwks: body.jwks, jwksUri: body.jwks_uri, tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg },
+    { allowLoopbackHttp: rules.allowLoopbackHttp === true },
+  )
+  if (typeof keys === 'string') throw invalidMetadata(keys)
+
   const metadata = {
     redirect_uris: redirectUris,
     post_logout_redirect_uris: postLogout,
@@ -156,6 +171,10 @@ export function validateClientMetadata(input: unknown, rules: RegistrationRules)
     contacts: contacts(body),
     application_type: applicationType,
     id_token_signed_response_alg: alg,
+    ...keys,
+    // RFC 9126 §6, RFC 9449 §5.2: booleans, default false; enforced by the PAR and DPoP capabilities.
+    require_pushed_authorization_requests: optionalBoolean(body, 'require_pushed_authorization_requests'),
+    dpop_bound_access_tokens: optionalBoolean(body, 'dpop_bound_access_tokens'),
   }
   return metadata as ClientMetadata
 }
@@ -191,6 +210,13 @@ function optionalString(body: Record<string, unknown>, name: string, maxLength: 
   const value = body[name]
   if (value === undefined) return undefined
   if (typeof value !== 'string' || value.length > maxLength) throw invalidMetadata(`${name} must be a string of at most ${maxLength} characters`)
+  return value
+}
+
+function optionalBoolean(body: Record<string, unknown>, name: string): boolean {
+  const value = body[name]
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') throw invalidMetadata(`${name} must be a boolean`)
   return value
 }
 

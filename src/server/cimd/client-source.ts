@@ -88,6 +88,7 @@ function clientOf(url: ClientIdUrl, metadata: ClientMetadata, now: number): Clie
     client_id: url,
     client_name: metadata.client_name ?? new URL(url).host,
     client_secret_hash: null,
+    client_secret_sealed: null,
     client_secret_expires_at: null,
     // Operators cannot disable a client they never stored; they can turn metadata documents off.
     disabled: false,

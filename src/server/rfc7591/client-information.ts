@@ -19,6 +19,7 @@ export async function registrationRules(ctx: ServerContext, options: ResolvedReg
     // Stored resources count too: a client registering for an API created with `tessera-oidc resource create`.
     scopes: options.scopes ?? (await loadResources(ctx)).scopesSupported,
     signingAlgorithms: DEFAULT_KEY_ALGORITHMS,
+    allowLoopbackHttp: ctx.config.outbound.allowLoopback === true,
   }
 }
 
@@ -55,7 +56,7 @@ export function clientInformation(
     ...(credentials.clientSecret === undefined ? {} : { client_secret: credentials.clientSecret }),
     // RFC 7591 §3.2.1: the time the secret stops authenticating, enforced at client authentication
     // (`dynamicRegistration({ clientSecretSeconds })`); 0 = it does not expire (an unused client may, see `expires_at`).
-    ...(client.token_endpoint_auth_method === 'none' ? {} : { client_secret_expires_at: client.client_secret_expires_at ?? 0 }),
+    ...(client.token_endpoint_auth_method === 'none' || client.token_endpoint_auth_method === 'private_key_jwt' ? {} : { client_secret_expires_at: client.client_secret_expires_at ?? 0 }),
     registration_access_token: credentials.registrationAccessToken,
     registration_client_uri: configurationUri(ctx, client.client_id),
     client_name: client.client_name,
@@ -68,7 +69,12 @@ export function clientInformation(
     application_type: client.application_type,
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     contacts: client.contacts,
+    require_pushed_authorization_requests: client.require_pushed_authorization_requests,
+    dpop_bound_access_tokens: client.dpop_bound_access_tokens,
   }
+  if (client.jwks !== null) information.jwks = client.jwks
+  if (client.jwks_uri !== null) information.jwks_uri = client.jwks_uri
+  if (client.token_endpoint_auth_signing_alg !== null) information.token_endpoint_auth_signing_alg = client.token_endpoint_auth_signing_alg
   for (const name of ['client_uri', 'logo_uri', 'policy_uri', 'tos_uri'] as const) {
     const value = client[name]
     if (value !== null) information[name] = value

@@ -1,4 +1,5 @@
 import { digestsEqual, randomCredential, sha256 } from '../../crypto/random.js'
+import { openSealedSecret } from '../../jwt/sealed-secret.js'
 import { OAuthError } from '../../errors.js'
 import { emptyResponse, jsonResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
@@ -9,7 +10,7 @@ import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
 import type { ResolvedRegistrationOptions } from './options.js'
-import { secretDeadline } from './registration-endpoint.js'
+import { keptSecret, needsSecret, secretDeadline } from './registration-endpoint.js'
 import { clientSettings } from '../client-settings.js'
 
 /**
@@ -82,20 +83,30 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   if (fields.client_id !== current.client_id) throw new OAuthError('invalid_request', 'client_id must be the client\'s own')
   if (fields.client_secret !== undefined) {
     const secret = fields.client_secret
-    if (typeof secret !== 'string' || current.client_secret_hash === null || !digestsEqual(sha256(secret), current.client_secret_hash)) {
+    // A client_secret_jwt client's secret is kept sealed, not hashed: compare digests of the opened one.
+    const opened = current.client_secret_sealed === null ? undefined : await openSealedSecret(current.client_secret_sealed, [ctx.config.secret, ...ctx.config.previousSecrets])
+    const expected = opened === undefined ? current.client_secret_hash : sha256(opened)
+    if (typeof secret !== 'string' || expected === null || !digestsEqual(sha256(secret), expected)) {
       throw new OAuthError('invalid_request', 'client_secret does not match the client\'s secret')
     }
   }
   const metadata = validateClientMetadata(fields, await registrationRules(ctx, options))
   const now = ctx.config.now()
-  const confidential = metadata.token_endpoint_auth_method !== 'none'
+  const method = metadata.token_endpoint_auth_method
+  const confidential = needsSecret(method)
   const secretExpired = current.client_secret_expires_at !== null && current.client_secret_expires_at <= now
-  const clientSecret = confidential && (current.client_secret_hash === null || secretExpired) ? randomCredential(32) : undefined
+  // A hash cannot serve client_secret_jwt nor a sealed secret the other methods: a change of form is a new secret.
+  const kept = method === 'client_secret_jwt' ? current.client_secret_sealed : current.client_secret_hash
+  const clientSecret = confidential && (kept === null || secretExpired) ? randomCredential(32) : undefined
   const registrationAccessToken = randomCredential(32)
   const client: ClientRecord = {
     ...current,
     ...clientSettings(metadata),
-    client_secret_hash: !confidential ? null : clientSecret === undefined ? current.client_secret_hash : sha256(clientSecret),
+    ...(!confidential
+      ? { client_secret_hash: null, client_secret_sealed: null }
+      : clientSecret === undefined
+        ? { client_secret_hash: method === 'client_secret_jwt' ? null : kept, client_secret_sealed: method === 'client_secret_jwt' ? kept : null }
+        : await keptSecret(ctx, method, clientSecret)),
     client_secret_expires_at: !confidential ? null : clientSecret === undefined ? current.client_secret_expires_at : secretDeadline(clientSecret, now, options),
     registration_access_token_hash: sha256(registrationAccessToken),
   }

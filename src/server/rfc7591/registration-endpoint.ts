@@ -1,4 +1,5 @@
 import { randomCredential, sha256 } from '../../crypto/random.js'
+import { sealSecret } from '../../jwt/sealed-secret.js'
 import { OAuthError } from '../../errors.js'
 import { jsonResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
@@ -34,7 +35,7 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
     const metadata = await metadataOf(ctx, request, options)
     if (options.policy === 'token' && token !== undefined && !(await consumeInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
     await purgeUnusedClients(ctx, now)
-    const { client, clientSecret, registrationAccessToken } = newClient(metadata, now, options)
+    const { client, clientSecret, registrationAccessToken } = await newClient(ctx, metadata, now, options)
     await ctx.config.store.clients.create(client)
     await ctx.audit.record({
       type: 'client.registered', client_id: client.client_id, client_name: client.client_name, redirect_uris: client.redirect_uris,
@@ -52,12 +53,14 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
  * The stored client. Its id is 128 random bits in base64url — never an `https://` URL (the form of
  * client ids that are metadata documents) and never a user's `sub` (RFC 7591 §3.2.1, catalogue DR-01).
  */
-function newClient(metadata: ClientMetadata, now: number, options: ResolvedRegistrationOptions): { client: ClientRecord; clientSecret: string | undefined; registrationAccessToken: string } {
-  const clientSecret = metadata.token_endpoint_auth_method === 'none' ? undefined : randomCredential(32)
+async function newClient(
+  ctx: ServerContext, metadata: ClientMetadata, now: number, options: ResolvedRegistrationOptions,
+): Promise<{ client: ClientRecord; clientSecret: string | undefined; registrationAccessToken: string }> {
+  const clientSecret = needsSecret(metadata.token_endpoint_auth_method) ? randomCredential(32) : undefined
   const registrationAccessToken = randomCredential(32)
   const client: ClientRecord = {
     client_id: randomCredential(16),
-    client_secret_hash: clientSecret === undefined ? null : sha256(clientSecret),
+    ...(await keptSecret(ctx, metadata.token_endpoint_auth_method, clientSecret)),
     ...clientSettings(metadata),
     created_at: now,
     registration_access_token_hash: sha256(registrationAccessToken),
@@ -66,6 +69,23 @@ function newClient(metadata: ClientMetadata, now: number, options: ResolvedRegis
     disabled: false,
   }
   return { client, clientSecret, registrationAccessToken }
+}
+
+/** Public clients have no secret, and `private_key_jwt` clients keys instead (RFC 7523 §2.2). */
+export function needsSecret(authMethod: string): boolean {
+  return authMethod !== 'none' && authMethod !== 'private_key_jwt'
+}
+
+/**
+ * How a new secret is kept: its SHA-256, or for `client_secret_jwt` sealed with the server secret (the
+ * server needs it back as the HMAC key of the client's assertions, RFC 7523 §2.2).
+ */
+export async function keptSecret(
+  ctx: ServerContext, authMethod: string, clientSecret: string | undefined,
+): Promise<Pick<ClientRecord, 'client_secret_hash' | 'client_secret_sealed'>> {
+  if (clientSecret === undefined) return { client_secret_hash: null, client_secret_sealed: null }
+  if (authMethod === 'client_secret_jwt') return { client_secret_hash: null, client_secret_sealed: await sealSecret(clientSecret, ctx.config.secret) }
+  return { client_secret_hash: sha256(clientSecret), client_secret_sealed: null }
 }
 
 /** RFC 7591 §3.2.1: when a secret issued now stops working; null (the response says 0) when secrets do not expire. */

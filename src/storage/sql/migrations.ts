@@ -5,6 +5,7 @@ import { recordsMigration } from './migration-0005-records.js'
 import { clientRegistrationMigration } from './migration-0006-client-registration.js'
 import { clientStatusMigration } from './migration-0007-client-status.js'
 import { clientReferencesMigration } from './migration-0008-client-references.js'
+import { clientKeysMigration } from './migration-0009-client-keys.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -205,6 +206,7 @@ const migrations: Record<string, Migration> = {
   '0006_client_registration': clientRegistrationMigration,
   '0007_client_status': clientStatusMigration,
   '0008_client_references': clientReferencesMigration,
+  '0009_client_keys': clientKeysMigration,
 }
 
 const provider: MigrationProvider = {

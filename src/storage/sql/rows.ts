@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely'
-import type { AccessTokenRecord, ClientRecord, ConsentRecord, KeyedRecord, RefreshTokenRecord, SigningKeyRecord, UserRecord } from '../types.js'
+import type { AccessTokenRecord, ClientJwks, ClientRecord, ConsentRecord, KeyedRecord, RefreshTokenRecord, SigningKeyRecord, UserRecord } from '../types.js'
 import type { AccessTokensTable, ClientsTable, ConsentsTable, RecordsTable, RefreshTokensTable, SigningKeysTable, UsersTable } from './schema.js'
 
 /**
@@ -48,6 +48,12 @@ export function clientToRow(c: ClientRecord): Insertable<ClientsTable> {
     expires_at: c.expires_at,
     client_secret_expires_at: c.client_secret_expires_at,
     disabled: flag(c.disabled),
+    jwks: c.jwks === null ? null : JSON.stringify(c.jwks),
+    jwks_uri: c.jwks_uri,
+    token_endpoint_auth_signing_alg: c.token_endpoint_auth_signing_alg,
+    client_secret_sealed: c.client_secret_sealed,
+    require_pushed_authorization_requests: flag(c.require_pushed_authorization_requests),
+    dpop_bound_access_tokens: flag(c.dpop_bound_access_tokens),
   }
 }
 
@@ -75,6 +81,12 @@ export function rowToClient(r: Selectable<ClientsTable>): ClientRecord {
     expires_at: numOrNull(r.expires_at),
     client_secret_expires_at: numOrNull(r.client_secret_expires_at),
     disabled: r.disabled === 1,
+    jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as ClientJwks),
+    jwks_uri: r.jwks_uri,
+    token_endpoint_auth_signing_alg: r.token_endpoint_auth_signing_alg,
+    client_secret_sealed: r.client_secret_sealed,
+    require_pushed_authorization_requests: r.require_pushed_authorization_requests === 1,
+    dpop_bound_access_tokens: r.dpop_bound_access_tokens === 1,
   }
 }
 

@@ -43,6 +43,13 @@ export interface ClientsTable {
   expires_at: NullableSeconds
   client_secret_expires_at: NullableSeconds
   disabled: Flag
+  /** A JSON Web Key Set as JSON text. */
+  jwks: string | null
+  jwks_uri: string | null
+  token_endpoint_auth_signing_alg: string | null
+  client_secret_sealed: string | null
+  require_pushed_authorization_requests: Flag
+  dpop_bound_access_tokens: Flag
 }
 
 export interface UsersTable {
