@@ -10,9 +10,10 @@ import { Browser } from '../helpers/http-client.js'
 import { dpopKey, dpopProof, type DpopKey } from '../helpers/dpop.js'
 import { basicAuth, clientPost, type TestClient } from '../helpers/tessera.js'
 import { createHarness, json } from '../helpers/server-values.js'
-import { authorizationFlow, authorizationRequest, decodePayload, expectRedirectError, expectTokenError, introspect, sendAuthorization, securityServerForFile, startCaptureServer } from './helpers.js'
+import { pushedAuthorizationRequests } from '../../src/server/par/index.js'
+import { authorizationFlow, authorizationRequest, completeInteraction, decodePayload, expectRedirectError, expectTokenError, introspect, sendAuthorization, securityServerForFile, startCaptureServer } from './helpers.js'
 
-const server = await securityServerForFile()
+const server = await securityServerForFile({ capabilities: [pushedAuthorizationRequests()] })
 const tokenUrl = `${server.url}/token`
 let K1: DpopKey
 let K2: DpopKey
@@ -147,6 +148,37 @@ describe('DP DPoP at the token endpoint', () => {
     const { params } = authorizationRequest(pub, { dpop_jkt: 'not+a+thumbprint' })
     const refused = await sendAuthorization(server, new Browser(), params)
     expectRedirectError(refused, { redirectUri: pub.redirectUri, error: 'invalid_request', state: params.state, iss: server.url })
+  })
+
+  it('DP-08 a proof sent with a pushed request binds the code like dpop_jkt, and must agree with a dpop_jkt', async () => {
+    const { pub } = server.clients
+    const parProof = (key: DpopKey) => dpopProof(key, { htm: 'POST', htu: `${server.url}/par` })
+    const push = async (proof: string, overrides: Record<string, string> = {}) => {
+      const { params, verifier } = authorizationRequest(pub, overrides)
+      const response = await fetch(`${server.url}/par`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+        body: new URLSearchParams({ ...params, client_id: pub.id }).toString(),
+      })
+      return { response, verifier, redirectUri: params.redirect_uri ?? '' }
+    }
+    await expectDpopError((await push(await parProof(K1), { dpop_jkt: K2.jkt })).response)
+    await expectDpopError((await push(await tokenProof(K1))).response)
+
+    const redeemPushed = async (proofs: string[]) => {
+      const pushed = await push(await parProof(K1))
+      const { request_uri: requestUri } = (await pushed.response.json()) as { request_uri: string }
+      expect(pushed.response.status).toBe(201)
+      const browser = new Browser()
+      const first = await sendAuthorization(server, browser, { client_id: pub.id, request_uri: requestUri })
+      const outcome = await completeInteraction(server, browser, first, { user: server.users.alice })
+      const code = new URL(outcome.response.headers.get('location') ?? 'about:blank').searchParams.get('code') ?? ''
+      return tokenRequest(pub, { grant_type: 'authorization_code', code, redirect_uri: pushed.redirectUri, code_verifier: pushed.verifier }, proofs)
+    }
+    await expectTokenError(await redeemPushed([await tokenProof(K2)]), 'invalid_grant')
+    const bound = await redeemPushed([await tokenProof(K1)])
+    expect(bound.status).toBe(200)
+    expect(decodePayload(((await bound.json()) as { access_token: string }).access_token).cnf).toEqual({ jkt: K1.jkt })
   })
 
   it('DP-08 a public client\'s refresh token bound at issuance refreshes only with the same key', async () => {

@@ -14,19 +14,25 @@ import { markProofUsed } from './records.js'
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-5
  */
 export async function dpopKeyOfTokenRequest(ctx: ServerContext, request: OAuthRequest, client: ClientRecord): Promise<string | undefined> {
-  const proof = dpopProofFrom(request.headers.get('dpop'))
-  if (proof === undefined) {
-    if (ctx.config.dpop.required || client.dpop_bound_access_tokens === true) {
-      throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required', { detail: ctx.config.dpop.required ? 'requireDpop' : 'the client is registered with dpop_bound_access_tokens' })
-    }
-    return undefined
+  if (request.headers.get('dpop') === null && (ctx.config.dpop.required || client.dpop_bound_access_tokens === true)) {
+    throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required', { detail: ctx.config.dpop.required ? 'requireDpop' : 'the client is registered with dpop_bound_access_tokens' })
   }
-  const now = ctx.config.now()
+  return dpopKeyOfRequest(ctx, request, ctx.urls.token)
+}
+
+/**
+ * The key a request to `url` proves possession of, or undefined without a `DPoP` header: the proof
+ * checked against that URL and the request's method, then marked used in the shared store (§11.1).
+ * The token endpoint and the PAR endpoint (§10.1) both take proofs.
+ */
+export async function dpopKeyOfRequest(ctx: ServerContext, request: OAuthRequest, url: string): Promise<string | undefined> {
+  const proof = dpopProofFrom(request.headers.get('dpop'))
+  if (proof === undefined) return undefined
   const validated = await validateDpopProof(proof, {
     method: request.method,
-    url: ctx.urls.token,
+    url,
     algorithms: ctx.config.dpop.algorithms,
-    now,
+    now: ctx.config.now(),
     nonces: ctx.config.dpop.nonces,
   })
   if (!(await markProofUsed(ctx, validated))) throw new OAuthError('invalid_dpop_proof', 'The DPoP proof was already used', { detail: 'replayed jti' })

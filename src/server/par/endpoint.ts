@@ -6,6 +6,8 @@ import { authenticateClientWithinLimits } from '../abuse/limited-authentication.
 import { checkAuthorizationRequest } from '../authorization-request.js'
 import type { ServerContext } from '../context.js'
 import { tokenError } from '../endpoints/token.js'
+import { dpopKeyForAuthorization } from '../dpop/authorization.js'
+import { dpopKeyOfRequest } from '../dpop/token-request.js'
 import type { ResolvedPushedAuthorizationRequestOptions } from './options.js'
 import { storePushedRequest } from './pushed-requests.js'
 
@@ -28,7 +30,11 @@ export async function pushedAuthorizationEndpoint(ctx: ServerContext, request: O
     // §2.3: whatever /authorize would show or redirect is a JSON error here (an unregistered redirect_uri
     // included: §2.4's relaxation for confidential clients is not offered).
     if (result.kind !== 'valid') throw result.error
-    const requestUri = await storePushedRequest(ctx, { request: result.request }, options.lifetimeSeconds)
+    // RFC 9449 §10.1: a proof sent with the push binds the code like dpop_jkt (and must agree with it).
+    const proofKey = await dpopKeyOfRequest(ctx, request, ctx.urls.pushedAuthorizationRequest ?? '')
+    const dpopJkt = dpopKeyForAuthorization(result.request.dpop_jkt, proofKey)
+    const pushedRequest = dpopJkt === undefined ? result.request : { ...result.request, dpop_jkt: dpopJkt }
+    const requestUri = await storePushedRequest(ctx, { request: pushedRequest }, options.lifetimeSeconds)
     // §2.2: 201 Created; jsonResponse adds Cache-Control: no-store.
     return jsonResponse(201, { request_uri: requestUri, expires_in: options.lifetimeSeconds })
   } catch (error) {
