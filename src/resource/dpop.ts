@@ -70,6 +70,7 @@ export function memoryDpopReplayStore(maxEntries = 100_000): DpopReplayStore {
 
 /** The part of `tessera-oidc/server`'s `store.records` a replay store needs (structurally: no storage import). */
 export interface RecordPutter {
+  /** Stores the record; rejects with an error named `StorageConflictError` when its key exists (the replay). */
   put(kind: { readonly name: string }, record: { key: string; value: Record<string, never>; expiresAt: number }): Promise<void>
 }
 

@@ -26,9 +26,13 @@ interface Result {
   stderr: string
 }
 
+// A new user's shell: without the DATABASE_URL and REDIS_URL the test launcher sets for other suites, which
+// `tessera-oidc serve` would take over its SQLite default.
+const { DATABASE_URL: _database, REDIS_URL: _redis, ...userEnv } = process.env
+
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, ...env } })
+    const child = spawn(command, args, { cwd, env: { ...userEnv, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -51,7 +55,7 @@ function freePort(): Promise<number> {
 
 /** Spawns `command` in a process group of its own (npx runs the bin as a child) and waits for `ready` in its output. */
 function start(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
-  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, detached: true })
+  const child = spawn(command, args, { cwd, env: { ...userEnv, ...env }, detached: true })
   started.push(child)
   let output = ''
   return new Promise((resolve, reject) => {

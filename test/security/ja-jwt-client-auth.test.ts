@@ -10,6 +10,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
 import { dynamicRegistration } from '../../src/server/rfc7591/index.js'
+import { dpopKey, dpopProof } from '../helpers/dpop.js'
 import { SECRET } from '../helpers/tessera.js'
 import { expectTokenError, postForm, securityServerForFile, startCaptureServer, type Params } from './helpers.js'
 
@@ -331,8 +332,17 @@ describe('JA JWT client authentication', () => {
     const info = (await response.json()) as Record<string, string>
     expect(info).toMatchObject({ token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256', dpop_bound_access_tokens: true, require_pushed_authorization_requests: false })
     const secret = info.client_secret ?? ''
-    const hs = await new SignJWT(claims(info.client_id ?? '')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret))
-    await expectAccepted(await clientCredentials(hs))
+    const hs = async () => new SignJWT(claims(info.client_id ?? '')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret))
+    // Registered DPoP-bound: the assertion authenticates, and the token request still needs its proof.
+    await expectTokenError(await clientCredentials(await hs()), 'invalid_dpop_proof', 400)
+    const proof = await dpopProof(await dpopKey(), { htm: 'POST', htu: `${server.url}/token` })
+    const bound = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: proof },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'notes:read', client_assertion_type: ASSERTION_TYPE, client_assertion: await hs() }).toString(),
+    })
+    await expectAccepted(bound)
+    expect(await bound.json()).toMatchObject({ token_type: 'DPoP' })
     const update = await fetch(info.registration_client_uri ?? '', {
       method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${info.registration_access_token ?? ''}` },
       body: JSON.stringify({ ...body, client_id: info.client_id, client_secret: secret }),

@@ -5,6 +5,7 @@ import { isJwkThumbprint } from '../rfc9449/dpop-jkt.js'
 import { readResourceIndicators } from '../rfc8707/resource-indicator.js'
 import { isSubset, parseScope } from './scope.js'
 
+/** OIDC Core §3.1.2.1 `prompt` values as the server acts on them (`select_account` is read as `login`: one account per session). */
 export type Prompt = 'none' | 'login' | 'consent'
 
 /** A request that passed every check of RFC 6749 §4.1.1, RFC 7636 §4.3 and OIDC Core §3.1.2.1. */
