@@ -104,7 +104,7 @@ export interface AuthorizationServerConfig {
    * (default 300 s, at most 600), the clock skew (default 60 s, at most 60), and `legacyAudiences`, which
    * also accepts the token endpoint URL or an array holding the issuer as `aud` — what older clients send,
    * refused by default since the 2025 audience-injection findings (7523bis §4, catalogue JA-01).
-   * Weakening: it logs a warning, and a FAPI 2.0 profile will refuse it.
+   * Weakening: it logs a warning, and `profile: 'fapi2'` refuses it.
    */
   clientAssertions?: Partial<AssertionPolicy>
   /**
