@@ -25,6 +25,7 @@ import type { ResolvedConfig } from '../settings.js'
 /** Server profiles: `fapi2` is the FAPI 2.0 Security Profile. */
 export type ServerProfile = 'fapi2'
 
+/** The values `profile` takes (configuration, config file, `tessera-oidc serve --profile`). */
 export const SERVER_PROFILES: readonly ServerProfile[] = ['fapi2']
 
 /** FAPI 2.0 §5.4.1: PS256, ES256 or EdDSA (Ed25519) for every signature. */
