@@ -132,6 +132,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'client-metadata-documents': { type: 'boolean' },
       'allow-loopback-fetch': { type: 'boolean' },
       'require-par': { type: 'boolean' },
+      profile: { type: 'string' },
     },
     strict: true,
   })
@@ -151,7 +152,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const stores = storeFlags(values, config.database)
   const db = dbPath(stores.db)
   const clientMetadataDocuments = values['client-metadata-documents'] ?? envSwitch('TESSERA_CLIENT_METADATA_DOCUMENTS') ?? config.clientMetadataDocuments?.enabled ?? false
-  const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? false
+  const profile = values.profile ?? process.env.TESSERA_PROFILE ?? config.profile
+  if (profile !== undefined && profile !== 'fapi2') throw new UsageError('--profile must be fapi2 (the FAPI 2.0 Security Profile)')
+  // The profile requires PAR of every client: only an explicit "not required" contradicts it, and stops the start.
+  const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? profile === 'fapi2'
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -193,6 +197,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
+    ...(profile ? { profile } : {}),
     capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -220,6 +225,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),
     ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
+    ...(profile === 'fapi2' ? ['  profile: FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP, private_key_jwt, PS256/ES256/EdDSA)'] : []),
     ...(requirePushedAuthorizationRequests ? [`  pushed authorization requests required: ${server.url}/par`] : []),
     ...(seeded ?? []),
     '',

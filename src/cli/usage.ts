@@ -77,6 +77,9 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                issuer (env TESSERA_ALLOW_LOOPBACK_FETCH=1)
   --require-par                every client must push its authorization requests to /par first
                                (RFC 9126; PAR itself is always offered) (env TESSERA_REQUIRE_PAR=1)
+  --profile fapi2              the FAPI 2.0 Security Profile: PAR, PKCE S256, DPoP-bound tokens,
+                               private_key_jwt, PS256/ES256/EdDSA only; a contradicting setting stops
+                               the start (env TESSERA_PROFILE)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

@@ -104,9 +104,17 @@ export interface AuthorizationServerConfig {
    * (default 300 s, at most 600), the clock skew (default 60 s, at most 60), and `legacyAudiences`, which
    * also accepts the token endpoint URL or an array holding the issuer as `aud` — what older clients send,
    * refused by default since the 2025 audience-injection findings (7523bis §4, catalogue JA-01).
-   * Weakening: it logs a warning, and a FAPI 2.0 profile will refuse it.
+   * Weakening: it logs a warning, and `profile: 'fapi2'` refuses it.
    */
   clientAssertions?: Partial<AssertionPolicy>
+  /**
+   * `fapi2`: the FAPI 2.0 Security Profile as one switch — PAR required, PKCE S256, DPoP-bound access tokens
+   * only, `private_key_jwt` only, PS256/ES256/EdDSA only, codes living at most 60 s; discovery says so. A
+   * setting that contradicts it (`requireDpop: false`, `clientAssertions.legacyAudiences`, an RS256
+   * `accessTokenSigningAlg`, a longer code lifetime, a PAR capability not `required`) is a `ConfigError`.
+   * Clients registered with RS256 ID tokens are refused (`invalid_client`), not silently given ES256 ones.
+   */
+  profile?: 'fapi2'
 }
 
 /** Relaxations for local development and tests only; each logs a warning at start. */

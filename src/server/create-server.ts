@@ -18,6 +18,7 @@ import { errorPage } from './pages.js'
 import { withTransportSecurity } from './transport-security.js'
 import { StorageUnavailableError } from '../storage/types.js'
 import { safely } from './observer.js'
+import { checkProfile, fapi2Capabilities, fapi2Configuration, fapi2Settings, type ServerProfile } from './fapi2/index.js'
 
 /** An authorization server: `handle` answers its requests; mount it with an adapter (`tessera-oidc/adapters/node`, `tessera-oidc/adapters/hono`). */
 export interface AuthorizationServer {
@@ -51,8 +52,9 @@ export interface AuthorizationServer {
  * ```
  */
 export async function createAuthorizationServer(config: AuthorizationServerConfig): Promise<AuthorizationServer> {
-  const resolved = resolveConfig(config)
-  const registry = assemble(config)
+  const profile = checkProfile(config.profile)
+  const resolved = profile === 'fapi2' ? fapi2Settings(resolveConfig(fapi2Configuration(config))) : resolveConfig(config)
+  const registry = assemble(config, profile)
   const observer = config.observer
   const audit = createAuditSink({
     store: resolved.store, logger: resolved.logger, now: resolved.now, retention: resolved.auditRetention, levels: registry.auditEvents,
@@ -142,9 +144,10 @@ function notFound(): OAuthResponse {
 }
 
 /** The core capabilities and the configured ones, as one registry; a clash is a configuration error. */
-function assemble(config: AuthorizationServerConfig): Registry {
+function assemble(config: AuthorizationServerConfig, profile: ServerProfile | undefined): Registry {
+  const capabilities = [...CORE_CAPABILITIES, ...(config.capabilities ?? [])]
   try {
-    return createRegistry([...CORE_CAPABILITIES, ...(config.capabilities ?? [])])
+    return createRegistry(profile === 'fapi2' ? fapi2Capabilities(capabilities) : capabilities)
   } catch (error) {
     if (error instanceof RegistryError) throw new ConfigError('capabilities', error.message)
     throw error

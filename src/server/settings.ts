@@ -78,6 +78,8 @@ export interface ResolvedConfig {
   dpop: DpopSettings
   /** Bounds and audience rule of JWT client assertions (RFC 7523, 7523bis §4). */
   clientAssertions: AssertionPolicy
+  /** `fapi2` when the server runs the FAPI 2.0 Security Profile (src/server/fapi2/). */
+  profile?: 'fapi2'
 }
 
 /** DPoP (RFC 9449) at the token endpoint. */

@@ -95,6 +95,7 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   clientMetadataDocuments: z.strictObject({
     enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),
   }).optional().describe('Client ID metadata documents (MCP clients)'),
+  profile: z.enum(['fapi2']).optional().describe('fapi2: the FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP, private_key_jwt, PS256/ES256/EdDSA only); settings that contradict it stop the start. Env TESSERA_PROFILE'),
   pushedAuthorizationRequests: z.strictObject({
     required: z.boolean().optional().describe('Every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests; off by default). Env TESSERA_REQUIRE_PAR=1'),
   }).optional().describe('Pushed authorization requests (RFC 9126), always offered at /par'),

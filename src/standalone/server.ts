@@ -59,7 +59,8 @@ export interface StandaloneOptions {
   /** Development switches (`--allow-loopback-fetch`); see `AuthorizationServerConfig.development`. */
   development?: AuthorizationServerConfig['development']
   /** The SSRF guard's policy for client-supplied URLs; see `AuthorizationServerConfig.outbound`. */
-  outbound?: AuthorizationServerConfig['outbound']
+  outbound?: AuthorizationServerConfig['outbound']  /** `fapi2`: the FAPI 2.0 Security Profile (`--profile fapi2`); see `AuthorizationServerConfig.profile`. */
+  profile?: AuthorizationServerConfig['profile']
 }
 
 export interface StandaloneServer {
@@ -195,6 +196,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.development ? { development: options.development } : {}),
       ...(options.outbound ? { outbound: options.outbound } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
       // Tracing is always on and costs next to nothing without an SDK: the application that registers one decides.
       observer: combineObservers(metrics?.observer, createOpenTelemetryObserver()),
     })
