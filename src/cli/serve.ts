@@ -132,6 +132,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'client-metadata-documents': { type: 'boolean' },
       'allow-loopback-fetch': { type: 'boolean' },
       'require-par': { type: 'boolean' },
+      'require-signed-request-object': { type: 'boolean' },
     },
     strict: true,
   })
@@ -152,6 +153,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const db = dbPath(stores.db)
   const clientMetadataDocuments = values['client-metadata-documents'] ?? envSwitch('TESSERA_CLIENT_METADATA_DOCUMENTS') ?? config.clientMetadataDocuments?.enabled ?? false
   const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? false
+  const requireSignedRequestObject = values['require-signed-request-object'] ?? envSwitch('TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT') ?? config.signedRequestObjects?.required ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -193,7 +195,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests }),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo
@@ -221,6 +223,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       : []),
     ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
     ...(requirePushedAuthorizationRequests ? [`  pushed authorization requests required: ${server.url}/par`] : []),
+    ...(requireSignedRequestObject ? ['  signed request objects required (RFC 9101)'] : []),
     ...(seeded ?? []),
     '',
   ]

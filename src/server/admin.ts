@@ -52,6 +52,8 @@ export interface NewClientInput {
   requirePushedAuthorizationRequests?: boolean
   /** RFC 9449 §5.2: its access tokens are always DPoP-bound. */
   dpopBoundAccessTokens?: boolean
+  /** RFC 9101 §10.5: its authorization requests must be signed request objects (needs `jwks` or `jwksUri`). */
+  requireSignedRequestObject?: boolean
 }
 
 /** A client just registered, with its secret shown this once. */
@@ -93,6 +95,7 @@ export async function createClient(store: Store, input: NewClientInput, now: num
     ...keys,
     require_pushed_authorization_requests: input.requirePushedAuthorizationRequests ?? false,
     dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
+    require_signed_request_object: input.requireSignedRequestObject ?? false,
   }
   await store.clients.create(client)
   await auditClient(store, options, 'client.created', client)
@@ -123,11 +126,13 @@ type ClientSettings = Pick<
 
 /** What an operator-registered client carries of RFC 7591's metadata: nothing to display, vouched for, never expiring. */
 function operatorClientMetadata(): Omit<
-  ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'client_secret_sealed' | 'created_at' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg' | 'require_pushed_authorization_requests' | 'dpop_bound_access_tokens'
+  ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'client_secret_sealed' | 'created_at' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg' | 'require_pushed_authorization_requests' | 'dpop_bound_access_tokens' | 'require_signed_request_object'
 > {
   return {
     application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [],
     registered_by: 'operator', registration_access_token_hash: null, expires_at: null, client_secret_expires_at: null, disabled: false,
+    // Operator clients: set per client through `requireSignedRequestObject`; any allow-listed algorithm.
+    request_object_signing_alg: null,
   }
 }
 
@@ -186,6 +191,7 @@ export interface ClientChanges {
   tokenEndpointAuthSigningAlg?: string | null
   requirePushedAuthorizationRequests?: boolean
   dpopBoundAccessTokens?: boolean
+  requireSignedRequestObject?: boolean
   name?: string
   redirectUris?: string[]
   postLogoutRedirectUris?: string[]
@@ -230,6 +236,7 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     ...current, ...settings, ...keys, ...secretFor(method, current),
     require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests ?? current.require_pushed_authorization_requests,
     dpop_bound_access_tokens: changes.dpopBoundAccessTokens ?? current.dpop_bound_access_tokens,
+    require_signed_request_object: changes.requireSignedRequestObject ?? current.require_signed_request_object,
   }
   if (!(await store.clients.update(client))) return undefined
   await auditClient(store, options, 'client.updated', client)
