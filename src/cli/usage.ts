@@ -23,7 +23,8 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--grant ${grants}...] [--scope "a b"]
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
-         [--require-par] [--dpop-bound] [--require-signed-request-object] [--skip-consent] [--json]
+         [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
+         [--skip-consent] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri
   list [--json]
@@ -31,7 +32,8 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound]
-         [--require-signed-request-object|--no-require-signed-request-object] [--json]
+         [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
+         [--json]
   rotate-secret --id CLIENT_ID [--json]
   disable --id CLIENT_ID [--json]
          the client can no longer sign in users or get tokens, its tokens stop working,
