@@ -85,8 +85,10 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     try {
       requested = await requestedParameters(ctx, params, client)
     } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
-      throw error
+      if (!(error instanceof OAuthError)) throw error
+      // The page says only that the object is invalid; which check failed is for the operator.
+      if (error.detail) ctx.config.logger?.info({ event: 'authorize.request_object', error: error.error, detail: error.detail }, 'request object refused')
+      return errorPage(ctx, error)
     }
     const result = await checkAuthorizationRequest(ctx, requested, client)
     if (result.kind === 'show') return errorPage(ctx, result.error)
