@@ -26,6 +26,8 @@ export type OAuthErrorCode =
   | 'request_not_supported'
   | 'request_uri_not_supported'
   | 'invalid_request_uri'
+  /** RFC 9101 §6.3, §7: a request object that fails verification or validation. */
+  | 'invalid_request_object'
   | 'registration_not_supported'
   | 'invalid_target'
   | 'invalid_redirect_uri'

@@ -5,6 +5,7 @@ import { createRegistry } from '../server/registry.js'
 import { clientIdMetadataDocuments } from '../server/cimd/index.js'
 import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import { pushedAuthorizationRequests } from '../server/par/index.js'
+import { signedRequestObjects } from '../server/jar/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -16,6 +17,8 @@ export interface ServeCapabilityOptions {
   readonly clientMetadataDocuments?: boolean | undefined
   /** `--require-par`: every client must push its authorization requests (RFC 9126 §5). PAR itself is always on. */
   readonly requirePushedAuthorizationRequests?: boolean | undefined
+  /** `--require-signed-request-object`: every client must sign its requests (RFC 9101 §10.5). JAR itself is always on. */
+  readonly requireSignedRequestObject?: boolean | undefined
 }
 
 /**
@@ -31,6 +34,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
       : [dynamicRegistration({ policy: registration, ...(registrationUnusedSeconds === undefined ? {} : { unusedClientSeconds: registrationUnusedSeconds }) })]),
     ...(options.clientMetadataDocuments ? [clientIdMetadataDocuments()] : []),
     pushedAuthorizationRequests({ required: options.requirePushedAuthorizationRequests ?? false }),
+    signedRequestObjects({ required: options.requireSignedRequestObject ?? false }),
   ]
 }
 

@@ -26,9 +26,12 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'jwks-uri': { type: 'string' },
       'auth-signing-alg': { type: 'string' },
       'require-par': { type: 'boolean' },
+      'require-signed-request-object': { type: 'boolean' },
+      'request-object-alg': { type: 'string' },
       'dpop-bound': { type: 'boolean' },
       // Declared, not `allowNegative`: that needs Node 20.16.
       'no-require-par': { type: 'boolean' },
+      'no-require-signed-request-object': { type: 'boolean' },
       'no-dpop-bound': { type: 'boolean' },
     },
     strict: true,
@@ -50,6 +53,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...keyOptions(values),
           requirePushedAuthorizationRequests: values['require-par'] ?? false,
           dpopBoundAccessTokens: values['dpop-bound'] ?? false,
+          requireSignedRequestObject: values['require-signed-request-object'] ?? false,
+          ...(values['request-object-alg'] ? { requestObjectSigningAlg: values['request-object-alg'] } : {}),
         }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry, ...sealingSecret(values, values['auth-method']) })
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
@@ -68,6 +73,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...keyOptions(values),
           ...flag('requirePushedAuthorizationRequests', values['require-par'], values['no-require-par']),
           ...flag('dpopBoundAccessTokens', values['dpop-bound'], values['no-dpop-bound']),
+          ...flag('requireSignedRequestObject', values['require-signed-request-object'], values['no-require-signed-request-object']),
+          ...(values['request-object-alg'] !== undefined ? { requestObjectSigningAlg: values['request-object-alg'] === '' ? null : values['request-object-alg'] } : {}),
           ...(values.name !== undefined ? { name: values.name } : {}),
           ...(values['redirect-uri'] ? { redirectUris: values['redirect-uri'] } : {}),
           ...(values['post-logout-redirect-uri'] ? { postLogoutRedirectUris: values['post-logout-redirect-uri'] } : {}),

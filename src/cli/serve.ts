@@ -133,6 +133,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'allow-loopback-fetch': { type: 'boolean' },
       'require-par': { type: 'boolean' },
       profile: { type: 'string' },
+      'require-signed-request-object': { type: 'boolean' },
     },
     strict: true,
   })
@@ -156,6 +157,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (profile !== undefined && profile !== 'fapi2') throw new UsageError('--profile must be fapi2 (the FAPI 2.0 Security Profile)')
   // The profile requires PAR of every client: only an explicit "not required" contradicts it, and stops the start.
   const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? profile === 'fapi2'
+  const requireSignedRequestObject = values['require-signed-request-object'] ?? envSwitch('TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT') ?? config.signedRequestObjects?.required ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -198,7 +200,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     ...(profile ? { profile } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests }),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo
@@ -227,6 +229,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(clientMetadataDocuments ? ['  client ID metadata documents: https client_ids are fetched and accepted'] : []),
     ...(profile === 'fapi2' ? ['  profile: FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP, private_key_jwt, PS256/ES256/EdDSA)'] : []),
     ...(requirePushedAuthorizationRequests ? [`  pushed authorization requests required: ${server.url}/par`] : []),
+    ...(requireSignedRequestObject ? ['  signed request objects required (RFC 9101)'] : []),
     ...(seeded ?? []),
     '',
   ]

@@ -23,14 +23,17 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--grant ${grants}...] [--scope "a b"]
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
-         [--require-par] [--dpop-bound] [--skip-consent] [--json]
+         [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
+         [--skip-consent] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri
   list [--json]
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
-         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound] [--json]
+         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound]
+         [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
+         [--json]
   rotate-secret --id CLIENT_ID [--json]
   disable --id CLIENT_ID [--json]
          the client can no longer sign in users or get tokens, its tokens stop working,
@@ -80,6 +83,10 @@ tessera-oidc resource create, or with --demo for the demo notes API.
   --profile fapi2              the FAPI 2.0 Security Profile: PAR, PKCE S256, DPoP-bound tokens,
                                private_key_jwt, PS256/ES256/EdDSA only; a contradicting setting stops
                                the start (env TESSERA_PROFILE)
+  --require-signed-request-object
+                               every client must send its authorization requests as signed request
+                               objects (RFC 9101 request=; always accepted) (env
+                               TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

@@ -73,6 +73,22 @@ function usesPushedRequests(provider: Provider): boolean {
   return provider.config.pushedAuthorizationRequests || provider.as.require_pushed_authorization_requests === true
 }
 
+/** Whether the request is sent as a signed request object (RFC 9101 §10.5: the provider may require it). */
+function usesRequestObjects(provider: Provider): boolean {
+  return provider.config.requestObject || provider.as.require_signed_request_object === true
+}
+
+/**
+ * RFC 9101 §5.1: the request signed by the client (oauth4webapi's `issueRequestObject`: `iss`, `aud` the
+ * issuer, `exp`, `jti`, `typ` `oauth-authz-req+jwt`); only `client_id` and the object travel beside it.
+ */
+async function signedRequest(provider: Provider, params: URLSearchParams): Promise<URLSearchParams> {
+  const key = provider.config.clientPrivateKey
+  if (!key) throw new ClientError('provider_misconfigured', { detail: 'provider requires signed request objects; register clientPrivateKey with requestObject: true' })
+  const request = await oauth.issueRequestObject(provider.as, provider.client, params, key)
+  return new URLSearchParams({ client_id: provider.config.clientId, request })
+}
+
 async function authorizationUrl(provider: Provider, transaction: Transaction, extra: Record<string, string> = {}): Promise<URL> {
   const { as, client, auth, http } = provider
   // RFC 9449 §5.1: the provider lists the proof algorithms it accepts; the client's keys are ES256.
@@ -82,13 +98,16 @@ async function authorizationUrl(provider: Provider, transaction: Transaction, ex
   const dpop = transaction.dpopKey ? await dpopHandle(provider, transaction.dpopKey) : undefined
   // checkServerMetadata made sure the endpoints exist and are https (or opted-in loopback http).
   const url = new URL(as.authorization_endpoint ?? '')
-  const params = await authorizationParameters(provider, transaction, extra, dpop)
-  if (!usesPushedRequests(provider)) {
+  let params = await authorizationParameters(provider, transaction, extra, dpop)
+  const pushed = usesPushedRequests(provider)
+  // RFC 9449 §10.1: through PAR the proof at the PAR endpoint binds the code instead.
+  if (pushed) params.delete('dpop_jkt')
+  if (usesRequestObjects(provider)) params = await signedRequest(provider, params)
+  if (!pushed) {
     for (const [key, value] of params) url.searchParams.set(key, value)
     return url
   }
   if (!as.pushed_authorization_request_endpoint) throw new ClientError('provider_misconfigured', { detail: 'provider has no pushed_authorization_request_endpoint' })
-  params.delete('dpop_jkt')
   const { result } = await roundTrip('pushed authorization', dpop,
     () => oauth.pushedAuthorizationRequest(as, client, auth, params, { ...http, ...dpopOption(dpop) }),
     (response) => oauth.processPushedAuthorizationResponse(as, client, response))

@@ -30,7 +30,10 @@ export interface ProviderRegistration {
   clientId: string
   /** Required for the secret methods (`client_secret_basic`, `client_secret_post`, `client_secret_jwt`). */
   clientSecret?: string
-  /** Required for `private_key_jwt`: the client's private key, which signs its assertions (RFC 7523 §2.2). */
+  /**
+   * Required for `private_key_jwt` and `requestObject`: the client's private key, which signs its assertions
+   * (RFC 7523 §2.2) and its request objects (RFC 9101).
+   */
   clientPrivateKey?: ClientPrivateKey
   /** Space-separated; must include `openid` except for plain OAuth presets (github, discord). */
   scope: string
@@ -58,6 +61,12 @@ export interface ProviderRegistration {
    * bound to it, and refreshes, userinfo and `oauth.fetch` send DPoP proofs. Default false.
    */
   dpop?: boolean
+  /**
+   * Sends the authorization request as a request object signed with `clientPrivateKey` (RFC 9101 JAR),
+   * pushed as such when PAR is used; the provider must know the public key (`jwks` / `jwks_uri`). Default:
+   * when the provider's metadata says `require_signed_request_object` (which then needs `clientPrivateKey`).
+   */
+  requestObject?: boolean
 }
 
 /** A validated registration: everything the flows need, no discovery yet. */
@@ -83,6 +92,8 @@ export interface ProviderConfig {
   /** PAR always, not only when the provider requires it. */
   pushedAuthorizationRequests: boolean
   dpop: boolean
+  /** Signed request objects always, not only when the provider requires them. */
+  requestObject: boolean
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/
@@ -162,8 +173,10 @@ export function normalizeRegistration(registration: ProviderRegistration): Provi
   if (credential === undefined) fail(registration, `tokenEndpointAuthMethod '${authMethod}' is not supported`)
   if (credential !== 'secret' && registration.clientSecret !== undefined) fail(registration, `clientSecret given with tokenEndpointAuthMethod '${authMethod}'`)
   if (credential === 'secret' && !registration.clientSecret) fail(registration, `clientSecret is required for ${authMethod}`)
-  if (credential !== 'key' && registration.clientPrivateKey !== undefined) fail(registration, `clientPrivateKey given with tokenEndpointAuthMethod '${authMethod}'`)
+  const requestObject = registration.requestObject === true
+  if (credential !== 'key' && !requestObject && registration.clientPrivateKey !== undefined) fail(registration, `clientPrivateKey given with tokenEndpointAuthMethod '${authMethod}'`)
   if (credential === 'key' && registration.clientPrivateKey?.key?.type !== 'private') fail(registration, 'clientPrivateKey with a private CryptoKey is required for private_key_jwt')
+  if (requestObject && registration.clientPrivateKey?.key?.type !== 'private') fail(registration, 'clientPrivateKey with a private CryptoKey is required for requestObject')
   const scopes = (registration.scope ?? '').split(' ').filter(Boolean)
   if (scopes.length === 0) fail(registration, 'scope is required')
   const profile = preset?.profile
@@ -194,5 +207,6 @@ export function normalizeRegistration(registration: ProviderRegistration): Provi
     fetchUserinfo: registration.fetchUserinfo ?? true,
     pushedAuthorizationRequests: registration.pushedAuthorizationRequests === true,
     dpop: registration.dpop === true,
+    requestObject,
   }
 }

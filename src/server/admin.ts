@@ -5,6 +5,7 @@ import { isSigningAlgorithm } from '../jwt/keys.js'
 import { openSealedSecret, sealSecret } from '../jwt/sealed-secret.js'
 import { validateClientKeys } from '../protocol/rfc7591/client-keys.js'
 import { validateRedirectUriForRegistration } from '../protocol/rfc6749/redirect-uri.js'
+import { REQUEST_OBJECT_ALGORITHMS } from '../protocol/rfc9101/request-object.js'
 import type { ClientAuthMethod, ClientRecord, GrantType, Store, UserRecord } from '../storage/types.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 import type { Registry } from './context.js'
@@ -52,6 +53,10 @@ export interface NewClientInput {
   requirePushedAuthorizationRequests?: boolean
   /** RFC 9449 §5.2: its access tokens are always DPoP-bound. */
   dpopBoundAccessTokens?: boolean
+  /** RFC 9101 §10.5: its authorization requests must be signed request objects (needs `jwks` or `jwksUri`). */
+  requireSignedRequestObject?: boolean
+  /** OIDC Registration §2: the one algorithm its request objects may use (RS256, PS256, ES256 or EdDSA). */
+  requestObjectSigningAlg?: string
 }
 
 /** A client just registered, with its secret shown this once. */
@@ -93,6 +98,8 @@ export async function createClient(store: Store, input: NewClientInput, now: num
     ...keys,
     require_pushed_authorization_requests: input.requirePushedAuthorizationRequests ?? false,
     dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
+    require_signed_request_object: input.requireSignedRequestObject ?? false,
+    request_object_signing_alg: validRequestObjectAlg(input.requestObjectSigningAlg ?? null),
   }
   await store.clients.create(client)
   await auditClient(store, options, 'client.created', client)
@@ -116,6 +123,14 @@ function validKeys(authMethod: string, input: { jwks: unknown; jwksUri: unknown;
   return { jwks: keys.jwks, jwks_uri: keys.jwks_uri, token_endpoint_auth_signing_alg: keys.token_endpoint_auth_signing_alg }
 }
 
+/** RFC 9101: the algorithms `signedRequestObjects` verifies; anything else could never be used. */
+function validRequestObjectAlg(alg: string | null): string | null {
+  if (alg !== null && !(REQUEST_OBJECT_ALGORITHMS as readonly string[]).includes(alg)) {
+    throw new ValidationError(`request object signing algorithm must be one of ${REQUEST_OBJECT_ALGORITHMS.join(', ')}`)
+  }
+  return alg
+}
+
 type ClientSettings = Pick<
   ClientRecord,
   'client_name' | 'redirect_uris' | 'post_logout_redirect_uris' | 'grant_types' | 'scopes' | 'token_endpoint_auth_method' | 'id_token_signed_response_alg' | 'skip_consent'
@@ -123,7 +138,7 @@ type ClientSettings = Pick<
 
 /** What an operator-registered client carries of RFC 7591's metadata: nothing to display, vouched for, never expiring. */
 function operatorClientMetadata(): Omit<
-  ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'client_secret_sealed' | 'created_at' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg' | 'require_pushed_authorization_requests' | 'dpop_bound_access_tokens'
+  ClientRecord, keyof ClientSettings | 'client_id' | 'client_secret_hash' | 'client_secret_sealed' | 'created_at' | 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg' | 'require_pushed_authorization_requests' | 'dpop_bound_access_tokens' | 'require_signed_request_object' | 'request_object_signing_alg'
 > {
   return {
     application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [],
@@ -186,6 +201,9 @@ export interface ClientChanges {
   tokenEndpointAuthSigningAlg?: string | null
   requirePushedAuthorizationRequests?: boolean
   dpopBoundAccessTokens?: boolean
+  requireSignedRequestObject?: boolean
+  /** null: any allow-listed algorithm again. */
+  requestObjectSigningAlg?: string | null
   name?: string
   redirectUris?: string[]
   postLogoutRedirectUris?: string[]
@@ -230,6 +248,8 @@ export async function updateClient(store: Store, clientId: string, changes: Clie
     ...current, ...settings, ...keys, ...secretFor(method, current),
     require_pushed_authorization_requests: changes.requirePushedAuthorizationRequests ?? current.require_pushed_authorization_requests,
     dpop_bound_access_tokens: changes.dpopBoundAccessTokens ?? current.dpop_bound_access_tokens,
+    require_signed_request_object: changes.requireSignedRequestObject ?? current.require_signed_request_object,
+    request_object_signing_alg: validRequestObjectAlg(pick(changes.requestObjectSigningAlg, current.request_object_signing_alg)),
   }
   if (!(await store.clients.update(client))) return undefined
   await auditClient(store, options, 'client.updated', client)

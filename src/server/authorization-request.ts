@@ -1,3 +1,4 @@
+import { OAuthError } from '../errors.js'
 import type { Parameters } from '../http/form.js'
 import { validateAuthorizationRequest, type AuthorizationRequestResult } from '../protocol/rfc6749/authorization-request.js'
 import type { ClientRecord } from '../storage/types.js'
@@ -23,4 +24,20 @@ export async function checkAuthorizationRequest(ctx: ServerContext, params: Para
  */
 export function pushedRequestRequired(ctx: ServerContext, client: ClientRecord): boolean {
   return client.require_pushed_authorization_requests === true || ctx.registry.requestReferences.some((source) => source.requiredForAll)
+}
+
+/**
+ * The parameters an authorization request is judged by: with a request object (RFC 9101 `request=`) and
+ * the capability registered, the object's verified claims alone (§6.3: parameters outside it are
+ * ignored); otherwise the parameters as sent — refused for a client that must sign its requests (§10.5).
+ * Throws `OAuthError`; the caller shows it (no redirect URI is established before the object verifies).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9101#section-6.3
+ */
+export async function requestedParameters(ctx: ServerContext, params: Parameters, client: ClientRecord | undefined): Promise<Parameters> {
+  const objects = ctx.registry.requestObjects
+  if (!client || !objects) return params
+  if (params.has('request')) return objects.unpack(ctx, client, params)
+  if (objects.required(client)) throw new OAuthError('invalid_request', 'This client must send its authorization requests as signed request objects')
+  return params
 }

@@ -32,6 +32,8 @@ export function clientSettings(metadata: ClientMetadata, registeredBy: 'dynamic'
     token_endpoint_auth_signing_alg: metadata.token_endpoint_auth_signing_alg,
     require_pushed_authorization_requests: metadata.require_pushed_authorization_requests,
     dpop_bound_access_tokens: metadata.dpop_bound_access_tokens,
+    request_object_signing_alg: metadata.request_object_signing_alg,
+    require_signed_request_object: metadata.require_signed_request_object,
   }
 }
 

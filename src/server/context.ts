@@ -89,6 +89,22 @@ export interface Capability {
   readonly clientSource?: ClientSource
   /** Authorization requests passed to `/authorize` by reference (RFC 9126 `request_uri`), resolved by this capability. */
   readonly requestReferences?: RequestReferences
+  /** Authorization requests passed as a signed request object (RFC 9101 `request`), verified by this capability. */
+  readonly requestObjects?: RequestObjects
+}
+
+/**
+ * Authorization requests sent as a request object by value (RFC 9101 `request=`), at `/authorize` and at
+ * the pushed authorization request endpoint. At most one capability registers it.
+ */
+export interface RequestObjects {
+  /**
+   * The request the object in `params.request` carries, verified for `client` (RFC 9101 §6): its claims
+   * alone, as parameters. Throws `OAuthError` (`invalid_request_object`) when it cannot be used.
+   */
+  unpack(ctx: ServerContext, client: ClientRecord, params: Parameters): Promise<Parameters>
+  /** Whether the client may only send signed request objects (RFC 9101 §10.5 `require_signed_request_object`). */
+  required(client: ClientRecord): boolean
 }
 
 /**
@@ -258,6 +274,8 @@ export interface Registry {
   readonly clientSources: readonly ClientSource[]
   /** Sources of authorization requests by reference, in registration order (see `RequestReferences`). */
   readonly requestReferences: readonly RequestReferences[]
+  /** The request object capability, if one is registered (see `RequestObjects`). */
+  readonly requestObjects: RequestObjects | undefined
   /** The route for a path below the issuer, or undefined. */
   route(path: string): RouteMatch | undefined
   /** `token_endpoint_auth_methods_supported` and the revocation/introspection equivalents. */

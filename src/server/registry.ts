@@ -1,4 +1,4 @@
-import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RequestReferences, RouteMatch } from './context.js'
+import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RequestObjects, RequestReferences, RouteMatch } from './context.js'
 
 /** Capabilities that cannot be registered together: a name, path, grant type or method registered twice. */
 export class RegistryError extends Error {
@@ -28,6 +28,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
   const auditEvents = new Map<string, 'info' | 'warn'>()
   const clientSources: ClientSource[] = []
   const requestReferences: RequestReferences[] = []
+  let requestObjects: RequestObjects | undefined
 
   function claim<T>(map: Map<string, T>, key: string, value: T, what: string, owner: string): void {
     if (map.has(key)) throw new RegistryError(`${what} ${key} of ${owner} is already registered`)
@@ -58,6 +59,10 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
     for (const [type, level] of Object.entries(capability.auditEvents ?? {})) claim(auditEvents, type, level, 'audit event', capability.name)
     if (capability.clientSource) clientSources.push(capability.clientSource)
     if (capability.requestReferences) requestReferences.push(capability.requestReferences)
+    if (capability.requestObjects) {
+      if (requestObjects) throw new RegistryError(`request objects of ${capability.name} are already registered`)
+      requestObjects = capability.requestObjects
+    }
   }
 
   // RFC 6749 §2.3's reader takes a bare client_id for `none`; readers of methods with a signal of their
@@ -75,6 +80,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
     auditEvents,
     clientSources,
     requestReferences,
+    requestObjects,
     route(path) {
       const route = exact.get(path)
       if (route) return route

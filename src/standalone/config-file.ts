@@ -99,6 +99,9 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   pushedAuthorizationRequests: z.strictObject({
     required: z.boolean().optional().describe('Every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests; off by default). Env TESSERA_REQUIRE_PAR=1'),
   }).optional().describe('Pushed authorization requests (RFC 9126), always offered at /par'),
+  signedRequestObjects: z.strictObject({
+    required: z.boolean().optional().describe('Every client must send its authorization requests as signed request objects (RFC 9101 require_signed_request_object; off by default). Env TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1'),
+  }).optional().describe('JWT-secured authorization requests (RFC 9101), always accepted as request= at /authorize and /par'),
   development: z.strictObject({
     allowLoopbackFetch: z.boolean().optional().describe('Development only: client-supplied URLs may be fetched over http on loopback; refused with an https issuer. Env TESSERA_ALLOW_LOOPBACK_FETCH=1'),
   }).optional().describe('Switches for local development and tests'),

@@ -83,6 +83,10 @@ export interface ClientRecord {
   require_pushed_authorization_requests: boolean
   /** RFC 9449 §5.2: the client's access tokens are always DPoP-bound. */
   dpop_bound_access_tokens: boolean
+  /** OIDC Registration §2: the one JWS algorithm the client's request objects may use; null: any allow-listed one. */
+  request_object_signing_alg: string | null
+  /** RFC 9101 §10.5: the client's authorization requests must be signed request objects. */
+  require_signed_request_object: boolean
 }
 
 /** A JSON Web Key Set (RFC 7517 §5) of public keys, as registered. */

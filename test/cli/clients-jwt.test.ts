@@ -32,6 +32,18 @@ describe('tessera-oidc client with JWT client authentication (issue 15)', () => 
     const cleared = tessera('client', 'update', `--id=${id}`, '--no-require-par', '--json')
     expect(JSON.parse(cleared.stdout)).toMatchObject({ require_pushed_authorization_requests: false, dpop_bound_access_tokens: true })
 
+    // RFC 9101 §10.5: the JAR flag and algorithm, persisted (migration 0010) and cleared again.
+    const signed = tessera('client', 'update', `--id=${id}`, '--require-signed-request-object', '--request-object-alg', 'PS256', '--json')
+    expect(signed.status, signed.stderr).toBe(0)
+    expect(JSON.parse(signed.stdout)).toMatchObject({ require_signed_request_object: true, request_object_signing_alg: 'PS256' })
+    const unsigned = tessera('client', 'update', `--id=${id}`, '--no-require-signed-request-object', '--request-object-alg', '', '--json')
+    expect(JSON.parse(unsigned.stdout)).toMatchObject({ require_signed_request_object: false, request_object_signing_alg: null })
+    const hmac = tessera('client', 'update', `--id=${id}`, '--request-object-alg', 'HS256')
+    expect(hmac.status).toBe(2)
+    expect(hmac.stderr).toMatch(/RS256, PS256, ES256, EdDSA/)
+    const created2 = tessera('client', 'create', '--name', 'Signer', '--redirect-uri', 'https://signer.example/cb', '--jwks', join(dir, 'jwks.json'), '--require-signed-request-object', '--json')
+    expect(created2.status, created2.stderr).toBe(0)
+
     const refused = tessera('client', 'create', '--name', 'Leaky', '--grant', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks', join(dir, 'private.json'))
     expect(refused.status).toBe(2)
     expect(refused.stderr).toMatch(/public/)

@@ -169,7 +169,7 @@ describe('a client source', () => {
           client_id: clientId, client_secret_hash: null, client_secret_expires_at: null, disabled: false, client_name: 'Tool', redirect_uris: ['https://tool.example/cb'], post_logout_redirect_uris: [],
           grant_types: ['authorization_code'], scopes: ['openid'], token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'RS256', skip_consent: false,
           created_at: NOW, application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null, contacts: [], registered_by: 'metadata_document',
-          registration_access_token_hash: null, expires_at: null, jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false,
+          registration_access_token_hash: null, expires_at: null, jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false, request_object_signing_alg: null, require_signed_request_object: false,
         })
       },
     },

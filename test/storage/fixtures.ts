@@ -40,6 +40,8 @@ export function client(overrides: Partial<ClientRecord> = {}): ClientRecord {
     client_secret_sealed: null,
     require_pushed_authorization_requests: false,
     dpop_bound_access_tokens: false,
+    request_object_signing_alg: null,
+    require_signed_request_object: false,
     ...overrides,
   }
 }

@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors.js'
 import { isLoopbackHost, validateRedirectUriForRegistration } from '../rfc6749/redirect-uri.js'
 import { validateClientKeys, type PublicJwks } from './client-keys.js'
+import { REQUEST_OBJECT_ALGORITHMS } from '../rfc9101/request-object.js'
 
 /**
  * Client metadata of a registration request (RFC 7591 §2, OpenID Connect Registration 1.0 §2), checked
@@ -49,6 +50,8 @@ export type ClientMetadata = {
   readonly token_endpoint_auth_signing_alg: string | null
   readonly require_pushed_authorization_requests: boolean
   readonly dpop_bound_access_tokens: boolean
+  readonly request_object_signing_alg: string | null
+  readonly require_signed_request_object: boolean
 } & { readonly [validated]: true }
 
 /** Bounds that keep one registration small (catalogue RL-04): counts and lengths, not a policy. */
@@ -57,13 +60,13 @@ export const METADATA_LIMITS = { uris: 20, uriLength: 2000, nameLength: 200, con
 /**
  * Members the server understands but does not support: registering them would promise behaviour the
  * server does not have (pairwise subjects, encrypted or signed responses,
- * request objects, third-party login). Refused rather than ignored, so a client never believes its ID
+ * encrypted request objects, third-party login). Refused rather than ignored, so a client never believes its ID
  * tokens are encrypted when they are not; none of these URLs is ever fetched (catalogue DR-04, DR-05).
  */
 const UNSUPPORTED_MEMBERS = [
   'sector_identifier_uri', 'request_uris', 'initiate_login_uri', 'id_token_encrypted_response_alg',
   'id_token_encrypted_response_enc', 'userinfo_signed_response_alg', 'userinfo_encrypted_response_alg', 'userinfo_encrypted_response_enc',
-  'request_object_signing_alg', 'request_object_encryption_alg', 'request_object_encryption_enc',
+  'request_object_encryption_alg', 'request_object_encryption_enc',
   'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email',
   'backchannel_logout_uri', 'frontchannel_logout_uri', 'authorization_signed_response_alg',
 ] as const
@@ -175,6 +178,9 @@ export function validateClientMetadata(input: unknown, rules: RegistrationRules)
     // RFC 9126 §6, RFC 9449 §5.2: booleans, default false; enforced by the PAR and DPoP capabilities.
     require_pushed_authorization_requests: optionalBoolean(body, 'require_pushed_authorization_requests'),
     dpop_bound_access_tokens: optionalBoolean(body, 'dpop_bound_access_tokens'),
+    // RFC 9101 §10.5, OIDC Registration §2: enforced by the JAR capability; only its allow-listed algorithms.
+    request_object_signing_alg: requestObjectAlgorithm(body),
+    require_signed_request_object: optionalBoolean(body, 'require_signed_request_object'),
   }
   return metadata as ClientMetadata
 }
@@ -211,6 +217,13 @@ function optionalString(body: Record<string, unknown>, name: string, maxLength: 
   if (value === undefined) return undefined
   if (typeof value !== 'string' || value.length > maxLength) throw invalidMetadata(`${name} must be a string of at most ${maxLength} characters`)
   return value
+}
+
+function requestObjectAlgorithm(body: Record<string, unknown>): string | null {
+  const alg = optionalString(body, 'request_object_signing_alg', 16)
+  if (alg === undefined) return null
+  if (!(REQUEST_OBJECT_ALGORITHMS as readonly string[]).includes(alg)) throw invalidMetadata(`request_object_signing_alg must be one of ${REQUEST_OBJECT_ALGORITHMS.join(', ')}`)
+  return alg
 }
 
 function optionalBoolean(body: Record<string, unknown>, name: string): boolean {

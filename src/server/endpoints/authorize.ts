@@ -5,7 +5,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { decodeUnverified } from '../../jwt/verify.js'
 import { randomToken, sha256 } from '../../crypto/random.js'
 import { matchesRegisteredRedirectUri, type AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
-import { checkAuthorizationRequest, pushedRequestRequired } from '../authorization-request.js'
+import { checkAuthorizationRequest, pushedRequestRequired, requestedParameters } from '../authorization-request.js'
 import { errorRedirect, issueCodeRedirect, withCookies } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
 import type { ServerContext } from '../context.js'
@@ -81,7 +81,16 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     if (client && pushedRequestRequired(ctx, client)) {
       return errorPage(ctx, new OAuthError('invalid_request', 'This client must use a pushed authorization request'))
     }
-    const result = await checkAuthorizationRequest(ctx, params, client)
+    let requested: Parameters
+    try {
+      requested = await requestedParameters(ctx, params, client)
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error
+      // The page says only that the object is invalid; which check failed is for the operator.
+      if (error.detail) ctx.config.logger?.info({ event: 'authorize.request_object', error: error.error, detail: error.detail }, 'request object refused')
+      return errorPage(ctx, error)
+    }
+    const result = await checkAuthorizationRequest(ctx, requested, client)
     if (result.kind === 'show') return errorPage(ctx, result.error)
     if (result.kind === 'redirect') return errorRedirect(ctx, result.redirectUri, result.state, result.error)
     authorization = result.request

@@ -3,7 +3,7 @@ import { formParameters } from '../../http/form.js'
 import { jsonResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { authenticateClientWithinLimits } from '../abuse/limited-authentication.js'
-import { checkAuthorizationRequest } from '../authorization-request.js'
+import { checkAuthorizationRequest, requestedParameters } from '../authorization-request.js'
 import type { ServerContext } from '../context.js'
 import { tokenError } from '../endpoints/token.js'
 import { dpopKeyForAuthorization } from '../dpop/authorization.js'
@@ -26,7 +26,8 @@ export async function pushedAuthorizationEndpoint(ctx: ServerContext, request: O
     if (params.has('request_uri')) throw new OAuthError('invalid_request', 'request_uri is not allowed in a pushed authorization request')
     // §2.1: client_id is required here as at /authorize; the credential reader refused a different one.
     if (params.get('client_id') === undefined) throw new OAuthError('invalid_request', 'Missing client_id')
-    const result = await checkAuthorizationRequest(ctx, params, client)
+    // RFC 9126 §3: a request object may be pushed; its claims are then the request.
+    const result = await checkAuthorizationRequest(ctx, await requestedParameters(ctx, params, client), client)
     // §2.3: whatever /authorize would show or redirect is a JSON error here (an unregistered redirect_uri
     // included: §2.4's relaxation for confidential clients is not offered).
     if (result.kind !== 'valid') throw result.error

@@ -48,7 +48,7 @@ export async function createStoredResource(
     client_secret_hash: sha256(clientSecret),
     client_secret_expires_at: null,
     disabled: false,
-    jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false,
+    jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false, request_object_signing_alg: null, require_signed_request_object: false,
     client_name: `Resource server ${input.identifier}`,
     redirect_uris: [],
     post_logout_redirect_uris: [],

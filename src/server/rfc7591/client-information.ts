@@ -70,6 +70,8 @@ export function clientInformation(
     id_token_signed_response_alg: client.id_token_signed_response_alg,
     contacts: client.contacts,
     require_pushed_authorization_requests: client.require_pushed_authorization_requests,
+    require_signed_request_object: client.require_signed_request_object,
+    ...(client.request_object_signing_alg === null ? {} : { request_object_signing_alg: client.request_object_signing_alg }),
     dpop_bound_access_tokens: client.dpop_bound_access_tokens,
   }
   if (client.jwks !== null) information.jwks = client.jwks

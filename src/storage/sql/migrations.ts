@@ -6,6 +6,7 @@ import { clientRegistrationMigration } from './migration-0006-client-registratio
 import { clientStatusMigration } from './migration-0007-client-status.js'
 import { clientReferencesMigration } from './migration-0008-client-references.js'
 import { clientKeysMigration } from './migration-0009-client-keys.js'
+import { requestObjectsMigration } from './migration-0010-request-objects.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -207,6 +208,7 @@ const migrations: Record<string, Migration> = {
   '0007_client_status': clientStatusMigration,
   '0008_client_references': clientReferencesMigration,
   '0009_client_keys': clientKeysMigration,
+  '0010_request_objects': requestObjectsMigration,
 }
 
 const provider: MigrationProvider = {

@@ -54,6 +54,8 @@ export function clientToRow(c: ClientRecord): Insertable<ClientsTable> {
     client_secret_sealed: c.client_secret_sealed,
     require_pushed_authorization_requests: flag(c.require_pushed_authorization_requests),
     dpop_bound_access_tokens: flag(c.dpop_bound_access_tokens),
+    request_object_signing_alg: c.request_object_signing_alg,
+    require_signed_request_object: flag(c.require_signed_request_object),
   }
 }
 
@@ -87,6 +89,8 @@ export function rowToClient(r: Selectable<ClientsTable>): ClientRecord {
     client_secret_sealed: r.client_secret_sealed,
     require_pushed_authorization_requests: r.require_pushed_authorization_requests === 1,
     dpop_bound_access_tokens: r.dpop_bound_access_tokens === 1,
+    request_object_signing_alg: r.request_object_signing_alg,
+    require_signed_request_object: r.require_signed_request_object === 1,
   }
 }
 

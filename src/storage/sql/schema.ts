@@ -50,6 +50,8 @@ export interface ClientsTable {
   client_secret_sealed: string | null
   require_pushed_authorization_requests: Flag
   dpop_bound_access_tokens: Flag
+  request_object_signing_alg: string | null
+  require_signed_request_object: Flag
 }
 
 export interface UsersTable {

@@ -71,3 +71,17 @@ describe('validateClientMetadata (RFC 7591 §2, OIDC Registration §2)', () => {
     expect(isLoopbackRedirect('https://127.0.0.1/cb')).toBe(false)
   })
 })
+
+describe('request object metadata (RFC 9101 §10.5, OIDC Registration §2)', () => {
+  it('keeps require_signed_request_object and an allow-listed request_object_signing_alg; defaults are false and null', () => {
+    expect(validateClientMetadata({ redirect_uris: ['https://app.example/cb'] }, RULES)).toMatchObject({ require_signed_request_object: false, request_object_signing_alg: null })
+    expect(validateClientMetadata({ redirect_uris: ['https://app.example/cb'], require_signed_request_object: true, request_object_signing_alg: 'PS256' }, RULES))
+      .toMatchObject({ require_signed_request_object: true, request_object_signing_alg: 'PS256' })
+  })
+  it.each(['none', 'HS256', 'RS384'])('refuses request_object_signing_alg %s', (alg) => {
+    expect(errorOf({ redirect_uris: ['https://app.example/cb'], request_object_signing_alg: alg })).toBe('invalid_client_metadata')
+  })
+  it('refuses a non-boolean require_signed_request_object', () => {
+    expect(errorOf({ redirect_uris: ['https://app.example/cb'], require_signed_request_object: 'yes' })).toBe('invalid_client_metadata')
+  })
+})

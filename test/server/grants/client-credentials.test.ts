@@ -60,7 +60,7 @@ describe('client_credentials grant', () => {
       grant_types: ['client_credentials'], scopes: ['notes:read'], token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'RS256',
       skip_consent: false, created_at: START, application_type: 'web', client_uri: null, logo_uri: null, policy_uri: null, tos_uri: null,
       contacts: [], registered_by: 'operator', registration_access_token_hash: null, expires_at: null, client_secret_expires_at: null, disabled: false,
-      jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false,
+      jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null, client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false, request_object_signing_alg: null, require_signed_request_object: false,
     })
     const response = await harness.send('POST', '/token', { form: { grant_type: 'client_credentials', client_id: 'pub-m2m' } })
     expect(response.status).toBe(400)
