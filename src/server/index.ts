@@ -22,7 +22,7 @@ export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSin
 export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
 export type {
-  Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RequestReferences, RouteMatch, TokenBinding,
+  Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RequestObjects, RequestReferences, RouteMatch, TokenBinding,
   ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
