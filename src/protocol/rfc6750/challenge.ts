@@ -10,8 +10,24 @@ export interface ChallengeOptions {
   resourceMetadata?: string
 }
 
-function quote(value: string): string {
+/** An auth-param value as a quoted-string (RFC 9110 §5.6.4). */
+export function quote(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
+}
+
+/**
+ * The parameters RFC 6750 §3 defines, which RFC 9449 §7.1 reuses for its `DPoP` challenge: `realm`,
+ * `error` with `error_description`, `scope`, in that order.
+ */
+export function challengeParameters(options: { realm?: string | undefined; error?: OAuthError | undefined; scope?: string | undefined }): string[] {
+  const params: string[] = []
+  if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
+  if (options.error) {
+    params.push(`error=${quote(options.error.error)}`)
+    if (options.error.description) params.push(`error_description=${quote(options.error.description)}`)
+  }
+  if (options.scope !== undefined) params.push(`scope=${quote(options.scope)}`)
+  return params
 }
 
 /**
@@ -20,13 +36,7 @@ function quote(value: string): string {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export function bearerChallenge(options: ChallengeOptions): string {
-  const params: string[] = []
-  if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
-  if (options.error) {
-    params.push(`error=${quote(options.error.error)}`)
-    if (options.error.description) params.push(`error_description=${quote(options.error.description)}`)
-  }
-  if (options.scope !== undefined) params.push(`scope=${quote(options.scope)}`)
+  const params = challengeParameters(options)
   if (options.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(options.resourceMetadata)}`)
   return params.length === 0 ? 'Bearer' : `Bearer ${params.join(', ')}`
 }

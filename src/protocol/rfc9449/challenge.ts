@@ -1,8 +1,5 @@
 import type { OAuthError } from '../../errors.js'
-
-function quote(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
-}
+import { challengeParameters, quote } from '../rfc6750/challenge.js'
 
 export interface DpopChallengeOptions {
   /** The proof algorithms the resource accepts (RFC 9449 §7.1 `algs`). */
@@ -20,13 +17,7 @@ export interface DpopChallengeOptions {
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-7.1
  */
 export function dpopChallenge(options: DpopChallengeOptions): string {
-  const params: string[] = []
-  if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
-  if (options.error) {
-    params.push(`error=${quote(options.error.error)}`)
-    if (options.error.description) params.push(`error_description=${quote(options.error.description)}`)
-  }
-  if (options.scope !== undefined) params.push(`scope=${quote(options.scope)}`)
+  const params = challengeParameters(options)
   params.push(`algs=${quote(options.algs.join(' '))}`)
   return `DPoP ${params.join(', ')}`
 }
