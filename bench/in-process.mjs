@@ -1,19 +1,39 @@
 #!/usr/bin/env node
-// Tessera's own cost per request, without HTTP: `server.handle()` called in a loop on prepared request
-// values (memory store, the bench fixtures). What is left of a benchmark row's time after this is the
-// HTTP stack and the effects of serving 50 connections at once. Run `npm run build` first, then
-//   taskset -c 0 node bench/in-process.mjs [--format jwt|opaque] [--requests 40000]
+// Tessera's own cost per request, without HTTP: `server.handle()` on prepared request values, 50 at a time
+// as under wrk's 50 connections (the bench fixtures). What is left of a benchmark row's time after this is the
+// HTTP stack. `--store sqlite --log` is the store and logger `tessera-oidc serve` runs with (a database file,
+// pino at info with the server's redaction, asynchronously to a file); the default is the library row's memory
+// store without a logger. CPU time is the process's, all threads (the SQLite checkpoint worker included), so
+// it stays meaningful on a busy machine where wall time does not. Run `npm run build` first, then
+//   taskset -c 0 node bench/in-process.mjs [--format jwt|opaque] [--store memory|sqlite] [--log] [--requests 20000]
 // Add `--cpu-prof` after `node` to profile the core alone.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createAuthorizationServer, createClient } from 'tessera-oidc/server'
+import pino from 'pino'
+import { createAuthorizationServer, createClient, LOG_REDACTION } from 'tessera-oidc/server'
 import { createMemoryStore } from 'tessera-oidc/storage/memory'
+import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 import { API, API_SCOPES, CLIENT_ID, CLIENT_SCOPES, CLIENT_SECRET, REDIRECT_URI, SERVER_SECRET, basicAuthorization } from './lib/fixtures.mjs'
 
-const { values } = parseArgs({ options: { format: { type: 'string', default: 'jwt' }, requests: { type: 'string', default: '40000' } } })
+const { values } = parseArgs({
+  options: {
+    format: { type: 'string', default: 'jwt' },
+    store: { type: 'string', default: 'memory' },
+    log: { type: 'boolean', default: false },
+    requests: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '50' },
+  },
+})
 const requests = Number(values.requests)
 const issuer = 'http://127.0.0.1:4000'
-const store = createMemoryStore()
-const server = await createAuthorizationServer({ issuer, store, secret: SERVER_SECRET, resources: [{ identifier: API, scopes: API_SCOPES }], accessTokenFormat: values.format })
+const dir = mkdtempSync(join(tmpdir(), 'tessera-in-process-'))
+const store = values.store === 'sqlite' ? await openSqliteStore({ filename: join(dir, 'tessera.db') }) : createMemoryStore()
+const logger = values.log ? pino({ level: 'info', redact: LOG_REDACTION }, pino.destination({ dest: join(dir, 'tessera.log'), sync: false })) : undefined
+const server = await createAuthorizationServer({
+  issuer, store, secret: SERVER_SECRET, resources: [{ identifier: API, scopes: API_SCOPES }], accessTokenFormat: values.format, ...(logger ? { logger } : {}),
+})
 await createClient(store, {
   name: 'Bench client', clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, redirectUris: [REDIRECT_URI],
   grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scopes: CLIENT_SCOPES,
@@ -32,17 +52,31 @@ const post = (path, body) => ({
 const grant = `grant_type=client_credentials&scope=notes%3Aread&resource=${encodeURIComponent(API)}`
 const token = JSON.parse((await server.handle(post('/token', grant))).body).access_token
 
-async function measure(label, request) {
-  for (let i = 0; i < 5_000; i++) await server.handle(request())
-  const started = performance.now()
-  for (let i = 0; i < requests; i++) {
-    const response = await server.handle(request())
-    if (response.status !== 200) throw new Error(`${label}: ${response.status} ${response.body}`)
-  }
-  const micros = ((performance.now() - started) * 1000) / requests
-  console.log(`${label.padEnd(40)} ${micros.toFixed(1).padStart(6)} µs/request  (${Math.round(1e6 / micros).toLocaleString('en-US')}/s)`)
+async function run(label, request, count) {
+  let left = count
+  await Promise.all(Array.from({ length: Number(values.concurrency) }, async () => {
+    while (left-- > 0) {
+      const response = await server.handle(request())
+      if (response.status !== 200) throw new Error(`${label}: ${response.status} ${response.body}`)
+    }
+  }))
 }
 
-console.log(`Tessera in process, ${values.format} access tokens, ${requests} requests each (Node ${process.version})`)
+async function measure(label, request) {
+  await run(label, request, 5_000)
+  const cpu = process.cpuUsage()
+  const started = performance.now()
+  await run(label, request, requests)
+  const used = process.cpuUsage(cpu)
+  const micros = ((performance.now() - started) * 1000) / requests
+  const cpuMicros = (used.user + used.system) / requests
+  console.log(`${label.padEnd(40)} ${cpuMicros.toFixed(1).padStart(6)} µs CPU/request  ${micros.toFixed(1).padStart(6)} µs wall  (${Math.round(1e6 / micros).toLocaleString('en-US')}/s)`)
+}
+
+console.log(`Tessera in process, ${values.format} access tokens, ${values.store} store, ${values.log ? 'pino at info' : 'no logger'}, ${requests} requests each, ${values.concurrency} at a time (Node ${process.version})`)
 await measure('client_credentials grant', () => post('/token', grant))
 await measure('introspection of that grant\'s token', () => post('/introspect', `token=${token}`))
+await server.audit.flush()
+await store.close()
+logger?.flush()
+rmSync(dir, { recursive: true, force: true })

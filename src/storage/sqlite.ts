@@ -12,6 +12,7 @@ import type { Database } from './sql/schema.js'
 import { createSqlStore } from './sql/sql-store.js'
 import { withStatementCache } from './sql/statement-cache.js'
 import { withBackgroundCheckpoints } from './sql/background-checkpoints.js'
+import { trackChanges, type ChangeVersion } from './sql/change-version.js'
 import type { Store } from './types.js'
 
 export { migrateToLatest } from './sql/migrations.js'
@@ -30,14 +31,14 @@ export interface SqliteStoreOptions {
  * @see ./types.ts for the contract
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const db = openDatabase(options.filename)
+  const { db, changeVersion } = openDatabase(options.filename)
   try {
     await migrateToLatest(db)
   } catch (error) {
     await db.destroy()
     throw error
   }
-  return createSqlStore(db, 'sqlite')
+  return createSqlStore(db, 'sqlite', { changeVersion })
 }
 
 /**
@@ -47,16 +48,18 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
  * @example const store = createSqliteStore({ filename: ':memory:' })
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  const db = openDatabase(options.filename)
+  const { db, changeVersion } = openDatabase(options.filename)
   const ready = migrateToLatest(db)
   // The failure is reported by each call that awaits `ready`; this only avoids an unhandled rejection.
   ready.catch(() => undefined)
-  const store = afterReady(createSqlStore(db, 'sqlite'), ready)
+  const store = afterReady(createSqlStore(db, 'sqlite', { changeVersion }), ready)
   // Closing must work even when the migration failed.
   return { ...store, close: () => ready.catch(() => undefined).then(() => db.destroy()) }
 }
 
-function openDatabase(filename: string): Kysely<Database> {
+function openDatabase(filename: string): { db: Kysely<Database>; changeVersion: ChangeVersion } {
+  // Nothing is cached until the connection is open (it opens on the first query, the migration).
+  let changeVersion: ChangeVersion = () => undefined
   if (filename !== ':memory:' && filename !== '') mkdirSync(dirname(filename), { recursive: true })
   // better-sqlite3 is an optional peer, loaded on the first query (the migration): a missing one rejects
   // with MissingDependencyError there, from `openSqliteStore` or from every call of `createSqliteStore`.
@@ -70,10 +73,11 @@ function openDatabase(filename: string): Kysely<Database> {
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
     sqlite.pragma('busy_timeout = 5000')
-    const statements = withStatementCache(sqlite)
-    return filename === ':memory:' || filename === '' ? statements : withBackgroundCheckpoints(statements, sqlite, filename)
+    const tracked = trackChanges(withStatementCache(sqlite), sqlite)
+    changeVersion = tracked.version
+    return filename === ':memory:' || filename === '' ? tracked.database : withBackgroundCheckpoints(tracked.database, sqlite, filename)
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), changeVersion: () => changeVersion() }
 }
 
 /** Wraps every method of `target` (and of its nested sub-stores) to await `ready` first. */

@@ -1,11 +1,15 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type { ClientStore } from '../types.js'
 import { insertUnique } from './errors.js'
 import { deleteRecords } from './records.js'
 import { clientToRow, rowToClient } from './rows.js'
-import type { Database } from './schema.js'
+import type { ChangeVersion } from './change-version.js'
+import { readCache } from './read-cache.js'
+import type { ClientsTable, Database } from './schema.js'
 
-export function sqlClientStore(db: Kysely<Database>): ClientStore {
+export function sqlClientStore(db: Kysely<Database>, changeVersion?: ChangeVersion): ClientStore {
+  // Every token request looks its client up (issue 20).
+  const cached = readCache<Selectable<ClientsTable> | undefined>(changeVersion)
   return {
     async create(client) {
       await insertUnique(
@@ -15,7 +19,7 @@ export function sqlClientStore(db: Kysely<Database>): ClientStore {
     },
 
     async get(clientId) {
-      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst()
+      const row = await cached(clientId, () => db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst())
       return row && rowToClient(row)
     },
 

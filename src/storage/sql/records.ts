@@ -1,11 +1,15 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
 import type { RecordStore } from '../types.js'
+import type { ChangeVersion } from './change-version.js'
 import { insertUnique } from './errors.js'
+import { readCache } from './read-cache.js'
 import { rowToKeyedRecord } from './rows.js'
-import type { Database } from './schema.js'
+import type { Database, RecordsTable } from './schema.js'
 
 /** The keyed-record facility in the one `records` table (migration 0005). */
-export function sqlRecordStore(db: Kysely<Database>): RecordStore {
+export function sqlRecordStore(db: Kysely<Database>, changeVersion?: ChangeVersion): RecordStore {
+  // Lists by subject include the stored APIs, read by every token request (issue 20).
+  const cached = readCache<Selectable<RecordsTable>[]>(changeVersion)
   return {
     async put(kind, record, options) {
       const row = {
@@ -94,7 +98,7 @@ export function sqlRecordStore(db: Kysely<Database>): RecordStore {
     },
 
     async listBySubject(kind, subject) {
-      const rows = await db.selectFrom('records').selectAll().where('kind', '=', kind.name).where('subject', '=', subject).execute()
+      const rows = await cached(`${kind.name}\u0000${subject}`, () => db.selectFrom('records').selectAll().where('kind', '=', kind.name).where('subject', '=', subject).execute())
       return rows.map((row) => rowToKeyedRecord(row))
     },
   }

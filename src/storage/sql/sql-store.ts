@@ -10,10 +10,20 @@ import { sqlSigningKeyStore } from './keys.js'
 import { sqlRecordStore } from './records.js'
 import { sqlRefreshTokenStore } from './refresh-tokens.js'
 import { sqlRevokedTokenStore } from './revoked-tokens.js'
+import type { ChangeVersion } from './change-version.js'
 import type { Database } from './schema.js'
 import { sqlUserStore } from './users.js'
 
 export type SqlDialect = 'sqlite' | 'postgres'
+
+/** Options of `createSqlStore`. */
+export interface SqlStoreOptions {
+  /**
+   * Lets the store answer the reads of every token request (the client, the stored APIs) from memory while
+   * the value it returns is unchanged; the SQLite store passes its connection's (see `change-version.ts`).
+   */
+  changeVersion?: ChangeVersion | undefined
+}
 
 /** A SQL store: the `Store` contract plus what `createCompositeStore` needs from a durable store. */
 export interface SqlStore extends Store {
@@ -29,9 +39,9 @@ export interface SqlStore extends Store {
  * @example const store = createSqlStore(new Kysely<Database>({ dialect }), 'postgres')
  * @see ../types.ts for the contract every method keeps
  */
-export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlStore {
+export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, options: SqlStoreOptions = {}): SqlStore {
   return composeStore({
-    clients: sqlClientStore(db),
+    clients: sqlClientStore(db, options.changeVersion),
     users: sqlUserStore(db),
     refreshTokens: sqlRefreshTokenStore(db),
     accessTokens: sqlAccessTokenStore(db),
@@ -40,9 +50,9 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlSt
     consents: sqlConsentStore(db, dialect),
     keys: sqlSigningKeyStore(db),
     audit: sqlAuditStore(db),
-    records: sqlRecordStore(db),
+    records: sqlRecordStore(db, options.changeVersion),
     listGrantIds: (userId: string, clientId: string) => listGrantIds(db, userId, clientId),
-    purgeExpired: (now) => purgeExpired(db, now),
+    purgeExpired: (now) => purgeExpired(db, dialect, now),
     ping: async () => {
       await sql`SELECT 1`.execute(db)
     },
@@ -50,13 +60,34 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect): SqlSt
   })
 }
 
+/**
+ * Rows deleted per statement of the purge. A day of traffic leaves hundreds of thousands of expired rows;
+ * deleting them in one statement held SQLite's connection (and with it the event loop) for seconds and
+ * PostgreSQL's locks for as long. Between batches the purge yields, so requests go on (issue 20's soak).
+ */
+export const PURGE_BATCH = 1000
+
+/** Tables with an expiry, and the column that holds it. */
+const EXPIRING: readonly (readonly [keyof Database, string])[] = [
+  ['records', 'expires_at'],
+  ['refresh_tokens', 'expires_at'],
+  ['access_tokens', 'expires_at'],
+  ['revoked_grants', 'until'],
+  ['revoked_tokens', 'expires_at'],
+  ['audit_events', 'expires_at'],
+]
+
 // Consumed codes and rotated refresh tokens stay until they expire, so a replay is still detected
 // (RFC 6749 §4.1.2, RFC 9700 §4.14.2); signing keys are not purged, `list` filters them.
-async function purgeExpired(db: Kysely<Database>, now: number): Promise<void> {
-  await db.deleteFrom('records').where('expires_at', '<=', now).execute()
-  await db.deleteFrom('refresh_tokens').where('expires_at', '<=', now).execute()
-  await db.deleteFrom('access_tokens').where('expires_at', '<=', now).execute()
-  await db.deleteFrom('revoked_grants').where('until', '<=', now).execute()
-  await db.deleteFrom('revoked_tokens').where('expires_at', '<=', now).execute()
-  await db.deleteFrom('audit_events').where('expires_at', '<=', now).execute()
+async function purgeExpired(db: Kysely<Database>, dialect: SqlDialect, now: number): Promise<void> {
+  // Every table has one, whatever its primary key: SQLite's rowid, PostgreSQL's ctid.
+  const row = sql.raw(dialect === 'sqlite' ? 'rowid' : 'ctid')
+  for (const [name, column] of EXPIRING) {
+    const table = sql.table(name)
+    for (;;) {
+      const { numAffectedRows } = await sql`DELETE FROM ${table} WHERE ${row} IN (SELECT ${row} FROM ${table} WHERE ${sql.ref(column)} <= ${now} LIMIT ${PURGE_BATCH})`.execute(db)
+      if ((numAffectedRows ?? 0n) < BigInt(PURGE_BATCH)) break
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
 }

@@ -46,5 +46,18 @@ export function purgeContract(store: CurrentStore): void {
       // Keys are not purged; `list` filters them by expiry.
       expect(await s.keys.list(NOW)).toHaveLength(1)
     })
+
+    // The SQL stores delete in batches (PURGE_BATCH, 1,000 rows): more than two batches, live rows among them.
+    it('deletes every expired row when there are more than a few batches of them', async () => {
+      const s = store()
+      const expired = 2_345
+      for (let n = 0; n < expired; n++) {
+        await s.revokedTokens.add(`jti-expired-${n}`, T)
+        if (n % 500 === 0) await s.revokedTokens.add(`jti-live-${n}`, T + 1)
+      }
+      await s.purgeExpired(T)
+      for (const n of [0, 999, 1000, 1999, 2000, expired - 1]) expect(await s.revokedTokens.has(`jti-expired-${n}`, NOW)).toBe(false)
+      for (const n of [0, 500, 1000, 1500, 2000]) expect(await s.revokedTokens.has(`jti-live-${n}`, NOW)).toBe(true)
+    })
   })
 }

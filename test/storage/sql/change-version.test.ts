@@ -1,0 +1,90 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { afterAll, describe, expect, it } from 'vitest'
+import { trackChanges } from '../../../src/storage/sql/change-version.js'
+import type { Database } from '../../../src/storage/sql/schema.js'
+import { openSqliteStore } from '../../../src/storage/sqlite.js'
+import type { RecordKind } from '../../../src/storage/types.js'
+import { CLIENT_ID, NOW, client } from '../fixtures.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-change-version-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let files = 0
+const freshFile = () => join(dir, `store-${++files}.db`)
+const NOTE: RecordKind<{ text: string }> = { name: 'test-note' }
+
+describe('trackChanges', () => {
+  it('changes on a write through this connection or a commit by another, not on reads or audit inserts', () => {
+    const filename = freshFile()
+    const sqlite = new BetterSqlite3(filename)
+    sqlite.pragma('journal_mode = WAL')
+    const { database, version } = trackChanges(sqlite, sqlite)
+    database.prepare('create table t (v integer)').run([])
+    const created = version()
+    database.prepare('select v from t').all([])
+    expect(version()).toBe(created)
+    database.prepare('insert into t (v) values (?)').run([1])
+    const inserted = version()
+    expect(inserted).not.toBe(created)
+    // The audit trail's insert, exactly as Kysely compiles it, is not a change a cached read depends on.
+    const audit = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+      .insertInto('audit_events')
+      .values({ id: 'a', type: 't', time: 1, subject: null, client_id: null, details: '{}', expires_at: 2 })
+      .compile().sql
+    database.prepare('create table "audit_events" (id, type, time, subject, client_id, details, expires_at)').run([])
+    const withAudit = version()
+    database.prepare(audit).run(['a', 't', 1, null, null, '{}', 2])
+    expect(version()).toBe(withAudit)
+    const other = new BetterSqlite3(filename)
+    other.prepare('insert into t (v) values (2)').run()
+    expect(version()).not.toBe(withAudit)
+    other.close()
+    sqlite.close()
+  })
+})
+
+describe('the SQLite store reads the client and lists by subject from memory while nothing changed', () => {
+  it('sees its own writes at once', async () => {
+    const store = await openSqliteStore({ filename: freshFile() })
+    await store.clients.create(client())
+    expect((await store.clients.get(CLIENT_ID))?.client_name).toBe('Client A')
+    await store.clients.update({ ...client(), client_name: 'Renamed' })
+    expect((await store.clients.get(CLIENT_ID))?.client_name).toBe('Renamed')
+    expect(await store.records.listBySubject(NOTE, 'alice')).toEqual([])
+    await store.records.put(NOTE, { key: 'n1', value: { text: 'one' }, expiresAt: NOW + 3600, subject: 'alice' })
+    expect((await store.records.listBySubject(NOTE, 'alice')).map((record) => record.value)).toEqual([{ text: 'one' }])
+    await store.clients.delete(CLIENT_ID)
+    expect(await store.clients.get(CLIENT_ID)).toBeUndefined()
+    await store.close()
+  })
+
+  it('sees another connection’s commits (the CLI next to a running server) on the next read', async () => {
+    const filename = freshFile()
+    const server = await openSqliteStore({ filename })
+    const cli = await openSqliteStore({ filename })
+    expect(await server.clients.get(CLIENT_ID)).toBeUndefined()
+    await cli.clients.create(client())
+    expect((await server.clients.get(CLIENT_ID))?.client_name).toBe('Client A')
+    await cli.clients.update({ ...client(), client_name: 'Renamed by the CLI' })
+    expect((await server.clients.get(CLIENT_ID))?.client_name).toBe('Renamed by the CLI')
+    expect(await server.records.listBySubject(NOTE, 'alice')).toEqual([])
+    await cli.records.put(NOTE, { key: 'n1', value: { text: 'one' }, expiresAt: NOW + 3600, subject: 'alice' })
+    expect(await server.records.listBySubject(NOTE, 'alice')).toHaveLength(1)
+    await cli.clients.delete(CLIENT_ID)
+    expect(await server.clients.get(CLIENT_ID)).toBeUndefined()
+    await cli.close()
+    await server.close()
+  })
+
+  it('hands every caller its own copy', async () => {
+    const store = await openSqliteStore({ filename: freshFile() })
+    await store.clients.create(client())
+    const first = await store.clients.get(CLIENT_ID)
+    first?.redirect_uris.push('https://attacker.example/cb')
+    expect((await store.clients.get(CLIENT_ID))?.redirect_uris).toEqual(client().redirect_uris)
+    await store.close()
+  })
+})
