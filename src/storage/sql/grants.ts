@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { BackendGrantStore } from '../compose-store.js'
+import type { ChangeVersion } from './change-version.js'
+import { readCache } from './read-cache.js'
 import type { Database } from './schema.js'
 
 /**
@@ -40,7 +42,9 @@ export async function listGrantIds(db: Kysely<Database>, userId: string, clientI
   return rows.map((row) => row.grant_id)
 }
 
-export function sqlGrantStore(db: Kysely<Database>): BackendGrantStore {
+export function sqlGrantStore(db: Kysely<Database>, changeVersion?: ChangeVersion): BackendGrantStore {
+  // Asked on every introspection and refresh, mostly of the same few grants (issue 20).
+  const cached = readCache<{ until: number | string } | undefined>(changeVersion)
   return {
     // RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse) revoke the whole grant;
     // one transaction so a concurrent rotation cannot slip a new token in between.
@@ -49,13 +53,9 @@ export function sqlGrantStore(db: Kysely<Database>): BackendGrantStore {
     },
 
     async isRevoked(grantId, now) {
-      const row = await db
-        .selectFrom('revoked_grants')
-        .select('grant_id')
-        .where('grant_id', '=', grantId)
-        .where('until', '>', now)
-        .executeTakeFirst()
-      return row !== undefined
+      // The time is compared here rather than in SQL, so one cached row answers at any `now`.
+      const row = await cached(grantId, () => db.selectFrom('revoked_grants').select('until').where('grant_id', '=', grantId).executeTakeFirst())
+      return row !== undefined && Number(row.until) > now
     },
 
     // A grant already revoked until at least `until` is not counted again, so a repeated "disconnect"

@@ -1,8 +1,12 @@
 import type { Kysely } from 'kysely'
 import type { RevokedTokenStore } from '../types.js'
+import type { ChangeVersion } from './change-version.js'
+import { readCache } from './read-cache.js'
 import type { Database } from './schema.js'
 
-export function sqlRevokedTokenStore(db: Kysely<Database>): RevokedTokenStore {
+export function sqlRevokedTokenStore(db: Kysely<Database>, changeVersion?: ChangeVersion): RevokedTokenStore {
+  // Asked on every introspection of a JWT access token, mostly of the same few tokens (issue 20).
+  const cached = readCache<{ expires_at: number | string } | undefined>(changeVersion)
   return {
     // RFC 7009 §2.2: revoking an already revoked token succeeds; keep the later expiry.
     async add(jti, expiresAt) {
@@ -14,13 +18,9 @@ export function sqlRevokedTokenStore(db: Kysely<Database>): RevokedTokenStore {
     },
 
     async has(jti, now) {
-      const row = await db
-        .selectFrom('revoked_tokens')
-        .select('jti')
-        .where('jti', '=', jti)
-        .where('expires_at', '>', now)
-        .executeTakeFirst()
-      return row !== undefined
+      // The expiry is compared here rather than in SQL, so one cached row answers at any `now`.
+      const row = await cached(jti, () => db.selectFrom('revoked_tokens').select('expires_at').where('jti', '=', jti).executeTakeFirst())
+      return row !== undefined && Number(row.expires_at) > now
     },
   }
 }

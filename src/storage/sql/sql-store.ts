@@ -19,8 +19,9 @@ export type SqlDialect = 'sqlite' | 'postgres'
 /** Options of `createSqlStore`. */
 export interface SqlStoreOptions {
   /**
-   * Lets the store answer the reads of every token request (the client, the stored APIs) from memory while
-   * the value it returns is unchanged; the SQLite store passes its connection's (see `change-version.ts`).
+   * Lets the store answer the reads of every token request and introspection (the client, the stored APIs,
+   * whether a grant or a token was revoked) from memory while the value it returns is unchanged; the SQLite
+   * store passes its connection's (see `change-version.ts`).
    */
   changeVersion?: ChangeVersion | undefined
 }
@@ -45,8 +46,8 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, option
     users: sqlUserStore(db),
     refreshTokens: sqlRefreshTokenStore(db),
     accessTokens: sqlAccessTokenStore(db),
-    grants: sqlGrantStore(db),
-    revokedTokens: sqlRevokedTokenStore(db),
+    grants: sqlGrantStore(db, options.changeVersion),
+    revokedTokens: sqlRevokedTokenStore(db, options.changeVersion),
     consents: sqlConsentStore(db, dialect),
     keys: sqlSigningKeyStore(db),
     audit: sqlAuditStore(db),

@@ -79,6 +79,25 @@ describe('the SQLite store reads the client and lists by subject from memory whi
     await server.close()
   })
 
+  it('sees a revocation at once, by this connection or another, and compares expiry with each call’s now', async () => {
+    const filename = freshFile()
+    const server = await openSqliteStore({ filename })
+    const other = await openSqliteStore({ filename })
+    expect(await server.revokedTokens.has('jti-1', NOW)).toBe(false)
+    expect(await server.grants.isRevoked('grant-1', NOW)).toBe(false)
+    await server.revokedTokens.add('jti-1', NOW + 10)
+    await other.grants.revoke('grant-1', NOW + 10)
+    expect(await server.revokedTokens.has('jti-1', NOW)).toBe(true)
+    expect(await server.grants.isRevoked('grant-1', NOW)).toBe(true)
+    // The same cached rows, asked after the revocations lapsed.
+    expect(await server.revokedTokens.has('jti-1', NOW + 10)).toBe(false)
+    expect(await server.grants.isRevoked('grant-1', NOW + 10)).toBe(false)
+    await other.revokedTokens.add('jti-2', NOW + 10)
+    expect(await server.revokedTokens.has('jti-2', NOW)).toBe(true)
+    await other.close()
+    await server.close()
+  })
+
   it('hands every caller its own copy', async () => {
     const store = await openSqliteStore({ filename: freshFile() })
     await store.clients.create(client())
