@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import pino from 'pino'
-import { createAuthorizationServer, createClient, LOG_REDACTION } from 'tessera-oidc/server'
+import { createAuthorizationServer, createClient, LOG_OPTIONS } from 'tessera-oidc/server'
 import { createMemoryStore } from 'tessera-oidc/storage/memory'
 import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 import { API, API_SCOPES, CLIENT_ID, CLIENT_SCOPES, CLIENT_SECRET, REDIRECT_URI, SERVER_SECRET, basicAuthorization } from './lib/fixtures.mjs'
@@ -30,7 +30,7 @@ const requests = Number(values.requests)
 const issuer = 'http://127.0.0.1:4000'
 const dir = mkdtempSync(join(tmpdir(), 'tessera-in-process-'))
 const store = values.store === 'sqlite' ? await openSqliteStore({ filename: join(dir, 'tessera.db') }) : createMemoryStore()
-const logger = values.log ? pino({ level: 'info', redact: LOG_REDACTION }, pino.destination({ dest: join(dir, 'tessera.log'), sync: false })) : undefined
+const logger = values.log ? pino({ level: 'info', ...LOG_OPTIONS }, pino.destination({ dest: join(dir, 'tessera.log'), sync: false })) : undefined
 const server = await createAuthorizationServer({
   issuer, store, secret: SERVER_SECRET, resources: [{ identifier: API, scopes: API_SCOPES }], accessTokenFormat: values.format, ...(logger ? { logger } : {}),
 })

@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import { createClient, createUser } from '../server/admin.js'
 import { randomToken } from '../crypto/random.js'
 import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
-import { LOG_REDACTION } from '../server/audit/redaction.js'
+import { LOG_OPTIONS } from '../server/audit/redaction.js'
 import { parseTrustedProxies } from '../http/client-address.js'
 import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { openPostgresNoteStore, openSqliteNoteStore } from '../standalone/notes/sql.js'
@@ -164,7 +164,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // profile: formatting and redaction are the 6–7% a logged token request pays, not the write). Lines logged
   // while a write is under way go out together in the next one; pino writes what is still buffered
   // synchronously when the process exits, so a clean stop loses none (test/cli/serve-shutdown.test.ts).
-  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', redact: LOG_REDACTION }, pino.destination({ dest: 1, sync: false }))
+  const logger = pino({ level: process.env.TESSERA_LOG_LEVEL ?? 'info', ...LOG_OPTIONS }, pino.destination({ dest: 1, sync: false }))
   const { secrets, generated, file } = secretFor(stores)
   const issuer = values.issuer ?? process.env.TESSERA_ISSUER ?? config.issuer
   if (file !== undefined && issuer !== undefined && !isLoopbackIssuer(issuer)) {

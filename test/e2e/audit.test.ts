@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findSecrets } from '../../scripts/check-logs.mjs'
-import { LOG_REDACTION } from '../../src/server/audit/redaction.js'
+import { LOG_OPTIONS } from '../../src/server/audit/redaction.js'
 import type { AuditRecord } from '../../src/storage/types.js'
 import { Browser, parseForm } from '../helpers/http-client.js'
 import { newPkce } from '../helpers/pkce.js'
@@ -36,7 +36,7 @@ async function login(browser: Browser, username: string, password: string): Prom
 const ofType = (type: string) => records.filter((record) => record.type === type)
 
 beforeAll(async () => {
-  const logger = pino({ level: 'debug', redact: LOG_REDACTION }, { write: (line: string) => void lines.push(line) })
+  const logger = pino({ level: 'debug', ...LOG_OPTIONS }, { write: (line: string) => void lines.push(line) })
   dir = mkdtempSync(join(tmpdir(), 'tessera-audit-'))
   filename = join(dir, 'tessera.db')
   server = await startTestServer({ store: 'sqlite', filename, logger })

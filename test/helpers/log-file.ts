@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { pino, type DestinationStream, type Logger } from 'pino'
-import { LOG_REDACTION } from '../../src/server/audit/redaction.js'
+import { LOG_OPTIONS } from '../../src/server/audit/redaction.js'
 
 /** Where test servers log; `scripts/check-logs.mjs` greps it for secrets after the full run (catalogue ST-04). */
 export const TEST_LOG_DIR = join(process.cwd(), '.tmp', 'logs')
@@ -15,5 +15,5 @@ let destination: DestinationStream | undefined
  */
 export function testLogger(): Logger {
   destination ??= pino.destination({ dest: join(TEST_LOG_DIR, `vitest-${process.pid}.log`), sync: true, mkdir: true, append: true })
-  return pino({ level: 'debug', redact: LOG_REDACTION }, destination)
+  return pino({ level: 'debug', ...LOG_OPTIONS }, destination)
 }

@@ -5,7 +5,7 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { checkLogs, findSecrets, fixtureSecrets } from '../../scripts/check-logs.mjs'
 import { randomToken } from '../../src/crypto/random.js'
-import { LOG_REDACTION } from '../../src/server/audit/redaction.js'
+import { LOG_OPTIONS } from '../../src/server/audit/redaction.js'
 
 const JWT = 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ'
 const line = (fields: Record<string, unknown>) => JSON.stringify({ level: 30, time: 1, msg: 'x', ...fields })
@@ -39,7 +39,7 @@ describe('scripts/check-logs.mjs (catalogue ST-04)', () => {
 
   it('catches what the production redaction would let through, and nothing it removes', () => {
     const lines: string[] = []
-    const logger = pino({ redact: LOG_REDACTION }, { write: (text: string) => void lines.push(text.trim()) })
+    const logger = pino({ ...LOG_OPTIONS }, { write: (text: string) => void lines.push(text.trim()) })
     logger.info({ req: { headers: { authorization: 'Bearer secret-token-value', cookie: 'tessera-session=abcdefgh' } }, password: 'hunter2hunter2' }, 'redacted')
     logger.info({ form: 'refresh_token=abcdefgh' }, 'not redacted: a whole body')
     expect(findSecrets(lines[0] ?? '', ['hunter2hunter2'])).toEqual([])
