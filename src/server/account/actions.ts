@@ -27,8 +27,9 @@ const NAME_FIELDS = [['name', 'name'], ['given_name', 'givenName'], ['family_nam
 export async function saveProfile(ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
   const changes: { name?: string | null; givenName?: string | null; familyName?: string | null } = {}
   for (const [field, key] of NAME_FIELDS) {
-    const value = params.get(field)?.trim()
-    if (value === undefined) continue
+    // A field sent empty clears the claim (Parameters.get takes empty for omitted, as RFC 6749 §3.1 wants).
+    if (!params.has(field)) continue
+    const value = (params.get(field) ?? '').trim()
     if (value.length > 256) return backToAccount(ctx, session, { error: 'bad-profile' })
     changes[key] = value === '' ? null : value
   }
