@@ -91,7 +91,7 @@ export async function revokeApp(ctx: ServerContext, _request: OAuthRequest, { se
 /** POST /account/sessions/revoke: ends one of the user's sessions, named by its public id (`sid`). */
 export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
   const sid = params.get('session') ?? ''
-  const target = (await liveSessions(ctx, session.user.id)).find((entry) => entry.sid === sid)
+  const target = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).find((entry) => entry.sid === sid)
   if (!target) return errorPage(ctx, NOT_YOURS)
   await ctx.config.store.records.delete(LOGIN_SESSION, target.key)
   void ctx.audit.record({ type: 'account.session_revoked', user_id: session.user.id, sid })
@@ -104,7 +104,7 @@ export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, 
  * Apps keep the tokens they were granted (disconnect an app, or change the password, to end those).
  */
 export async function revokeAllSessions(ctx: ServerContext, request: OAuthRequest, { session }: Form): Promise<OAuthResponse> {
-  const count = (await liveSessions(ctx, session.user.id)).length
+  const count = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).length
   await ctx.config.store.sessions.deleteByUser(session.user.id)
   const expired = await endSession(ctx, request.headers)
   void ctx.audit.record({ type: 'account.sessions_revoked', user_id: session.user.id, count })

@@ -1,4 +1,5 @@
 import { LOGIN_SESSION } from '../../storage/kinds/sessions.js'
+import type { Store } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 
 /** How long a revocation must be remembered: until every token it covers would have expired anyway. */
@@ -23,12 +24,23 @@ export async function revokeAllGrants(ctx: ServerContext, userId: string): Promi
   return count
 }
 
-/** The user's live login sessions, newest first, with the store key of each (the hash of its cookie id). */
-export async function liveSessions(ctx: ServerContext, userId: string): Promise<{ key: string; sid: string; createdAt: number; authTime: number; expiresAt: number }[]> {
-  const now = ctx.config.now()
-  const records = await ctx.config.store.records.listBySubject(LOGIN_SESSION, userId)
+/** One of a user's login sessions: its public id (`sid`) and its store key (the hash of its cookie id). */
+export interface LiveSession {
+  key: string
+  sid: string
+  createdAt: number
+  authTime: number
+  expiresAt: number
+}
+
+/**
+ * The user's live login sessions, newest first. Sessions are keyed records with the user as subject, so
+ * they are listed without a store method of their own (the CLI's `user sessions` too).
+ */
+export async function liveSessions(store: Store, userId: string, now: number): Promise<LiveSession[]> {
+  const records = await store.records.listBySubject(LOGIN_SESSION, userId)
   return records
     .filter((record) => record.expiresAt > now && record.consumedAt === null)
-    .map((record) => ({ key: record.key, sid: record.value.sid, createdAt: record.value.created_at, authTime: record.value.auth_time, expiresAt: record.expiresAt }))
+    .map((record): LiveSession => ({ key: record.key, sid: record.value.sid, createdAt: record.value.created_at, authTime: record.value.auth_time, expiresAt: record.expiresAt }))
     .sort((a, b) => b.createdAt - a.createdAt)
 }

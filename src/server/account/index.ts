@@ -11,6 +11,7 @@ import { confirmVerifyEmail, showVerifyEmail } from './verify-email.js'
 
 export { checkAccountForm, backToAccount } from './page.js'
 export { ACCOUNT_CLIENT_ID } from './sign-in.js'
+export { liveSessions, type LiveSession } from './grants.js'
 export type { AccountOptions } from './options.js'
 export { PASSWORD_RESET, EMAIL_VERIFICATION, type PasswordResetTicket, type EmailVerificationTicket } from './records.js'
 

@@ -76,7 +76,7 @@ export const connectedAppsSection: AccountSection = {
 export const sessionsSection: AccountSection = {
   id: 'sessions', order: 50,
   async render(ctx, { user, session }) {
-    const sessions = await liveSessions(ctx, user.id)
+    const sessions = await liveSessions(ctx.config.store, user.id, ctx.config.now())
     return {
       id: 'sessions', title: 'Where you are signed in',
       items: sessions.map((entry) => ({
