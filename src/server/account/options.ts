@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.js'
 import { createSmtpMailer, type Mailer, type SmtpSettings } from '../mail/mailer.js'
+import { createMemoryCounterStore, type CounterStore } from '../abuse/counter.js'
 
 /** Options of `accountSelfService`. */
 export interface AccountOptions {
@@ -22,6 +23,11 @@ export interface AccountSettings {
   readonly registration: boolean
   readonly resetLinkLifetime: number
   readonly verificationLinkLifetime: number
+  /**
+   * Mails per address within a window (reset links, registration notices), so nobody can flood someone's
+   * inbox through the public forms. Per instance: a flood is bounded by instances × the limit.
+   */
+  readonly mailLimit: { readonly counters: CounterStore; readonly max: number; readonly windowSeconds: number }
 }
 
 export function resolveAccountOptions(options: AccountOptions): AccountSettings {
@@ -50,5 +56,5 @@ export function resolveAccountOptions(options: AccountOptions): AccountSettings 
   if (!Number.isInteger(verificationLinkLifetime) || verificationLinkLifetime <= 0 || verificationLinkLifetime > 7 * 86400) {
     throw new ConfigError('account.verificationLinkLifetime', 'must be an integer from 1 to 604800 seconds')
   }
-  return { mailer, registration, resetLinkLifetime, verificationLinkLifetime }
+  return { mailer, registration, resetLinkLifetime, verificationLinkLifetime, mailLimit: { counters: createMemoryCounterStore(10_000), max: 5, windowSeconds: 3600 } }
 }

@@ -10,7 +10,7 @@ import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
 import { checkPublicForm, formPage, publicCsrf } from './public-form.js'
 import { consumeTicket, issueTicket, passwordDigest, peekTicket, PASSWORD_RESET, type PasswordResetTicket } from './records.js'
-import { isEmailAddress, normalizeEmail, sendLater } from './send-mail.js'
+import { isEmailAddress, mayMail, normalizeEmail, sendLater } from './send-mail.js'
 
 /*
  * Password reset by mail (ASVS 6.4.3; catalogue AC-01, AC-02, AC-04). Step 1 takes an address and always
@@ -66,7 +66,7 @@ export function requestReset(settings: AccountSettings) {
     const address = request.remoteAddress ?? null
     sendLater(ctx, settings, (async () => {
       const user = await userByVerifiedEmail(ctx, email)
-      if (!user || user.email === null) return undefined
+      if (!user || user.email === null || !(await mayMail(ctx, settings, email))) return undefined
       const token = await issueTicket(ctx, PASSWORD_RESET, user.id, { user_id: user.id, password_digest: passwordDigest(user) }, settings.resetLinkLifetime)
       void ctx.audit.record({ type: 'account.password_reset_requested', user_id: user.id, client_address: address })
       return passwordResetMail(user.email, ctx.config.productName, `${resetUrl(ctx)}/confirm?token=${token}`, Math.floor(settings.resetLinkLifetime / 60))

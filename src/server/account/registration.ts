@@ -9,7 +9,7 @@ import { alreadyRegisteredMail, usernameTakenMail, verifyAddressMail } from './m
 import type { AccountSettings } from './options.js'
 import { checkPublicForm, formPage, publicCsrf } from './public-form.js'
 import { EMAIL_VERIFICATION, issueTicket } from './records.js'
-import { isEmailAddress, normalizeEmail, sendLater } from './send-mail.js'
+import { isEmailAddress, mayMail, normalizeEmail, sendLater } from './send-mail.js'
 
 /*
  * Self-registration (off by default). The answer never tells whether the address or the username is taken
@@ -64,6 +64,7 @@ export function register(settings: AccountSettings) {
     const address = request.remoteAddress ?? null
     const product = ctx.config.productName
     sendLater(ctx, settings, (async () => {
+      if (!(await mayMail(ctx, settings, email))) return undefined
       const users = await ctx.config.store.users.list()
       if (users.some((user) => user.email_verified && user.email !== null && normalizeEmail(user.email) === email)) {
         return alreadyRegisteredMail(email, product, `${ctx.config.issuer}/account/password-reset`)

@@ -22,3 +22,15 @@ export function isEmailAddress(value: string): boolean {
 export function normalizeEmail(value: string): string {
   return value.trim().toLowerCase()
 }
+
+/**
+ * Whether one more public-form mail may go to `address` now (at most `mailLimit.max` an hour). Checked after
+ * the answer, so a refusal looks like any other request; the operator sees it in the log.
+ */
+export async function mayMail(ctx: ServerContext, settings: AccountSettings, address: string): Promise<boolean> {
+  const { counters, max, windowSeconds } = settings.mailLimit
+  const { count } = await counters.increment(`account-mail:${address}`, windowSeconds, ctx.config.now())
+  if (count <= max) return true
+  ctx.config.logger?.warn({ event: 'account.mail_limited', count }, 'account mail not sent: too many to one address within the hour')
+  return false
+}

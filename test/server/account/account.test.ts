@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { accountSelfService } from '../../../src/server/account/index.js'
+import { createUser } from '../../../src/server/admin.js'
 import { ConfigError } from '../../../src/server/config.js'
 import type { Capability } from '../../../src/server/context.js'
 import type { MailMessage } from '../../../src/server/mail/mailer.js'
@@ -115,6 +116,23 @@ describe('the account capability with a fixed clock', () => {
     const expired = await browser.get(link)
     expect(expired.status).toBe(400)
     expect(text(expired)).toContain('not valid any more')
+  })
+
+  it('mails one address at most five reset links an hour, whatever the public form is sent', async () => {
+    const sent: MailMessage[] = []
+    const harness = await createHarness({ capabilities: [accountSelfService({ mail: { send: (message) => { sent.push(message); return Promise.resolve() } } })] })
+    await createUser(harness.store, { username: 'zoe', password: 'zoe-password', email: 'zoe@example.com', emailVerified: true }, harness.clock.now)
+    const browser = harness.browser()
+    const csrf = csrfTokenOf(await browser.get('/account/password-reset'))
+    for (let attempt = 0; attempt < 7; attempt++) {
+      expect((await browser.post('/account/password-reset', { csrf_token: csrf, email: 'alice@example.com' })).status).toBe(200)
+    }
+    await browser.post('/account/password-reset', { csrf_token: csrf, email: 'zoe@example.com' })
+    await vi.waitFor(() => expect(sent.some((message) => message.to === 'zoe@example.com')).toBe(true))
+    await vi.waitFor(() => expect(sent.filter((message) => message.to === 'alice@example.com')).toHaveLength(5))
+    harness.clock.now += 3600
+    await browser.post('/account/password-reset', { csrf_token: csrf, email: 'alice@example.com' })
+    await vi.waitFor(() => expect(sent.filter((message) => message.to === 'alice@example.com')).toHaveLength(6))
   })
 
   it('without mail: no reset, no registration, and the login page offers neither', async () => {
