@@ -3,6 +3,7 @@ import { queryParameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { computeS256Challenge } from '../../protocol/rfc7636/pkce.js'
+import { AUTHORIZATION_CODE } from '../../storage/kinds/codes.js'
 import type { ClientRecord } from '../../storage/types.js'
 import type { ClientSource, ServerContext } from '../context.js'
 
@@ -58,6 +59,11 @@ export async function accountCallback(ctx: ServerContext, request: OAuthRequest)
   } catch {
     code = undefined
   }
-  if (code !== undefined && code.length <= 256) await ctx.config.store.codes.consume(sha256(code), ctx.config.now())
+  // Only a code of this client is used up: a link carrying some app's code must not spend it for the app.
+  if (code !== undefined && code.length <= 256) {
+    const now = ctx.config.now()
+    const issued = await ctx.config.store.records.get(AUTHORIZATION_CODE, sha256(code), now)
+    if (issued?.value.client_id === ACCOUNT_CLIENT_ID) await ctx.config.store.codes.consume(sha256(code), now)
+  }
   return redirectResponse(`${ctx.config.issuer}/account`)
 }

@@ -135,6 +135,14 @@ describe('the account capability with a fixed clock', () => {
     await vi.waitFor(() => expect(sent.filter((message) => message.to === 'alice@example.com')).toHaveLength(6))
   })
 
+  it('the sign-in callback spends only its own codes: an app\'s code sent there still works for the app', async () => {
+    const harness = await createHarness({ capabilities: [accountSelfService()] })
+    const issued = await harness.authorizationCode()
+    const callback = await harness.send('GET', `/account/callback?code=${issued.code}`)
+    expect(callback.headers.get('location')).toBe('http://127.0.0.1:4000/account')
+    expect((await harness.exchange(issued)).status).toBe(200)
+  })
+
   it('without mail: no reset, no registration, and the login page offers neither', async () => {
     const harness = await createHarness({ capabilities: [accountSelfService()] })
     expect((await harness.send('GET', '/account/password-reset')).status).toBe(404)
