@@ -6,7 +6,8 @@ import type { Capability } from '../../../src/server/context.js'
 import type { MailMessage } from '../../../src/server/mail/mailer.js'
 import { formFor, openAccount, signedIn, submitAccountForm } from '../../helpers/account.js'
 import { Browser } from '../../helpers/http-client.js'
-import { createHarness, csrfTokenOf, location, text } from '../../helpers/server-values.js'
+import { createAuthorizationServer } from '../../../src/server/create-server.js'
+import { basic, Browser as ValuesBrowser, createHarness, csrfTokenOf, ISSUER, json, location, SECRET, text } from '../../helpers/server-values.js'
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js'
 import { authorize, clientPost, obtainTokens, startTestServer, type TestServer } from '../../helpers/tessera.js'
 
@@ -141,6 +142,33 @@ describe('the account capability with a fixed clock', () => {
     const callback = await harness.send('GET', `/account/callback?code=${issued.code}`)
     expect(callback.headers.get('location')).toBe('http://127.0.0.1:4000/account')
     expect((await harness.exchange(issued)).status).toBe(200)
+  })
+
+  it('AC-09 what the user revoked stays revoked on a restarted server over the same store', async () => {
+    const capabilities = [accountSelfService()]
+    const harness = await createHarness({ capabilities })
+    const tokens = await harness.tokens({ scope: 'openid offline_access' })
+    const browser = harness.browser()
+    const signIn = await browser.get('/account')
+    let next = location(signIn)
+    for (let step = 0; step < 6 && !next.pathname.startsWith('/interaction/'); step++) next = location(await browser.get(next))
+    let answer = await browser.logIn(next)
+    while (answer.status === 303 && !location(answer).pathname.endsWith('/account')) answer = await browser.get(location(answer))
+    const page = await browser.get('/account')
+    expect(page.status).toBe(200)
+    const appsForm = formFor(text(page), '/account/apps/revoke', { client_id: 'app' })
+    expect((await browser.post(appsForm.action, appsForm.fields)).status).toBe(303)
+    const signInCookies = new Map(browser.cookies)
+    const everywhere = formFor(text(await browser.get('/account')), '/account/sessions/revoke-all')
+    expect((await browser.post(everywhere.action, everywhere.fields)).status).toBe(200)
+
+    const restarted = await createAuthorizationServer({ issuer: ISSUER, secret: SECRET, store: harness.store, now: () => harness.clock.now, capabilities })
+    // The cookie of the signed-out session, kept by a copy of the browser, opens nothing.
+    const stale = new ValuesBrowser(restarted)
+    for (const [name, value] of signInCookies) stale.cookies.set(name, value)
+    expect(location(await stale.get('/account')).pathname).toBe('/authorize')
+    const refreshed = await restarted.handle({ method: 'POST', url: new URL('/token', ISSUER), headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded', authorization: basic('app', 'app-secret') }), body: new TextEncoder().encode(new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '' }).toString()), remoteAddress: '127.0.0.1' })
+    expect(json(refreshed).error).toBe('invalid_grant')
   })
 
   it('without mail: no reset, no registration, and the login page offers neither', async () => {
