@@ -1,5 +1,4 @@
 import type { AccountSection, ServerContext } from '../context.js'
-import { findClient } from '../find-client.js'
 import type { AccountSettings } from './options.js'
 import { EMAIL_VERIFICATION } from './records.js'
 import { liveSessions } from './grants.js'
@@ -61,7 +60,8 @@ export const connectedAppsSection: AccountSection = {
     const consents = await ctx.config.store.consents.listByUser(user.id)
     const items = []
     for (const consent of consents) {
-      const client = await findClient(ctx, consent.client_id).catch(() => undefined)
+      // The stored client only: listing apps must not fetch a metadata document (its id is its URL anyway).
+      const client = await ctx.config.store.clients.get(consent.client_id)
       items.push({
         label: client?.client_name ?? consent.client_id,
         detail: `Allowed ${when(consent.updated_at)}: ${consent.scopes.join(', ')}`,
