@@ -9,6 +9,7 @@ import { openRedisCounterStore } from '../storage/redis-counters.js'
 import { openPostgresNoteStore, openSqliteNoteStore } from '../standalone/notes/sql.js'
 import { demoMcpResource, demoResource, startStandaloneServer } from '../standalone/server.js'
 import { serveCapabilities } from './capabilities.js'
+import type { AccountOptions } from '../server/account/index.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
@@ -100,6 +101,19 @@ function isLoopbackIssuer(issuer: string): boolean {
 }
 
 /** A boolean environment variable when it is set (`1` or `true` for on), else undefined so the file decides. */
+/** `mail` and `account` of the file, the environment overriding: the SMTP URL may hold a password, kept out of files. */
+function accountOptions(config: ConfigFile): AccountOptions {
+  const url = process.env.TESSERA_MAIL_URL || config.mail?.url
+  const from = process.env.TESSERA_MAIL_FROM || config.mail?.from
+  const registration = envSwitch('TESSERA_SELF_REGISTRATION') ?? config.account?.registration
+  return {
+    ...(url !== undefined && from !== undefined ? { mail: { url, from } } : {}),
+    ...(registration !== undefined ? { registration } : {}),
+    ...(config.account?.resetLinkLifetime !== undefined ? { resetLinkLifetime: config.account.resetLinkLifetime } : {}),
+    ...(config.account?.verificationLinkLifetime !== undefined ? { verificationLinkLifetime: config.account.verificationLinkLifetime } : {}),
+  }
+}
+
 function envSwitch(name: string): boolean | undefined {
   const value = process.env[name]
   return value === undefined || value === '' ? undefined : isOn(value)
@@ -158,6 +172,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The profile requires PAR of every client: only an explicit "not required" contradicts it, and stops the start.
   const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? profile === 'fapi2'
   const requireSignedRequestObject = values['require-signed-request-object'] ?? envSwitch('TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT') ?? config.signedRequestObjects?.required ?? false
+  const account = accountOptions(config)
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -200,7 +215,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     ...(profile ? { profile } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject }),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo

@@ -99,6 +99,9 @@ ${STORE}`,
   update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
   list [--json]
   delete --id SUB | --username U [--json]
+  sessions --id SUB | --username U [--json]          the user's sessions at the provider (sid, sign-in time, end)
+  sessions revoke --id SUB | --username U (--session SID | --all) [--json]
+                                                     sign them out (tokens granted to apps stay: revoke consents for those)
 
 Without a password option, create and update ask for it on a terminal. --password-stdin reads it from
 standard input (printf '%s' "$PASSWORD" | tessera-oidc user create --username alice --password-stdin); --password

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util'
 import { createUser, deleteUser, updateUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
+import { liveSessions } from '../server/account/index.js'
+import { LOGIN_SESSION } from '../storage/kinds/sessions.js'
 
 /** Everything on standard input, without the line break a shell `echo` or a here-string adds. */
 async function readStdin(): Promise<string> {
@@ -40,7 +42,10 @@ async function passwordOf(values: { password?: string | undefined; 'password-std
 
 /** `tessera-oidc user create|list|update|delete`. */
 export async function userCommand(argv: string[]): Promise<void> {
-  const [action, ...rest] = argv
+  const [first, ...others] = argv
+  // `user sessions revoke …` is one action of two words.
+  const action = first === 'sessions' && others[0] === 'revoke' ? 'sessions revoke' : first
+  const rest = action === 'sessions revoke' ? others.slice(1) : others
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -52,6 +57,8 @@ export async function userCommand(argv: string[]): Promise<void> {
       name: { type: 'string' },
       email: { type: 'string' },
       id: { type: 'string' },
+      session: { type: 'string' },
+      all: { type: 'boolean' },
     },
     strict: true,
   })
@@ -101,8 +108,31 @@ export async function userCommand(argv: string[]): Promise<void> {
         print(json, { deleted: target }, `deleted user ${target}`)
         return
       }
+      case 'sessions': {
+        const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
+        if (!target || !(await store.users.get(target))) throw new UsageError('user sessions needs --id SUB or --username NAME of an existing user')
+        const sessions = await liveSessions(store, target, now())
+        const rows = sessions.map(({ sid, authTime, createdAt, expiresAt }) => ({ sid, auth_time: authTime, created_at: createdAt, expires_at: expiresAt }))
+        print(json, rows, rows.map((row) => `${row.sid}\tsigned in ${new Date(row.auth_time * 1000).toISOString()}\tends ${new Date(row.expires_at * 1000).toISOString()}`).join('\n') || '(no sessions)')
+        return
+      }
+      case 'sessions revoke': {
+        const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
+        if (!target || !(await store.users.get(target))) throw new UsageError('user sessions revoke needs --id SUB or --username NAME of an existing user')
+        if ((values.session === undefined) === (values.all !== true)) throw new UsageError('user sessions revoke needs --session SID or --all')
+        const sessions = await liveSessions(store, target, now())
+        const chosen = values.all === true ? sessions : sessions.filter((session) => session.sid === values.session)
+        if (chosen.length === 0 && values.all !== true) throw new UsageError(`user ${target} has no session ${values.session ?? ''}`)
+        const audit = cliAuditSink(store)
+        for (const session of chosen) {
+          await store.records.delete(LOGIN_SESSION, session.key)
+          await audit.record({ type: 'account.session_revoked', user_id: target, sid: session.sid })
+        }
+        print(json, { revoked: chosen.map((session) => session.sid) }, `signed out ${chosen.length} session${chosen.length === 1 ? '' : 's'} of ${target}`)
+        return
+      }
       default:
-        throw new UsageError('usage: tessera-oidc user create|list|update|delete')
+        throw new UsageError('usage: tessera-oidc user create|list|update|delete|sessions|sessions revoke')
     }
   } finally {
     await store.close()

@@ -9,6 +9,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import type { Redis } from 'ioredis'
 import type Pg from 'pg'
 import type * as PromClient from 'prom-client'
+import type * as Nodemailer from 'nodemailer'
 
 /**
  * A feature was used whose package is not installed (an optional peer dependency of `tessera-oidc`).
@@ -86,12 +87,14 @@ export const OPTIONAL_MODULES: {
   ioredis: OptionalModule<typeof Redis>
   argon2: OptionalModule<typeof Argon2>
   promClient: OptionalModule<typeof PromClient>
+  nodemailer: OptionalModule<typeof Nodemailer>
 } = {
   betterSqlite3: optional('better-sqlite3', '12', async () => (await import('better-sqlite3')).default),
   pg: optional('pg', '8', async () => (await import('pg')).default),
   ioredis: optional('ioredis', '6', async () => (await import('ioredis')).Redis),
   argon2: optional('argon2', '0.45', async () => (await import('argon2')).default),
   promClient: optional('prom-client', '15', () => import('prom-client')),
+  nodemailer: optional('nodemailer', '10', () => import('nodemailer')),
 }
 
 function optional<T>(dependency: string, range: string, load: () => Promise<T>): OptionalModule<T> {

@@ -8,7 +8,8 @@ import type { Parameters } from '../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
-import type { ClientRecord } from '../storage/types.js'
+import type { ClientRecord, LoginSessionRecord, UserRecord } from '../storage/types.js'
+import type { AccountSectionView } from './pages.js'
 
 /**
  * Absolute URLs of the server's endpoints by endpoint name, derived once from the issuer and the
@@ -91,6 +92,37 @@ export interface Capability {
   readonly requestReferences?: RequestReferences
   /** Authorization requests passed as a signed request object (RFC 9101 `request`), verified by this capability. */
   readonly requestObjects?: RequestObjects
+  /** Sections this capability adds to the `/account` page (second factors, linked identities). */
+  readonly accountSections?: readonly AccountSection[]
+}
+
+/**
+ * A section of the signed-in user's `/account` page (src/server/account/): its view model, built per
+ * request. Its forms post to the capability's own routes, which check `checkAccountForm` (the session and
+ * the page's CSRF token) and redirect back to `/account`. Sections appear by `order`, then registration.
+ *
+ * @example
+ * ```ts
+ * const twoFactor: AccountSection = {
+ *   id: 'two-factor', order: 30,
+ *   render: (ctx, { user }) => ({ id: 'two-factor', title: 'Two-step verification', links: [{ href: `${ctx.config.issuer}/account/two-factor`, label: 'Set up' }] }),
+ * }
+ * ```
+ */
+export interface AccountSection {
+  /** Unique among sections: the section element's id. */
+  readonly id: string
+  /** Lower first; the core sections use 10 (profile), 20 (password), 40 (apps) and 50 (sessions). Default 100. */
+  readonly order?: number
+  /** The section for this user, or undefined to leave it out. */
+  render(ctx: ServerContext, page: AccountPageState): Promise<AccountSectionView | undefined> | AccountSectionView | undefined
+}
+
+/** What an account section is rendered for: the signed-in user, their session, the page's CSRF token. */
+export interface AccountPageState {
+  readonly user: UserRecord
+  readonly session: LoginSessionRecord
+  readonly csrfToken: string
 }
 
 /**
@@ -276,6 +308,8 @@ export interface Registry {
   readonly requestReferences: readonly RequestReferences[]
   /** The request object capability, if one is registered (see `RequestObjects`). */
   readonly requestObjects: RequestObjects | undefined
+  /** Sections of the `/account` page, in display order (see `AccountSection`). */
+  readonly accountSections: readonly AccountSection[]
   /** The route for a path below the issuer, or undefined. */
   route(path: string): RouteMatch | undefined
   /** `token_endpoint_auth_methods_supported` and the revocation/introspection equivalents. */

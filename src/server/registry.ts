@@ -1,4 +1,4 @@
-import type { AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RequestObjects, RequestReferences, RouteMatch } from './context.js'
+import type { AccountSection, AuthenticatingEndpoint, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointUrls, Grant, Registry, RequestObjects, RequestReferences, RouteMatch } from './context.js'
 
 /** Capabilities that cannot be registered together: a name, path, grant type or method registered twice. */
 export class RegistryError extends Error {
@@ -29,6 +29,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
   const clientSources: ClientSource[] = []
   const requestReferences: RequestReferences[] = []
   let requestObjects: RequestObjects | undefined
+  const accountSections = new Map<string, AccountSection>()
 
   function claim<T>(map: Map<string, T>, key: string, value: T, what: string, owner: string): void {
     if (map.has(key)) throw new RegistryError(`${what} ${key} of ${owner} is already registered`)
@@ -63,6 +64,7 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
       if (requestObjects) throw new RegistryError(`request objects of ${capability.name} are already registered`)
       requestObjects = capability.requestObjects
     }
+    for (const section of capability.accountSections ?? []) claim(accountSections, section.id, section, 'account section', capability.name)
   }
 
   // RFC 6749 §2.3's reader takes a bare client_id for `none`; readers of methods with a signal of their
@@ -78,6 +80,8 @@ export function createRegistry(capabilities: readonly Capability[]): Registry {
     authMethods,
     readers: orderedReaders,
     auditEvents,
+    // Array.prototype.sort is stable: equal orders keep registration order.
+    accountSections: [...accountSections.values()].sort((a, b) => (a.order ?? 100) - (b.order ?? 100)),
     clientSources,
     requestReferences,
     requestObjects,

@@ -102,6 +102,15 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   signedRequestObjects: z.strictObject({
     required: z.boolean().optional().describe('Every client must send its authorization requests as signed request objects (RFC 9101 require_signed_request_object; off by default). Env TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1'),
   }).optional().describe('JWT-secured authorization requests (RFC 9101), always accepted as request= at /authorize and /par'),
+  mail: z.strictObject({
+    url: z.string().regex(/^smtps?:\/\/\S+$/, 'must be an smtp:// or smtps:// URL').describe('SMTP server for account mail (password reset, address verification): smtp://user:pass@host:587 or smtps://host:465. Env TESSERA_MAIL_URL'),
+    from: z.string().min(3).describe('The From of every message, e.g. "Tessera <no-reply@example.com>". Env TESSERA_MAIL_FROM'),
+  }).optional().describe('Outgoing mail (nodemailer, an optional peer: npm install nodemailer@10); without it there is no password reset, e-mail change or self-registration'),
+  account: z.strictObject({
+    registration: z.boolean().optional().describe('Anyone may create an account at /account/register, confirmed by a mailed link (off by default; needs mail). Env TESSERA_SELF_REGISTRATION=1'),
+    resetLinkLifetime: duration.optional().describe('How long a password-reset link works (default 30m, at most 1h)'),
+    verificationLinkLifetime: duration.optional().describe('How long an address-confirmation link works (default 1d, at most 7d)'),
+  }).optional().describe('The account page (/account) and account mail'),
   development: z.strictObject({
     allowLoopbackFetch: z.boolean().optional().describe('Development only: client-supplied URLs may be fetched over http on loopback; refused with an https issuer. Env TESSERA_ALLOW_LOOPBACK_FETCH=1'),
   }).optional().describe('Switches for local development and tests'),

@@ -17,6 +17,7 @@ export { renderLoginPage } from './pages/login.js'
 export { renderConsentPage } from './pages/consent.js'
 export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+export { renderAccountFormPage, renderAccountPage, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView } from './pages/account.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,

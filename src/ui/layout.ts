@@ -10,7 +10,7 @@ const DEFAULT_PRODUCT_NAME = 'Tessera'
  * @example renderPage({ nonce, title: 'Sign in', body: html`<h1>Sign in</h1>` })
  * @see https://www.w3.org/TR/CSP3/#security-nonces
  */
-export function renderPage(options: { nonce: string; title: string; body: SafeHtml; productName?: string }): string {
+export function renderPage(options: { nonce: string; title: string; body: SafeHtml; productName?: string; wide?: boolean }): string {
   const productName = options.productName ?? DEFAULT_PRODUCT_NAME
   const page = html`<!doctype html>
 <html lang="en">
@@ -25,7 +25,7 @@ export function renderPage(options: { nonce: string; title: string; body: SafeHt
 <style nonce="${options.nonce}">${raw(PAGE_STYLES)}</style>
 </head>
 <body>
-<main>
+<main${options.wide ? html` class="wide"` : html``}>
 <p class="brand">${productName}</p>
 ${options.body}
 </main>

@@ -1,3 +1,4 @@
+import { renderAccountFormPage, renderAccountPage, type AccountFormView, type AccountView } from './pages/account.js'
 import { renderConsentPage } from './pages/consent.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
@@ -22,6 +23,8 @@ export interface LoginView {
   username?: string
   /** Why the previous attempt failed, client-safe text. */
   error?: string
+  /** "Forgot password?" and the like under the form (the account capability's, when mail is configured). */
+  links?: readonly { href: string; label: string }[]
 }
 
 /** The consent prompt, POSTed back with `decision=allow|deny`, the `hidden` fields and `csrf_token`. */
@@ -103,6 +106,10 @@ export interface PageRenderer {
   loggedOut(view: LoggedOutView, nonce: string): string
   /** An error shown to the user instead of a redirect. */
   error(view: ErrorView, nonce: string): string
+  /** The signed-in user's account page (src/server/account/). */
+  account(view: AccountView, nonce: string): string
+  /** A one-form account page: forgot password, new password, registration, address confirmation. */
+  accountForm(view: AccountFormView, nonce: string): string
 }
 
 /**
@@ -124,7 +131,9 @@ export const defaultPageRenderer: PageRenderer = {
   logoutConfirm: (view, nonce) => renderLogoutConfirmPage({ ...view, nonce }),
   loggedOut: (_view, nonce) => renderLoggedOutPage({ nonce }),
   error: (view, nonce) => renderErrorPage({ ...view, nonce }),
+  account: (view, nonce) => renderAccountPage({ ...view, nonce }),
+  accountForm: (view, nonce) => renderAccountFormPage({ ...view, nonce }),
 }
 
 /** The methods a `PageRenderer` must have, for validating one given in configuration. */
-export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error']
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm']

@@ -85,7 +85,7 @@ p { margin: 0 0 1rem; }
 form { margin: 1.5rem 0 0; }
 .field { margin: 0 0 1rem; }
 label { display: block; margin: 0 0 0.375rem; font-size: 0.9375rem; font-weight: 600; }
-input[type="text"], input[type="password"] {
+input[type="text"], input[type="password"], input[type="email"] {
   display: block;
   width: 100%;
   min-height: 2.75rem;
@@ -147,6 +147,17 @@ input:focus-visible { outline-offset: 0; }
   transform: rotate(45deg);
 }
 .account { display: block; margin: 0.25rem 0 0; font-weight: 600; color: var(--text); }
+main.wide { max-width: 40rem; }
+h2 { margin: 2rem 0 0.5rem; padding-top: 1.5rem; border-top: 1px solid var(--border); font-size: 1.125rem; font-weight: 650; }
+section form { margin-top: 1rem; }
+.items { list-style: none; margin: 1rem 0 0; padding: 0; border-top: 1px solid var(--border); }
+.items li { padding: 0.75rem 0; border-bottom: 1px solid var(--border); }
+.items form { margin: 0.5rem 0 0; }
+.detail { display: block; font-size: 0.875rem; color: var(--muted); }
+.badge { font-size: 0.75rem; font-weight: 600; padding: 0.125rem 0.5rem; border: 1px solid var(--control); border-radius: 999px; color: var(--muted); }
+.notice { margin: 1rem 0 0; padding: 0.75rem 1rem; border: 1px solid var(--control); border-left-width: 4px; border-radius: 0.5rem; font-size: 0.9375rem; }
+.links { margin: 1.25rem 0 0; font-size: 0.9375rem; }
+a { color: var(--primary); }
 @media (max-width: 30rem) {
   body { justify-content: flex-start; padding: 0; background: var(--card); }
   main { max-width: none; border: 0; border-radius: 0; box-shadow: none; padding: 1.5rem 1.25rem; }

@@ -46,6 +46,7 @@ describe('importOptional', () => {
     expect(typeof (await importOptional('the PostgreSQL store', OPTIONAL_MODULES.pg)).Pool).toBe('function')
     expect(typeof (await importOptional('the Redis store', OPTIONAL_MODULES.ioredis))).toBe('function')
     expect(typeof (await importOptional('Prometheus metrics', OPTIONAL_MODULES.promClient)).Registry).toBe('function')
+    expect(typeof (await importOptional('mail', OPTIONAL_MODULES.nodemailer)).createTransport).toBe('function')
   })
 
   it('advises the major declared in package.json peerDependencies, each an optional peer kept for development', () => {

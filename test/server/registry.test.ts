@@ -223,3 +223,17 @@ describe('client authentication methods per endpoint', () => {
     expect([refused.status, json(refused.body)]).toEqual([401, { error: 'invalid_client', error_description: 'test_header is not accepted at this endpoint' }])
   })
 })
+
+describe('account sections', () => {
+  const section = (id: string, order?: number) => ({ id, ...(order === undefined ? {} : { order }), render: () => ({ id, title: id }) })
+
+  it('orders them by order, then by registration, and refuses an id registered twice', () => {
+    const registry = createRegistry([
+      ...CORE_CAPABILITIES,
+      { name: 'a', spec: 'test', accountSections: [section('late'), section('first', 5)] },
+      { name: 'b', spec: 'test', accountSections: [section('middle', 50), section('later')] },
+    ])
+    expect(registry.accountSections.map((entry) => entry.id)).toEqual(['first', 'middle', 'late', 'later'])
+    expect(() => createRegistry([...CORE_CAPABILITIES, { name: 'a', spec: 'test', accountSections: [section('x')] }, { name: 'b', spec: 'test', accountSections: [section('x')] }])).toThrow(RegistryError)
+  })
+})

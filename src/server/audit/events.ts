@@ -9,8 +9,8 @@ import type { AuditValue, GrantType } from '../../storage/types.js'
  * @see ../../storage/types.ts `AuditRecord` for the stored form
  */
 
-/** Who made an administrative change: the `tessera` CLI, library code (`createClient`…), or the server itself. */
-export type AuditActor = 'cli' | 'admin' | 'server'
+/** Who made an administrative change: the `tessera` CLI, library code (`createClient`…), the server itself, or the user on their account page. */
+export type AuditActor = 'cli' | 'admin' | 'server' | 'user'
 
 /**
  * Why a login failed; the login page shows one message for both (no user enumeration). Attempts refused by

@@ -70,6 +70,15 @@ function formAction(ctx: ServerContext, id: string, step: 'login' | 'consent'): 
   return `${ctx.urls.interaction}/${id}/${step}`
 }
 
+/** Links under the login form that registered capabilities offer (the account capability's, with mail). */
+function loginLinks(ctx: ServerContext): { links?: { href: string; label: string }[] } {
+  const links = [
+    ...(ctx.urls.passwordReset ? [{ href: ctx.urls.passwordReset, label: 'Forgot password?' }] : []),
+    ...(ctx.urls.accountRegistration ? [{ href: ctx.urls.accountRegistration, label: 'Create an account' }] : []),
+  ]
+  return links.length > 0 ? { links } : {}
+}
+
 function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: { error?: string; username?: string } = {}): OAuthResponse {
   const { interaction, request, client } = loaded
   return htmlResponse(ctx, status, (pages, nonce) =>
@@ -81,6 +90,7 @@ function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: 
         clientName: client.client_name,
         ...(options.error !== undefined ? { error: options.error } : {}),
         ...((options.username ?? request.login_hint) !== undefined ? { username: options.username ?? request.login_hint } : {}),
+        ...loginLinks(ctx),
       },
       nonce,
     ),

@@ -20,6 +20,7 @@ export function renderLoginPage(input: {
   clientName: string
   username?: string
   error?: string
+  links?: readonly { href: string; label: string }[]
 }): string {
   const hasError = input.error !== undefined && input.error !== ''
   const username = input.username ?? ''
@@ -37,6 +38,7 @@ ${hiddenFields(input.hidden, input.csrfToken, ['username', 'password'])}
 <input id="password" name="password" type="password" autocomplete="current-password" required${errorAttributes}${username !== '' && html` autofocus`}>
 </div>
 <button type="submit" class="block">Sign in</button>
-</form>`
+</form>
+${input.links?.length ? html`<p class="links">${input.links.map((link, index) => html`${index > 0 ? ' · ' : ''}<a href="${link.href}">${link.label}</a>`)}</p>` : html``}`
   return renderPage({ nonce: input.nonce, title: 'Sign in', body })
 }

@@ -1,0 +1,80 @@
+import type { AccountSection, Capability, Endpoint, SubRoute } from '../context.js'
+import { changePassword, requestEmailChange, revokeAllSessions, revokeApp, revokeSession, saveProfile } from './actions.js'
+import { ACCOUNT_AUDIT_EVENTS } from './audit-events.js'
+import { resolveAccountOptions, type AccountOptions } from './options.js'
+import { accountAction, showAccount } from './page.js'
+import { confirmReset, requestReset, showNewPassword, showResetRequest } from './password-reset.js'
+import { register, showRegistration } from './registration.js'
+import { connectedAppsSection, passwordSection, profileSection, sessionsSection } from './sections.js'
+import { accountCallback, accountClientSource } from './sign-in.js'
+import { confirmVerifyEmail, showVerifyEmail } from './verify-email.js'
+
+export { checkAccountForm, backToAccount } from './page.js'
+export { ACCOUNT_CLIENT_ID } from './sign-in.js'
+export { liveSessions, type LiveSession } from './grants.js'
+export type { AccountOptions } from './options.js'
+export { PASSWORD_RESET, EMAIL_VERIFICATION, type PasswordResetTicket, type EmailVerificationTicket } from './records.js'
+
+/**
+ * Account self-service: `/account` for the signed-in user (profile, e-mail change, password change,
+ * connected apps, sessions, and the sections other capabilities register through `accountSections`), and
+ * with `mail`: password reset by mail (linked from the login page), address verification and, if
+ * `registration` is on, self-registration. Not signed in, `/account` goes through the login page
+ * (`/authorize` with a built-in first-party client, `urn:tessera:account`) and back.
+ *
+ * @example
+ * ```ts
+ * await createAuthorizationServer({ issuer, store, secret, capabilities: [
+ *   accountSelfService({ mail: { url: 'smtp://localhost:2525', from: 'Tessera <no-reply@example.com>' }, registration: true }),
+ * ] })
+ * ```
+ * @see docs/architecture.md, README "Account self-service"
+ */
+export function accountSelfService(options: AccountOptions = {}): Capability {
+  const settings = resolveAccountOptions(options)
+  const post = (pattern: RegExp, handle: Parameters<typeof accountAction>[0]): SubRoute => ({ pattern, methods: ['POST'], handle: accountAction(handle) })
+  const endpoints: Endpoint[] = [
+    {
+      name: 'account', path: '/account', methods: ['GET'], html: true, handle: (ctx, request) => showAccount(ctx, request),
+      below: [
+        { pattern: /^\/callback$/, methods: ['GET'], handle: (ctx, request) => accountCallback(ctx, request) },
+        post(/^\/profile$/, saveProfile),
+        post(/^\/email$/, requestEmailChange(settings)),
+        post(/^\/password$/, changePassword(settings)),
+        post(/^\/apps\/revoke$/, revokeApp),
+        post(/^\/sessions\/revoke$/, revokeSession),
+        post(/^\/sessions\/revoke-all$/, revokeAllSessions),
+        {
+          pattern: /^\/verify-email$/, methods: ['GET', 'POST'],
+          handle: (ctx, request) => (request.method === 'POST' ? confirmVerifyEmail(ctx, request) : showVerifyEmail(ctx, request)),
+        },
+      ],
+    },
+  ]
+  if (settings.mailer) {
+    const confirm = confirmReset(settings)
+    const requested = requestReset(settings)
+    endpoints.push({
+      // Its name is what the login page looks for to offer "Forgot password?".
+      name: 'passwordReset', path: '/account/password-reset', methods: ['GET', 'POST'], html: true,
+      handle: (ctx, request) => (request.method === 'POST' ? requested(ctx, request) : showResetRequest(ctx, request)),
+      below: [{ pattern: /^\/confirm$/, methods: ['GET', 'POST'], handle: (ctx, request) => (request.method === 'POST' ? confirm(ctx, request) : showNewPassword(ctx, request)) }],
+    })
+  }
+  if (settings.registration) {
+    const registered = register(settings)
+    endpoints.push({
+      name: 'accountRegistration', path: '/account/register', methods: ['GET', 'POST'], html: true,
+      handle: (ctx, request) => (request.method === 'POST' ? registered(ctx, request) : showRegistration(ctx, request)),
+    })
+  }
+  const sections: AccountSection[] = [profileSection(settings), passwordSection, connectedAppsSection, sessionsSection]
+  return {
+    name: 'account',
+    spec: 'ASVS 6.3, 6.4, 7.4 (account self-service)',
+    endpoints,
+    clientSource: accountClientSource,
+    accountSections: sections,
+    auditEvents: ACCOUNT_AUDIT_EVENTS,
+  }
+}

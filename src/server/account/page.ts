@@ -1,0 +1,96 @@
+import { OAuthError } from '../../errors.js'
+import { formParameters, queryParameters, type Parameters } from '../../http/form.js'
+import { redirectResponse } from '../../http/response.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import type { AccountPageState, ServerContext } from '../context.js'
+import { errorPage, htmlResponse, type AccountSectionView } from '../pages.js'
+import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
+import { signInRedirect } from './sign-in.js'
+
+const CSRF_PURPOSE = 'account'
+
+/** Confirmations and failures the account routes redirect with (`?notice=` / `?error=`): fixed texts, never echoed input. */
+const NOTICES: Readonly<Record<string, string>> = {
+  profile: 'Your profile has been saved.',
+  password: 'Your password has been changed. Your other sessions have been signed out and apps must sign in again.',
+  'email-sent': 'We sent a link to the new address. Your address changes once you open it.',
+  'email-verified': 'Your e-mail address has been verified.',
+  'app-revoked': 'The app has been disconnected. It can no longer use your account until you allow it again.',
+  'session-revoked': 'That session has been signed out.',
+}
+const ERRORS: Readonly<Record<string, string>> = {
+  'wrong-password': 'Your current password is not correct.',
+  'weak-password': 'Choose a new password of 8 to 256 characters.',
+  'bad-email': 'Enter a valid e-mail address.',
+  'no-mail': 'Changing the address needs mail, which this server does not send.',
+  'bad-profile': 'Names are at most 256 characters.',
+}
+
+/** The page's CSRF token: an HMAC of the session with the server secret (the logout form's scheme). */
+export function accountCsrfToken(ctx: ServerContext, session: CurrentSession): string {
+  return sessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE)
+}
+
+/**
+ * What every form of the account page (and of the sections other capabilities add) checks before it
+ * changes anything: a live session, this origin (ASVS 3.5.3) and the page's CSRF token. The acting user is
+ * always the session's, never a form field (catalogue AC-07). Throws `OAuthError` (403) or answers undefined
+ * when nobody is signed in.
+ */
+export async function checkAccountForm(ctx: ServerContext, request: OAuthRequest): Promise<{ session: CurrentSession; params: Parameters } | undefined> {
+  const session = await currentSession(ctx, request.headers)
+  if (!session) return undefined
+  const params = formParameters(request)
+  if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE, params.get('csrf_token'))) {
+    throw new OAuthError('invalid_request', 'The form could not be verified. Reload the account page and try again.', { status: 403 })
+  }
+  return { session, params }
+}
+
+/** Back to the account page with a fixed notice or error, keeping the renewed session cookie. */
+export function backToAccount(ctx: ServerContext, session: CurrentSession | undefined, outcome: { notice?: string; error?: string } = {}, cookies: (string | undefined)[] = []): OAuthResponse {
+  const query = new URLSearchParams(outcome).toString()
+  const response = redirectResponse(`${ctx.config.issuer}/account${query ? `?${query}` : ''}`)
+  for (const cookie of [session?.renewedCookie, ...cookies]) if (cookie) response.headers.append('Set-Cookie', cookie)
+  return response
+}
+
+/** A route of the account page: signed in and a valid form, else the login page (GET-like) or an error page. */
+export function accountAction(handle: (ctx: ServerContext, request: OAuthRequest, form: { session: CurrentSession; params: Parameters }, captures: readonly string[]) => Promise<OAuthResponse>) {
+  return async (ctx: ServerContext, request: OAuthRequest, captures: readonly string[]): Promise<OAuthResponse> => {
+    let form: { session: CurrentSession; params: Parameters } | undefined
+    try {
+      form = await checkAccountForm(ctx, request)
+    } catch (error) {
+      if (error instanceof OAuthError) return errorPage(ctx, error)
+      throw error
+    }
+    if (!form) return signInRedirect(ctx)
+    return handle(ctx, request, form, captures)
+  }
+}
+
+/** GET /account: every registered section for the signed-in user; not signed in, the login page and back. */
+export async function showAccount(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
+  const session = await currentSession(ctx, request.headers)
+  if (!session) return signInRedirect(ctx)
+  let notice: string | undefined
+  let error: string | undefined
+  try {
+    const query = queryParameters(request.url)
+    notice = NOTICES[query.get('notice') ?? '']
+    error = ERRORS[query.get('error') ?? '']
+  } catch {
+    // A repeated parameter shows the page without a message.
+  }
+  const state: AccountPageState = { user: session.user, session: session.record, csrfToken: accountCsrfToken(ctx, session) }
+  const sections: AccountSectionView[] = []
+  for (const section of ctx.registry.accountSections) {
+    const view = await section.render(ctx, state)
+    if (view) sections.push(view)
+  }
+  return htmlResponse(ctx, 200, (pages, nonce) => pages.account({
+    userName: session.user.name ?? session.user.username, csrfToken: state.csrfToken, sections,
+    ...(notice ? { notice } : {}), ...(error ? { error } : {}),
+  }, nonce), { cookies: [session.renewedCookie] })
+}

@@ -1,0 +1,147 @@
+import { OAuthError } from '../../errors.js'
+import { queryParameters, type Parameters } from '../../http/form.js'
+import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
+import type { UserRecord } from '../../storage/types.js'
+import { updateUser } from '../admin.js'
+import type { ServerContext } from '../context.js'
+import { errorPage } from '../pages.js'
+import { revokeAllGrants } from './grants.js'
+import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
+import type { AccountSettings } from './options.js'
+import { checkPublicForm, formPage, publicCsrf } from './public-form.js'
+import { consumeTicket, issueTicket, passwordDigest, peekTicket, PASSWORD_RESET, type PasswordResetTicket } from './records.js'
+import { isEmailAddress, mayMail, normalizeEmail, sendLater } from './send-mail.js'
+
+/*
+ * Password reset by mail (ASVS 6.4.3; catalogue AC-01, AC-02, AC-04). Step 1 takes an address and always
+ * answers "check your inbox"; only the mailed token (256 bits, stored as its SHA-256, single use, the
+ * newest only, dead once the password changes) opens step 2. Step 2 sets the password and signs the user
+ * in nowhere: every session and grant ends, and the user signs in again through the login page — the
+ * one place where a second factor is asked for, so a reset never skips it.
+ */
+
+const PURPOSE = 'password-reset'
+const INVALID_LINK = new OAuthError('invalid_request', 'This password reset link is not valid any more: it was used, it expired, or a newer one was sent. Ask for a new one.')
+
+function resetUrl(ctx: ServerContext): string {
+  return `${ctx.config.issuer}/account/password-reset`
+}
+
+/** A verified address only: an unverified one proves nothing about who reads it (catalogue AC-05). */
+export async function userByVerifiedEmail(ctx: ServerContext, email: string): Promise<UserRecord | undefined> {
+  // The store has no index by address: the users are listed, the same work for a known and an unknown one.
+  const users = await ctx.config.store.users.list()
+  return users.find((user) => user.email !== null && user.email_verified && normalizeEmail(user.email) === email)
+}
+
+function requestForm(ctx: ServerContext, request: OAuthRequest, status: number, error?: string): OAuthResponse {
+  const csrf = publicCsrf(ctx, request, PURPOSE)
+  return formPage(ctx, status, {
+    title: 'Reset your password', lead: 'Enter the e-mail address of your account. We will send you a link to choose a new password.',
+    csrfToken: csrf.token, ...(error ? { error } : {}),
+    form: { action: resetUrl(ctx), submitLabel: 'Send the link', fields: [{ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'email' }] },
+  }, csrf.cookie)
+}
+
+/** GET /account/password-reset */
+export function showResetRequest(ctx: ServerContext, request: OAuthRequest): OAuthResponse {
+  return requestForm(ctx, request, 200)
+}
+
+/**
+ * POST /account/password-reset: the same page, status and headers whether or not the address has an
+ * account; the lookup, the token and the mail happen after the answer (catalogue AC-02).
+ */
+export function requestReset(settings: AccountSettings) {
+  return (ctx: ServerContext, request: OAuthRequest): OAuthResponse => {
+    let params: Parameters
+    try {
+      params = checkPublicForm(ctx, request, PURPOSE)
+    } catch (error) {
+      if (error instanceof OAuthError) return errorPage(ctx, error)
+      throw error
+    }
+    const email = normalizeEmail(params.get('email') ?? '')
+    if (!isEmailAddress(email)) return requestForm(ctx, request, 400, 'Enter a valid e-mail address.')
+    const address = request.remoteAddress ?? null
+    sendLater(ctx, settings, (async () => {
+      const user = await userByVerifiedEmail(ctx, email)
+      if (!user || user.email === null || !(await mayMail(ctx, settings, email))) return undefined
+      const token = await issueTicket(ctx, PASSWORD_RESET, user.id, { user_id: user.id, password_digest: passwordDigest(user) }, settings.resetLinkLifetime)
+      void ctx.audit.record({ type: 'account.password_reset_requested', user_id: user.id, client_address: address })
+      return passwordResetMail(user.email, ctx.config.productName, `${resetUrl(ctx)}/confirm?token=${token}`, Math.floor(settings.resetLinkLifetime / 60))
+    })())
+    return formPage(ctx, 200, {
+      title: 'Check your inbox', csrfToken: '',
+      lead: 'If an account has this address, we have sent it a link to choose a new password. The link works once and expires soon.',
+    })
+  }
+}
+
+/** The ticket's user, if the ticket still matches their password (no change since it was mailed). */
+async function ticketUser(ctx: ServerContext, ticket: PasswordResetTicket | undefined): Promise<UserRecord | undefined> {
+  if (!ticket) return undefined
+  const user = await ctx.config.store.users.get(ticket.user_id)
+  return user && passwordDigest(user) === ticket.password_digest ? user : undefined
+}
+
+function tokenOf(request: OAuthRequest): string | undefined {
+  try {
+    return queryParameters(request.url).get('token')
+  } catch {
+    return undefined
+  }
+}
+
+function newPasswordForm(ctx: ServerContext, request: OAuthRequest, token: string, status: number, error?: string): OAuthResponse {
+  const csrf = publicCsrf(ctx, request, PURPOSE)
+  return formPage(ctx, status, {
+    title: 'Choose a new password', csrfToken: csrf.token, ...(error ? { error } : {}),
+    lead: 'Your other sessions will be signed out and apps will have to sign you in again.',
+    form: {
+      action: `${resetUrl(ctx)}/confirm`, submitLabel: 'Set the new password', hidden: { token },
+      fields: [{ name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password' }],
+    },
+  }, csrf.cookie)
+}
+
+/** GET /account/password-reset/confirm?token=…: the form, only for a live token (catalogue AC-04). */
+export async function showNewPassword(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
+  const token = tokenOf(request)
+  const user = await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))
+  if (!user || token === undefined) return errorPage(ctx, INVALID_LINK)
+  return newPasswordForm(ctx, request, token, 200)
+}
+
+/** POST /account/password-reset/confirm: uses the token up (one success per token, ever) and sets the password. */
+export function confirmReset(settings: AccountSettings) {
+  return async (ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> => {
+    let params: Parameters
+    try {
+      params = checkPublicForm(ctx, request, PURPOSE)
+    } catch (error) {
+      if (error instanceof OAuthError) return errorPage(ctx, error)
+      throw error
+    }
+    const token = params.get('token')
+    const password = params.get('new_password') ?? ''
+    // Checked before the token is used up, so a too-short password does not cost the user their link.
+    if (password.length < 8 || password.length > 256) {
+      if (!(await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))) || token === undefined) return errorPage(ctx, INVALID_LINK)
+      return newPasswordForm(ctx, request, token, 400, 'Choose a password of 8 to 256 characters.')
+    }
+    const user = await ticketUser(ctx, await consumeTicket(ctx, PASSWORD_RESET, token))
+    if (!user) return errorPage(ctx, INVALID_LINK)
+    // updateUser ends every session of the user (ASVS 7.4.3); the grants follow.
+    await updateUser(ctx.config.store, user.id, { password }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
+    await revokeAllGrants(ctx, user.id)
+    await ctx.config.store.records.deleteBySubject(user.id, PASSWORD_RESET)
+    void ctx.audit.record({ type: 'account.password_reset', user_id: user.id, client_address: request.remoteAddress ?? null })
+    if (user.email) sendLater(ctx, settings, passwordChangedMail(user.email, ctx.config.productName))
+    return formPage(ctx, 200, {
+      title: 'Your password has been changed', csrfToken: '',
+      lead: 'Sign in with your new password. Every other session has been signed out.',
+      links: [{ href: `${ctx.config.issuer}/account`, label: 'Sign in' }],
+    })
+  }
+}

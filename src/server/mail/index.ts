@@ -1,0 +1,1 @@
+export { createSmtpMailer, type MailMessage, type Mailer, type SmtpSettings } from './mailer.js'
