@@ -33,6 +33,7 @@ export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from 
 export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'
 export { FAPI2_ALGORITHMS, SERVER_PROFILES, type ServerProfile } from './fapi2/index.js'
 export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/index.js'
+export { jwtBearerGrant, ID_JAG_TYPE, JWT_BEARER_GRANT_TYPE, type GrantSubject, type JwtBearerGrantOptions, type SubjectMapping, type TrustedIssuer } from './jwt-bearer/index.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'
