@@ -4,6 +4,15 @@ import { createClient, deleteClient, rotateClientSecret, setClientDisabled, upda
 import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError, type StoreFlags } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
+import { JWT_BEARER_GRANT_TYPE } from '../server/jwt-bearer/index.js'
+
+/** Short names for grant types whose registered value is a URN (RFC 6749 §4.5 extension grants). */
+const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE }
+
+/** `--grant` values, comma-separated or repeated, short names expanded. */
+function grantTypes(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(',')).map((grant) => GRANT_ALIASES[grant] ?? grant)
+}
 
 /** `tessera-oidc client create|list|update|rotate-secret|disable|enable|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
@@ -46,7 +55,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           name: values.name,
           redirectUris: values['redirect-uri'] ?? [],
           postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
-          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) } : {}),
+          ...(values.grant ? { grantTypes: grantTypes(values.grant) } : {}),
           ...(values.scope ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
           ...(values['auth-method'] ? { authMethod: values['auth-method'] } : {}),
           skipConsent: values['skip-consent'] ?? false,
@@ -78,7 +87,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...(values.name !== undefined ? { name: values.name } : {}),
           ...(values['redirect-uri'] ? { redirectUris: values['redirect-uri'] } : {}),
           ...(values['post-logout-redirect-uri'] ? { postLogoutRedirectUris: values['post-logout-redirect-uri'] } : {}),
-          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) } : {}),
+          ...(values.grant ? { grantTypes: grantTypes(values.grant) } : {}),
           ...(values.scope !== undefined ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
           ...(values['id-token-alg'] ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
           ...(values['skip-consent'] !== undefined ? { skipConsent: values['skip-consent'] } : {}),

@@ -26,7 +26,8 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
          [--skip-consent] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
-         private_key_jwt clients need --jwks (public keys) or --jwks-uri
+         private_key_jwt clients need --jwks (public keys) or --jwks-uri;
+         --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer
   list [--json]
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
@@ -87,6 +88,10 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                every client must send its authorization requests as signed request
                                objects (RFC 9101 request=; always accepted) (env
                                TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1)
+  --require-dpop               every token request must carry a DPoP proof: every access token is
+                               sender-constrained (RFC 9449; on under --profile fapi2) (env TESSERA_REQUIRE_DPOP=1)
+  --dpop-nonces                DPoP proofs at the token endpoint must carry a nonce the server supplied
+                               (RFC 9449 §8, DPoP-Nonce) (env TESSERA_DPOP_NONCES=1)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp
