@@ -10,6 +10,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JW
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClient, ValidationError } from '../../../src/server/admin.js'
 import { jwtBearerGrant, JWT_BEARER_GRANT_TYPE } from '../../../src/server/jwt-bearer/index.js'
+import { dynamicRegistration } from '../../../src/server/rfc7591/index.js'
 import type { ClientAuthMethod } from '../../../src/storage/types.js'
 import { dpopKey, dpopProof } from '../../helpers/dpop.js'
 import { startTestServer } from '../../helpers/tessera.js'
@@ -40,7 +41,7 @@ const jwksUri = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/
 
 const server = await startTestServer({
   development: { allowLoopbackFetch: true },
-  capabilities: [jwtBearerGrant({
+  capabilities: [dynamicRegistration({ policy: 'open' }), jwtBearerGrant({
     issuers: [
       { issuer: IDP, jwks: { keys: [idpKey.publicJwk, rsaKey.publicJwk] }, algorithms: ['ES256'], clients: ['wiki', 'pkjwt', 'public-wiki', 'no-grant'] },
       { issuer: FETCHED_IDP, jwksUri, clients: 'any', subject: { claim: 'email', match: 'username' } },
@@ -208,6 +209,22 @@ describe('JWT-bearer grant (RFC 7523 §2.1)', () => {
 
   it('registers the grant for confidential clients only', async () => {
     await expect(addClient('public-wiki', { method: 'none' })).rejects.toBeInstanceOf(ValidationError)
+  })
+
+  it('is registrable by dynamic registration, for confidential clients only', async () => {
+    const register = (metadata: Record<string, unknown>): Promise<Response> => fetch(`${server.url}/register`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'dyn', grant_types: [JWT_BEARER_GRANT_TYPE], scope: 'notes:read', ...metadata }),
+    })
+    const registered = await register({})
+    expect(registered.status).toBe(201)
+    const client = (await registered.json()) as { client_id: string; client_secret: string; grant_types: string[] }
+    expect(client.grant_types).toEqual([JWT_BEARER_GRANT_TYPE])
+    // The fetched issuer lets any client registered for the grant present its assertions.
+    const body = await expectToken(await exchange({ id: client.client_id, secret: client.client_secret }, { assertion: await sign(claims({ email: alice.username }, FETCHED_IDP), fetchedKey) }))
+    expect(body.scope).toBe('notes:read')
+    const refused = await register({ token_endpoint_auth_method: 'none' })
+    expect(refused.status).toBe(400)
+    expect(await refused.json()).toMatchObject({ error: 'invalid_client_metadata' })
   })
 
   it('fetches an issuer\'s keys from its jwks_uri and maps the subject by another claim', async () => {
