@@ -24,10 +24,12 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
-         [--skip-consent] [--json]
+         [--profile fapi2] [--skip-consent] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri;
-         --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer
+         --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
+         --profile fapi2: this client under the FAPI 2.0 Security Profile (private_key_jwt with
+         PS256/ES256/EdDSA, PAR, DPoP, ES256 ID tokens, codes of at most 60 s) whatever the server's profile
   list [--json]
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]

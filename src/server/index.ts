@@ -32,6 +32,7 @@ export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, RE
 export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from './cimd/index.js'
 export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'
 export { FAPI2_ALGORITHMS, SERVER_PROFILES, type ServerProfile } from './fapi2/index.js'
+export { createFapi2Client } from './fapi2/create-client.js'
 export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/index.js'
 export { jwtBearerGrant, ID_JAG_TYPE, JWT_BEARER_GRANT_TYPE, type GrantSubject, type JwtBearerGrantOptions, type SubjectMapping, type TrustedIssuer } from './jwt-bearer/index.js'
 export { findClient } from './find-client.js'

@@ -113,3 +113,22 @@ describe('tessera-oidc serve with jwtBearer in the config file', () => {
     }
   })
 })
+
+describe('tessera-oidc client create --profile fapi2', () => {
+  it('creates a client with the profile\'s settings, and update refuses to weaken it', async () => {
+    const db = join(dir, 'fapi2-client.db')
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true })
+    const jwks = join(dir, 'fapi2-client.jwks.json')
+    writeFileSync(jwks, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }))
+    const { stdout } = await run(process.execPath, [BIN, 'client', 'create', '--db', db, '--name', 'bank', '--redirect-uri', 'https://bank.example/cb', '--profile', 'fapi2', '--jwks', jwks, '--json'], { env })
+    const created = JSON.parse(stdout) as { client_id: string; token_endpoint_auth_method: string }
+    expect(created.token_endpoint_auth_method).toBe('private_key_jwt')
+    const listed = JSON.parse((await run(process.execPath, [BIN, 'client', 'list', '--db', db, '--json'], { env })).stdout) as Array<Record<string, unknown>>
+    expect(listed[0]).toMatchObject({ require_pushed_authorization_requests: true, dpop_bound_access_tokens: true, token_endpoint_auth_signing_alg: 'ES256', id_token_signed_response_alg: 'ES256' })
+    const weakened = await run(process.execPath, [BIN, 'client', 'update', '--db', db, '--id', created.client_id, '--no-dpop-bound'], { env }).catch((error: unknown) => error as { code: number; stderr: string })
+    expect(weakened).toMatchObject({ code: 2 })
+    expect((weakened as { stderr: string }).stderr).toMatch(/FAPI 2\.0 client: .*DPoP/)
+    const secret = await run(process.execPath, [BIN, 'client', 'create', '--db', db, '--name', 'x', '--profile', 'fapi2', '--auth-method', 'client_secret_basic'], { env }).catch((error: unknown) => error as { code: number; stderr: string })
+    expect((secret as { stderr: string }).stderr).toMatch(/--profile fapi2: .*private_key_jwt/)
+  })
+})
