@@ -95,7 +95,11 @@ const median = (values) => {
 /** The endpoint paths a server advertises (RFC 8414): the two servers name them differently. */
 async function endpointsOf(server) {
   const metadata = await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()
-  return { token: new URL(metadata.token_endpoint).pathname, introspection: new URL(metadata.introspection_endpoint).pathname }
+  return {
+    token: new URL(metadata.token_endpoint).pathname,
+    introspection: new URL(metadata.introspection_endpoint).pathname,
+    ...(metadata.pushed_authorization_request_endpoint ? { par: new URL(metadata.pushed_authorization_request_endpoint).pathname } : {}),
+  }
 }
 
 function runLoginClient(url, seconds) {

@@ -2,7 +2,7 @@
 // the endpoint path comes from each server's discovery document) to a differently configured server.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { API, CODE_VERIFIER, REDIRECT_URI, basicAuthorization } from './fixtures.mjs'
+import { API, CLIENT_ID, CODE_CHALLENGE, CODE_VERIFIER, NONCE, REDIRECT_URI, basicAuthorization } from './fixtures.mjs'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const TESSERA = fileURLToPath(new URL('../servers/tessera.mjs', import.meta.url))
@@ -17,7 +17,7 @@ const VERIFY_ES256 = { label: 'jose `jwtVerify` ES256 alone (WebCrypto)', script
 const ARGON2 = { label: 'Argon2id verification alone (m=19456 t=2 p=1, one at a time)', script: reference('argon2-verify'), args: [], unit: 'verifications/s' }
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: basicAuthorization() }
-const form = (fields) => new URLSearchParams(fields).toString().replaceAll('%40VALUE%40', '@VALUE@')
+const form = (fields) => new URLSearchParams(fields).toString().replaceAll('%40VALUE%40', '@VALUE@').replaceAll('%40VALUE2%40', '@VALUE2@')
 
 /**
  * Row kinds: `tessera-memory` is the headline Tessera row (in-memory store, like oidc-provider's),
@@ -49,6 +49,20 @@ export const SCENARIOS = [
       tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }),
       tesseraMemory({ accessTokenAlg: 'ES256', adapter: 'node' }, { id: 'tessera-node-adapter', label: 'Tessera, memory store, node:http adapter (extra)', quick: false }),
       oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' }),
+    ],
+  },
+  {
+    id: 'cc-dpop',
+    number: 1,
+    title: 'client_credentials grant, DPoP-bound ES256 JWT access token (a fresh proof per request)',
+    note: 'RFC 9449: each request carries a new DPoP proof (ES256, prepared between runs like the codes); the server verifies it, records its jti against replay and binds the token to the key (cnf.jkt). oidc-provider with its dPoP feature on.',
+    unit: 'tokens/s',
+    prepare: 'tokenProofs',
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: { ...FORM, DPoP: '@VALUE@' }, body: form({ grant_type: 'client_credentials', scope: 'notes:read', resource: API }) }),
+    rows: [
+      tesseraMemory({ accessTokenAlg: 'ES256' }),
+      tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }),
+      oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', dpop: true }),
     ],
   },
   {
@@ -90,6 +104,39 @@ export const SCENARIOS = [
       body: form({ grant_type: 'authorization_code', code: '@VALUE@', redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
     }),
     rows: [tesseraServe(), tesseraServeScaled(), tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+  },
+  {
+    id: 'par',
+    number: 2,
+    title: 'pushed authorization request (RFC 9126) with a DPoP proof (RFC 9449 §10.1), a fresh proof per request',
+    note: 'What the client sends before the browser leaves: client authentication, the request checked like /authorize would, the proof verified and its key kept as dpop_jkt, a single-use request_uri stored. oidc-provider with its dPoP and PAR features on.',
+    unit: 'requests/s',
+    prepare: 'parProofs',
+    request: (endpoints) => ({
+      method: 'POST',
+      path: endpoints.par,
+      headers: { ...FORM, DPoP: '@VALUE@' },
+      body: form({
+        response_type: 'code', client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, scope: 'openid offline_access notes:read', resource: API,
+        code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256', nonce: NONCE, state: 'bench-state',
+      }),
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', dpop: true })],
+  },
+  {
+    id: 'authorization-code-dpop',
+    number: 2,
+    title: 'authorization_code exchange of a PAR + DPoP code (bound by dpop_jkt), a fresh proof per request',
+    note: 'The exchange that follows the pushed request: the code is bound to the DPoP key (RFC 9449 §10), the proof is checked against it, and the access token is DPoP-bound. Codes and proofs prepared between runs.',
+    unit: 'exchanges/s',
+    prepare: 'dpopCodes',
+    request: (endpoints) => ({
+      method: 'POST',
+      path: endpoints.token,
+      headers: { ...FORM, DPoP: '@VALUE2@' },
+      body: form({ grant_type: 'authorization_code', code: '@VALUE@', redirect_uri: REDIRECT_URI, code_verifier: CODE_VERIFIER }),
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', dpop: true })],
   },
   {
     id: 'authorization-code-es256',

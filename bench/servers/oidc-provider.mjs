@@ -2,7 +2,8 @@
 // (resource indicator), token lifetimes, PKCE always, refresh-token rotation on every use, RS256 ID
 // tokens, and an in-memory store. Its bundled memory adapter is an LRU of 1,000 entries (it would evict
 // prepared codes), so the same adapter runs over a plain Map with the same expiry semantics.
-// Configuration as JSON in argv[2]: { accessTokenFormat: 'jwt' | 'opaque', accessTokenAlg, idTokenAlg }.
+// Configuration as JSON in argv[2]: { accessTokenFormat: 'jwt' | 'opaque', accessTokenAlg, idTokenAlg,
+// dpop: true (DPoP and PAR switched on, for the DPoP rows; Tessera always has both) }.
 import { createServer } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
@@ -16,6 +17,7 @@ import {
 } from '../lib/fixtures.mjs'
 import { postForm, ready, serveControl } from './ipc.mjs'
 import { handleInteraction } from './oidc-provider-interactions.mjs'
+import { dpopKey, dpopProofs } from '../lib/dpop-proofs.mjs'
 
 const options = JSON.parse(process.argv[2] ?? '{}')
 const format = options.accessTokenFormat ?? 'jwt'
@@ -97,6 +99,7 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    ...(options.dpop ? { dPoP: { enabled: true }, pushedAuthorizationRequests: { enabled: true } } : {}),
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => API,
@@ -143,7 +146,42 @@ async function newGrant(scopes) {
   return grant.save()
 }
 
+const dpop = await dpopKey()
+/** The endpoint URLs the provider advertises (its PAR endpoint is `/request`). */
+const metadata = () => fetch(`${issuer}/.well-known/openid-configuration`).then((response) => response.json())
+
 serveControl({
+  async tokenProofs({ count }) {
+    return dpopProofs(dpop, count, 'POST', (await metadata()).token_endpoint)
+  },
+  async parProofs({ count }) {
+    return dpopProofs(dpop, count, 'POST', (await metadata()).pushed_authorization_request_endpoint)
+  },
+  // Codes bound to the DPoP key (`dpop_jkt`, RFC 9449 §10), each with the proof of its exchange.
+  async dpopCodes({ count }) {
+    const client = await provider.Client.find(CLIENT_ID)
+    const proofs = await dpopProofs(dpop, count, 'POST', (await metadata()).token_endpoint)
+    const values = []
+    for (const proof of proofs) {
+      const code = new provider.AuthorizationCode({
+        accountId: USER_ID,
+        client,
+        grantId: await newGrant(USER_GRANT_SCOPES),
+        scope: USER_GRANT_SCOPES.join(' '),
+        redirectUri: REDIRECT_URI,
+        codeChallenge: CODE_CHALLENGE,
+        codeChallengeMethod: 'S256',
+        authTime: now(),
+        nonce: NONCE,
+        resource: API,
+        sid: randomBytes(16).toString('base64url'),
+        expiresWithSession: false,
+        dpopJkt: dpop.jkt,
+      })
+      values.push(`${await code.save()}\t${proof}`)
+    }
+    return values
+  },
   // Authorization codes as the authorization endpoint saves them after login and consent, one grant each.
   async codes({ count }) {
     const client = await provider.Client.find(CLIENT_ID)

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createAuthorizationServer, createClient, createUser } from 'tessera-oidc/server'
+import { createAuthorizationServer, createClient, createUser, pushedAuthorizationRequests } from 'tessera-oidc/server'
 import { createMemoryStore } from 'tessera-oidc/storage/memory'
 import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 import { honoHandler } from 'tessera-oidc/adapters/hono'
@@ -18,6 +18,7 @@ import {
   SERVER_SECRET, USER_GRANT_SCOPES, USER_PROFILE, USERNAME, basicAuthorization,
 } from '../lib/fixtures.mjs'
 import { postForm, ready, serveControl } from './ipc.mjs'
+import { dpopKey, dpopProofs } from '../lib/dpop-proofs.mjs'
 
 const options = JSON.parse(process.argv[2] ?? '{}')
 const now = () => Math.floor(Date.now() / 1000)
@@ -48,6 +49,8 @@ target = await createAuthorizationServer({
   store,
   secret: SERVER_SECRET,
   resources: [{ identifier: API, scopes: API_SCOPES }],
+  // As `tessera-oidc serve` runs: PAR offered (not required), for the PAR row.
+  capabilities: [pushedAuthorizationRequests()],
   ...(options.accessTokenAlg ? { accessTokenSigningAlg: options.accessTokenAlg } : {}),
   ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
 })
@@ -72,31 +75,52 @@ const user = await createUser(store, {
   emailVerified: USER_PROFILE.email_verified,
 }, now())
 
+const dpop = await dpopKey()
+
+/** A code as `issueCodeRedirect` stores it after a login and consent (only the hash is kept), bound to `dpopJkt` if given. */
+async function saveCode(issuedAt, dpopJkt) {
+  const code = randomToken(32)
+  await store.codes.save({
+    code_hash: sha256(code),
+    client_id: CLIENT_ID,
+    user_id: user.id,
+    redirect_uri: REDIRECT_URI,
+    scopes: USER_GRANT_SCOPES,
+    resources: [API],
+    nonce: NONCE,
+    code_challenge: CODE_CHALLENGE,
+    code_challenge_method: 'S256',
+    auth_time: issuedAt,
+    session_id: randomToken(16),
+    grant_id: randomToken(16),
+    expires_at: issuedAt + 60,
+    consumed_at: null,
+    ...(dpopJkt ? { dpop_jkt: dpopJkt } : {}),
+  })
+  return code
+}
+
 serveControl({
-  // Authorization codes as `issueCodeRedirect` stores them after a login and consent (only the hash is kept).
-  async codes({ count }) {
-    const values = []
+  // DPoP proofs for the token endpoint (client credentials bound to the key).
+  async tokenProofs({ count }) {
+    return dpopProofs(dpop, count, 'POST', `${issuer}/token`)
+  },
+  // DPoP proofs for the pushed authorization request endpoint (RFC 9449 §10.1).
+  async parProofs({ count }) {
+    return dpopProofs(dpop, count, 'POST', `${issuer}/par`)
+  },
+  // Codes a pushed request with a DPoP proof leads to (bound to the key, RFC 9449 §10), each with the proof of its exchange.
+  async dpopCodes({ count }) {
     const issuedAt = now()
-    for (let i = 0; i < count; i++) {
-      const code = randomToken(32)
-      await store.codes.save({
-        code_hash: sha256(code),
-        client_id: CLIENT_ID,
-        user_id: user.id,
-        redirect_uri: REDIRECT_URI,
-        scopes: USER_GRANT_SCOPES,
-        resources: [API],
-        nonce: NONCE,
-        code_challenge: CODE_CHALLENGE,
-        code_challenge_method: 'S256',
-        auth_time: issuedAt,
-        session_id: randomToken(16),
-        grant_id: randomToken(16),
-        expires_at: issuedAt + 60,
-        consumed_at: null,
-      })
-      values.push(code)
-    }
+    const proofs = await dpopProofs(dpop, count, 'POST', `${issuer}/token`)
+    const values = []
+    for (const proof of proofs) values.push(`${await saveCode(issuedAt, dpop.jkt)}\t${proof}`)
+    return values
+  },
+  async codes({ count }) {
+    const issuedAt = now()
+    const values = []
+    for (let i = 0; i < count; i++) values.push(await saveCode(issuedAt))
     return values
   },
   // Refresh tokens as the authorization_code grant stores them: one family (grant) each.

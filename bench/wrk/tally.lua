@@ -7,7 +7,8 @@
 --   path /token
 --   header Name: value          (repeatable)
 --   body <form body>            (may contain @VALUE@)
---   values <file>               (one value per line; each request takes the next one, never reused)
+--   values <file>               (one value per line; each request takes the next one, never reused;
+--                                a line `a<TAB>b` fills @VALUE@ with a and @VALUE2@ with b: a code and its DPoP proof)
 -- Without `values` the same request is sent every time. When values run out, the thread stops and the
 -- run is reported as exhausted.
 
@@ -46,11 +47,17 @@ function init(args)
     for value in io.lines(spec.values) do
       if value ~= "" then
         if index % thread_count == thread_index then
-          local body = spec.body and spec.body:gsub("@VALUE@", function() return value end)
-          local path = spec.path:gsub("@VALUE@", function() return value end)
+          local first, second = value:match("^([^\t]*)\t(.*)$")
+          first = first or value
+          local function fill(text)
+            local filled = text:gsub("@VALUE2@", function() return second or "" end)
+            return (filled:gsub("@VALUE@", function() return first end))
+          end
+          local body = spec.body and fill(spec.body)
+          local path = fill(spec.path)
           local headers = {}
           for name, header in pairs(spec.headers) do
-            headers[name] = header:gsub("@VALUE@", function() return value end)
+            headers[name] = fill(header)
           end
           prepared[#prepared + 1] = wrk.format(spec.method, path, headers, body)
         end

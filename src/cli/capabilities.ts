@@ -7,6 +7,7 @@ import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/
 import { pushedAuthorizationRequests } from '../server/par/index.js'
 import { signedRequestObjects } from '../server/jar/index.js'
 import { accountSelfService, type AccountOptions } from '../server/account/index.js'
+import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -22,6 +23,8 @@ export interface ServeCapabilityOptions {
   readonly requireSignedRequestObject?: boolean | undefined
   /** `mail` and `account` of the configuration file: the account page is always on, mail-based parts with `mail`. */
   readonly account?: AccountOptions | undefined
+  /** The configuration file's `jwtBearer`: the JWT-bearer grant from these trusted issuers. */
+  readonly jwtBearer?: JwtBearerGrantOptions | undefined
 }
 
 /**
@@ -39,6 +42,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     pushedAuthorizationRequests({ required: options.requirePushedAuthorizationRequests ?? false }),
     signedRequestObjects({ required: options.requireSignedRequestObject ?? false }),
     accountSelfService(options.account ?? {}),
+    ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
   ]
 }
 
@@ -47,7 +51,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
  * authentication method and audit event type a server of this version may have (a registration audit
  * event is readable after the server ran with `--registration`).
  */
-export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true, account: { mail: { send: () => Promise.resolve() }, registration: true } })])
+export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true, account: { mail: { send: () => Promise.resolve() }, registration: true }, jwtBearer: { issuers: [] } })])
 
 /** Every audit event type the server may record: the core ones and its capabilities'. */
 export function auditEventTypes(registry: Registry = cliRegistry): string[] {

@@ -4,6 +4,44 @@ import { createClient, deleteClient, rotateClientSecret, setClientDisabled, upda
 import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError, type StoreFlags } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
+import { JWT_BEARER_GRANT_TYPE } from '../server/jwt-bearer/index.js'
+import { clientProfile, fapi2ClientProblem } from '../server/fapi2/client-profile.js'
+import { createFapi2Client } from '../server/fapi2/create-client.js'
+import type { Store } from '../storage/types.js'
+
+/** `createFapi2Client` with its contradictions as usage errors. */
+const createFapi2ClientOrUsage: typeof createFapi2Client = async (...args) => {
+  try {
+    return await createFapi2Client(...args)
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(`client create --profile fapi2: ${error.message}`)
+    throw error
+  }
+}
+
+/** A FAPI 2.0 client keeps the profile's settings: an update that would leave them is refused before anything is written. */
+async function refuseFapi2Weakening(store: Store, clientId: string, values: Record<string, unknown>): Promise<void> {
+  const current = await store.clients.get(clientId)
+  if (!current || (await clientProfile(store, current, now())) !== 'fapi2') return
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined)
+  const problem = fapi2ClientProblem({
+    token_endpoint_auth_method: text('auth-method') ?? current.token_endpoint_auth_method,
+    token_endpoint_auth_signing_alg: text('auth-signing-alg') ?? current.token_endpoint_auth_signing_alg,
+    require_pushed_authorization_requests: values['no-require-par'] === true ? false : current.require_pushed_authorization_requests,
+    dpop_bound_access_tokens: values['no-dpop-bound'] === true ? false : current.dpop_bound_access_tokens,
+    id_token_signed_response_alg: text('id-token-alg') ?? current.id_token_signed_response_alg,
+    request_object_signing_alg: text('request-object-alg') === '' ? null : (text('request-object-alg') ?? current.request_object_signing_alg),
+  })
+  if (problem) throw new UsageError(`client ${clientId} is a FAPI 2.0 client: ${problem}`)
+}
+
+/** Short names for grant types whose registered value is a URN (RFC 6749 §4.5 extension grants). */
+const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE }
+
+/** `--grant` values, comma-separated or repeated, short names expanded. */
+function grantTypes(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.split(',')).map((grant) => GRANT_ALIASES[grant] ?? grant)
+}
 
 /** `tessera-oidc client create|list|update|rotate-secret|disable|enable|delete`. */
 export async function clientCommand(argv: string[]): Promise<void> {
@@ -29,6 +67,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'require-signed-request-object': { type: 'boolean' },
       'request-object-alg': { type: 'string' },
       'dpop-bound': { type: 'boolean' },
+      profile: { type: 'string' },
       // Declared, not `allowNegative`: that needs Node 20.16.
       'no-require-par': { type: 'boolean' },
       'no-require-signed-request-object': { type: 'boolean' },
@@ -42,17 +81,20 @@ export async function clientCommand(argv: string[]): Promise<void> {
     switch (action) {
       case 'create': {
         if (!values.name) throw new UsageError('client create needs --name')
-        const { client, clientSecret } = await createClient(store, {
+        if (values.profile !== undefined && values.profile !== 'fapi2') throw new UsageError('--profile must be fapi2 (the FAPI 2.0 Security Profile for this client)')
+        // Under the profile, what the flags leave open is set its way, and what contradicts it is refused.
+        const create = values.profile === 'fapi2' ? createFapi2ClientOrUsage : createClient
+        const { client, clientSecret } = await create(store, {
           name: values.name,
           redirectUris: values['redirect-uri'] ?? [],
           postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
-          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) } : {}),
+          ...(values.grant ? { grantTypes: grantTypes(values.grant) } : {}),
           ...(values.scope ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
           ...(values['auth-method'] ? { authMethod: values['auth-method'] } : {}),
           skipConsent: values['skip-consent'] ?? false,
           ...keyOptions(values),
-          requirePushedAuthorizationRequests: values['require-par'] ?? false,
-          dpopBoundAccessTokens: values['dpop-bound'] ?? false,
+          ...(values['require-par'] !== undefined || values.profile === undefined ? { requirePushedAuthorizationRequests: values['require-par'] ?? false } : {}),
+          ...(values['dpop-bound'] !== undefined || values.profile === undefined ? { dpopBoundAccessTokens: values['dpop-bound'] ?? false } : {}),
           requireSignedRequestObject: values['require-signed-request-object'] ?? false,
           ...(values['request-object-alg'] ? { requestObjectSigningAlg: values['request-object-alg'] } : {}),
         }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry, ...sealingSecret(values, values['auth-method']) })
@@ -68,6 +110,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       }
       case 'update': {
         if (!values.id) throw new UsageError('client update needs --id CLIENT_ID')
+        await refuseFapi2Weakening(store, values.id, values)
         const client = await updateClient(store, values.id, {
           ...(values['auth-method'] ? { authMethod: values['auth-method'] } : {}),
           ...keyOptions(values),
@@ -78,7 +121,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...(values.name !== undefined ? { name: values.name } : {}),
           ...(values['redirect-uri'] ? { redirectUris: values['redirect-uri'] } : {}),
           ...(values['post-logout-redirect-uri'] ? { postLogoutRedirectUris: values['post-logout-redirect-uri'] } : {}),
-          ...(values.grant ? { grantTypes: values.grant.flatMap((g) => g.split(',')) } : {}),
+          ...(values.grant ? { grantTypes: grantTypes(values.grant) } : {}),
           ...(values.scope !== undefined ? { scopes: values.scope.split(' ').filter(Boolean) } : {}),
           ...(values['id-token-alg'] ? { idTokenSignedResponseAlg: values['id-token-alg'] } : {}),
           ...(values['skip-consent'] !== undefined ? { skipConsent: values['skip-consent'] } : {}),

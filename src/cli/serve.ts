@@ -10,6 +10,8 @@ import { openPostgresNoteStore, openSqliteNoteStore } from '../standalone/notes/
 import { demoMcpResource, demoResource, startStandaloneServer } from '../standalone/server.js'
 import { serveCapabilities } from './capabilities.js'
 import type { AccountOptions } from '../server/account/index.js'
+import type { JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
+import type { JSONWebKeySet } from '../jwt/verify.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
@@ -124,6 +126,18 @@ function isOn(value: string | undefined): boolean {
   return value === '1' || value?.toLowerCase() === 'true'
 }
 
+/** The configuration file's trusted issuers as `jwtBearerGrant` options; undefined when none are configured. */
+function jwtBearerOptions(section: ConfigFile['jwtBearer']): JwtBearerGrantOptions | undefined {
+  if (!section || section.issuers.length === 0) return undefined
+  return {
+    issuers: section.issuers.map(({ maxLifetime, jwks, ...issuer }) => ({
+      ...issuer,
+      ...(jwks ? { jwks: jwks as unknown as JSONWebKeySet } : {}),
+      ...(maxLifetime === undefined ? {} : { maxLifetimeSeconds: maxLifetime }),
+    })),
+  }
+}
+
 /** `tessera-oidc serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -148,6 +162,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'require-par': { type: 'boolean' },
       profile: { type: 'string' },
       'require-signed-request-object': { type: 'boolean' },
+      'require-dpop': { type: 'boolean' },
+      'dpop-nonces': { type: 'boolean' },
     },
     strict: true,
   })
@@ -173,6 +189,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? profile === 'fapi2'
   const requireSignedRequestObject = values['require-signed-request-object'] ?? envSwitch('TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT') ?? config.signedRequestObjects?.required ?? false
   const account = accountOptions(config)
+  // Undefined unless asked for, so the FAPI 2.0 profile's own default (required) stays in force.
+  const requireDpop = values['require-dpop'] ?? envSwitch('TESSERA_REQUIRE_DPOP') ?? config.dpop?.required
+  const dpopNonces = values['dpop-nonces'] ?? envSwitch('TESSERA_DPOP_NONCES') ?? config.dpop?.nonces ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -215,7 +234,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     ...(profile ? { profile } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account }),
+    ...(requireDpop !== undefined ? { requireDpop } : {}),
+    ...(dpopNonces ? { dpopNonces } : {}),
+    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account, jwtBearer: jwtBearerOptions(config.jwtBearer) }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo
@@ -245,6 +266,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(profile === 'fapi2' ? ['  profile: FAPI 2.0 Security Profile (PAR, PKCE S256, DPoP, private_key_jwt, PS256/ES256/EdDSA)'] : []),
     ...(requirePushedAuthorizationRequests ? [`  pushed authorization requests required: ${server.url}/par`] : []),
     ...(requireSignedRequestObject ? ['  signed request objects required (RFC 9101)'] : []),
+    ...(requireDpop === true && profile !== 'fapi2' ? ['  DPoP proofs required at the token endpoint (RFC 9449)'] : []),
+    ...(dpopNonces ? ['  DPoP nonces required (RFC 9449 §8)'] : []),
     ...(seeded ?? []),
     '',
   ]

@@ -24,9 +24,12 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
-         [--skip-consent] [--json]
+         [--profile fapi2] [--skip-consent] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
-         private_key_jwt clients need --jwks (public keys) or --jwks-uri
+         private_key_jwt clients need --jwks (public keys) or --jwks-uri;
+         --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
+         --profile fapi2: this client under the FAPI 2.0 Security Profile (private_key_jwt with
+         PS256/ES256/EdDSA, PAR, DPoP, ES256 ID tokens, codes of at most 60 s) whatever the server's profile
   list [--json]
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
@@ -87,6 +90,10 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                every client must send its authorization requests as signed request
                                objects (RFC 9101 request=; always accepted) (env
                                TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1)
+  --require-dpop               every token request must carry a DPoP proof: every access token is
+                               sender-constrained (RFC 9449; on under --profile fapi2) (env TESSERA_REQUIRE_DPOP=1)
+  --dpop-nonces                DPoP proofs at the token endpoint must carry a nonce the server supplied
+                               (RFC 9449 §8, DPoP-Nonce) (env TESSERA_DPOP_NONCES=1)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

@@ -5,6 +5,7 @@ import type { OAuthError } from '../errors.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import { withQueryParameters } from '../protocol/rfc6749/redirect-uri.js'
 import type { ServerContext } from './context.js'
+import { authorizationCodeLifetime } from './fapi2/client-profile.js'
 
 export interface Authentication {
   userId: string
@@ -35,7 +36,7 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     auth_time: auth.authTime,
     session_id: auth.sessionId,
     grant_id: randomToken(16),
-    expires_at: now + ctx.config.lifetimes.authorizationCode,
+    expires_at: now + (await authorizationCodeLifetime(ctx, request.client_id)),
     consumed_at: null,
     ...(request.dpop_jkt !== undefined ? { dpop_jkt: request.dpop_jkt } : {}),
   })

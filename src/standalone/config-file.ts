@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { SIGNING_ALGORITHMS } from '../jwt/keys.js'
+import { ASYMMETRIC_ASSERTION_ALGORITHMS } from '../protocol/rfc7523/client-assertion.js'
 
 /*
  * The deployment's configuration file (`tessera-oidc serve --config FILE`, env TESSERA_CONFIG): one JSON document
@@ -111,6 +112,25 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     resetLinkLifetime: duration.optional().describe('How long a password-reset link works (default 30m, at most 1h)'),
     verificationLinkLifetime: duration.optional().describe('How long an address-confirmation link works (default 1d, at most 7d)'),
   }).optional().describe('The account page (/account) and account mail'),
+  dpop: z.strictObject({
+    required: z.boolean().optional().describe('Every token request must carry a DPoP proof, so every access token is sender-constrained (RFC 9449; off by default, on under profile fapi2). Env TESSERA_REQUIRE_DPOP=1'),
+    nonces: z.boolean().optional().describe('DPoP proofs at the token endpoint must carry a nonce the server supplied (RFC 9449 §8 DPoP-Nonce; off by default). Env TESSERA_DPOP_NONCES=1'),
+  }).optional().describe('DPoP (RFC 9449) at the token endpoint, always accepted'),
+  jwtBearer: z.strictObject({
+    issuers: z.array(z.strictObject({
+      issuer: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).describe('The trusted issuer: its assertions\' iss, compared exactly'),
+      jwksUri: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional().describe('Where its public keys are fetched (through the SSRF guard, cached)'),
+      jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1).describe('Public JWKs (RFC 7517), no private members') }).optional().describe('Its public keys inline, instead of jwksUri'),
+      algorithms: z.array(z.enum(ASYMMETRIC_ASSERTION_ALGORITHMS)).min(1).optional().describe('Signature algorithms accepted from it (default PS256, ES256, EdDSA, RS256)'),
+      clients: z.union([z.literal('any'), z.array(z.string().min(1)).min(1)]).describe('Client ids that may present its assertions, or "any" client registered for the grant'),
+      subject: z.strictObject({
+        claim: z.string().min(1).optional().describe('The claim naming the user (default sub)'),
+        match: z.enum(['id', 'username']).optional().describe('id (default): the claim is the local user id; username: the local username'),
+      }).optional().describe('How its subject maps to a local user'),
+      idJagOnly: z.boolean().optional().describe('Accept only ID-JAGs (typ oauth-id-jag+jwt) from it'),
+      maxLifetime: duration.optional().describe('Longest assertion lifetime accepted (default 5m, at most 1h)'),
+    }).refine((issuer) => (issuer.jwks === undefined) !== (issuer.jwksUri === undefined), 'give either jwks or jwksUri')).describe('The issuers trusted to assert users'),
+  }).optional().describe('JWT-bearer authorization grant (RFC 7523 §2.1) and ID-JAGs: assertions of trusted issuers exchanged for access tokens; clients need grant_type urn:ietf:params:oauth:grant-type:jwt-bearer (tessera-oidc client create --grant jwt-bearer)'),
   development: z.strictObject({
     allowLoopbackFetch: z.boolean().optional().describe('Development only: client-supplied URLs may be fetched over http on loopback; refused with an https issuer. Env TESSERA_ALLOW_LOOPBACK_FETCH=1'),
   }).optional().describe('Switches for local development and tests'),

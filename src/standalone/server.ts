@@ -59,7 +59,12 @@ export interface StandaloneOptions {
   /** Development switches (`--allow-loopback-fetch`); see `AuthorizationServerConfig.development`. */
   development?: AuthorizationServerConfig['development']
   /** The SSRF guard's policy for client-supplied URLs; see `AuthorizationServerConfig.outbound`. */
-  outbound?: AuthorizationServerConfig['outbound']  /** `fapi2`: the FAPI 2.0 Security Profile (`--profile fapi2`); see `AuthorizationServerConfig.profile`. */
+  outbound?: AuthorizationServerConfig['outbound']
+  /** `--require-dpop`: every token request needs a DPoP proof; see `AuthorizationServerConfig.requireDpop`. */
+  requireDpop?: AuthorizationServerConfig['requireDpop']
+  /** `--dpop-nonces`: DPoP proofs must carry a server nonce; see `AuthorizationServerConfig.dpopNonces`. */
+  dpopNonces?: AuthorizationServerConfig['dpopNonces']
+  /** `fapi2`: the FAPI 2.0 Security Profile (`--profile fapi2`); see `AuthorizationServerConfig.profile`. */
   profile?: AuthorizationServerConfig['profile']
 }
 
@@ -197,6 +202,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.outbound ? { outbound: options.outbound } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.requireDpop !== undefined ? { requireDpop: options.requireDpop } : {}),
+      ...(options.dpopNonces !== undefined ? { dpopNonces: options.dpopNonces } : {}),
       // Tracing is always on and costs next to nothing without an SDK: the application that registers one decides.
       observer: combineObservers(metrics?.observer, createOpenTelemetryObserver()),
     })

@@ -7,7 +7,8 @@ import { createClientContext } from '../../src/client/context.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
 import { openSqliteClientStore } from '../../src/client/sqlite-store.js'
 import type { RelyingPartyStore } from '../../src/client/store.js'
-import { Browser, parseForm } from '../helpers/http-client.js'
+import { Browser } from '../helpers/http-client.js'
+import { authorizeAtOidcProvider, keepCookies, loadProvider } from '../helpers/oidc-provider.js'
 
 /**
  * The relying party with PAR (RFC 9126) and DPoP (RFC 9449) against panva's oidc-provider, an independent
@@ -16,11 +17,6 @@ import { Browser, parseForm } from '../helpers/http-client.js'
  * signature by the embedded key, `htm`, `htu`, `ath`, its own nonce) and the binding through
  * oidc-provider's introspection (`cnf.jkt`).
  */
-
-interface OidcProvider {
-  callback(): (req: IncomingMessage, res: ServerResponse) => void
-}
-type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider
 
 const ACCOUNT = 'dora-51c2'
 const CLIENT_ID = 'tessera-dpop-rp'
@@ -40,11 +36,6 @@ let oauth: OAuth
 const sent: { url: string; authorization: string | null; dpop: string | null; body: string }[] = []
 /** What the resource server saw and decided. */
 const seen: { scheme: string; jkt: string | undefined; nonce: unknown }[] = []
-
-async function loadProvider(): Promise<ProviderClass> {
-  const module = (await import('oidc-provider' as string)) as { default: ProviderClass }
-  return module.default
-}
 
 const recordingFetch: typeof fetch = async (input, init) => {
   const headers = new Headers(init?.headers)
@@ -142,32 +133,6 @@ afterAll(async () => {
   await new Promise((resolve) => rs?.close(resolve))
 })
 
-/** The browser from the authorization endpoint through oidc-provider's pages to the (unfollowed) callback. */
-async function authorizeAtOidcProvider(browser: Browser, authorizationUrl: string): Promise<URL> {
-  let response = await browser.get(authorizationUrl)
-  for (let step = 0; step < 10; step++) {
-    const location = response.headers.get('location')
-    if (![302, 303].includes(response.status) || location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
-    const next = new URL(location, issuer)
-    if (next.href.startsWith(redirectUri)) return next
-    if (!next.pathname.startsWith('/interaction/')) {
-      response = await browser.get(next.href)
-      continue
-    }
-    const form = parseForm(await (await browser.get(next.href)).text())
-    const answer: Record<string, string> = form.fields.prompt === 'login' ? { login: ACCOUNT, password: 'any' } : {}
-    response = await browser.post(new URL(form.action, next).href, { ...form.fields, ...answer })
-  }
-  throw new Error('the login did not come back to the app')
-}
-
-function keepCookies(browser: Browser, setCookies: string[]): void {
-  for (const cookie of setCookies) {
-    const [pair = ''] = cookie.split(';')
-    browser.jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1))
-  }
-}
-
 /** A request of this browser to the app. */
 function appContext(browser: Browser): ReturnType<typeof createClientContext> {
   return createClientContext({ url: 'http://127.0.0.1:5000/', headers: { cookie: browser.jar.header() } })
@@ -194,7 +159,7 @@ describe('tessera/client with PAR and DPoP against oidc-provider', () => {
     expect(new URLSearchParams(pushes.at(-1)?.body).get('code_challenge_method')).toBe('S256')
     const key = await proofJkt(pushes.at(-1)?.dpop ?? null)
 
-    const callback = await authorizeAtOidcProvider(browser, authorization.href)
+    const callback = await authorizeAtOidcProvider(browser, issuer, authorization.href, ACCOUNT, (url) => url.href.startsWith(redirectUri))
     const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
     const login = await oauth.authorizeAccessToken(ctx, 'op')
     keepCookies(browser, ctx.cookies)
@@ -234,7 +199,7 @@ describe('tessera/client with PAR and DPoP against oidc-provider', () => {
     const loginCtx = createClientContext({ url: 'http://127.0.0.1:5000/login/op', headers: {} })
     const redirect = await oauth.authorizeRedirect(loginCtx, 'op', redirectUri)
     keepCookies(browser, loginCtx.cookies)
-    const callback = await authorizeAtOidcProvider(browser, redirect.location)
+    const callback = await authorizeAtOidcProvider(browser, issuer, redirect.location, ACCOUNT, (url) => url.href.startsWith(redirectUri))
     const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
     const login = await oauth.authorizeAccessToken(ctx, 'op')
     const stolen = await fetch(resourceUrl, { headers: { authorization: `Bearer ${login.tokens.access_token}` } })

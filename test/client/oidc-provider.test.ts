@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,7 +6,8 @@ import { createClientContext } from '../../src/client/context.js'
 import { isClientError } from '../../src/client/errors.js'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
-import { Browser, parseForm } from '../helpers/http-client.js'
+import { Browser } from '../helpers/http-client.js'
+import { authorizeAtOidcProvider, keepCookies, loadProvider } from '../helpers/oidc-provider.js'
 import { startTestApp, type TestApp } from './app.js'
 import { contextFor, cookieHeader, recordingFetch, type RecordingFetch } from './session-flows.js'
 
@@ -15,11 +16,6 @@ import { contextFor, cookieHeader, recordingFetch, type RecordingFetch } from '.
  * in-memory adapter, one static confidential client, PKCE required, rotating refresh tokens, and its
  * development login/consent pages. The client code is exactly what runs against Tessera.
  */
-
-interface OidcProvider {
-  callback(): (req: IncomingMessage, res: ServerResponse) => void
-}
-type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider
 
 const ACCOUNT = 'olivia-7f3a'
 const CLIENT_ID = 'tessera-rp'
@@ -33,12 +29,6 @@ let http: Server
 let issuer: string
 let app: TestApp
 let recorder: RecordingFetch
-
-/** oidc-provider ships no type declarations: the few members used here, typed at the import. */
-async function loadProvider(): Promise<ProviderClass> {
-  const module = (await import('oidc-provider' as string)) as { default: ProviderClass }
-  return module.default
-}
 
 beforeAll(async () => {
   http = createServer()
@@ -102,28 +92,6 @@ afterAll(async () => {
   await new Promise((resolve) => http?.close(resolve))
 })
 
-/**
- * Plays the browser from the authorization request through oidc-provider's login and consent pages, and
- * stops at the redirect to the app's callback (unfollowed).
- */
-async function authorizeAtOidcProvider(browser: Browser, authorizationUrl: string): Promise<URL> {
-  let response = await browser.get(authorizationUrl)
-  for (let step = 0; step < 10; step++) {
-    const location = response.headers.get('location')
-    if (![302, 303].includes(response.status) || location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
-    const next = new URL(location, issuer)
-    if (next.origin === app.origin) return next
-    if (!next.pathname.startsWith('/interaction/')) {
-      response = await browser.get(next.href)
-      continue
-    }
-    const form = parseForm(await (await browser.get(next.href)).text())
-    const answer: Record<string, string> = form.fields.prompt === 'login' ? { login: ACCOUNT, password: 'any' } : {}
-    response = await browser.post(new URL(form.action, next).href, { ...form.fields, ...answer })
-  }
-  throw new Error('the login did not come back to the app')
-}
-
 /** `authorizeRedirect` of the given instance, as the app's login route calls it; the browser keeps the cookie. */
 async function startLogin(oauth: OAuth, browser: Browser): Promise<URL> {
   const ctx = createClientContext({ url: `${app.origin}/login/op`, headers: {} })
@@ -132,20 +100,13 @@ async function startLogin(oauth: OAuth, browser: Browser): Promise<URL> {
   return new URL(redirect.location)
 }
 
-function keepCookies(browser: Browser, setCookies: string[]): void {
-  for (const cookie of setCookies) {
-    const [pair = ''] = cookie.split(';')
-    browser.jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1))
-  }
-}
-
 describe('tessera/client against oidc-provider', () => {
   it('logs in with code + PKCE, validates the ID token, reads userinfo, refreshes with rotation, and logs out', async () => {
     const browser = new Browser()
     const authorization = await startLogin(app.oauth, browser)
     expect(`${authorization.origin}${authorization.pathname}`).toBe(`${issuer}/auth`) // from discovery
     expect(authorization.searchParams.get('code_challenge_method')).toBe('S256')
-    const callback = await authorizeAtOidcProvider(browser, authorization.href)
+    const callback = await authorizeAtOidcProvider(browser, issuer, authorization.href, ACCOUNT, (url) => url.origin === app.origin)
     expect(callback.searchParams.get('iss')).toBe(issuer) // RFC 9207, checked by the client
 
     const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
@@ -183,7 +144,7 @@ describe('tessera/client against oidc-provider', () => {
     const pinned = createOAuth({ store: createMemoryClientStore(), secret: SECRET })
     pinned.register({ name: 'op', issuer, allowInsecureLoopback: true, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: 'openid', idTokenSignedResponseAlg: 'ES256' })
     const browser = new Browser()
-    const callback = await authorizeAtOidcProvider(browser, (await startLogin(pinned, browser)).href)
+    const callback = await authorizeAtOidcProvider(browser, issuer, (await startLogin(pinned, browser)).href, ACCOUNT, (url) => url.origin === app.origin)
     const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
     const error = await pinned.authorizeAccessToken(ctx, 'op').then(() => undefined, (caught: unknown) => caught)
     expect(isClientError(error) && error.code).toBe('invalid_response')
@@ -198,7 +159,7 @@ describe('tessera/client against oidc-provider', () => {
       tokenEndpointAuthMethod: 'private_key_jwt', clientPrivateKey: { key: jwtClientKey, kid: 'rp-jwt-1' },
     })
     const browser = new Browser()
-    const callback = await authorizeAtOidcProvider(browser, (await startLogin(jwtClient, browser)).href)
+    const callback = await authorizeAtOidcProvider(browser, issuer, (await startLogin(jwtClient, browser)).href, ACCOUNT, (url) => url.origin === app.origin)
     const ctx = createClientContext({ url: callback, headers: { cookie: browser.jar.header() } })
     const login = await jwtClient.authorizeAccessToken(ctx, 'op')
     expect(login.claims).toMatchObject({ iss: issuer, aud: JWT_CLIENT_ID, sub: ACCOUNT })

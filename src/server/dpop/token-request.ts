@@ -4,6 +4,7 @@ import { dpopProofFrom, validateDpopProof } from '../../protocol/rfc9449/proof.j
 import type { ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { markProofUsed } from './records.js'
+import { dpopAlgorithmsFor } from '../fapi2/client-profile.js'
 
 /**
  * The key a token request proves possession of (RFC 9449 §5), or undefined without a `DPoP` header. Runs
@@ -17,7 +18,8 @@ export async function dpopKeyOfTokenRequest(ctx: ServerContext, request: OAuthRe
   if (request.headers.get('dpop') === null && (ctx.config.dpop.required || client.dpop_bound_access_tokens === true)) {
     throw new OAuthError('invalid_dpop_proof', 'A DPoP proof is required', { detail: ctx.config.dpop.required ? 'requireDpop' : 'the client is registered with dpop_bound_access_tokens' })
   }
-  return dpopKeyOfRequest(ctx, request, ctx.urls.token)
+  // A FAPI 2.0 client's proofs use the profile's algorithms only (§5.4.1), whatever the server allows others.
+  return dpopKeyOfRequest(ctx, request, ctx.urls.token, await dpopAlgorithmsFor(ctx, client))
 }
 
 /**
@@ -25,13 +27,13 @@ export async function dpopKeyOfTokenRequest(ctx: ServerContext, request: OAuthRe
  * checked against that URL and the request's method, then marked used in the shared store (§11.1).
  * The token endpoint and the PAR endpoint (§10.1) both take proofs.
  */
-export async function dpopKeyOfRequest(ctx: ServerContext, request: OAuthRequest, url: string): Promise<string | undefined> {
+export async function dpopKeyOfRequest(ctx: ServerContext, request: OAuthRequest, url: string, algorithms: readonly string[] = ctx.config.dpop.algorithms): Promise<string | undefined> {
   const proof = dpopProofFrom(request.headers.get('dpop'))
   if (proof === undefined) return undefined
   const validated = await validateDpopProof(proof, {
     method: request.method,
     url,
-    algorithms: ctx.config.dpop.algorithms,
+    algorithms,
     now: ctx.config.now(),
     nonces: ctx.config.dpop.nonces,
   })

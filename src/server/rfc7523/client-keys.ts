@@ -35,9 +35,17 @@ const caches = new WeakMap<ServerContext, Map<string, CachedKeySet>>()
 export async function clientKeySet(ctx: ServerContext, client: ClientRecord, kid: string | undefined): Promise<JSONWebKeySet | undefined> {
   if (client.jwks) return client.jwks as JSONWebKeySet
   if (!client.jwks_uri) return undefined
+  return fetchedKeySet(ctx, `client\n${client.client_id}\n${client.jwks_uri}`, client.jwks_uri, kid)
+}
+
+/**
+ * The key set at `uri`, fetched through the SSRF guard and cached per server under `cacheKey` with the
+ * same rules as a client's `jwks_uri` (maximum age, one refetch per cool-down on an unknown `kid`, the
+ * last good keys kept when a fetch fails). Shared by client keys and the JWT-bearer grant's trusted issuers.
+ */
+export async function fetchedKeySet(ctx: ServerContext, cacheKey: string, uri: string, kid: string | undefined): Promise<JSONWebKeySet | undefined> {
   let cache = caches.get(ctx)
   if (!cache) caches.set(ctx, (cache = new Map()))
-  const cacheKey = `${client.client_id}\n${client.jwks_uri}`
   const now = ctx.config.now()
   let entry = cache.get(cacheKey)
   if (!entry) {
@@ -49,7 +57,7 @@ export async function clientKeySet(ctx: ServerContext, client: ClientRecord, kid
   const unknownKid = kid !== undefined && entry.keys !== undefined && !entry.keys.keys.some((key) => key.kid === kid)
   if ((stale || unknownKid) && now - entry.attemptedAt >= KEY_REFETCH_COOLDOWN_SECONDS) {
     // Single flight: concurrent assertions of one client wait for the same fetch.
-    entry.pending ??= refresh(ctx, client.jwks_uri, entry, now).finally(() => {
+    entry.pending ??= refresh(ctx, uri, entry, now).finally(() => {
       if (entry) entry.pending = undefined
     })
   }
@@ -69,7 +77,7 @@ async function refresh(ctx: ServerContext, uri: string, entry: CachedKeySet, now
   } catch (error) {
     // Catalogue JA-08: the last good keys stay; the operator learns why, the client only that it failed.
     const reason = error instanceof OutboundRequestError ? error.code : error instanceof Error ? error.message : 'failed'
-    ctx.config.logger?.warn({ jwks_uri: uri, reason }, 'client jwks_uri could not be fetched; keeping the last good keys')
+    ctx.config.logger?.warn({ jwks_uri: uri, reason }, 'jwks_uri could not be fetched; keeping the last good keys')
   }
 }
 
