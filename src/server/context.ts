@@ -8,7 +8,7 @@ import type { Parameters } from '../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
-import type { ClientRecord } from '../storage/types.js'
+import type { ClientRecord, InteractionRecord } from '../storage/types.js'
 
 /**
  * Absolute URLs of the server's endpoints by endpoint name, derived once from the issuer and the
@@ -91,6 +91,31 @@ export interface Capability {
   readonly requestReferences?: RequestReferences
   /** Authorization requests passed as a signed request object (RFC 9101 `request`), verified by this capability. */
   readonly requestObjects?: RequestObjects
+  /** Other ways to sign in that the login page offers besides the password form (upstream providers). */
+  readonly loginMethods?: LoginMethods
+}
+
+/** A button of the login page besides the password form: a form POSTed to `action` with `hidden` and the CSRF token. */
+export interface LoginChoice {
+  /** What the button says: `Continue with Google`. */
+  readonly label: string
+  readonly action: string
+  readonly hidden: Readonly<Record<string, string>>
+}
+
+/**
+ * Sign-in methods a capability adds to the login page of a pending interaction (federation: "Continue
+ * with …"). The capability completes the login itself and hands the user back with `continueAfterLogin`
+ * (endpoints/interaction.ts), so consent and the code are the same whichever way the user signed in.
+ */
+export interface LoginMethods {
+  /** The buttons for this client's interaction, in display order. */
+  choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<readonly LoginChoice[]>
+  /**
+   * When the authorization request names one of this capability's methods (`idp_hint`), the response that
+   * starts it at once instead of showing the page; undefined to show the page.
+   */
+  hinted(ctx: ServerContext, request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined>
 }
 
 /**

@@ -14,7 +14,7 @@
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
-export { defaultPageRenderer, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
+export { defaultPageRenderer, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginAlternative, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 export { deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
@@ -23,7 +23,7 @@ export { LOG_REDACTION } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
 export type {
   Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RequestObjects, RequestReferences, RouteMatch, TokenBinding,
-  ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
+  ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials, LoginChoice, LoginMethods,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
 export { jwtClientAuthentication } from './rfc7523/index.js'
@@ -33,6 +33,8 @@ export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from 
 export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'
 export { FAPI2_ALGORITHMS, SERVER_PROFILES, type ServerProfile } from './fapi2/index.js'
 export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/index.js'
+export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, type FederationOptions, type MappedAttribute, type UpstreamProvider } from './federation/index.js'
+export { federatedIdentities, FEDERATED_IDENTITY, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'

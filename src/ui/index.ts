@@ -24,6 +24,7 @@ export {
   type ConsentView,
   type ErrorView,
   type LoggedOutView,
+  type LoginAlternative,
   type LoginView,
   type LogoutConfirmView,
   type PageRenderer,

@@ -22,6 +22,18 @@ export interface LoginView {
   username?: string
   /** Why the previous attempt failed, client-safe text. */
   error?: string
+  /**
+   * Other ways to sign in ("Continue with Google"): each a button POSTing its `hidden` fields and the CSRF
+   * token to its `action`.
+   */
+  alternatives?: readonly LoginAlternative[]
+}
+
+/** One "Continue with …" button of the login page. */
+export interface LoginAlternative {
+  readonly label: string
+  readonly action: string
+  readonly hidden: Readonly<Record<string, string>>
 }
 
 /** The consent prompt, POSTed back with `decision=allow|deny`, the `hidden` fields and `csrf_token`. */
