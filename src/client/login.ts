@@ -128,7 +128,7 @@ function callbackParameters(ctx: ClientContext, provider: Provider): URLSearchPa
 export async function readUser(provider: Provider, tokens: oauth.TokenEndpointResponse, claims: oauth.IDToken | undefined, dpop: oauth.DPoPHandle | undefined): Promise<ClientUser> {
   const { config, as, client, http } = provider
   const { profile } = config
-  if (profile) return userFromProfile(config.name, config.issuer, await providerStep('profile', () => profile(tokens.access_token, http)))
+  if (profile) return userFromProfile(config.name, config.issuer, await providerStep('profile', () => profile(tokens.access_token, http, config.issuer)))
   if (!claims) throw new ClientError('invalid_response', { detail: 'no ID token' })
   if (!config.fetchUserinfo || !as.userinfo_endpoint) return userFromClaims(config.name, config.issuer, claims, undefined)
   // OIDC Core §5.3.2: the userinfo `sub` MUST equal the ID token's, else the response is not used (RP-12).
