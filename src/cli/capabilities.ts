@@ -6,6 +6,7 @@ import { clientIdMetadataDocuments } from '../server/cimd/index.js'
 import { dynamicRegistration, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import { pushedAuthorizationRequests } from '../server/par/index.js'
 import { signedRequestObjects } from '../server/jar/index.js'
+import { federation, type FederationOptions } from '../server/federation/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -19,6 +20,8 @@ export interface ServeCapabilityOptions {
   readonly requirePushedAuthorizationRequests?: boolean | undefined
   /** `--require-signed-request-object`: every client must sign its requests (RFC 9101 §10.5). JAR itself is always on. */
   readonly requireSignedRequestObject?: boolean | undefined
+  /** The configuration file's `federation`: upstream identity providers on the login page. */
+  readonly federation?: FederationOptions | undefined
 }
 
 /**
@@ -35,6 +38,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.clientMetadataDocuments ? [clientIdMetadataDocuments()] : []),
     pushedAuthorizationRequests({ required: options.requirePushedAuthorizationRequests ?? false }),
     signedRequestObjects({ required: options.requireSignedRequestObject ?? false }),
+    ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
   ]
 }
 
@@ -43,7 +47,10 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
  * authentication method and audit event type a server of this version may have (a registration audit
  * event is readable after the server ran with `--registration`).
  */
-export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true })])
+export const cliRegistry: Registry = createRegistry([
+  ...CORE_CAPABILITIES,
+  ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true, federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera' }] } }),
+])
 
 /** Every audit event type the server may record: the core ones and its capabilities'. */
 export function auditEventTypes(registry: Registry = cliRegistry): string[] {
