@@ -101,6 +101,11 @@ export interface LoginChoice {
   readonly label: string
   readonly action: string
   readonly hidden: Readonly<Record<string, string>>
+  /**
+   * Origins the form's answer redirects to (an upstream's authorization endpoint): the page's CSP
+   * `form-action` must allow them, as Chromium applies it to the redirect that follows a form post.
+   */
+  readonly formActions?: readonly string[]
 }
 
 /**

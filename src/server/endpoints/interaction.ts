@@ -81,7 +81,9 @@ async function loginChoices(ctx: ServerContext, loaded: Loaded): Promise<LoginCh
 
 async function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: { error?: string; username?: string } = {}): Promise<OAuthResponse> {
   const { interaction, request, client } = loaded
-  const alternatives = await loginChoices(ctx, loaded)
+  const choices = await loginChoices(ctx, loaded)
+  const alternatives = choices.map(({ label, action, hidden }) => ({ label, action, hidden }))
+  const formActions = [...new Set(choices.flatMap((choice) => choice.formActions ?? []))]
   return htmlResponse(ctx, status, (pages, nonce) =>
     pages.login(
       {
@@ -95,6 +97,7 @@ async function loginPage(ctx: ServerContext, loaded: Loaded, status: number, opt
       },
       nonce,
     ),
+    formActions.length > 0 ? { formActions } : {},
   )
 }
 

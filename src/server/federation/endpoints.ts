@@ -226,7 +226,12 @@ export function federationHandlers(federation: ResolvedFederation) {
     unlink,
     async choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<LoginChoice[]> {
       const action = (id: string): string => `${ctx.urls.federation ?? `${ctx.config.issuer}/federation`}/${id}/login`
-      return (await allowedFor(ctx, client)).map((upstream) => ({ label: `Continue with ${upstream.label}`, action: action(upstream.id), hidden: { interaction: interaction.id } }))
+      const upstreams = upstreamsOf(ctx)
+      return Promise.all((await allowedFor(ctx, client)).map(async (upstream) => {
+        // An upstream that cannot be discovered now still gets its button: pressing it shows why it fails.
+        const origin = await upstreams.authorizationOrigin(upstream.id).catch(() => undefined)
+        return { label: `Continue with ${upstream.label}`, action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
+      }))
     },
     async hinted(ctx: ServerContext, _request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined> {
       const upstream = (await allowedFor(ctx, client)).find((candidate) => candidate.id === hint)

@@ -41,6 +41,8 @@ export interface Upstreams {
   issuer(id: string): string
   begin(id: string, redirectUri: string, params?: Record<string, string>): Promise<{ url: string; login: BrokerLogin }>
   complete(id: string, login: BrokerLogin, callback: URLSearchParams): Promise<ClientUser>
+  /** The origin of the upstream's authorization endpoint (discovered once), for the login page's CSP. */
+  authorizationOrigin(id: string): Promise<string | undefined>
 }
 
 export function createUpstreams(federation: ResolvedFederation, policy: OutboundPolicy, warn: (message: string) => void): Upstreams {
@@ -67,6 +69,7 @@ export function createUpstreams(federation: ResolvedFederation, policy: Outbound
 
   return {
     issuer: (id) => broker.issuer(id) ?? id,
+    authorizationOrigin: async (id) => originOf((await broker.metadata(id)).authorization_endpoint),
     async begin(id, redirectUri, params) {
       await checkedMetadata(id)
       return broker.begin(id, redirectUri, params)
