@@ -49,7 +49,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
  */
 export const cliRegistry: Registry = createRegistry([
   ...CORE_CAPABILITIES,
-  ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true, federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera' }] } }),
+  ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true, federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] } }),
 ])
 
 /** Every audit event type the server may record: the core ones and its capabilities'. */
