@@ -21,6 +21,22 @@ import { createUpstreams, type Upstreams } from './upstreams.js'
 /** The purpose of the session CSRF token that link and unlink forms carry. */
 export const LINK_CSRF_PURPOSE = 'federation'
 
+/** How long the login page waits for an upstream's discovery (cached once it succeeded). */
+const DISCOVERY_WAIT_MS = 2000
+
+/** The value, or undefined when the promise fails or takes longer than `ms`. */
+async function withinMs<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** A pending upstream sign-in lives as long as a pending login at the relying party (10 minutes). */
 const LOGIN_TTL = 600
 
@@ -228,8 +244,9 @@ export function federationHandlers(federation: ResolvedFederation) {
       const action = (id: string): string => `${ctx.urls.federation ?? `${ctx.config.issuer}/federation`}/${id}/login`
       const upstreams = upstreamsOf(ctx)
       return Promise.all((await allowedFor(ctx, client)).map(async (upstream) => {
-        // An upstream that cannot be discovered now still gets its button: pressing it shows why it fails.
-        const origin = await upstreams.authorizationOrigin(upstream.id).catch(() => undefined)
+        // An upstream that cannot be discovered now still gets its button (pressing it shows why it fails),
+        // and a slow one does not hold the login page up for long.
+        const origin = await withinMs(DISCOVERY_WAIT_MS, upstreams.authorizationOrigin(upstream.id))
         return { label: `Continue with ${upstream.label}`, action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
       }))
     },
