@@ -34,7 +34,7 @@ export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizati
 export { FAPI2_ALGORITHMS, SERVER_PROFILES, type ServerProfile } from './fapi2/index.js'
 export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/index.js'
 export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, type FederationOptions, type MappedAttribute, type UpstreamProvider } from './federation/index.js'
-export { federatedIdentities, FEDERATED_IDENTITY, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
+export { federatedIdentities, type FederatedIdentities, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'

@@ -32,18 +32,24 @@ export function federatedIdentityKey(issuer: string, subject: string): string {
   return createHash('sha256').update(JSON.stringify([issuer, subject])).digest('base64url')
 }
 
+/** The identities at upstream providers, by (issuer, subject) and by local account. */
+export interface FederatedIdentities {
+  /** The identity of `subject` at `issuer`, or undefined when no account has it. */
+  find(issuer: string, subject: string, now: number): Promise<FederatedIdentity | undefined>
+  /** Rejects with `StorageConflictError` when the identity belongs to an account already. */
+  add(identity: FederatedIdentity): Promise<void>
+  /** Removes the identity from its account (unknown: nothing happens). */
+  remove(issuer: string, subject: string): Promise<void>
+  /** The identities linked to a local account. */
+  listByUser(userId: string): Promise<FederatedIdentity[]>
+}
+
 /**
  * Typed access to `FEDERATED_IDENTITY` over the record facility.
  *
  * @example const identity = await federatedIdentities(store.records).find(issuer, sub, now)
  */
-export function federatedIdentities(records: RecordStore): {
-  find(issuer: string, subject: string, now: number): Promise<FederatedIdentity | undefined>
-  /** Rejects with `StorageConflictError` when the identity belongs to an account already. */
-  add(identity: FederatedIdentity): Promise<void>
-  remove(issuer: string, subject: string): Promise<void>
-  listByUser(userId: string): Promise<FederatedIdentity[]>
-} {
+export function federatedIdentities(records: RecordStore): FederatedIdentities {
   return {
     find: async (issuer, subject, now) => (await records.get(FEDERATED_IDENTITY, federatedIdentityKey(issuer, subject), now))?.value,
     add: (identity) => records.put(FEDERATED_IDENTITY, { key: federatedIdentityKey(identity.issuer, identity.subject), value: identity, expiresAt: NEVER, subject: identity.user_id }),
