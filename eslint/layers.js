@@ -24,11 +24,13 @@ export const LAYERS = {
   storage: ['errors.ts', 'crypto'],
   // Renders view models; knows nothing of who asks for a page.
   ui: ['http'],
-  server: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui/index.ts'],
   resource: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol'],
   // Only what a relying-party store shares with the server's: StorageUnavailableError and the drivers'
   // connection-failure translation, applied to every method by wrap-methods.
   client: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage/types.ts', 'storage/postgres-errors.ts', 'storage/redis-errors.ts', 'storage/wrap-methods.ts'],
+  // Federation (server/federation/) signs users in at upstream providers with the relying party's own
+  // machinery, reached only through its broker module: no session, no token kept.
+  server: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui/index.ts', 'client/broker.ts'],
   // Checks a deployment from outside, as a client would: it fetches and judges, and knows no server, store or client code.
   doctor: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol'],
   adapters: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'server', 'resource', 'client'],

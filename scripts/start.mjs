@@ -4,6 +4,12 @@
 // session secret are generated once into <data>/demo-credentials.json (mode 0600, next to TESSERA_DB), and
 // the demo user and client are made to match it before the server starts, so every start can print how to
 // log in. Ctrl-C or SIGTERM stops both processes.
+//
+// A second Tessera on http://127.0.0.1:4001 (UPSTREAM_PORT; another host name than localhost, so the two
+// servers' cookies stay apart) plays an upstream identity provider: Tessera's login page shows "Continue
+// with Upstream Tessera (demo)", so federation can be tried offline. Its user and client live in their own
+// database (<data>/upstream.db), their secrets in the same credentials file. With TESSERA_CONFIG set, the
+// configuration is the operator's and no upstream is started.
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -12,6 +18,9 @@ import { createClient, createUser, deleteClient, deleteUser } from 'tessera-oidc
 import { dbPath, openStore } from '../dist/cli/common.js'
 
 const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000)
+const upstreamPort = Number(process.env.UPSTREAM_PORT ?? 4001)
+const upstreamIssuer = `http://127.0.0.1:${upstreamPort}`
+const withUpstream = (process.env.TESSERA_CONFIG ?? '') === ''
 const appPort = Number(process.env.APP_PORT ?? 3000)
 const issuer = process.env.TESSERA_ISSUER ?? `http://localhost:${tesseraPort}`
 const appUrl = `http://localhost:${appPort}`
@@ -28,6 +37,54 @@ function loadCredentials() {
   mkdirSync(dataDir, { recursive: true })
   const credentials = { password: randomBytes(9).toString('base64url'), clientSecret: secret(), appSecret: secret(), userId: null }
   return { file, credentials }
+}
+
+/** Credentials files written before the upstream existed get its secrets on the next start. */
+function withUpstreamCredentials(credentials) {
+  credentials.upstreamPassword ??= randomBytes(9).toString('base64url')
+  credentials.upstreamClientSecret ??= secret()
+  credentials.upstreamUserId ??= null
+  return credentials
+}
+
+/**
+ * The upstream Tessera's store: the `upstream-demo` user and the `tessera-demo` client whose redirect URI is the
+ * main server's federation callback, made to match the credentials like the demo user and client.
+ */
+async function ensureUpstream(credentials, db) {
+  const store = await openStore({ db })
+  try {
+    const user = await store.users.getByUsername('upstream-demo')
+    if (user && user.id !== credentials.upstreamUserId) await deleteUser(store, user.id)
+    if (!user || user.id !== credentials.upstreamUserId) {
+      const created = await createUser(store, { username: 'upstream-demo', password: credentials.upstreamPassword, name: 'Ursula Upstream', givenName: 'Ursula', familyName: 'Upstream', email: 'ursula@upstream.example', emailVerified: true }, now())
+      credentials.upstreamUserId = created.id
+    }
+    const redirectUris = [`${issuer}/federation/upstream/callback`]
+    const client = await store.clients.get('tessera-demo')
+    const current = client && client.client_secret_hash === sha256(credentials.upstreamClientSecret) && JSON.stringify(client.redirect_uris) === JSON.stringify(redirectUris)
+    if (client && !current) await deleteClient(store, 'tessera-demo')
+    if (!current) {
+      await createClient(store, {
+        name: 'Tessera (demo)', clientId: 'tessera-demo', clientSecret: credentials.upstreamClientSecret, redirectUris,
+        grantTypes: ['authorization_code'], scopes: ['openid', 'profile', 'email'], skipConsent: true,
+      }, now())
+    }
+  } finally {
+    await store.close()
+  }
+}
+
+/** The main server's configuration file: the upstream Tessera as a federation upstream (its secret from the environment). */
+function writeDemoConfig() {
+  const config = join(dataDir, 'demo-config.json')
+  const document = {
+    federation: {
+      upstreams: [{ id: 'upstream', preset: 'tessera', issuer: upstreamIssuer, label: 'Upstream Tessera (demo)', clientId: 'tessera-demo', clientSecretEnv: 'TESSERA_DEMO_UPSTREAM_SECRET' }],
+    },
+  }
+  writeFileSync(config, `${JSON.stringify(document, null, 2)}\n`)
+  return config
 }
 
 function saveCredentials(file, credentials) {
@@ -120,10 +177,21 @@ process.once('SIGTERM', () => stop(0))
 
 const { file, credentials } = loadCredentials()
 await ensureDemo(credentials)
+const upstreamDb = join(dataDir, 'upstream.db')
+if (withUpstream) await ensureUpstream(withUpstreamCredentials(credentials), upstreamDb)
 saveCredentials(file, credentials)
 
-run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed'], { TESSERA_PORT: String(tesseraPort), TESSERA_LOG_LEVEL: process.env.TESSERA_LOG_LEVEL ?? 'warn' })
+const logLevel = process.env.TESSERA_LOG_LEVEL ?? 'warn'
+if (withUpstream) {
+  run('The upstream Tessera', 'dist/cli/main.js', ['serve', '--no-seed'], { TESSERA_PORT: String(upstreamPort), TESSERA_ISSUER: upstreamIssuer, TESSERA_DB: upstreamDb, TESSERA_LOG_LEVEL: logLevel })
+}
+run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed', ...(withUpstream ? ['--config', writeDemoConfig(), '--allow-loopback-fetch'] : [])], {
+  TESSERA_PORT: String(tesseraPort),
+  TESSERA_LOG_LEVEL: logLevel,
+  ...(withUpstream ? { TESSERA_DEMO_UPSTREAM_SECRET: credentials.upstreamClientSecret } : {}),
+})
 try {
+  if (withUpstream) await answers(`http://127.0.0.1:${upstreamPort}/healthz`)
   await answers(`http://127.0.0.1:${tesseraPort}/healthz`)
   run('The tutorial app', 'dist/examples/tutorial-app/main.js', [], {
     APP_PORT: String(appPort),
@@ -146,5 +214,10 @@ Ready. Open ${appUrl} and log in as the demo user:
   password: ${credentials.password}
 The tutorial app is registered at Tessera (${issuer}) as client demo-app;
 credentials are kept in ${shown(file)}. Ctrl-C stops both.
-`)
+${withUpstream ? `
+Or press "Continue with Upstream Tessera (demo)" and sign in there (${upstreamIssuer}):
+  username: upstream-demo
+  password: ${credentials.upstreamPassword}
+Your first sign-in creates an account at ${issuer} for that upstream identity.
+` : ''}`)
 }

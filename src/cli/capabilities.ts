@@ -8,6 +8,7 @@ import { pushedAuthorizationRequests } from '../server/par/index.js'
 import { signedRequestObjects } from '../server/jar/index.js'
 import { accountSelfService, type AccountOptions } from '../server/account/index.js'
 import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
+import { federation, type FederationOptions } from '../server/federation/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -25,6 +26,8 @@ export interface ServeCapabilityOptions {
   readonly account?: AccountOptions | undefined
   /** The configuration file's `jwtBearer`: the JWT-bearer grant from these trusted issuers. */
   readonly jwtBearer?: JwtBearerGrantOptions | undefined
+  /** The configuration file's `federation`: upstream identity providers on the login page. */
+  readonly federation?: FederationOptions | undefined
 }
 
 /**
@@ -43,6 +46,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     signedRequestObjects({ required: options.requireSignedRequestObject ?? false }),
     accountSelfService(options.account ?? {}),
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
+    ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
   ]
 }
 
@@ -51,7 +55,16 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
  * authentication method and audit event type a server of this version may have (a registration audit
  * event is readable after the server ran with `--registration`).
  */
-export const cliRegistry: Registry = createRegistry([...CORE_CAPABILITIES, ...serveCapabilities({ registration: 'token', clientMetadataDocuments: true, account: { mail: { send: () => Promise.resolve() }, registration: true }, jwtBearer: { issuers: [] } })])
+export const cliRegistry: Registry = createRegistry([
+  ...CORE_CAPABILITIES,
+  ...serveCapabilities({
+    registration: 'token',
+    clientMetadataDocuments: true,
+    account: { mail: { send: () => Promise.resolve() }, registration: true },
+    jwtBearer: { issuers: [] },
+    federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] },
+  }),
+])
 
 /** Every audit event type the server may record: the core ones and its capabilities'. */
 export function auditEventTypes(registry: Registry = cliRegistry): string[] {

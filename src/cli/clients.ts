@@ -7,6 +7,7 @@ import { cliRegistry } from './capabilities.js'
 import { JWT_BEARER_GRANT_TYPE } from '../server/jwt-bearer/index.js'
 import { clientProfile, fapi2ClientProblem } from '../server/fapi2/client-profile.js'
 import { createFapi2Client } from '../server/fapi2/create-client.js'
+import { setClientUpstreams } from '../server/federation/records.js'
 import type { Store } from '../storage/types.js'
 
 /** `createFapi2Client` with its contradictions as usage errors. */
@@ -68,6 +69,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'request-object-alg': { type: 'string' },
       'dpop-bound': { type: 'boolean' },
       profile: { type: 'string' },
+      // Which upstream identity providers the client's login page offers (federation); `all` lifts the list.
+      upstream: { type: 'string', multiple: true },
       // Declared, not `allowNegative`: that needs Node 20.16.
       'no-require-par': { type: 'boolean' },
       'no-require-signed-request-object': { type: 'boolean' },
@@ -98,6 +101,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           requireSignedRequestObject: values['require-signed-request-object'] ?? false,
           ...(values['request-object-alg'] ? { requestObjectSigningAlg: values['request-object-alg'] } : {}),
         }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry, ...sealingSecret(values, values['auth-method']) })
+        await applyUpstreams(store, client.client_id, values.upstream)
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
         return
@@ -127,6 +131,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...(values['skip-consent'] !== undefined ? { skipConsent: values['skip-consent'] } : {}),
         }, { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
         if (!client) throw new UsageError(`no client ${values.id}`)
+        await applyUpstreams(store, client.client_id, values.upstream)
         const { client_secret_hash: _hash, client_secret_sealed: _sealed, ...shown } = client
         print(json, shown, `updated client ${client.client_id}: ${client.grant_types.join(',')} ${client.redirect_uris.join(' ')} scope "${client.scopes.join(' ')}"`)
         return
@@ -192,4 +197,14 @@ function flag<K extends string>(name: K, on: boolean | undefined, off: boolean |
   if (on) return { [name]: true } as Partial<Record<K, boolean>>
   if (off) return { [name]: false } as Partial<Record<K, boolean>>
   return {}
+}
+
+/** `--upstream google --upstream corp` (or `google,corp`): the client's allow-list; `--upstream all` removes it; `--upstream none` offers none. */
+async function applyUpstreams(store: Parameters<typeof setClientUpstreams>[0], clientId: string, values: string[] | undefined): Promise<void> {
+  if (values === undefined) return
+  const names = values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean)
+  if (names.includes('all')) return setClientUpstreams(store, clientId, null)
+  const invalid = names.find((name) => name !== 'none' && !/^[A-Za-z0-9_-]{1,64}$/.test(name))
+  if (invalid !== undefined) throw new UsageError(`--upstream ${invalid}: an upstream id ([A-Za-z0-9_-]), all or none`)
+  await setClientUpstreams(store, clientId, names.filter((name) => name !== 'none'))
 }

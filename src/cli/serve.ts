@@ -13,6 +13,7 @@ import type { AccountOptions } from '../server/account/index.js'
 import type { JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import type { JSONWebKeySet } from '../jwt/verify.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
+import type { FederationOptions } from '../server/federation/index.js'
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
@@ -236,7 +237,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(profile ? { profile } : {}),
     ...(requireDpop !== undefined ? { requireDpop } : {}),
     ...(dpopNonces ? { dpopNonces } : {}),
-    capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account, jwtBearer: jwtBearerOptions(config.jwtBearer) }),
+    capabilities: serveCapabilities({
+      registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
+      jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation),
+    }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
     ...(demo
@@ -277,4 +281,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+}
+
+/** The configuration file's `federation`, each upstream's client secret read from the variable it names. */
+function federationOptions(section: ConfigFile['federation']): FederationOptions | undefined {
+  if (!section) return undefined
+  const upstreams = section.upstreams.map(({ clientSecretEnv, ...upstream }) => {
+    const clientSecret = clientSecretEnv === undefined ? undefined : process.env[clientSecretEnv]
+    if (clientSecretEnv !== undefined && !clientSecret) throw new UsageError(`federation upstream '${upstream.id}': set ${clientSecretEnv} (its client secret)`)
+    return { ...upstream, ...(clientSecret ? { clientSecret } : {}) }
+  })
+  return {
+    upstreams,
+    ...(section.provisioning !== undefined ? { provisioning: section.provisioning } : {}),
+    ...(section.linkMaxAge !== undefined ? { linkMaxAge: section.linkMaxAge } : {}),
+  }
 }

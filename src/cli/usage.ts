@@ -24,7 +24,7 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
-         [--profile fapi2] [--skip-consent] [--json]
+         [--profile fapi2] [--skip-consent] [--upstream ID...|all|none] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri;
          --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
@@ -36,7 +36,8 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound]
          [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
-         [--json]
+         [--upstream ID...|all|none] [--json]
+         --upstream: which upstream identity providers (federation) its login page offers; default all
   rotate-secret --id CLIENT_ID [--json]
   disable --id CLIENT_ID [--json]
          the client can no longer sign in users or get tokens, its tokens stop working,

@@ -89,7 +89,8 @@ async function signedRequest(provider: Provider, params: URLSearchParams): Promi
   return new URLSearchParams({ client_id: provider.config.clientId, request })
 }
 
-async function authorizationUrl(provider: Provider, transaction: Transaction, extra: Record<string, string> = {}): Promise<URL> {
+/** The URL of the authorization request for a transaction (pushed first when the provider asks for PAR). */
+export async function authorizationUrl(provider: Provider, transaction: Transaction, extra: Record<string, string> = {}): Promise<URL> {
   const { as, client, auth, http } = provider
   // RFC 9449 §5.1: the provider lists the proof algorithms it accepts; the client's keys are ES256.
   if (transaction.dpopKey && as.dpop_signing_alg_values_supported && !as.dpop_signing_alg_values_supported.includes('ES256')) {
@@ -123,10 +124,11 @@ function callbackParameters(ctx: ClientContext, provider: Provider): URLSearchPa
   return ctx.url.searchParams
 }
 
-async function readUser(provider: Provider, tokens: oauth.TokenEndpointResponse, claims: oauth.IDToken | undefined, dpop: oauth.DPoPHandle | undefined): Promise<ClientUser> {
+/** The user of a validated token response: the profile API (plain OAuth), or ID token claims plus userinfo (same `sub`). */
+export async function readUser(provider: Provider, tokens: oauth.TokenEndpointResponse, claims: oauth.IDToken | undefined, dpop: oauth.DPoPHandle | undefined): Promise<ClientUser> {
   const { config, as, client, http } = provider
   const { profile } = config
-  if (profile) return userFromProfile(config.name, config.issuer, await providerStep('profile', () => profile(tokens.access_token, http)))
+  if (profile) return userFromProfile(config.name, config.issuer, await providerStep('profile', () => profile(tokens.access_token, http, config.issuer)))
   if (!claims) throw new ClientError('invalid_response', { detail: 'no ID token' })
   if (!config.fetchUserinfo || !as.userinfo_endpoint) return userFromClaims(config.name, config.issuer, claims, undefined)
   // OIDC Core §5.3.2: the userinfo `sub` MUST equal the ID token's, else the response is not used (RP-12).

@@ -186,7 +186,7 @@ export function normalizeRegistration(registration: ProviderRegistration): Provi
   for (const name of Object.keys(authorizationParams)) {
     if (RESERVED_AUTHORIZATION_PARAMS.includes(name)) fail(registration, `authorizationParams must not set ${name}`)
   }
-  const staticMetadata = preset?.metadata ? { issuer, ...preset.metadata } : undefined
+  const staticMetadata = preset?.metadata ? { issuer, ...(preset.metadataFor?.(issuer) ?? preset.metadata) } : undefined
   return {
     name: registration.name,
     issuer,

@@ -16,7 +16,7 @@ export async function readUserinfo(deps: ResourceDeps, ctx: ClientContext): Prom
   const tokens = await freshTokens(deps, session)
   const fetchProfile = config.profile
   if (fetchProfile) {
-    const profile = await providerStep('profile', () => fetchProfile(tokens.access_token, http))
+    const profile = await providerStep('profile', () => fetchProfile(tokens.access_token, http, config.issuer))
     if (profile.sub !== session.user.sub) throw new ClientError('invalid_response', { detail: 'profile id differs from the session subject' })
     return profile.raw
   }

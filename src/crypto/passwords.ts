@@ -41,6 +41,14 @@ export async function hashPassword(password: string): Promise<string> {
   return inHashSlot(() => argon2.hash(password, ARGON2_PARAMETERS))
 }
 
+/**
+ * Whether a stored password hash can never match (accounts without a password, such as users provisioned
+ * from an upstream provider): by the crypt(3) convention such a hash starts with `!`.
+ */
+export function isUnusablePasswordHash(hash: string): boolean {
+  return hash.startsWith('!')
+}
+
 /** False for a wrong password or a malformed hash; never throws on user input. */
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {
   // Outside the try: a missing argon2 is the operator's to fix, not a wrong password.

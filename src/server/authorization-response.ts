@@ -11,6 +11,8 @@ export interface Authentication {
   userId: string
   authTime: number
   sessionId: string | null
+  /** RFC 8176 methods of the login (the session's `amr`), carried to the ID token. */
+  amr?: string[] | undefined
 }
 
 /**
@@ -39,6 +41,7 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     expires_at: now + (await authorizationCodeLifetime(ctx, request.client_id)),
     consumed_at: null,
     ...(request.dpop_jkt !== undefined ? { dpop_jkt: request.dpop_jkt } : {}),
+    ...(auth.amr?.length ? { amr: auth.amr } : {}),
   })
   const location = withQueryParameters(request.redirect_uri, { code, state: request.state, iss: ctx.config.issuer })
   return withCookies(redirectResponse(location), cookies)

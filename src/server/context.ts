@@ -8,7 +8,7 @@ import type { Parameters } from '../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
-import type { ClientRecord, LoginSessionRecord, UserRecord } from '../storage/types.js'
+import type { ClientRecord, InteractionRecord, LoginSessionRecord, UserRecord } from '../storage/types.js'
 import type { AccountSectionView } from './pages.js'
 
 /**
@@ -94,6 +94,8 @@ export interface Capability {
   readonly requestObjects?: RequestObjects
   /** Sections this capability adds to the `/account` page (second factors, linked identities). */
   readonly accountSections?: readonly AccountSection[]
+  /** Other ways to sign in that the login page offers besides the password form (upstream providers). */
+  readonly loginMethods?: LoginMethods
 }
 
 /**
@@ -123,6 +125,35 @@ export interface AccountPageState {
   readonly user: UserRecord
   readonly session: LoginSessionRecord
   readonly csrfToken: string
+}
+
+
+/** A button of the login page besides the password form: a form POSTed to `action` with `hidden` and the CSRF token. */
+export interface LoginChoice {
+  /** What the button says: `Continue with Google`. */
+  readonly label: string
+  readonly action: string
+  readonly hidden: Readonly<Record<string, string>>
+  /**
+   * Origins the form's answer redirects to (an upstream's authorization endpoint): the page's CSP
+   * `form-action` must allow them, as Chromium applies it to the redirect that follows a form post.
+   */
+  readonly formActions?: readonly string[]
+}
+
+/**
+ * Sign-in methods a capability adds to the login page of a pending interaction (federation: "Continue
+ * with …"). The capability completes the login itself and hands the user back with `continueAfterLogin`
+ * (endpoints/interaction.ts), so consent and the code are the same whichever way the user signed in.
+ */
+export interface LoginMethods {
+  /** The buttons for this client's interaction, in display order. */
+  choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<readonly LoginChoice[]>
+  /**
+   * When the authorization request names one of this capability's methods (`idp_hint`), the response that
+   * starts it at once instead of showing the page; undefined to show the page.
+   */
+  hinted(ctx: ServerContext, request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined>
 }
 
 /**

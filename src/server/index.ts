@@ -14,7 +14,7 @@
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
-export { defaultPageRenderer, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
+export { defaultPageRenderer, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginAlternative, type LoginView, type LogoutConfirmView, type PageRenderer } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 export { deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
@@ -23,7 +23,7 @@ export { LOG_OPTIONS } from './audit/redaction.js'
 export { AUDIT_EVENT_TYPES, type AuditActor, type AuditEvent, type AuditEventType, type LoginFailureReason } from './audit/events.js'
 export type {
   AccountPageState, AccountSection, Capability, ClientAuthenticationMethod, ClientSource, CredentialReader, Endpoint, EndpointHandler, EndpointUrls, Grant, HttpMethod, Registry, RequestObjects, RequestReferences, RouteMatch, TokenBinding,
-  ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials,
+  ServerContext, SubRoute, AuthenticatingEndpoint, PresentedClientCredentials, LoginChoice, LoginMethods,
 } from './context.js'
 export { CORE_CAPABILITIES } from './core-capabilities.js'
 export { jwtClientAuthentication } from './rfc7523/index.js'
@@ -37,6 +37,8 @@ export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/ind
 export { accountSelfService, checkAccountForm, backToAccount, ACCOUNT_CLIENT_ID, type AccountOptions } from './account/index.js'
 export { createSmtpMailer, type MailMessage, type Mailer, type SmtpSettings } from './mail/index.js'
 export { jwtBearerGrant, ID_JAG_TYPE, JWT_BEARER_GRANT_TYPE, type GrantSubject, type JwtBearerGrantOptions, type SubjectMapping, type TrustedIssuer } from './jwt-bearer/index.js'
+export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, type FederationOptions, type MappedAttribute, type UpstreamProvider } from './federation/index.js'
+export { federatedIdentities, type FederatedIdentities, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'

@@ -131,6 +131,23 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
       maxLifetime: duration.optional().describe('Longest assertion lifetime accepted (default 5m, at most 1h)'),
     }).refine((issuer) => (issuer.jwks === undefined) !== (issuer.jwksUri === undefined), 'give either jwks or jwksUri')).describe('The issuers trusted to assert users'),
   }).optional().describe('JWT-bearer authorization grant (RFC 7523 §2.1) and ID-JAGs: assertions of trusted issuers exchanged for access tokens; clients need grant_type urn:ietf:params:oauth:grant-type:jwt-bearer (tessera-oidc client create --grant jwt-bearer)'),
+  federation: z.strictObject({
+    upstreams: z.array(z.strictObject({
+      id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -').describe('Name in /federation/<id>/callback (the redirect URI to register at the upstream), in idp_hint and in client allow-lists'),
+      label: z.string().min(1).max(60).optional().describe('The button says "Continue with <label>" (default the preset\'s name or the id)'),
+      issuer: z.url({ protocol: /^https?$/ }).optional().describe('OpenID Connect issuer, found by discovery; with a preset, overrides its issuer'),
+      preset: z.enum(['google', 'github', 'microsoft', 'gitlab', 'apple', 'discord', 'okta', 'auth0', 'keycloak', 'tessera']).optional().describe('A tessera-oidc/client preset'),
+      tenant: z.string().optional().describe('microsoft: the directory (tenant) id'),
+      domain: z.string().optional().describe('okta, auth0, keycloak, self-managed gitlab: the host'),
+      realm: z.string().optional().describe('keycloak: the realm'),
+      clientId: z.string().min(1).describe('Tessera\'s client id at the upstream'),
+      clientSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional().describe('The environment variable holding the client secret (secrets never go in the file)'),
+      scopes: z.array(scopeName).optional().describe('Default openid email profile (github: read:user user:email)'),
+      claims: z.record(z.enum(['username', 'name', 'given_name', 'family_name', 'email', 'picture']), z.string().min(1).nullable()).optional().describe('Which upstream claim sets which local attribute of a provisioned account (null: none); email only when email_verified is true'),
+    })).describe('Upstream identity providers shown as "Continue with …" on the login page'),
+    provisioning: z.boolean().optional().describe('Create a local account at the first sign-in with an upstream identity (default true); off: only identities a signed-in user linked'),
+    linkMaxAge: duration.optional().describe('Linking an upstream identity needs a sign-in this recent (default 5m)'),
+  }).optional().describe('Federated login: upstream identity providers (Google, GitHub, any OpenID Connect issuer)'),
   development: z.strictObject({
     allowLoopbackFetch: z.boolean().optional().describe('Development only: client-supplied URLs may be fetched over http on loopback; refused with an https issuer. Env TESSERA_ALLOW_LOOPBACK_FETCH=1'),
   }).optional().describe('Switches for local development and tests'),

@@ -145,6 +145,8 @@ export interface AuthorizationCodeRecord {
   consumed_at: number | null
   /** RFC 9449 §10: the thumbprint of the key the token request must prove (`dpop_jkt`, or a PAR proof's key). */
   dpop_jkt?: string | null
+  /** RFC 8176 methods of the login behind the code, for the ID token's `amr`; absent when unknown. */
+  amr?: string[]
 }
 
 export type ConsumeCodeResult =
@@ -215,6 +217,10 @@ export interface LoginSessionRecord {
   auth_time: number
   created_at: number
   expires_at: number
+  /** RFC 8176 authentication methods of this login (`pwd`, `fed`, …); `amr` in ID tokens. Absent on older sessions. */
+  amr?: string[]
+  /** OIDC Core §2 `acr` the login satisfied, when one is claimed. */
+  acr?: string
 }
 
 /**

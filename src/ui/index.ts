@@ -25,6 +25,7 @@ export {
   type ConsentView,
   type ErrorView,
   type LoggedOutView,
+  type LoginAlternative,
   type LoginView,
   type LogoutConfirmView,
   type PageRenderer,

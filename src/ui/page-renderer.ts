@@ -25,6 +25,18 @@ export interface LoginView {
   error?: string
   /** "Forgot password?" and the like under the form (the account capability's, when mail is configured). */
   links?: readonly { href: string; label: string }[]
+  /**
+   * Other ways to sign in ("Continue with Google"): each a button POSTing its `hidden` fields and the CSRF
+   * token to its `action`.
+   */
+  alternatives?: readonly LoginAlternative[]
+}
+
+/** One "Continue with …" button of the login page. */
+export interface LoginAlternative {
+  readonly label: string
+  readonly action: string
+  readonly hidden: Readonly<Record<string, string>>
 }
 
 /** The consent prompt, POSTed back with `decision=allow|deny`, the `hidden` fields and `csrf_token`. */

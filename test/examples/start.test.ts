@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Browser } from '../helpers/http-client.js'
+import { Browser, parseForm } from '../helpers/http-client.js'
 import { loginAtTessera } from './tutorial.js'
 
 /**
@@ -34,11 +34,12 @@ interface Started {
 let dataDir: string
 let tesseraPort: number
 let appPort: number
+let upstreamPort: number
 
 function cleanEnv(db: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_DB: db, TESSERA_PORT: String(tesseraPort), APP_PORT: String(appPort) }
+  const env: NodeJS.ProcessEnv = { ...process.env, TESSERA_DB: db, TESSERA_PORT: String(tesseraPort), APP_PORT: String(appPort), UPSTREAM_PORT: String(upstreamPort) }
   // The test launcher's PostgreSQL and Redis must not be picked up: `npm start` is the SQLite quickstart.
-  for (const name of ['DATABASE_URL', 'REDIS_URL', 'TESSERA_SECRET', 'TESSERA_ISSUER', 'APP_URL', 'OAUTH_PROVIDER']) delete env[name]
+  for (const name of ['DATABASE_URL', 'REDIS_URL', 'TESSERA_SECRET', 'TESSERA_ISSUER', 'APP_URL', 'OAUTH_PROVIDER', 'TESSERA_CONFIG']) delete env[name]
   return env
 }
 
@@ -91,7 +92,45 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tessera-start-'))
   tesseraPort = await freePort()
   appPort = await freePort()
+  upstreamPort = await freePort()
 }, START_TIMEOUT)
+
+/**
+ * "Continue with Upstream Tessera (demo)": the app's login through Tessera's page to the upstream Tessera
+ * (its password form), back to Tessera's consent, and to the app. Two browsers' cookie jars, because the test
+ * browser keeps cookies by name and both servers name theirs alike (a real browser keeps them per host).
+ */
+async function loginThroughUpstream(appUrl: string, password: string): Promise<Browser> {
+  const browser = new Browser()
+  const upstream = new Browser()
+  let response = await browser.get(`${appUrl}/login`)
+  response = await browser.get(new URL(response.headers.get('location') ?? '', appUrl).href)
+  const interaction = response.headers.get('location') ?? ''
+  const page = await (await browser.get(interaction)).text()
+  const form = /<form method="post" action="([^"]*)">\s*((?:<input[^>]*>\s*)*)<button[^>]*>Continue with Upstream Tessera \(demo\)<\/button>/.exec(page)
+  if (!form) throw new Error(`no "Continue with Upstream Tessera (demo)" on the login page: ${page.slice(0, 800)}`)
+  const fields = Object.fromEntries([...(form[2] ?? '').matchAll(/name="([^"]*)" value="([^"]*)"/g)].map((match) => [match[1] ?? '', match[2] ?? '']))
+  response = await browser.post(form[1] ?? '', fields)
+  for (let step = 0; step < 10; step++) {
+    const location = response.headers.get('location')
+    if (location === null) throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`)
+    const next = new URL(location, `http://127.0.0.1:${upstreamPort}`)
+    if (next.origin === appUrl) {
+      await browser.get(next.href)
+      return browser
+    }
+    const atUpstream = next.port === String(upstreamPort)
+    const agent = atUpstream ? upstream : browser
+    if (!next.pathname.startsWith('/interaction/')) {
+      response = await agent.get(next.href)
+      continue
+    }
+    const shown = parseForm(await (await agent.get(next.href)).text())
+    const answer: Record<string, string> = shown.action.endsWith('/login') ? { username: 'upstream-demo', password } : { decision: 'allow' }
+    response = await agent.post(new URL(shown.action, next).href, { ...shown.fields, ...answer })
+  }
+  throw new Error('the login did not come back to the app')
+}
 
 afterAll(() => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
@@ -116,6 +155,11 @@ describe('npm start (scripts/start.mjs)', () => {
         const notes = await browser.get(`${appUrl}/notes`)
         expect(notes.status).toBe(200)
         expect(await notes.text()).toContain('No notes yet.')
+
+        // Federation offline: the upstream Tessera npm start runs beside it.
+        const upstreamPassword = /username: upstream-demo\s+password: (\S+)/.exec(first.output())?.[1] ?? ''
+        const federated = await loginThroughUpstream(appUrl, upstreamPassword)
+        expect(await (await federated.get(`${appUrl}/profile`)).text()).toContain('<h1>Hello, Ursula Upstream</h1>')
       } finally {
         first.child.kill('SIGTERM')
       }

@@ -2,7 +2,10 @@ import { ClientError } from '../errors.js'
 import type { RequestOptions } from '../http.js'
 import { getJson, isRecord, optionalString, subjectOf, type ProviderProfile } from './profile.js'
 
-const API = 'https://api.github.com'
+/** The REST API of github.com, or of a GitHub Enterprise Server instance (`<origin>/api/v3`). */
+function apiOf(issuer: string): string {
+  return issuer === 'https://github.com' ? 'https://api.github.com' : `${issuer.replace(/\/$/, '')}/api/v3`
+}
 const GITHUB_JSON = { accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' }
 
 /**
@@ -13,7 +16,8 @@ const GITHUB_JSON = { accept: 'application/vnd.github+json', 'x-github-api-versi
  * @see https://docs.github.com/en/rest/users/users#get-the-authenticated-user
  * @see https://docs.github.com/en/rest/users/emails#list-email-addresses-for-the-authenticated-user
  */
-export async function githubProfile(accessToken: string, options: RequestOptions): Promise<ProviderProfile> {
+export async function githubProfile(accessToken: string, options: RequestOptions, issuer = 'https://github.com'): Promise<ProviderProfile> {
+  const API = apiOf(issuer)
   const user = await getJson(accessToken, `${API}/user`, options, GITHUB_JSON)
   if (!isRecord(user)) throw new ClientError('invalid_response', { detail: 'GitHub /user did not answer an object' })
   const emails = await getJson(accessToken, `${API}/user/emails`, options, GITHUB_JSON)

@@ -20,6 +20,8 @@ export interface ProviderPreset {
   defaults?: Partial<Record<PresetParameter, string>>
   /** Plain OAuth 2.0: fixed endpoints, no discovery, no ID token. */
   metadata?: Omit<AuthorizationServer, 'issuer'>
+  /** The endpoints for another `issuer` than the preset's (a self-hosted instance); default `metadata`. */
+  metadataFor?: (issuer: string) => Omit<AuthorizationServer, 'issuer'> | undefined
   profile?: ProfileFetcher
   /** Default client authentication when the registration does not say. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod
@@ -49,6 +51,11 @@ export const PRESETS = {
     metadata: {
       authorization_endpoint: 'https://github.com/login/oauth/authorize',
       token_endpoint: 'https://github.com/login/oauth/access_token',
+    },
+    /** GitHub Enterprise Server: `issuer` is the instance's origin (https://github.example.com). */
+    metadataFor: (issuer: string) => issuer === 'https://github.com' ? undefined : {
+      authorization_endpoint: `${issuer}/login/oauth/authorize`,
+      token_endpoint: `${issuer}/login/oauth/access_token`,
     },
     /** GitHub is OAuth only: the user comes from its REST API. */
     profile: githubProfile,

@@ -15,8 +15,11 @@ export interface ProviderProfile {
   raw: Record<string, unknown>
 }
 
-/** Reads the user of an access token from a plain OAuth 2.0 provider's API (no ID token, no userinfo). */
-export type ProfileFetcher = (accessToken: string, options: RequestOptions) => Promise<ProviderProfile>
+/**
+ * Reads the user of an access token from a plain OAuth 2.0 provider's API (no ID token, no userinfo);
+ * `issuer` is the registration's, for providers that also run self-hosted (GitHub Enterprise Server).
+ */
+export type ProfileFetcher = (accessToken: string, options: RequestOptions, issuer: string) => Promise<ProviderProfile>
 
 /** GET a JSON API with the bearer token; `undefined` for 403/404 (a missing optional scope). */
 export async function getJson(accessToken: string, url: string, options: RequestOptions, headers: Record<string, string> = {}): Promise<unknown> {

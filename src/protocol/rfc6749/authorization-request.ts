@@ -21,6 +21,11 @@ export interface AuthorizationRequest {
   max_age?: number | undefined
   login_hint?: string | undefined
   id_token_hint?: string | undefined
+  /**
+   * Which upstream identity provider to sign in with, skipping the chooser: `idp_hint`, or Keycloak's
+   * `kc_idp_hint` under its own name. Not an OAuth parameter; an unknown value just shows the login page.
+   */
+  idp_hint?: string | undefined
   /** Resource indicators (RFC 8707 §2.1), each once, in the order given; syntax checked only. */
   resources: string[]
   /** RFC 9449 §10: the thumbprint of the DPoP key the code will be bound to. */
@@ -167,6 +172,7 @@ export function validateAuthorizationRequest(
         max_age: parseMaxAge(params.get('max_age')),
         login_hint: params.get('login_hint'),
         id_token_hint: params.get('id_token_hint'),
+        ...idpHint(params.get('idp_hint') ?? params.get('kc_idp_hint')),
         resources,
         ...(dpopJkt !== undefined ? { dpop_jkt: dpopJkt } : {}),
       },
@@ -175,4 +181,9 @@ export function validateAuthorizationRequest(
     if (error instanceof OAuthError) return { kind: 'redirect', error, redirectUri, state }
     throw error
   }
+}
+
+/** A provider name as configured (`[A-Za-z0-9_-]`, at most 64); anything else is ignored rather than refused. */
+function idpHint(value: string | undefined): { idp_hint?: string } {
+  return value !== undefined && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? { idp_hint: value } : {}
 }

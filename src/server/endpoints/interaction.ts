@@ -3,14 +3,14 @@ import { formParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { safeEqual, sha256 } from '../../crypto/random.js'
-import { verifyAgainstDummy, verifyPassword } from '../../crypto/passwords.js'
+import { isUnusablePasswordHash, verifyAgainstDummy, verifyPassword } from '../../crypto/passwords.js'
 import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
-import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
+import type { ClientRecord, InteractionRecord, LoginSessionRecord, UserRecord } from '../../storage/types.js'
 import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
 import { loadResources } from '../resources/directory.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
-import type { ServerContext } from '../context.js'
+import type { LoginChoice, ServerContext } from '../context.js'
 import { errorPage, htmlResponse } from '../pages.js'
 import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
 import { isLoopbackRedirect } from '../../protocol/rfc7591/client-metadata.js'
@@ -79,8 +79,20 @@ function loginLinks(ctx: ServerContext): { links?: { href: string; label: string
   return links.length > 0 ? { links } : {}
 }
 
-function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: { error?: string; username?: string } = {}): OAuthResponse {
+/** The sign-in buttons the registered capabilities offer this client (upstream providers), in registration order. */
+async function loginChoices(ctx: ServerContext, loaded: Loaded): Promise<LoginChoice[]> {
+  const choices: LoginChoice[] = []
+  for (const capability of ctx.registry.capabilities) {
+    if (capability.loginMethods) choices.push(...(await capability.loginMethods.choices(ctx, loaded.client, loaded.interaction)))
+  }
+  return choices
+}
+
+async function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: { error?: string; username?: string } = {}): Promise<OAuthResponse> {
   const { interaction, request, client } = loaded
+  const choices = await loginChoices(ctx, loaded)
+  const alternatives = choices.map(({ label, action, hidden }) => ({ label, action, hidden }))
+  const formActions = [...new Set(choices.flatMap((choice) => choice.formActions ?? []))]
   return htmlResponse(ctx, status, (pages, nonce) =>
     pages.login(
       {
@@ -91,9 +103,11 @@ function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: 
         ...(options.error !== undefined ? { error: options.error } : {}),
         ...((options.username ?? request.login_hint) !== undefined ? { username: options.username ?? request.login_hint } : {}),
         ...loginLinks(ctx),
+        ...(alternatives.length > 0 ? { alternatives } : {}),
       },
       nonce,
     ),
+    formActions.length > 0 ? { formActions } : {},
   )
 }
 
@@ -133,7 +147,16 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
 export async function showInteraction(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
   if (!loaded) return errorPage(ctx, EXPIRED)
-  return loaded.interaction.user_id === null ? loginPage(ctx, loaded, 200) : consentPage(ctx, loaded)
+  if (loaded.interaction.user_id !== null) return consentPage(ctx, loaded)
+  // `idp_hint` names a sign-in method of a capability (an upstream provider): go there without the chooser.
+  const hint = loaded.request.idp_hint
+  if (hint !== undefined) {
+    for (const capability of ctx.registry.capabilities) {
+      const started = await capability.loginMethods?.hinted(ctx, request, loaded.client, loaded.interaction, hint)
+      if (started) return started
+    }
+  }
+  return loginPage(ctx, loaded, 200)
 }
 
 /** Form posts need the interaction's CSRF token and, when the browser sends one, our own Origin (RFC 6749 §10.12). */
@@ -146,10 +169,10 @@ function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): P
 }
 
 /** Completes the interaction once: consumed atomically so a double submit cannot issue two codes. */
-async function finish(ctx: ServerContext, loaded: Loaded, userId: string, authTime: number, sessionId: string | null, cookies: (string | undefined)[]): Promise<OAuthResponse> {
+async function finish(ctx: ServerContext, loaded: Loaded, userId: string, authTime: number, session: LoginSessionRecord, cookies: (string | undefined)[]): Promise<OAuthResponse> {
   const consumed = await ctx.config.store.interactions.consume(loaded.interaction.id, ctx.config.now())
   if (!consumed) return errorPage(ctx, EXPIRED)
-  return issueCodeRedirect(ctx, loaded.request, { userId, authTime, sessionId }, cookies)
+  return issueCodeRedirect(ctx, loaded.request, { userId, authTime, sessionId: session.sid, amr: session.amr }, cookies)
 }
 
 /** POST /interaction/{id}/login */
@@ -173,7 +196,7 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   const gate = await ctx.loginThrottle.check(username, request.remoteAddress, ctx.config.now())
   if (!gate.allowed) {
     const minutes = Math.ceil(gate.retryAfter / 60)
-    const response = loginPage(ctx, loaded, 429, { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, username })
+    const response = await loginPage(ctx, loaded, 429, { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, username })
     response.headers.set('Retry-After', String(gate.retryAfter))
     // Logged, not stored: refusals cost an attacker nothing, so each one becoming a record would let anyone
     // grow the audit table at will. The failures that led to the lock are in the trail.
@@ -184,7 +207,8 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   const user = await ctx.config.store.users.getByUsername(username)
   // Usernames are at most 128 characters; a longer "username" is likely something else pasted there.
   const attempt = { username: username.slice(0, 128), client_id: loaded.client.client_id, client_address: request.remoteAddress ?? null }
-  const valid = user ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password)
+  // An account without a password (provisioned from an upstream provider) is refused like a wrong password.
+  const valid = user && !isUnusablePasswordHash(user.password_hash) ? await verifyPassword(user.password_hash, password) : await verifyAgainstDummy(password)
   if (!user || !valid) {
     await ctx.loginThrottle.failed(username, request.remoteAddress, ctx.config.now())
     void ctx.audit.record({ type: 'login.failed', ...attempt, user_id: user?.id ?? null, reason: user ? 'wrong_password' : 'unknown_user' })
@@ -192,9 +216,31 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   }
   await ctx.loginThrottle.succeeded(username)
   const authTime = ctx.config.now()
-  const session = await startSession(ctx, request.headers, user, authTime)
+  const session = await startSession(ctx, request.headers, user, authTime, { amr: ['pwd'] })
   void ctx.audit.record({ type: 'login.succeeded', ...attempt, username: user.username, user_id: user.id })
+  return afterLogin(ctx, loaded, user, authTime, session)
+}
 
+/**
+ * Where a login that another capability completed (an upstream provider) rejoins the flow: the user of
+ * `session` signed in for the pending interaction `id` of this browser; resources, consent and the code
+ * follow as after the password form. An interaction that is gone or of another browser gives the expiry page.
+ */
+export async function continueAfterLogin(
+  ctx: ServerContext,
+  request: OAuthRequest,
+  id: string,
+  user: UserRecord,
+  authTime: number,
+  session: { record: LoginSessionRecord; cookie: string },
+): Promise<OAuthResponse> {
+  const loaded = await load(ctx, request, id)
+  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED)
+  return afterLogin(ctx, loaded, user, authTime, session)
+}
+
+async function afterLogin(ctx: ServerContext, loaded: Loaded, user: UserRecord, authTime: number, session: { record: LoginSessionRecord; cookie: string }): Promise<OAuthResponse> {
+  const id = loaded.interaction.id
   // RFC 8707 §2: an unknown or unpermitted resource is answered once the user is known, not to anyone asking.
   const targetError = await checkAuthorizationTargets(ctx, loaded.client, loaded.request)
   if (targetError) {
@@ -208,7 +254,7 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     response.headers.append('Set-Cookie', session.cookie)
     return response
   }
-  return finish(ctx, loaded, user.id, authTime, session.record.sid, [session.cookie])
+  return finish(ctx, loaded, user.id, authTime, session.record, [session.cookie])
 }
 
 /** POST /interaction/{id}/consent */
@@ -236,5 +282,5 @@ export async function submitConsent(ctx: ServerContext, request: OAuthRequest, i
   if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
   await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
   void ctx.audit.record({ type: 'consent.granted', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
-  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record.sid, [session.renewedCookie])
+  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record, [session.renewedCookie])
 }

@@ -56,6 +56,7 @@ export const authorizationCodeGrant: Grant = {
       sessionId: record.session_id,
       nonce: record.nonce,
       dpopJkt: binding?.dpopJkt,
+      ...(record.amr ? { amr: record.amr } : {}),
     })
     if (refresh) {
       try {

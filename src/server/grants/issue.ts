@@ -27,6 +27,8 @@ export interface UserGrant {
   familyExpiresAt?: number | undefined
   /** RFC 9449 §6: the DPoP key the access token (and a public client's refresh token) is bound to. */
   dpopJkt?: string | undefined
+  /** RFC 8176 methods of the login, for the ID token's `amr` (OIDC Core §2). */
+  amr?: string[] | undefined
 }
 
 /**
@@ -81,6 +83,7 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
         nonce: grant.nonce,
         sessionId: grant.sessionId,
         accessToken: access.token,
+        amr: grant.amr,
       })
     : undefined
   let refresh: ReturnType<typeof newRefreshToken> | undefined

@@ -12,6 +12,8 @@ export interface IdTokenInput {
   nonce?: string | null | undefined
   sessionId?: string | null | undefined
   accessToken: string
+  /** OIDC Core §2 `amr` (RFC 8176 values), when the login's methods are known. */
+  amr?: readonly string[] | undefined
 }
 
 /**
@@ -36,6 +38,7 @@ export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Pro
     auth_time: input.authTime,
     ...(input.nonce ? { nonce: input.nonce } : {}),
     ...(input.sessionId ? { sid: input.sessionId } : {}),
+    ...(input.amr?.length ? { amr: [...input.amr] } : {}),
     at_hash: leftHalfHash(input.accessToken, alg),
   }
   return signJwt(claims, key, 'JWT')

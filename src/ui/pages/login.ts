@@ -21,6 +21,7 @@ export function renderLoginPage(input: {
   username?: string
   error?: string
   links?: readonly { href: string; label: string }[]
+  alternatives?: readonly { label: string; action: string; hidden: Readonly<Record<string, string>> }[]
 }): string {
   const hasError = input.error !== undefined && input.error !== ''
   const username = input.username ?? ''
@@ -38,7 +39,23 @@ ${hiddenFields(input.hidden, input.csrfToken, ['username', 'password'])}
 <input id="password" name="password" type="password" autocomplete="current-password" required${errorAttributes}${username !== '' && html` autofocus`}>
 </div>
 <button type="submit" class="block">Sign in</button>
-</form>
+</form>${alternativeForms(input.alternatives ?? [], input.csrfToken)}
 ${input.links?.length ? html`<p class="links">${input.links.map((link, index) => html`${index > 0 ? ' · ' : ''}<a href="${link.href}">${link.label}</a>`)}</p>` : html``}`
   return renderPage({ nonce: input.nonce, title: 'Sign in', body })
+}
+
+/** "Continue with …" buttons, one small form each (no JavaScript), under a separator the screen reader names. */
+function alternativeForms(alternatives: readonly { label: string; action: string; hidden: Readonly<Record<string, string>> }[], csrfToken: string) {
+  if (alternatives.length === 0) return html``
+  const forms = alternatives.map(
+    (alternative) => html`<form method="post" action="${alternative.action}">
+${hiddenFields(alternative.hidden, csrfToken, [])}
+<button type="submit" class="block secondary">${alternative.label}</button>
+</form>`,
+  )
+  return html`
+<section class="alternatives" aria-label="Other ways to sign in">
+<p class="separator">or</p>
+${forms}
+</section>`
 }

@@ -57,6 +57,8 @@ describe('user grant tokens', () => {
       iss: ISSUER, sub: harness.alice.id, aud: 'app', azp: 'app', iat: START + 5, exp: START + 5 + 3600, auth_time: START + 5,
       nonce: 'nonce-1', sid: expect.stringMatching(/^[\w-]{22}$/), at_hash: digest.subarray(0, 16).toString('base64url'),
       name: 'Alice Liddell', preferred_username: 'alice', updated_at: START,
+      // RFC 8176: signed in with the password form.
+      amr: ['pwd'],
     })
   })
 
