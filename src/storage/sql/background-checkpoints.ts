@@ -5,6 +5,17 @@ import type { SqliteDatabase } from 'kysely'
 /** How often the background connection copies the write-ahead log into the database file. */
 export const CHECKPOINT_INTERVAL_MS = 1000
 
+/**
+ * WAL pages past which the serving connection checkpoints in its own commit after all (SQLite's default is 1,000).
+ * A PASSIVE checkpoint of the worker never resets the log while the server keeps writing: SQLite restarts the
+ * log only when a write begins with every frame copied back, and under steady traffic a commit always lands
+ * while the worker copies. So the log grew without bound (the 20-minute soak of issue 20: 45 MB of WAL beside a
+ * 45 MB database after 12 minutes). At this size the serving connection's own checkpoint, right after a commit
+ * and with nothing written in between, finds all but the last second's frames already copied by the worker,
+ * and the next write starts the log over.
+ */
+export const SERVING_CHECKPOINT_PAGES = 4000
+
 /** What `withBackgroundCheckpoints` needs of the serving connection (a better-sqlite3 `Database`). */
 export interface PragmaConnection {
   pragma(source: string): unknown
@@ -22,12 +33,13 @@ setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.intervalMs)
 `
 
 /**
- * The serving connection's SQLite file, checkpointed by a worker thread instead of by the commit that
+ * The serving connection's SQLite file, checkpointed by a worker thread rather than by the commit that
  * happens to cross SQLite's threshold (1,000 pages of WAL). That checkpoint writes the pages back and
  * fsyncs the file inside the commit, on the event loop: on a busy disk it stalled every request in flight
  * for hundreds of milliseconds (issue 20: `tessera-oidc serve`'s p99 of 0.5–1.2 s against tens of ms
- * without it). If the worker fails, the connection goes back to checkpointing itself, so the WAL never
- * grows unbounded. Closing stops the worker; SQLite checkpoints once more when the last connection closes.
+ * without it). The serving connection still checkpoints past `SERVING_CHECKPOINT_PAGES`, copying only what
+ * the worker has not, so that the log starts over. If the worker fails, the connection goes back to SQLite's
+ * default. Closing stops the worker; SQLite checkpoints once more when the last connection closes.
  *
  * @example new SqliteDialect({ database: withBackgroundCheckpoints(database, sqlite, filename) })
  */
@@ -37,7 +49,9 @@ export function withBackgroundCheckpoints(database: SqliteDatabase, connection: 
   // Never what keeps a process alive (a CLI command ends when its work does).
   worker.unref()
   let stopped = false
-  connection.pragma('wal_autocheckpoint = 0')
+  connection.pragma(`wal_autocheckpoint = ${SERVING_CHECKPOINT_PAGES}`)
+  // After a restart the file is cut back to this size instead of keeping its largest size for good.
+  connection.pragma(`journal_size_limit = ${SERVING_CHECKPOINT_PAGES * 4096}`)
   const fallBack = (): void => {
     if (!stopped) connection.pragma('wal_autocheckpoint = 1000')
   }
