@@ -7,7 +7,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { signJwt } from '../../dist/jwt/sign.js'
 
 const seconds = Number(process.argv[2] ?? 10)
-const { publicKey, privateKey } = await generateKeyPair('ES256')
+const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true })
 const jwks = createLocalJWKSet({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] })
 const now = Math.floor(Date.now() / 1000)
 const claims = { iss: 'http://127.0.0.1', sub: 'bench-client', aud: 'https://api.bench.test', client_id: 'bench-client', scope: 'notes:read', jti: 'j', iat: now, exp: now + 3600 }
