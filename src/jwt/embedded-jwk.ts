@@ -16,6 +16,33 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
+type ImportedKey = Exclude<Awaited<ReturnType<typeof importJWK>>, Uint8Array>
+
+/**
+ * Keys imported from `jwk` headers, by algorithm and the header's exact JSON: a DPoP client signs every proof
+ * with the same key, and importing it anew cost more than verifying the signature (issue 20's DPoP rows).
+ * Bounded, oldest out first, so proofs with ever new keys cannot grow it.
+ */
+const importedKeys = new Map<string, { key: ImportedKey; thumbprint: string }>()
+export const MAX_IMPORTED_KEYS = 1000
+
+async function importEmbedded(jwk: JWK, alg: string): Promise<{ key: ImportedKey; thumbprint: string }> {
+  const cacheKey = `${alg}.${JSON.stringify(jwk)}`
+  const cached = importedKeys.get(cacheKey)
+  if (cached) return cached
+  let key: Awaited<ReturnType<typeof importJWK>>
+  try {
+    key = await importJWK(jwk, alg)
+  } catch (error) {
+    throw new Error(`the jwk cannot be used for ${alg}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  if (key instanceof Uint8Array || key.type !== 'public') throw new Error('the jwk is not a public key')
+  const imported = { key, thumbprint: await calculateJwkThumbprint(jwk, 'sha256') }
+  if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.delete(importedKeys.keys().next().value as string)
+  importedKeys.set(cacheKey, imported)
+  return imported
+}
+
 /**
  * Verifies a compact JWS with the key of its `jwk` header, for proof-of-possession JWTs (DPoP, RFC 9449
  * §4.3) where the signer's key is the point. The algorithm comes from an allow-list, the key must be a
@@ -47,15 +74,9 @@ export async function verifyWithEmbeddedJwk(jws: string, algorithms: readonly st
   if (members.kty === 'RSA' && (typeof members.n !== 'string' || base64url.decode(members.n).length < 256)) {
     throw new Error('RSA keys need at least 2048 bits')
   }
-  let key: Awaited<ReturnType<typeof importJWK>>
-  try {
-    key = await importJWK(jwk as JWK, alg)
-  } catch (error) {
-    throw new Error(`the jwk cannot be used for ${alg}: ${error instanceof Error ? error.message : String(error)}`)
-  }
-  if (key instanceof Uint8Array || key.type !== 'public') throw new Error('the jwk is not a public key')
+  const { key, thumbprint } = await importEmbedded(jwk as JWK, alg)
   const { payload } = await compactVerify(jws, key, { algorithms: [alg] })
-  return { header, payload, jwk: jwk as JWK, thumbprint: await calculateJwkThumbprint(jwk as JWK, 'sha256') }
+  return { header, payload, jwk: jwk as JWK, thumbprint }
 }
 
 /**
