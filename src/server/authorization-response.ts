@@ -10,6 +10,9 @@ export interface Authentication {
   userId: string
   authTime: number
   sessionId: string | null
+  /** RFC 8176 methods and OIDC `acr` of the authentication (the login session's). */
+  amr?: string[] | undefined
+  acr?: string | undefined
 }
 
 /**
@@ -38,6 +41,8 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     expires_at: now + ctx.config.lifetimes.authorizationCode,
     consumed_at: null,
     ...(request.dpop_jkt !== undefined ? { dpop_jkt: request.dpop_jkt } : {}),
+    ...(auth.amr !== undefined ? { amr: auth.amr } : {}),
+    ...(auth.acr !== undefined ? { acr: auth.acr } : {}),
   })
   const location = withQueryParameters(request.redirect_uri, { code, state: request.state, iss: ctx.config.issuer })
   return withCookies(redirectResponse(location), cookies)

@@ -91,7 +91,7 @@ export async function currentSession(ctx: ServerContext, headers: Headers): Prom
  * Starts a login session with a fresh identifier and ends the previous one, so an identifier planted
  * before login is worthless after it (session fixation, ASVS 7.2.4).
  */
-export async function startSession(ctx: ServerContext, headers: Headers, user: UserRecord, authTime: number): Promise<{ record: LoginSessionRecord; cookie: string }> {
+export async function startSession(ctx: ServerContext, headers: Headers, user: UserRecord, authTime: number, assurance?: { amr: string[]; acr: string }): Promise<{ record: LoginSessionRecord; cookie: string }> {
   const previous = sessionIdFrom(ctx, headers)
   if (previous) await ctx.config.store.sessions.delete(sha256(previous))
   const id = randomToken(32)
@@ -103,6 +103,7 @@ export async function startSession(ctx: ServerContext, headers: Headers, user: U
     auth_time: authTime,
     created_at: now,
     expires_at: now + ctx.config.lifetimes.session,
+    ...(assurance ? { amr: assurance.amr, acr: assurance.acr } : {}),
   }
   await ctx.config.store.sessions.create(record)
   return { record, cookie: sessionCookie(ctx, record, id, now) }

@@ -145,6 +145,9 @@ export interface AuthorizationCodeRecord {
   consumed_at: number | null
   /** RFC 9449 §10: the thumbprint of the key the token request must prove (`dpop_jkt`, or a PAR proof's key). */
   dpop_jkt?: string | null
+  /** How the user authenticated (RFC 8176 `amr`, OIDC Core §2 `acr`), for the grant's tokens. */
+  amr?: string[]
+  acr?: string
 }
 
 export type ConsumeCodeResult =
@@ -215,6 +218,10 @@ export interface LoginSessionRecord {
   auth_time: number
   created_at: number
   expires_at: number
+  /** RFC 8176 methods of the authentication that started it (`pwd`, `otp`, `mfa` …); absent: `pwd`. */
+  amr?: string[]
+  /** The authentication context class it reached (OIDC Core §2 `acr`). */
+  acr?: string
 }
 
 /**

@@ -17,6 +17,7 @@ export { renderLoginPage } from './pages/login.js'
 export { renderConsentPage } from './pages/consent.js'
 export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+export { renderSecondFactorPage, renderTwoFactorSettingsPage } from './pages/two-factor.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
@@ -27,4 +28,7 @@ export {
   type LoginView,
   type LogoutConfirmView,
   type PageRenderer,
+  type SecondFactorView,
+  type TotpEnrolmentView,
+  type TwoFactorSettingsView,
 } from './page-renderer.js'

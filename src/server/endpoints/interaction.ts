@@ -5,8 +5,11 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { safeEqual, sha256 } from '../../crypto/random.js'
 import { verifyAgainstDummy, verifyPassword } from '../../crypto/passwords.js'
 import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
-import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
-import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
+import type { ClientRecord, InteractionRecord, UserRecord } from '../../storage/types.js'
+import { errorRedirect, issueCodeRedirect, type Authentication } from '../authorization-response.js'
+import { acrOf, withMfa } from '../mfa/assurance.js'
+import { secondStepNeeded } from '../mfa/policy.js'
+import { beginSecondStep, pendingSecondStep, secondStepPage } from '../mfa/second-step-state.js'
 import { consentRequired } from '../consent.js'
 import { loadResources } from '../resources/directory.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
@@ -16,16 +19,16 @@ import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, start
 import { isLoopbackRedirect } from '../../protocol/rfc7591/client-metadata.js'
 import { findClient } from '../find-client.js'
 
-interface Loaded {
+export interface Loaded {
   interaction: InteractionRecord
   request: AuthorizationRequest
   client: ClientRecord
 }
 
-const EXPIRED = new OAuthError('invalid_request', 'This sign-in page has expired. Go back to the application and try again.')
+export const EXPIRED = new OAuthError('invalid_request', 'This sign-in page has expired. Go back to the application and try again.')
 
 /** The pending interaction, only for the browser that started it and only while its client exists. */
-async function load(ctx: ServerContext, request: OAuthRequest, id: string): Promise<Loaded | undefined> {
+export async function load(ctx: ServerContext, request: OAuthRequest, id: string): Promise<Loaded | undefined> {
   const interaction = await ctx.config.store.interactions.get(id, ctx.config.now())
   const binding = readBrowserBinding(ctx, request.headers)
   if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
@@ -123,11 +126,14 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
 export async function showInteraction(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
   if (!loaded) return errorPage(ctx, EXPIRED)
-  return loaded.interaction.user_id === null ? loginPage(ctx, loaded, 200) : consentPage(ctx, loaded)
+  if (loaded.interaction.user_id !== null) return consentPage(ctx, loaded)
+  // The first factor passed and the second is due (src/server/mfa/).
+  const pending = await pendingSecondStep(ctx, id)
+  return pending ? secondStepPage(ctx, loaded, pending, 200) : loginPage(ctx, loaded, 200)
 }
 
 /** Form posts need the interaction's CSRF token and, when the browser sends one, our own Origin (RFC 6749 §10.12). */
-function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): Parameters {
+export function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): Parameters {
   const params = formParameters(request)
   if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(loaded.interaction.csrf_token, params.get('csrf_token'))) {
     throw new OAuthError('invalid_request', 'The form could not be verified. Go back to the application and try again.', { status: 403 })
@@ -136,10 +142,10 @@ function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): P
 }
 
 /** Completes the interaction once: consumed atomically so a double submit cannot issue two codes. */
-async function finish(ctx: ServerContext, loaded: Loaded, userId: string, authTime: number, sessionId: string | null, cookies: (string | undefined)[]): Promise<OAuthResponse> {
+async function finish(ctx: ServerContext, loaded: Loaded, auth: Authentication, cookies: (string | undefined)[]): Promise<OAuthResponse> {
   const consumed = await ctx.config.store.interactions.consume(loaded.interaction.id, ctx.config.now())
   if (!consumed) return errorPage(ctx, EXPIRED)
-  return issueCodeRedirect(ctx, loaded.request, { userId, authTime, sessionId }, cookies)
+  return issueCodeRedirect(ctx, loaded.request, auth, cookies)
 }
 
 /** POST /interaction/{id}/login */
@@ -181,9 +187,23 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     return loginPage(ctx, loaded, 400, { error: 'The username or password is incorrect.', username })
   }
   await ctx.loginThrottle.succeeded(username)
+  // Nothing is issued and no session starts before a second factor that is due (src/server/mfa/).
+  const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: undefined, passwordJustNow: true })
+  if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: ['pwd'], enrol: second.enrol, from: 'password' })
+  return completeAuthentication(ctx, request, loaded, user, ['pwd'])
+}
+
+/**
+ * The user of this interaction has authenticated by `methods` (RFC 8176): a new session records them and
+ * the `acr` they reach, then the interaction goes on to consent or to the code.
+ */
+export async function completeAuthentication(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
+  const { id } = loaded.interaction
+  const amr = withMfa(methods)
+  const acr = acrOf(amr)
   const authTime = ctx.config.now()
-  const session = await startSession(ctx, request.headers, user, authTime)
-  void ctx.audit.record({ type: 'login.succeeded', ...attempt, username: user.username, user_id: user.id })
+  const session = await startSession(ctx, request.headers, user, authTime, { amr, acr })
+  void ctx.audit.record({ type: 'login.succeeded', username: user.username, user_id: user.id, client_id: loaded.client.client_id, client_address: request.remoteAddress ?? null })
 
   // RFC 8707 §2: an unknown or unpermitted resource is answered once the user is known, not to anyone asking.
   const targetError = await checkAuthorizationTargets(ctx, loaded.client, loaded.request)
@@ -198,7 +218,7 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     response.headers.append('Set-Cookie', session.cookie)
     return response
   }
-  return finish(ctx, loaded, user.id, authTime, session.record.sid, [session.cookie])
+  return finish(ctx, loaded, { userId: user.id, authTime, sessionId: session.record.sid, amr, acr }, [session.cookie])
 }
 
 /** POST /interaction/{id}/consent */
@@ -226,5 +246,5 @@ export async function submitConsent(ctx: ServerContext, request: OAuthRequest, i
   if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
   await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
   void ctx.audit.record({ type: 'consent.granted', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
-  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record.sid, [session.renewedCookie])
+  return finish(ctx, loaded, { userId: session.user.id, authTime: loaded.interaction.auth_time ?? session.record.auth_time, sessionId: session.record.sid, amr: session.record.amr, acr: session.record.acr }, [session.renewedCookie])
 }

@@ -12,6 +12,8 @@ export interface IdTokenInput {
   nonce?: string | null | undefined
   sessionId?: string | null | undefined
   accessToken: string
+  /** OIDC Core §2 `acr` and `amr` (RFC 8176): what the authentication achieved, never more (catalogue MF-09). */
+  assurance?: { acr: string; amr: string[] } | undefined
 }
 
 /**
@@ -34,6 +36,7 @@ export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Pro
     iat: now,
     exp: now + ctx.config.lifetimes.idToken,
     auth_time: input.authTime,
+    ...(input.assurance ? { acr: input.assurance.acr, amr: input.assurance.amr } : {}),
     ...(input.nonce ? { nonce: input.nonce } : {}),
     ...(input.sessionId ? { sid: input.sessionId } : {}),
     at_hash: leftHalfHash(input.accessToken, alg),
