@@ -8,7 +8,7 @@ import { setUserRequireMfa } from '../../src/server/mfa/policy.js'
 import { decodeBase32 } from '../../src/protocol/rfc6238/base32.js'
 import { hotp, timeStep } from '../../src/protocol/rfc6238/totp.js'
 import { Browser, parseForm } from '../helpers/http-client.js'
-import type { TestClient, TestServer, TestUser } from '../helpers/tessera.js'
+import type { TestClient, TestUser } from '../helpers/tessera.js'
 import {
   authorizationRequest, decodePayload, expectTokenError, introspect, redeem, refresh, registerClient, securityServerForFile, sendAuthorization, silentAuthorization, verifyIdToken,
 } from './helpers.js'
