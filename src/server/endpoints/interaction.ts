@@ -87,6 +87,8 @@ function loginPage(ctx: ServerContext, loaded: Loaded, status: number, options: 
       },
       nonce,
     ),
+    // A client that skips consent gets its redirect straight from the login POST, which Chromium checks against form-action.
+    { formActions: redirectOrigin(request.redirect_uri) },
   )
 }
 

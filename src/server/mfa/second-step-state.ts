@@ -51,5 +51,16 @@ export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInter
       },
       nonce,
     ),
+    // The code POST may redirect straight to the client, which Chromium checks against form-action.
+    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri) },
   )
+}
+
+function redirectOrigins(uri: string | undefined): string[] {
+  try {
+    const url = new URL(uri ?? '')
+    return url.protocol === 'http:' || url.protocol === 'https:' ? [url.origin] : []
+  } catch {
+    return []
+  }
 }
