@@ -158,6 +158,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The profile requires PAR of every client: only an explicit "not required" contradicts it, and stops the start.
   const requirePushedAuthorizationRequests = values['require-par'] ?? envSwitch('TESSERA_REQUIRE_PAR') ?? config.pushedAuthorizationRequests?.required ?? profile === 'fapi2'
   const requireSignedRequestObject = values['require-signed-request-object'] ?? envSwitch('TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT') ?? config.signedRequestObjects?.required ?? false
+  const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -200,6 +201,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     ...(profile ? { profile } : {}),
+    ...(requireMfa ? { requireMfa } : {}),
     capabilities: serveCapabilities({ registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),

@@ -24,6 +24,7 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
+         [--require-mfa]
          [--skip-consent] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri
@@ -31,7 +32,7 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
-         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound]
+         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound] [--require-mfa|--no-require-mfa]
          [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
          [--json]
   rotate-secret --id CLIENT_ID [--json]
@@ -96,9 +97,15 @@ ${STORE}`,
   user: `usage: tessera-oidc user <action> [options]
 
   create --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
-  update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
+  update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E]
+         [--require-mfa | --no-require-mfa] [--json]
   list [--json]
   delete --id SUB | --username U [--json]
+  mfa reset --id SUB | --username U [--json]    remove the user's second factor (audited)
+  mfa status --id SUB | --username U [--json]   whether one is set up and whether it is required
+
+--require-mfa: the user must pass a second factor at every sign-in; one without is taken to set it up
+right after the password, and refresh tokens of earlier password-only sign-ins stop working.
 
 Without a password option, create and update ask for it on a terminal. --password-stdin reads it from
 standard input (printf '%s' "$PASSWORD" | tessera-oidc user create --username alice --password-stdin); --password

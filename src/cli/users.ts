@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import { createUser, deleteUser, updateUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
+import { resetSecondFactor, secondFactorStatus, setUserRequireMfa } from '../server/mfa/admin.js'
 
 /** Everything on standard input, without the line break a shell `echo` or a here-string adds. */
 async function readStdin(): Promise<string> {
@@ -38,9 +39,12 @@ async function passwordOf(values: { password?: string | undefined; 'password-std
   return password
 }
 
-/** `tessera-oidc user create|list|update|delete`. */
+/** `tessera-oidc user create|list|update|delete|mfa`. */
 export async function userCommand(argv: string[]): Promise<void> {
-  const [action, ...rest] = argv
+  const [action, ...afterAction] = argv
+  // `user mfa reset|status`: the sub-action comes before the options.
+  const mfaAction = action === 'mfa' ? afterAction[0] : undefined
+  const rest = action === 'mfa' ? afterAction.slice(1) : afterAction
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -52,6 +56,8 @@ export async function userCommand(argv: string[]): Promise<void> {
       name: { type: 'string' },
       email: { type: 'string' },
       id: { type: 'string' },
+      'require-mfa': { type: 'boolean' },
+      'no-require-mfa': { type: 'boolean' },
     },
     strict: true,
   })
@@ -81,9 +87,19 @@ export async function userCommand(argv: string[]): Promise<void> {
         const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
         if (!target) throw new UsageError('user update needs --id SUB or --username NAME of an existing user')
         const password = await passwordOf(values, false)
-        if (password === undefined && values.name === undefined && values.email === undefined) {
-          throw new UsageError('user update needs --password-stdin, --password, --name or --email')
+        if (values['require-mfa'] && values['no-require-mfa']) throw new UsageError('use either --require-mfa or --no-require-mfa')
+        const requireMfa = values['require-mfa'] ? true : values['no-require-mfa'] ? false : undefined
+        if (password === undefined && values.name === undefined && values.email === undefined && requireMfa === undefined) {
+          throw new UsageError('user update needs --password-stdin, --password, --name, --email, --require-mfa or --no-require-mfa')
         }
+        if (requireMfa !== undefined && password === undefined && values.name === undefined && values.email === undefined) {
+          const existing = await store.users.get(target)
+          if (!existing) throw new UsageError(`no user ${target}`)
+          await setUserRequireMfa(store, target, requireMfa)
+          print(json, { id: existing.id, username: existing.username, require_mfa: requireMfa }, `user ${existing.username}: second factor ${requireMfa ? 'required' : 'not required'}`)
+          return
+        }
+        if (requireMfa !== undefined) await setUserRequireMfa(store, target, requireMfa)
         const user = await updateUser(store, target, {
           ...(password !== undefined ? { password } : {}),
           ...(values.name !== undefined ? { name: values.name === '' ? null : values.name } : {}),
@@ -101,8 +117,23 @@ export async function userCommand(argv: string[]): Promise<void> {
         print(json, { deleted: target }, `deleted user ${target}`)
         return
       }
+      case 'mfa': {
+        const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
+        if (!target || !(await store.users.get(target))) throw new UsageError('user mfa needs --id SUB or --username NAME of an existing user')
+        if (mfaAction === 'reset') {
+          await resetSecondFactor(store, target, { audit: cliAuditSink(store), actor: 'cli' })
+          print(json, { id: target, second_factor: false }, `removed the second factor of ${target}; they set up a new one at /account/two-factor`)
+          return
+        }
+        if (mfaAction === 'status') {
+          const status = await secondFactorStatus(store, target, now())
+          print(json, { id: target, ...status }, `${target}: second factor ${status.enrolled ? 'set up' : 'not set up'}, ${status.required ? 'required' : 'not required'}`)
+          return
+        }
+        throw new UsageError('usage: tessera-oidc user mfa reset|status --id SUB | --username U')
+      }
       default:
-        throw new UsageError('usage: tessera-oidc user create|list|update|delete')
+        throw new UsageError('usage: tessera-oidc user create|list|update|delete|mfa')
     }
   } finally {
     await store.close()

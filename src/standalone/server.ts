@@ -61,6 +61,8 @@ export interface StandaloneOptions {
   /** The SSRF guard's policy for client-supplied URLs; see `AuthorizationServerConfig.outbound`. */
   outbound?: AuthorizationServerConfig['outbound']  /** `fapi2`: the FAPI 2.0 Security Profile (`--profile fapi2`); see `AuthorizationServerConfig.profile`. */
   profile?: AuthorizationServerConfig['profile']
+  /** Every sign-in needs a second factor; see `AuthorizationServerConfig.requireMfa`. */
+  requireMfa?: AuthorizationServerConfig['requireMfa']
 }
 
 export interface StandaloneServer {
@@ -197,6 +199,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.outbound ? { outbound: options.outbound } : {}),
       ...(options.capabilities ? { capabilities: options.capabilities } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.requireMfa ? { requireMfa: options.requireMfa } : {}),
       // Tracing is always on and costs next to nothing without an SDK: the application that registers one decides.
       observer: combineObservers(metrics?.observer, createOpenTelemetryObserver()),
     })
