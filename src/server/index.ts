@@ -32,6 +32,8 @@ export { createInitialAccessToken, dynamicRegistration, isRegistrationPolicy, RE
 export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from './cimd/index.js'
 export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'
 export { FAPI2_ALGORITHMS, SERVER_PROFILES, type ServerProfile } from './fapi2/index.js'
+export { ACR_MFA, ACR_PASSWORD, ACR_VALUES, grantMeetsPolicy, secondFactors, setClientRequireMfa, setUserRequireMfa } from './mfa/index.js'
+export { resetSecondFactor, secondFactorStatus } from './mfa/admin.js'
 export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/index.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
