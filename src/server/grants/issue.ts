@@ -85,7 +85,8 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
         nonce: grant.nonce,
         sessionId: grant.sessionId,
         accessToken: access.token,
-        assurance: grant.assurance,
+        amr: grant.assurance?.amr,
+        acr: grant.assurance?.acr,
       })
     : undefined
   let refresh: ReturnType<typeof newRefreshToken> | undefined

@@ -12,8 +12,10 @@ export interface IdTokenInput {
   nonce?: string | null | undefined
   sessionId?: string | null | undefined
   accessToken: string
-  /** OIDC Core §2 `acr` and `amr` (RFC 8176): what the authentication achieved, never more (catalogue MF-09). */
-  assurance?: { acr: string; amr: string[] } | undefined
+  /** OIDC Core §2 `amr` (RFC 8176 values), when the login's methods are known. */
+  amr?: readonly string[] | undefined
+  /** OIDC Core §2 `acr`: the level the authentication reached, never more (catalogue MF-09). */
+  acr?: string | undefined
 }
 
 /**
@@ -36,7 +38,8 @@ export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Pro
     iat: now,
     exp: now + ctx.config.lifetimes.idToken,
     auth_time: input.authTime,
-    ...(input.assurance ? { acr: input.assurance.acr, amr: input.assurance.amr } : {}),
+    ...(input.acr !== undefined ? { acr: input.acr } : {}),
+    ...(input.amr?.length ? { amr: [...input.amr] } : {}),
     ...(input.nonce ? { nonce: input.nonce } : {}),
     ...(input.sessionId ? { sid: input.sessionId } : {}),
     at_hash: leftHalfHash(input.accessToken, alg),
