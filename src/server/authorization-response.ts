@@ -1,10 +1,11 @@
 import { randomToken, sha256 } from '../crypto/random.js'
 import { redirectResponse } from '../http/response.js'
 import type { OAuthResponse } from '../http/types.js'
-import type { OAuthError } from '../errors.js'
+import { OAuthError } from '../errors.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import { withQueryParameters } from '../protocol/rfc6749/redirect-uri.js'
 import type { ServerContext } from './context.js'
+import { authenticationMeetsRequest } from './mfa/policy.js'
 
 export interface Authentication {
   userId: string
@@ -23,6 +24,10 @@ export interface Authentication {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 export async function issueCodeRedirect(ctx: ServerContext, request: AuthorizationRequest, auth: Authentication, cookies: (string | undefined)[] = []): Promise<OAuthResponse> {
+  // No path issues a code below the MFA policy or an essential `acr` (catalogue MF-08, MF-09).
+  if (!(await authenticationMeetsRequest(ctx, request.client_id, auth.userId, request, auth))) {
+    return errorRedirect(ctx, request.redirect_uri, request.state, new OAuthError('access_denied', 'The sign-in did not use the second factor this application requires'), cookies)
+  }
   const code = randomToken(32)
   const now = ctx.config.now()
   await ctx.config.store.codes.save({

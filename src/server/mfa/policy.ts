@@ -1,7 +1,7 @@
 import type { AcrRequest } from '../../protocol/oidc/acr-request.js'
 import type { Store } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
-import { ACR_MFA, acrLevel } from './assurance.js'
+import { ACR_MFA, acrLevel, acrOf } from './assurance.js'
 import { hasSecondFactor } from './totp-credential.js'
 import { CLIENT_MFA_POLICY, NEVER, USER_MFA_POLICY } from './records.js'
 
@@ -72,4 +72,17 @@ export async function setUserRequireMfa(store: Store, userId: string, required: 
 export async function setClientRequireMfa(store: Store, clientId: string, required: boolean): Promise<void> {
   if (required) await store.records.put(CLIENT_MFA_POLICY, { key: clientId, value: { require_mfa: true }, expiresAt: NEVER, clientId }, { replace: true })
   else await store.records.delete(CLIENT_MFA_POLICY, clientId)
+}
+
+/**
+ * The backstop every code issuance passes (src/server/authorization-response.ts), whatever path signed the
+ * user in: false when the authentication is below what policy demands of this client and user, or below an
+ * essential `acr` of the request (OIDC Core §5.5.1.1: never a token claiming less than was required). The
+ * login paths ask for the second factor before they get here; a path that does not (a new login method
+ * not yet wired to the second step) is refused rather than let through.
+ */
+export async function authenticationMeetsRequest(ctx: ServerContext, clientId: string, userId: string, request: AcrRequest, auth: { amr?: readonly string[] | undefined; acr?: string | undefined }): Promise<boolean> {
+  const acr = auth.acr ?? acrOf(auth.amr ?? ['pwd'])
+  if (requested(request) === 'mfa' && acrLevel(acr) < acrLevel(ACR_MFA)) return false
+  return grantMeetsPolicy(ctx, clientId, userId, acr)
 }
