@@ -219,6 +219,8 @@ describe('policy and step-up', () => {
     expect(idToken.acr).toBe(ACR_PWD)
     const claims = JSON.stringify({ id_token: { acr: { essential: true, values: [ACR_MFA] } } })
     expect((await silentAuthorization(server, browser, client, { claims })).error).toBe('login_required')
+    const discovery = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>
+    expect(discovery).toMatchObject({ acr_values_supported: [ACR_PWD, ACR_MFA], claims_parameter_supported: true })
     const voluntary = await silentAuthorization(server, browser, client, { acr_values: ACR_MFA })
     expect(voluntary.error).toBeUndefined()
     const set = await tokens({ ...voluntary, response: new Response(), shown: [], html: '' })
