@@ -36,11 +36,14 @@ export type OAuthErrorCode =
   | 'invalid_dpop_proof'
   /** RFC 9449 §8, §9: the server wants a proof carrying the nonce it supplies in `DPoP-Nonce`. */
   | 'use_dpop_nonce'
+  /** RFC 9470 §3: the token's authentication (`acr`, `auth_time`) is not enough for this resource. */
+  | 'insufficient_user_authentication'
 
 const DEFAULT_STATUS: Partial<Record<OAuthErrorCode, number>> = {
   invalid_client: 401,
   invalid_token: 401,
   insufficient_scope: 403,
+  insufficient_user_authentication: 401,
   server_error: 500,
   temporarily_unavailable: 503,
 }

@@ -9,8 +9,8 @@ import { BodyTooLargeError } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest } from '../http/types.js'
 import { jsonResponse } from '../http/response.js'
 import { formBodyFromParsed, formObject, mayCarryFormToken } from '../resource/adapter-support.js'
-import type { ResourceServer } from '../resource/create-resource-server.js'
-import type { Principal } from '../resource/principal.js'
+import type { AccessRequirement, ResourceServer } from '../resource/create-resource-server.js'
+import type { Principal, VerifyResult } from '../resource/principal.js'
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -57,7 +57,24 @@ async function toOAuthRequest(req: Request, bodyLimit: number): Promise<OAuthReq
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export function requireScopes(rs: ResourceServer, ...scopes: string[]): RequestHandler {
-  const check = rs.requireScopes(...scopes)
+  return guard(rs.requireScopes(...scopes))
+}
+
+/**
+ * Express middleware: `requireScopes` plus what the route needs of the user's authentication (an `acr` of
+ * `acrValues`, an `auth_time` at most `maxAge` seconds ago), else the RFC 9470 §3 challenge.
+ *
+ * @example
+ * ```ts
+ * app.post('/api/transfer', requireAccess(rs, { scopes: ['payments'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }), handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export function requireAccess(rs: ResourceServer, requirement: AccessRequirement): RequestHandler {
+  return guard(rs.requireAccess(requirement))
+}
+
+function guard(check: (request: OAuthRequest) => Promise<VerifyResult>): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     let request: OAuthRequest
     try {

@@ -7,8 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import { headersFromRaw } from '../http/node.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import { formBodyFromParsed, formObject, mayCarryFormToken } from '../resource/adapter-support.js'
-import type { ResourceServer } from '../resource/create-resource-server.js'
-import type { Principal } from '../resource/principal.js'
+import type { AccessRequirement, ResourceServer } from '../resource/create-resource-server.js'
+import type { Principal, VerifyResult } from '../resource/principal.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,7 +68,24 @@ export function addFormBodyParser(app: FastifyInstance): void {
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export function requireScopes(rs: ResourceServer, ...scopes: string[]): preHandlerAsyncHookHandler {
-  const check = rs.requireScopes(...scopes)
+  return guard(rs.requireScopes(...scopes))
+}
+
+/**
+ * Fastify preHandler hook: `requireScopes` plus what the route needs of the user's authentication (an
+ * `acr` of `acrValues`, an `auth_time` at most `maxAge` seconds ago), else the RFC 9470 §3 challenge.
+ *
+ * @example
+ * ```ts
+ * app.post('/api/transfer', { preHandler: requireAccess(rs, { scopes: ['payments'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }) }, handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export function requireAccess(rs: ResourceServer, requirement: AccessRequirement): preHandlerAsyncHookHandler {
+  return guard(rs.requireAccess(requirement))
+}
+
+function guard(check: (request: OAuthRequest) => Promise<VerifyResult>): preHandlerAsyncHookHandler {
   return async function (request, reply) {
     const result = await check(toOAuthRequest(request))
     if (!result.ok) return send(reply, result.response)

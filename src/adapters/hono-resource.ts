@@ -7,8 +7,8 @@ import type { Context, Handler, MiddlewareHandler } from 'hono'
 import { BodyTooLargeError, payloadTooLarge, readBounded, toWebResponse } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest } from '../http/types.js'
 import { formBodyFromParsed, mayCarryFormToken } from '../resource/adapter-support.js'
-import { scopeCheck, type ResourceServer } from '../resource/create-resource-server.js'
-import type { Principal } from '../resource/principal.js'
+import { scopeCheck, type AccessRequirement, type ResourceServer } from '../resource/create-resource-server.js'
+import type { Principal, VerifyResult } from '../resource/principal.js'
 
 /** Hono variables set by `requireScopes`: `c.get('principal')`. */
 export interface ResourceEnv {
@@ -70,7 +70,25 @@ function toOAuthRequest(c: Context, bodyLimit: number): OAuthRequest | Promise<O
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export function requireScopes(rs: ResourceServer, ...scopes: string[]): MiddlewareHandler<ResourceEnv> {
-  const check = scopeCheck(rs, scopes)
+  return guard(scopeCheck(rs, scopes))
+}
+
+/**
+ * Hono middleware: `requireScopes` plus what the route needs of the user's authentication — an `acr` of
+ * `acrValues`, an `auth_time` at most `maxAge` seconds ago — else the RFC 9470 §3 challenge
+ * (`insufficient_user_authentication` with `acr_values` and `max_age`).
+ *
+ * @example
+ * ```ts
+ * app.post('/api/transfer', requireAccess(rs, { scopes: ['payments'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }), handler)
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
+ */
+export function requireAccess(rs: ResourceServer, requirement: AccessRequirement): MiddlewareHandler<ResourceEnv> {
+  return guard(rs.requireAccess(requirement))
+}
+
+function guard(check: (request: OAuthRequest) => VerifyResult | Promise<VerifyResult>): MiddlewareHandler<ResourceEnv> {
   return async (c, next) => {
     let request: OAuthRequest
     try {

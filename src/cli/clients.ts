@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createClient, deleteClient, rotateClientSecret, setClientDisabled, updateClient } from '../server/admin.js'
+import { setClientRequireMfa } from '../server/mfa/admin.js'
 import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError, type StoreFlags } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
@@ -75,6 +76,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'no-require-par': { type: 'boolean' },
       'no-require-signed-request-object': { type: 'boolean' },
       'no-dpop-bound': { type: 'boolean' },
+      'require-mfa': { type: 'boolean' },
+      'no-require-mfa': { type: 'boolean' },
     },
     strict: true,
   })
@@ -102,6 +105,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
           ...(values['request-object-alg'] ? { requestObjectSigningAlg: values['request-object-alg'] } : {}),
         }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry, ...sealingSecret(values, values['auth-method']) })
         await applyUpstreams(store, client.client_id, values.upstream)
+        if (values['require-mfa']) await setClientRequireMfa(store, client.client_id, true)
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
         return
@@ -132,6 +136,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
         }, { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry })
         if (!client) throw new UsageError(`no client ${values.id}`)
         await applyUpstreams(store, client.client_id, values.upstream)
+        if (values['require-mfa'] && values['no-require-mfa']) throw new UsageError('use either --require-mfa or --no-require-mfa')
+        if (values['require-mfa'] || values['no-require-mfa']) await setClientRequireMfa(store, client.client_id, values['require-mfa'] === true)
         const { client_secret_hash: _hash, client_secret_sealed: _sealed, ...shown } = client
         print(json, shown, `updated client ${client.client_id}: ${client.grant_types.join(',')} ${client.redirect_uris.join(' ')} scope "${client.scopes.join(' ')}"`)
         return

@@ -21,7 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
 /** Commands that take an action first; an unknown or missing one is a usage error before any store opens. */
 const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   client: ['create', 'list', 'update', 'rotate-secret', 'disable', 'enable', 'delete'],
-  user: ['create', 'list', 'update', 'delete', 'sessions'],
+  user: ['create', 'list', 'update', 'delete', 'sessions', 'mfa'],
   keys: ['list', 'rotate'],
   secret: ['rotate'],
   config: ['check', 'schema'],

@@ -193,6 +193,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Undefined unless asked for, so the FAPI 2.0 profile's own default (required) stays in force.
   const requireDpop = values['require-dpop'] ?? envSwitch('TESSERA_REQUIRE_DPOP') ?? config.dpop?.required
   const dpopNonces = values['dpop-nonces'] ?? envSwitch('TESSERA_DPOP_NONCES') ?? config.dpop?.nonces ?? false
+  const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -237,6 +238,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(profile ? { profile } : {}),
     ...(requireDpop !== undefined ? { requireDpop } : {}),
     ...(dpopNonces ? { dpopNonces } : {}),
+    ...(requireMfa ? { requireMfa } : {}),
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation),

@@ -24,7 +24,7 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
-         [--profile fapi2] [--skip-consent] [--upstream ID...|all|none] [--json]
+         [--profile fapi2] [--require-mfa] [--skip-consent] [--upstream ID...|all|none] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri;
          --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
@@ -34,7 +34,7 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
   update --id CLIENT_ID [--name N] [--redirect-uri URI...] [--post-logout-redirect-uri URI...]
          [--grant TYPE...] [--scope "a b"] [--id-token-alg RS256|ES256] [--skip-consent]
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
-         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound]
+         [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound] [--require-mfa|--no-require-mfa]
          [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
          [--upstream ID...|all|none] [--json]
          --upstream: which upstream identity providers (federation) its login page offers; default all
@@ -104,12 +104,18 @@ ${STORE}`,
   user: `usage: tessera-oidc user <action> [options]
 
   create --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
-  update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
+  update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E]
+         [--require-mfa | --no-require-mfa] [--json]
   list [--json]
   delete --id SUB | --username U [--json]
   sessions --id SUB | --username U [--json]          the user's sessions at the provider (sid, sign-in time, end)
   sessions revoke --id SUB | --username U (--session SID | --all) [--json]
                                                      sign them out (tokens granted to apps stay: revoke consents for those)
+  mfa reset --id SUB | --username U [--json]         remove the user's second factor (audited)
+  mfa status --id SUB | --username U [--json]        whether one is set up and whether it is required
+
+--require-mfa: the user must pass a second factor at every sign-in; one without is taken to set it up
+right after the password, and refresh tokens of earlier password-only sign-ins stop working.
 
 Without a password option, create and update ask for it on a terminal. --password-stdin reads it from
 standard input (printf '%s' "$PASSWORD" | tessera-oidc user create --username alice --password-stdin); --password

@@ -6,6 +6,7 @@ import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { liveSessions } from '../server/account/index.js'
 import { LOGIN_SESSION } from '../storage/kinds/sessions.js'
+import { resetSecondFactor, secondFactorStatus, setUserRequireMfa } from '../server/mfa/admin.js'
 
 /** Everything on standard input, without the line break a shell `echo` or a here-string adds. */
 async function readStdin(): Promise<string> {
@@ -40,12 +41,13 @@ async function passwordOf(values: { password?: string | undefined; 'password-std
   return password
 }
 
-/** `tessera-oidc user create|list|update|delete`. */
+/** `tessera-oidc user create|list|update|delete|mfa`. */
 export async function userCommand(argv: string[]): Promise<void> {
   const [first, ...others] = argv
-  // `user sessions revoke …` is one action of two words.
+  // `user sessions revoke …` is one action of two words; `user mfa reset|status`: the sub-action comes before the options.
   const action = first === 'sessions' && others[0] === 'revoke' ? 'sessions revoke' : first
-  const rest = action === 'sessions revoke' ? others.slice(1) : others
+  const mfaAction = action === 'mfa' ? others[0] : undefined
+  const rest = action === 'sessions revoke' || action === 'mfa' ? others.slice(1) : others
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -59,6 +61,8 @@ export async function userCommand(argv: string[]): Promise<void> {
       id: { type: 'string' },
       session: { type: 'string' },
       all: { type: 'boolean' },
+      'require-mfa': { type: 'boolean' },
+      'no-require-mfa': { type: 'boolean' },
     },
     strict: true,
   })
@@ -88,9 +92,19 @@ export async function userCommand(argv: string[]): Promise<void> {
         const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
         if (!target) throw new UsageError('user update needs --id SUB or --username NAME of an existing user')
         const password = await passwordOf(values, false)
-        if (password === undefined && values.name === undefined && values.email === undefined) {
-          throw new UsageError('user update needs --password-stdin, --password, --name or --email')
+        if (values['require-mfa'] && values['no-require-mfa']) throw new UsageError('use either --require-mfa or --no-require-mfa')
+        const requireMfa = values['require-mfa'] ? true : values['no-require-mfa'] ? false : undefined
+        if (password === undefined && values.name === undefined && values.email === undefined && requireMfa === undefined) {
+          throw new UsageError('user update needs --password-stdin, --password, --name, --email, --require-mfa or --no-require-mfa')
         }
+        if (requireMfa !== undefined && password === undefined && values.name === undefined && values.email === undefined) {
+          const existing = await store.users.get(target)
+          if (!existing) throw new UsageError(`no user ${target}`)
+          await setUserRequireMfa(store, target, requireMfa)
+          print(json, { id: existing.id, username: existing.username, require_mfa: requireMfa }, `user ${existing.username}: second factor ${requireMfa ? 'required' : 'not required'}`)
+          return
+        }
+        if (requireMfa !== undefined) await setUserRequireMfa(store, target, requireMfa)
         const user = await updateUser(store, target, {
           ...(password !== undefined ? { password } : {}),
           ...(values.name !== undefined ? { name: values.name === '' ? null : values.name } : {}),
@@ -131,8 +145,23 @@ export async function userCommand(argv: string[]): Promise<void> {
         print(json, { revoked: chosen.map((session) => session.sid) }, `signed out ${chosen.length} session${chosen.length === 1 ? '' : 's'} of ${target}`)
         return
       }
+      case 'mfa': {
+        const target = values.id ?? (values.username ? (await store.users.getByUsername(values.username))?.id : undefined)
+        if (!target || !(await store.users.get(target))) throw new UsageError('user mfa needs --id SUB or --username NAME of an existing user')
+        if (mfaAction === 'reset') {
+          await resetSecondFactor(store, target, { audit: cliAuditSink(store), actor: 'cli' })
+          print(json, { id: target, second_factor: false }, `removed the second factor of ${target}; they set up a new one at /account/two-factor`)
+          return
+        }
+        if (mfaAction === 'status') {
+          const status = await secondFactorStatus(store, target, now())
+          print(json, { id: target, ...status }, `${target}: second factor ${status.enrolled ? 'set up' : 'not set up'}, ${status.required ? 'required' : 'not required'}`)
+          return
+        }
+        throw new UsageError('usage: tessera-oidc user mfa reset|status --id SUB | --username U')
+      }
       default:
-        throw new UsageError('usage: tessera-oidc user create|list|update|delete|sessions|sessions revoke')
+        throw new UsageError('usage: tessera-oidc user create|list|update|delete|sessions|sessions revoke|mfa')
     }
   } finally {
     await store.close()

@@ -20,6 +20,7 @@ import type { Principal, VerifyResult } from './principal.js'
 import { presentedTokenFrom, type PresentedToken } from './request.js'
 import { asDpopRefusal, boundKey, checkDpopRequest, type ResolvedDpop } from './dpop.js'
 import { asOAuthError, bearerErrorResponse, type ChallengeContext } from './responses.js'
+import { meetsAuthenticationRequirement, type AuthenticationRequirement } from '../protocol/rfc9470/authentication-requirement.js'
 
 /** Checks the access tokens an API receives and answers its RFC 9728 metadata; see `createResourceServer`. */
 export interface ResourceServer {
@@ -35,6 +36,16 @@ export interface ResourceServer {
   requireScopes(...scopes: string[]): (request: OAuthRequest) => Promise<VerifyResult>
   /** 403 `insufficient_scope` unless `principal` was granted every scope in `scopes`. */
   checkScopes(principal: Principal, scopes: readonly string[]): VerifyResult
+  /**
+   * `verify`, then `checkScopes` and `checkAuthentication`: a route that also needs an `acr` or a recent
+   * authentication (RFC 9470 step-up).
+   */
+  requireAccess(requirement: AccessRequirement): (request: OAuthRequest) => Promise<VerifyResult>
+  /**
+   * RFC 9470 §3: 401 `insufficient_user_authentication` with `acr_values` and `max_age` in the challenge
+   * unless the token's `acr` is one of `acrValues` and its `auth_time` at most `maxAge` seconds ago.
+   */
+  checkAuthentication(principal: Principal, requirement: AuthenticationRequirement): VerifyResult
   /** Drops the cached verification of `token`: the next request verifies (or introspects) it again. */
   revoke(token: string): void
   /** Drops every cached verification. */
@@ -43,6 +54,11 @@ export interface ResourceServer {
   protectedResourceMetadata(): ProtectedResourceMetadata
   /** The answer to a request for `metadataPath`. */
   metadataResponse(request: OAuthRequest): OAuthResponse
+}
+
+/** What one route needs: scopes (RFC 6750 §3.1) and the user's authentication (RFC 9470 §3). */
+export interface AccessRequirement extends AuthenticationRequirement {
+  scopes?: readonly string[] | undefined
 }
 
 interface JwtKeys {
@@ -277,6 +293,20 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     }
   }
 
+  function checkAuthentication(principal: Principal, requirement: AuthenticationRequirement): VerifyResult {
+    if (meetsAuthenticationRequirement(principal.claims, requirement, config.now())) return { ok: true, principal }
+    const error = new OAuthError('insufficient_user_authentication', 'The user must authenticate again, or with more factors, for this resource', {
+      detail: `token acr ${String(principal.claims.acr)}, auth_time ${String(principal.claims.auth_time)}`,
+    })
+    config.onError?.(error)
+    const context: ChallengeContext = {
+      ...challengeContext,
+      ...(requirement.acrValues !== undefined && requirement.acrValues.length > 0 ? { acrValues: requirement.acrValues.join(' ') } : {}),
+      ...(requirement.maxAge !== undefined ? { maxAge: requirement.maxAge } : {}),
+    }
+    return { ok: false, response: bearerErrorResponse(context, error) }
+  }
+
   const rs: ResourceServer = {
     issuer: config.issuer,
     audience: config.audience,
@@ -288,6 +318,18 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       return (request) => Promise.resolve(check(request))
     },
     checkScopes,
+    requireAccess(requirement) {
+      const { scopes = [], ...authentication } = requirement
+      if (authentication.maxAge !== undefined && (!Number.isInteger(authentication.maxAge) || authentication.maxAge < 0)) {
+        throw new ResourceConfigError('requireAccess', `maxAge must be a non-negative integer of seconds, got ${String(authentication.maxAge)}`)
+      }
+      const check = checker(scopes)
+      return async (request) => {
+        const result = await check(request)
+        return result.ok ? checkAuthentication(result.principal, authentication) : result
+      }
+    },
+    checkAuthentication,
     revoke(token) {
       cache.delete(token)
     },

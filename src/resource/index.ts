@@ -11,7 +11,8 @@
  *
  * @module tessera-oidc/resource
  */
-export { createResourceServer, type ResourceServer } from './create-resource-server.js'
+export { createResourceServer, type AccessRequirement, type ResourceServer } from './create-resource-server.js'
+export type { AuthenticationRequirement } from '../protocol/rfc9470/authentication-requirement.js'
 export {
   DEFAULT_ACCESS_TOKEN_ALGORITHMS,
   ResourceConfigError,

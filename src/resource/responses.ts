@@ -12,6 +12,9 @@ export interface ChallengeContext {
   scope?: string | undefined
   /** Set when the API accepts DPoP: a `DPoP algs="…"` challenge goes beside the Bearer one (RFC 9449 §7.1). */
   dpopAlgs?: readonly string[] | undefined
+  /** RFC 9470 §3: what the route needs of the user's authentication, told with `insufficient_user_authentication`. */
+  acrValues?: string | undefined
+  maxAge?: number | undefined
 }
 
 /** How a refusal of a DPoP request is told (RFC 9449 §7.1, §9). */
@@ -37,14 +40,17 @@ export function bearerErrorResponse(context: ChallengeContext, error: OAuthError
   // 400 `invalid_request` is about the request's form, not about what the token grants: no scope there.
   scope ??= !error || error.status === 401 ? context.scope : undefined
   const dpopError = dpop !== undefined && context.dpopAlgs !== undefined
+  const stepUp = error?.error === 'insufficient_user_authentication'
+    ? { ...(context.acrValues !== undefined ? { acrValues: context.acrValues } : {}), ...(context.maxAge !== undefined ? { maxAge: context.maxAge } : {}) }
+    : {}
   let challenge = bearerChallenge({
     realm: context.realm,
-    ...(error && !dpopError ? { error } : {}),
+    ...(error && !dpopError ? { error, ...stepUp } : {}),
     ...(scope !== undefined ? { scope } : {}),
     ...(context.resourceMetadataUrl !== undefined ? { resourceMetadata: context.resourceMetadataUrl } : {}),
   })
   if (context.dpopAlgs !== undefined) {
-    challenge += `, ${dpopChallenge({ algs: context.dpopAlgs, realm: context.realm, ...(error && dpopError ? { error } : {}), ...(scope !== undefined ? { scope } : {}) })}`
+    challenge += `, ${dpopChallenge({ algs: context.dpopAlgs, realm: context.realm, ...(error && dpopError ? { error, ...stepUp } : {}), ...(scope !== undefined ? { scope } : {}) })}`
   }
   const headers: Record<string, string> = { 'WWW-Authenticate': challenge }
   if (dpop?.nonce !== undefined) headers['DPoP-Nonce'] = dpop.nonce

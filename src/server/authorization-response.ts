@@ -1,18 +1,20 @@
 import { randomToken, sha256 } from '../crypto/random.js'
 import { redirectResponse } from '../http/response.js'
 import type { OAuthResponse } from '../http/types.js'
-import type { OAuthError } from '../errors.js'
+import { OAuthError } from '../errors.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import { withQueryParameters } from '../protocol/rfc6749/redirect-uri.js'
 import type { ServerContext } from './context.js'
 import { authorizationCodeLifetime } from './fapi2/client-profile.js'
+import { authenticationMeetsRequest } from './mfa/policy.js'
 
 export interface Authentication {
   userId: string
   authTime: number
   sessionId: string | null
-  /** RFC 8176 methods of the login (the session's `amr`), carried to the ID token. */
+  /** RFC 8176 methods and OIDC `acr` of the authentication (the login session's). */
   amr?: string[] | undefined
+  acr?: string | undefined
 }
 
 /**
@@ -23,6 +25,10 @@ export interface Authentication {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
 export async function issueCodeRedirect(ctx: ServerContext, request: AuthorizationRequest, auth: Authentication, cookies: (string | undefined)[] = []): Promise<OAuthResponse> {
+  // No path issues a code below the MFA policy or an essential `acr` (catalogue MF-08, MF-09).
+  if (!(await authenticationMeetsRequest(ctx, request.client_id, auth.userId, request, auth))) {
+    return errorRedirect(ctx, request.redirect_uri, request.state, new OAuthError('access_denied', 'The sign-in did not use the second factor this application requires'), cookies)
+  }
   const code = randomToken(32)
   const now = ctx.config.now()
   await ctx.config.store.codes.save({
@@ -42,6 +48,7 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     consumed_at: null,
     ...(request.dpop_jkt !== undefined ? { dpop_jkt: request.dpop_jkt } : {}),
     ...(auth.amr?.length ? { amr: auth.amr } : {}),
+    ...(auth.acr !== undefined ? { acr: auth.acr } : {}),
   })
   const location = withQueryParameters(request.redirect_uri, { code, state: request.state, iss: ctx.config.issuer })
   return withCookies(redirectResponse(location), cookies)

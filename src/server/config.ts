@@ -115,6 +115,12 @@ export interface AuthorizationServerConfig {
    * Clients registered with RS256 ID tokens are refused (`invalid_client`), not silently given ES256 ones.
    */
   profile?: 'fapi2'
+  /**
+   * Every user must pass a second factor (TOTP or a recovery code) at every login; one without is taken
+   * to enrolment right after the password (default false: per user and per client, see `setUserRequireMfa`
+   * and `setClientRequireMfa`). Refresh tokens of grants below it are refused (catalogue MF-08).
+   */
+  requireMfa?: boolean
 }
 
 /** Relaxations for local development and tests only; each logs a warning at start. */
@@ -261,7 +267,13 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     outbound: { ...config.outbound, allowLoopback: allowLoopbackFetch },
     dpop: resolveDpop(config, secret),
     clientAssertions,
+    requireMfa: requireBoolean('requireMfa', config.requireMfa),
   }
+}
+
+function requireBoolean(field: string, value: unknown): boolean {
+  if (value !== undefined && typeof value !== 'boolean') throw new ConfigError(field, 'must be a boolean')
+  return value === true
 }
 
 function resolveDpop(config: AuthorizationServerConfig, secret: string): DpopSettings {

@@ -143,8 +143,9 @@ export interface LoginChoice {
 
 /**
  * Sign-in methods a capability adds to the login page of a pending interaction (federation: "Continue
- * with …"). The capability completes the login itself and hands the user back with `continueAfterLogin`
- * (endpoints/interaction.ts), so consent and the code are the same whichever way the user signed in.
+ * with …"). The capability completes its sign-in and hands the user back with `continueAfterLogin`
+ * (endpoints/interaction.ts), so the second factor, consent and the code are the same whichever way the
+ * user signed in.
  */
 export interface LoginMethods {
   /** The buttons for this client's interaction, in display order. */

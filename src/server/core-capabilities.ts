@@ -16,6 +16,8 @@ import { refreshTokenGrant } from './grants/refresh-token.js'
 import { DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 import { dpop } from './dpop/index.js'
 import { jwtClientAuthentication } from './rfc7523/index.js'
+import { secondFactors } from './mfa/index.js'
+import { submitSecondFactor } from './mfa/second-step.js'
 
 const INTERACTION_ID = '([A-Za-z0-9_-]{1,64})'
 
@@ -48,6 +50,7 @@ export const authorizationCode: Capability = {
         { pattern: new RegExp(`^/${INTERACTION_ID}$`), methods: ['GET'], handle: (ctx, req, [id]) => showInteraction(ctx, req, id ?? '') },
         { pattern: new RegExp(`^/${INTERACTION_ID}/login$`), methods: ['POST'], handle: (ctx, req, [id]) => submitLogin(ctx, req, id ?? '') },
         { pattern: new RegExp(`^/${INTERACTION_ID}/consent$`), methods: ['POST'], handle: (ctx, req, [id]) => submitConsent(ctx, req, id ?? '') },
+        { pattern: new RegExp(`^/${INTERACTION_ID}/second-factor$`), methods: ['POST'], handle: (ctx, req, [id]) => submitSecondFactor(ctx, req, id ?? '') },
       ],
     },
   ],
@@ -57,7 +60,8 @@ export const authorizationCode: Capability = {
     response_modes_supported: ['query'],
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
-    claims_parameter_supported: false,
+    // OIDC Core §5.5: only `id_token.acr` (essential) is acted on, for step-up; other members are ignored.
+    claims_parameter_supported: true,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
     authorization_response_iss_parameter_supported: true,
@@ -112,7 +116,7 @@ export const openIdConnect: Capability = {
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...DEFAULT_KEY_ALGORITHMS],
     claims_supported: [
-      'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'azp', 'sid', 'at_hash', 'name', 'given_name', 'family_name',
+      'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'amr', 'nonce', 'azp', 'sid', 'at_hash', 'name', 'given_name', 'family_name',
       'picture', 'preferred_username', 'updated_at', 'email', 'email_verified',
     ],
   }),
@@ -127,5 +131,5 @@ export const rpInitiatedLogout: Capability = {
 
 /** What every Tessera server has; `capabilities` in the configuration adds to these. */
 export const CORE_CAPABILITIES: readonly Capability[] = [
-  discovery, authorizationCode, tokenEndpointCapability, jwtClientAuthentication, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout, dpop,
+  discovery, authorizationCode, tokenEndpointCapability, jwtClientAuthentication, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout, dpop, secondFactors,
 ]

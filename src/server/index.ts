@@ -33,6 +33,8 @@ export { clientIdMetadataDocuments, type ClientIdMetadataDocumentOptions } from 
 export { pushedAuthorizationRequests, REQUEST_URI_PREFIX, type PushedAuthorizationRequestOptions } from './par/index.js'
 export { FAPI2_ALGORITHMS, SERVER_PROFILES, type ServerProfile } from './fapi2/index.js'
 export { createFapi2Client } from './fapi2/create-client.js'
+export { ACR_MFA, ACR_PASSWORD, ACR_VALUES, grantMeetsPolicy, secondFactors, setClientRequireMfa, setUserRequireMfa } from './mfa/index.js'
+export { resetSecondFactor, secondFactorStatus } from './mfa/admin.js'
 export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/index.js'
 export { accountSelfService, checkAccountForm, backToAccount, ACCOUNT_CLIENT_ID, type AccountOptions } from './account/index.js'
 export { createSmtpMailer, type MailMessage, type Mailer, type SmtpSettings } from './mail/index.js'

@@ -78,6 +78,8 @@ export interface ResolvedConfig {
   dpop: DpopSettings
   /** Bounds and audience rule of JWT client assertions (RFC 7523, 7523bis §4). */
   clientAssertions: AssertionPolicy
+  /** Every login needs a second factor (`requireMfa`, src/server/mfa/). */
+  requireMfa: boolean
   /** `fapi2` when the server runs the FAPI 2.0 Security Profile (src/server/fapi2/). */
   profile?: 'fapi2'
 }

@@ -100,6 +100,9 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   pushedAuthorizationRequests: z.strictObject({
     required: z.boolean().optional().describe('Every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests; off by default). Env TESSERA_REQUIRE_PAR=1'),
   }).optional().describe('Pushed authorization requests (RFC 9126), always offered at /par'),
+  secondFactors: z.strictObject({
+    required: z.boolean().optional().describe('Every user must pass a second factor (TOTP or a recovery code) at every sign-in; one without sets it up right after the password (off by default: per user with tessera-oidc user update --require-mfa, per client with client update --require-mfa). Env TESSERA_REQUIRE_MFA=1'),
+  }).optional().describe('Second factors (TOTP, RFC 6238), set up at /account/two-factor'),
   signedRequestObjects: z.strictObject({
     required: z.boolean().optional().describe('Every client must send its authorization requests as signed request objects (RFC 9101 require_signed_request_object; off by default). Env TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1'),
   }).optional().describe('JWT-secured authorization requests (RFC 9101), always accepted as request= at /authorize and /par'),

@@ -66,6 +66,8 @@ export interface StandaloneOptions {
   dpopNonces?: AuthorizationServerConfig['dpopNonces']
   /** `fapi2`: the FAPI 2.0 Security Profile (`--profile fapi2`); see `AuthorizationServerConfig.profile`. */
   profile?: AuthorizationServerConfig['profile']
+  /** Every sign-in needs a second factor; see `AuthorizationServerConfig.requireMfa`. */
+  requireMfa?: AuthorizationServerConfig['requireMfa']
 }
 
 export interface StandaloneServer {
@@ -204,6 +206,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.profile ? { profile: options.profile } : {}),
       ...(options.requireDpop !== undefined ? { requireDpop: options.requireDpop } : {}),
       ...(options.dpopNonces !== undefined ? { dpopNonces: options.dpopNonces } : {}),
+      ...(options.requireMfa ? { requireMfa: options.requireMfa } : {}),
       // Tracing is always on and costs next to nothing without an SDK: the application that registers one decides.
       observer: combineObservers(metrics?.observer, createOpenTelemetryObserver()),
     })

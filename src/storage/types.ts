@@ -145,8 +145,9 @@ export interface AuthorizationCodeRecord {
   consumed_at: number | null
   /** RFC 9449 §10: the thumbprint of the key the token request must prove (`dpop_jkt`, or a PAR proof's key). */
   dpop_jkt?: string | null
-  /** RFC 8176 methods of the login behind the code, for the ID token's `amr`; absent when unknown. */
+  /** How the user authenticated at the login behind the code: RFC 8176 `amr` and OIDC Core §2 `acr`, for the grant's tokens; absent when unknown. */
   amr?: string[]
+  acr?: string
 }
 
 export type ConsumeCodeResult =
@@ -217,9 +218,9 @@ export interface LoginSessionRecord {
   auth_time: number
   created_at: number
   expires_at: number
-  /** RFC 8176 authentication methods of this login (`pwd`, `fed`, …); `amr` in ID tokens. Absent on older sessions. */
+  /** RFC 8176 methods of this login (`pwd`, `fed`, `otp`, `mfa`, …); `amr` in ID tokens. Absent on older sessions: `pwd`. */
   amr?: string[]
-  /** OIDC Core §2 `acr` the login satisfied, when one is claimed. */
+  /** OIDC Core §2 `acr` the login reached, when one is recorded (an upstream's `fed` alone records none). */
   acr?: string
 }
 

@@ -18,6 +18,7 @@ export { renderConsentPage } from './pages/consent.js'
 export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
 export { renderAccountFormPage, renderAccountPage, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView } from './pages/account.js'
+export { renderSecondFactorPage, renderTwoFactorSettingsPage } from './pages/two-factor.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
@@ -29,4 +30,7 @@ export {
   type LoginView,
   type LogoutConfirmView,
   type PageRenderer,
+  type SecondFactorView,
+  type TotpEnrolmentView,
+  type TwoFactorSettingsView,
 } from './page-renderer.js'

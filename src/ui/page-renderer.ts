@@ -3,6 +3,7 @@ import { renderConsentPage } from './pages/consent.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+import { renderSecondFactorPage, renderTwoFactorSettingsPage, type TotpEnrolmentView } from './pages/two-factor.js'
 import { describeScopes } from './scopes.js'
 
 /*
@@ -79,6 +80,40 @@ export interface ConsentResource {
   scopes: readonly string[]
 }
 
+/**
+ * The second step of a sign-in, POSTed back with `code` (a TOTP or a recovery code), the `hidden` fields
+ * and `csrf_token`. With `enrolment`, the user must first add the key to an app (policy requires a second
+ * factor); with `recoveryCodes` (shown once) the enrolment is done and `continueUrl` leads on.
+ */
+export interface SecondFactorView {
+  action: string
+  hidden: Readonly<Record<string, string>>
+  csrfToken: string
+  clientName: string
+  enrolment?: TotpEnrolmentView
+  recoveryCodes?: readonly string[]
+  continueUrl?: string
+  error?: string
+}
+
+/**
+ * The account's two-factor page (`/account/two-factor`): each form POSTs back `step` and `csrf_token` —
+ * `reauthenticate` with `password`, `confirm` and `disable` with `code`, `recovery-codes`.
+ */
+export interface TwoFactorSettingsView {
+  action: string
+  csrfToken: string
+  state: 'password' | 'enrol' | 'enabled' | 'disabled'
+  enrolment?: TotpEnrolmentView
+  /** New recovery codes, shown this once. */
+  recoveryCodes?: readonly string[]
+  error?: string
+  /** What just happened, announced politely. */
+  message?: string
+}
+
+export type { TotpEnrolmentView }
+
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
 export interface LogoutConfirmView {
   action: string
@@ -122,6 +157,10 @@ export interface PageRenderer {
   account(view: AccountView, nonce: string): string
   /** A one-form account page: forgot password, new password, registration, address confirmation. */
   accountForm(view: AccountFormView, nonce: string): string
+  /** The second step of a sign-in (TOTP or recovery code), or enrolment when policy requires it. */
+  secondFactor(view: SecondFactorView, nonce: string): string
+  /** The account's two-factor settings. */
+  twoFactorSettings(view: TwoFactorSettingsView, nonce: string): string
 }
 
 /**
@@ -145,7 +184,9 @@ export const defaultPageRenderer: PageRenderer = {
   error: (view, nonce) => renderErrorPage({ ...view, nonce }),
   account: (view, nonce) => renderAccountPage({ ...view, nonce }),
   accountForm: (view, nonce) => renderAccountFormPage({ ...view, nonce }),
+  secondFactor: (view, nonce) => renderSecondFactorPage({ ...view, nonce }),
+  twoFactorSettings: (view, nonce) => renderTwoFactorSettingsPage({ ...view, nonce }),
 }
 
 /** The methods a `PageRenderer` must have, for validating one given in configuration. */
-export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm']
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings']

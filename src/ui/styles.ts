@@ -119,6 +119,9 @@ button[value="deny"], button.secondary {
 }
 button[value="deny"]:hover, button.secondary:hover { background: var(--secondary-hover); border-color: var(--control); }
 .block { width: 100%; margin-top: 0.5rem; }
+.qr { display: block; width: 12rem; height: 12rem; margin: 1rem auto; }
+.secret, .recovery-codes { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; letter-spacing: 0.05em; }
+.recovery-codes { columns: 2; padding-left: 1.5rem; }
 .actions { display: flex; flex-wrap: wrap-reverse; justify-content: flex-end; gap: 0.75rem; margin-top: 1.5rem; }
 .actions button { flex: 1 1 8rem; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }

@@ -15,6 +15,9 @@ import { scenarios, type ScenarioRequest, type ScenarioTokens } from './scenario
 import { dpopScenarios, EXTERNAL, type DpopTokens } from './dpop-scenarios.js'
 import { dpopKey, dpopProof } from '../helpers/dpop.js'
 
+/** RFC 9470 step-up: the route needs a two-factor sign-in within five minutes. */
+const STEP_UP = { scopes: ['notes:read'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }
+
 interface Running {
   url: string
   close(): Promise<void>
@@ -28,7 +31,7 @@ function closeServer(server: Server): Promise<void> {
 }
 
 async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<Running> {
-  const { requireScopes, protectedResourceMetadata } = honoResource
+  const { requireScopes, requireAccess, protectedResourceMetadata } = honoResource
   const app = new Hono()
   // An earlier middleware that consumed the body through c.req (which keeps a parsed copy).
   if (parseFormsFirst) {
@@ -42,6 +45,7 @@ async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<
     return c.json({ subject, clientId, scopes })
   })
   app.post('/api/notes', requireScopes(rs, 'notes:write'), (c) => c.json({ subject: c.get('principal').subject }, 201))
+  app.get('/api/step-up', requireAccess(rs, STEP_UP), (c) => c.json({ subject: c.get('principal').subject }))
   app.post('/api/read', requireScopes(rs, 'notes:read'), async (c) => {
     const form = await c.req.parseBody()
     return c.json({ subject: c.get('principal').subject, note: form.note })
@@ -56,12 +60,15 @@ async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<
 }
 
 async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Running> {
-  const { requireScopes, protectedResourceMetadata } = expressResource
+  const { requireScopes, requireAccess, protectedResourceMetadata } = expressResource
   const app = express()
   if (parseForms) app.use(express.urlencoded({ extended: false }))
   app.get('/api/notes', requireScopes(rs, 'notes:read'), (req, res) => {
     const { subject, clientId, scopes } = req.principal ?? { subject: undefined, clientId: undefined, scopes: undefined }
     res.json({ subject, clientId, scopes })
+  })
+  app.get('/api/step-up', requireAccess(rs, STEP_UP), (req, res) => {
+    res.json({ subject: req.principal?.subject })
   })
   app.post('/api/notes', requireScopes(rs, 'notes:write'), (_req, res) => {
     res.status(201).json({ subject: (res.locals.principal as { subject: string }).subject })
@@ -78,13 +85,14 @@ async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Ru
 }
 
 async function startFastify(rs: ResourceServer): Promise<Running> {
-  const { requireScopes, protectedResourceMetadata, addFormBodyParser } = fastifyResource
+  const { requireScopes, requireAccess, protectedResourceMetadata, addFormBodyParser } = fastifyResource
   const app = Fastify()
   addFormBodyParser(app)
   app.get('/api/notes', { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
     const { subject, clientId, scopes } = request.principal ?? { subject: undefined, clientId: undefined, scopes: undefined }
     return { subject, clientId, scopes }
   })
+  app.get('/api/step-up', { preHandler: requireAccess(rs, STEP_UP) }, async (request) => ({ subject: request.principal?.subject }))
   app.post('/api/notes', { preHandler: requireScopes(rs, 'notes:write') }, async (request, reply) => {
     return reply.code(201).send({ subject: request.principal?.subject })
   })
@@ -147,6 +155,7 @@ beforeAll(async () => {
     wrongAudience: accessToken(key, as.url, { aud: 'http://127.0.0.1:7000/api' }),
     algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
     foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
+    mfa: accessToken(key, as.url, { acr: 'urn:tessera:mfa', auth_time: nowSeconds() - 10 }),
   }
   const [K1, K2] = [await dpopKey(), await dpopKey()]
   dpopTokens = { K1, K2, bound: accessToken(key, as.url, { cnf: { jkt: K1.jkt } }), unbound: accessToken(key, as.url) }

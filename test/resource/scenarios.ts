@@ -19,6 +19,8 @@ export interface ScenarioTokens {
   algNone: string
   /** Signed by a key that is not in the JWKS. */
   foreignKey: string
+  /** `notes:read` with `acr` urn:tessera:mfa and a recent `auth_time` (RFC 9470 §5). */
+  mfa: string
 }
 
 export interface ScenarioRequest {
@@ -52,6 +54,13 @@ const INVALID_TOKEN = challengeWith('invalid_token', READ)
 const INVALID_REQUEST = challengeWith('invalid_request')
 
 export const scenarios: Scenario[] = [
+  {
+    name: 'MF-10 step-up route, token without acr',
+    request: (t) => ({ method: 'GET', path: '/api/step-up', headers: [auth(`Bearer ${t.read}`)] }),
+    status: 401,
+    challenge: /^Bearer realm="notes", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:tessera:mfa", max_age="300", resource_metadata=/,
+  },
+  { name: 'MF-10 step-up route, recent two-factor token', request: (t) => ({ method: 'GET', path: '/api/step-up', headers: [auth(`Bearer ${t.mfa}`)] }), status: 200, challenge: null, json: { subject: 'alice' } },
   { name: 'RS-01 no credentials', request: () => ({ method: 'GET', path: '/api/notes' }), status: 401, challenge: NO_ERROR },
   ...['Bearer', 'bearer', 'BEARER'].map((scheme): Scenario => ({
     name: `RS-02 valid token, scheme "${scheme}"`,

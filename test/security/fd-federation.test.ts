@@ -1,12 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { pino } from 'pino'
 import { sha256 } from '../../src/crypto/random.js'
+import { decodeBase32 } from '../../src/protocol/rfc6238/base32.js'
+import { hotp, timeStep } from '../../src/protocol/rfc6238/totp.js'
+import { setUserRequireMfa } from '../../src/server/mfa/policy.js'
 import { federation, type UpstreamProvider } from '../../src/server/federation/index.js'
 import type { ServerContext } from '../../src/server/context.js'
 import { sessionCsrfToken } from '../../src/server/session.js'
 import { federatedIdentities } from '../../src/storage/kinds/federated-identities.js'
 import { LOGIN_SESSION } from '../../src/storage/kinds/sessions.js'
-import { Browser } from '../helpers/http-client.js'
+import { Browser, parseForm } from '../helpers/http-client.js'
 import { SECRET, type TestServer } from '../helpers/tessera.js'
 import { alternativeForms, atUpstream, federatedLogin, finishAtTessera, openLoginPage, pressContinue, redeem } from '../server/federation/flow.js'
 import { startUpstream, type Upstream } from '../server/federation/upstream-harness.js'
@@ -488,5 +491,86 @@ describe('federated login', () => {
   it('the login page lists every upstream a client is allowed', async () => {
     const started = await openLoginPage(server, new Browser(), client)
     expect([...alternativeForms(started.loginHtml).keys()]).toEqual(['upA', 'upB', 'upG'])
+  })
+})
+
+/** An authenticator app on `key`: a code of a step not yet used, the next step first (within the server's ±1 window). */
+function authenticator(key: Uint8Array): () => string {
+  const used = new Set<number>()
+  return () => {
+    const now = timeStep(Math.floor(Date.now() / 1000))
+    const step = [now + 1, now, now - 1].find((candidate) => !used.has(candidate))
+    if (step === undefined) throw new Error('no unused step left in the window')
+    used.add(step)
+    return hotp(key, step)
+  }
+}
+
+/** Turns TOTP on at the account page of `browser`'s session (a fresh sign-in: no password asked). */
+async function enrolTotp(browser: Browser): Promise<() => string> {
+  const page = await browser.get(`${server.url}/account/two-factor`)
+  const html = await page.text()
+  expect(page.status, html.slice(0, 300)).toBe(200)
+  const code = authenticator(decodeBase32(/data-secret="([A-Z2-7]+)"/.exec(html)?.[1] ?? '') ?? new Uint8Array())
+  const form = parseForm(html)
+  const confirmed = await browser.post(form.action, { ...form.fields, code: code() })
+  expect(confirmed.status).toBe(200)
+  return code
+}
+
+/** From the upstream's callback: the second-factor page Tessera shows before any session starts. */
+async function upstreamThenSecondStep(upstream: Upstream, browser: Browser): Promise<{ html: string; verifier: string }> {
+  const started = await openLoginPage(server, browser, client)
+  const callback = await atUpstream(browser, await pressContinue(browser, started.loginHtml, upstream.name))
+  const answer = await browser.get(callback.href)
+  expect(answer.status).toBe(303)
+  expect(answer.headers.getSetCookie().some((cookie) => cookie.startsWith('tessera-session='))).toBe(false)
+  const page = await browser.get(answer.headers.get('location') ?? '')
+  const html = await page.text()
+  expect(parseForm(html).action).toMatch(/\/second-factor$/)
+  // Nothing issued yet: the same browser has no session to answer prompt=none with.
+  const silent = await openLoginPage(server, browser, client, { prompt: 'none' })
+  expect(new URL(silent.first.headers.get('location') ?? '').searchParams.get('error')).toBe('login_required')
+  return { html, verifier: started.verifier }
+}
+
+describe('federated sign-in and the local second factor (MF-08, MF-09)', () => {
+  it('MF-09 a federated user with TOTP passes the code after the upstream: amr fed, otp, mfa and acr urn:tessera:mfa', async () => {
+    upA.script = { sub: fresh('upA-totp'), claims: { amr: ['pwd'] } }
+    const first = await signInVia(upA)
+    // One factor, at the upstream: never more than that (MF-09).
+    expect(first.idToken).toMatchObject({ amr: ['fed'], acr: 'urn:tessera:pwd' })
+    const code = await enrolTotp(first.browser)
+
+    const browser = new Browser()
+    const { html, verifier } = await upstreamThenSecondStep(upA, browser)
+    const form = parseForm(html)
+    const wrong = await browser.post(form.action, { ...form.fields, code: '000000' })
+    expect(wrong.status).toBe(400)
+    const response = await finishAtTessera(server, browser, await browser.post(form.action, { ...form.fields, code: code() }))
+    expect(response.status).toBe(303)
+    const { idToken } = await redeem(server, client, response, verifier)
+    expect(idToken.sub).toBe(first.idToken.sub)
+    expect(idToken).toMatchObject({ amr: ['fed', 'otp', 'mfa'], acr: 'urn:tessera:mfa' })
+  })
+
+  it('MF-08 a federated user whom policy requires a second factor sets one up after the upstream before any code', async () => {
+    upA.script = { sub: fresh('upA-required'), claims: { amr: ['pwd'] } }
+    const first = await signInVia(upA)
+    await setUserRequireMfa(server.store, String(first.idToken.sub), true)
+
+    const browser = new Browser()
+    const { html, verifier } = await upstreamThenSecondStep(upA, browser)
+    const secret = /data-secret="([A-Z2-7]+)"/.exec(html)?.[1]
+    expect(secret).toBeDefined()
+    const code = authenticator(decodeBase32(secret ?? '') ?? new Uint8Array())
+    const form = parseForm(html)
+    const enrolled = await browser.post(form.action, { ...form.fields, code: code() })
+    const shown = await enrolled.text()
+    expect(enrolled.status).toBe(200)
+    const next = /id="continue" href="([^"]*)"/.exec(shown)?.[1]?.replace(/&amp;/g, '&') ?? ''
+    const response = next.startsWith(client.redirectUri) ? new Response(null, { status: 303, headers: { location: next } }) : await finishAtTessera(server, browser, await browser.get(next))
+    const { idToken } = await redeem(server, client, response, verifier)
+    expect(idToken).toMatchObject({ sub: first.idToken.sub, amr: ['fed', 'otp', 'mfa'], acr: 'urn:tessera:mfa' })
   })
 })

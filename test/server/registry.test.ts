@@ -233,7 +233,8 @@ describe('account sections', () => {
       { name: 'a', spec: 'test', accountSections: [section('late'), section('first', 5)] },
       { name: 'b', spec: 'test', accountSections: [section('middle', 50), section('later')] },
     ])
-    expect(registry.accountSections.map((entry) => entry.id)).toEqual(['first', 'middle', 'late', 'later'])
+    // `two-factor` (order 30) is the core second-factor capability's own section.
+    expect(registry.accountSections.map((entry) => entry.id)).toEqual(['first', 'two-factor', 'middle', 'late', 'later'])
     expect(() => createRegistry([...CORE_CAPABILITIES, { name: 'a', spec: 'test', accountSections: [section('x')] }, { name: 'b', spec: 'test', accountSections: [section('x')] }])).toThrow(RegistryError)
   })
 })

@@ -3,13 +3,14 @@ import type { Parameters } from '../../http/form.js'
 import { isValidS256Challenge } from '../rfc7636/pkce.js'
 import { isJwkThumbprint } from '../rfc9449/dpop-jkt.js'
 import { readResourceIndicators } from '../rfc8707/resource-indicator.js'
+import { essentialAcrOf, parseAcrValues, type AcrRequest } from '../oidc/acr-request.js'
 import { isSubset, parseScope } from './scope.js'
 
 /** OIDC Core §3.1.2.1 `prompt` values as the server acts on them (`select_account` is read as `login`: one account per session). */
 export type Prompt = 'none' | 'login' | 'consent'
 
 /** A request that passed every check of RFC 6749 §4.1.1, RFC 7636 §4.3 and OIDC Core §3.1.2.1. */
-export interface AuthorizationRequest {
+export interface AuthorizationRequest extends AcrRequest {
   client_id: string
   redirect_uri: string
   scopes: string[]
@@ -78,6 +79,12 @@ function parsePrompt(value: string | undefined): Prompt[] {
   // OIDC Core §3.1.2.1: none with any other value is an error.
   if (prompts.includes('none') && prompts.length > 1) throw new OAuthError('invalid_request', 'prompt=none cannot be combined')
   return prompts.map((prompt) => (prompt === 'select_account' ? 'login' : prompt)) as Prompt[]
+}
+
+function acrRequestOf(params: Parameters): AcrRequest {
+  const acrValues = parseAcrValues(params.get('acr_values'))
+  const essential = essentialAcrOf(params.get('claims'))
+  return { ...(acrValues ? { acr_values: acrValues } : {}), ...(essential ? { essential_acr: essential } : {}) }
 }
 
 function parseMaxAge(value: string | undefined): number | undefined {
@@ -175,6 +182,7 @@ export function validateAuthorizationRequest(
         ...idpHint(params.get('idp_hint') ?? params.get('kc_idp_hint')),
         resources,
         ...(dpopJkt !== undefined ? { dpop_jkt: dpopJkt } : {}),
+        ...acrRequestOf(params),
       },
     }
   } catch (error) {

@@ -8,6 +8,9 @@ export interface ChallengeOptions {
   scope?: string
   /** RFC 9728 §5.1 `resource_metadata`. */
   resourceMetadata?: string
+  /** RFC 9470 §3: the `acr` values and the authentication age the resource needs (step-up). */
+  acrValues?: string
+  maxAge?: number
 }
 
 /** An auth-param value as a quoted-string (RFC 9110 §5.6.4). */
@@ -19,7 +22,7 @@ export function quote(value: string): string {
  * The parameters RFC 6750 §3 defines, which RFC 9449 §7.1 reuses for its `DPoP` challenge: `realm`,
  * `error` with `error_description`, `scope`, in that order.
  */
-export function challengeParameters(options: { realm?: string | undefined; error?: OAuthError | undefined; scope?: string | undefined }): string[] {
+export function challengeParameters(options: { realm?: string | undefined; error?: OAuthError | undefined; scope?: string | undefined; acrValues?: string | undefined; maxAge?: number | undefined }): string[] {
   const params: string[] = []
   if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
   if (options.error) {
@@ -27,6 +30,9 @@ export function challengeParameters(options: { realm?: string | undefined; error
     if (options.error.description) params.push(`error_description=${quote(options.error.description)}`)
   }
   if (options.scope !== undefined) params.push(`scope=${quote(options.scope)}`)
+  // RFC 9470 §3: beside `insufficient_user_authentication`, what a new authorization request should ask for.
+  if (options.acrValues !== undefined) params.push(`acr_values=${quote(options.acrValues)}`)
+  if (options.maxAge !== undefined) params.push(`max_age=${quote(String(options.maxAge))}`)
   return params
 }
 

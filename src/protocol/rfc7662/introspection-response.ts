@@ -37,6 +37,9 @@ export interface IntrospectedToken {
   jti?: string | undefined
   /** RFC 9449 §6.2: the DPoP key a bound token must be presented with. */
   cnf?: { jkt: string } | undefined
+  /** RFC 9470 §6: when and how the user authenticated, for a resource server's step-up decision. */
+  auth_time?: number | undefined
+  acr?: string | undefined
 }
 
 /**
@@ -62,6 +65,8 @@ export function activeIntrospectionResponse(token: IntrospectedToken): ActiveInt
   }
   if (token.jti !== undefined) answer.jti = token.jti
   if (token.cnf !== undefined) answer.cnf = token.cnf
+  if (token.auth_time !== undefined) answer.auth_time = token.auth_time
+  if (token.acr !== undefined) answer.acr = token.acr
   return answer
 }
 

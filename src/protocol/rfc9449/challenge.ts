@@ -7,6 +7,9 @@ export interface DpopChallengeOptions {
   realm?: string | undefined
   error?: OAuthError | undefined
   scope?: string | undefined
+  /** RFC 9470 §3 step-up parameters, as in the Bearer challenge. */
+  acrValues?: string | undefined
+  maxAge?: number | undefined
 }
 
 /**

@@ -11,6 +11,11 @@ export interface LoginThrottlePolicy {
   /** Failures per client address within `windowSeconds`, across all accounts (credential stuffing). */
   perAddress: number
   windowSeconds: number
+  /**
+   * Wrong second-factor codes per account before it is refused for `lockSeconds` (catalogue MF-01): counted
+   * per user, across login transactions and addresses. Optional for policies written before it; default 5.
+   */
+  secondFactorLockAfter?: number
 }
 
 /** The login throttle used when the configuration names none. */
@@ -20,6 +25,7 @@ export const DEFAULT_LOGIN_POLICY: LoginThrottlePolicy = {
   lockSeconds: 900,
   perAddress: 50,
   windowSeconds: 900,
+  secondFactorLockAfter: 5,
 }
 
 export type LoginGate = { allowed: true; delayMs: number } | { allowed: false; retryAfter: number }
@@ -60,6 +66,32 @@ export class LoginThrottle {
   async succeeded(username: string): Promise<void> {
     await this.#counters.reset(accountKey(username))
   }
+
+  /**
+   * Whether a second-factor code may be tried for the user now. Keyed by user id, never by what a request
+   * names: a new login transaction, another address or a forwarded header does not start a new count
+   * (RFC 4226 §7.3, RFC 6238 §5.2; catalogue MF-01). No growing delay: six-digit codes are refused outright
+   * after a few failures, so a guess inside the lock cannot succeed either.
+   */
+  async checkSecondFactor(userId: string, now: number): Promise<LoginGate> {
+    const window = await this.#counters.get(secondFactorKey(userId), now)
+    const limit = this.#policy.secondFactorLockAfter ?? 5
+    if (window && window.count >= limit) return { allowed: false, retryAfter: Math.max(1, window.resetAt - now) }
+    return { allowed: true, delayMs: 0 }
+  }
+
+  async secondFactorFailed(userId: string, now: number): Promise<void> {
+    await this.#counters.increment(secondFactorKey(userId), this.#policy.lockSeconds, now)
+  }
+
+  async secondFactorSucceeded(userId: string): Promise<void> {
+    await this.#counters.reset(secondFactorKey(userId))
+  }
+}
+
+// Its own prefix: a typed username can never name a second-factor window.
+function secondFactorKey(userId: string): string {
+  return `mfa:account:${userId}`
 }
 
 function accountKey(username: string): string {

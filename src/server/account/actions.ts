@@ -69,8 +69,10 @@ export function changePassword(settings: AccountSettings) {
     const user = await updateUser(ctx.config.store, session.user.id, { password: next }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
     if (!user) return errorPage(ctx, NOT_YOURS)
     // updateUser ended every session, this one included; the browser that changed the password keeps going
-    // with a new session of the same sign-in time (a password change is not a new login).
-    const fresh = await startSession(ctx, request.headers, user, session.record.auth_time)
+    // with a new session of the same sign-in time, methods and level (a password change is not a new login:
+    // it neither raises nor lowers what the sign-in proved, src/server/mfa/).
+    const { amr, acr } = session.record
+    const fresh = await startSession(ctx, request.headers, user, session.record.auth_time, { ...(amr ? { amr } : {}), ...(acr ? { acr } : {}) })
     const revoked = await revokeAllGrants(ctx, user.id)
     await ctx.config.store.records.deleteBySubject(user.id, PASSWORD_RESET)
     void ctx.audit.record({ type: 'account.password_changed', user_id: user.id, revoked_grants: revoked })

@@ -13,6 +13,9 @@ import { errorPage } from '../pages.js'
 import { browserBinding, currentSession, type CurrentSession } from '../session.js'
 import { findClient } from '../find-client.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
+import { ACR_PASSWORD } from '../mfa/assurance.js'
+import { secondStepNeeded } from '../mfa/policy.js'
+import { beginSecondStep } from '../mfa/second-step-state.js'
 
 function readParameters(request: OAuthRequest): Parameters {
   // OIDC Core §3.1.2.1: the request may be sent as GET (query) or POST (form body).
@@ -98,7 +101,13 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
   if (!client) throw new Error('unreachable: validated request without client')
 
   const session = await currentSession(ctx, request.headers)
-  const loggedIn = sessionSatisfies(ctx, session, authorization)
+  const satisfied = sessionSatisfies(ctx, session, authorization)
+  // Step-up (RFC 9470 §4, OIDC Core §3.1.2.1 `acr_values`, §5.5.1.1 essential `acr`) and the MFA policy: a
+  // live session below what this request, client or user needs asks for the second factor only.
+  const stepUp = satisfied
+    ? await secondStepNeeded(ctx, client.client_id, session.user.id, authorization, { acr: session.record.acr ?? ACR_PASSWORD, passwordJustNow: false })
+    : undefined
+  const loggedIn = satisfied && stepUp === undefined
   if (loggedIn) {
     const targetError = await checkAuthorizationTargets(ctx, client, authorization)
     if (targetError) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, targetError, [session.renewedCookie])
@@ -108,18 +117,20 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     : true
 
   if (authorization.prompt.includes('none')) {
-    // OIDC Core §3.1.2.6: never show UI; say what interaction would have been needed.
-    if (!loggedIn) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('login_required', 'The user is not logged in'))
+    // OIDC Core §3.1.2.6: never show UI; say what interaction would have been needed. An `acr` the session
+    // does not reach is a failed authentication (§5.5.1.1), never a token with a lower one.
+    if (!loggedIn) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('login_required', stepUp ? 'The request needs a second factor' : 'The user is not logged in'))
     if (mustConsent) return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('consent_required', 'The user has not consented'))
   }
   if (loggedIn && !mustConsent) {
-    return issueCodeRedirect(ctx, authorization, { userId: session.user.id, authTime: session.record.auth_time, sessionId: session.record.sid }, [session.renewedCookie])
+    const { record } = session
+    return issueCodeRedirect(ctx, authorization, { userId: session.user.id, authTime: record.auth_time, sessionId: record.sid, amr: record.amr, acr: record.acr }, [session.renewedCookie])
   }
 
   const binding = browserBinding(ctx, request.headers)
   const now = ctx.config.now()
   const id = randomToken(24)
-  await ctx.config.store.interactions.save({
+  const interaction = {
     id,
     browser_binding_hash: sha256(binding.value),
     request: JSON.stringify(authorization),
@@ -129,6 +140,10 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     auth_time: loggedIn ? session.record.auth_time : null,
     created_at: now,
     expires_at: now + ctx.config.lifetimes.interaction,
-  })
+  }
+  await ctx.config.store.interactions.save(interaction)
+  if (stepUp && session) {
+    return beginSecondStep(ctx, { interaction, client }, { user_id: session.user.id, amr: session.record.amr ?? ['pwd'], enrol: stepUp.enrol, from: 'session' }, [binding.cookie, session.renewedCookie])
+  }
   return withCookies(redirectResponse(`${ctx.urls.interaction}/${id}`), [binding.cookie, loggedIn ? session.renewedCookie : undefined])
 }

@@ -6,7 +6,10 @@ import { safeEqual, sha256 } from '../../crypto/random.js'
 import { isUnusablePasswordHash, verifyAgainstDummy, verifyPassword } from '../../crypto/passwords.js'
 import type { AuthorizationRequest } from '../../protocol/rfc6749/authorization-request.js'
 import type { ClientRecord, InteractionRecord, LoginSessionRecord, UserRecord } from '../../storage/types.js'
-import { errorRedirect, issueCodeRedirect } from '../authorization-response.js'
+import { errorRedirect, issueCodeRedirect, type Authentication } from '../authorization-response.js'
+import { acrOf, withMfa } from '../mfa/assurance.js'
+import { secondStepNeeded } from '../mfa/policy.js'
+import { beginSecondStep, pendingSecondStep, secondStepPage } from '../mfa/second-step-state.js'
 import { consentRequired } from '../consent.js'
 import { loadResources } from '../resources/directory.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
@@ -16,16 +19,16 @@ import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, start
 import { isLoopbackRedirect } from '../../protocol/rfc7591/client-metadata.js'
 import { findClient } from '../find-client.js'
 
-interface Loaded {
+export interface Loaded {
   interaction: InteractionRecord
   request: AuthorizationRequest
   client: ClientRecord
 }
 
-const EXPIRED = new OAuthError('invalid_request', 'This sign-in page has expired. Go back to the application and try again.')
+export const EXPIRED = new OAuthError('invalid_request', 'This sign-in page has expired. Go back to the application and try again.')
 
 /** The pending interaction, only for the browser that started it and only while its client exists. */
-async function load(ctx: ServerContext, request: OAuthRequest, id: string): Promise<Loaded | undefined> {
+export async function load(ctx: ServerContext, request: OAuthRequest, id: string): Promise<Loaded | undefined> {
   const interaction = await ctx.config.store.interactions.get(id, ctx.config.now())
   const binding = readBrowserBinding(ctx, request.headers)
   if (!interaction || !binding || !safeEqual(sha256(binding), interaction.browser_binding_hash)) return undefined
@@ -107,7 +110,9 @@ async function loginPage(ctx: ServerContext, loaded: Loaded, status: number, opt
       },
       nonce,
     ),
-    formActions.length > 0 ? { formActions } : {},
+    // A client that skips consent gets its redirect straight from the login POST, which Chromium checks
+    // against form-action; an upstream provider's button posts to its own origin.
+    { formActions: [...new Set([...redirectOrigin(request.redirect_uri), ...formActions])] },
   )
 }
 
@@ -148,6 +153,9 @@ export async function showInteraction(ctx: ServerContext, request: OAuthRequest,
   const loaded = await load(ctx, request, id)
   if (!loaded) return errorPage(ctx, EXPIRED)
   if (loaded.interaction.user_id !== null) return consentPage(ctx, loaded)
+  // The first factor passed and the second is due (src/server/mfa/).
+  const pending = await pendingSecondStep(ctx, id)
+  if (pending) return secondStepPage(ctx, loaded, pending, 200)
   // `idp_hint` names a sign-in method of a capability (an upstream provider): go there without the chooser.
   const hint = loaded.request.idp_hint
   if (hint !== undefined) {
@@ -160,7 +168,7 @@ export async function showInteraction(ctx: ServerContext, request: OAuthRequest,
 }
 
 /** Form posts need the interaction's CSRF token and, when the browser sends one, our own Origin (RFC 6749 §10.12). */
-function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): Parameters {
+export function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): Parameters {
   const params = formParameters(request)
   if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(loaded.interaction.csrf_token, params.get('csrf_token'))) {
     throw new OAuthError('invalid_request', 'The form could not be verified. Go back to the application and try again.', { status: 403 })
@@ -169,10 +177,10 @@ function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loaded): P
 }
 
 /** Completes the interaction once: consumed atomically so a double submit cannot issue two codes. */
-async function finish(ctx: ServerContext, loaded: Loaded, userId: string, authTime: number, session: LoginSessionRecord, cookies: (string | undefined)[]): Promise<OAuthResponse> {
+async function finish(ctx: ServerContext, loaded: Loaded, auth: Authentication, cookies: (string | undefined)[]): Promise<OAuthResponse> {
   const consumed = await ctx.config.store.interactions.consume(loaded.interaction.id, ctx.config.now())
   if (!consumed) return errorPage(ctx, EXPIRED)
-  return issueCodeRedirect(ctx, loaded.request, { userId, authTime, sessionId: session.sid, amr: session.amr }, cookies)
+  return issueCodeRedirect(ctx, loaded.request, auth, cookies)
 }
 
 /** POST /interaction/{id}/login */
@@ -215,28 +223,39 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     return loginPage(ctx, loaded, 400, { error: 'The username or password is incorrect.', username })
   }
   await ctx.loginThrottle.succeeded(username)
+  // Nothing is issued and no session starts before a second factor that is due (src/server/mfa/).
+  const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: undefined, passwordJustNow: true })
+  if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: ['pwd'], enrol: second.enrol, from: 'password' })
+  return completeAuthentication(ctx, request, loaded, user, ['pwd'])
+}
+
+/**
+ * The user of this interaction has authenticated by `methods` (RFC 8176): a new session records them and
+ * the `acr` they reach, then the interaction goes on to consent or to the code.
+ */
+export async function completeAuthentication(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
+  const amr = withMfa(methods)
+  const acr = acrOf(amr)
   const authTime = ctx.config.now()
-  const session = await startSession(ctx, request.headers, user, authTime, { amr: ['pwd'] })
-  void ctx.audit.record({ type: 'login.succeeded', ...attempt, username: user.username, user_id: user.id })
+  const session = await startSession(ctx, request.headers, user, authTime, { amr, acr })
+  // The password form's event; an upstream's sign-in records its own (federation.login) when it is accepted.
+  if (methods.includes('pwd')) void ctx.audit.record({ type: 'login.succeeded', username: user.username, user_id: user.id, client_id: loaded.client.client_id, client_address: request.remoteAddress ?? null })
   return afterLogin(ctx, loaded, user, authTime, session)
 }
 
 /**
- * Where a login that another capability completed (an upstream provider) rejoins the flow: the user of
- * `session` signed in for the pending interaction `id` of this browser; resources, consent and the code
- * follow as after the password form. An interaction that is gone or of another browser gives the expiry page.
+ * Where a login that another capability completed (an upstream provider) rejoins the flow: the user signed
+ * in by `methods` (RFC 8176, e.g. `fed`) for the pending interaction `id` of this browser. The second
+ * factor comes next when the user has one or policy requires it (src/server/mfa/), as after the password
+ * form; then the session starts and resources, consent and the code follow. An interaction that is gone or
+ * of another browser gives the expiry page, and no session starts.
  */
-export async function continueAfterLogin(
-  ctx: ServerContext,
-  request: OAuthRequest,
-  id: string,
-  user: UserRecord,
-  authTime: number,
-  session: { record: LoginSessionRecord; cookie: string },
-): Promise<OAuthResponse> {
+export async function continueAfterLogin(ctx: ServerContext, request: OAuthRequest, id: string, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
   if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED)
-  return afterLogin(ctx, loaded, user, authTime, session)
+  const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: undefined, passwordJustNow: true })
+  if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: methods, enrol: second.enrol, from: 'upstream' })
+  return completeAuthentication(ctx, request, loaded, user, methods)
 }
 
 async function afterLogin(ctx: ServerContext, loaded: Loaded, user: UserRecord, authTime: number, session: { record: LoginSessionRecord; cookie: string }): Promise<OAuthResponse> {
@@ -254,7 +273,7 @@ async function afterLogin(ctx: ServerContext, loaded: Loaded, user: UserRecord, 
     response.headers.append('Set-Cookie', session.cookie)
     return response
   }
-  return finish(ctx, loaded, user.id, authTime, session.record, [session.cookie])
+  return finish(ctx, loaded, { userId: user.id, authTime, sessionId: session.record.sid, amr: session.record.amr, acr: session.record.acr }, [session.cookie])
 }
 
 /** POST /interaction/{id}/consent */
@@ -282,5 +301,5 @@ export async function submitConsent(ctx: ServerContext, request: OAuthRequest, i
   if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
   await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
   void ctx.audit.record({ type: 'consent.granted', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
-  return finish(ctx, loaded, session.user.id, loaded.interaction.auth_time ?? session.record.auth_time, session.record, [session.renewedCookie])
+  return finish(ctx, loaded, { userId: session.user.id, authTime: loaded.interaction.auth_time ?? session.record.auth_time, sessionId: session.record.sid, amr: session.record.amr, acr: session.record.acr }, [session.renewedCookie])
 }

@@ -32,6 +32,9 @@ async function activeAnswer(ctx: ServerContext, found: FoundToken): Promise<Intr
       exp: claims.exp,
       iat: claims.iat,
       jti: claims.jti,
+      // RFC 9470 §6: how and when the user authenticated, for a resource server's step-up decision.
+      ...(typeof claims.auth_time === 'number' ? { auth_time: claims.auth_time } : {}),
+      ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
     })
   }
   const { record } = found

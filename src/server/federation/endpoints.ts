@@ -12,7 +12,7 @@ import type { LoginChoice, ServerContext } from '../context.js'
 import { continueAfterLogin } from '../endpoints/interaction.js'
 import { findClient } from '../find-client.js'
 import { errorPage } from '../pages.js'
-import { browserBinding, type CurrentSession, checkCsrfToken, checkSessionCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
+import { browserBinding, type CurrentSession, checkCsrfToken, checkSessionCsrfToken, currentSession, isSameOrigin, readBrowserBinding } from '../session.js'
 import type { ResolvedFederation, ResolvedUpstream } from './options.js'
 import { provisionUser } from './provision.js'
 import { clientUpstreams, UPSTREAM_LOGIN, type UpstreamLogin } from './records.js'
@@ -162,9 +162,9 @@ export function federationHandlers(federation: ResolvedFederation) {
       })
       void ctx.audit.record({ type: 'federation.provisioned', user_id: user.id, username: user.username, upstream: upstream.id })
     }
-    const session = await startSession(ctx, request.headers, user, now, { amr: ['fed'] })
     void ctx.audit.record({ type: 'federation.login', user_id: user.id, upstream: upstream.id })
-    return continueAfterLogin(ctx, request, pending.interaction_id ?? '', user, now, session)
+    // The session starts there, after the local second factor when the user has one or policy wants it.
+    return continueAfterLogin(ctx, request, pending.interaction_id ?? '', user, ['fed'])
   }
 
   async function finishLink(ctx: ServerContext, request: OAuthRequest, upstream: ResolvedUpstream, pending: UpstreamLogin, issuer: string, subject: string): Promise<OAuthResponse> {

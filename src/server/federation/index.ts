@@ -15,7 +15,8 @@ const ID = '([A-Za-z0-9_-]{1,64})'
  * GitHub, Microsoft, GitLab …) — signed in with the relying party's own checks (`state`, `nonce`, PKCE
  * S256, RFC 9207 `iss`, ID token validation, userinfo `sub`). Users are provisioned just in time and keyed
  * by (upstream issuer, subject), never by e-mail; a signed-in user may link an identity to their account.
- * The upstream's tokens never leave the server, nor are they stored. The session's `amr` is `fed`.
+ * The upstream's tokens never leave the server, nor are they stored. The session's `amr` is `fed` (with
+ * `otp` and `mfa` when the local second factor followed, src/server/mfa/).
  *
  * Routes below `/federation`: `POST /<id>/login` (the login page's buttons), `GET /<id>/callback` (the
  * redirect URI to register at the upstream, one per upstream), `POST /<id>/link` and `POST /<id>/unlink`

@@ -5,6 +5,7 @@ import { verifyS256 } from '../../protocol/rfc7636/pkce.js'
 import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, requireUser } from './issue.js'
+import { recordGrantAssurance } from '../mfa/grant-assurance.js'
 
 const INVALID = 'The authorization code is invalid, expired or already used'
 
@@ -45,6 +46,7 @@ export const authorizationCodeGrant: Grant = {
     }
 
     const user = await requireUser(ctx, record.user_id)
+    const assurance = await recordGrantAssurance(ctx, record)
     const { response, refresh, access, issued } = await issueUserTokens(ctx, {
       client,
       user,
@@ -56,7 +58,7 @@ export const authorizationCodeGrant: Grant = {
       sessionId: record.session_id,
       nonce: record.nonce,
       dpopJkt: binding?.dpopJkt,
-      ...(record.amr ? { amr: record.amr } : {}),
+      assurance,
     })
     if (refresh) {
       try {

@@ -9,6 +9,7 @@ import { issueIdToken } from '../tokens/id-token.js'
 import { newRefreshToken } from '../tokens/refresh-token.js'
 import { tokenResponse } from '../tokens/token-response.js'
 import { bindRefreshFamily } from '../dpop/records.js'
+import type { GrantAssurance } from '../mfa/records.js'
 
 export interface UserGrant {
   client: ClientRecord
@@ -27,8 +28,8 @@ export interface UserGrant {
   familyExpiresAt?: number | undefined
   /** RFC 9449 §6: the DPoP key the access token (and a public client's refresh token) is bound to. */
   dpopJkt?: string | undefined
-  /** RFC 8176 methods of the login, for the ID token's `amr` (OIDC Core §2). */
-  amr?: string[] | undefined
+  /** How the user authenticated for this grant (src/server/mfa/): `acr` in both tokens, `amr` in the ID token. */
+  assurance?: GrantAssurance | undefined
 }
 
 /**
@@ -64,6 +65,7 @@ export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Pro
     grantId: grant.grantId,
     authTime: grant.authTime,
     dpopJkt: grant.dpopJkt,
+    acr: grant.assurance?.acr,
   })
   try {
     return await completeUserTokens(ctx, grant, access, target.scopes)
@@ -83,7 +85,8 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
         nonce: grant.nonce,
         sessionId: grant.sessionId,
         accessToken: access.token,
-        amr: grant.amr,
+        amr: grant.assurance?.amr,
+        acr: grant.assurance?.acr,
       })
     : undefined
   let refresh: ReturnType<typeof newRefreshToken> | undefined

@@ -6,6 +6,8 @@ import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
 import { issueUserTokens, mayIssueRefreshToken, requireUser } from './issue.js'
 import { refreshFamilyJkt } from '../dpop/records.js'
+import { grantAssurance } from '../mfa/grant-assurance.js'
+import { grantMeetsPolicy } from '../mfa/policy.js'
 
 const INVALID = 'The refresh token is invalid, expired or revoked'
 
@@ -49,6 +51,12 @@ export const refreshTokenGrant: Grant = {
       throw new OAuthError('invalid_scope', 'The refreshed scope must keep offline_access, or no refresh token could be issued')
     }
     const user = await requireUser(ctx, current.user_id)
+    // Refresh never raises assurance: the tokens carry the grant's original `acr`/`amr`, and a grant below
+    // what policy now requires of this client or user gets nothing (catalogue MF-08, MF-10).
+    const assurance = await grantAssurance(ctx, current.grant_id)
+    if (!(await grantMeetsPolicy(ctx, client.client_id, user.id, assurance.acr))) {
+      throw new OAuthError('invalid_grant', 'The grant needs a sign-in with a second factor', { detail: `grant acr ${assurance.acr} below policy` })
+    }
     const { response, refresh, access, issued } = await issueUserTokens(ctx, {
       client,
       user,
@@ -60,6 +68,7 @@ export const refreshTokenGrant: Grant = {
       sessionId: current.session_id,
       familyExpiresAt: current.expires_at,
       dpopJkt: binding?.dpopJkt,
+      assurance,
     })
     if (!refresh) {
       await discardAccessToken(ctx, access)

@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js'
 import type { VerifiedAccessToken } from './verifications.js'
 import { findClient } from '../find-client.js'
 import { bindOpaqueToken, opaqueTokenJkt } from '../dpop/records.js'
+import { GRANT_ASSURANCE } from '../mfa/records.js'
 
 /** A client whose metadata document can no longer be used has no valid tokens either. */
 function unusableClient(error: unknown): undefined {
@@ -29,6 +30,8 @@ export interface AccessTokenInput {
   authTime?: number | undefined
   /** RFC 9449 §6: bind the token to this DPoP key thumbprint. */
   dpopJkt?: string | undefined
+  /** RFC 9470 §5 (RFC 9068 §2.2.1): the authentication context class of the grant's authentication. */
+  acr?: string | undefined
 }
 
 export interface IssuedAccessToken {
@@ -68,6 +71,11 @@ function claimsOf(issuer: string, token: Omit<AccessTokenRecord, 'token_hash' | 
   }
 }
 
+/** RFC 9470 §5: `acr` next to `auth_time`, so a resource server can ask for more (step-up). */
+function withAcr(claims: AccessTokenClaims, acr: string | undefined): AccessTokenClaims {
+  return acr === undefined ? claims : { ...claims, acr }
+}
+
 /** RFC 9449 §6.1: `cnf.jkt` names the key a DPoP-bound token must be presented with. */
 function withBinding(claims: AccessTokenClaims, jkt: string | undefined): AccessTokenClaims {
   return jkt === undefined ? claims : { ...claims, cnf: { jkt } }
@@ -100,7 +108,7 @@ export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInp
     created_at: now,
     expires_at: now + expiresIn,
   }
-  const claims = withBinding(claimsOf(ctx.config.issuer, fields), input.dpopJkt)
+  const claims = withBinding(withAcr(claimsOf(ctx.config.issuer, fields), input.acr), input.dpopJkt)
   if (ctx.config.accessTokenFormat === 'opaque') {
     const token = randomToken(32)
     const tokenHash = sha256(token)
@@ -152,8 +160,10 @@ async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<Veri
   const now = ctx.config.now()
   const [record, jkt] = await Promise.all([ctx.config.store.accessTokens.find(tokenHash, now), opaqueTokenJkt(ctx, tokenHash, now)])
   if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
+  // The record predates `acr`: its grant's authentication says it (src/server/mfa/records.ts).
+  const assurance = record.grant_id === null ? undefined : await ctx.config.store.records.get(GRANT_ASSURANCE, record.grant_id, now)
   return {
-    claims: Object.freeze(withBinding(claimsOf(ctx.config.issuer, record), jkt)),
+    claims: Object.freeze(withBinding(withAcr(claimsOf(ctx.config.issuer, record), assurance?.value.acr), jkt)),
     scopes: Object.freeze(record.scopes),
     opaqueHash: tokenHash,
   }

@@ -14,6 +14,8 @@ export interface IdTokenInput {
   accessToken: string
   /** OIDC Core §2 `amr` (RFC 8176 values), when the login's methods are known. */
   amr?: readonly string[] | undefined
+  /** OIDC Core §2 `acr`: the level the authentication reached, never more (catalogue MF-09). */
+  acr?: string | undefined
 }
 
 /**
@@ -36,9 +38,10 @@ export async function issueIdToken(ctx: ServerContext, input: IdTokenInput): Pro
     iat: now,
     exp: now + ctx.config.lifetimes.idToken,
     auth_time: input.authTime,
+    ...(input.acr !== undefined ? { acr: input.acr } : {}),
+    ...(input.amr?.length ? { amr: [...input.amr] } : {}),
     ...(input.nonce ? { nonce: input.nonce } : {}),
     ...(input.sessionId ? { sid: input.sessionId } : {}),
-    ...(input.amr?.length ? { amr: [...input.amr] } : {}),
     at_hash: leftHalfHash(input.accessToken, alg),
   }
   return signJwt(claims, key, 'JWT')

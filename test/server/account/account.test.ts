@@ -5,11 +5,14 @@ import { ConfigError } from '../../../src/server/config.js'
 import type { Capability } from '../../../src/server/context.js'
 import type { MailMessage } from '../../../src/server/mail/mailer.js'
 import { formFor, openAccount, signedIn, submitAccountForm } from '../../helpers/account.js'
-import { Browser } from '../../helpers/http-client.js'
+import { Browser, parseForm } from '../../helpers/http-client.js'
+import { decodeBase32 } from '../../../src/protocol/rfc6238/base32.js'
+import { hotp, timeStep } from '../../../src/protocol/rfc6238/totp.js'
+import { decodeJwt } from 'jose'
 import { createAuthorizationServer } from '../../../src/server/create-server.js'
 import { basic, Browser as ValuesBrowser, createHarness, csrfTokenOf, ISSUER, json, location, SECRET, text } from '../../helpers/server-values.js'
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js'
-import { authorize, clientPost, obtainTokens, startTestServer, type TestServer } from '../../helpers/tessera.js'
+import { authorize, clientPost, exchangeCode, obtainTokens, startTestServer, type TestServer } from '../../helpers/tessera.js'
 
 /** A capability of another feature adding its own section to the account page. */
 const extraSection: Capability = {
@@ -90,6 +93,43 @@ describe('the account page over HTTP', () => {
     await openAccount(server.url, new Browser(), { username: user.username, password: 'bob-new-password' })
     // Put it back for the other tests.
     await submitAccountForm(server.url, here, { username: user.username, password: 'bob-new-password' }, '/account/password', { current_password: 'bob-new-password', new_password: user.password })
+  })
+
+  it('links to the two-step verification page, and a password change keeps a two-factor sign-in two-factor (amr, acr)', async () => {
+    const user = { username: 'dora', password: 'dora-password' }
+    await createUser(server.store, user, Math.floor(Date.now() / 1000))
+    const first = new Browser()
+    const page = await openAccount(server.url, first, user)
+    expect(page).toContain(`href="${server.url}/account/two-factor"`)
+    const settings = await (await first.get(`${server.url}/account/two-factor`)).text()
+    const key = decodeBase32(/data-secret="([A-Z2-7]+)"/.exec(settings)?.[1] ?? '') ?? new Uint8Array()
+    // Codes of distinct time steps (each is accepted once), all within the server's ±1 window.
+    const steps = [1, 0, -1].map((offset) => hotp(key, timeStep(Math.floor(Date.now() / 1000)) + offset))
+    const enrol = parseForm(settings)
+    expect((await first.post(enrol.action, { ...enrol.fields, code: steps[0] ?? '' })).status).toBe(200)
+
+    // A new sign-in with both factors, then consent for `conf` so that prompt=none can answer later.
+    const here = new Browser()
+    let response = await here.get(`${server.url}/account`)
+    for (let step = 0; step < 8 && response.status === 303; step++) {
+      const next = new URL(response.headers.get('location') ?? '', server.url)
+      if (!next.pathname.startsWith('/interaction/')) {
+        response = await here.get(next.href)
+        continue
+      }
+      const form = parseForm(await (await here.get(next.href)).text())
+      response = await here.post(form.action, { ...form.fields, ...(form.action.endsWith('/login') ? user : { code: steps[1] ?? '' }) })
+    }
+    expect(response.status).toBe(200)
+    await authorize(server, here, { client: server.clients.conf, user: { ...user, id: '' } })
+
+    const changed = await submitAccountForm(server.url, here, user, '/account/password', { current_password: user.password, new_password: 'dora-new-password' })
+    expect(changed.headers.get('location')).toContain('notice=password')
+    // The fresh session is still a two-factor one: a silent request for that level gets a code at once.
+    const silent = await authorize(server, here, { client: server.clients.conf, extra: { prompt: 'none', acr_values: 'urn:tessera:mfa' } })
+    expect(silent.params.get('error')).toBeNull()
+    const tokens = (await (await exchangeCode(server, server.clients.conf, silent)).json()) as { id_token: string }
+    expect(decodeJwt(tokens.id_token)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:tessera:mfa' })
   })
 
   it('the profile form changes the name fields of the session user', async () => {

@@ -35,7 +35,9 @@ describe('interaction endpoint', () => {
     expect(csrfTokenOf(page)).toMatch(/^[A-Za-z0-9_-]{32}$/)
     const nonce = /style-src 'nonce-([^']+)'/.exec(page.headers.get('content-security-policy') ?? '')?.[1]
     expect(text(page)).toContain(`nonce="${nonce}"`)
-    expect(page.headers.get('content-security-policy')).toContain("form-action 'self';")
+    // The login POST may redirect straight to the client (consent already given, or skipped): Chromium checks
+    // that redirect against form-action, so the client's redirect origin is allowed beside 'self'.
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self' http://127.0.0.1:5000;")
     expect(page.headers.get('cache-control')).toBe('no-store')
     expect(page.headers.get('x-frame-options')).toBe('DENY')
   })

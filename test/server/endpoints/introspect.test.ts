@@ -19,6 +19,8 @@ describe('introspection endpoint', () => {
     expect(json(response)).toEqual({
       active: true, token_type: 'Bearer', scope: 'openid offline_access notes:read', client_id: 'app', sub: harness.alice.id,
       aud: NOTES_API, iss: ISSUER, exp: START + 3600, iat: START, jti: expect.stringMatching(/^[\w-]+\.[\w-]+$/),
+      // RFC 9470 §6: how and when the user authenticated (a password login).
+      auth_time: START, acr: 'urn:tessera:pwd',
     })
   })
 
@@ -37,7 +39,7 @@ describe('introspection endpoint', () => {
     expect(tokens.access_token).not.toContain('.')
     expect(json(await harness.post('/introspect', 'app', { token: tokens.access_token }))).toEqual({
       active: true, token_type: 'Bearer', scope: 'openid offline_access notes:read', client_id: 'app', sub: harness.alice.id,
-      aud: NOTES_API, iss: ISSUER, exp: START + 3600, iat: START, jti: expect.any(String),
+      aud: NOTES_API, iss: ISSUER, exp: START + 3600, iat: START, jti: expect.any(String), auth_time: START, acr: 'urn:tessera:pwd',
     })
   })
 

@@ -55,10 +55,10 @@ describe('user grant tokens', () => {
     const digest = createHash('sha256').update(tokens.access_token).digest()
     expect(decodeJwt(idToken)).toEqual({
       iss: ISSUER, sub: harness.alice.id, aud: 'app', azp: 'app', iat: START + 5, exp: START + 5 + 3600, auth_time: START + 5,
+      // RFC 8176: signed in with the password form.
+      acr: 'urn:tessera:pwd', amr: ['pwd'],
       nonce: 'nonce-1', sid: expect.stringMatching(/^[\w-]{22}$/), at_hash: digest.subarray(0, 16).toString('base64url'),
       name: 'Alice Liddell', preferred_username: 'alice', updated_at: START,
-      // RFC 8176: signed in with the password form.
-      amr: ['pwd'],
     })
   })
 
@@ -68,7 +68,7 @@ describe('user grant tokens', () => {
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' })
     expect(decodeJwt(tokens.access_token)).toEqual({
       iss: ISSUER, sub: harness.alice.id, aud: `${ISSUER}/api`, client_id: 'app', scope: 'openid offline_access notes:read',
-      jti: expect.stringMatching(/^[\w-]+\.[\w-]+$/), iat: START, exp: START + 3600, auth_time: START,
+      jti: expect.stringMatching(/^[\w-]+\.[\w-]+$/), iat: START, exp: START + 3600, auth_time: START, acr: 'urn:tessera:pwd',
     })
   })
 
