@@ -1,5 +1,5 @@
 import { OAuthError } from '../../errors.js'
-import { queryParameters, type Parameters } from '../../http/form.js'
+import { Parameters, queryParameters } from '../../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { UserRecord } from '../../storage/types.js'
 import { updateUser } from '../admin.js'
@@ -8,7 +8,7 @@ import { errorPage } from '../pages.js'
 import { revokeAllGrants } from './grants.js'
 import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
-import { checkPublicForm, formPage, publicCsrf } from './public-form.js'
+import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
 import { consumeTicket, issueTicket, passwordDigest, peekTicket, PASSWORD_RESET, type PasswordResetTicket } from './records.js'
 import { isEmailAddress, mayMail, normalizeEmail, sendLater } from './send-mail.js'
 
@@ -54,13 +54,8 @@ export function showResetRequest(ctx: ServerContext, request: OAuthRequest): OAu
  */
 export function requestReset(settings: AccountSettings) {
   return (ctx: ServerContext, request: OAuthRequest): OAuthResponse => {
-    let params: Parameters
-    try {
-      params = checkPublicForm(ctx, request, PURPOSE)
-    } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
-      throw error
-    }
+    const params = publicFormOrErrorPage(ctx, request, PURPOSE)
+    if (!(params instanceof Parameters)) return params
     const email = normalizeEmail(params.get('email') ?? '')
     if (!isEmailAddress(email)) return requestForm(ctx, request, 400, 'Enter a valid e-mail address.')
     const address = request.remoteAddress ?? null
@@ -116,13 +111,8 @@ export async function showNewPassword(ctx: ServerContext, request: OAuthRequest)
 /** POST /account/password-reset/confirm: uses the token up (one success per token, ever) and sets the password. */
 export function confirmReset(settings: AccountSettings) {
   return async (ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> => {
-    let params: Parameters
-    try {
-      params = checkPublicForm(ctx, request, PURPOSE)
-    } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
-      throw error
-    }
+    const params = publicFormOrErrorPage(ctx, request, PURPOSE)
+    if (!(params instanceof Parameters)) return params
     const token = params.get('token')
     const password = params.get('new_password') ?? ''
     // Checked before the token is used up, so a too-short password does not cost the user their link.

@@ -3,7 +3,7 @@ import { sha256 } from '../../crypto/random.js'
 import { formParameters, type Parameters } from '../../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
-import { htmlResponse, type AccountFormView } from '../pages.js'
+import { errorPage, htmlResponse, type AccountFormView } from '../pages.js'
 import { browserBinding, checkSessionCsrfToken, isSameOrigin, readBrowserBinding, sessionCsrfToken } from '../session.js'
 
 /*
@@ -25,6 +25,16 @@ export function checkPublicForm(ctx: ServerContext, request: OAuthRequest, purpo
     throw new OAuthError('invalid_request', 'The form could not be verified. Open the page again and retry.', { status: 403 })
   }
   return params
+}
+
+/** `checkPublicForm`, with a form that does not check out answered by the error page, for handlers to return. */
+export function publicFormOrErrorPage(ctx: ServerContext, request: OAuthRequest, purpose: string): Parameters | OAuthResponse {
+  try {
+    return checkPublicForm(ctx, request, purpose)
+  } catch (error) {
+    if (error instanceof OAuthError) return errorPage(ctx, error)
+    throw error
+  }
 }
 
 export function formPage(ctx: ServerContext, status: number, view: AccountFormView, cookie?: string): OAuthResponse {

@@ -1,13 +1,11 @@
-import { OAuthError } from '../../errors.js'
-import type { Parameters } from '../../http/form.js'
+import { Parameters } from '../../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { StorageConflictError } from '../../storage/types.js'
 import { createUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage } from '../pages.js'
 import { alreadyRegisteredMail, usernameTakenMail, verifyAddressMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
-import { checkPublicForm, formPage, publicCsrf } from './public-form.js'
+import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
 import { EMAIL_VERIFICATION, issueTicket } from './records.js'
 import { isEmailAddress, mayMail, normalizeEmail, sendLater } from './send-mail.js'
 
@@ -47,13 +45,8 @@ export function showRegistration(ctx: ServerContext, request: OAuthRequest): OAu
 /** POST /account/register */
 export function register(settings: AccountSettings) {
   return (ctx: ServerContext, request: OAuthRequest): OAuthResponse => {
-    let params: Parameters
-    try {
-      params = checkPublicForm(ctx, request, PURPOSE)
-    } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
-      throw error
-    }
+    const params = publicFormOrErrorPage(ctx, request, PURPOSE)
+    if (!(params instanceof Parameters)) return params
     const username = params.get('username') ?? ''
     const email = normalizeEmail(params.get('email') ?? '')
     const password = params.get('password') ?? ''

@@ -1,12 +1,12 @@
 import { OAuthError } from '../../errors.js'
-import { queryParameters, type Parameters } from '../../http/form.js'
+import { Parameters, queryParameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { updateUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
 import { errorPage } from '../pages.js'
 import { currentSession } from '../session.js'
-import { checkPublicForm, formPage, publicCsrf } from './public-form.js'
+import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
 import { consumeTicket, EMAIL_VERIFICATION, peekTicket } from './records.js'
 import { normalizeEmail } from './send-mail.js'
 
@@ -43,13 +43,8 @@ export async function showVerifyEmail(ctx: ServerContext, request: OAuthRequest)
 
 /** POST /account/verify-email */
 export async function confirmVerifyEmail(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
-  let params: Parameters
-  try {
-    params = checkPublicForm(ctx, request, PURPOSE)
-  } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
-    throw error
-  }
+  const params = publicFormOrErrorPage(ctx, request, PURPOSE)
+  if (!(params instanceof Parameters)) return params
   const token = params.get('token')
   const session = await currentSession(ctx, request.headers)
   const seen = await peekTicket(ctx, EMAIL_VERIFICATION, token)
