@@ -13,6 +13,7 @@ export function cookieNames(secure: boolean): { session: string; browser: string
   return { session: `${prefix}tessera-session`, browser: `${prefix}tessera-browser` }
 }
 
+/** The signed-in user's provider session as a request presents it (its cookie), with the user it belongs to. */
 export interface CurrentSession {
   record: LoginSessionRecord
   user: UserRecord

@@ -50,5 +50,8 @@ export const LOG_OPTIONS = {
     ],
     censor: CENSOR,
   },
-  formatters: { log: censorNestedCredentials },
+  formatters: {
+    /** Censors credential fields one level down (`{ form: { password } }`) in a copy of the line's object. */
+    log: censorNestedCredentials,
+  },
 } satisfies Pick<LoggerOptions, 'redact' | 'formatters'>

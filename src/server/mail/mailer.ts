@@ -15,6 +15,7 @@ export interface MailMessage {
  * @example const mailer: Mailer = { send: async (message) => queue.push(message) }
  */
 export interface Mailer {
+  /** Hands one message over for delivery; rejects if it could not be (the caller logs it, the user's answer does not wait). */
   send(message: MailMessage): Promise<void>
 }
 
