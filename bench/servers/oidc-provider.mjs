@@ -150,6 +150,26 @@ const dpop = await dpopKey()
 /** The endpoint URLs the provider advertises (its PAR endpoint is `/request`). */
 const metadata = () => fetch(`${issuer}/.well-known/openid-configuration`).then((response) => response.json())
 
+/** An authorization code as the authorization endpoint saves it after login and consent, one grant each. */
+async function saveCode(client, extra = {}) {
+  const code = new provider.AuthorizationCode({
+    accountId: USER_ID,
+    client,
+    grantId: await newGrant(USER_GRANT_SCOPES),
+    scope: USER_GRANT_SCOPES.join(' '),
+    redirectUri: REDIRECT_URI,
+    codeChallenge: CODE_CHALLENGE,
+    codeChallengeMethod: 'S256',
+    authTime: now(),
+    nonce: NONCE,
+    resource: API,
+    sid: randomBytes(16).toString('base64url'),
+    expiresWithSession: false,
+    ...extra,
+  })
+  return code.save()
+}
+
 serveControl({
   async tokenProofs({ count }) {
     return dpopProofs(dpop, count, 'POST', (await metadata()).token_endpoint)
@@ -163,22 +183,7 @@ serveControl({
     const proofs = await dpopProofs(dpop, count, 'POST', (await metadata()).token_endpoint)
     const values = []
     for (const proof of proofs) {
-      const code = new provider.AuthorizationCode({
-        accountId: USER_ID,
-        client,
-        grantId: await newGrant(USER_GRANT_SCOPES),
-        scope: USER_GRANT_SCOPES.join(' '),
-        redirectUri: REDIRECT_URI,
-        codeChallenge: CODE_CHALLENGE,
-        codeChallengeMethod: 'S256',
-        authTime: now(),
-        nonce: NONCE,
-        resource: API,
-        sid: randomBytes(16).toString('base64url'),
-        expiresWithSession: false,
-        dpopJkt: dpop.jkt,
-      })
-      values.push(`${await code.save()}\t${proof}`)
+      values.push(`${await saveCode(client, { dpopJkt: dpop.jkt })}\t${proof}`)
     }
     return values
   },
@@ -187,21 +192,7 @@ serveControl({
     const client = await provider.Client.find(CLIENT_ID)
     const values = []
     for (let i = 0; i < count; i++) {
-      const code = new provider.AuthorizationCode({
-        accountId: USER_ID,
-        client,
-        grantId: await newGrant(USER_GRANT_SCOPES),
-        scope: USER_GRANT_SCOPES.join(' '),
-        redirectUri: REDIRECT_URI,
-        codeChallenge: CODE_CHALLENGE,
-        codeChallengeMethod: 'S256',
-        authTime: now(),
-        nonce: NONCE,
-        resource: API,
-        sid: randomBytes(16).toString('base64url'),
-        expiresWithSession: false,
-      })
-      values.push(await code.save())
+      values.push(await saveCode(client))
     }
     return values
   },

@@ -2,6 +2,7 @@ import { renderSVG } from 'uqr'
 import { hiddenFields } from '../form-fields.js'
 import { html, raw, type SafeHtml } from '../html.js'
 import { renderPage } from '../layout.js'
+import type { TwoFactorSettingsView } from '../page-renderer.js'
 
 const ERROR_ID = 'code-error'
 
@@ -96,16 +97,7 @@ ${codeField(input.error, 'Authentication code')}
  *
  * @example renderTwoFactorSettingsPage({ nonce, action: '/account/two-factor', csrfToken, state: 'password' })
  */
-export function renderTwoFactorSettingsPage(input: {
-  nonce: string
-  action: string
-  csrfToken: string
-  state: 'password' | 'enrol' | 'enabled' | 'disabled'
-  enrolment?: TotpEnrolmentView
-  recoveryCodes?: readonly string[]
-  error?: string
-  message?: string
-}): string {
+export function renderTwoFactorSettingsPage(input: TwoFactorSettingsView & { nonce: string }): string {
   const hidden = (step: string): SafeHtml => hiddenFields({ step }, input.csrfToken, ['code', 'password'])
   const notice = input.message !== undefined ? html`<p role="status">${input.message}</p>` : html``
   let content: SafeHtml
