@@ -3,7 +3,7 @@ import { renderConsentPage } from './pages/consent.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
-import { renderSecondFactorPage, renderTwoFactorSettingsPage, type TotpEnrolmentView } from './pages/two-factor.js'
+import { renderSecondFactorPage, renderTwoFactorSettingsPage, type TotpEnrolmentView, type TwoFactorSettingsView } from './pages/two-factor.js'
 import { describeScopes } from './scopes.js'
 
 /*
@@ -96,23 +96,7 @@ export interface SecondFactorView {
   error?: string
 }
 
-/**
- * The account's two-factor page (`/account/two-factor`): each form POSTs back `step` and `csrf_token` —
- * `reauthenticate` with `password`, `confirm` and `disable` with `code`, `recovery-codes`.
- */
-export interface TwoFactorSettingsView {
-  action: string
-  csrfToken: string
-  state: 'password' | 'enrol' | 'enabled' | 'disabled'
-  enrolment?: TotpEnrolmentView
-  /** New recovery codes, shown this once. */
-  recoveryCodes?: readonly string[]
-  error?: string
-  /** What just happened, announced politely. */
-  message?: string
-}
-
-export type { TotpEnrolmentView }
+export type { TotpEnrolmentView, TwoFactorSettingsView }
 
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
 export interface LogoutConfirmView {

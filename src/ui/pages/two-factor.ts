@@ -2,7 +2,6 @@ import { renderSVG } from 'uqr'
 import { hiddenFields } from '../form-fields.js'
 import { html, raw, type SafeHtml } from '../html.js'
 import { renderPage } from '../layout.js'
-import type { TwoFactorSettingsView } from '../page-renderer.js'
 
 const ERROR_ID = 'code-error'
 
@@ -10,6 +9,22 @@ const ERROR_ID = 'code-error'
 export interface TotpEnrolmentView {
   uri: string
   secret: string
+}
+
+/**
+ * The account's two-factor page (`/account/two-factor`): each form POSTs back `step` and `csrf_token` —
+ * `reauthenticate` with `password`, `confirm` and `disable` with `code`, `recovery-codes`.
+ */
+export interface TwoFactorSettingsView {
+  action: string
+  csrfToken: string
+  state: 'password' | 'enrol' | 'enabled' | 'disabled'
+  enrolment?: TotpEnrolmentView
+  /** New recovery codes, shown this once. */
+  recoveryCodes?: readonly string[]
+  error?: string
+  /** What just happened, announced politely. */
+  message?: string
 }
 
 function errorBlock(error: string | undefined): SafeHtml {
