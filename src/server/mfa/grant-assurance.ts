@@ -13,6 +13,10 @@ export async function recordGrantAssurance(ctx: ServerContext, code: Authorizati
   const amr = code.amr ?? ['pwd']
   // A login that recorded its methods but no level (an upstream's `fed`) reaches what its methods reach.
   const assurance: GrantAssurance = { acr: code.acr ?? acrOf(amr), amr }
+  // A password login is what a grant without a record reads as (below): writing it would cost every code
+  // exchange a third write transaction for nothing (issue 20). Grant ids are random per code, so no older
+  // record can stand in its place.
+  if (assurance.acr === ACR_PASSWORD && amr.length === 1 && amr[0] === 'pwd') return assurance
   const expiresAt = ctx.config.now() + ctx.config.lifetimes.refreshToken
   await ctx.config.store.records.put(GRANT_ASSURANCE, { key: code.grant_id, value: assurance, expiresAt, subject: code.user_id, clientId: code.client_id }, { replace: true })
   return assurance

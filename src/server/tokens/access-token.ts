@@ -11,7 +11,7 @@ import type { ServerContext } from '../context.js'
 import type { VerifiedAccessToken } from './verifications.js'
 import { findClient } from '../find-client.js'
 import { bindOpaqueToken, opaqueTokenJkt } from '../dpop/records.js'
-import { GRANT_ASSURANCE } from '../mfa/records.js'
+import { grantAssurance } from '../mfa/grant-assurance.js'
 
 /** A client whose metadata document can no longer be used has no valid tokens either. */
 function unusableClient(error: unknown): undefined {
@@ -160,10 +160,10 @@ async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<Veri
   const now = ctx.config.now()
   const [record, jkt] = await Promise.all([ctx.config.store.accessTokens.find(tokenHash, now), opaqueTokenJkt(ctx, tokenHash, now)])
   if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
-  // The record predates `acr`: its grant's authentication says it (src/server/mfa/records.ts).
-  const assurance = record.grant_id === null ? undefined : await ctx.config.store.records.get(GRANT_ASSURANCE, record.grant_id, now)
+  // The record predates `acr`: its grant's authentication says it (src/server/mfa/grant-assurance.ts).
+  const assurance = record.grant_id === null ? undefined : await grantAssurance(ctx, record.grant_id)
   return {
-    claims: Object.freeze(withBinding(withAcr(claimsOf(ctx.config.issuer, record), assurance?.value.acr), jkt)),
+    claims: Object.freeze(withBinding(withAcr(claimsOf(ctx.config.issuer, record), assurance?.acr), jkt)),
     scopes: Object.freeze(record.scopes),
     opaqueHash: tokenHash,
   }
