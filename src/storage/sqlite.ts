@@ -77,7 +77,7 @@ function openDatabase(filename: string): { db: Kysely<Database>; changeVersion: 
     changeVersion = tracked.version
     return filename === ':memory:' || filename === '' ? tracked.database : withBackgroundCheckpoints(tracked.database, sqlite, filename)
   }
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), changeVersion: () => changeVersion() }
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), changeVersion: (table) => changeVersion(table) }
 }
 
 /** Wraps every method of `target` (and of its nested sub-stores) to await `ready` first. */

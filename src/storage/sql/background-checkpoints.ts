@@ -2,8 +2,13 @@ import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import type { SqliteDatabase } from 'kysely'
 
-/** How often the background connection copies the write-ahead log into the database file. */
-export const CHECKPOINT_INTERVAL_MS = 1000
+/**
+ * How often the background connection copies the write-ahead log into the database file. Often enough that
+ * the serving connection's own checkpoint (below) finds little left to copy and to fsync: at one second,
+ * a code-exchange row wrote about 9 pages a request and the serving connection still fsynced twice every
+ * 4,000 pages, some 10 ms each on the event loop (issue 20, counted with `strace -f -e fsync`).
+ */
+export const CHECKPOINT_INTERVAL_MS = 200
 
 /**
  * WAL pages past which the serving connection checkpoints in its own commit after all (SQLite's default is 1,000).
@@ -12,9 +17,10 @@ export const CHECKPOINT_INTERVAL_MS = 1000
  * while the worker copies. So the log grew without bound (the 20-minute soak of issue 20: 45 MB of WAL beside a
  * 45 MB database after 12 minutes). At this size the serving connection's own checkpoint, right after a commit
  * and with nothing written in between, finds all but the last second's frames already copied by the worker,
- * and the next write starts the log over.
+ * and the next write starts the log over. 16,000 pages (64 MiB of log at most) make that once every few
+ * seconds under the heaviest traffic instead of twice a second.
  */
-export const SERVING_CHECKPOINT_PAGES = 4000
+export const SERVING_CHECKPOINT_PAGES = 16_000
 
 /** What `withBackgroundCheckpoints` needs of the serving connection (a better-sqlite3 `Database`). */
 export interface PragmaConnection {

@@ -9,7 +9,7 @@ import type { ClientsTable, Database } from './schema.js'
 
 export function sqlClientStore(db: Kysely<Database>, changeVersion?: ChangeVersion): ClientStore {
   // Every token request looks its client up (issue 20).
-  const cached = readCache<Selectable<ClientsTable> | undefined>(changeVersion)
+  const cached = readCache<Selectable<ClientsTable> | undefined>(changeVersion, 'clients')
   return {
     async create(client) {
       await insertUnique(

@@ -44,7 +44,7 @@ export async function listGrantIds(db: Kysely<Database>, userId: string, clientI
 
 export function sqlGrantStore(db: Kysely<Database>, changeVersion?: ChangeVersion): BackendGrantStore {
   // Asked on every introspection and refresh, mostly of the same few grants (issue 20).
-  const cached = readCache<{ until: number | string } | undefined>(changeVersion)
+  const cached = readCache<{ until: number | string } | undefined>(changeVersion, 'revoked_grants')
   return {
     // RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse) revoke the whole grant;
     // one transaction so a concurrent rotation cannot slip a new token in between.

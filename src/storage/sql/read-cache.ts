@@ -4,17 +4,19 @@ import type { ChangeVersion } from './change-version.js'
 export const MAX_CACHED_READS = 1000
 
 /**
- * Rows of one kind of read, kept while the store's change version stays what it was when they were read.
+ * Rows of one kind of read from `table`, kept while the store's change version of that table stays what
+ * it was when they were read.
  * The version is taken before the query: a write landing between the two only makes the entry miss next
  * time. Rows are cached, not records: each caller maps its own copy, so none can alter another's.
  * Without a change version (PostgreSQL, or SQLite before it opened) every read goes to the database.
  *
- * @example const client = await cache(clientId, () => db.selectFrom('clients')…executeTakeFirst())
+ * @example const cache = readCache(changeVersion, 'clients')
+ * const client = await cache(clientId, () => db.selectFrom('clients')…executeTakeFirst())
  */
-export function readCache<Row>(changeVersion: ChangeVersion | undefined): (key: string, read: () => Promise<Row>) => Promise<Row> {
+export function readCache<Row>(changeVersion: ChangeVersion | undefined, table: string): (key: string, read: () => Promise<Row>) => Promise<Row> {
   const entries = new Map<string, { version: string; rows: Row }>()
   return async (key, read) => {
-    const version = changeVersion?.()
+    const version = changeVersion?.(table)
     if (version === undefined) return read()
     const cached = entries.get(key)
     if (cached?.version === version) return cached.rows

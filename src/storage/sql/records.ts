@@ -9,7 +9,7 @@ import type { Database, RecordsTable } from './schema.js'
 /** The keyed-record facility in the one `records` table (migration 0005). */
 export function sqlRecordStore(db: Kysely<Database>, changeVersion?: ChangeVersion): RecordStore {
   // Lists by subject include the stored APIs, read by every token request (issue 20).
-  const cached = readCache<Selectable<RecordsTable>[]>(changeVersion)
+  const cached = readCache<Selectable<RecordsTable>[]>(changeVersion, 'records')
   return {
     async put(kind, record, options) {
       const row = {

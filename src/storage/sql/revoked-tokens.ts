@@ -6,7 +6,7 @@ import type { Database } from './schema.js'
 
 export function sqlRevokedTokenStore(db: Kysely<Database>, changeVersion?: ChangeVersion): RevokedTokenStore {
   // Asked on every introspection of a JWT access token, mostly of the same few tokens (issue 20).
-  const cached = readCache<{ expires_at: number | string } | undefined>(changeVersion)
+  const cached = readCache<{ expires_at: number | string } | undefined>(changeVersion, 'revoked_tokens')
   return {
     // RFC 7009 §2.2: revoking an already revoked token succeeds; keep the later expiry.
     async add(jti, expiresAt) {

@@ -43,7 +43,7 @@ export interface SqlStore extends Store {
 export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, options: SqlStoreOptions = {}): SqlStore {
   return composeStore({
     clients: sqlClientStore(db, options.changeVersion),
-    users: sqlUserStore(db),
+    users: sqlUserStore(db, options.changeVersion),
     refreshTokens: sqlRefreshTokenStore(db),
     accessTokens: sqlAccessTokenStore(db),
     grants: sqlGrantStore(db, options.changeVersion),

@@ -1,11 +1,15 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import type { UserStore } from '../types.js'
+import type { ChangeVersion } from './change-version.js'
+import { readCache } from './read-cache.js'
 import { insertUnique } from './errors.js'
 import { deleteRecords } from './records.js'
 import { rowToUser, userToRow } from './rows.js'
-import type { Database } from './schema.js'
+import type { Database, UsersTable } from './schema.js'
 
-export function sqlUserStore(db: Kysely<Database>): UserStore {
+export function sqlUserStore(db: Kysely<Database>, changeVersion?: ChangeVersion): UserStore {
+  // Every code exchange and refresh reads its user (issue 20).
+  const cached = readCache<Selectable<UsersTable> | undefined>(changeVersion, 'users')
   return {
     async create(user) {
       // Both the id (primary key) and the username (unique) may collide.
@@ -16,7 +20,7 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
     },
 
     async get(id) {
-      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await cached(id, () => db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst())
       return row && rowToUser(row)
     },
 

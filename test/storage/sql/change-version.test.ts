@@ -5,10 +5,11 @@ import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, SqliteDialect } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { trackChanges } from '../../../src/storage/sql/change-version.js'
+import { readCache } from '../../../src/storage/sql/read-cache.js'
 import type { Database } from '../../../src/storage/sql/schema.js'
 import { openSqliteStore } from '../../../src/storage/sqlite.js'
 import type { RecordKind } from '../../../src/storage/types.js'
-import { CLIENT_ID, NOW, client } from '../fixtures.js'
+import { CLIENT_ID, NOW, USER_ID, client, user } from '../fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-change-version-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -17,31 +18,61 @@ const freshFile = () => join(dir, `store-${++files}.db`)
 const NOTE: RecordKind<{ text: string }> = { name: 'test-note' }
 
 describe('trackChanges', () => {
-  it('changes on a write through this connection or a commit by another, not on reads or audit inserts', () => {
+  it('changes a table\'s version on a write to it through this connection or a commit by another, not on reads or audit inserts', () => {
     const filename = freshFile()
     const sqlite = new BetterSqlite3(filename)
     sqlite.pragma('journal_mode = WAL')
     const { database, version } = trackChanges(sqlite, sqlite)
-    database.prepare('create table t (v integer)').run([])
-    const created = version()
+    database.prepare('create table "t" (v integer)').run([])
+    database.prepare('create table "u" (v integer)').run([])
+    const created = { t: version('t'), u: version('u') }
     database.prepare('select v from t').all([])
-    expect(version()).toBe(created)
-    database.prepare('insert into t (v) values (?)').run([1])
-    const inserted = version()
-    expect(inserted).not.toBe(created)
+    expect(version('t')).toBe(created.t)
+    database.prepare('insert into "t" (v) values (?)').run([1])
+    const inserted = version('t')
+    expect(inserted).not.toBe(created.t)
+    // Another table's write leaves this one's cached reads alone; an update counts like an insert.
+    expect(version('u')).toBe(created.u)
+    database.prepare('update "u" set v = ?').run([2])
+    expect(version('u')).not.toBe(created.u)
+    expect(version('t')).toBe(inserted)
     // The audit trail's insert, exactly as Kysely compiles it, is not a change a cached read depends on.
     const audit = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
       .insertInto('audit_events')
       .values({ id: 'a', type: 't', time: 1, subject: null, client_id: null, details: '{}', expires_at: 2 })
       .compile().sql
     database.prepare('create table "audit_events" (id, type, time, subject, client_id, details, expires_at)').run([])
-    const withAudit = version()
+    const withAudit = version('t')
     database.prepare(audit).run(['a', 't', 1, null, null, '{}', 2])
-    expect(version()).toBe(withAudit)
+    expect(version('t')).toBe(withAudit)
+    // A delete (the purge) or anything else not naming one table changes every table's version.
+    const beforeDelete = { t: version('t'), u: version('u') }
+    database.prepare('delete from "u"').run([])
+    expect(version('t')).not.toBe(beforeDelete.t)
+    expect(version('u')).not.toBe(beforeDelete.u)
+    const beforeOther = version('t')
     const other = new BetterSqlite3(filename)
-    other.prepare('insert into t (v) values (2)').run()
-    expect(version()).not.toBe(withAudit)
+    other.prepare('insert into u (v) values (2)').run()
+    expect(version('t')).not.toBe(beforeOther)
     other.close()
+    sqlite.close()
+  })
+
+  it('keeps a cached read while other tables are written, and reads again once its table is', async () => {
+    const sqlite = new BetterSqlite3(freshFile())
+    const { database, version } = trackChanges(sqlite, sqlite)
+    database.prepare('create table "clients" (v integer)').run([])
+    database.prepare('create table "refresh_tokens" (v integer)').run([])
+    const cached = readCache<number>(version, 'clients')
+    let reads = 0
+    const read = () => Promise.resolve(++reads)
+    expect(await cached('c', read)).toBe(1)
+    // What a code exchange writes: none of it is the client.
+    database.prepare('insert into "refresh_tokens" (v) values (?)').run([1])
+    database.prepare('update "refresh_tokens" set v = ?').run([2])
+    expect(await cached('c', read)).toBe(1)
+    database.prepare('update "clients" set v = ?').run([3])
+    expect(await cached('c', read)).toBe(2)
     sqlite.close()
   })
 })
@@ -58,6 +89,12 @@ describe('the SQLite store reads the client and lists by subject from memory whi
     expect((await store.records.listBySubject(NOTE, 'alice')).map((record) => record.value)).toEqual([{ text: 'one' }])
     await store.clients.delete(CLIENT_ID)
     expect(await store.clients.get(CLIENT_ID)).toBeUndefined()
+    await store.users.create(user())
+    expect((await store.users.get(USER_ID))?.name).toBe(user().name)
+    await store.users.update({ ...user(), name: 'Renamed' })
+    expect((await store.users.get(USER_ID))?.name).toBe('Renamed')
+    await store.users.delete(USER_ID)
+    expect(await store.users.get(USER_ID)).toBeUndefined()
     await store.close()
   })
 
@@ -75,6 +112,10 @@ describe('the SQLite store reads the client and lists by subject from memory whi
     expect(await server.records.listBySubject(NOTE, 'alice')).toHaveLength(1)
     await cli.clients.delete(CLIENT_ID)
     expect(await server.clients.get(CLIENT_ID)).toBeUndefined()
+    await cli.users.create(user())
+    expect((await server.users.get(USER_ID))?.name).toBe(user().name)
+    await cli.users.update({ ...user(), name: 'Renamed by the CLI' })
+    expect((await server.users.get(USER_ID))?.name).toBe('Renamed by the CLI')
     await cli.close()
     await server.close()
   })
