@@ -1,4 +1,5 @@
 import { constants, KeyObject, sign, type SignKeyObjectInput, type SignPrivateKeyInput } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import type { CryptoKey, JWTPayload } from 'jose'
 
 export interface SigningKey {
@@ -22,12 +23,20 @@ interface Algorithm {
   minModulusLength?: number
   options: Omit<SignKeyObjectInput, 'key'>
   /**
-   * RSA signatures cost about a millisecond: they go to the libuv thread pool (as WebCrypto did) so
-   * the event loop stays free and several cores can sign at once. The others take tens of microseconds,
-   * less than the hop to the pool.
+   * RSA signatures cost a few hundred microseconds: they go to the libuv thread pool (as WebCrypto did) so
+   * the event loop stays free and several cores can sign at once — where there are several (below). The
+   * others take tens of microseconds, less than the hop to the pool.
    */
   offload: boolean
 }
+
+/**
+ * Whether this process may run on more than one core (`availableParallelism` follows the CPU affinity,
+ * e.g. `taskset`). On a single core the pool's threads only take turns with the event loop: signing there
+ * doubled the cost of a code exchange and the tail latency of every request in flight (issue 20,
+ * `bench/in-process.mjs` pinned to one core: 455 → 1,004 exchanges/s, p99 215 → 127 ms, signing inline).
+ */
+const SEVERAL_CORES = availableParallelism() > 1
 
 const ALGORITHMS: Readonly<Record<string, Algorithm>> = {
   // RFC 7518 §3.3: RSASSA-PKCS1-v1_5 with SHA-256, keys of 2048 bits or more.
@@ -102,6 +111,6 @@ export async function signJwt(payload: JWTPayload, signingKey: SigningKey, typ: 
   // RFC 7515 §5.1: the signature covers ASCII(BASE64URL(header) || '.' || BASE64URL(payload)).
   const signingInput = `${encodeSegment({ alg: signingKey.alg, kid: signingKey.kid, typ })}.${encodeSegment(payload)}`
   const data = Buffer.from(signingInput)
-  const signature = algorithm.offload ? await signOffloaded(algorithm.hash, data, key) : sign(algorithm.hash, data, key)
+  const signature = algorithm.offload && SEVERAL_CORES ? await signOffloaded(algorithm.hash, data, key) : sign(algorithm.hash, data, key)
   return `${signingInput}.${signature.toString('base64url')}`
 }

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type * as CryptoModule from 'node:crypto'
 import { webcrypto } from 'node:crypto'
+import type * as OsModule from 'node:os'
 import { SignJWT, decodeProtectedHeader, generateKeyPair, importJWK, jwtVerify, type CryptoKey } from 'jose'
 import { generateSigningKey, importPrivateKey, SIGNING_ALGORITHMS } from '../../src/jwt/keys.js'
 import { signJwt, type SigningKey } from '../../src/jwt/sign.js'
@@ -87,5 +89,37 @@ describe('signJwt', () => {
   it('puts exactly alg, kid and typ in the protected header', async () => {
     const { signing } = await keyFor('EdDSA')
     expect(decodeProtectedHeader(await signJwt(CLAIMS, signing, 'logout+jwt'))).toEqual({ alg: 'EdDSA', kid: signing.kid, typ: 'logout+jwt' })
+  })
+})
+
+describe('signJwt on a single core', () => {
+  afterEach(() => {
+    vi.doUnmock('node:os')
+    vi.doUnmock('node:crypto')
+    vi.resetModules()
+  })
+
+  it.each(['RS256', 'PS256'] as const)('%s signs inline, and jose verifies the token', async (alg) => {
+    // What a process pinned to one core sees (taskset, a one-CPU container): RSA is not offloaded there.
+    vi.resetModules()
+    vi.doMock('node:os', async (original) => ({ ...(await original<typeof OsModule>()), availableParallelism: () => 1 }))
+    const calls: boolean[] = []
+    vi.doMock('node:crypto', async (original) => {
+      const crypto = await original<typeof CryptoModule>()
+      const sign = (...args: Parameters<typeof crypto.sign>) => {
+        calls.push(args.length > 3)
+        return crypto.sign(...args)
+      }
+      return { ...crypto, sign }
+    })
+    const { signJwt: signInline } = await import('../../src/jwt/sign.js')
+    vi.doUnmock('node:crypto')
+    const { signing, publicKey } = await keyFor(alg)
+    const token = await signInline(CLAIMS, signing, 'JWT')
+    const { payload, protectedHeader } = await jwtVerify(token, publicKey, { algorithms: [alg], typ: 'JWT' })
+    expect(protectedHeader).toEqual({ alg, kid: signing.kid, typ: 'JWT' })
+    expect(payload).toEqual(CLAIMS)
+    // One call, without a callback: the signature was computed on the calling thread.
+    expect(calls).toEqual([false])
   })
 })
