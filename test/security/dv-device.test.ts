@@ -37,7 +37,7 @@ async function deviceClients(server: TestServer): Promise<Record<'devc' | 'devc2
 }
 
 function authorizeDevice(server: TestServer, client: TestClient, form: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Response> {
-  const auth = client.method === 'none' ? {} : { authorization: basicAuth(client) }
+  const auth: Record<string, string> = client.method === 'none' ? {} : { authorization: basicAuth(client) }
   return postForm(server, '/device_authorization', { ...(client.method === 'none' ? { client_id: client.id } : {}), scope: 'openid notes:read', ...form }, { ...auth, ...headers })
 }
 
@@ -48,7 +48,7 @@ async function start(server: TestServer, client: TestClient): Promise<Started> {
 }
 
 function poll(server: TestServer, client: TestClient, deviceCode: string): Promise<Response> {
-  const auth = client.method === 'none' ? {} : { authorization: basicAuth(client) }
+  const auth: Record<string, string> = client.method === 'none' ? {} : { authorization: basicAuth(client) }
   return postForm(server, '/token', { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, ...(client.method === 'none' ? { client_id: client.id } : {}) }, auth)
 }
 
