@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { createClient } from '../../../src/server/admin.js'
 import { deviceAuthorization, DEVICE_CODE_GRANT_TYPE } from '../../../src/server/device/index.js'
 import { setClientRequireMfa } from '../../../src/server/mfa/policy.js'
+import { dynamicRegistration } from '../../../src/server/rfc7591/index.js'
 import { DEVICE_CODE, DEVICE_USER_CODE } from '../../../src/storage/kinds/device-codes.js'
 import { decodeUnverified } from '../../../src/jwt/verify.js'
 import { ALICE, basic, createHarness, csrfTokenOf, ISSUER, json, location, NOTES_API, START, text, type Browser, type Harness } from '../../helpers/server-values.js'
@@ -191,5 +192,18 @@ describe('device client registration', () => {
     await expect(createClient(harness.store, { name: 'x', clientId: 'x', authMethod: 'none', grantTypes: ['authorization_code', DEVICE_CODE_GRANT_TYPE], scopes: ['openid'] }, START, { registry: harness.server.registry })).rejects.toThrow(/redirect URI/)
     // Without the capability, the grant type is unknown.
     await expect(createClient(harness.store, { name: 'y', clientId: 'y', authMethod: 'none', grantTypes: [DEVICE_CODE_GRANT_TYPE], scopes: ['openid'] }, START)).rejects.toThrow(/unsupported grant type/)
+  })
+
+  it('registers dynamically with only the device grant: no redirect URI, no response type', async () => {
+    const harness = await createHarness({ capabilities: [deviceAuthorization(), dynamicRegistration({ policy: 'open' })] })
+    const response = await harness.server.handle({
+      method: 'POST', url: new URL('/register', ISSUER), headers: new Headers({ 'content-type': 'application/json' }), remoteAddress: '127.0.0.1',
+      body: new TextEncoder().encode(JSON.stringify({ client_name: 'Kiosk', grant_types: [DEVICE_CODE_GRANT_TYPE], token_endpoint_auth_method: 'none', scope: 'notes:read' })),
+    })
+    expect(response.status, text(response)).toBe(201)
+    const info = json(response)
+    expect(info).toMatchObject({ grant_types: [DEVICE_CODE_GRANT_TYPE], response_types: [], redirect_uris: [] })
+    const started = await harness.send('POST', '/device_authorization', { form: { client_id: String(info.client_id), scope: 'notes:read' } })
+    expect(started.status, text(started)).toBe(200)
   })
 })
