@@ -12,7 +12,9 @@ export function addressGroup(address: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)
   if (mapped?.[1] && isIPv4(mapped[1])) return mapped[1]
   if (!isIPv6(address)) return address
-  const [head = '', tail] = address.toLowerCase().split('%', 1)[0]!.split('::') as [string, string | undefined]
+  // A zone index (`%eth0`) names an interface, not a network.
+  const [bare = ''] = address.toLowerCase().split('%', 1)
+  const [head = '', tail] = bare.split('::')
   const left = head === '' ? [] : head.split(':')
   const right = tail === undefined || tail === '' ? [] : tail.split(':')
   const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]

@@ -15,6 +15,7 @@ import { tokenError } from '../endpoints/token.js'
 import { loadResources } from '../resources/directory.js'
 import { authorizationTargetError } from '../resources/target.js'
 import type { ResolvedDeviceAuthorizationOptions } from './options.js'
+import { verificationUri } from './sign-in.js'
 
 /**
  * The device authorization endpoint (RFC 8628 §3.1, §3.2): the client authenticates as at the token
@@ -62,13 +63,13 @@ export async function deviceAuthorizationEndpoint(ctx: ServerContext, request: O
       }
     }
     void ctx.audit.record({ type: 'device_code.issued', client_id: client.client_id, scopes, grant_id: grantId, client_address: request.remoteAddress ?? null })
-    const verificationUri = ctx.urls.deviceVerification ?? `${ctx.config.issuer}/device`
+    const verification = verificationUri(ctx)
     const shown = formatUserCode(userCode)
     const body: DeviceAuthorizationResponse = {
       device_code: deviceCode,
       user_code: shown,
-      verification_uri: verificationUri,
-      verification_uri_complete: verificationUriComplete(verificationUri, shown),
+      verification_uri: verification,
+      verification_uri_complete: verificationUriComplete(verification, shown),
       expires_in: options.lifetimeSeconds,
       interval: options.intervalSeconds,
     }

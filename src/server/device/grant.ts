@@ -4,15 +4,14 @@ import { readResourceIndicators } from '../../protocol/rfc8707/resource-indicato
 import { DEVICE_CODE_GRANT_TYPE } from '../../protocol/rfc8628/device-authorization.js'
 import { judgePoll } from '../../protocol/rfc8628/polling.js'
 import { DEVICE_CODE, type DeviceCodeRecord } from '../../storage/kinds/device-codes.js'
-import type { KeyedRecord } from '../../storage/types.js'
-import type { Grant, ServerContext, TokenBinding } from '../context.js'
 import type { ClientRecord } from '../../storage/types.js'
+import type { Parameters } from '../../http/form.js'
 import type { OAuthResponse } from '../../http/types.js'
+import type { Grant, ServerContext, TokenBinding } from '../context.js'
 import { issueUserTokens, requireUser } from '../grants/issue.js'
 import { recordGrantAssurance } from '../mfa/grant-assurance.js'
 import { grantMeetsPolicy } from '../mfa/policy.js'
 import { discardAccessToken } from '../tokens/access-token.js'
-import type { Parameters } from '../../http/form.js'
 
 const INVALID = 'The device code is invalid or already used'
 
@@ -40,7 +39,7 @@ export const deviceCodeGrant: Grant = {
       const flow = stored.value
       if (flow.expires_at <= now) throw new OAuthError('expired_token', 'The device code has expired; start again')
       if (flow.status === 'denied') throw new OAuthError('access_denied', 'The user denied the request')
-      if (flow.status === 'approved') return redeem(ctx, client, params, binding, hash, stored)
+      if (flow.status === 'approved') return redeem(ctx, client, params, binding, hash)
       const { tooSoon, next } = judgePoll({ lastPolledAt: flow.last_polled_at, interval: flow.interval }, now)
       const polled: DeviceCodeRecord = { ...flow, last_polled_at: next.lastPolledAt, interval: next.interval }
       if (await ctx.config.store.records.update(DEVICE_CODE, hash, stored.revision, polled, now)) {
@@ -53,11 +52,12 @@ export const deviceCodeGrant: Grant = {
   },
 }
 
-async function redeem(ctx: ServerContext, client: ClientRecord, params: Parameters, binding: TokenBinding | undefined, hash: string, stored: KeyedRecord<DeviceCodeRecord>): Promise<OAuthResponse> {
+/** The approved flow, used up atomically: of concurrent polls exactly one gets here with `consumed`. */
+async function redeem(ctx: ServerContext, client: ClientRecord, params: Parameters, binding: TokenBinding | undefined, hash: string): Promise<OAuthResponse> {
   const used = await ctx.config.store.records.consume(DEVICE_CODE, hash, ctx.config.now())
   if (used.status !== 'consumed') throw new OAuthError('invalid_grant', INVALID, { detail: 'device code redeemed concurrently' })
   const flow = used.record.value
-  if (flow.user_id === null || flow.auth_time === null) throw new OAuthError('invalid_grant', INVALID, { detail: `approved device code without a user (revision ${stored.revision})` })
+  if (flow.user_id === null || flow.auth_time === null) throw new OAuthError('invalid_grant', INVALID, { detail: 'approved device code without a user' })
   const user = await requireUser(ctx, flow.user_id)
   const assurance = await recordGrantAssurance(ctx, {
     grant_id: flow.grant_id, user_id: flow.user_id, client_id: client.client_id,

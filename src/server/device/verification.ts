@@ -74,7 +74,7 @@ export function submitVerification(options: ResolvedDeviceAuthorizationOptions) 
       await ctx.clientLimits.admitGuesses(guessKeys, options.userCodeFailures, ctx.config.now())
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error
-      const response = await page(ctx, session, 429, { step: 'enter', userCode: typed.slice(0, 32), error: MESSAGES.throttled })
+      const response = page(ctx, session, 429, { step: 'enter', userCode: typed.slice(0, 32), error: MESSAGES.throttled })
       response.headers.set('Retry-After', String(error.retryAfter))
       return response
     }
@@ -112,8 +112,8 @@ async function confirmation(ctx: ServerContext, session: CurrentSession, found: 
 }
 
 async function decide(ctx: ServerContext, request: OAuthRequest, session: CurrentSession, found: Found, decision: 'approve' | 'deny'): Promise<OAuthResponse> {
-  const { record: session_ } = session
-  const acr = session_.acr ?? acrOf(session_.amr ?? ['pwd'])
+  const login = session.record
+  const acr = login.acr ?? acrOf(login.amr ?? ['pwd'])
   // The MFA policy of the device's client and of the user apply to this approval as to any login: a
   // one-factor session goes through the second step first (and back here with the code prefilled).
   if (decision === 'approve' && !(await grantMeetsPolicy(ctx, found.client.client_id, session.user.id, acr))) {
@@ -123,7 +123,7 @@ async function decide(ctx: ServerContext, request: OAuthRequest, session: Curren
   for (let attempt = 0; attempt < 5; attempt++) {
     const now = ctx.config.now()
     const value: DeviceCodeRecord = decision === 'approve'
-      ? { ...current.value, status: 'approved', user_id: session.user.id, auth_time: session_.auth_time, session_id: session_.sid, amr: session_.amr ?? ['pwd'], acr }
+      ? { ...current.value, status: 'approved', user_id: session.user.id, auth_time: login.auth_time, session_id: login.sid, amr: login.amr ?? ['pwd'], acr }
       : { ...current.value, status: 'denied', user_id: session.user.id }
     // Compare-and-set against the device's polls, which change the record's revision too.
     if (await ctx.config.store.records.update(DEVICE_CODE, found.deviceCodeHash, current.revision, value, now)) {
@@ -145,7 +145,8 @@ async function decide(ctx: ServerContext, request: OAuthRequest, session: Curren
   return page(ctx, session, 400, { step: 'enter', error: MESSAGES.unknownCode })
 }
 
-function page(ctx: ServerContext, session: CurrentSession, status: number, view: Omit<DeviceView, 'action' | 'csrfToken' | 'userName'>): Promise<OAuthResponse> {
+/** The page for the session's user, its forms posting back to `/device` with the session's CSRF token. */
+function page(ctx: ServerContext, session: CurrentSession, status: number, view: Omit<DeviceView, 'action' | 'csrfToken' | 'userName'>): OAuthResponse {
   const full: DeviceView = { ...view, action: verificationUri(ctx), csrfToken: sessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE), userName: session.user.name ?? session.user.username }
-  return Promise.resolve(htmlResponse(ctx, status, (pages, nonce) => pages.device(full, nonce), { cookies: [session.renewedCookie] }))
+  return htmlResponse(ctx, status, (pages, nonce) => pages.device(full, nonce), { cookies: [session.renewedCookie] })
 }
