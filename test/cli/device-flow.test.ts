@@ -45,5 +45,5 @@ describe('tessera-oidc and the device flow', () => {
     } finally {
       await server.stop()
     }
-  })
+  }, 60_000)
 })

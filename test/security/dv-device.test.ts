@@ -15,6 +15,9 @@ import { createHash } from 'node:crypto'
 
 interface Started { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string; expires_in: number; interval: number }
 
+/** Sign-ins hash passwords and 1,000 flows are started: generous for suites running in parallel on two cores. */
+const TIMEOUT = 120_000
+
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url')
 const now = (): number => Math.floor(Date.now() / 1000)
 
@@ -110,7 +113,7 @@ describe('DV device authorization grant', () => {
       // X-Forwarded-For from a source that is not a configured proxy changes nothing.
       expect((await submitCode(target, fresh, other.csrf, wrongCode(2), { 'x-forwarded-for': '203.0.113.9' })).status).toBe(429)
     })
-  })
+  }, TIMEOUT)
 
   it('DV-01 behind the configured proxy: a new forwarded address per guess still meets the per-account limit, and IPv6 counts by /64', async () => {
     await withSecurityServer({ capabilities: [deviceAuthorization({ userCodeFailures: 10 })], trustedProxies: ['127.0.0.1'] }, async (target) => {
@@ -141,20 +144,22 @@ describe('DV device authorization grant', () => {
       const s3 = await openVerification(target, b3, third, undefined, { 'x-forwarded-for': '2001:db8:1:3::1' })
       expect((await submitCode(target, b3, s3.csrf, wrongCode(21), { 'x-forwarded-for': '2001:db8:1:3::1' })).status).toBe(400)
     })
-  })
+  }, TIMEOUT)
 
   it('DV-01 user codes: 8 letters of the base-20 alphabet (34 bits), no repeats in 1,000 flows, expiring with the device code', async () => {
     const seen = new Set<string>()
-    for (let i = 0; i < 1000; i++) {
-      const response = await authorizeDevice(server, clients.devc)
-      const body = (await response.json()) as Started
-      expect(body.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
-      expect(body.expires_in).toBeLessThanOrEqual(900)
-      seen.add(body.user_code)
+    // Ten at a time: the suites share two cores.
+    for (let batch = 0; batch < 100; batch++) {
+      const bodies = await Promise.all(Array.from({ length: 10 }, async () => (await (await authorizeDevice(server, clients.devc)).json()) as Started))
+      for (const body of bodies) {
+        expect(body.user_code).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
+        expect(body.expires_in).toBeLessThanOrEqual(900)
+        seen.add(body.user_code)
+      }
     }
     expect(seen.size).toBe(1000)
     expect(8 * Math.log2(20)).toBeGreaterThanOrEqual(34)
-  })
+  }, TIMEOUT)
 
   it('DV-02 fast polls get slow_down with 5 s more each time and never tokens; random device codes are invalid_grant, then throttled', async () => {
     const { device_code: deviceCode } = await start(server, clients.devc)
@@ -186,7 +191,7 @@ describe('DV device authorization grant', () => {
     expect(codes).toContain('invalid_grant')
     expect(statuses).toContain(429)
     expect(statuses).not.toContain(500)
-  })
+  }, TIMEOUT)
 
   it('DV-02 a client polling at the advertised interval is never told to slow down', async () => {
     await withSecurityServer({ capabilities: [deviceAuthorization({ intervalSeconds: 1 })] }, async (target) => {
@@ -199,7 +204,7 @@ describe('DV device authorization grant', () => {
         await sleep(1100)
       }
     })
-  })
+  }, TIMEOUT)
 
   it('DV-05 neither the complete URI nor a typed code approves by itself; the page names the client, scopes and code, and warns', async () => {
     const { device_code: deviceCode, user_code: userCode, verification_uri_complete: complete } = await start(server, clients.devc2)
@@ -240,7 +245,7 @@ describe('DV device authorization grant', () => {
     const again = await submitCode(server, browser, (await openVerification(server, browser, server.users.alice)).csrf, next.user_code)
     expect(await again.text()).toContain('value="approve"')
     expect((await pendingRecord(server, next.device_code))?.status).toBe('pending')
-  })
+  }, TIMEOUT)
 
   it('DV-06 device authorization endpoint hygiene', async () => {
     const unknown = await postForm(server, '/device_authorization', { client_id: 'nobody', scope: 'openid' })
@@ -276,5 +281,5 @@ describe('DV device authorization grant', () => {
       expect(without.grant_types_supported).not.toContain(DEVICE_CODE_GRANT_TYPE)
       expect((await postForm(plain, '/device_authorization', { client_id: 'pub' })).status).toBe(404)
     })
-  })
+  }, TIMEOUT)
 })
