@@ -71,6 +71,16 @@ function runCli(): { waitFor(pattern: RegExp): Promise<RegExpExecArray>; exited:
   }
 }
 
+/** axe-core's WCAG A/AA rules on the page as it is (the context bypasses CSP only to inject axe). */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' })
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(options: unknown): Promise<{ violations: { id: string; nodes: unknown[] }[] }> } }).axe
+    return axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })
+  })
+  return result.violations.map((violation) => `${violation.id} (${violation.nodes.length})`)
+}
+
 async function approveInChromium(page: Page, verificationUri: string, userCode: string): Promise<void> {
   await page.goto(verificationUri)
   // Not signed in: the verification page goes through the server's one login.
@@ -78,11 +88,13 @@ async function approveInChromium(page: Page, verificationUri: string, userCode: 
   await page.getByLabel('Password').fill('alice-password')
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.waitForURL((url) => url.pathname === '/device')
+  expect(await accessibilityViolations(page)).toEqual([])
   await page.getByLabel('Code').fill(userCode.toLowerCase())
   await page.getByRole('button', { name: 'Continue' }).click()
   await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Device CLI (example)')
   await expect(page.locator('#device-user-code').textContent()).resolves.toBe(userCode)
   await expect(page.locator('#phishing-warning').textContent()).resolves.toContain('a device you own')
+  expect(await accessibilityViolations(page)).toEqual([])
   await page.getByRole('button', { name: 'Approve' }).click()
   await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Device connected')
 }
@@ -92,7 +104,7 @@ describe('device flow in Chromium with the example CLI', () => {
     const run = runCli()
     const [, verificationUri = '', userCode = ''] = await run.waitFor(/open (\S+) and enter the code ([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})/)
     expect(verificationUri).toBe(`${server.url}/device`)
-    const context = await chromium.newContext()
+    const context = await chromium.newContext({ bypassCSP: true })
     context.setDefaultTimeout(15_000)
     try {
       await approveInChromium(await context.newPage(), verificationUri, userCode)
