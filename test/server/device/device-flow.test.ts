@@ -56,6 +56,12 @@ async function decide(harness: Harness, userCode: string, decision: 'approve' | 
 }
 
 describe('device authorization endpoint', () => {
+  it('validates its options at construction, naming the field', () => {
+    expect(() => deviceAuthorization({ lifetimeSeconds: 901 })).toThrow(/lifetimeSeconds must be an integer from 60 to 900/)
+    expect(() => deviceAuthorization({ intervalSeconds: 0 })).toThrow(/intervalSeconds/)
+    expect(() => deviceAuthorization({ userCodeFailures: 1.5 })).toThrow(/userCodeFailures/)
+  })
+
   it('answers the RFC 8628 §3.2 members and stores only hashes, for expires_in', async () => {
     const harness = await deviceHarness({ lifetimeSeconds: 300, intervalSeconds: 7 })
     const started = await start(harness)
