@@ -16,6 +16,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join, relative } from 'node:path'
 import { createClient, createUser, deleteClient, deleteUser } from 'tessera-oidc/server'
 import { dbPath, openStore } from '../dist/cli/common.js'
+import { cliRegistry } from '../dist/cli/capabilities.js'
 
 const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000)
 const upstreamPort = Number(process.env.UPSTREAM_PORT ?? 4001)
@@ -122,6 +123,13 @@ async function ensureDemo(credentials) {
         scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read', 'notes:write'],
       }, now())
     }
+    // examples/device-cli: a public client of the device flow (RFC 8628), no secret and no redirect URI.
+    if (!(await store.clients.get('device-cli'))) {
+      await createClient(store, {
+        name: 'Device CLI (example)', clientId: 'device-cli', authMethod: 'none',
+        grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], scopes: ['offline_access', 'notes:read', 'notes:write'],
+      }, now(), { registry: cliRegistry })
+    }
   } finally {
     await store.close()
   }
@@ -214,6 +222,7 @@ Ready. Open ${appUrl} and log in as the demo user:
   password: ${credentials.password}
 The tutorial app is registered at Tessera (${issuer}) as client demo-app;
 credentials are kept in ${shown(file)}. Ctrl-C stops both.
+The device flow: node examples/device-cli/main.mjs (client device-cli) signs in a command line.
 ${withUpstream ? `
 Or press "Continue with Upstream Tessera (demo)" and sign in there (${upstreamIssuer}):
   username: upstream-demo

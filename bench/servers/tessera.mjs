@@ -6,7 +6,7 @@
 import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createAuthorizationServer, createClient, createUser, pushedAuthorizationRequests } from 'tessera-oidc/server'
+import { createAuthorizationServer, createClient, createUser, deviceAuthorization, DEVICE_CODE_GRANT_TYPE, pushedAuthorizationRequests } from 'tessera-oidc/server'
 import { createMemoryStore } from 'tessera-oidc/storage/memory'
 import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 import { honoHandler } from 'tessera-oidc/adapters/hono'
@@ -49,8 +49,8 @@ target = await createAuthorizationServer({
   store,
   secret: SERVER_SECRET,
   resources: [{ identifier: API, scopes: API_SCOPES }],
-  // As `tessera-oidc serve` runs: PAR offered (not required), for the PAR row.
-  capabilities: [pushedAuthorizationRequests()],
+  // As `tessera-oidc serve` runs: PAR offered (not required), for the PAR row; the device flow for its polling row.
+  capabilities: [pushedAuthorizationRequests(), deviceAuthorization()],
   ...(options.accessTokenAlg ? { accessTokenSigningAlg: options.accessTokenAlg } : {}),
   ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
 })
@@ -60,11 +60,11 @@ await createClient(store, {
   clientId: CLIENT_ID,
   clientSecret: CLIENT_SECRET,
   redirectUris: [REDIRECT_URI],
-  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT_TYPE],
   scopes: CLIENT_SCOPES,
   authMethod: 'client_secret_basic',
   idTokenSignedResponseAlg: options.idTokenAlg ?? 'RS256',
-}, now())
+}, now(), { registry: target.registry })
 const user = await createUser(store, {
   username: USERNAME,
   password: PASSWORD,
@@ -153,6 +153,12 @@ serveControl({
       const body = { grant_type: 'client_credentials', scope: 'notes:read', resource: API }
       values.push((await postForm(`${issuer}/token`, body, basicAuthorization())).access_token)
     }
+    return values
+  },
+  // Device codes from the device authorization endpoint itself (RFC 8628 §3.2), each polled once while pending.
+  async deviceCodes({ count }) {
+    const values = []
+    for (let i = 0; i < count; i++) values.push((await postForm(`${issuer}/device_authorization`, { scope: 'notes:read', resource: API }, basicAuthorization())).device_code)
     return values
   },
   async purge() {

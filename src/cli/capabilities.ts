@@ -9,6 +9,7 @@ import { signedRequestObjects } from '../server/jar/index.js'
 import { accountSelfService, type AccountOptions } from '../server/account/index.js'
 import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import { federation, type FederationOptions } from '../server/federation/index.js'
+import { deviceAuthorization, type DeviceAuthorizationOptions } from '../server/device/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -28,6 +29,8 @@ export interface ServeCapabilityOptions {
   readonly jwtBearer?: JwtBearerGrantOptions | undefined
   /** The configuration file's `federation`: upstream identity providers on the login page. */
   readonly federation?: FederationOptions | undefined
+  /** The configuration file's `deviceFlow`: lifetime and polling interval of the device flow (RFC 8628), always on. */
+  readonly deviceFlow?: DeviceAuthorizationOptions | undefined
 }
 
 /**
@@ -44,6 +47,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.clientMetadataDocuments ? [clientIdMetadataDocuments()] : []),
     pushedAuthorizationRequests({ required: options.requirePushedAuthorizationRequests ?? false }),
     signedRequestObjects({ required: options.requireSignedRequestObject ?? false }),
+    deviceAuthorization(options.deviceFlow ?? {}),
     accountSelfService(options.account ?? {}),
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),

@@ -6,6 +6,7 @@ import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError, type Store
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
 import { JWT_BEARER_GRANT_TYPE } from '../server/jwt-bearer/index.js'
+import { DEVICE_CODE_GRANT_TYPE } from '../server/device/index.js'
 import { clientProfile, fapi2ClientProblem } from '../server/fapi2/client-profile.js'
 import { createFapi2Client } from '../server/fapi2/create-client.js'
 import { setClientUpstreams } from '../server/federation/records.js'
@@ -38,7 +39,7 @@ async function refuseFapi2Weakening(store: Store, clientId: string, values: Reco
 }
 
 /** Short names for grant types whose registered value is a URN (RFC 6749 §4.5 extension grants). */
-const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE }
+const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE, device_code: DEVICE_CODE_GRANT_TYPE }
 
 /** `--grant` values, comma-separated or repeated, short names expanded. */
 function grantTypes(values: readonly string[]): string[] {

@@ -14,6 +14,7 @@ import type { JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import type { JSONWebKeySet } from '../jwt/verify.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { FederationOptions } from '../server/federation/index.js'
+import type { DeviceAuthorizationOptions } from '../server/device/index.js'
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
@@ -241,7 +242,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(requireMfa ? { requireMfa } : {}),
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
-      jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation),
+      jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -283,6 +284,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+}
+
+/** The configuration file's `deviceFlow` as the capability's options. */
+function deviceFlowOptions(section: ConfigFile['deviceFlow']): DeviceAuthorizationOptions {
+  return {
+    ...(section?.codeLifetime !== undefined ? { lifetimeSeconds: section.codeLifetime } : {}),
+    ...(section?.interval !== undefined ? { intervalSeconds: section.interval } : {}),
+    ...(section?.userCodeFailures !== undefined ? { userCodeFailures: section.userCodeFailures } : {}),
+  }
 }
 
 /** The configuration file's `federation`, each upstream's client secret read from the variable it names. */

@@ -28,6 +28,7 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri;
          --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
+         --grant device_code for urn:ietf:params:oauth:grant-type:device_code (no redirect URI needed);
          --profile fapi2: this client under the FAPI 2.0 Security Profile (private_key_jwt with
          PS256/ES256/EdDSA, PAR, DPoP, ES256 ID tokens, codes of at most 60 s) whatever the server's profile
   list [--json]

@@ -4,7 +4,7 @@ import type { OAuthResponse } from '../http/types.js'
 import { defaultPageRenderer, htmlSecurityHeaders, newNonce, PAGE_RENDERER_METHODS, type PageRenderer } from '../ui/index.js'
 
 export { defaultPageRenderer, PAGE_RENDERER_METHODS }
-export type { AccountField, AccountForm, AccountFormView, AccountItem, AccountSectionView, AccountView, ConsentResource, ConsentView, ErrorView, LoggedOutView, LoginAlternative, LoginView, LogoutConfirmView, PageRenderer, SecondFactorView, TotpEnrolmentView, TwoFactorSettingsView } from '../ui/index.js'
+export type { AccountField, AccountForm, AccountFormView, AccountItem, AccountSectionView, AccountView, ConsentResource, ConsentView, DeviceView, ErrorView, LoggedOutView, LoginAlternative, LoginView, LogoutConfirmView, PageRenderer, SecondFactorView, TotpEnrolmentView, TwoFactorSettingsView } from '../ui/index.js'
 
 /**
  * What a page needs of the server context: whether it is served over https (HSTS) and who renders it.

@@ -103,6 +103,11 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   secondFactors: z.strictObject({
     required: z.boolean().optional().describe('Every user must pass a second factor (TOTP or a recovery code) at every sign-in; one without sets it up right after the password (off by default: per user with tessera-oidc user update --require-mfa, per client with client update --require-mfa). Env TESSERA_REQUIRE_MFA=1'),
   }).optional().describe('Second factors (TOTP, RFC 6238), set up at /account/two-factor'),
+  deviceFlow: z.strictObject({
+    codeLifetime: duration.optional().describe('How long a device code and its user code work (RFC 8628 expires_in; default 10m, from 1m to 15m)'),
+    interval: z.number().int().min(1).max(60).optional().describe('Seconds a device waits between polls of the token endpoint (RFC 8628 interval; default 5); each too-early poll adds 5 for that device'),
+    userCodeFailures: z.number().int().min(1).max(1000).optional().describe('Wrong user codes at /device per client address (IPv6 by /64) and per user within 15 minutes before the page answers 429 (default 10)'),
+  }).optional().describe('Device authorization grant (RFC 8628), always offered at /device_authorization with the verification page at /device'),
   signedRequestObjects: z.strictObject({
     required: z.boolean().optional().describe('Every client must send its authorization requests as signed request objects (RFC 9101 require_signed_request_object; off by default). Env TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1'),
   }).optional().describe('JWT-secured authorization requests (RFC 9101), always accepted as request= at /authorize and /par'),

@@ -19,11 +19,13 @@ export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
 export { renderAccountFormPage, renderAccountPage, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView } from './pages/account.js'
 export { renderSecondFactorPage, renderTwoFactorSettingsPage } from './pages/two-factor.js'
+export { DEVICE_PAGE_TEXT, renderDevicePage } from './pages/device.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
   type ConsentResource,
   type ConsentView,
+  type DeviceView,
   type ErrorView,
   type LoggedOutView,
   type LoginAlternative,

@@ -1,5 +1,6 @@
 import { renderAccountFormPage, renderAccountPage, type AccountFormView, type AccountView } from './pages/account.js'
 import { renderConsentPage } from './pages/consent.js'
+import { renderDevicePage } from './pages/device.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
@@ -98,6 +99,29 @@ export interface SecondFactorView {
 
 export type { TotpEnrolmentView, TwoFactorSettingsView }
 
+/**
+ * The device flow's verification page (RFC 8628 §3.3): `enter` the user code (POSTed as `user_code` with
+ * `csrf_token`), `confirm` it (POSTed with `decision=approve|deny`), `done`.
+ */
+export interface DeviceView {
+  step: 'enter' | 'confirm' | 'done'
+  action: string
+  csrfToken: string
+  /** The signed-in user's display name. */
+  userName: string
+  /** Prefilled (`enter`), or the code to compare with the device (`confirm`), as `XXXX-XXXX`. */
+  userCode?: string
+  /** Why the code was not accepted, client-safe text. */
+  error?: string
+  clientName?: string
+  /** The requested scopes (`confirm`). */
+  scopes?: readonly string[]
+  scopeDescriptions?: Readonly<Record<string, string>>
+  /** Nobody vetted the client (registered dynamically): its name is only its own claim. */
+  unverified?: boolean
+  outcome?: 'approved' | 'denied'
+}
+
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
 export interface LogoutConfirmView {
   action: string
@@ -145,6 +169,8 @@ export interface PageRenderer {
   secondFactor(view: SecondFactorView, nonce: string): string
   /** The account's two-factor settings. */
   twoFactorSettings(view: TwoFactorSettingsView, nonce: string): string
+  /** The device flow's verification page (src/server/device/). */
+  device(view: DeviceView, nonce: string): string
 }
 
 /**
@@ -170,7 +196,8 @@ export const defaultPageRenderer: PageRenderer = {
   accountForm: (view, nonce) => renderAccountFormPage({ ...view, nonce }),
   secondFactor: (view, nonce) => renderSecondFactorPage({ ...view, nonce }),
   twoFactorSettings: (view, nonce) => renderTwoFactorSettingsPage({ ...view, nonce }),
+  device: ({ scopes = [], scopeDescriptions = {}, ...view }, nonce) => renderDevicePage({ ...view, nonce, scopes: describeScopes(scopes, scopeDescriptions) }),
 }
 
 /** The methods a `PageRenderer` must have, for validating one given in configuration. */
-export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings']
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings', 'device']
