@@ -38,6 +38,8 @@ export interface AccessTokenInput {
   act?: ActorClaim | undefined
   /** The token expires at this time if that is sooner than its usual lifetime (an exchanged token never outlives its subject token). */
   notAfter?: number | undefined
+  /** A JWT whatever `accessTokenFormat` says (RFC 8693 `requested_token_type` jwt). */
+  format?: 'jwt' | undefined
 }
 
 /**
@@ -128,7 +130,7 @@ export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInp
     expires_at: now + expiresIn,
   }
   const claims = withBinding(withActor(withAcr(claimsOf(ctx.config.issuer, fields), input.acr), input.act), input.dpopJkt)
-  if (ctx.config.accessTokenFormat === 'opaque') {
+  if (ctx.config.accessTokenFormat === 'opaque' && input.format !== 'jwt') {
     const token = randomToken(32)
     const tokenHash = sha256(token)
     // Written before the token record, so the token is never found without its actor.
