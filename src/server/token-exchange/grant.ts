@@ -122,13 +122,16 @@ async function exchangeToken(ctx: ServerContext, options: ResolvedTokenExchangeO
  * Whose token may the client exchange (catalogue TX-01, keycloak#48104)? One issued to it, one addressed
  * to one of its own resources (its policy's `resources`, or a stored API it introspects for), or one whose
  * `may_act` (RFC 8693 §4.4) names it. For an ID-JAG the rule is the draft's: the subject token's audience
- * is the client.
+ * is the client. A trusted issuer's JWT passed its own rule when it was read.
  */
 function checkSubjectBelongsToClient(client: ClientRecord, policy: TokenExchangePolicy, directory: ResourceDirectory, subject: ExchangedToken, idJag: boolean): void {
   if (idJag) {
     if (subject.clientId !== client.client_id) throw new UnusableToken('subject_token', 'ID-JAG: the subject token was issued to another client')
     return
   }
+  // A trusted issuer's JWT was checked when read: the issuer lets this client present its tokens, and the
+  // token is addressed to this server or to the client (as the JWT-bearer grant asks of its assertions).
+  if (subject.type === 'jwt') return
   const own = new Set([...(policy.resources ?? []), ...directory.resources.filter((api) => api.introspectionClientId === client.client_id).map((api) => api.identifier)])
   const issuedToIt = subject.clientId === client.client_id
   const addressedToIt = subject.audience.some((target) => own.has(target))
