@@ -56,6 +56,8 @@ export async function issueIdJag(ctx: ServerContext, policy: TokenExchangePolicy
     ...(subject.authTime !== undefined ? { auth_time: subject.authTime } : {}),
     ...(subject.acr !== undefined ? { acr: subject.acr } : {}),
     ...(subject.amr !== undefined && subject.amr.length > 0 ? { amr: [...subject.amr] } : {}),
+    // ID-JAG "Implementation notes": the e-mail address beside the opaque `sub`, when the ID token carried a verified one.
+    ...(subject.email !== undefined ? { email: subject.email } : {}),
   }
   const key = await ctx.keys.signingKey(ctx.config.accessTokenSigningAlg)
   return { token: await signJwt(claims, key, ID_JAG_TYPE), jti, audience, scopes, expiresIn: Math.max(0, exp - now) }

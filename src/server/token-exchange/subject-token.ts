@@ -33,6 +33,8 @@ export interface ExchangedToken {
   readonly acr: string | undefined
   readonly amr: readonly string[] | undefined
   readonly authTime: number | undefined
+  /** The user's verified e-mail address as the token states it (ID-JAG: lets the resource side find existing accounts). */
+  readonly email?: string | undefined
 }
 
 /** RFC 6749 §5.2 (and ID-JAG's example): a subject or actor token that cannot be used is `invalid_grant`. */
@@ -97,6 +99,7 @@ async function readOwnIdToken(ctx: ServerContext, token: string): Promise<Exchan
     exp: Number(claims.exp), grantId: undefined, act: undefined, mayAct: undefined,
     acr: stringClaim(claims.acr), amr: Array.isArray(claims.amr) ? claims.amr.filter((value): value is string => typeof value === 'string') : undefined,
     authTime: numberClaim(claims.auth_time),
+    email: claims.email_verified === true ? stringClaim(claims.email) : undefined,
   }
 }
 
