@@ -14,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { requireScopes } from '../../src/adapters/hono-resource.js'
 import { createResourceServer } from '../../src/resource/index.js'
 import { createClient, ValidationError } from '../../src/server/admin.js'
+import { setClientRequireMfa } from '../../src/server/mfa/policy.js'
 import { createStoredResource } from '../../src/server/resources/resource-admin.js'
 import { tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from '../../src/server/token-exchange/index.js'
 import type { ClientAuthMethod } from '../../src/storage/types.js'
@@ -226,6 +227,19 @@ describe('TX-04 · no scope or lifetime escalation', () => {
     expect(await (await introspect(server, txc, String(body.access_token))).json()).toMatchObject({ active: true })
     expect((await revoke(server, web, tokens.refresh_token ?? '')).status).toBe(200)
     expect(await (await introspect(server, txc, String(body.access_token))).json()).toEqual({ active: false })
+  })
+})
+
+describe('TX-04 · exchange never gets round the second-factor policy (MF-08)', () => {
+  it('TX-04 a password-only subject token is refused once the exchanging client requires a second factor', async () => {
+    const { access_token: subject } = await aliceTxc()
+    await setClientRequireMfa(server.store, 'txc', true)
+    try {
+      await expectTokenError(await exchange(txc, { subject_token: subject, resource: API_AUD2, scope: 'api2.read' }), 'invalid_grant')
+    } finally {
+      await setClientRequireMfa(server.store, 'txc', false)
+    }
+    await ok(await exchange(txc, { subject_token: subject, resource: API_AUD2, scope: 'api2.read' }))
   })
 })
 

@@ -44,12 +44,14 @@ export function exchangedAudience(directory: ResourceDirectory, issuer: string, 
 
 /**
  * RFC 8693 §2.1 `scope`, narrowing only (§5: limit delegated rights): at most the subject token's scopes
- * (for a token that carries none, an ID token, the policy's), within the policy's `scopes`, never an
+ * (for a token that carries none, an ID token, the policy's), within the policy's `scopes` and the
+ * client's registered scopes, never an
  * OpenID Connect scope (an exchanged token gets no ID token, no refresh token, no userinfo scope).
  * A wider request is `invalid_scope`; none requested gets the whole ceiling.
  */
 export function exchangedScopes(policy: TokenExchangePolicy, subject: ExchangedToken, requested: readonly string[], clientScopes: readonly string[]): string[] {
-  let ceiling = (subject.scopes ?? policy.scopes?.filter((scope) => clientScopes.includes(scope)) ?? []).filter((scope) => !isOidcScope(scope))
+  // The token is issued to the exchanging client: never a scope it is not registered for (RFC 6749 §3.3).
+  let ceiling = (subject.scopes ?? policy.scopes ?? []).filter((scope) => !isOidcScope(scope) && clientScopes.includes(scope))
   if (policy.scopes) ceiling = ceiling.filter((scope) => policy.scopes?.includes(scope))
   if (!isSubset(requested, ceiling)) throw new OAuthError('invalid_scope', 'The requested scope exceeds what the subject token and the client\'s policy allow')
   return requested.length > 0 ? [...requested] : ceiling
