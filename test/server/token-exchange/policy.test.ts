@@ -44,6 +44,9 @@ describe('token_exchange_policy in dynamic registration', () => {
   it('is stored and echoed with an initial access token, refused when malformed', async () => {
     const server = await startTestServer({ capabilities: [dynamicRegistration({ policy: 'token' }), tokenExchange()] })
     servers.push(server)
+    const discovery = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>
+    expect(discovery.grant_types_supported).toContain(TOKEN_EXCHANGE_GRANT_TYPE)
+    expect(discovery.identity_chaining_requested_token_types_supported).toEqual(['urn:ietf:params:oauth:token-type:id-jag'])
     const now = Math.floor(Date.now() / 1000)
     const policy = { audiences: [`${server.url}/api`], delegation: true }
     const { token } = await createInitialAccessToken(server.store, { now, expiresIn: 600 })
