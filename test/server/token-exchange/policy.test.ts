@@ -56,6 +56,22 @@ describe('token_exchange_policy in dynamic registration', () => {
     expect(body.token_exchange_policy).toEqual(policy)
     expect(await storedTokenExchangePolicy(server.store, String(body.client_id), now)).toEqual(policy)
 
+    // RFC 7592: read back with the registration; the client's own token cannot change it.
+    const uri = String(body.registration_client_uri)
+    const read = await fetch(uri, { headers: { authorization: `Bearer ${String(body.registration_access_token)}` } })
+    expect(await read.json()).toMatchObject({ token_exchange_policy: policy })
+    const put = (token: string, member: unknown): Promise<Response> => fetch(uri, {
+      method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ ...metadata, client_id: body.client_id, token_exchange_policy: member }),
+    })
+    const widened = await put(String(body.registration_access_token), { ...policy, impersonation: true })
+    expect(widened.status).toBe(400)
+    expect(await widened.json()).toMatchObject({ error: 'invalid_client_metadata' })
+    const echoed = await put(String(body.registration_access_token), policy)
+    expect(echoed.status).toBe(200)
+    expect(await echoed.json()).toMatchObject({ token_exchange_policy: policy })
+    expect(await storedTokenExchangePolicy(server.store, String(body.client_id), now)).toEqual(policy)
+
     const { token: second } = await createInitialAccessToken(server.store, { now, expiresIn: 600 })
     const refused = await register(server.url, { ...metadata, token_exchange_policy: { delegate: true } }, second)
     expect(refused.status).toBe(400)
