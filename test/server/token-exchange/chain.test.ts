@@ -123,6 +123,13 @@ describe.each(['jwt', 'opaque'] as const)('three-service delegation chain (%s ac
     await expectTokenError(await clientPost(server, '/token', clients.b, { ...exchangeForB, resource: D_AUD }), 'invalid_target')
     await expectTokenError(await clientPost(server, '/token', clients.b, { ...exchangeForB, resource: C_AUD, scope: 'c.read d.read' }), 'invalid_scope')
     await expectTokenError(await clientPost(server, '/token', clients.c, { grant_type: TOKEN_EXCHANGE_GRANT_TYPE, subject_token: String(forB.access_token), subject_token_type: ACCESS, resource: C_AUD }), 'invalid_grant')
+
+    // requested_token_type jwt: an RFC 9068 JWT whatever the server's access token format, accepted by C's API alike.
+    const asJwt = await token(server, clients.b, { ...exchangeForB, resource: C_AUD, scope: 'c.read', requested_token_type: 'urn:ietf:params:oauth:token-type:jwt' })
+    expect(asJwt.issued_token_type).toBe('urn:ietf:params:oauth:token-type:jwt')
+    expect(String(asJwt.access_token).split('.')).toHaveLength(3)
+    const viaJwt = await fetch(cUrl, { headers: { authorization: `Bearer ${String(asJwt.access_token)}` } })
+    expect(await viaJwt.json()).toMatchObject({ subject: alice.id, actor: { subject: 'svc-b', actor: { subject: 'svc-a' } } })
   })
 })
 
