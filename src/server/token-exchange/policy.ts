@@ -4,6 +4,7 @@ import type { ServerContext } from '../context.js'
 
 /** The subject token types a policy may allow (RFC 8693 §3; Tessera's own access and ID tokens, trusted issuers' JWTs). */
 export const EXCHANGEABLE_SUBJECT_TYPES = ['access_token', 'id_token', 'jwt'] as const
+/** A subject token type a client's policy may allow: `access_token`, `id_token` or `jwt`. */
 export type ExchangeableSubjectType = (typeof EXCHANGEABLE_SUBJECT_TYPES)[number]
 
 /** An authorization server this client may get ID-JAGs for, and who the client is there. */
