@@ -246,6 +246,23 @@ export const SCENARIOS = [
     ],
   },
   {
+    id: 'token-exchange',
+    number: 7,
+    references: [SIGN_ES256, VERIFY_ES256],
+    title: 'token exchange with an actor token (RFC 8693: subject and actor checked as introspection checks them, ES256 JWT with act issued)',
+    note: 'Tessera only: oidc-provider has no token exchange grant. Subject and actor are one client-credentials token of the bench client, reused; the client\'s policy allows delegation.',
+    unit: 'exchanges/s',
+    token: 'accessTokens',
+    request: (endpoints, token) => ({
+      method: 'POST', path: endpoints.token, headers: FORM,
+      body: form({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        actor_token: token, actor_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: API, scope: 'notes:read',
+      }),
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256', tokenExchange: true }), tesseraSqlite({ accessTokenAlg: 'ES256', tokenExchange: true }, { extra: true })],
+  },
+  {
     id: 'login',
     number: 6,
     references: [ARGON2],

@@ -10,6 +10,7 @@ import { accountSelfService, type AccountOptions } from '../server/account/index
 import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import { federation, type FederationOptions } from '../server/federation/index.js'
 import { deviceAuthorization, type DeviceAuthorizationOptions } from '../server/device/index.js'
+import { tokenExchange, type TokenExchangeOptions } from '../server/token-exchange/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -31,6 +32,8 @@ export interface ServeCapabilityOptions {
   readonly federation?: FederationOptions | undefined
   /** The configuration file's `deviceFlow`: lifetime and polling interval of the device flow (RFC 8628), always on. */
   readonly deviceFlow?: DeviceAuthorizationOptions | undefined
+  /** The configuration file's `tokenExchange` (with `jwtBearer`'s trusted issuers): the token exchange grant. */
+  readonly tokenExchange?: TokenExchangeOptions | undefined
 }
 
 /**
@@ -51,6 +54,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     accountSelfService(options.account ?? {}),
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
+    ...(options.tokenExchange ? [tokenExchange(options.tokenExchange)] : []),
   ]
 }
 
@@ -67,6 +71,7 @@ export const cliRegistry: Registry = createRegistry([
     account: { mail: { send: () => Promise.resolve() }, registration: true },
     jwtBearer: { issuers: [] },
     federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] },
+    tokenExchange: {},
   }),
 ])
 

@@ -11,6 +11,7 @@ import { clientProfile, fapi2ClientProblem } from '../server/fapi2/client-profil
 import { createFapi2Client } from '../server/fapi2/create-client.js'
 import { setClientUpstreams } from '../server/federation/records.js'
 import type { Store } from '../storage/types.js'
+import { setTokenExchangePolicy, TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangePolicyProblem } from '../server/token-exchange/index.js'
 
 /** `createFapi2Client` with its contradictions as usage errors. */
 const createFapi2ClientOrUsage: typeof createFapi2Client = async (...args) => {
@@ -39,7 +40,7 @@ async function refuseFapi2Weakening(store: Store, clientId: string, values: Reco
 }
 
 /** Short names for grant types whose registered value is a URN (RFC 6749 §4.5 extension grants). */
-const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE, device_code: DEVICE_CODE_GRANT_TYPE }
+const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE, device_code: DEVICE_CODE_GRANT_TYPE, 'token-exchange': TOKEN_EXCHANGE_GRANT_TYPE }
 
 /** `--grant` values, comma-separated or repeated, short names expanded. */
 function grantTypes(values: readonly string[]): string[] {
@@ -79,10 +80,14 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'no-dpop-bound': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
       'no-require-mfa': { type: 'boolean' },
+      // RFC 8693: what the client may do with token exchange, as JSON (`none` removes it).
+      'token-exchange-policy': { type: 'string' },
     },
     strict: true,
   })
   const json = values.json ?? false
+  // Checked before the store is touched: a bad policy leaves no client half-made.
+  const exchangePolicy = tokenExchangePolicyFlag(values['token-exchange-policy'])
   const store = await openStore(values)
   try {
     switch (action) {
@@ -107,6 +112,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
         }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry, ...sealingSecret(values, values['auth-method']) })
         await applyUpstreams(store, client.client_id, values.upstream)
         if (values['require-mfa']) await setClientRequireMfa(store, client.client_id, true)
+        if (exchangePolicy !== undefined) await setTokenExchangePolicy(store, client.client_id, exchangePolicy ?? undefined)
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
         return
@@ -139,6 +145,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
         await applyUpstreams(store, client.client_id, values.upstream)
         if (values['require-mfa'] && values['no-require-mfa']) throw new UsageError('use either --require-mfa or --no-require-mfa')
         if (values['require-mfa'] || values['no-require-mfa']) await setClientRequireMfa(store, client.client_id, values['require-mfa'] === true)
+        if (exchangePolicy !== undefined) await setTokenExchangePolicy(store, client.client_id, exchangePolicy ?? undefined)
         const { client_secret_hash: _hash, client_secret_sealed: _sealed, ...shown } = client
         print(json, shown, `updated client ${client.client_id}: ${client.grant_types.join(',')} ${client.redirect_uris.join(' ')} scope "${client.scopes.join(' ')}"`)
         return
@@ -172,6 +179,24 @@ export async function clientCommand(argv: string[]): Promise<void> {
   } finally {
     await store.close()
   }
+}
+
+/**
+ * `--token-exchange-policy JSON`: the client's token exchange policy (RFC 8693; see `TokenExchangePolicy`),
+ * validated; `none` (null here) removes it; undefined when the flag is absent.
+ */
+function tokenExchangePolicyFlag(value: string | undefined): unknown {
+  if (value === undefined) return undefined
+  if (value === 'none') return null
+  let policy: unknown
+  try {
+    policy = JSON.parse(value)
+  } catch {
+    throw new UsageError('--token-exchange-policy must be a JSON object, e.g. \'{"audiences":["https://api.example.com"],"delegation":true}\', or none')
+  }
+  const problem = tokenExchangePolicyProblem(policy)
+  if (problem) throw new UsageError(`--token-exchange-policy: ${problem}`)
+  return policy
 }
 
 /** `--jwks FILE` (a JWKS of public keys), `--jwks-uri URL`, `--auth-signing-alg ALG`: a `private_key_jwt` client's keys. */

@@ -11,6 +11,7 @@ import { demoMcpResource, demoResource, startStandaloneServer } from '../standal
 import { serveCapabilities } from './capabilities.js'
 import type { AccountOptions } from '../server/account/index.js'
 import type { JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
+import type { TokenExchangeOptions } from '../server/token-exchange/index.js'
 import type { JSONWebKeySet } from '../jwt/verify.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { FederationOptions } from '../server/federation/index.js'
@@ -140,6 +141,18 @@ function jwtBearerOptions(section: ConfigFile['jwtBearer']): JwtBearerGrantOptio
   }
 }
 
+/** The configuration file's `tokenExchange`, with the JWT-bearer grant's trusted issuers; undefined when the section is absent. */
+function tokenExchangeOptions(config: ConfigFile): TokenExchangeOptions | undefined {
+  const section = config.tokenExchange
+  if (!section) return undefined
+  const trustedIssuers = jwtBearerOptions(config.jwtBearer)?.issuers
+  return {
+    ...(section.clients ? { clients: section.clients } : {}),
+    ...(trustedIssuers ? { trustedIssuers } : {}),
+    ...(section.idJagLifetime !== undefined ? { idJagLifetimeSeconds: section.idJagLifetime } : {}),
+  }
+}
+
 /** `tessera-oidc serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -243,6 +256,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
+      tokenExchange: tokenExchangeOptions(config),
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),

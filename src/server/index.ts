@@ -41,6 +41,10 @@ export { signedRequestObjects, type SignedRequestObjectOptions } from './jar/ind
 export { accountSelfService, checkAccountForm, backToAccount, ACCOUNT_CLIENT_ID, type AccountOptions } from './account/index.js'
 export { createSmtpMailer, type MailMessage, type Mailer, type SmtpSettings } from './mail/index.js'
 export { jwtBearerGrant, ID_JAG_TYPE, JWT_BEARER_GRANT_TYPE, type GrantSubject, type JwtBearerGrantOptions, type SubjectMapping, type TrustedIssuer } from './jwt-bearer/index.js'
+export {
+  tokenExchange, setTokenExchangePolicy, storedTokenExchangePolicy, tokenExchangePolicyProblem, EXCHANGEABLE_SUBJECT_TYPES, TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES,
+  type ExchangeableSubjectType, type IdJagTarget, type TokenExchangeOptions, type TokenExchangePolicy,
+} from './token-exchange/index.js'
 export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, type FederationOptions, type MappedAttribute, type UpstreamProvider } from './federation/index.js'
 export { federatedIdentities, type FederatedIdentities, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
 export { findClient } from './find-client.js'

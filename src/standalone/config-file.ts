@@ -139,6 +139,23 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
       maxLifetime: duration.optional().describe('Longest assertion lifetime accepted (default 5m, at most 1h)'),
     }).refine((issuer) => (issuer.jwks === undefined) !== (issuer.jwksUri === undefined), 'give either jwks or jwksUri')).describe('The issuers trusted to assert users'),
   }).optional().describe('JWT-bearer authorization grant (RFC 7523 §2.1) and ID-JAGs: assertions of trusted issuers exchanged for access tokens; clients need grant_type urn:ietf:params:oauth:grant-type:jwt-bearer (tessera-oidc client create --grant jwt-bearer)'),
+  tokenExchange: z.strictObject({
+    clients: z.record(z.string().min(1), z.strictObject({
+      resources: z.array(resourceIdentifier).optional().describe('The client\'s own resource identifiers: access tokens addressed to them are its to exchange'),
+      subject_token_types: z.array(z.enum(['access_token', 'id_token', 'jwt'])).optional().describe('Subject token types it may present (default access_token; jwt: the jwtBearer trusted issuers\' JWTs)'),
+      audiences: z.array(z.string().min(1)).optional().describe('Targets (resource or audience) it may ask for beyond the subject token\'s own audience'),
+      scopes: z.array(scopeName).optional().describe('The most an exchanged token may carry (always within the subject token\'s scope)'),
+      delegation: z.boolean().optional().describe('It may present an actor_token: the token it gets names it in act (RFC 8693 §4.1)'),
+      impersonation: z.boolean().optional().describe('It may get a token for another audience without an actor token'),
+      id_jag: z.array(z.strictObject({
+        audience: z.url({ protocol: /^https?$/ }).describe('The resource authorization server\'s issuer: the ID-JAG\'s aud'),
+        client_id: z.string().min(1).describe('The client\'s id at that server: the ID-JAG\'s client_id'),
+        scopes: z.array(scopeName).optional().describe('Scopes at that server the ID-JAG may carry (default none)'),
+        resources: z.array(resourceIdentifier).optional().describe('Resources at that server it may name (default any)'),
+      })).optional().describe('Authorization servers it may get ID-JAGs for (MCP cross-app access)'),
+    })).optional().describe('Token exchange policy by client id; without one a client may only narrow its own tokens (same audience, no wider scope). Also settable with tessera-oidc client update --token-exchange-policy'),
+    idJagLifetime: duration.optional().describe('Lifetime of issued ID-JAGs (default and at most 5m)'),
+  }).optional().describe('Token exchange (RFC 8693) and ID-JAG issuance: clients need grant_type urn:ietf:params:oauth:grant-type:token-exchange (tessera-oidc client create --grant token-exchange); subject tokens of type jwt come from the jwtBearer trusted issuers'),
   federation: z.strictObject({
     upstreams: z.array(z.strictObject({
       id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -').describe('Name in /federation/<id>/callback (the redirect URI to register at the upstream), in idp_hint and in client allow-lists'),
