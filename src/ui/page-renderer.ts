@@ -3,6 +3,7 @@ import { renderConsentPage } from './pages/consent.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+import { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeySettingsView, type PasskeySignInView } from './pages/passkeys.js'
 import { renderSecondFactorPage, renderTwoFactorSettingsPage, type TotpEnrolmentView, type TwoFactorSettingsView } from './pages/two-factor.js'
 import { describeScopes } from './scopes.js'
 
@@ -94,9 +95,11 @@ export interface SecondFactorView {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
+  /** The user has a passkey: a button POSTing the CSRF token to `passkey.action` offers it instead of a code. */
+  passkey?: { action: string }
 }
 
-export type { TotpEnrolmentView, TwoFactorSettingsView }
+export type { PasskeySettingsView, PasskeySignInView, TotpEnrolmentView, TwoFactorSettingsView }
 
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
 export interface LogoutConfirmView {
@@ -145,6 +148,10 @@ export interface PageRenderer {
   secondFactor(view: SecondFactorView, nonce: string): string
   /** The account's two-factor settings. */
   twoFactorSettings(view: TwoFactorSettingsView, nonce: string): string
+  /** The passkey step of a sign-in (WebAuthn; the one page kind that runs a script, under the nonce). */
+  passkeySignIn(view: PasskeySignInView, nonce: string): string
+  /** The account's passkeys: list, rename, remove, add. */
+  passkeySettings(view: PasskeySettingsView, nonce: string): string
 }
 
 /**
@@ -170,7 +177,9 @@ export const defaultPageRenderer: PageRenderer = {
   accountForm: (view, nonce) => renderAccountFormPage({ ...view, nonce }),
   secondFactor: (view, nonce) => renderSecondFactorPage({ ...view, nonce }),
   twoFactorSettings: (view, nonce) => renderTwoFactorSettingsPage({ ...view, nonce }),
+  passkeySignIn: (view, nonce) => renderPasskeySignInPage({ ...view, nonce }),
+  passkeySettings: (view, nonce) => renderPasskeySettingsPage({ ...view, nonce }),
 }
 
 /** The methods a `PageRenderer` must have, for validating one given in configuration. */
-export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings']
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings', 'passkeySignIn', 'passkeySettings']

@@ -2,6 +2,7 @@ import type { AcrRequest } from '../../protocol/oidc/acr-request.js'
 import type { Store } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { ACR_MFA, acrLevel, acrOf } from './assurance.js'
+import { hasPasskey } from './passkey-factor.js'
 import { hasSecondFactor } from './totp-credential.js'
 import { CLIENT_MFA_POLICY, NEVER, USER_MFA_POLICY } from './records.js'
 
@@ -43,7 +44,8 @@ function requested(request: AcrRequest): 'mfa' | 'preferred' | 'none' {
  */
 export async function secondStepNeeded(ctx: ServerContext, clientId: string, userId: string, request: AcrRequest, current: { acr: string | undefined; passwordJustNow: boolean }): Promise<{ enrol: boolean } | undefined> {
   if (acrLevel(current.acr) >= acrLevel(ACR_MFA)) return undefined
-  const [mandatory, enrolled] = await Promise.all([mfaMandatory(ctx, clientId, userId), hasSecondFactor(ctx, userId)])
+  const [mandatory, totp, passkey] = await Promise.all([mfaMandatory(ctx, clientId, userId), hasSecondFactor(ctx, userId), hasPasskey(ctx, userId)])
+  const enrolled = totp || passkey
   const wanted = requested(request)
   if (mandatory || wanted === 'mfa') return { enrol: !enrolled }
   // A user who set up a second factor is asked for it at every sign-in; an existing session is reused

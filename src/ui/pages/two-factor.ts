@@ -76,6 +76,7 @@ export function renderSecondFactorPage(input: {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
+  passkey?: { action: string }
 }): string {
   if (input.recoveryCodes) {
     const body = html`<h1>Two-factor authentication is on</h1>
@@ -101,8 +102,20 @@ ${hiddenFields(input.hidden, input.csrfToken, ['code'])}
 ${codeField(input.error, 'Authentication code')}
 <button type="submit" class="block">Verify</button>
 </form>
-<p class="note">Lost your device? Enter one of your recovery codes in the same field.</p>`
+<p class="note">Lost your device? Enter one of your recovery codes in the same field.</p>${input.passkey ? passkeyChoice(input.passkey.action, input.csrfToken) : html``}`
   return renderPage({ nonce: input.nonce, title: 'Two-factor authentication', body })
+}
+
+/** The passkey as the other second factor, one small form (src/server/passkeys/ shows the WebAuthn step). */
+function passkeyChoice(action: string, csrfToken: string): SafeHtml {
+  return html`
+<section class="alternatives" aria-label="Other ways to confirm">
+<p class="separator">or</p>
+<form method="post" action="${action}">
+${hiddenFields({}, csrfToken)}
+<button type="submit" class="block secondary">Use a passkey</button>
+</form>
+</section>`
 }
 
 /**
