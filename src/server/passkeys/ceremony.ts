@@ -178,10 +178,6 @@ export async function verifyAssertion(rp: RelyingParty, challenge: PasskeyChalle
   if (!sameOriginClientData(json.response.clientDataJSON)) return fail('invalid')
   const data = authenticatorDataOf(json.response.authenticatorData)
   if (!data) return fail('invalid')
-  // §6.1.3: BE is fixed when the credential is made; a change means another authenticator or a forgery.
-  if (data.backupEligible !== credential.backup_eligible) return fail('backup_eligibility')
-  // §6.1.1, §7.2 step 21: a non-zero counter must grow; a constant 0 means "no counter" (synced passkeys).
-  if ((data.counter > 0 || credential.counter > 0) && data.counter <= credential.counter) return fail('counter')
   try {
     const verified = await verifyAuthenticationResponse({
       response: json.raw as unknown as AuthenticationResponseJSON,
@@ -189,14 +185,20 @@ export async function verifyAssertion(rp: RelyingParty, challenge: PasskeyChalle
       expectedOrigin: rp.origin,
       expectedRPID: rp.id,
       expectedType: 'webauthn.get',
-      credential: { id: credential.credential_id, publicKey: new Uint8Array(Buffer.from(credential.public_key, 'base64url')), counter: credential.counter },
+      // The counter is judged below, once the signature proved the data came from the credential: then a
+      // counter that did not grow is a clone signal rather than any replayed or forged request.
+      credential: { id: credential.credential_id, publicKey: new Uint8Array(Buffer.from(credential.public_key, 'base64url')), counter: 0 },
       requireUserVerification: challenge.user_verification,
     })
     if (!verified.verified) return fail('invalid')
-    return { ok: true, value: { ...credential, counter: verified.authenticationInfo.newCounter, backed_up: verified.authenticationInfo.credentialBackedUp, last_used_at: now } }
   } catch {
     return fail('invalid')
   }
+  // §6.1.3: BE is fixed when the credential is made; a change means another authenticator.
+  if (data.backupEligible !== credential.backup_eligible) return fail('backup_eligibility')
+  // §6.1.1, §7.2 step 21: a non-zero counter must grow; a constant 0 means "no counter" (synced passkeys).
+  if ((data.counter > 0 || credential.counter > 0) && data.counter <= credential.counter) return fail('counter')
+  return { ok: true, value: { ...credential, counter: data.counter, backed_up: data.backedUp, last_used_at: now } }
 }
 
 /**
