@@ -9,6 +9,7 @@ import { signedRequestObjects } from '../server/jar/index.js'
 import { accountSelfService, type AccountOptions } from '../server/account/index.js'
 import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import { federation, type FederationOptions } from '../server/federation/index.js'
+import { passkeys, type PasskeyOptions } from '../server/passkeys/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -28,6 +29,8 @@ export interface ServeCapabilityOptions {
   readonly jwtBearer?: JwtBearerGrantOptions | undefined
   /** The configuration file's `federation`: upstream identity providers on the login page. */
   readonly federation?: FederationOptions | undefined
+  /** The configuration file's `passkeys` (when enabled): WebAuthn sign-in and second factor. */
+  readonly passkeys?: PasskeyOptions | undefined
 }
 
 /**
@@ -47,6 +50,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     accountSelfService(options.account ?? {}),
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
+    ...(options.passkeys ? [passkeys(options.passkeys)] : []),
   ]
 }
 
@@ -63,6 +67,7 @@ export const cliRegistry: Registry = createRegistry([
     account: { mail: { send: () => Promise.resolve() }, registration: true },
     jwtBearer: { issuers: [] },
     federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] },
+    passkeys: {},
   }),
 ])
 
