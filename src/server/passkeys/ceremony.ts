@@ -1,7 +1,7 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+import type * as SimpleWebAuthn from '@simplewebauthn/server'
+import type {
+  AuthenticationResponseJSON, AuthenticatorTransportFuture, PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import type { PasskeyCredential } from '../../storage/kinds/passkeys.js'
 import type { UserRecord } from '../../storage/types.js'
@@ -16,6 +16,14 @@ import type { RelyingParty, ResolvedPasskeyOptions } from './options.js'
  * backup-eligibility flag, and the counter once more, to tell the operator why (catalogue MF-04 to MF-06).
  */
 
+// Loaded on the first ceremony: the library and its ASN.1/CBOR stack take about a second to import, which
+// every CLI command and server start would otherwise pay (the CLI's registry names every capability).
+let library: Promise<typeof SimpleWebAuthn> | undefined
+function webauthn(): Promise<typeof SimpleWebAuthn> {
+  library ??= import('@simplewebauthn/server')
+  return library
+}
+
 /** WebAuthn §7.1 step 23 (Level 3): a credential id longer than 1,023 bytes is refused. */
 const MAX_CREDENTIAL_ID_BYTES = 1023
 
@@ -25,7 +33,8 @@ export function userHandle(user: Pick<UserRecord, 'id'>): Uint8Array<ArrayBuffer
 }
 
 /** Options for `navigator.credentials.create`: a resident key (a passkey), no attestation. */
-export function registrationOptions(rp: RelyingParty, options: ResolvedPasskeyOptions, user: UserRecord, existing: readonly PasskeyCredential[], challenge: PasskeyChallenge): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function registrationOptions(rp: RelyingParty, options: ResolvedPasskeyOptions, user: UserRecord, existing: readonly PasskeyCredential[], challenge: PasskeyChallenge): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { generateRegistrationOptions } = await webauthn()
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -43,7 +52,8 @@ export function registrationOptions(rp: RelyingParty, options: ResolvedPasskeyOp
 }
 
 /** Options for `navigator.credentials.get`: `allowCredentials` empty for a discoverable sign-in (§5.1.4.1). */
-export function authenticationOptions(rp: RelyingParty, challenge: PasskeyChallenge, allow: readonly PasskeyCredential[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function authenticationOptions(rp: RelyingParty, challenge: PasskeyChallenge, allow: readonly PasskeyCredential[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await webauthn()
   return generateAuthenticationOptions({
     rpID: rp.id,
     challenge: Buffer.from(challenge.challenge, 'base64url'),
@@ -113,6 +123,7 @@ export async function verifyRegistration(rp: RelyingParty, options: ResolvedPass
   if (!json) return { ok: false, reason: 'invalid' }
   if (Buffer.from(json.id, 'base64url').length > MAX_CREDENTIAL_ID_BYTES) return { ok: false, reason: 'invalid' }
   if (challenge.user_id !== user.id || !sameOriginClientData(json.response.clientDataJSON)) return { ok: false, reason: 'invalid', credentialId: json.id }
+  const { verifyRegistrationResponse } = await webauthn()
   try {
     const verified = await verifyRegistrationResponse({
       response: json.raw as unknown as RegistrationResponseJSON,
@@ -178,6 +189,7 @@ export async function verifyAssertion(rp: RelyingParty, challenge: PasskeyChalle
   if (!sameOriginClientData(json.response.clientDataJSON)) return fail('invalid')
   const data = authenticatorDataOf(json.response.authenticatorData)
   if (!data) return fail('invalid')
+  const { verifyAuthenticationResponse } = await webauthn()
   try {
     const verified = await verifyAuthenticationResponse({
       response: json.raw as unknown as AuthenticationResponseJSON,
