@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, CDPSession, Page } from 'playwright-core'
@@ -18,6 +20,17 @@ import { authorizeUrl, basicAuth, startTestServer, type TestClient, type TestSer
  */
 
 const TEST_TIMEOUT = 45_000
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** axe-core's serious and critical violations on the page (run through DevTools, so the page's CSP stays as is). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE)
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null }[] }> } }).axe
+    const result = await axe.run()
+    return result.violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical').map((violation) => violation.id)
+  })
+}
 
 let server: TestServer
 let chromium: Browser
@@ -88,9 +101,11 @@ describe('passkeys in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click()
     await page.waitForURL((url) => url.href.startsWith(redirectUri))
     await page.goto(`${server.url}/account/passkeys`)
+    expect(await seriousViolations(page)).toEqual([])
     await page.getByLabel('Name of the new passkey').fill('Chromium')
     await page.getByRole('button', { name: 'Add a passkey' }).click()
     await page.getByText('Passkey “Chromium” added.').waitFor()
+    expect(await seriousViolations(page)).toEqual([])
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
     expect(credentials).toHaveLength(1)
     expect(credentials[0]?.isResidentCredential).toBe(true)
@@ -100,6 +115,7 @@ describe('passkeys in Chromium', () => {
     const { state, verifier } = await goAuthorize(page)
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click()
     await page.getByRole('heading', { name: 'Sign in with a passkey' }).waitFor()
+    expect(await seriousViolations(page)).toEqual([])
     await page.getByRole('button', { name: 'Use a passkey' }).click()
     await page.waitForURL((url) => url.href.startsWith(redirectUri))
     const arrived = received.find((url) => url.searchParams.get('state') === state)

@@ -300,6 +300,7 @@ describe('passkeys (catalogue wave 2 §25)', () => {
     const page = await (await browser.get(`${server.url}/account/passkeys`)).text()
     const csrf = parseForm(page).fields.csrf_token ?? ''
     expect(page).toContain('Laptop')
+    expect(await (await browser.get(`${server.url}/account`)).text()).toContain('Manage passkeys')
     const renamed = await (await browser.post(`${server.url}/account/passkeys`, { csrf_token: csrf, step: 'rename', credential_id: credential.id, name: 'Work laptop' })).text()
     expect(renamed).toContain('Passkey renamed to “Work laptop”.')
 
