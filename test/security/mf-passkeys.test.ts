@@ -4,6 +4,7 @@
  * the options the pages carry — honestly, or bent the way an attacker would.
  */
 import { describe, expect, it } from 'vitest'
+import { accountSelfService } from '../../src/server/account/index.js'
 import { createUser } from '../../src/server/admin.js'
 import { setUserRequireMfa } from '../../src/server/mfa/policy.js'
 import { PASSKEY_CHALLENGE } from '../../src/server/passkeys/challenges.js'
@@ -16,7 +17,7 @@ import { SoftwareAuthenticator, webauthnOptions, type Bend, type CreationOptions
 import { authorizationRequest, decodePayload, redeem, registerClient, securityServerForFile, sendAuthorization } from './helpers.js'
 
 // ES256 and RS256 only, so that an EdDSA credential is outside the configured list (MF-05).
-const server = await securityServerForFile({ capabilities: [passkeys({ algorithms: [-7, -257] })] })
+const server = await securityServerForFile({ capabilities: [accountSelfService({}), passkeys({ algorithms: [-7, -257] })] })
 const client = await registerClient(server)
 const origin = new URL(server.url).origin
 const port = new URL(server.url).port
