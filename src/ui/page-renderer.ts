@@ -95,8 +95,11 @@ export interface SecondFactorView {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
-  /** The user has a passkey: a button POSTing the CSRF token to `passkey.action` offers it instead of a code. */
-  passkey?: { action: string }
+  /**
+   * The user has a passkey: a button POSTing the CSRF token to `passkey.action` offers it instead of a code;
+   * with `only`, the user has no TOTP and the page offers the passkey alone.
+   */
+  passkey?: { action: string; only?: boolean }
 }
 
 export type { PasskeySettingsView, PasskeySignInView, TotpEnrolmentView, TwoFactorSettingsView }

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { accountSelfService } from '../../src/server/account/index.js'
 import { createUser } from '../../src/server/admin.js'
 import { setUserRequireMfa } from '../../src/server/mfa/policy.js'
+import { decodeBase32 } from '../../src/protocol/rfc6238/base32.js'
+import { hotp, timeStep } from '../../src/protocol/rfc6238/totp.js'
 import { PASSKEY_CHALLENGE } from '../../src/server/passkeys/challenges.js'
 import { passkeys } from '../../src/server/passkeys/index.js'
 import { LOGIN_SESSION } from '../../src/storage/kinds/sessions.js'
@@ -160,18 +162,43 @@ describe('passkeys (catalogue wave 2 §25)', () => {
 
   it('is offered at the second step next to TOTP and adds hwk to pwd', async () => {
     const { user, authenticator } = await userWithPasskey()
-    await setUserRequireMfa(server.store, user.id, true)
+    // TOTP on as well, from the account page.
+    const browser = await signedIn(user)
+    const totpPage = await (await browser.get(`${server.url}/account/two-factor`)).text()
+    const key = decodeBase32(/data-secret="([A-Z2-7]+)"/.exec(totpPage)?.[1] ?? '') ?? new Uint8Array()
+    const confirm = parseForm(totpPage)
+    expect((await browser.post(confirm.action, { ...confirm.fields, code: hotp(key, timeStep(Math.floor(Date.now() / 1000))) })).status).toBe(200)
+
     const flow = await atLogin()
     const form = parseForm(flow.html)
     const response = await flow.browser.post(form.action, { ...form.fields, username: user.username, password: user.password })
     const secondStep = await (await flow.browser.get(response.headers.get('location') ?? '')).text()
     expect(secondStep).toContain('Authentication code')
+    expect(secondStep).toContain('Use a passkey')
     const page = await openPasskeyPage(flow, secondStep)
     expect(page.options.allowCredentials?.map((entry) => entry.id)).toEqual([authenticator.credentials[0]?.id])
     const code = await toClient(page, await submit(page, authenticator.assert(page.options)))
     const claims = await idTokenOf(page, code ?? '')
     expect(claims.amr).toEqual(['pwd', 'hwk', 'mfa'])
     expect(claims.acr).toBe('urn:tessera:mfa')
+  })
+
+  it('a passkey alone adds no step to a password sign-in, and is the one second factor offered where policy requires two', async () => {
+    const { user, authenticator } = await userWithPasskey()
+    const plain = await atLogin()
+    const plainForm = parseForm(plain.html)
+    const plainCode = await toClient(plain, await plain.browser.post(plainForm.action, { ...plainForm.fields, username: user.username, password: user.password }))
+    expect((await idTokenOf(plain, plainCode ?? '')).amr).toEqual(['pwd'])
+    await setUserRequireMfa(server.store, user.id, true)
+    const flow = await atLogin()
+    const form = parseForm(flow.html)
+    const response = await flow.browser.post(form.action, { ...form.fields, username: user.username, password: user.password })
+    const secondStep = await (await flow.browser.get(response.headers.get('location') ?? '')).text()
+    expect(secondStep).not.toContain('Authentication code')
+    expect(secondStep).not.toContain('Set up two-factor')
+    const page = await openPasskeyPage(flow, secondStep)
+    const code = await toClient(page, await submit(page, authenticator.assert(page.options)))
+    expect((await idTokenOf(page, code ?? '')).amr).toEqual(['pwd', 'hwk', 'mfa'])
   })
 
   it('MF-04 WebAuthn assertions are fully verified: every bent field fails with a generic error and no session; the genuine assertion succeeds once', async () => {

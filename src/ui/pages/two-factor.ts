@@ -76,13 +76,24 @@ export function renderSecondFactorPage(input: {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
-  passkey?: { action: string }
+  passkey?: { action: string; only?: boolean }
 }): string {
   if (input.recoveryCodes) {
     const body = html`<h1>Two-factor authentication is on</h1>
 ${recoveryCodesBlock(input.recoveryCodes)}
 <p><a class="button" id="continue" href="${input.continueUrl ?? '/'}">Continue to ${input.clientName}</a></p>`
     return renderPage({ nonce: input.nonce, title: 'Recovery codes', body })
+  }
+  if (input.passkey?.only) {
+    // No TOTP to ask for: the passkey is this user's one second factor.
+    const body = html`<h1>Two-factor authentication</h1>
+<p class="lead">Use your passkey to continue to ${input.clientName}.</p>
+${errorBlock(input.error)}
+<form method="post" action="${input.passkey.action}">
+${hiddenFields({}, input.csrfToken)}
+<button type="submit" class="block">Use a passkey</button>
+</form>`
+    return renderPage({ nonce: input.nonce, title: 'Two-factor authentication', body })
   }
   const body = input.enrolment
     ? html`<h1>Set up two-factor authentication</h1>
