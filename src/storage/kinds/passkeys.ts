@@ -57,6 +57,7 @@ export interface PasskeyCredentials {
   saveUse(credential: PasskeyCredential, revision: number, now: number): Promise<boolean>
   /** Replaces the stored value (renaming). */
   replace(credential: PasskeyCredential): Promise<void>
+  /** Deletes the credential (unknown: nothing happens). */
   remove(credentialId: string): Promise<void>
   /** The user's credentials, oldest first. */
   listByUser(userId: string): Promise<PasskeyCredential[]>
