@@ -11,6 +11,7 @@ import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer
 import { federation, type FederationOptions } from '../server/federation/index.js'
 import { deviceAuthorization, type DeviceAuthorizationOptions } from '../server/device/index.js'
 import { tokenExchange, type TokenExchangeOptions } from '../server/token-exchange/index.js'
+import { passkeys, type PasskeyOptions } from '../server/passkeys/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -34,6 +35,8 @@ export interface ServeCapabilityOptions {
   readonly deviceFlow?: DeviceAuthorizationOptions | undefined
   /** The configuration file's `tokenExchange` (with `jwtBearer`'s trusted issuers): the token exchange grant. */
   readonly tokenExchange?: TokenExchangeOptions | undefined
+  /** The configuration file's `passkeys` (when enabled): WebAuthn sign-in and second factor. */
+  readonly passkeys?: PasskeyOptions | undefined
 }
 
 /**
@@ -55,6 +58,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
     ...(options.tokenExchange ? [tokenExchange(options.tokenExchange)] : []),
+    ...(options.passkeys ? [passkeys(options.passkeys)] : []),
   ]
 }
 
@@ -72,6 +76,7 @@ export const cliRegistry: Registry = createRegistry([
     jwtBearer: { issuers: [] },
     federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] },
     tokenExchange: {},
+    passkeys: {},
   }),
 ])
 

@@ -208,6 +208,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const requireDpop = values['require-dpop'] ?? envSwitch('TESSERA_REQUIRE_DPOP') ?? config.dpop?.required
   const dpopNonces = values['dpop-nonces'] ?? envSwitch('TESSERA_DPOP_NONCES') ?? config.dpop?.nonces ?? false
   const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
+  const passkeysOn = envSwitch('TESSERA_PASSKEYS') ?? config.passkeys?.enabled ?? false
+  const passkeyOptions = passkeysOn ? { ...(config.passkeys?.rpId ? { rpId: config.passkeys.rpId } : {}), ...(config.passkeys?.userVerification ? { userVerification: config.passkeys.userVerification } : {}) } : undefined
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -256,7 +258,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
-      tokenExchange: tokenExchangeOptions(config),
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),

@@ -14,7 +14,7 @@
  */
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
-export { defaultPageRenderer, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginAlternative, type LoginView, type LogoutConfirmView, type PageRenderer, type SecondFactorView, type TotpEnrolmentView, type TwoFactorSettingsView } from './pages.js'
+export { defaultPageRenderer, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginAlternative, type LoginView, type LogoutConfirmView, type PageRenderer, type PasskeyItemView, type PasskeySettingsView, type PasskeySignInView, type SecondFactorView, type TotpEnrolmentView, type TwoFactorSettingsView } from './pages.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
 export { deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
@@ -47,6 +47,8 @@ export {
 } from './token-exchange/index.js'
 export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, type FederationOptions, type MappedAttribute, type UpstreamProvider } from './federation/index.js'
 export { federatedIdentities, type FederatedIdentities, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
+export { passkeys, type PasskeyFailure, type PasskeyOptions } from './passkeys/index.js'
+export { passkeyCredentials, type PasskeyCredential, type PasskeyCredentials } from '../storage/kinds/passkeys.js'
 export { findClient } from './find-client.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'

@@ -1,10 +1,10 @@
 import type { OAuthError } from '../errors.js'
 import type { OAuthResponse } from '../http/types.js'
 // The server's one door to ui/: the page contract and the headers pages are sent with.
-import { defaultPageRenderer, htmlSecurityHeaders, newNonce, PAGE_RENDERER_METHODS, type PageRenderer } from '../ui/index.js'
+import { defaultPageRenderer, htmlSecurityHeaders, newNonce, PAGE_RENDERER_METHODS, PASSKEY_SCRIPT, type PageRenderer } from '../ui/index.js'
 
-export { defaultPageRenderer, PAGE_RENDERER_METHODS }
-export type { AccountField, AccountForm, AccountFormView, AccountItem, AccountSectionView, AccountView, ConsentResource, ConsentView, DeviceView, ErrorView, LoggedOutView, LoginAlternative, LoginView, LogoutConfirmView, PageRenderer, SecondFactorView, TotpEnrolmentView, TwoFactorSettingsView } from '../ui/index.js'
+export { defaultPageRenderer, PAGE_RENDERER_METHODS, PASSKEY_SCRIPT }
+export type { AccountField, AccountForm, AccountFormView, AccountItem, AccountSectionView, AccountView, ConsentResource, ConsentView, DeviceView, ErrorView, LoggedOutView, LoginAlternative, LoginView, LogoutConfirmView, PageRenderer, PasskeyItemView, PasskeySettingsView, PasskeySignInView, SecondFactorView, TotpEnrolmentView, TwoFactorSettingsView } from '../ui/index.js'
 
 /**
  * What a page needs of the server context: whether it is served over https (HSTS) and who renders it.
@@ -19,10 +19,10 @@ export function htmlResponse(
   ctx: PageContext,
   status: number,
   render: (pages: PageRenderer, nonce: string) => string,
-  options: { formActions?: string[]; cookies?: (string | undefined)[] } = {},
+  options: { formActions?: string[]; cookies?: (string | undefined)[]; scripts?: boolean } = {},
 ): OAuthResponse {
   const nonce = newNonce()
-  const headers = htmlSecurityHeaders({ nonce, https: ctx.config.secure, ...(options.formActions ? { formActions: options.formActions } : {}) })
+  const headers = htmlSecurityHeaders({ nonce, https: ctx.config.secure, ...(options.formActions ? { formActions: options.formActions } : {}), ...(options.scripts ? { scripts: true } : {}) })
   for (const cookie of options.cookies ?? []) if (cookie) headers.append('Set-Cookie', cookie)
   return { status, headers, body: render(ctx.config.pages, nonce) }
 }

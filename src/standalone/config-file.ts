@@ -108,6 +108,11 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     interval: z.number().int().min(1).max(60).optional().describe('Seconds a device waits between polls of the token endpoint (RFC 8628 interval; default 5); each too-early poll adds 5 for that device'),
     userCodeFailures: z.number().int().min(1).max(1000).optional().describe('Wrong user codes at /device per client address (IPv6 by /64) and per user within 15 minutes before the page answers 429 (default 10)'),
   }).optional().describe('Device authorization grant (RFC 8628), always offered at /device_authorization with the verification page at /device'),
+  passkeys: z.strictObject({
+    enabled: z.boolean().optional().describe('Offer passkeys: "Sign in with a passkey" on the login page, a passkey as the second step, and /account/passkeys to add them (off by default). Env TESSERA_PASSKEYS=1'),
+    rpId: z.string().regex(/^[a-z0-9.-]{1,253}$/, 'must be a lowercase host name').optional().describe('WebAuthn relying party id (default the issuer\'s host): a parent domain of it, e.g. example.com for an issuer at login.example.com, lets passkeys work across its subdomains'),
+    userVerification: z.enum(['required', 'preferred']).optional().describe('required (default): registering a passkey and using it as a second factor need the PIN or biometric; preferred also accepts a key that only tests presence. Signing in without a password always requires it'),
+  }).optional().describe('Passkeys (WebAuthn); the expected origin is the issuer\'s'),
   signedRequestObjects: z.strictObject({
     required: z.boolean().optional().describe('Every client must send its authorization requests as signed request objects (RFC 9101 require_signed_request_object; off by default). Env TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1'),
   }).optional().describe('JWT-secured authorization requests (RFC 9101), always accepted as request= at /authorize and /par'),

@@ -20,6 +20,8 @@ export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
 export { renderAccountFormPage, renderAccountPage, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView } from './pages/account.js'
 export { renderSecondFactorPage, renderTwoFactorSettingsPage } from './pages/two-factor.js'
 export { DEVICE_PAGE_TEXT, renderDevicePage } from './pages/device.js'
+export { renderPasskeySettingsPage, renderPasskeySignInPage, PASSKEY_TEXT, type PasskeyItemView } from './pages/passkeys.js'
+export { PASSKEY_SCRIPT } from './passkey-script.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
@@ -32,6 +34,8 @@ export {
   type LoginView,
   type LogoutConfirmView,
   type PageRenderer,
+  type PasskeySettingsView,
+  type PasskeySignInView,
   type SecondFactorView,
   type TotpEnrolmentView,
   type TwoFactorSettingsView,

@@ -4,6 +4,7 @@ import { renderDevicePage } from './pages/device.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+import { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeySettingsView, type PasskeySignInView } from './pages/passkeys.js'
 import { renderSecondFactorPage, renderTwoFactorSettingsPage, type TotpEnrolmentView, type TwoFactorSettingsView } from './pages/two-factor.js'
 import { describeScopes } from './scopes.js'
 
@@ -95,9 +96,14 @@ export interface SecondFactorView {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
+  /**
+   * The user has a passkey: a button POSTing the CSRF token to `passkey.action` offers it instead of a code;
+   * with `only`, the user has no TOTP and the page offers the passkey alone.
+   */
+  passkey?: { action: string; only?: boolean }
 }
 
-export type { TotpEnrolmentView, TwoFactorSettingsView }
+export type { PasskeySettingsView, PasskeySignInView, TotpEnrolmentView, TwoFactorSettingsView }
 
 /**
  * The device flow's verification page (RFC 8628 §3.3): `enter` the user code (POSTed as `user_code` with
@@ -171,6 +177,10 @@ export interface PageRenderer {
   twoFactorSettings(view: TwoFactorSettingsView, nonce: string): string
   /** The device flow's verification page (src/server/device/). */
   device(view: DeviceView, nonce: string): string
+  /** The passkey step of a sign-in (WebAuthn; the one page kind that runs a script, under the nonce). */
+  passkeySignIn(view: PasskeySignInView, nonce: string): string
+  /** The account's passkeys: list, rename, remove, add. */
+  passkeySettings(view: PasskeySettingsView, nonce: string): string
 }
 
 /**
@@ -197,7 +207,9 @@ export const defaultPageRenderer: PageRenderer = {
   secondFactor: (view, nonce) => renderSecondFactorPage({ ...view, nonce }),
   twoFactorSettings: (view, nonce) => renderTwoFactorSettingsPage({ ...view, nonce }),
   device: ({ scopes = [], scopeDescriptions = {}, ...view }, nonce) => renderDevicePage({ ...view, nonce, scopes: describeScopes(scopes, scopeDescriptions) }),
+  passkeySignIn: (view, nonce) => renderPasskeySignInPage({ ...view, nonce }),
+  passkeySettings: (view, nonce) => renderPasskeySettingsPage({ ...view, nonce }),
 }
 
 /** The methods a `PageRenderer` must have, for validating one given in configuration. */
-export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings', 'device']
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings', 'device', 'passkeySignIn', 'passkeySettings']

@@ -3,7 +3,8 @@ import type { OAuthResponse } from '../../http/types.js'
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { htmlResponse } from '../pages.js'
-import { enrolmentFor } from './totp-credential.js'
+import { hasPasskey } from './passkey-factor.js'
+import { enrolmentFor, hasSecondFactor } from './totp-credential.js'
 import { PENDING_SECOND_FACTOR, type PendingSecondFactor } from './records.js'
 
 /** What the second step needs of a pending interaction (the login endpoints' `Loaded`). */
@@ -39,6 +40,9 @@ export async function clearSecondStep(ctx: ServerContext, interactionId: string)
 export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInteraction, pending: PendingSecondFactor, status: number, error?: string): Promise<OAuthResponse> {
   const user = pending.enrol ? await ctx.config.store.users.get(pending.user_id) : undefined
   const enrolment = user ? await enrolmentFor(ctx, user) : undefined
+  const passkey = !pending.enrol && (await hasPasskey(ctx, pending.user_id))
+    ? { action: `${ctx.urls.passkeys ?? ''}/sign-in/${loaded.interaction.id}`, ...((await hasSecondFactor(ctx, pending.user_id)) ? {} : { only: true }) }
+    : undefined
   return htmlResponse(ctx, status, (pages, nonce) =>
     pages.secondFactor(
       {
@@ -47,6 +51,7 @@ export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInter
         csrfToken: loaded.interaction.csrf_token,
         clientName: loaded.client.client_name,
         ...(enrolment ? { enrolment } : {}),
+        ...(passkey ? { passkey } : {}),
         ...(error !== undefined ? { error } : {}),
       },
       nonce,

@@ -28,7 +28,7 @@ function page(ctx: ServerContext, session: CurrentSession, status: number, view:
 }
 
 /** The sign-in is recent: the session began within the window, or the password was entered again since. */
-async function recentlyAuthenticated(ctx: ServerContext, session: CurrentSession): Promise<boolean> {
+export async function recentlyAuthenticated(ctx: ServerContext, session: CurrentSession): Promise<boolean> {
   const now = ctx.config.now()
   if (now - session.record.auth_time < REAUTHENTICATION_SECONDS) return true
   return (await ctx.config.store.records.get(REAUTHENTICATED, session.record.id_hash, now)) !== undefined

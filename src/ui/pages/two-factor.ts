@@ -76,12 +76,24 @@ export function renderSecondFactorPage(input: {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
+  passkey?: { action: string; only?: boolean }
 }): string {
   if (input.recoveryCodes) {
     const body = html`<h1>Two-factor authentication is on</h1>
 ${recoveryCodesBlock(input.recoveryCodes)}
 <p><a class="button" id="continue" href="${input.continueUrl ?? '/'}">Continue to ${input.clientName}</a></p>`
     return renderPage({ nonce: input.nonce, title: 'Recovery codes', body })
+  }
+  if (input.passkey?.only) {
+    // No TOTP to ask for: the passkey is this user's one second factor.
+    const body = html`<h1>Two-factor authentication</h1>
+<p class="lead">Use your passkey to continue to ${input.clientName}.</p>
+${errorBlock(input.error)}
+<form method="post" action="${input.passkey.action}">
+${hiddenFields({}, input.csrfToken)}
+<button type="submit" class="block">Use a passkey</button>
+</form>`
+    return renderPage({ nonce: input.nonce, title: 'Two-factor authentication', body })
   }
   const body = input.enrolment
     ? html`<h1>Set up two-factor authentication</h1>
@@ -101,8 +113,20 @@ ${hiddenFields(input.hidden, input.csrfToken, ['code'])}
 ${codeField(input.error, 'Authentication code')}
 <button type="submit" class="block">Verify</button>
 </form>
-<p class="note">Lost your device? Enter one of your recovery codes in the same field.</p>`
+<p class="note">Lost your device? Enter one of your recovery codes in the same field.</p>${input.passkey ? passkeyChoice(input.passkey.action, input.csrfToken) : html``}`
   return renderPage({ nonce: input.nonce, title: 'Two-factor authentication', body })
+}
+
+/** The passkey as the other second factor, one small form (src/server/passkeys/ shows the WebAuthn step). */
+function passkeyChoice(action: string, csrfToken: string): SafeHtml {
+  return html`
+<section class="alternatives" aria-label="Other ways to confirm">
+<p class="separator">or</p>
+<form method="post" action="${action}">
+${hiddenFields({}, csrfToken)}
+<button type="submit" class="block secondary">Use a passkey</button>
+</form>
+</section>`
 }
 
 /**
