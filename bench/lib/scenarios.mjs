@@ -246,6 +246,15 @@ export const SCENARIOS = [
     ],
   },
   {
+    id: 'login',
+    number: 6,
+    references: [ARGON2],
+    title: 'complete login: authorize → login form → consent → token (Argon2id m=19456 t=2 p=1)',
+    unit: 'logins/s',
+    client: 'login',
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+  },
+  {
     id: 'token-exchange',
     number: 7,
     references: [SIGN_ES256, VERIFY_ES256],
@@ -261,14 +270,5 @@ export const SCENARIOS = [
       }),
     }),
     rows: [tesseraMemory({ accessTokenAlg: 'ES256', tokenExchange: true }), tesseraSqlite({ accessTokenAlg: 'ES256', tokenExchange: true }, { extra: true })],
-  },
-  {
-    id: 'login',
-    number: 6,
-    references: [ARGON2],
-    title: 'complete login: authorize → login form → consent → token (Argon2id m=19456 t=2 p=1)',
-    unit: 'logins/s',
-    client: 'login',
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
   },
 ]
