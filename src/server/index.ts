@@ -43,6 +43,8 @@ export { jwtBearerGrant, ID_JAG_TYPE, JWT_BEARER_GRANT_TYPE, type GrantSubject, 
 export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, type FederationOptions, type MappedAttribute, type UpstreamProvider } from './federation/index.js'
 export { federatedIdentities, type FederatedIdentities, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
 export { findClient } from './find-client.js'
+export { backchannelLogout, clientBackchannelLogout, setClientBackchannelLogout, type BackchannelLogoutCapability, type BackchannelLogoutOptions, type BackchannelLogoutSettings } from './backchannel-logout/index.js'
+export type { EndedSession, SessionEndReason, SessionListener } from './context.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'
 export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus.js'

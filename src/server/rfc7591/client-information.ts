@@ -49,6 +49,8 @@ export function bearerOf(request: OAuthRequest): string | undefined {
  */
 export function clientInformation(
   ctx: ServerContext, client: ClientRecord, credentials: { clientSecret?: string | undefined; registrationAccessToken: string },
+  /** Members kept by other capabilities beside the client (`backchannel_logout_uri`). */
+  more: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const information: Record<string, unknown> = {
     client_id: client.client_id,
@@ -73,6 +75,7 @@ export function clientInformation(
     require_signed_request_object: client.require_signed_request_object,
     ...(client.request_object_signing_alg === null ? {} : { request_object_signing_alg: client.request_object_signing_alg }),
     dpop_bound_access_tokens: client.dpop_bound_access_tokens,
+    ...more,
   }
   if (client.jwks !== null) information.jwks = client.jwks
   if (client.jwks_uri !== null) information.jwks_uri = client.jwks_uri
