@@ -10,6 +10,7 @@ import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import type { ClientRecord } from '../../storage/types.js'
 import { loadResources } from '../resources/directory.js'
 import type { ResolvedRegistrationOptions } from './options.js'
+import { BACKCHANNEL_LOGOUT_CAPABILITY } from '../backchannel-logout/registration.js'
 
 /** The registration rules of this server: its grants, authentication methods, scopes and ID token algorithms. */
 export async function registrationRules(ctx: ServerContext, options: ResolvedRegistrationOptions): Promise<RegistrationRules> {
@@ -20,6 +21,8 @@ export async function registrationRules(ctx: ServerContext, options: ResolvedReg
     scopes: options.scopes ?? (await loadResources(ctx)).scopesSupported,
     signingAlgorithms: DEFAULT_KEY_ALGORITHMS,
     allowLoopbackHttp: ctx.config.outbound.allowLoopback === true,
+    // Validated and kept by the back-channel logout capability (src/server/backchannel-logout/), when registered.
+    extensionMembers: ctx.registry.capabilities.some((capability) => capability.name === BACKCHANNEL_LOGOUT_CAPABILITY) ? ['backchannel_logout_uri'] : [],
   }
 }
 
