@@ -144,7 +144,7 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
     sessions: {
       async save(record) {
         const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
-        const value: SessionRecord = { key, provider, issuer, subject, sid: record.sid ?? null, user, tokens, created_at, updated_at, expires_at }
+        const value: SessionRecord = { key, provider, issuer, subject, ...(record.sid ? { sid: record.sid } : {}), user, tokens, created_at, updated_at, expires_at }
         const indexes = [subjectIndex(issuer, subject), ...(record.sid ? [sidIndex(issuer, record.sid)] : [])]
         const write = redis.multi().set(sessionKey(key), JSON.stringify(value), 'EX', ttl(expires_at))
         // Every session lives sessionMaxAge from its start, so the newest one's expiry is the index's.

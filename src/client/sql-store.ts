@@ -68,7 +68,7 @@ function toTransaction(row: Selectable<TransactionsTable>): TransactionRecord {
 
 function toSession(row: Selectable<SessionsTable> & { sid?: string | null }): SessionRecord {
   return {
-    sid: row.sid ?? null,
+    ...(row.sid ? { sid: row.sid } : {}),
     key: row.key,
     provider: row.provider,
     issuer: row.issuer,

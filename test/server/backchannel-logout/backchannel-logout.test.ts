@@ -12,7 +12,7 @@ import { dynamicRegistration } from '../../../src/server/rfc7591/index.js'
 import { submitAccountForm } from '../../helpers/account.js'
 import { Browser } from '../../helpers/http-client.js'
 import { accountSelfService } from '../../../src/server/account/index.js'
-import { eventually, startLogoutReceiver, type LogoutReceiver, type ReceivedLogout } from '../../helpers/logout-receiver.js'
+import { startLogoutReceiver, type LogoutReceiver, type ReceivedLogout } from '../../helpers/logout-receiver.js'
 import { ALL_SCOPES, authorize, clientPost, obtainTokens, RP1, startTestServer, type TestClient, type TestServer } from '../../helpers/tessera.js'
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'
