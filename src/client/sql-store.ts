@@ -85,10 +85,10 @@ function toSession(row: Selectable<SessionsTable> & { sid?: string | null }): Se
 // instances starting at once can both pass the check: the loser fails with 23505 (unique violation on
 // pg_type/pg_class), 42710 (type already exists) or 42P07 (relation already exists). By then the winner
 // has committed that object, and running the statements again skips it. Each failure is one of the
-// three objects created by someone else, so four attempts always suffice. SQLite serializes DDL under
+// six objects (four tables, two indexes) created by someone else, so seven attempts always suffice. SQLite serializes DDL under
 // its write lock and never raises these codes.
 const CONCURRENT_CREATE_CODES = new Set(['23505', '42710', '42P07'])
-const CREATE_ATTEMPTS = 4
+const CREATE_ATTEMPTS = 7
 
 function isConcurrentCreate(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && CONCURRENT_CREATE_CODES.has(error.code)
