@@ -6,14 +6,14 @@
  */
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createClient } from '../../../src/server/admin.js'
-import { backchannelLogout, setClientBackchannelLogout } from '../../../src/server/index.js'
-import { dynamicRegistration } from '../../../src/server/rfc7591/index.js'
-import { submitAccountForm } from '../../helpers/account.js'
-import { Browser } from '../../helpers/http-client.js'
-import { accountSelfService } from '../../../src/server/account/index.js'
-import { startLogoutReceiver, type LogoutReceiver, type ReceivedLogout } from '../../helpers/logout-receiver.js'
-import { ALL_SCOPES, authorize, clientPost, obtainTokens, RP1, startTestServer, type TestClient, type TestServer } from '../../helpers/tessera.js'
+import { createClient } from '../../src/server/admin.js'
+import { backchannelLogout, setClientBackchannelLogout } from '../../src/server/index.js'
+import { dynamicRegistration } from '../../src/server/rfc7591/index.js'
+import { submitAccountForm } from '../helpers/account.js'
+import { Browser } from '../helpers/http-client.js'
+import { accountSelfService } from '../../src/server/account/index.js'
+import { startLogoutReceiver, type LogoutReceiver, type ReceivedLogout } from '../helpers/logout-receiver.js'
+import { ALL_SCOPES, authorize, clientPost, obtainTokens, RP1, startTestServer, type TestClient, type TestServer } from '../helpers/tessera.js'
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'
 
