@@ -98,6 +98,11 @@ export interface Capability {
   readonly loginMethods?: LoginMethods
   /** Told which clients a provider session served and when sessions end (back-channel logout). */
   readonly sessionListener?: SessionListener
+  /**
+   * Periodic work, run by `server.runBackgroundTasks()` (every few seconds in `tessera-oidc serve`): what
+   * the CLI left in the store for a running server (queued back-channel logouts). Must not throw.
+   */
+  background?(ctx: ServerContext): Promise<void>
 }
 
 /** A provider session that ended: its public `sid` and its user. */

@@ -6,7 +6,7 @@
  */
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createClient } from '../../src/server/admin.js'
+import { createClient, createUser, deleteUser, updateUser } from '../../src/server/admin.js'
 import { backchannelLogout, setClientBackchannelLogout } from '../../src/server/index.js'
 import { dynamicRegistration } from '../../src/server/rfc7591/index.js'
 import { submitAccountForm } from '../helpers/account.js'
@@ -122,6 +122,30 @@ describe('back-channel logout at the provider', () => {
     await bcl.settled()
     expect(receiver.received.map((entry) => entry.path)).toEqual(['/bcl/bclrp'])
     expect(await auditOf('backchannel_logout.sent')).toEqual(expect.arrayContaining([expect.objectContaining({ client_id: 'bclrp', reason: 'revoked' })]))
+  })
+
+  it('BL-01 sends logout tokens for sessions ended without the server: an admin password change and a deleted user (queued in the store)', async () => {
+    const carol = await createUser(server.store, { username: `carol-${Date.now()}`, password: 'carol-password' }, Math.floor(Date.now() / 1000))
+    const browser = new Browser()
+    await obtainTokens(server, { client: clients.bclrp, user: { id: carol.id, username: carol.username, password: 'carol-password' } }, browser)
+    await updateUser(server.store, carol.id, { password: 'carol-new-password' }, Math.floor(Date.now() / 1000), { actor: 'cli' })
+    // Nothing is sent until a running server takes the queue (`tessera-oidc serve` does every 5 s).
+    expect(receiver.received).toEqual([])
+    await server.standalone.server.runBackgroundTasks()
+    await bcl.settled()
+    expect(receiver.received.map((entry) => [entry.path, decodeJwt(logoutToken(entry)).sub])).toEqual([['/bcl/bclrp', carol.id]])
+    // Taken once: a second run (another instance) finds nothing.
+    await server.standalone.server.runBackgroundTasks()
+    await bcl.settled()
+    expect(receiver.received).toHaveLength(1)
+
+    receiver.received.length = 0
+    await obtainTokens(server, { client: clients.bclrp2, user: { id: carol.id, username: carol.username, password: 'carol-new-password' } }, new Browser())
+    expect(await deleteUser(server.store, carol.id, { actor: 'cli' })).toBe(true)
+    await server.standalone.server.runBackgroundTasks()
+    await bcl.settled()
+    expect(receiver.received.map((entry) => [entry.path, decodeJwt(logoutToken(entry)).sub])).toEqual([['/bcl/bclrp2', carol.id]])
+    expect(await auditOf('backchannel_logout.sent')).toEqual(expect.arrayContaining([expect.objectContaining({ client_id: 'bclrp2', reason: 'user_deleted' })]))
   })
 
   it('BL-02 refuses special-use, fragment, non-http(s) and (outside loopback) plain-http URIs at registration and update', async () => {

@@ -4,6 +4,9 @@ import { logoutTargets, startDeliveries } from './deliver.js'
 import { resolveBackchannelLogoutOptions, type BackchannelLogoutOptions } from './options.js'
 import { clientBackchannelLogout, SESSION_CLIENT } from './records.js'
 import { BACKCHANNEL_LOGOUT_CAPABILITY } from './registration.js'
+import { takeQueuedLogouts } from './queue.js'
+
+export { queueBackchannelLogout } from './queue.js'
 
 export { backchannelLogoutInformation, clientBackchannelLogout, setClientBackchannelLogout, CLIENT_BACKCHANNEL_LOGOUT, type BackchannelLogoutSettings } from './records.js'
 export type { BackchannelLogoutOptions } from './options.js'
@@ -50,6 +53,11 @@ export function backchannelLogout(options: BackchannelLogoutOptions = {}): Backc
       async ended(ctx: ServerContext, sessions: readonly EndedSession[], reason: SessionEndReason): Promise<void> {
         startDeliveries(ctx, resolved, await logoutTargets(ctx, sessions, reason), inFlight)
       },
+    },
+    async background(ctx: ServerContext): Promise<void> {
+      const queued = await takeQueuedLogouts(ctx.config.store.records, ctx.config.now())
+      const targets = queued.map((entry) => ({ clientId: entry.client_id, sid: entry.sid, userId: entry.user_id, reason: entry.reason }))
+      startDeliveries(ctx, resolved, targets, inFlight)
     },
     async settled(): Promise<void> {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight])
