@@ -7,6 +7,12 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+import { expressBackchannelLogout } from '../../src/adapters/express-client.js'
+import { fastifyBackchannelLogout } from '../../src/adapters/fastify-client.js'
+import { honoBackchannelLogout } from '../../src/adapters/hono-client.js'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
 import type { RelyingPartyStore } from '../../src/client/store.js'
@@ -171,4 +177,53 @@ describe('oauth.backchannelLogout: endpoint hygiene (BL-06)', () => {
     expect(jwksFetches - before).toBeLessThanOrEqual(2)
     expect(await alive('alice-1')).toBe(true)
   })
+})
+
+describe('the framework routes of the receiver', () => {
+  async function honoApp(): Promise<(request: Request) => Promise<Response>> {
+    const app = new Hono()
+    app.post('/backchannel-logout', honoBackchannelLogout(oauth))
+    return async (request) => app.request(request)
+  }
+
+  async function fastifyApp(): Promise<(request: Request) => Promise<Response>> {
+    const app = Fastify()
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body))
+    app.post('/backchannel-logout', fastifyBackchannelLogout(oauth))
+    return async (request) => {
+      const answer = await app.inject({ method: 'POST', url: '/backchannel-logout', headers: Object.fromEntries(request.headers), payload: await request.text() })
+      return new Response(answer.body === '' ? null : answer.body, { status: answer.statusCode, headers: answer.headers as Record<string, string> })
+    }
+  }
+
+  async function expressApp(): Promise<(request: Request) => Promise<Response>> {
+    const app = express()
+    app.post('/backchannel-logout', expressBackchannelLogout(oauth))
+    const server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
+    })
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return async (request) => {
+      const answer = await fetch(`${origin}/backchannel-logout`, { method: 'POST', headers: request.headers, body: await request.text() })
+      server.closeAllConnections()
+      server.close()
+      return answer
+    }
+  }
+
+  for (const [name, start] of [['Hono', honoApp], ['Express', expressApp], ['Fastify', fastifyApp]] as const) {
+    it(`BL-06 ${name}: a valid token ends the session (200, no-store); a replay is a 400 invalid_request`, async () => {
+      const send = await start()
+      const token = await sign(claims())
+      const ok = await send(post(token))
+      expect(ok.status).toBe(200)
+      expect(ok.headers.get('cache-control')).toBe('no-store')
+      expect(await alive('alice-1')).toBe(false)
+      await store.sessions.save(session('alice-1', { provider: 'op', issuer, subject: 'alice', sid: 'sid-1' }))
+      const replay = await (await start())(post(token))
+      expect(replay.status).toBe(400)
+      expect(((await replay.json()) as { error: string }).error).toBe('invalid_request')
+      expect(await alive('alice-1')).toBe(true)
+    })
+  }
 })
