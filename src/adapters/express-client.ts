@@ -7,7 +7,7 @@ import type { Request, Response } from 'express'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 import type { OAuth } from '../client/oauth.js'
-import type { BackchannelLogoutOptions } from '../client/backchannel-logout.js'
+import type { BackchannelLogoutReceiverOptions } from '../client/backchannel-logout.js'
 import { readBodyStream } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'
 
@@ -109,7 +109,7 @@ async function webRequest(req: Request): Promise<globalThis.Request | undefined>
  *
  * @example app.post('/backchannel-logout', expressBackchannelLogout(oauth))
  */
-export function expressBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutOptions): (req: Request, res: Response) => Promise<void> {
+export function expressBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutReceiverOptions): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     const request = await webRequest(req)
     if (!request) {

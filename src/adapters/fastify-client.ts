@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 import type { OAuth } from '../client/oauth.js'
-import type { BackchannelLogoutOptions } from '../client/backchannel-logout.js'
+import type { BackchannelLogoutReceiverOptions } from '../client/backchannel-logout.js'
 
 /** Options of the Fastify routes of `tessera-oidc/client`. */
 export interface FastifyClientOptions {
@@ -69,7 +69,7 @@ export function applyFastifyCookies(reply: FastifyReply, ctx: ClientContext): vo
  *
  * @example app.post('/backchannel-logout', fastifyBackchannelLogout(oauth))
  */
-export function fastifyBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+export function fastifyBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutReceiverOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
   return async (request, reply) => {
     const headers = new Headers()
     for (const [name, value] of Object.entries(request.headers)) {

@@ -7,7 +7,7 @@ import type { Context } from 'hono'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 import type { OAuth } from '../client/oauth.js'
-import type { BackchannelLogoutOptions } from '../client/backchannel-logout.js'
+import type { BackchannelLogoutReceiverOptions } from '../client/backchannel-logout.js'
 
 /** Options of the Hono routes of `tessera-oidc/client`. */
 export interface HonoClientOptions {
@@ -53,6 +53,6 @@ export function applyHonoCookies(c: Context, ctx: ClientContext): void {
  *
  * @example app.post('/backchannel-logout', honoBackchannelLogout(oauth))
  */
-export function honoBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutOptions): (c: Context) => Promise<Response> {
+export function honoBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutReceiverOptions): (c: Context) => Promise<Response> {
   return (c) => oauth.backchannelLogout(c.req.raw, options)
 }

@@ -19,7 +19,7 @@ export interface BackchannelLogoutResult {
 }
 
 /** Options of `oauth.backchannelLogout`. */
-export interface BackchannelLogoutOptions {
+export interface BackchannelLogoutReceiverOptions {
   /** The provider the endpoint serves; default: the registered provider whose issuer is the token's `iss`. */
   provider?: string
   /** Called after the sessions ended, before the 200 answer. */
@@ -92,7 +92,7 @@ function keysOf(deps: BackchannelDeps, provider: Provider): KeyResolver | undefi
  *
  * @see https://openid.net/specs/openid-connect-backchannel-1_0.html#BCRequest
  */
-export async function receiveBackchannelLogout(deps: BackchannelDeps, request: Request, options: BackchannelLogoutOptions = {}): Promise<Response> {
+export async function receiveBackchannelLogout(deps: BackchannelDeps, request: Request, options: BackchannelLogoutReceiverOptions = {}): Promise<Response> {
   // §2.5: POST only; a token in a URL ends up in logs (catalogue BL-06).
   if (request.method !== 'POST') return refusal(405, 'Use POST', { allow: 'POST' })
   if (new URL(request.url).searchParams.has('logout_token')) return refusal(400, 'The logout token must not be sent in the URL')

@@ -1,4 +1,4 @@
-import { receiveBackchannelLogout, type BackchannelDeps, type BackchannelLogoutOptions } from './backchannel-logout.js'
+import { receiveBackchannelLogout, type BackchannelDeps, type BackchannelLogoutReceiverOptions } from './backchannel-logout.js'
 import type { ClientContext, ClientRedirect } from './context.js'
 import { ClientConfigError } from './errors.js'
 import { authorizeAccessToken, authorizeRedirect, type AuthorizeRedirectOptions, type LoginResult } from './login.js'
@@ -67,7 +67,7 @@ export interface OAuth {
    *
    * @example app.post('/backchannel-logout', (c) => oauth.backchannelLogout(c.req.raw))
    */
-  backchannelLogout(request: Request, options?: BackchannelLogoutOptions): Promise<Response>
+  backchannelLogout(request: Request, options?: BackchannelLogoutReceiverOptions): Promise<Response>
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

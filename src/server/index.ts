@@ -45,6 +45,7 @@ export { federatedIdentities, type FederatedIdentities, type FederatedIdentity }
 export { findClient } from './find-client.js'
 export { backchannelLogout, clientBackchannelLogout, setClientBackchannelLogout, type BackchannelLogoutCapability, type BackchannelLogoutOptions, type BackchannelLogoutSettings } from './backchannel-logout/index.js'
 export type { EndedSession, SessionEndReason, SessionListener } from './context.js'
+export type { BackchannelLogoutClientMetadata } from '../protocol/oidc-backchannel-logout/client-metadata.js'
 export { createRegistry, RegistryError } from './registry.js'
 export { combineObservers, type RequestObservation, type ServerObserver } from './observer.js'
 export { createPrometheusMetrics, type PrometheusMetrics, type PrometheusMetricsOptions } from './metrics/prometheus.js'
