@@ -64,12 +64,3 @@ export async function startLogoutReceiver(): Promise<LogoutReceiver> {
     },
   }
 }
-
-/** Polls `condition` until it holds (or fails the test after `ms`): deliveries happen after the response. */
-export async function eventually(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
