@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
-import { createClient, createUser, deleteClient, deleteUser } from 'tessera-oidc/server'
+import { createClient, createUser, deleteClient, deleteUser, setClientBackchannelLogout } from 'tessera-oidc/server'
 import { dbPath, openStore } from '../dist/cli/common.js'
 
 const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000)
@@ -122,6 +122,9 @@ async function ensureDemo(credentials) {
         scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read', 'notes:write'],
       }, now())
     }
+    // Logging out at Tessera signs the user out of the app too (OpenID back-channel logout; loopback
+    // delivery needs serve's --allow-loopback-fetch, passed below).
+    await setClientBackchannelLogout(store, 'demo-app', { backchannel_logout_uri: `${appUrl}/backchannel-logout`, backchannel_logout_session_required: true })
   } finally {
     await store.close()
   }
@@ -185,7 +188,7 @@ const logLevel = process.env.TESSERA_LOG_LEVEL ?? 'warn'
 if (withUpstream) {
   run('The upstream Tessera', 'dist/cli/main.js', ['serve', '--no-seed'], { TESSERA_PORT: String(upstreamPort), TESSERA_ISSUER: upstreamIssuer, TESSERA_DB: upstreamDb, TESSERA_LOG_LEVEL: logLevel })
 }
-run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed', ...(withUpstream ? ['--config', writeDemoConfig(), '--allow-loopback-fetch'] : [])], {
+run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed', '--allow-loopback-fetch', ...(withUpstream ? ['--config', writeDemoConfig()] : [])], {
   TESSERA_PORT: String(tesseraPort),
   TESSERA_LOG_LEVEL: logLevel,
   ...(withUpstream ? { TESSERA_DEMO_UPSTREAM_SECRET: credentials.upstreamClientSecret } : {}),

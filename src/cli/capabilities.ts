@@ -9,6 +9,7 @@ import { signedRequestObjects } from '../server/jar/index.js'
 import { accountSelfService, type AccountOptions } from '../server/account/index.js'
 import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import { federation, type FederationOptions } from '../server/federation/index.js'
+import { backchannelLogout } from '../server/backchannel-logout/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -47,6 +48,8 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     accountSelfService(options.account ?? {}),
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
+    // Sends nothing until a client registers a backchannel_logout_uri.
+    backchannelLogout(),
   ]
 }
 

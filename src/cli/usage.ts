@@ -24,7 +24,8 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
-         [--profile fapi2] [--require-mfa] [--skip-consent] [--upstream ID...|all|none] [--json]
+         [--profile fapi2] [--require-mfa] [--skip-consent] [--upstream ID...|all|none]
+         [--backchannel-logout-uri URL] [--backchannel-logout-session-required] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri;
          --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
@@ -36,7 +37,9 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound] [--require-mfa|--no-require-mfa]
          [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
-         [--upstream ID...|all|none] [--json]
+         [--upstream ID...|all|none] [--backchannel-logout-uri URL|""]
+         [--backchannel-logout-session-required|--no-backchannel-logout-session-required] [--json]
+         --backchannel-logout-uri: where the running server POSTs OpenID back-channel logout tokens ("" removes it)
          --upstream: which upstream identity providers (federation) its login page offers; default all
   rotate-secret --id CLIENT_ID [--json]
   disable --id CLIENT_ID [--json]

@@ -39,6 +39,11 @@ export interface AuthorizationServer {
    * endpoint's client policy; pass it as `introspect` to `createResourceServer`. Not an HTTP endpoint.
    */
   introspect(token: string): Promise<IntrospectionAnswer>
+  /**
+   * The capabilities' periodic work (`Capability.background`): queued back-channel logouts from the CLI.
+   * `tessera-oidc serve` calls it every few seconds; an application embedding the server calls it on a timer.
+   */
+  runBackgroundTasks(): Promise<void>
 }
 
 /**
@@ -121,6 +126,15 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     audit,
     metadata: () => serverMetadata(ctx),
     introspect: (token) => introspectLocally(ctx, token),
+    async runBackgroundTasks() {
+      for (const capability of registry.capabilities) {
+        try {
+          await capability.background?.(ctx)
+        } catch (error) {
+          resolved.logger?.error({ err: error, capability: capability.name }, 'background task failed')
+        }
+      }
+    },
     async handle(request) {
       if (!observer?.request) return answer(request)
       const started = process.hrtime.bigint()

@@ -229,6 +229,9 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     deleteOrphanNotes(notes, options.store).catch((error: unknown) => options.logger?.error({ err: error }, 'notes purge failed'))
   }, 10 * 60 * 1000)
   purge.unref()
+  // Back-channel logouts the CLI queued (user sessions revoke, user delete) go out within seconds.
+  const background = setInterval(() => void target?.runBackgroundTasks(), 5000)
+  background.unref()
   return {
     url: issuer,
     ...(metrics ? { metricsUrl: metricsListener ? `http://${displayHost}:${metricsListener.port}/metrics` : `${issuer}/metrics` } : {}),
@@ -236,6 +239,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(purge)
+        clearInterval(background)
         if (metricsListener) {
           metricsListener.http.close()
           if ('closeAllConnections' in metricsListener.http) metricsListener.http.closeAllConnections()

@@ -8,13 +8,14 @@ import { endSession, startSession, type CurrentSession } from '../session.js'
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
 import type { OAuthRequest } from '../../http/types.js'
-import { liveSessions, revocationHorizon, revokeAllGrants } from './grants.js'
+import { endingSessions, liveSessions, revocationHorizon, revokeAllGrants } from './grants.js'
 import { addressChangeNoticeMail, passwordChangedMail, verifyAddressMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
 import { backToAccount } from './page.js'
 import { EMAIL_VERIFICATION, issueTicket, PASSWORD_RESET } from './records.js'
 import { isEmailAddress, normalizeEmail, sendLater } from './send-mail.js'
 import { LOGIN_SESSION } from '../../storage/kinds/sessions.js'
+import { sessionsEnded } from '../session-events.js'
 
 type Form = { session: CurrentSession; params: Parameters }
 
@@ -66,6 +67,7 @@ export function changePassword(settings: AccountSettings) {
     const next = params.get('new_password') ?? ''
     if (!(await verifyPassword(session.user.password_hash, current))) return backToAccount(ctx, session, { error: 'wrong-password' })
     if (next.length < 8 || next.length > 256) return backToAccount(ctx, session, { error: 'weak-password' })
+    await sessionsEnded(ctx, await endingSessions(ctx, session.user.id), 'password_changed')
     const user = await updateUser(ctx.config.store, session.user.id, { password: next }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
     if (!user) return errorPage(ctx, NOT_YOURS)
     // updateUser ended every session, this one included; the browser that changed the password keeps going
@@ -95,6 +97,7 @@ export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, 
   const sid = params.get('session') ?? ''
   const target = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).find((entry) => entry.sid === sid)
   if (!target) return errorPage(ctx, NOT_YOURS)
+  await sessionsEnded(ctx, [{ sid: target.sid, user_id: session.user.id }], 'revoked')
   await ctx.config.store.records.delete(LOGIN_SESSION, target.key)
   void ctx.audit.record({ type: 'account.session_revoked', user_id: session.user.id, sid })
   // Signing out this very browser leads to the login page, as the account page does without a session.
@@ -106,10 +109,11 @@ export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, 
  * Apps keep the tokens they were granted (disconnect an app, or change the password, to end those).
  */
 export async function revokeAllSessions(ctx: ServerContext, request: OAuthRequest, { session }: Form): Promise<OAuthResponse> {
-  const count = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).length
+  const ending = await endingSessions(ctx, session.user.id)
+  const count = ending.length
+  await sessionsEnded(ctx, ending, 'revoked')
   await ctx.config.store.sessions.deleteByUser(session.user.id)
   const expired = await endSession(ctx, request.headers)
   void ctx.audit.record({ type: 'account.sessions_revoked', user_id: session.user.id, count })
   return htmlResponse(ctx, 200, (pages, nonce) => pages.loggedOut({}, nonce), { cookies: [expired] })
 }
-

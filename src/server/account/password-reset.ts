@@ -5,7 +5,8 @@ import type { UserRecord } from '../../storage/types.js'
 import { updateUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
 import { errorPage } from '../pages.js'
-import { revokeAllGrants } from './grants.js'
+import { endingSessions, revokeAllGrants } from './grants.js'
+import { sessionsEnded } from '../session-events.js'
 import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
 import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
@@ -122,6 +123,7 @@ export function confirmReset(settings: AccountSettings) {
     }
     const user = await ticketUser(ctx, await consumeTicket(ctx, PASSWORD_RESET, token))
     if (!user) return errorPage(ctx, INVALID_LINK)
+    await sessionsEnded(ctx, await endingSessions(ctx, user.id), 'password_changed')
     // updateUser ends every session of the user (ASVS 7.4.3); the grants follow.
     await updateUser(ctx.config.store, user.id, { password }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
     await revokeAllGrants(ctx, user.id)

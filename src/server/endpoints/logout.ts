@@ -9,6 +9,7 @@ import type { ServerContext } from '../context.js'
 import { findClient } from '../find-client.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import { errorPage, htmlResponse } from '../pages.js'
+import { sessionsEnded } from '../session-events.js'
 import { checkSessionCsrfToken, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
 
 interface LogoutRequest {
@@ -28,6 +29,8 @@ async function verifyHint(ctx: ServerContext, hint: string): Promise<{ sub: stri
       requiredClaims: ['sub', 'aud'],
       currentDate: new Date(0),
     })
+    // Back-Channel Logout §4.1: a logout token we signed is no ID token, whatever its claims (catalogue BL-04).
+    if (payload.events !== undefined) return undefined
     const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud
     return typeof payload.sub === 'string' && typeof aud === 'string' ? { sub: payload.sub, aud } : undefined
   } catch (error) {
@@ -95,6 +98,8 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
   }
   if (confirmed || logout.hintedSubject === session.user.id) {
     ctx.config.logger?.info({ event: 'logout', sub: session.user.id }, 'logged out')
+    // Back-Channel Logout §2.3: the session's clients are told in the background, after this answer.
+    await sessionsEnded(ctx, [{ sid: session.record.sid, user_id: session.user.id }], 'logout')
     return finished(ctx, logout, await endSession(ctx, request.headers))
   }
   const hidden: Record<string, string> = { confirm: 'yes' }
