@@ -3,7 +3,7 @@ import type { OAuthResponse } from '../../http/types.js'
 import { updateUser } from '../admin.js'
 import { revokeConsent } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { errorPage, languageOf, htmlResponse } from '../pages.js'
 import { endSession, startSession, type CurrentSession } from '../session.js'
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
@@ -67,7 +67,7 @@ export function changePassword(settings: AccountSettings) {
     if (!(await verifyPassword(session.user.password_hash, current))) return backToAccount(ctx, session, { error: 'wrong-password' })
     if (next.length < 8 || next.length > 256) return backToAccount(ctx, session, { error: 'weak-password' })
     const user = await updateUser(ctx.config.store, session.user.id, { password: next }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
-    if (!user) return errorPage(ctx, NOT_YOURS)
+    if (!user) return errorPage(ctx, NOT_YOURS, languageOf(ctx, request.headers))
     // updateUser ended every session, this one included; the browser that changed the password keeps going
     // with a new session of the same sign-in time, methods and level (a password change is not a new login:
     // it neither raises nor lowers what the sign-in proved, src/server/mfa/).
@@ -82,19 +82,19 @@ export function changePassword(settings: AccountSettings) {
 }
 
 /** POST /account/apps/revoke: forgets the consent and revokes every grant of the app (refresh and access tokens). */
-export async function revokeApp(ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
+export async function revokeApp(ctx: ServerContext, request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
   const clientId = params.get('client_id') ?? ''
   // Only the session user's own consents are found: someone else's client id is as unknown as a made-up one.
-  if (!(await ctx.config.store.consents.get(session.user.id, clientId))) return errorPage(ctx, NOT_YOURS)
+  if (!(await ctx.config.store.consents.get(session.user.id, clientId))) return errorPage(ctx, NOT_YOURS, languageOf(ctx, request.headers))
   await revokeConsent(ctx.config.store, session.user.id, clientId, revocationHorizon(ctx), { audit: ctx.audit, actor: 'user' })
   return backToAccount(ctx, session, { notice: 'app-revoked' })
 }
 
 /** POST /account/sessions/revoke: ends one of the user's sessions, named by its public id (`sid`). */
-export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
+export async function revokeSession(ctx: ServerContext, request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
   const sid = params.get('session') ?? ''
   const target = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).find((entry) => entry.sid === sid)
-  if (!target) return errorPage(ctx, NOT_YOURS)
+  if (!target) return errorPage(ctx, NOT_YOURS, languageOf(ctx, request.headers))
   await ctx.config.store.records.delete(LOGIN_SESSION, target.key)
   void ctx.audit.record({ type: 'account.session_revoked', user_id: session.user.id, sid })
   // Signing out this very browser leads to the login page, as the account page does without a session.

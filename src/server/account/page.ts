@@ -3,7 +3,7 @@ import { formParameters, queryParameters, type Parameters } from '../../http/for
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { AccountPageState, ServerContext } from '../context.js'
-import { errorPage, htmlResponse, type AccountSectionView } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type AccountSectionView } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
 import { signInRedirect } from './sign-in.js'
 
@@ -62,7 +62,7 @@ export function accountAction(handle: (ctx: ServerContext, request: OAuthRequest
     try {
       form = await checkAccountForm(ctx, request)
     } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
+      if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
       throw error
     }
     if (!form) return signInRedirect(ctx)

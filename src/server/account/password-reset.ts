@@ -4,7 +4,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { UserRecord } from '../../storage/types.js'
 import { updateUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage } from '../pages.js'
+import { errorPage, languageOf } from '../pages.js'
 import { revokeAllGrants } from './grants.js'
 import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
@@ -104,7 +104,7 @@ function newPasswordForm(ctx: ServerContext, request: OAuthRequest, token: strin
 export async function showNewPassword(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
   const token = tokenOf(request)
   const user = await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))
-  if (!user || token === undefined) return errorPage(ctx, INVALID_LINK)
+  if (!user || token === undefined) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   return newPasswordForm(ctx, request, token, 200)
 }
 
@@ -117,11 +117,11 @@ export function confirmReset(settings: AccountSettings) {
     const password = params.get('new_password') ?? ''
     // Checked before the token is used up, so a too-short password does not cost the user their link.
     if (password.length < 8 || password.length > 256) {
-      if (!(await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))) || token === undefined) return errorPage(ctx, INVALID_LINK)
+      if (!(await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))) || token === undefined) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
       return newPasswordForm(ctx, request, token, 400, 'Choose a password of 8 to 256 characters.')
     }
     const user = await ticketUser(ctx, await consumeTicket(ctx, PASSWORD_RESET, token))
-    if (!user) return errorPage(ctx, INVALID_LINK)
+    if (!user) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
     // updateUser ends every session of the user (ASVS 7.4.3); the grants follow.
     await updateUser(ctx.config.store, user.id, { password }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
     await revokeAllGrants(ctx, user.id)

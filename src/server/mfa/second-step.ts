@@ -4,7 +4,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { UserRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { checkForm, completeAuthentication, EXPIRED, load, type Loaded } from '../endpoints/interaction.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { errorPage, languageOf, htmlResponse } from '../pages.js'
 import { currentSession } from '../session.js'
 import './audit-events.js'
 import { clearSecondStep, pendingSecondStep, secondStepPage } from './second-step-state.js'
@@ -54,14 +54,14 @@ function withRecoveryCodes(ctx: ServerContext, loaded: Loaded, codes: string[], 
  */
 export async function submitSecondFactor(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED)
+  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   const pending = await pendingSecondStep(ctx, id)
-  if (!pending) return errorPage(ctx, EXPIRED)
+  if (!pending) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   let params: Parameters
   try {
     params = checkForm(ctx, request, loaded)
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
     throw error
   }
   let code: string | undefined
@@ -72,11 +72,11 @@ export async function submitSecondFactor(ctx: ServerContext, request: OAuthReque
   }
   if (code === undefined || code.trim() === '') return secondStepPage(ctx, loaded, pending, 400, 'Enter the code.')
   const user: UserRecord | undefined = await ctx.config.store.users.get(pending.user_id)
-  if (!user) return errorPage(ctx, EXPIRED)
+  if (!user) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   if (pending.from === 'session') {
     // A step-up belongs to the session that asked for it: the same browser, still signed in as this user.
     const session = await currentSession(ctx, request.headers)
-    if (!session || session.user.id !== user.id) return errorPage(ctx, EXPIRED)
+    if (!session || session.user.id !== user.id) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   }
   const address = request.remoteAddress ?? null
   if (pending.enrol) {

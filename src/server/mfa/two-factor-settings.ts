@@ -4,7 +4,7 @@ import { formParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, htmlResponse, type TwoFactorSettingsView } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type TwoFactorSettingsView } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
 import './audit-events.js'
 import { confirmEnrolment, enrolmentFor, hasSecondFactor, regenerateRecoveryCodes, removeSecondFactor, verifySecondFactor, type CodeCheck } from './totp-credential.js'
@@ -59,7 +59,7 @@ const SIGN_IN_FIRST = new OAuthError('access_denied', 'Sign in first: this page 
  */
 export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
   const session = await currentSession(ctx, request.headers)
-  if (!session) return errorPage(ctx, SIGN_IN_FIRST)
+  if (!session) return errorPage(ctx, SIGN_IN_FIRST, languageOf(ctx, request.headers))
   if (request.method === 'GET') return page(ctx, session, 200, await currentView(ctx, session))
 
   let params: Parameters
@@ -69,7 +69,7 @@ export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAu
       throw new OAuthError('invalid_request', 'The form could not be verified. Reload the page and try again.', { status: 403 })
     }
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
     throw error
   }
   const user = session.user
