@@ -42,14 +42,15 @@ export async function saveProfile(ctx: ServerContext, _request: OAuthRequest, { 
  * used (catalogue AC-05), and the old address hears of it (ASVS 6.3.6 is about notifying on such changes).
  */
 export function requestEmailChange(settings: AccountSettings) {
-  return async (ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> => {
+  return async (ctx: ServerContext, request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> => {
     if (!settings.mailer) return backToAccount(ctx, session, { error: 'no-mail' })
     const email = normalizeEmail(params.get('email') ?? '')
     if (!isEmailAddress(email)) return backToAccount(ctx, session, { error: 'bad-email' })
     const { user } = session
     const token = await issueTicket(ctx, EMAIL_VERIFICATION, user.id, { user_id: user.id, email }, settings.verificationLinkLifetime)
-    sendLater(ctx, settings, verifyAddressMail(email, ctx.config.productName, `${ctx.config.issuer}/account/verify-email?token=${token}`))
-    if (user.email !== null && user.email !== email) sendLater(ctx, settings, addressChangeNoticeMail(user.email, ctx.config.productName))
+    const t = languageOf(ctx, request.headers)
+    sendLater(ctx, settings, verifyAddressMail(t, email, ctx.config.productName, `${ctx.config.issuer}/account/verify-email?token=${token}`))
+    if (user.email !== null && user.email !== email) sendLater(ctx, settings, addressChangeNoticeMail(t, user.email, ctx.config.productName))
     void ctx.audit.record({ type: 'account.email_change_requested', user_id: user.id })
     return backToAccount(ctx, session, { notice: 'email-sent' })
   }
@@ -76,7 +77,7 @@ export function changePassword(settings: AccountSettings) {
     const revoked = await revokeAllGrants(ctx, user.id)
     await ctx.config.store.records.deleteBySubject(user.id, PASSWORD_RESET)
     void ctx.audit.record({ type: 'account.password_changed', user_id: user.id, revoked_grants: revoked })
-    if (user.email && user.email_verified) sendLater(ctx, settings, passwordChangedMail(user.email, ctx.config.productName))
+    if (user.email && user.email_verified) sendLater(ctx, settings, passwordChangedMail(languageOf(ctx, request.headers), user.email, ctx.config.productName))
     return backToAccount(ctx, undefined, { notice: 'password' }, [fresh.cookie])
   }
 }
@@ -110,6 +111,6 @@ export async function revokeAllSessions(ctx: ServerContext, request: OAuthReques
   await ctx.config.store.sessions.deleteByUser(session.user.id)
   const expired = await endSession(ctx, request.headers)
   void ctx.audit.record({ type: 'account.sessions_revoked', user_id: session.user.id, count })
-  return htmlResponse(ctx, 200, (pages, nonce) => pages.loggedOut({}, nonce), { cookies: [expired] })
+  return htmlResponse(ctx, 200, (pages, nonce, env) => pages.loggedOut({}, nonce, env), { cookies: [expired], language: languageOf(ctx, request.headers) })
 }
 

@@ -3,7 +3,7 @@ import { sha256 } from '../../crypto/random.js'
 import { formParameters, type Parameters } from '../../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, languageOf, htmlResponse, type AccountFormView } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type AccountFormView, type Translator } from '../pages.js'
 import { browserBinding, checkSessionCsrfToken, isSameOrigin, readBrowserBinding, sessionCsrfToken } from '../session.js'
 
 /*
@@ -37,6 +37,7 @@ export function publicFormOrErrorPage(ctx: ServerContext, request: OAuthRequest,
   }
 }
 
-export function formPage(ctx: ServerContext, status: number, view: AccountFormView, cookie?: string): OAuthResponse {
-  return htmlResponse(ctx, status, (pages, nonce) => pages.accountForm(view, nonce), { cookies: [cookie] })
+/** A one-form page in `language` (`languageOf` the request). */
+export function formPage(ctx: ServerContext, status: number, view: AccountFormView, cookie: string | undefined, language: Translator): OAuthResponse {
+  return htmlResponse(ctx, status, (pages, nonce, env) => pages.accountForm(view, nonce, env), { cookies: [cookie], language })
 }

@@ -35,10 +35,11 @@ export async function showVerifyEmail(ctx: ServerContext, request: OAuthRequest)
   const ticket = await peekTicket(ctx, EMAIL_VERIFICATION, token)
   if (!ticket || token === undefined) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   const csrf = publicCsrf(ctx, request, PURPOSE)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, 200, {
-    title: 'Confirm your e-mail address', lead: `Confirm that ${ticket.email} is your address.`, csrfToken: csrf.token,
-    form: { action: `${ctx.config.issuer}/account/verify-email`, submitLabel: 'Confirm', hidden: { token } },
-  }, csrf.cookie)
+    title: t.text('verify.title'), lead: t.text('verify.lead', { email: ticket.email }), csrfToken: csrf.token,
+    form: { action: `${ctx.config.issuer}/account/verify-email`, submitLabel: t.text('verify.submit'), hidden: { token } },
+  }, csrf.cookie, t)
 }
 
 /** POST /account/verify-email */
@@ -60,8 +61,9 @@ export async function confirmVerifyEmail(ctx: ServerContext, request: OAuthReque
   if (!user) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   void ctx.audit.record({ type: 'account.email_verified', user_id: user.id })
   if (session) return redirectResponse(`${ctx.config.issuer}/account?notice=email-verified`)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, 200, {
-    title: 'Your e-mail address is confirmed', csrfToken: '', lead: `${ticket.email} is now the address of your account.`,
-    links: [{ href: `${ctx.config.issuer}/account`, label: 'Go to your account' }],
-  })
+    title: t.text('verify.doneTitle'), csrfToken: '', lead: t.text('verify.doneLead', { email: ticket.email }),
+    links: [{ href: `${ctx.config.issuer}/account`, label: t.text('verify.toAccount') }],
+  }, undefined, t)
 }

@@ -88,7 +88,7 @@ function loginLinks(ctx: ServerContext, t: Translator): { links?: { href: string
 async function loginChoices(ctx: ServerContext, loaded: Loaded): Promise<LoginChoice[]> {
   const choices: LoginChoice[] = []
   for (const capability of ctx.registry.capabilities) {
-    if (capability.loginMethods) choices.push(...(await capability.loginMethods.choices(ctx, loaded.client, loaded.interaction)))
+    if (capability.loginMethods) choices.push(...(await capability.loginMethods.choices(ctx, loaded.client, loaded.interaction, loaded.language)))
   }
   return choices
 }

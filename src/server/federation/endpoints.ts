@@ -11,7 +11,7 @@ import { StorageConflictError, type ClientRecord, type InteractionRecord } from 
 import type { LoginChoice, ServerContext } from '../context.js'
 import { continueAfterLogin } from '../endpoints/interaction.js'
 import { findClient } from '../find-client.js'
-import { errorPage, languageOf } from '../pages.js'
+import { errorPage, languageOf, type Translator } from '../pages.js'
 import { browserBinding, type CurrentSession, checkCsrfToken, checkSessionCsrfToken, currentSession, isSameOrigin, readBrowserBinding } from '../session.js'
 import type { ResolvedFederation, ResolvedUpstream } from './options.js'
 import { provisionUser } from './provision.js'
@@ -240,14 +240,14 @@ export function federationHandlers(federation: ResolvedFederation) {
     callback,
     link,
     unlink,
-    async choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<LoginChoice[]> {
+    async choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord, language?: Translator): Promise<LoginChoice[]> {
       const action = (id: string): string => `${ctx.urls.federation ?? `${ctx.config.issuer}/federation`}/${id}/login`
       const upstreams = upstreamsOf(ctx)
       return Promise.all((await allowedFor(ctx, client)).map(async (upstream) => {
         // An upstream that cannot be discovered now still gets its button (pressing it shows why it fails),
         // and a slow one does not hold the login page up for long.
         const origin = await withinMs(DISCOVERY_WAIT_MS, upstreams.authorizationOrigin(upstream.id))
-        return { label: `Continue with ${upstream.label}`, action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
+        return { label: (language ?? languageOf(ctx, undefined)).text('login.continueWith', { provider: upstream.label }), action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
       }))
     },
     async hinted(ctx: ServerContext, _request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined> {
