@@ -50,7 +50,7 @@ function luminance(hex: string): number {
 }
 
 /**
- * The theme's colours as CSS custom properties, after Tessera's defaults (light and dark). Text on a
+ * The theme's colours as CSS custom properties for the light scheme, after Tessera's defaults. Text on a
  * primary button is black or white, whichever contrasts more (WCAG 2.2 §1.4.3).
  */
 export function themeStyles(theme: PageTheme | undefined): string {
@@ -62,5 +62,7 @@ export function themeStyles(theme: PageTheme | undefined): string {
   }
   const accent = isThemeColour(theme.accentColor) ? theme.accentColor : isThemeColour(theme.primaryColor) ? theme.primaryColor : undefined
   if (accent) rules.push(`--accent:${accent}`, `--focus:${accent}`)
-  return rules.length > 0 ? `\n:root {${rules.join(';')}}\n` : ''
+  // Light scheme only: a brand colour chosen against white rarely keeps its contrast on the dark card, so
+  // dark mode keeps Tessera's checked colours (a custom stylesheet may set its own).
+  return rules.length > 0 ? `\n@media not (prefers-color-scheme: dark) { :root {${rules.join(';')}} }\n` : ''
 }
