@@ -1,11 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { accountSelfService } from '../../../src/server/account/index.js'
 import { ConfigError, resolveConfig } from '../../../src/server/config.js'
+import type { MailMessage } from '../../../src/server/mail/mailer.js'
 import { parseConfigFile } from '../../../src/standalone/config-file.js'
 import { uiFromConfigFile } from '../../../src/standalone/ui-files.js'
 import { createMemoryStore } from '../../../src/storage/memory.js'
+import { formFor, openAccount } from '../../helpers/account.js'
 import { Browser, parseForm } from '../../helpers/http-client.js'
 import { newPkce } from '../../helpers/pkce.js'
 import { authorizeUrl, startTestServer, type TestServer } from '../../helpers/tessera.js'
@@ -170,5 +173,45 @@ describe('the theme', () => {
     const resolved = resolveConfig({ issuer: 'http://127.0.0.1:4000', store: createMemoryStore(), secret: 'x'.repeat(32), ...(ui ? { ui } : {}) })
     expect(resolved.ui.languages.supported).toEqual(['de', 'en', 'fr'])
     expect(resolved.ui.theme.logoUrl).toBe('/theme/logo')
+  })
+})
+
+/** A browser whose every request says it prefers German. */
+class GermanBrowser extends Browser {
+  override get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+    return super.get(url, { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5', ...headers })
+  }
+
+  override post(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    return super.post(url, form, { 'accept-language': 'de-DE,de;q=0.9,en;q=0.5', ...headers })
+  }
+}
+
+describe('account pages and mail in the browser\'s language', () => {
+  it('a German browser gets the account page, the reset pages and the reset mail in German', async () => {
+    const sent: MailMessage[] = []
+    const account = await startTestServer({ store: 'memory', capabilities: [accountSelfService({ mail: { send: (message) => { sent.push(message); return Promise.resolve() } } })] })
+    try {
+      const browser = new GermanBrowser()
+      const page = await openAccount(account.url, browser, account.users.alice)
+      expect(page).toContain('<html lang="de">')
+      expect(page).toContain('<h1>Ihr Konto</h1>')
+      expect(page).toContain('Wo Sie angemeldet sind')
+      expect(page).toContain('>Profil speichern</button>')
+      expect(page).toContain('Bestätigung in zwei Schritten')
+
+      const visitor = new GermanBrowser()
+      const request = await (await visitor.get(`${account.url}/account/password-reset`)).text()
+      expect(request).toContain('<h1>Passwort zurücksetzen</h1>')
+      const form = formFor(request, '/account/password-reset')
+      const answer = await (await visitor.post(form.action, { ...form.fields, email: 'alice@example.com' })).text()
+      expect(answer).toContain('Sehen Sie in Ihr Postfach')
+      await vi.waitFor(() => expect(sent).toHaveLength(1))
+      expect(sent[0]?.subject).toBe('Ihr Passwort bei Tessera zurücksetzen')
+      expect(sent[0]?.text).toContain('Neues Passwort wählen: http')
+      expect(sent[0]?.html).toContain('<html lang="de">')
+    } finally {
+      await account.close()
+    }
   })
 })
