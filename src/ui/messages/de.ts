@@ -2,7 +2,6 @@ import type { Messages } from './en.js'
 
 /** Tessera's pages and mails in German (Sie-Form); the keys are exactly those of `en`. */
 export const de: Messages = {
-  'page.brandLabel': 'Produkt',
   'page.logoAlt': 'Logo von {product}',
 
   'login.title': 'Anmelden',
@@ -126,7 +125,6 @@ export const de: Messages = {
 
   'account.title': 'Ihr Konto',
   'account.signedInAs': 'Angemeldet als',
-  'account.signOut': 'Abmelden',
   'account.time': '{time} UTC',
   'account.profile.title': 'Profil',
   'account.profile.username': 'Benutzername {username}',

@@ -6,7 +6,6 @@
  * @see ../../../README.md#look-and-language (adding a language)
  */
 export const en = {
-  'page.brandLabel': 'Product',
   'page.logoAlt': '{product} logo',
 
   'login.title': 'Sign in',
@@ -130,7 +129,6 @@ export const en = {
 
   'account.title': 'Your account',
   'account.signedInAs': 'Signed in as',
-  'account.signOut': 'Sign out',
   'account.time': '{time} UTC',
   'account.profile.title': 'Profile',
   'account.profile.username': 'Username {username}',
