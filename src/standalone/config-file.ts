@@ -99,8 +99,9 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     primaryColor: hexColour.optional().describe('Colour of buttons and checkmarks, #rgb or #rrggbb; text on buttons turns black or white for contrast'),
     accentColor: hexColour.optional().describe('Colour of links and the focus ring, #rgb or #rrggbb (default primaryColor)'),
     stylesheet: z.string().regex(/\.css$/i, 'must be a .css file').optional().describe('CSS file (relative to this file) served at /theme/style.css and linked after Tessera\'s own stylesheet, under the pages\' CSP nonce'),
+    pages: z.string().regex(/\.m?js$/, 'must be a .js or .mjs module').optional().describe('ES module (relative to this file) whose default export replaces some page templates: an object of PageRenderer methods (login, consent, error …), each (view, nonce, env) => HTML; the others stay Tessera\'s. It runs as the server'),
   }).refine((branding) => !(branding.logo && branding.logoUrl), 'give either logo or logoUrl, not both')
-    .optional().describe('The look of the pages (README "Look and language"); templates are replaced in code, with the pages option (PageRenderer)'),
+    .optional().describe('The look of the pages (README "Look and language")'),
   languages: z.strictObject({
     default: languageTag.optional().describe('Language when neither ui_locales nor Accept-Language names an offered one (default en)'),
     offered: z.array(languageTag).min(1).optional().describe('Languages offered, in ui_locales_supported (default every catalogue: en, de and those below)'),

@@ -50,6 +50,8 @@ export interface StandaloneOptions {
   productName?: AuthorizationServerConfig['productName']
   /** Languages and theme of the pages; see `AuthorizationServerConfig.ui`. */
   ui?: AuthorizationServerConfig['ui']
+  /** Page templates; see `AuthorizationServerConfig.pages`. */
+  pages?: AuthorizationServerConfig['pages']
   auditRetention?: AuthorizationServerConfig['auditRetention']
   /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
   capabilities?: AuthorizationServerConfig['capabilities']
@@ -202,6 +204,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.accessTokenSigningAlg ? { accessTokenSigningAlg: options.accessTokenSigningAlg } : {}),
       ...(options.productName ? { productName: options.productName } : {}),
       ...(options.ui ? { ui: options.ui } : {}),
+      ...(options.pages ? { pages: options.pages } : {}),
       ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
       ...(options.development ? { development: options.development } : {}),
       ...(options.outbound ? { outbound: options.outbound } : {}),

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
-import type { LogoContentType, Messages, UiConfig } from '../server/index.js'
+import { pathToFileURL } from 'node:url'
+import { defaultPageRenderer, type LogoContentType, type Messages, type PageRenderer, type UiConfig } from '../server/index.js'
 import type { ConfigFile } from './config-file.js'
 
 const LOGO_TYPES: Readonly<Record<string, LogoContentType>> = {
@@ -49,4 +50,31 @@ export function uiFromConfigFile(config: ConfigFile, configPath: string | undefi
     ...(Object.keys(theme).length > 0 ? { theme } : {}),
   }
   return Object.keys(ui).length > 0 ? ui : undefined
+}
+
+/**
+ * The page templates of the configuration file's `branding.pages`: an ES module whose default export holds
+ * some `PageRenderer` methods, laid over Tessera's own. Only methods the renderer has, each a function;
+ * anything else stops the start, naming the key.
+ *
+ * @example const pages = await pagesFromConfigFile(config, 'tessera.json') // undefined without branding.pages
+ */
+export async function pagesFromConfigFile(config: ConfigFile, configPath: string | undefined): Promise<PageRenderer | undefined> {
+  const file = config.branding?.pages
+  if (file === undefined) return undefined
+  const url = pathToFileURL(resolve(configPath ? dirname(resolve(configPath)) : process.cwd(), file)).href
+  let loaded: unknown
+  try {
+    loaded = ((await import(url)) as { default?: unknown }).default
+  } catch (error) {
+    throw new Error(`branding.pages: cannot load ${file} (${(error as Error).message})`)
+  }
+  if (typeof loaded !== 'object' || loaded === null) throw new Error(`branding.pages: ${file} must export default an object of page methods (login, consent, error …)`)
+  const pages: PageRenderer = { ...defaultPageRenderer }
+  for (const [name, method] of Object.entries(loaded)) {
+    if (!Object.hasOwn(defaultPageRenderer, name)) throw new Error(`branding.pages: ${file} exports ${name}, which is no page (${Object.keys(defaultPageRenderer).join(', ')})`)
+    if (typeof method !== 'function') throw new Error(`branding.pages: ${file} exports ${name}, which is not a function`)
+    Object.assign(pages, { [name]: method })
+  }
+  return pages
 }

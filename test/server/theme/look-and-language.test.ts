@@ -6,7 +6,8 @@ import { accountSelfService } from '../../../src/server/account/index.js'
 import { ConfigError, resolveConfig } from '../../../src/server/config.js'
 import type { MailMessage } from '../../../src/server/mail/mailer.js'
 import { parseConfigFile } from '../../../src/standalone/config-file.js'
-import { uiFromConfigFile } from '../../../src/standalone/ui-files.js'
+import { pagesFromConfigFile, uiFromConfigFile } from '../../../src/standalone/ui-files.js'
+import { defaultPageRenderer } from '../../../src/ui/index.js'
 import { createMemoryStore } from '../../../src/storage/memory.js'
 import { formFor, openAccount } from '../../helpers/account.js'
 import { Browser, parseForm } from '../../helpers/http-client.js'
@@ -173,6 +174,17 @@ describe('the theme', () => {
     const resolved = resolveConfig({ issuer: 'http://127.0.0.1:4000', store: createMemoryStore(), secret: 'x'.repeat(32), ...(ui ? { ui } : {}) })
     expect(resolved.ui.languages.supported).toEqual(['de', 'en', 'fr'])
     expect(resolved.ui.theme.logoUrl).toBe('/theme/logo')
+  })
+
+  it('the configuration file may name a module of page templates, laid over Tessera\'s own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-pages-'))
+    writeFileSync(join(dir, 'pages.mjs'), "export default { error: (view, nonce, env) => `<!doctype html><html lang=\"${env.t.locale}\"><style nonce=\"${nonce}\"></style><h1>Oops: ${view.code}</h1>` }\n")
+    writeFileSync(join(dir, 'bad.mjs'), 'export default { footer: () => "" }\n')
+    const pages = await pagesFromConfigFile(parseConfigFile({ branding: { pages: './pages.mjs' } }, 'tessera.json'), join(dir, 'tessera.json'))
+    expect(pages?.error({ title: 't', message: 'm', code: 'access_denied' }, 'bm9uY2U=', { t: { locale: 'de', text: () => '', html: () => { throw new Error('unused') } } })).toContain('<h1>Oops: access_denied</h1>')
+    expect(pages?.login).toBe(defaultPageRenderer.login)
+    await expect(pagesFromConfigFile(parseConfigFile({ branding: { pages: './bad.mjs' } }, 'tessera.json'), join(dir, 'tessera.json'))).rejects.toThrow(/branding\.pages: \.\/bad\.mjs exports footer, which is no page/)
+    expect(() => parseConfigFile({ branding: { pages: './pages.ts' } }, 'tessera.json')).toThrow(/branding\.pages/)
   })
 })
 
