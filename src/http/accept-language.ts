@@ -12,12 +12,13 @@ export function acceptedLanguages(header: string | null | undefined): string[] {
   for (const [index, member] of header.slice(0, 1024).split(',').entries()) {
     const [range = '', ...params] = member.split(';').map((part) => part.trim())
     if (!/^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/.test(range)) continue
-    let q = 1
+    let q: number | undefined = 1
     for (const param of params) {
+      if (!/^q=/i.test(param)) continue
       const match = /^q=(0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/i.exec(param)
-      if (match) q = Number(match[1])
+      q = match ? Number(match[1]) : undefined
     }
-    if (q > 0) ranges.push({ tag: range, q, index })
+    if (q !== undefined && q > 0) ranges.push({ tag: range, q, index })
   }
   return ranges.sort((a, b) => b.q - a.q || a.index - b.index).map((range) => range.tag)
 }
