@@ -9,7 +9,7 @@ import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord, InteractionRecord, LoginSessionRecord, UserRecord } from '../storage/types.js'
-import type { AccountSectionView } from './pages.js'
+import type { AccountSectionView, Translator } from './pages.js'
 
 /**
  * Absolute URLs of the server's endpoints by endpoint name, derived once from the issuer and the
@@ -153,6 +153,8 @@ export interface AccountPageState {
   readonly user: UserRecord
   readonly session: LoginSessionRecord
   readonly csrfToken: string
+  /** The page's language: a section's texts are `t.text(key)` of the message catalogues (src/ui/messages/). */
+  readonly t: Translator
 }
 
 
@@ -177,7 +179,7 @@ export interface LoginChoice {
  */
 export interface LoginMethods {
   /** The buttons for this client's interaction, in display order. */
-  choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<readonly LoginChoice[]>
+  choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord, language?: Translator): Promise<readonly LoginChoice[]>
   /**
    * When the authorization request names one of this capability's methods (`idp_hint`), the response that
    * starts it at once instead of showing the page; undefined to show the page.

@@ -48,6 +48,10 @@ export interface StandaloneOptions {
   accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
   accessTokenSigningAlg?: AuthorizationServerConfig['accessTokenSigningAlg']
   productName?: AuthorizationServerConfig['productName']
+  /** Languages and theme of the pages; see `AuthorizationServerConfig.ui`. */
+  ui?: AuthorizationServerConfig['ui']
+  /** Page templates; see `AuthorizationServerConfig.pages`. */
+  pages?: AuthorizationServerConfig['pages']
   auditRetention?: AuthorizationServerConfig['auditRetention']
   /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
   capabilities?: AuthorizationServerConfig['capabilities']
@@ -199,6 +203,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
       ...(options.accessTokenSigningAlg ? { accessTokenSigningAlg: options.accessTokenSigningAlg } : {}),
       ...(options.productName ? { productName: options.productName } : {}),
+      ...(options.ui ? { ui: options.ui } : {}),
+      ...(options.pages ? { pages: options.pages } : {}),
       ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
       ...(options.development ? { development: options.development } : {}),
       ...(options.outbound ? { outbound: options.outbound } : {}),

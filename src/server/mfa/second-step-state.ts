@@ -2,7 +2,7 @@ import { redirectResponse } from '../../http/response.js'
 import type { OAuthResponse } from '../../http/types.js'
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
-import { htmlResponse } from '../pages.js'
+import { htmlResponse, type Translator } from '../pages.js'
 import { enrolmentFor } from './totp-credential.js'
 import { PENDING_SECOND_FACTOR, type PendingSecondFactor } from './records.js'
 
@@ -10,6 +10,8 @@ import { PENDING_SECOND_FACTOR, type PendingSecondFactor } from './records.js'
 export interface SecondStepInteraction {
   interaction: InteractionRecord
   client: ClientRecord
+  /** The pages' language (the interaction's `ui_locales`, else `Accept-Language`). */
+  language?: Translator
 }
 
 /**
@@ -39,7 +41,7 @@ export async function clearSecondStep(ctx: ServerContext, interactionId: string)
 export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInteraction, pending: PendingSecondFactor, status: number, error?: string): Promise<OAuthResponse> {
   const user = pending.enrol ? await ctx.config.store.users.get(pending.user_id) : undefined
   const enrolment = user ? await enrolmentFor(ctx, user) : undefined
-  return htmlResponse(ctx, status, (pages, nonce) =>
+  return htmlResponse(ctx, status, (pages, nonce, env) =>
     pages.secondFactor(
       {
         action: `${ctx.urls.interaction}/${loaded.interaction.id}/second-factor`,
@@ -50,9 +52,10 @@ export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInter
         ...(error !== undefined ? { error } : {}),
       },
       nonce,
+      env,
     ),
     // The code POST may redirect straight to the client, which Chromium checks against form-action.
-    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri) },
+    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri), language: loaded.language },
   )
 }
 
