@@ -15,7 +15,7 @@
 export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
 export { defaultPageRenderer, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView, type ConsentResource, type ConsentView, type ErrorView, type LoggedOutView, type LoginAlternative, type LoginView, type LogoutConfirmView, type MessageKey, type PageEnvironment, type PageRenderer, type SecondFactorView, type TotpEnrolmentView, type Translator, type TwoFactorSettingsView } from './pages.js'
-export { BUILT_IN_CATALOGUES, catalogueProblems, createTranslator, de, en, MESSAGE_KEYS, type Messages, type PageTheme } from '../ui/index.js'
+export { BUILT_IN_CATALOGUES, catalogueProblems, createTranslator, de, en, MESSAGE_KEYS, type Messages, type PageTheme, type SafeHtml } from '../ui/index.js'
 export { LOGO_CONTENT_TYPES, type LogoContentType, type ThemeConfig, type UiConfig } from './theme/index.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'

@@ -3,6 +3,7 @@ import type { PageLanguages } from '../locale.js'
 
 /** Image types a served logo may have; each is one an `<img>` shows without running anything. */
 export const LOGO_CONTENT_TYPES = ['image/png', 'image/svg+xml', 'image/jpeg', 'image/webp', 'image/gif'] as const
+/** The content type of a logo the server serves at `/theme/logo`. */
 export type LogoContentType = (typeof LOGO_CONTENT_TYPES)[number]
 
 /**

@@ -16,7 +16,9 @@ export type MessageValues = Readonly<Record<string, string | number>>
 export interface Translator {
   /** The BCP 47 tag of the language: the page's `<html lang>`. */
   readonly locale: string
+  /** The text of `key` in this language, its `{name}` placeholders filled from `values` (unknown ones left as written). */
   text(key: MessageKey, values?: MessageValues): string
+  /** The text of `key` as escaped markup, for placeholders that hold markup (a link, a `<strong>`). */
   html(key: MessageKey, values: Readonly<Record<string, string | number | SafeHtml>>): SafeHtml
 }
 
