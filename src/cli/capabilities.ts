@@ -12,6 +12,7 @@ import { federation, type FederationOptions } from '../server/federation/index.j
 import { deviceAuthorization, type DeviceAuthorizationOptions } from '../server/device/index.js'
 import { tokenExchange, type TokenExchangeOptions } from '../server/token-exchange/index.js'
 import { passkeys, type PasskeyOptions } from '../server/passkeys/index.js'
+import { backchannelLogout } from '../server/backchannel-logout/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -59,6 +60,8 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
     ...(options.tokenExchange ? [tokenExchange(options.tokenExchange)] : []),
     ...(options.passkeys ? [passkeys(options.passkeys)] : []),
+    // Sends nothing until a client registers a backchannel_logout_uri.
+    backchannelLogout(),
   ]
 }
 

@@ -21,6 +21,7 @@ import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
 import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError, type StoreFlags } from './common.js'
 import { loadConfigFile, type ConfigFile } from '../standalone/config-file.js'
+import { pagesFromConfigFile, uiFromConfigFile } from '../standalone/ui-files.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
   if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
@@ -185,6 +186,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Flags first, then the environment, then the configuration file, then the defaults.
   const configPath = values.config ?? process.env.TESSERA_CONFIG
   const config: ConfigFile = configPath === undefined || configPath === '' ? {} : loadConfigFile(configPath)
+  let ui: ReturnType<typeof uiFromConfigFile>
+  let pages: Awaited<ReturnType<typeof pagesFromConfigFile>>
+  try {
+    ui = uiFromConfigFile(config, configPath)
+    pages = await pagesFromConfigFile(config, configPath)
+  } catch (error) {
+    throw new UsageError(`${configPath ?? 'configuration'}: ${(error as Error).message}`)
+  }
   // The notes API, its MCP sibling and the demo user and client: only on request (`npm start` asks).
   const demo = values.demo === true
   const port = Number(values.port ?? process.env.TESSERA_PORT ?? config.server?.port ?? 4000)
@@ -250,6 +259,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.limits?.login ? { loginThrottle: config.limits.login } : {}),
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
+    ...(ui ? { ui } : {}),
+    ...(pages ? { pages } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     ...(profile ? { profile } : {}),
     ...(requireDpop !== undefined ? { requireDpop } : {}),

@@ -31,6 +31,12 @@ const resourceIdentifier = z.string().refine((value) => {
   }
 }, 'must be an absolute URI without a fragment (RFC 8707 §2), e.g. https://api.example.com')
 
+/** A colour as `#rgb` or `#rrggbb`: nothing else can reach the pages' stylesheet. */
+const hexColour = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'must be a colour #rgb or #rrggbb, e.g. #0a7d33')
+
+/** A BCP 47 language tag (RFC 5646), e.g. de or pt-BR. */
+const languageTag = z.string().regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as de or pt-BR')
+
 const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope token (RFC 6749 §3.3: printable ASCII, no space, quote or backslash)')
 
 export const CONFIG_FILE_SCHEMA = z.strictObject({
@@ -87,8 +93,20 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     header: z.enum(['x-forwarded-for', 'forwarded']).optional().describe('The header they set (default x-forwarded-for). Env TESSERA_FORWARDED_HEADER'),
   }).optional().describe('Behind a reverse proxy'),
   branding: z.strictObject({
-    productName: z.string().min(1).max(80).optional().describe('Name on the sign-in and consent pages (default Tessera)'),
-  }).optional(),
+    productName: z.string().min(1).max(80).optional().describe('Name on every page and in account mail (default Tessera)'),
+    logo: z.string().regex(/\.(png|svg|jpe?g|webp|gif)$/i, 'must be a .png, .svg, .jpg, .webp or .gif file').optional().describe('Logo file (relative to this file), served at /theme/logo and shown above every page; at most 512 KiB'),
+    logoUrl: z.string().regex(/^(\/(?!\/)[^"'<>\s\\]*|data:image\/(png|jpeg|gif|webp|svg\+xml)(;base64)?,[^"'<>\s\\]+)$/, 'must be a path on this server (/…) or a data:image/ URL').optional().describe('Logo URL instead of a file: a path on this server or a data:image/ URL (the pages load nothing from elsewhere)'),
+    primaryColor: hexColour.optional().describe('Colour of buttons and checkmarks, #rgb or #rrggbb; text on buttons turns black or white for contrast'),
+    accentColor: hexColour.optional().describe('Colour of links and the focus ring, #rgb or #rrggbb (default primaryColor)'),
+    stylesheet: z.string().regex(/\.css$/i, 'must be a .css file').optional().describe('CSS file (relative to this file) served at /theme/style.css and linked after Tessera\'s own stylesheet, under the pages\' CSP nonce'),
+    pages: z.string().regex(/\.m?js$/, 'must be a .js or .mjs module').optional().describe('ES module (relative to this file) whose default export replaces some page templates: an object of PageRenderer methods (login, consent, error …), each (view, nonce, env) => HTML; the others stay Tessera\'s. It runs as the server'),
+  }).refine((branding) => !(branding.logo && branding.logoUrl), 'give either logo or logoUrl, not both')
+    .optional().describe('The look of the pages (README "Look and language")'),
+  languages: z.strictObject({
+    default: languageTag.optional().describe('Language when neither ui_locales nor Accept-Language names an offered one (default en)'),
+    offered: z.array(languageTag).min(1).optional().describe('Languages offered, in ui_locales_supported (default every catalogue: en, de and those below)'),
+    catalogues: z.record(languageTag, z.string().regex(/\.json$/i, 'must be a .json file')).optional().describe('Message catalogues by language tag: JSON files (relative to this file) of texts keyed as in src/ui/messages/en.ts; a new language, or some texts of en or de replaced'),
+  }).optional().describe('Languages of the pages and account mail: ui_locales, then Accept-Language, else the default'),
   registration: z.strictObject({
     policy: z.enum(['off', 'open', 'token']).optional().describe('Dynamic client registration (RFC 7591): off (default), open, or token. Env TESSERA_REGISTRATION'),
     unusedExpiry: duration.optional().describe('A registered client that gets no token within this is removed (default 30d)'),

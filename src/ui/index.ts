@@ -11,7 +11,9 @@
  */
 export { escapeHtml, html, raw, type SafeHtml } from './html.js'
 export { htmlSecurityHeaders, newNonce } from './headers.js'
-export { renderPage } from './layout.js'
+export { DEFAULT_ENVIRONMENT, renderPage, type PageEnvironment } from './layout.js'
+export { BUILT_IN_CATALOGUES, catalogueProblems, createTranslator, de, en, ENGLISH, MESSAGE_KEYS, type MessageKey, type Messages, type MessageValues, type Translator } from './messages/index.js'
+export { isThemeColour, isThemeUrl, themeStyles, type PageTheme } from './theme.js'
 export { describeScopes, type ScopeDescription } from './scopes.js'
 export { renderLoginPage } from './pages/login.js'
 export { renderConsentPage } from './pages/consent.js'

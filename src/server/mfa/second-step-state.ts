@@ -2,7 +2,7 @@ import { redirectResponse } from '../../http/response.js'
 import type { OAuthResponse } from '../../http/types.js'
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
-import { htmlResponse } from '../pages.js'
+import { htmlResponse, type Translator } from '../pages.js'
 import { hasPasskey } from './passkey-factor.js'
 import { enrolmentFor, hasSecondFactor } from './totp-credential.js'
 import { PENDING_SECOND_FACTOR, type PendingSecondFactor } from './records.js'
@@ -11,6 +11,8 @@ import { PENDING_SECOND_FACTOR, type PendingSecondFactor } from './records.js'
 export interface SecondStepInteraction {
   interaction: InteractionRecord
   client: ClientRecord
+  /** The pages' language (the interaction's `ui_locales`, else `Accept-Language`). */
+  language?: Translator
 }
 
 /**
@@ -43,7 +45,7 @@ export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInter
   const passkey = !pending.enrol && (await hasPasskey(ctx, pending.user_id))
     ? { action: `${ctx.urls.passkeys ?? ''}/sign-in/${loaded.interaction.id}`, ...((await hasSecondFactor(ctx, pending.user_id)) ? {} : { only: true }) }
     : undefined
-  return htmlResponse(ctx, status, (pages, nonce) =>
+  return htmlResponse(ctx, status, (pages, nonce, env) =>
     pages.secondFactor(
       {
         action: `${ctx.urls.interaction}/${loaded.interaction.id}/second-factor`,
@@ -55,9 +57,10 @@ export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInter
         ...(error !== undefined ? { error } : {}),
       },
       nonce,
+      env,
     ),
     // The code POST may redirect straight to the client, which Chromium checks against form-action.
-    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri) },
+    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri), language: loaded.language },
   )
 }
 
