@@ -21,8 +21,8 @@ export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
 export { renderAccountFormPage, renderAccountPage, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView } from './pages/account.js'
 export { renderSecondFactorPage, renderTwoFactorSettingsPage } from './pages/two-factor.js'
-export { DEVICE_PAGE_TEXT, renderDevicePage } from './pages/device.js'
-export { renderPasskeySettingsPage, renderPasskeySignInPage, PASSKEY_TEXT, type PasskeyItemView } from './pages/passkeys.js'
+export { renderDevicePage } from './pages/device.js'
+export { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeyItemView } from './pages/passkeys.js'
 export { PASSKEY_SCRIPT } from './passkey-script.js'
 export {
   defaultPageRenderer,

@@ -11,7 +11,8 @@ import type { ServerContext } from '../context.js'
 import { findClient } from '../find-client.js'
 import { acrOf } from '../mfa/assurance.js'
 import { grantMeetsPolicy } from '../mfa/policy.js'
-import { errorPage, htmlResponse, type DeviceView } from '../pages.js'
+import { en } from '../../ui/index.js'
+import { errorPage, htmlResponse, languageOf, type DeviceView, type Translator } from '../pages.js'
 import { loadResources } from '../resources/directory.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
 import type { ResolvedDeviceAuthorizationOptions } from './options.js'
@@ -19,13 +20,12 @@ import { signInRedirect, verificationUri } from './sign-in.js'
 
 const CSRF_PURPOSE = 'device'
 
-/** Fixed texts: never what was typed. */
-const MESSAGES = {
-  unknownCode: 'That code is not valid or has expired. Check the code your device shows.',
-  throttled: 'Too many wrong codes. Wait a while, then try again.',
-  badForm: 'The form could not be verified. Open the page again and retry.',
-  chooseDecision: 'Choose Approve or Deny.',
-} as const
+/*
+ * Fixed texts (catalogue keys), never what was typed. The two thrown for the error page are the English
+ * texts of `error.*` keys, which the error page shows in its own language.
+ */
+const BAD_FORM = en['error.publicFormNotVerified']
+const CHOOSE_DECISION = en['error.chooseApproveOrDeny']
 
 interface Found {
   code: UserCode
@@ -45,8 +45,9 @@ export async function showVerification(ctx: ServerContext, request: OAuthRequest
   }
   const session = await currentSession(ctx, request.headers)
   if (!session) return signInRedirect(ctx, prefill)
+  const t = languageOf(ctx, request.headers)
   // RFC 8628 §5.4: arriving with the code fills the field and nothing more; the user still confirms it.
-  return page(ctx, session, 200, { step: 'enter', ...(prefill ? { userCode: formatUserCode(prefill) } : {}) })
+  return page(ctx, t, session, 200, { step: 'enter', ...(prefill ? { userCode: formatUserCode(prefill) } : {}) })
 }
 
 /**
@@ -58,14 +59,15 @@ export function submitVerification(options: ResolvedDeviceAuthorizationOptions) 
   return async (ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> => {
     const session = await currentSession(ctx, request.headers)
     if (!session) return signInRedirect(ctx, undefined)
+    const t = languageOf(ctx, request.headers)
     let params: Parameters
     try {
       params = formParameters(request)
       if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE, params.get('csrf_token'))) {
-        throw new OAuthError('invalid_request', MESSAGES.badForm, { status: 403 })
+        throw new OAuthError('invalid_request', BAD_FORM, { status: 403 })
       }
     } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
+      if (error instanceof OAuthError) return errorPage(ctx, error, t)
       throw error
     }
     const typed = params.get('user_code') ?? ''
@@ -74,7 +76,7 @@ export function submitVerification(options: ResolvedDeviceAuthorizationOptions) 
       await ctx.clientLimits.admitGuesses(guessKeys, options.userCodeFailures, ctx.config.now())
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error
-      const response = page(ctx, session, 429, { step: 'enter', userCode: typed.slice(0, 32), error: MESSAGES.throttled })
+      const response = page(ctx, t, session, 429, { step: 'enter', userCode: typed.slice(0, 32), error: t.text('device.error.throttled') })
       response.headers.set('Retry-After', String(error.retryAfter))
       return response
     }
@@ -82,12 +84,12 @@ export function submitVerification(options: ResolvedDeviceAuthorizationOptions) 
     if (!found) {
       await ctx.clientLimits.guessFailed(guessKeys, options.windowSeconds, ctx.config.now())
       void ctx.audit.record({ type: 'device_code.user_code_failed', user_id: session.user.id, client_address: request.remoteAddress ?? null })
-      return page(ctx, session, 400, { step: 'enter', userCode: typed.slice(0, 32), error: MESSAGES.unknownCode })
+      return page(ctx, t, session, 400, { step: 'enter', userCode: typed.slice(0, 32), error: t.text('device.error.unknownCode') })
     }
     const decision = params.get('decision')
-    if (decision === undefined) return confirmation(ctx, session, found)
-    if (decision !== 'approve' && decision !== 'deny') return errorPage(ctx, new OAuthError('invalid_request', MESSAGES.chooseDecision))
-    return decide(ctx, request, session, found, decision)
+    if (decision === undefined) return confirmation(ctx, t, session, found)
+    if (decision !== 'approve' && decision !== 'deny') return errorPage(ctx, new OAuthError('invalid_request', CHOOSE_DECISION), t)
+    return decide(ctx, t, request, session, found, decision)
   }
 }
 
@@ -102,16 +104,16 @@ async function lookUp(ctx: ServerContext, typed: string): Promise<Found | undefi
 }
 
 /** The approval page: who asks, for what, the code to compare, the §5.4 warning. */
-async function confirmation(ctx: ServerContext, session: CurrentSession, found: Found): Promise<OAuthResponse> {
+async function confirmation(ctx: ServerContext, t: Translator, session: CurrentSession, found: Found): Promise<OAuthResponse> {
   const directory = await loadResources(ctx)
-  return page(ctx, session, 200, {
+  return page(ctx, t, session, 200, {
     step: 'confirm', userCode: formatUserCode(found.code), clientName: found.client.client_name,
     scopes: found.record.value.scopes, scopeDescriptions: directory.scopeDescriptions,
     ...(found.client.registered_by !== 'operator' ? { unverified: true } : {}),
   })
 }
 
-async function decide(ctx: ServerContext, request: OAuthRequest, session: CurrentSession, found: Found, decision: 'approve' | 'deny'): Promise<OAuthResponse> {
+async function decide(ctx: ServerContext, t: Translator, request: OAuthRequest, session: CurrentSession, found: Found, decision: 'approve' | 'deny'): Promise<OAuthResponse> {
   const login = session.record
   const acr = login.acr ?? acrOf(login.amr ?? ['pwd'])
   // The MFA policy of the device's client and of the user apply to this approval as to any login: a
@@ -136,17 +138,17 @@ async function decide(ctx: ServerContext, request: OAuthRequest, session: Curren
       } else {
         void ctx.audit.record({ type: 'device_code.denied', ...event })
       }
-      return page(ctx, session, 200, { step: 'done', outcome: decision === 'approve' ? 'approved' : 'denied' })
+      return page(ctx, t, session, 200, { step: 'done', outcome: decision === 'approve' ? 'approved' : 'denied' })
     }
     const again = await ctx.config.store.records.get(DEVICE_CODE, found.deviceCodeHash, now)
     if (!again || again.value.status !== 'pending' || again.value.expires_at <= now) break
     current = again
   }
-  return page(ctx, session, 400, { step: 'enter', error: MESSAGES.unknownCode })
+  return page(ctx, t, session, 400, { step: 'enter', error: t.text('device.error.unknownCode') })
 }
 
 /** The page for the session's user, its forms posting back to `/device` with the session's CSRF token. */
-function page(ctx: ServerContext, session: CurrentSession, status: number, view: Omit<DeviceView, 'action' | 'csrfToken' | 'userName'>): OAuthResponse {
+function page(ctx: ServerContext, t: Translator, session: CurrentSession, status: number, view: Omit<DeviceView, 'action' | 'csrfToken' | 'userName'>): OAuthResponse {
   const full: DeviceView = { ...view, action: verificationUri(ctx), csrfToken: sessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE), userName: session.user.name ?? session.user.username }
-  return htmlResponse(ctx, status, (pages, nonce) => pages.device(full, nonce), { cookies: [session.renewedCookie] })
+  return htmlResponse(ctx, status, (pages, nonce, env) => pages.device(full, nonce, env), { cookies: [session.renewedCookie], language: t })
 }

@@ -8,13 +8,11 @@ import type { AccountSection } from '../context.js'
 export const passkeysAccountSection: AccountSection = {
   id: 'passkeys',
   order: 35,
-  async render(ctx, { user }) {
+  async render(ctx, { user, t }) {
     const href = ctx.urls.passkeySettings
     if (href === undefined) return undefined
     const count = (await passkeyCredentials(ctx.config.store.records).listByUser(user.id)).length
-    const description = count === 0
-      ? 'Sign in with your device’s screen lock instead of a password.'
-      : `${String(count)} passkey${count === 1 ? '' : 's'}: sign in without your password, or confirm a sign-in with one.`
-    return { id: 'passkeys', title: 'Passkeys', description, links: [{ href, label: count === 0 ? 'Add a passkey' : 'Manage passkeys' }] }
+    const description = count === 0 ? t.text('passkey.account.none') : count === 1 ? t.text('passkey.account.countOne') : t.text('passkey.account.count', { count })
+    return { id: 'passkeys', title: t.text('passkey.account.title'), description, links: [{ href, label: t.text(count === 0 ? 'passkey.account.add' : 'passkey.account.manage') }] }
   },
 }

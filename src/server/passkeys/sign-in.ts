@@ -8,7 +8,8 @@ import type { LoginChoice, ServerContext } from '../context.js'
 import { checkForm, completeAuthentication, EXPIRED, load, type Loaded } from '../endpoints/interaction.js'
 import { clearSecondStep, pendingSecondStep } from '../mfa/second-step-state.js'
 import type { PendingSecondFactor } from '../mfa/records.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { ENGLISH } from '../../ui/index.js'
+import { errorPage, htmlResponse, languageOf, type Translator } from '../pages.js'
 import { currentSession } from '../session.js'
 import './audit-events.js'
 import type { PasskeyFailure } from './audit-events.js'
@@ -16,13 +17,11 @@ import { assertedCredentialId, authenticationOptions, keyMethod, verifyAssertion
 import { issueChallenge, takeChallenge } from './challenges.js'
 import { relyingParty, type ResolvedPasskeyOptions } from './options.js'
 
-/** One message for every refused assertion: nothing tells which check failed (catalogue MF-04). */
-const NOT_ACCEPTED = 'That passkey could not be used. Try again, or sign in another way.'
 
 /** The login page's button: a form posting the interaction's CSRF token to the passkey step. */
-export function passkeyChoices(ctx: ServerContext, _client: ClientRecord, interaction: InteractionRecord): Promise<readonly LoginChoice[]> {
+export function passkeyChoices(ctx: ServerContext, _client: ClientRecord, interaction: InteractionRecord, language: Translator = ENGLISH): Promise<readonly LoginChoice[]> {
   const base = ctx.urls.passkeys
-  return Promise.resolve(base === undefined ? [] : [{ label: 'Sign in with a passkey', action: `${base}/sign-in/${interaction.id}`, hidden: {} }])
+  return Promise.resolve(base === undefined ? [] : [{ label: language.text('login.withPasskey'), action: `${base}/sign-in/${interaction.id}`, hidden: {} }])
 }
 
 function challengeKey(interactionId: string): string {
@@ -48,7 +47,7 @@ async function ceremonyPage(ctx: ServerContext, options: ResolvedPasskeyOptions,
   const allow = pending ? await passkeyCredentials(ctx.config.store.records).listByUser(pending.user_id) : []
   const challenge = await issueChallenge(ctx, challengeKey(interaction.id), { user_id: pending?.user_id ?? null, user_verification: pending ? options.userVerification === 'required' : true }, interaction.expires_at)
   const requestOptions = await authenticationOptions(rp, challenge, allow)
-  return htmlResponse(ctx, status, (pages, nonce) =>
+  return htmlResponse(ctx, status, (pages, nonce, env) =>
     pages.passkeySignIn({
       action: `${ctx.urls.passkeys ?? ''}/sign-in/${interaction.id}`,
       csrfToken: interaction.csrf_token,
@@ -58,9 +57,9 @@ async function ceremonyPage(ctx: ServerContext, options: ResolvedPasskeyOptions,
       mode: pending ? 'second-factor' : 'sign-in',
       backUrl: `${ctx.urls.interaction}/${interaction.id}`,
       ...(error !== undefined ? { error } : {}),
-    }, nonce),
+    }, nonce, env),
     // The accepted assertion's answer may redirect straight to the client (Chromium applies form-action).
-    { scripts: true, formActions: redirectOrigins(loaded.request.redirect_uri) },
+    { scripts: true, formActions: redirectOrigins(loaded.request.redirect_uri), language: loaded.language },
   )
 }
 
@@ -74,28 +73,29 @@ async function ceremonyPage(ctx: ServerContext, options: ResolvedPasskeyOptions,
  */
 export async function passkeySignIn(ctx: ServerContext, options: ResolvedPasskeyOptions, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED)
+  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   let params: Parameters
   let posted: string | undefined
   try {
     params = checkForm(ctx, request, loaded)
     posted = params.get('credential')
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, loaded.language)
     throw error
   }
   const pending = await pendingSecondStep(ctx, id)
   if (pending?.from === 'session') {
     // A step-up belongs to the session that asked for it (as in src/server/mfa/second-step.ts).
     const session = await currentSession(ctx, request.headers)
-    if (!session || session.user.id !== pending.user_id) return errorPage(ctx, EXPIRED)
+    if (!session || session.user.id !== pending.user_id) return errorPage(ctx, EXPIRED, loaded.language)
   }
   if (posted === undefined || posted === '') return ceremonyPage(ctx, options, loaded, pending, 200)
 
   const address = request.remoteAddress ?? null
   const refuse = (reason: PasskeyFailure, userId: string | null, credentialId: string | undefined): Promise<OAuthResponse> => {
     void ctx.audit.record({ type: 'passkey.failed', user_id: userId, client_id: loaded.client.client_id, ceremony: 'authentication', reason, credential: credentialId ? sha256(credentialId) : null, client_address: address })
-    return ceremonyPage(ctx, options, loaded, pending, 400, NOT_ACCEPTED)
+    // One message for every refused assertion: nothing tells which check failed (catalogue MF-04).
+    return ceremonyPage(ctx, options, loaded, pending, 400, loaded.language.text('passkey.error.notAccepted'))
   }
   // Single use, whatever happens next: a failed assertion leaves nothing to retry against.
   const challenge = await takeChallenge(ctx, challengeKey(id))

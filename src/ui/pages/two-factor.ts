@@ -91,11 +91,11 @@ ${recoveryCodesBlock(input.recoveryCodes, t)}
   if (input.passkey?.only) {
     // No TOTP to ask for: the passkey is this user's one second factor.
     const body = html`<h1>${t.text('secondFactor.heading')}</h1>
-<p class="lead">${t.text('secondFactor.passkeyLead', { client: input.clientName })}</p>
+<p class="lead">${t.text('passkey.secondFactorLead', { client: input.clientName })}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${input.passkey.action}">
 ${hiddenFields({}, input.csrfToken)}
-<button type="submit" class="block">${t.text('secondFactor.usePasskey')}</button>
+<button type="submit" class="block">${t.text('passkey.use')}</button>
 </form>`
     return renderPage({ nonce: input.nonce, title: t.text('secondFactor.title'), body, env })
   }
@@ -128,7 +128,7 @@ function passkeyChoice(action: string, csrfToken: string, t: Translator): SafeHt
 <p class="separator">${t.text('login.or')}</p>
 <form method="post" action="${action}">
 ${hiddenFields({}, csrfToken)}
-<button type="submit" class="block secondary">${t.text('secondFactor.usePasskey')}</button>
+<button type="submit" class="block secondary">${t.text('passkey.use')}</button>
 </form>
 </section>`
 }
