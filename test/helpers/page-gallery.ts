@@ -6,7 +6,7 @@ import type { Translator } from '../../src/ui/messages/index.js'
  * from the page's language). The accessibility test (test/browser/accessibility.test.ts) visits each in
  * every language and at a phone's width, and test/ui/messages.test.ts checks none shows a catalogue key.
  *
- * A new page is one line here: `{ name: 'device verification', render: (pages, nonce, env) => pages.device({ … }, nonce, env) }`.
+ * A new page is one line here: `{ name: 'my page', render: (pages, nonce, env) => pages.myPage({ … }, nonce, env) }`.
  */
 export interface GalleryPage {
   readonly name: string
@@ -17,6 +17,8 @@ const HIDDEN = { state: 'af0ifjsldkj' }
 const CSRF = 'csrf-token-value'
 const CLIENT = 'Notes'
 const ENROLMENT = { uri: 'otpauth://totp/Tessera:alice?secret=JBSWY3DPEHPK3PXP&issuer=Tessera', secret: 'JBSWY3DPEHPK3PXP' }
+// A WebAuthn options JSON as the server sends it (the page only carries it in a data attribute).
+const PASSKEY_OPTIONS = JSON.stringify({ challenge: 'c2lnbi1pbi1jaGFsbGVuZ2U', rpId: 'localhost', allowCredentials: [], userVerification: 'required', timeout: 300000 })
 const CODES = ['abcd-efgh-ijkl', 'mnop-qrst-uvwx', 'yzab-cdef-ghij', 'klmn-opqr-stuv']
 
 function accountSections(t: Translator) {
@@ -40,6 +42,7 @@ function accountSections(t: Translator) {
       ] }],
     },
     { id: 'two-factor', title: t.text('account.twoFactor.title'), description: t.text('account.twoFactor.off'), links: [{ href: '/account/two-factor', label: t.text('account.twoFactor.setUp') }] },
+    { id: 'passkeys', title: t.text('passkey.account.title'), description: t.text('passkey.account.count', { count: 2 }), links: [{ href: '/account/passkeys', label: t.text('passkey.account.manage') }] },
     {
       id: 'apps', title: t.text('account.apps.title'), empty: t.text('account.apps.empty'),
       items: [{ label: CLIENT, detail: t.text('account.apps.allowed', { time: t.text('account.time', { time: '2026-12-03 10:00' }), scopes: 'openid, profile' }), action: { action: '/account/apps/revoke', submitLabel: t.text('account.apps.disconnect'), secondary: true, hidden: { client_id: 'notes' } } }],
@@ -78,6 +81,8 @@ export const PAGE_GALLERY: readonly GalleryPage[] = [
   { name: 'second step with error', render: (pages, nonce, env) => pages.secondFactor({ action: '/interaction/1/second-factor', hidden: {}, csrfToken: CSRF, clientName: CLIENT, error: env.t.text('secondFactor.error.wrongCode') }, nonce, env) },
   { name: 'second step enrolment', render: (pages, nonce, env) => pages.secondFactor({ action: '/interaction/1/second-factor', hidden: {}, csrfToken: CSRF, clientName: CLIENT, enrolment: ENROLMENT }, nonce, env) },
   { name: 'second step recovery codes', render: (pages, nonce, env) => pages.secondFactor({ action: '/cb', hidden: {}, csrfToken: CSRF, clientName: CLIENT, recoveryCodes: CODES, continueUrl: '/cb' }, nonce, env) },
+  { name: 'second step with passkey', render: (pages, nonce, env) => pages.secondFactor({ action: '/interaction/1/second-factor', hidden: {}, csrfToken: CSRF, clientName: CLIENT, passkey: { action: '/passkeys/sign-in/1' } }, nonce, env) },
+  { name: 'second step, passkey only', render: (pages, nonce, env) => pages.secondFactor({ action: '/interaction/1/second-factor', hidden: {}, csrfToken: CSRF, clientName: CLIENT, passkey: { action: '/passkeys/sign-in/1', only: true } }, nonce, env) },
   { name: 'two-factor settings: password', render: (pages, nonce, env) => pages.twoFactorSettings({ action: '/account/two-factor', csrfToken: CSRF, state: 'password' }, nonce, env) },
   { name: 'two-factor settings: enrol', render: (pages, nonce, env) => pages.twoFactorSettings({ action: '/account/two-factor', csrfToken: CSRF, state: 'enrol', enrolment: ENROLMENT, error: env.t.text('twoFactor.error.wrongCode') }, nonce, env) },
   { name: 'two-factor settings: enabled', render: (pages, nonce, env) => pages.twoFactorSettings({ action: '/account/two-factor', csrfToken: CSRF, state: 'enabled', recoveryCodes: CODES, message: env.t.text('twoFactor.isOn') }, nonce, env) },
@@ -106,6 +111,27 @@ export const PAGE_GALLERY: readonly GalleryPage[] = [
     }, nonce, env),
   },
   { name: 'address confirmation', render: (pages, nonce, env) => pages.accountForm({ title: env.t.text('verify.title'), lead: env.t.text('verify.lead', { email: 'alice@example.com' }), csrfToken: CSRF, form: { action: '/account/verify-email', submitLabel: env.t.text('verify.submit'), hidden: { token: 't' } } }, nonce, env) },
+  { name: 'device verification: enter', render: (pages, nonce, env) => pages.device({ step: 'enter', action: '/device', csrfToken: CSRF, userName: 'Alice Liddell', userCode: 'WDJB-MJHT' }, nonce, env) },
+  { name: 'device verification: enter with error', render: (pages, nonce, env) => pages.device({ step: 'enter', action: '/device', csrfToken: CSRF, userName: 'Alice Liddell', userCode: 'WDJB-MJHX', error: env.t.text('device.error.unknownCode') }, nonce, env) },
+  { name: 'device verification: confirm', render: (pages, nonce, env) => pages.device({ step: 'confirm', action: '/device', csrfToken: CSRF, userName: 'Alice Liddell', userCode: 'WDJB-MJHT', clientName: 'Smart TV', scopes: ['openid', 'profile', 'notes:read'], scopeDescriptions: { 'notes:read': 'Read your notes' } }, nonce, env) },
+  { name: 'device verification: confirm, unverified client without scopes', render: (pages, nonce, env) => pages.device({ step: 'confirm', action: '/device', csrfToken: CSRF, userName: 'Alice Liddell', userCode: 'WDJB-MJHT', clientName: 'Some CLI', unverified: true }, nonce, env) },
+  { name: 'device verification: approved', render: (pages, nonce, env) => pages.device({ step: 'done', action: '/device', csrfToken: CSRF, userName: 'Alice Liddell', outcome: 'approved' }, nonce, env) },
+  { name: 'device verification: denied', render: (pages, nonce, env) => pages.device({ step: 'done', action: '/device', csrfToken: CSRF, userName: 'Alice Liddell', outcome: 'denied' }, nonce, env) },
+  { name: 'passkey sign-in', render: (pages, nonce, env) => pages.passkeySignIn({ action: '/passkeys/sign-in/1', csrfToken: CSRF, clientName: CLIENT, options: PASSKEY_OPTIONS, scriptUrl: '/passkeys/script.js', mode: 'sign-in', backUrl: '/interaction/1' }, nonce, env) },
+  { name: 'passkey second step with error', render: (pages, nonce, env) => pages.passkeySignIn({ action: '/passkeys/sign-in/1', csrfToken: CSRF, clientName: CLIENT, options: PASSKEY_OPTIONS, scriptUrl: '/passkeys/script.js', mode: 'second-factor', backUrl: '/interaction/1', error: env.t.text('passkey.error.notAccepted') }, nonce, env) },
+  { name: 'passkey settings: password', render: (pages, nonce, env) => pages.passkeySettings({ action: '/account/passkeys', csrfToken: CSRF, state: 'password', scriptUrl: '/passkeys/script.js', accountUrl: '/account', error: env.t.text('twoFactor.error.reauthenticate') }, nonce, env) },
+  { name: 'passkey settings: none yet', render: (pages, nonce, env) => pages.passkeySettings({ action: '/account/passkeys', csrfToken: CSRF, state: 'list', passkeys: [], options: PASSKEY_OPTIONS, scriptUrl: '/passkeys/script.js', accountUrl: '/account' }, nonce, env) },
+  {
+    name: 'passkey settings: list',
+    render: (pages, nonce, env) => pages.passkeySettings({
+      action: '/account/passkeys', csrfToken: CSRF, state: 'list', options: PASSKEY_OPTIONS, scriptUrl: '/passkeys/script.js', accountUrl: '/account',
+      message: env.t.text('passkey.added', { name: 'Laptop' }),
+      passkeys: [
+        { id: 'Y3JlZC0x', name: 'Laptop', detail: env.t.text('passkey.detail', { added: env.t.text('account.time', { time: '2026-12-01 09:00' }), used: env.t.text('passkey.neverUsed'), kind: env.t.text('passkey.deviceOnly') }) },
+        { id: 'Y3JlZC0y', name: 'Phone', detail: env.t.text('passkey.detail', { added: env.t.text('account.time', { time: '2026-11-20 18:30' }), used: env.t.text('passkey.lastUsed', { time: env.t.text('account.time', { time: '2026-12-03 10:00' }) }), kind: env.t.text('passkey.synced') }) },
+      ],
+    }, nonce, env),
+  },
   { name: 'logout confirm', render: (pages, nonce, env) => pages.logoutConfirm({ action: '/logout', hidden: { confirm: 'yes' }, csrfToken: CSRF, clientName: CLIENT }, nonce, env) },
   { name: 'logged out', render: (pages, nonce, env) => pages.loggedOut({}, nonce, env) },
   { name: 'error page', render: (pages, nonce, env) => pages.error({ title: env.t.text('error.title.invalid_request'), message: env.t.text('error.interactionExpired'), code: 'invalid_request' }, nonce, env) },
