@@ -191,6 +191,21 @@ describe('device code grant', () => {
 })
 
 describe('device client registration', () => {
+  it('shows the verification page in the language the browser asks for, the §5.4 warning and the errors too', async () => {
+    const harness = await deviceHarness()
+    const started = await start(harness)
+    const { browser, page } = await confirmationPage(harness, started.user_code)
+    const german = await browser.post(`${ISSUER}/device`, { csrf_token: csrfTokenOf(page), user_code: started.user_code }, { 'accept-language': 'de-DE, en;q=0.5' })
+    expect(german.status, text(german).slice(0, 300)).toBe(200)
+    expect(german.headers.get('content-language')).toBe('de')
+    expect(text(german)).toContain('<h1>Living-room TV möchte von einem Gerät aus auf Ihr Konto zugreifen</h1>')
+    expect(text(german)).toContain('Fahren Sie nur fort, wenn Sie dies selbst auf einem eigenen Gerät gestartet haben')
+    expect(text(german)).toContain('>Zulassen</button>')
+    const wrong = await browser.post(`${ISSUER}/device`, { csrf_token: csrfTokenOf(german), user_code: 'BBBB-BBBB' }, { 'accept-language': 'de' })
+    expect(wrong.status).toBe(400)
+    expect(text(wrong)).toContain('Dieser Code ist ungültig oder abgelaufen.')
+  })
+
   it('needs no redirect URI for a client registered only for the device grant', async () => {
     const harness = await deviceHarness()
     const client = await harness.store.clients.get('tv')
