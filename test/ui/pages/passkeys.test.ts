@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { renderPasskeySettingsPage, renderPasskeySignInPage } from '../../../src/ui/pages/passkeys.js'
 import { renderSecondFactorPage } from '../../../src/ui/pages/two-factor.js'
 import { htmlSecurityHeaders } from '../../../src/ui/headers.js'
+import { createTranslator, de } from '../../../src/ui/messages/index.js'
 
 const EVIL = '"><script>alert(1)</script>'
 
@@ -16,6 +17,18 @@ describe('passkey pages', () => {
     expect(page.match(/<script[^>]*>/g)).toEqual(['<script src="/passkeys/script.js" nonce="bm9uY2U=">'])
     expect(page).not.toMatch(/\son[a-z]+=/i)
     expect(page).toContain('<noscript>')
+  })
+
+  it('speak the page language: German texts, the escaped name inside its placeholder, the cancel text for the script', () => {
+    const env = { t: createTranslator('de', de) }
+    const signIn = renderPasskeySignInPage({ nonce: 'n', action: '/passkeys/sign-in/abc', csrfToken: 'c', clientName: 'Notes', options: '{}', scriptUrl: '/passkeys/script.js', mode: 'second-factor', backUrl: '/interaction/abc', env })
+    expect(signIn).toContain('<html lang="de">')
+    expect(signIn).toContain('<h1>Mit Ihrem Passkey bestätigen</h1>')
+    expect(signIn).toContain('Verwenden Sie Ihren Passkey, um mit Notes fortzufahren.')
+    expect(signIn).toContain('data-cancelled="Es wurde kein Passkey verwendet.')
+    const settings = renderPasskeySettingsPage({ nonce: 'n', action: '/account/passkeys', csrfToken: 'c', state: 'list', scriptUrl: '/s.js', passkeys: [{ id: 'cred-1', name: EVIL, detail: 'x' }], options: '{}', env })
+    expect(settings).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; entfernen</button>')
+    expect(settings).toContain('>Passkey hinzufügen</button>')
   })
 
   it('escape passkey names on the account page and keep hidden fields from standing in for visible ones', () => {
