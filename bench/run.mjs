@@ -146,7 +146,7 @@ async function measure(context, seconds, { warmup = false } = {}) {
     }
     const cpuBefore = cpuSeconds(server.pid)
     const started = performance.now()
-    const result = scenario.client === 'login' ? await runLoginClient(server.url, seconds) : await runWrk(server.url, seconds, work.spec)
+    const result = scenario.client === 'login' ? await runLoginClient(server.url, seconds) : await runWrk(server.url, seconds, work.spec, scenario.okStatus)
     result.cpuPercent = (100 * (cpuSeconds(server.pid) - cpuBefore)) / ((performance.now() - started) / 1000)
     context.maxRate = Math.max(context.maxRate ?? 0, result.rps)
     if (result.exhausted > 0 && !warmup && attempt < 3) {

@@ -14,8 +14,9 @@ import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
-import { createClient, createUser, deleteClient, deleteUser } from 'tessera-oidc/server'
+import { createClient, createUser, deleteClient, deleteUser, setClientBackchannelLogout } from 'tessera-oidc/server'
 import { dbPath, openStore } from '../dist/cli/common.js'
+import { cliRegistry } from '../dist/cli/capabilities.js'
 
 const tesseraPort = Number(process.env.TESSERA_PORT ?? 4000)
 const upstreamPort = Number(process.env.UPSTREAM_PORT ?? 4001)
@@ -122,6 +123,16 @@ async function ensureDemo(credentials) {
         scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read', 'notes:write'],
       }, now())
     }
+    // examples/device-cli: a public client of the device flow (RFC 8628), no secret and no redirect URI.
+    if (!(await store.clients.get('device-cli'))) {
+      await createClient(store, {
+        name: 'Device CLI (example)', clientId: 'device-cli', authMethod: 'none',
+        grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], scopes: ['offline_access', 'notes:read', 'notes:write'],
+      }, now(), { registry: cliRegistry })
+    }
+    // Logging out at Tessera signs the user out of the app too (OpenID back-channel logout; loopback
+    // delivery needs serve's --allow-loopback-fetch, passed below).
+    await setClientBackchannelLogout(store, 'demo-app', { backchannel_logout_uri: `${appUrl}/backchannel-logout`, backchannel_logout_session_required: true })
   } finally {
     await store.close()
   }
@@ -185,7 +196,7 @@ const logLevel = process.env.TESSERA_LOG_LEVEL ?? 'warn'
 if (withUpstream) {
   run('The upstream Tessera', 'dist/cli/main.js', ['serve', '--no-seed'], { TESSERA_PORT: String(upstreamPort), TESSERA_ISSUER: upstreamIssuer, TESSERA_DB: upstreamDb, TESSERA_LOG_LEVEL: logLevel })
 }
-run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed', ...(withUpstream ? ['--config', writeDemoConfig(), '--allow-loopback-fetch'] : [])], {
+run('Tessera', 'dist/cli/main.js', ['serve', '--demo', '--no-seed', '--allow-loopback-fetch', ...(withUpstream ? ['--config', writeDemoConfig()] : [])], {
   TESSERA_PORT: String(tesseraPort),
   TESSERA_LOG_LEVEL: logLevel,
   ...(withUpstream ? { TESSERA_DEMO_UPSTREAM_SECRET: credentials.upstreamClientSecret } : {}),
@@ -214,6 +225,7 @@ Ready. Open ${appUrl} and log in as the demo user:
   password: ${credentials.password}
 The tutorial app is registered at Tessera (${issuer}) as client demo-app;
 credentials are kept in ${shown(file)}. Ctrl-C stops both.
+The device flow: node examples/device-cli/main.mjs (client device-cli) signs in a command line.
 ${withUpstream ? `
 Or press "Continue with Upstream Tessera (demo)" and sign in there (${upstreamIssuer}):
   username: upstream-demo

@@ -36,6 +36,10 @@ export type OAuthErrorCode =
   | 'invalid_dpop_proof'
   /** RFC 9449 §8, §9: the server wants a proof carrying the nonce it supplies in `DPoP-Nonce`. */
   | 'use_dpop_nonce'
+  /** RFC 8628 §3.5: the device flow's polling answers. */
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
   /** RFC 9470 §3: the token's authentication (`acr`, `auth_time`) is not enough for this resource. */
   | 'insufficient_user_authentication'
 

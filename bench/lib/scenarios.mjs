@@ -164,6 +164,18 @@ export const SCENARIOS = [
     rows: [tesseraServe(), tesseraServeScaled(), tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
   },
   {
+    id: 'device-poll',
+    number: 3,
+    title: 'device flow polling (RFC 8628 §3.4): a pending device code polled at the token endpoint',
+    note: 'What a waiting device costs the server: client authentication, the device code looked up by its hash, the poll recorded (compare-and-set, for slow_down) and `authorization_pending` answered. Each prepared device code is polled once, at its interval, so every answer is the expected 400 `authorization_pending`. No oidc-provider row (its device flow is not configured in the bench).',
+    unit: 'pending polls/s',
+    // The answer the row expects: a pending poll is a 400 by RFC 8628 §3.5.
+    okStatus: 400,
+    prepare: 'deviceCodes',
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: '@VALUE@' }) }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true })],
+  },
+  {
     id: 'introspection',
     number: 4,
     references: [VERIFY_ES256],
@@ -241,5 +253,22 @@ export const SCENARIOS = [
     unit: 'logins/s',
     client: 'login',
     rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
+  },
+  {
+    id: 'token-exchange',
+    number: 7,
+    references: [SIGN_ES256, VERIFY_ES256],
+    title: 'token exchange with an actor token (RFC 8693: subject and actor checked as introspection checks them, ES256 JWT with act issued)',
+    note: 'Tessera only: oidc-provider has no token exchange grant. Subject and actor are one client-credentials token of the bench client, reused; the client\'s policy allows delegation.',
+    unit: 'exchanges/s',
+    token: 'accessTokens',
+    request: (endpoints, token) => ({
+      method: 'POST', path: endpoints.token, headers: FORM,
+      body: form({
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: token, subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+        actor_token: token, actor_token_type: 'urn:ietf:params:oauth:token-type:access_token', resource: API, scope: 'notes:read',
+      }),
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256', tokenExchange: true }), tesseraSqlite({ accessTokenAlg: 'ES256', tokenExchange: true }, { extra: true })],
   },
 ]

@@ -47,8 +47,11 @@ function wrkArguments(url, seconds, specFile) {
   return [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '10s', '--latency', '-s', SCRIPT, url, '--', specFile]
 }
 
-/** One wrk run; resolves with the tally plus `rps` (2xx responses per second) and `nonSuccess`. */
-export function runWrk(url, seconds, specFile) {
+/**
+ * One wrk run; resolves with the tally plus `rps` (expected responses per second: 2xx, or `okStatus` for a
+ * scenario whose answer is an error by design, such as a pending device-flow poll) and `nonSuccess`.
+ */
+export function runWrk(url, seconds, specFile, okStatus) {
   return new Promise((resolve, reject) => {
     const child = spawnPinned(LOAD_CORE, 'wrk', wrkArguments(url, seconds, specFile), { env: { ...process.env, WRK_THREADS: String(THREADS) } })
     let output = ''
@@ -59,7 +62,7 @@ export function runWrk(url, seconds, specFile) {
       const line = output.split('\n').find((l) => l.startsWith('BENCH_RESULT '))
       if (code !== 0 || !line) return reject(new Error(`wrk failed (exit ${code}):\n${output}`))
       const tally = JSON.parse(line.slice('BENCH_RESULT '.length))
-      const ok = Object.entries(tally.statuses).reduce((sum, [status, count]) => sum + (status.startsWith('2') ? count : 0), 0)
+      const ok = Object.entries(tally.statuses).reduce((sum, [status, count]) => sum + ((okStatus === undefined ? status.startsWith('2') : status === String(okStatus)) ? count : 0), 0)
       const answered = Object.values(tally.statuses).reduce((sum, count) => sum + count, 0)
       const socketErrors = Object.entries(tally.errors).reduce((sum, [kind, count]) => sum + (kind === 'status' ? 0 : count), 0)
       resolve({

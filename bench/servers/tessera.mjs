@@ -2,11 +2,12 @@
 // the standalone server composes it: Hono on `@hono/node-server`, `honoHandler(server)` for every path.
 // Configuration comes as JSON in argv[2]: { store: 'memory' | 'sqlite', dbFile, accessTokenAlg,
 // accessTokenFormat: 'jwt' (default) | 'opaque', idTokenAlg,
-// adapter: 'hono' (default, as the standalone server) | 'node' (`tessera-oidc/adapters/node` on node:http) }.
+// adapter: 'hono' (default, as the standalone server) | 'node' (`tessera-oidc/adapters/node` on node:http),
+// tokenExchange: true (the token exchange grant, the bench client allowed delegation) }.
 import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createAuthorizationServer, createClient, createUser, pushedAuthorizationRequests } from 'tessera-oidc/server'
+import { createAuthorizationServer, createClient, createUser, deviceAuthorization, DEVICE_CODE_GRANT_TYPE, pushedAuthorizationRequests, tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from 'tessera-oidc/server'
 import { createMemoryStore } from 'tessera-oidc/storage/memory'
 import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 import { honoHandler } from 'tessera-oidc/adapters/hono'
@@ -49,8 +50,8 @@ target = await createAuthorizationServer({
   store,
   secret: SERVER_SECRET,
   resources: [{ identifier: API, scopes: API_SCOPES }],
-  // As `tessera-oidc serve` runs: PAR offered (not required), for the PAR row.
-  capabilities: [pushedAuthorizationRequests()],
+  // As `tessera-oidc serve` runs: PAR offered (not required), for the PAR row; the device flow for its polling row.
+  capabilities: [pushedAuthorizationRequests(), deviceAuthorization(), ...(options.tokenExchange ? [tokenExchange({ clients: { [CLIENT_ID]: { delegation: true } } })] : [])],
   ...(options.accessTokenAlg ? { accessTokenSigningAlg: options.accessTokenAlg } : {}),
   ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
 })
@@ -60,11 +61,11 @@ await createClient(store, {
   clientId: CLIENT_ID,
   clientSecret: CLIENT_SECRET,
   redirectUris: [REDIRECT_URI],
-  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_CODE_GRANT_TYPE, ...(options.tokenExchange ? [TOKEN_EXCHANGE_GRANT_TYPE] : [])],
   scopes: CLIENT_SCOPES,
   authMethod: 'client_secret_basic',
   idTokenSignedResponseAlg: options.idTokenAlg ?? 'RS256',
-}, now())
+}, now(), { registry: target.registry })
 const user = await createUser(store, {
   username: USERNAME,
   password: PASSWORD,
@@ -153,6 +154,12 @@ serveControl({
       const body = { grant_type: 'client_credentials', scope: 'notes:read', resource: API }
       values.push((await postForm(`${issuer}/token`, body, basicAuthorization())).access_token)
     }
+    return values
+  },
+  // Device codes from the device authorization endpoint itself (RFC 8628 §3.2), each polled once while pending.
+  async deviceCodes({ count }) {
+    const values = []
+    for (let i = 0; i < count; i++) values.push((await postForm(`${issuer}/device_authorization`, { scope: 'notes:read', resource: API }, basicAuthorization())).device_code)
     return values
   },
   async purge() {

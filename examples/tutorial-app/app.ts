@@ -1,7 +1,7 @@
 // The tutorial's Flask + Authlib app ("Log in with Google"), ported to Express and tessera/client.
 import express, { type ErrorRequestHandler, type Express, type Request } from 'express'
 import { createMemoryClientStore, createOAuth, isClientError, type RelyingPartyStore } from 'tessera-oidc/client'
-import { applyExpressCookies, expressClientContext, sendExpressRedirect } from 'tessera-oidc/adapters/express-client'
+import { applyExpressCookies, expressBackchannelLogout, expressClientContext, sendExpressRedirect } from 'tessera-oidc/adapters/express-client'
 import { isLoopback, requireHttps, type TutorialConfig } from './config.js'
 import { displayName, errorPage, escapeHtml, page } from './pages.js'
 
@@ -88,6 +88,11 @@ export function createTutorialApp(options: TutorialAppOptions): Express {
     const { location } = await oauth.logout(ctx, { postLogoutRedirectUri: `${appUrl.origin}/` })
     sendExpressRedirect(res, ctx, { status: 303, location: location ?? '/' })
   })
+
+  // OpenID Back-Channel Logout: the provider POSTs a signed logout token here when the user's session there
+  // ends (registered as the client's backchannel_logout_uri); the sessions it names end in the store, so
+  // every instance of the app sharing it signs the user out.
+  app.post('/backchannel-logout', expressBackchannelLogout(oauth))
 
   const errors: ErrorRequestHandler = (error: unknown, _req, res, next) => {
     if (res.headersSent) return next(error)

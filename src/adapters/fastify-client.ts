@@ -6,6 +6,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
+import type { OAuth } from '../client/oauth.js'
+import type { BackchannelLogoutReceiverOptions } from '../client/backchannel-logout.js'
 
 /** Options of the Fastify routes of `tessera-oidc/client`. */
 export interface FastifyClientOptions {
@@ -58,4 +60,26 @@ export function sendFastifyRedirect(reply: FastifyReply, ctx: ClientContext, red
 /** Adds the context's cookies to the reply. */
 export function applyFastifyCookies(reply: FastifyReply, ctx: ClientContext): void {
   if (ctx.cookies.length > 0) void reply.header('set-cookie', ctx.cookies)
+}
+
+/**
+ * The back-channel logout route for Fastify (OpenID Connect Back-Channel Logout 1.0 §2.5). Fastify needs a
+ * parser for `application/x-www-form-urlencoded` (`@fastify/formbody`, or `addContentTypeParser` with
+ * `parseAs: 'string'`); a body parsed to an object is re-encoded.
+ *
+ * @example app.post('/backchannel-logout', fastifyBackchannelLogout(oauth))
+ */
+export function fastifyBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutReceiverOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return async (request, reply) => {
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (typeof value === 'string' && name !== 'content-length') headers.set(name, value)
+    }
+    const raw: unknown = request.body
+    const body = request.method !== 'POST' ? undefined : typeof raw === 'string' ? raw : raw && typeof raw === 'object' ? new URLSearchParams(raw as Record<string, string>).toString() : ''
+    const url = new URL(request.url, 'http://localhost')
+    const answer = await oauth.backchannelLogout(new Request(url, { method: request.method, headers, ...(body !== undefined ? { body } : {}) }), options)
+    answer.headers.forEach((value, name) => void reply.header(name, value))
+    return reply.code(answer.status).send(Buffer.from(await answer.arrayBuffer()))
+  }
 }

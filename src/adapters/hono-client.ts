@@ -6,6 +6,8 @@
 import type { Context } from 'hono'
 import { createClientContext, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
+import type { OAuth } from '../client/oauth.js'
+import type { BackchannelLogoutReceiverOptions } from '../client/backchannel-logout.js'
 
 /** Options of the Hono routes of `tessera-oidc/client`. */
 export interface HonoClientOptions {
@@ -43,4 +45,14 @@ export function honoRedirect(_c: Context, ctx: ClientContext, redirect: ClientRe
 /** Adds the context's cookies to whatever response the handler returns next (`c.json`, `c.html`, …). */
 export function applyHonoCookies(c: Context, ctx: ClientContext): void {
   for (const cookie of ctx.cookies) c.header('Set-Cookie', cookie, { append: true })
+}
+
+/**
+ * The back-channel logout route (OpenID Connect Back-Channel Logout 1.0 §2.5): hands the request to
+ * `oauth.backchannelLogout`, which answers it whole (200, 400, 405, 413).
+ *
+ * @example app.post('/backchannel-logout', honoBackchannelLogout(oauth))
+ */
+export function honoBackchannelLogout(oauth: Pick<OAuth, 'backchannelLogout'>, options?: BackchannelLogoutReceiverOptions): (c: Context) => Promise<Response> {
+  return (c) => oauth.backchannelLogout(c.req.raw, options)
 }

@@ -9,6 +9,10 @@ import { signedRequestObjects } from '../server/jar/index.js'
 import { accountSelfService, type AccountOptions } from '../server/account/index.js'
 import { jwtBearerGrant, type JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
 import { federation, type FederationOptions } from '../server/federation/index.js'
+import { deviceAuthorization, type DeviceAuthorizationOptions } from '../server/device/index.js'
+import { tokenExchange, type TokenExchangeOptions } from '../server/token-exchange/index.js'
+import { passkeys, type PasskeyOptions } from '../server/passkeys/index.js'
+import { backchannelLogout } from '../server/backchannel-logout/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -28,6 +32,12 @@ export interface ServeCapabilityOptions {
   readonly jwtBearer?: JwtBearerGrantOptions | undefined
   /** The configuration file's `federation`: upstream identity providers on the login page. */
   readonly federation?: FederationOptions | undefined
+  /** The configuration file's `deviceFlow`: lifetime and polling interval of the device flow (RFC 8628), always on. */
+  readonly deviceFlow?: DeviceAuthorizationOptions | undefined
+  /** The configuration file's `tokenExchange` (with `jwtBearer`'s trusted issuers): the token exchange grant. */
+  readonly tokenExchange?: TokenExchangeOptions | undefined
+  /** The configuration file's `passkeys` (when enabled): WebAuthn sign-in and second factor. */
+  readonly passkeys?: PasskeyOptions | undefined
 }
 
 /**
@@ -44,9 +54,14 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.clientMetadataDocuments ? [clientIdMetadataDocuments()] : []),
     pushedAuthorizationRequests({ required: options.requirePushedAuthorizationRequests ?? false }),
     signedRequestObjects({ required: options.requireSignedRequestObject ?? false }),
+    deviceAuthorization(options.deviceFlow ?? {}),
     accountSelfService(options.account ?? {}),
     ...(options.jwtBearer ? [jwtBearerGrant(options.jwtBearer)] : []),
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
+    ...(options.tokenExchange ? [tokenExchange(options.tokenExchange)] : []),
+    ...(options.passkeys ? [passkeys(options.passkeys)] : []),
+    // Sends nothing until a client registers a backchannel_logout_uri.
+    backchannelLogout(),
   ]
 }
 
@@ -63,6 +78,8 @@ export const cliRegistry: Registry = createRegistry([
     account: { mail: { send: () => Promise.resolve() }, registration: true },
     jwtBearer: { issuers: [] },
     federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] },
+    tokenExchange: {},
+    passkeys: {},
   }),
 ])
 

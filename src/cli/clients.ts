@@ -2,14 +2,19 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createClient, deleteClient, rotateClientSecret, setClientDisabled, updateClient } from '../server/admin.js'
 import { setClientRequireMfa } from '../server/mfa/admin.js'
+import { clientBackchannelLogout, setClientBackchannelLogout } from '../server/backchannel-logout/records.js'
+import { backchannelLogoutMetadata, type BackchannelLogoutClientMetadata } from '../protocol/oidc-backchannel-logout/client-metadata.js'
 import { now, openStore, print, secretFor, STORE_OPTIONS, UsageError, type StoreFlags } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { cliRegistry } from './capabilities.js'
 import { JWT_BEARER_GRANT_TYPE } from '../server/jwt-bearer/index.js'
+import { DEVICE_CODE_GRANT_TYPE } from '../server/device/index.js'
 import { clientProfile, fapi2ClientProblem } from '../server/fapi2/client-profile.js'
 import { createFapi2Client } from '../server/fapi2/create-client.js'
 import { setClientUpstreams } from '../server/federation/records.js'
 import type { Store } from '../storage/types.js'
+import { setTokenExchangePolicy, TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangePolicyProblem } from '../server/token-exchange/index.js'
+import { OAuthError } from '../errors.js'
 
 /** `createFapi2Client` with its contradictions as usage errors. */
 const createFapi2ClientOrUsage: typeof createFapi2Client = async (...args) => {
@@ -38,7 +43,7 @@ async function refuseFapi2Weakening(store: Store, clientId: string, values: Reco
 }
 
 /** Short names for grant types whose registered value is a URN (RFC 6749 §4.5 extension grants). */
-const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE }
+const GRANT_ALIASES: Readonly<Record<string, string>> = { 'jwt-bearer': JWT_BEARER_GRANT_TYPE, device_code: DEVICE_CODE_GRANT_TYPE, 'token-exchange': TOKEN_EXCHANGE_GRANT_TYPE }
 
 /** `--grant` values, comma-separated or repeated, short names expanded. */
 function grantTypes(values: readonly string[]): string[] {
@@ -78,10 +83,18 @@ export async function clientCommand(argv: string[]): Promise<void> {
       'no-dpop-bound': { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
       'no-require-mfa': { type: 'boolean' },
+      // RFC 8693: what the client may do with token exchange, as JSON (`none` removes it).
+      'token-exchange-policy': { type: 'string' },
+      // OpenID Back-Channel Logout §2.2; an empty URI removes it.
+      'backchannel-logout-uri': { type: 'string' },
+      'backchannel-logout-session-required': { type: 'boolean' },
+      'no-backchannel-logout-session-required': { type: 'boolean' },
     },
     strict: true,
   })
   const json = values.json ?? false
+  // Checked before the store is touched: a bad policy leaves no client half-made.
+  const exchangePolicy = tokenExchangePolicyFlag(values['token-exchange-policy'])
   const store = await openStore(values)
   try {
     switch (action) {
@@ -90,6 +103,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
         if (values.profile !== undefined && values.profile !== 'fapi2') throw new UsageError('--profile must be fapi2 (the FAPI 2.0 Security Profile for this client)')
         // Under the profile, what the flags leave open is set its way, and what contradicts it is refused.
         const create = values.profile === 'fapi2' ? createFapi2ClientOrUsage : createClient
+        const backchannel = await backchannelOptions(store, undefined, values)
         const { client, clientSecret } = await create(store, {
           name: values.name,
           redirectUris: values['redirect-uri'] ?? [],
@@ -106,6 +120,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
         }, now(), { audit: cliAuditSink(store), actor: 'cli', registry: cliRegistry, ...sealingSecret(values, values['auth-method']) })
         await applyUpstreams(store, client.client_id, values.upstream)
         if (values['require-mfa']) await setClientRequireMfa(store, client.client_id, true)
+        if (exchangePolicy !== undefined) await setTokenExchangePolicy(store, client.client_id, exchangePolicy ?? undefined)
+        if (backchannel) await setClientBackchannelLogout(store, client.client_id, backchannel)
         print(json, { client_id: client.client_id, client_secret: clientSecret ?? null, client_name: client.client_name, redirect_uris: client.redirect_uris, grant_types: client.grant_types, scope: client.scopes.join(' '), token_endpoint_auth_method: client.token_endpoint_auth_method },
           `client_id:     ${client.client_id}\nclient_secret: ${clientSecret ?? '(public client, none)'}\nThe secret is shown only now.`)
         return
@@ -119,6 +135,7 @@ export async function clientCommand(argv: string[]): Promise<void> {
       case 'update': {
         if (!values.id) throw new UsageError('client update needs --id CLIENT_ID')
         await refuseFapi2Weakening(store, values.id, values)
+        const backchannel = await backchannelOptions(store, values.id, values)
         const client = await updateClient(store, values.id, {
           ...(values['auth-method'] ? { authMethod: values['auth-method'] } : {}),
           ...keyOptions(values),
@@ -138,6 +155,8 @@ export async function clientCommand(argv: string[]): Promise<void> {
         await applyUpstreams(store, client.client_id, values.upstream)
         if (values['require-mfa'] && values['no-require-mfa']) throw new UsageError('use either --require-mfa or --no-require-mfa')
         if (values['require-mfa'] || values['no-require-mfa']) await setClientRequireMfa(store, client.client_id, values['require-mfa'] === true)
+        if (exchangePolicy !== undefined) await setTokenExchangePolicy(store, client.client_id, exchangePolicy ?? undefined)
+        if (backchannel) await setClientBackchannelLogout(store, client.client_id, backchannel)
         const { client_secret_hash: _hash, client_secret_sealed: _sealed, ...shown } = client
         print(json, shown, `updated client ${client.client_id}: ${client.grant_types.join(',')} ${client.redirect_uris.join(' ')} scope "${client.scopes.join(' ')}"`)
         return
@@ -173,6 +192,24 @@ export async function clientCommand(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * `--token-exchange-policy JSON`: the client's token exchange policy (RFC 8693; see `TokenExchangePolicy`),
+ * validated; `none` (null here) removes it; undefined when the flag is absent.
+ */
+function tokenExchangePolicyFlag(value: string | undefined): unknown {
+  if (value === undefined) return undefined
+  if (value === 'none') return null
+  let policy: unknown
+  try {
+    policy = JSON.parse(value)
+  } catch {
+    throw new UsageError('--token-exchange-policy must be a JSON object, e.g. \'{"audiences":["https://api.example.com"],"delegation":true}\', or none')
+  }
+  const problem = tokenExchangePolicyProblem(policy)
+  if (problem) throw new UsageError(`--token-exchange-policy: ${problem}`)
+  return policy
+}
+
 /** `--jwks FILE` (a JWKS of public keys), `--jwks-uri URL`, `--auth-signing-alg ALG`: a `private_key_jwt` client's keys. */
 function keyOptions(values: { jwks?: string | undefined; 'jwks-uri'?: string | undefined; 'auth-signing-alg'?: string | undefined }): {
   jwks?: unknown; jwksUri?: string; tokenEndpointAuthSigningAlg?: string
@@ -203,6 +240,34 @@ function flag<K extends string>(name: K, on: boolean | undefined, off: boolean |
   if (on) return { [name]: true } as Partial<Record<K, boolean>>
   if (off) return { [name]: false } as Partial<Record<K, boolean>>
   return {}
+}
+
+/**
+ * `--backchannel-logout-uri URL` and `--[no-]backchannel-logout-session-required`, merged with what the
+ * client has (an update changes only what is given), validated as dynamic registration does — except
+ * that the operator may name a loopback http URI (delivery still needs `serve --allow-loopback-fetch`).
+ * Undefined when neither flag is given.
+ */
+async function backchannelOptions(
+  store: Parameters<typeof setClientBackchannelLogout>[0], clientId: string | undefined,
+  values: { 'backchannel-logout-uri'?: string | undefined; 'backchannel-logout-session-required'?: boolean | undefined; 'no-backchannel-logout-session-required'?: boolean | undefined },
+): Promise<BackchannelLogoutClientMetadata | undefined> {
+  const uri = values['backchannel-logout-uri']
+  const on = values['backchannel-logout-session-required']
+  const off = values['no-backchannel-logout-session-required']
+  if (on && off) throw new UsageError('use either --backchannel-logout-session-required or --no-backchannel-logout-session-required')
+  if (uri === undefined && on === undefined && off === undefined) return undefined
+  const current = clientId === undefined ? undefined : await clientBackchannelLogout(store.records, clientId, now())
+  const body = {
+    backchannel_logout_uri: uri === undefined ? current?.backchannel_logout_uri : uri === '' ? undefined : uri,
+    backchannel_logout_session_required: on === true ? true : off === true ? false : current?.backchannel_logout_session_required ?? false,
+  }
+  try {
+    return backchannelLogoutMetadata(body, { allowLoopbackHttp: true })
+  } catch (error) {
+    if (error instanceof OAuthError) throw new UsageError(`--backchannel-logout-uri: ${error.description ?? error.error}`)
+    throw error
+  }
 }
 
 /** `--upstream google --upstream corp` (or `google,corp`): the client's allow-list; `--upstream all` removes it; `--upstream none` offers none. */

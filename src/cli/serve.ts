@@ -11,14 +11,17 @@ import { demoMcpResource, demoResource, startStandaloneServer } from '../standal
 import { serveCapabilities } from './capabilities.js'
 import type { AccountOptions } from '../server/account/index.js'
 import type { JwtBearerGrantOptions } from '../server/jwt-bearer/index.js'
+import type { TokenExchangeOptions } from '../server/token-exchange/index.js'
 import type { JSONWebKeySet } from '../jwt/verify.js'
 import { isRegistrationPolicy, REGISTRATION_POLICIES, type RegistrationPolicy } from '../server/rfc7591/index.js'
 import type { FederationOptions } from '../server/federation/index.js'
+import type { DeviceAuthorizationOptions } from '../server/device/index.js'
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
 import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
 import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError, type StoreFlags } from './common.js'
 import { loadConfigFile, type ConfigFile } from '../standalone/config-file.js'
+import { pagesFromConfigFile, uiFromConfigFile } from '../standalone/ui-files.js'
 
 async function seedDemo(store: Store, issuer: string): Promise<string[] | undefined> {
   if ((await store.users.list()).length > 0 || (await store.clients.list()).length > 0) return undefined
@@ -139,6 +142,18 @@ function jwtBearerOptions(section: ConfigFile['jwtBearer']): JwtBearerGrantOptio
   }
 }
 
+/** The configuration file's `tokenExchange`, with the JWT-bearer grant's trusted issuers; undefined when the section is absent. */
+function tokenExchangeOptions(config: ConfigFile): TokenExchangeOptions | undefined {
+  const section = config.tokenExchange
+  if (!section) return undefined
+  const trustedIssuers = jwtBearerOptions(config.jwtBearer)?.issuers
+  return {
+    ...(section.clients ? { clients: section.clients } : {}),
+    ...(trustedIssuers ? { trustedIssuers } : {}),
+    ...(section.idJagLifetime !== undefined ? { idJagLifetimeSeconds: section.idJagLifetime } : {}),
+  }
+}
+
 /** `tessera-oidc serve`: the standalone authorization server. */
 export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -171,6 +186,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Flags first, then the environment, then the configuration file, then the defaults.
   const configPath = values.config ?? process.env.TESSERA_CONFIG
   const config: ConfigFile = configPath === undefined || configPath === '' ? {} : loadConfigFile(configPath)
+  let ui: ReturnType<typeof uiFromConfigFile>
+  let pages: Awaited<ReturnType<typeof pagesFromConfigFile>>
+  try {
+    ui = uiFromConfigFile(config, configPath)
+    pages = await pagesFromConfigFile(config, configPath)
+  } catch (error) {
+    throw new UsageError(`${configPath ?? 'configuration'}: ${(error as Error).message}`)
+  }
   // The notes API, its MCP sibling and the demo user and client: only on request (`npm start` asks).
   const demo = values.demo === true
   const port = Number(values.port ?? process.env.TESSERA_PORT ?? config.server?.port ?? 4000)
@@ -194,6 +217,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const requireDpop = values['require-dpop'] ?? envSwitch('TESSERA_REQUIRE_DPOP') ?? config.dpop?.required
   const dpopNonces = values['dpop-nonces'] ?? envSwitch('TESSERA_DPOP_NONCES') ?? config.dpop?.nonces ?? false
   const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
+  const passkeysOn = envSwitch('TESSERA_PASSKEYS') ?? config.passkeys?.enabled ?? false
+  const passkeyOptions = passkeysOn ? { ...(config.passkeys?.rpId ? { rpId: config.passkeys.rpId } : {}), ...(config.passkeys?.userVerification ? { userVerification: config.passkeys.userVerification } : {}) } : undefined
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -234,6 +259,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(config.limits?.login ? { loginThrottle: config.limits.login } : {}),
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
+    ...(ui ? { ui } : {}),
+    ...(pages ? { pages } : {}),
     ...(config.audit?.retention ? { auditRetention: config.audit.retention } : {}),
     ...(profile ? { profile } : {}),
     ...(requireDpop !== undefined ? { requireDpop } : {}),
@@ -241,7 +268,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(requireMfa ? { requireMfa } : {}),
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
-      jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation),
+      jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -283,6 +311,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+}
+
+/** The configuration file's `deviceFlow` as the capability's options. */
+function deviceFlowOptions(section: ConfigFile['deviceFlow']): DeviceAuthorizationOptions {
+  return {
+    ...(section?.codeLifetime !== undefined ? { lifetimeSeconds: section.codeLifetime } : {}),
+    ...(section?.interval !== undefined ? { intervalSeconds: section.interval } : {}),
+    ...(section?.userCodeFailures !== undefined ? { userCodeFailures: section.userCodeFailures } : {}),
+  }
 }
 
 /** The configuration file's `federation`, each upstream's client secret read from the variable it names. */

@@ -24,10 +24,14 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method ${authMethods}] [--id-token-alg RS256|ES256]
          [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par] [--dpop-bound] [--require-signed-request-object] [--request-object-alg ALG]
-         [--profile fapi2] [--require-mfa] [--skip-consent] [--upstream ID...|all|none] [--json]
+         [--profile fapi2] [--require-mfa] [--skip-consent] [--upstream ID...|all|none]
+         [--token-exchange-policy JSON] [--backchannel-logout-uri URL]
+         [--backchannel-logout-session-required] [--json]
          prints the client id and, for clients with a secret, the secret (shown only then);
          private_key_jwt clients need --jwks (public keys) or --jwks-uri;
          --grant jwt-bearer stands for urn:ietf:params:oauth:grant-type:jwt-bearer;
+         --grant device_code for urn:ietf:params:oauth:grant-type:device_code (no redirect URI needed);
+         --grant token-exchange for urn:ietf:params:oauth:grant-type:token-exchange;
          --profile fapi2: this client under the FAPI 2.0 Security Profile (private_key_jwt with
          PS256/ES256/EdDSA, PAR, DPoP, ES256 ID tokens, codes of at most 60 s) whatever the server's profile
   list [--json]
@@ -36,7 +40,11 @@ const clientUsage = (grants: string, authMethods: string): string => `usage: tes
          [--auth-method METHOD] [--jwks FILE | --jwks-uri URL] [--auth-signing-alg ALG]
          [--require-par|--no-require-par] [--dpop-bound|--no-dpop-bound] [--require-mfa|--no-require-mfa]
          [--require-signed-request-object|--no-require-signed-request-object] [--request-object-alg ALG|""]
-         [--upstream ID...|all|none] [--json]
+         [--upstream ID...|all|none] [--token-exchange-policy JSON|none] [--backchannel-logout-uri URL|""]
+         [--backchannel-logout-session-required|--no-backchannel-logout-session-required] [--json]
+         --token-exchange-policy: what it may do with token exchange (RFC 8693), e.g.
+         '{"resources":[MY_API],"audiences":[API],"scopes":["a"],"delegation":true}'; none removes it
+         --backchannel-logout-uri: where the running server POSTs OpenID back-channel logout tokens ("" removes it)
          --upstream: which upstream identity providers (federation) its login page offers; default all
   rotate-secret --id CLIENT_ID [--json]
   disable --id CLIENT_ID [--json]

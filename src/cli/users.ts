@@ -5,6 +5,7 @@ import { createUser, deleteUser, updateUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { liveSessions } from '../server/account/index.js'
+import { queueBackchannelLogout } from '../server/backchannel-logout/queue.js'
 import { LOGIN_SESSION } from '../storage/kinds/sessions.js'
 import { resetSecondFactor, secondFactorStatus, setUserRequireMfa } from '../server/mfa/admin.js'
 
@@ -138,6 +139,8 @@ export async function userCommand(argv: string[]): Promise<void> {
         const chosen = values.all === true ? sessions : sessions.filter((session) => session.sid === values.session)
         if (chosen.length === 0 && values.all !== true) throw new UsageError(`user ${target} has no session ${values.session ?? ''}`)
         const audit = cliAuditSink(store)
+        // A running server tells the sessions' back-channel logout clients (src/server/backchannel-logout/queue.ts).
+        await queueBackchannelLogout(store, target, 'revoked', now(), chosen.map((session) => session.sid))
         for (const session of chosen) {
           await store.records.delete(LOGIN_SESSION, session.key)
           await audit.record({ type: 'account.session_revoked', user_id: target, sid: session.sid })

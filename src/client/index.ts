@@ -22,6 +22,7 @@ export { createMcpClient, mcpSdkAuthProvider, type McpClient, type McpSdkAuthPro
 export { bearerChallengeOf, type BearerChallenge } from '../protocol/rfc6750/parse-challenge.js'
 export type { AuthorizeRedirectOptions, LoginResult } from './login.js'
 export type { LogoutOptions, LogoutResult } from './logout.js'
+export type { BackchannelLogoutReceiverOptions, BackchannelLogoutResult } from './backchannel-logout.js'
 export type { ClientPrivateKey, ProviderRegistration, TokenEndpointAuthMethod } from './provider.js'
 export { PRESETS, type PresetName, type ProviderPreset } from './providers/presets.js'
 export type { ProviderProfile } from './providers/profile.js'

@@ -162,7 +162,7 @@ export async function authorizeAccessToken(runtime: Runtime, registry: Registry,
   const claims = config.openid ? await validatedIdToken(provider, result, response, now) : undefined
   const user = await readUser(provider, result, claims, dpop)
   const tokens = toTokenSet(result, now)
-  await startSession(runtime, ctx, user, tokens, transaction.dpopKey)
+  await startSession(runtime, ctx, user, tokens, transaction.dpopKey, typeof claims?.sid === 'string' ? claims.sid : undefined)
   runtime.logger?.info({ event: 'rp_login', provider: config.name, sub: user.sub }, 'signed in')
   return { user, tokens, claims, returnTo: transaction.returnTo }
 }

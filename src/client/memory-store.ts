@@ -9,6 +9,7 @@ import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './stor
 export function createMemoryClientStore(): RelyingPartyStore {
   const transactions = new Map<string, TransactionRecord>()
   const sessions = new Map<string, SessionRecord>()
+  const logoutTokens = new Map<string, number>()
   return {
     transactions: {
       async save(record) {
@@ -40,14 +41,35 @@ export function createMemoryClientStore(): RelyingPartyStore {
       async delete(key) {
         sessions.delete(key)
       },
+      async endByProviderSession(issuer, match) {
+        if (match.sid === undefined && match.subject === undefined) return 0
+        let ended = 0
+        for (const [key, record] of sessions) {
+          if (record.issuer !== issuer) continue
+          if (match.sid !== undefined && record.sid !== match.sid) continue
+          if (match.subject !== undefined && record.subject !== match.subject) continue
+          sessions.delete(key)
+          ended++
+        }
+        return ended
+      },
+    },
+    logoutTokens: {
+      async remember(key, expiresAt) {
+        if (logoutTokens.has(key)) return false
+        logoutTokens.set(key, expiresAt)
+        return true
+      },
     },
     async purgeExpired(now) {
       for (const [key, record] of transactions) if (record.expires_at <= now) transactions.delete(key)
       for (const [key, record] of sessions) if (record.expires_at <= now) sessions.delete(key)
+      for (const [key, expiresAt] of logoutTokens) if (expiresAt <= now) logoutTokens.delete(key)
     },
     async close() {
       transactions.clear()
       sessions.clear()
+      logoutTokens.clear()
     },
   }
 }

@@ -1,3 +1,4 @@
+import { receiveBackchannelLogout, type BackchannelDeps, type BackchannelLogoutReceiverOptions } from './backchannel-logout.js'
 import type { ClientContext, ClientRedirect } from './context.js'
 import { ClientConfigError } from './errors.js'
 import { authorizeAccessToken, authorizeRedirect, type AuthorizeRedirectOptions, type LoginResult } from './login.js'
@@ -60,6 +61,13 @@ export interface OAuth {
   logout(ctx: ClientContext, options?: LogoutOptions): Promise<LogoutResult>
   /** Calls a protected resource with the session's access token, refreshed first when it is about to expire. */
   fetch(ctx: ClientContext, url: string | URL, init?: ResourceRequestInit): Promise<Response>
+  /**
+   * The back-channel logout endpoint (OpenID Connect Back-Channel Logout 1.0): validates the provider's
+   * logout token and ends the matching sessions in the store; 200, or 400 `invalid_request` (§2.8).
+   *
+   * @example app.post('/backchannel-logout', (c) => oauth.backchannelLogout(c.req.raw))
+   */
+  backchannelLogout(request: Request, options?: BackchannelLogoutReceiverOptions): Promise<Response>
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -100,6 +108,7 @@ export function createOAuth(options: OAuthOptions): OAuth {
   const transport = { fetch: options.fetch, timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000) }
   const registry = createRegistry({ transport, warn: (message) => (options.logger ? options.logger.warn({ event: 'rp_insecure_option' }, message) : console.warn(`tessera/client: ${message}`)) })
   const deps: ResourceDeps = { runtime, registry, inflight: new Map(), transport }
+  const backchannel: BackchannelDeps = { runtime, registry, transport, keys: new Map() }
 
   return {
     register: (registration) => registry.register(registration),
@@ -117,6 +126,7 @@ export function createOAuth(options: OAuthOptions): OAuth {
     revokeToken: (ctx, which) => revokeToken(deps, ctx, which),
     logout: (ctx, logoutOptions) => logout(deps, ctx, logoutOptions),
     fetch: (ctx, url, init) => fetchWithSession(deps, ctx, url, init),
+    backchannelLogout: (request, receiveOptions) => receiveBackchannelLogout(backchannel, request, receiveOptions),
   }
 }
 

@@ -7,6 +7,7 @@ import type { Redis, RedisOptions } from 'ioredis'
 import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { translateRedisErrors } from '../storage/redis-errors.js'
 import { wrapMethods } from '../storage/wrap-methods.js'
+import { sha256 } from '../crypto/random.js'
 import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 interface RedisClientStoreCommonOptions {
@@ -55,6 +56,27 @@ redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
 return 1
 `
 
+// KEYS: the index set. ARGV: issuer, sid or '', subject or '', the session key prefix. Reads each
+// indexed session and deletes those that match, in one script, so a session saved meanwhile is either
+// seen whole or not at all; keys whose session is gone are dropped from the index on the way.
+const END_BY_PROVIDER_SESSION = `
+local ended = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local raw = redis.call('GET', ARGV[4] .. key)
+  if not raw then
+    redis.call('SREM', KEYS[1], key)
+  else
+    local record = cjson.decode(raw)
+    if record.issuer == ARGV[1] and (ARGV[2] == '' or record.sid == ARGV[2]) and (ARGV[3] == '' or record.subject == ARGV[3]) then
+      redis.call('DEL', ARGV[4] .. key)
+      redis.call('SREM', KEYS[1], key)
+      ended = ended + 1
+    end
+  end
+end
+return ended
+`
+
 /**
  * A `RelyingPartyStore` on Redis, for an app running as several instances: a login started on one instance
  * completes on another, and sessions are shared. Each record is JSON under `{prefix}tx:{key}` or
@@ -96,6 +118,10 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
   const clock = options.clock ?? systemClock
   const txKey = (key: string): string => `${prefix}tx:${key}`
   const sessionKey = (key: string): string => `${prefix}session:${key}`
+  // Sessions indexed by provider session and by user (Back-Channel Logout §2.7): sets of session keys,
+  // named by a hash of issuer and value so any issuer or sid is a safe key.
+  const sidIndex = (issuer: string, sid: string): string => `${prefix}sid:${sha256(`${issuer} ${sid}`)}`
+  const subjectIndex = (issuer: string, subject: string): string => `${prefix}sub:${sha256(`${issuer} ${subject}`)}`
   // Whole seconds, at least 1 (Redis refuses EX 0): a record saved already expired lives a moment, and
   // is told apart by its `expires_at` as in every other store.
   const ttl = (expiresAt: number): number => Math.max(1, Math.ceil(expiresAt - clock()))
@@ -118,8 +144,12 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
     sessions: {
       async save(record) {
         const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
-        const value: SessionRecord = { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at }
-        await redis.set(sessionKey(key), JSON.stringify(value), 'EX', ttl(expires_at))
+        const value: SessionRecord = { key, provider, issuer, subject, ...(record.sid ? { sid: record.sid } : {}), user, tokens, created_at, updated_at, expires_at }
+        const indexes = [subjectIndex(issuer, subject), ...(record.sid ? [sidIndex(issuer, record.sid)] : [])]
+        const write = redis.multi().set(sessionKey(key), JSON.stringify(value), 'EX', ttl(expires_at))
+        // Every session lives sessionMaxAge from its start, so the newest one's expiry is the index's.
+        for (const index of indexes) write.sadd(index, key).expire(index, ttl(expires_at))
+        await write.exec()
       },
       async get(key, now) {
         const raw = await redis.get(sessionKey(key))
@@ -135,6 +165,17 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
       },
       async delete(key) {
         await redis.del(sessionKey(key))
+      },
+      async endByProviderSession(issuer, match) {
+        const { sid, subject } = match
+        if (sid === undefined && subject === undefined) return 0
+        const index = sid !== undefined ? sidIndex(issuer, sid) : subjectIndex(issuer, subject as string)
+        return Number(await redis.eval(END_BY_PROVIDER_SESSION, 1, index, issuer, sid ?? '', subject ?? '', sessionKey('')))
+      },
+    },
+    logoutTokens: {
+      async remember(key, expiresAt) {
+        return (await redis.set(`${prefix}logout:${key}`, '1', 'EX', ttl(expiresAt), 'NX')) === 'OK'
       },
     },
     // Every record has a TTL from its `expires_at`: Redis removes expired ones by itself.

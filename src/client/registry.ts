@@ -17,6 +17,8 @@ export interface Provider {
 export interface Registry {
   register(registration: ProviderRegistration): void
   has(name: string): boolean
+  /** The registered providers' names and configured issuers (before discovery). */
+  list(): { name: string; issuer: string }[]
   /** The provider, discovering (once, then cached in memory) on first use. */
   resolve(name: string): Promise<Provider>
 }
@@ -102,6 +104,9 @@ export function createRegistry(options: RegistryOptions): Registry {
     },
     has(name) {
       return configs.has(name)
+    },
+    list() {
+      return [...configs.values()].map((config) => ({ name: config.name, issuer: config.issuer }))
     },
     resolve(name) {
       const config = configs.get(name)

@@ -40,7 +40,7 @@ function sessionKey(ctx: ClientContext, runtime: Runtime): string | undefined {
  * random id is issued (ASVS 7.2.4, session fixation: catalogue SC-02). The cookie holds only the signed id;
  * user and tokens stay server-side, tokens sealed (AES-256-GCM).
  */
-export async function startSession(runtime: Runtime, ctx: ClientContext, user: ClientUser, tokens: TokenSet, dpopKey?: DpopKey): Promise<Session> {
+export async function startSession(runtime: Runtime, ctx: ClientContext, user: ClientUser, tokens: TokenSet, dpopKey?: DpopKey, providerSessionId?: string): Promise<Session> {
   const previous = sessionKey(ctx, runtime)
   if (previous) await runtime.store.sessions.delete(previous)
   const id = randomToken(32)
@@ -51,6 +51,8 @@ export async function startSession(runtime: Runtime, ctx: ClientContext, user: C
     provider: user.provider,
     issuer: user.issuer,
     subject: user.sub,
+    // Back-Channel Logout §2.4: a logout token names the provider session by the ID token's `sid`.
+    sid: providerSessionId ?? null,
     user: JSON.stringify(user),
     tokens: sealTokens(runtime, key, tokens, dpopKey),
     created_at: now,

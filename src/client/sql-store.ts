@@ -33,10 +33,29 @@ interface SessionsTable {
   expires_at: Seconds
 }
 
+/**
+ * A session's provider session id (Back-Channel Logout §2.4 `sid`), in a table of its own so that tables
+ * created by earlier versions need no change: created beside them when missing.
+ */
+interface SessionSidsTable {
+  key: string
+  issuer: string
+  sid: string
+  expires_at: Seconds
+}
+
+/** Logout tokens acted on, by a hash of issuer and `jti`, until they expire. */
+interface LogoutTokensTable {
+  key: string
+  expires_at: Seconds
+}
+
 /** Kysely typing of the relying party's tables; the records of ./store.ts come out of `toTransaction`/`toSession`. */
 export interface ClientDatabase {
   rp_transactions: TransactionsTable
   rp_sessions: SessionsTable
+  rp_session_sids: SessionSidsTable
+  rp_logout_tokens: LogoutTokensTable
 }
 
 const toSeconds = (value: number | string): number => Number(value)
@@ -47,8 +66,9 @@ function toTransaction(row: Selectable<TransactionsTable>): TransactionRecord {
   return { key: row.key, provider: row.provider, sealed: row.sealed, created_at: toSeconds(row.created_at), expires_at: toSeconds(row.expires_at) }
 }
 
-function toSession(row: Selectable<SessionsTable>): SessionRecord {
+function toSession(row: Selectable<SessionsTable> & { sid?: string | null }): SessionRecord {
   return {
+    ...(row.sid ? { sid: row.sid } : {}),
     key: row.key,
     provider: row.provider,
     issuer: row.issuer,
@@ -65,10 +85,10 @@ function toSession(row: Selectable<SessionsTable>): SessionRecord {
 // instances starting at once can both pass the check: the loser fails with 23505 (unique violation on
 // pg_type/pg_class), 42710 (type already exists) or 42P07 (relation already exists). By then the winner
 // has committed that object, and running the statements again skips it. Each failure is one of the
-// three objects created by someone else, so four attempts always suffice. SQLite serializes DDL under
+// six objects (four tables, two indexes) created by someone else, so seven attempts always suffice. SQLite serializes DDL under
 // its write lock and never raises these codes.
 const CONCURRENT_CREATE_CODES = new Set(['23505', '42710', '42P07'])
-const CREATE_ATTEMPTS = 4
+const CREATE_ATTEMPTS = 7
 
 function isConcurrentCreate(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && CONCURRENT_CREATE_CODES.has(error.code)
@@ -98,6 +118,21 @@ async function createTablesOnce(db: Kysely<ClientDatabase>): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute()
   await db.schema.createIndex('rp_sessions_identity').ifNotExists().on('rp_sessions').columns(['issuer', 'subject']).execute()
+  await db.schema
+    .createTable('rp_session_sids')
+    .ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('issuer', 'text', (c) => c.notNull())
+    .addColumn('sid', 'text', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('rp_session_sids_sid').ifNotExists().on('rp_session_sids').columns(['issuer', 'sid']).execute()
+  await db.schema
+    .createTable('rp_logout_tokens')
+    .ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
 }
 
 /**
@@ -149,10 +184,20 @@ function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
     sessions: {
       async save(record) {
         const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
-        await db.insertInto('rp_sessions').values({ key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at }).execute()
+        await db.transaction().execute(async (trx) => {
+          await trx.insertInto('rp_sessions').values({ key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at }).execute()
+          if (record.sid) await trx.insertInto('rp_session_sids').values({ key, issuer, sid: record.sid, expires_at }).execute()
+        })
       },
       async get(key, now) {
-        const row = await db.selectFrom('rp_sessions').selectAll().where('key', '=', key).where('expires_at', '>', now).executeTakeFirst()
+        const row = await db
+          .selectFrom('rp_sessions')
+          .leftJoin('rp_session_sids', 'rp_session_sids.key', 'rp_sessions.key')
+          .selectAll('rp_sessions')
+          .select('rp_session_sids.sid')
+          .where('rp_sessions.key', '=', key)
+          .where('rp_sessions.expires_at', '>', now)
+          .executeTakeFirst()
         return row && toSession(row)
       },
       // UPDATE … WHERE key: a session deleted meanwhile (logout on another instance) stays deleted.
@@ -164,11 +209,35 @@ function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
       },
       async delete(key) {
         await db.deleteFrom('rp_sessions').where('key', '=', key).execute()
+        await db.deleteFrom('rp_session_sids').where('key', '=', key).execute()
+      },
+      async endByProviderSession(issuer, match) {
+        const { sid, subject } = match
+        if (sid === undefined && subject === undefined) return 0
+        return db.transaction().execute(async (trx) => {
+          let query = trx.selectFrom('rp_sessions').select('rp_sessions.key').where('rp_sessions.issuer', '=', issuer)
+          if (sid !== undefined) query = query.innerJoin('rp_session_sids', 'rp_session_sids.key', 'rp_sessions.key').where('rp_session_sids.sid', '=', sid)
+          if (subject !== undefined) query = query.where('rp_sessions.subject', '=', subject)
+          const keys = (await query.execute()).map((row) => row.key)
+          if (keys.length === 0) return 0
+          await trx.deleteFrom('rp_sessions').where('key', 'in', keys).execute()
+          await trx.deleteFrom('rp_session_sids').where('key', 'in', keys).execute()
+          return keys.length
+        })
+      },
+    },
+    logoutTokens: {
+      // INSERT … ON CONFLICT DO NOTHING: one statement, so of two instances given the same token one inserts.
+      async remember(key, expiresAt) {
+        const result = await db.insertInto('rp_logout_tokens').values({ key, expires_at: expiresAt }).onConflict((c) => c.column('key').doNothing()).executeTakeFirst()
+        return Number(result.numInsertedOrUpdatedRows ?? 0) === 1
       },
     },
     async purgeExpired(now) {
       await db.deleteFrom('rp_transactions').where('expires_at', '<=', now).execute()
       await db.deleteFrom('rp_sessions').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('rp_session_sids').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('rp_logout_tokens').where('expires_at', '<=', now).execute()
     },
     async close() {
       await db.destroy()

@@ -28,6 +28,11 @@ export interface SessionRecord {
   /** Identity is (issuer, subject), never the email address. */
   issuer: string
   subject: string
+  /**
+   * The provider's session id (`sid` of the ID token, OIDC Back-Channel Logout §2.4), by which a logout
+   * token names the sessions to end; null or absent when the provider sent none.
+   */
+  sid?: string | null
   /** JSON of the `ClientUser`. */
   user: string
   /** Sealed JSON of the `TokenSet`. */
@@ -66,6 +71,17 @@ export interface RelyingPartyStore {
     touch(key: string, now: number): Promise<void>
     /** Ends a session. */
     delete(key: string): Promise<void>
+    /**
+     * Ends every session from `issuer` that matches a logout token (Back-Channel Logout §2.7): with `sid`,
+     * those of that provider session (and of `subject` too when it is given); with `subject` alone, all of
+     * that user's. Returns how many ended. Indexed in every store, so it costs no scan.
+     */
+    endByProviderSession(issuer: string, match: { sid?: string | undefined; subject?: string | undefined }): Promise<number>
+  }
+  /** Logout tokens already acted on (Back-Channel Logout §2.6 `jti`), so a replay is refused on every instance. */
+  logoutTokens: {
+    /** Remembers `key` until `expiresAt`; false when it is already remembered (a replay): "add if absent", atomic. */
+    remember(key: string, expiresAt: number): Promise<boolean>
   }
   /** Deletes expired transactions and sessions. */
   purgeExpired(now: number): Promise<void>

@@ -20,7 +20,7 @@ export {
   type ResourceServerOptions,
   type TrustedIssuer,
 } from './config.js'
-export type { Principal, VerifyResult } from './principal.js'
+export type { Actor, Principal, VerifyResult } from './principal.js'
 export { memoryDpopReplayStore, recordsDpopReplayStore, type DpopReplayStore, type DpopResourceOptions, type RecordPutter } from './dpop.js'
 export { protectedResourceMetadataPath, protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './metadata.js'
 export { OAuthError, type OAuthErrorCode } from '../errors.js'

@@ -2,6 +2,7 @@ import { OAuthError } from '../errors.js'
 import { introspectionRequestBody } from '../protocol/rfc7662/introspection-request.js'
 import { validateIntrospectionResponse as validateRfc7662Response } from '../protocol/rfc7662/introspection-response.js'
 import type { VerifiedToken } from './jwt-verifier.js'
+import { actorOf } from './principal.js'
 
 export interface IntrospectionCall {
   endpoint: string
@@ -37,7 +38,8 @@ function basicCredentials(clientId: string, clientSecret: string): string {
  */
 export function validateIntrospectionResponse(body: unknown, call: Pick<IntrospectionCall, 'issuer' | 'audience' | 'clockTolerance' | 'now'>): VerifiedToken {
   const { response, scopes, expiresAt } = validateRfc7662Response(body, call)
-  return { principal: { subject: response.sub, clientId: response.client_id, scopes, claims: response }, expiresAt }
+  const actor = actorOf(response)
+  return { principal: { subject: response.sub, clientId: response.client_id, scopes, claims: response, ...(actor ? { actor } : {}) }, expiresAt }
 }
 
 /**

@@ -2,7 +2,7 @@ import { OAuthError } from '../errors.js'
 import { KeySourceUnavailableError } from '../jwt/remote-jwks.js'
 import type { KeyResolver } from '../jwt/verify.js'
 import { verifyAccessTokenJwt } from '../protocol/rfc9068/verify-access-token.js'
-import type { Principal } from './principal.js'
+import { actorOf, type Principal } from './principal.js'
 
 export interface JwtAccessTokenOptions {
   keys: KeyResolver
@@ -31,7 +31,8 @@ export interface VerifiedToken {
 export async function verifyJwtAccessToken(token: string, options: JwtAccessTokenOptions): Promise<VerifiedToken> {
   try {
     const { claims, scopes } = await verifyAccessTokenJwt(token, options)
-    return { principal: { subject: claims.sub, clientId: claims.client_id, scopes, claims }, expiresAt: claims.exp }
+    const actor = actorOf(claims)
+    return { principal: { subject: claims.sub, clientId: claims.client_id, scopes, claims, ...(actor ? { actor } : {}) }, expiresAt: claims.exp }
   } catch (error) {
     if (error instanceof KeySourceUnavailableError) {
       throw new OAuthError('temporarily_unavailable', 'The authorization server\'s keys could not be fetched', { detail: error.message, cause: error })

@@ -12,6 +12,7 @@ import type { Registry } from './context.js'
 import { CORE_CAPABILITIES } from './core-capabilities.js'
 import { createRegistry } from './registry.js'
 import { auditOf, type AdminOptions, type ClientRules } from './admin-options.js'
+import { queueBackchannelLogout } from './backchannel-logout/queue.js'
 
 export type { AdminOptions, ClientRules } from './admin-options.js'
 
@@ -408,7 +409,11 @@ export async function updateUser(store: Store, userId: string, changes: UserChan
   if (!(await store.users.update(user))) return undefined
   // ASVS 7.4.3: whoever knew the old password is logged out of the provider. Tokens already issued to
   // clients stay (they were granted by consent, not by the password); `revokeConsent` ends those.
-  if (changes.password !== undefined) await store.sessions.deleteByUser(userId)
+  if (changes.password !== undefined) {
+    // Back-Channel Logout: the clients of every session that ends are told by a running server.
+    await queueBackchannelLogout(store, userId, 'password_changed', now)
+    await store.sessions.deleteByUser(userId)
+  }
   const { audit, actor } = auditOf(store, options)
   if (changes.password !== undefined) await audit.record({ type: 'user.password_changed', user_id: userId, username: user.username, actor })
   const profileChanged = Object.keys(changes).some((field) => field !== 'password')
@@ -437,6 +442,9 @@ export async function deleteClient(store: Store, clientId: string, options: Admi
  */
 export async function deleteUser(store: Store, userId: string, options: AdminOptions = {}): Promise<boolean> {
   const user = await store.users.get(userId)
+  if (!(await store.users.get(userId))) return false
+  // Read before the user's records (the sessions' clients among them) go with the user.
+  await queueBackchannelLogout(store, userId, 'user_deleted', Math.floor(Date.now() / 1000))
   if (!(await store.users.delete(userId))) return false
   const { audit, actor } = auditOf(store, options)
   await audit.record({ type: 'user.deleted', user_id: userId, username: user?.username ?? null, actor })

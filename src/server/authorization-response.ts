@@ -7,6 +7,7 @@ import { withQueryParameters } from '../protocol/rfc6749/redirect-uri.js'
 import type { ServerContext } from './context.js'
 import { authorizationCodeLifetime } from './fapi2/client-profile.js'
 import { authenticationMeetsRequest } from './mfa/policy.js'
+import { sessionServed } from './session-events.js'
 
 export interface Authentication {
   userId: string
@@ -50,6 +51,7 @@ export async function issueCodeRedirect(ctx: ServerContext, request: Authorizati
     ...(auth.amr?.length ? { amr: auth.amr } : {}),
     ...(auth.acr !== undefined ? { acr: auth.acr } : {}),
   })
+  if (auth.sessionId) await sessionServed(ctx, { sid: auth.sessionId, userId: auth.userId }, request.client_id)
   const location = withQueryParameters(request.redirect_uri, { code, state: request.state, iss: ctx.config.issuer })
   return withCookies(redirectResponse(location), cookies)
 }

@@ -17,6 +17,7 @@ import { resolveClientLimits, type ClientLimitPolicy } from './abuse/client-limi
 import type { CounterStore } from './abuse/counter.js'
 import { DEFAULT_LOGIN_POLICY, type LoginThrottlePolicy } from './abuse/login-throttle.js'
 import { defaultPageRenderer, PAGE_RENDERER_METHODS, type PageRenderer } from './pages.js'
+import { resolveUiSettings, type UiConfig } from './theme/settings.js'
 
 
 export type { AccessTokenFormat, DpopSettings, Lifetimes, ResolvedConfig, ResourceConfig } from './settings.js'
@@ -81,6 +82,11 @@ export interface AuthorizationServerConfig {
    * (`defaultPageRenderer`). Spread the default to replace some pages only.
    */
   pages?: PageRenderer
+  /**
+   * Languages and look of the pages: `defaultLocale`, extra or amended `catalogues` (keys as in `en`),
+   * the offered `locales`, and a `theme` (colours, logo, stylesheet). See README "Look and language".
+   */
+  ui?: UiConfig
   /** Settings for local development and tests only; each relaxation logs a warning at start. */
   development?: DevelopmentSettings
   /**
@@ -211,6 +217,12 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   const missing = PAGE_RENDERER_METHODS.filter((method) => typeof pages[method] !== 'function')
   if (missing.length > 0) throw new ConfigError('pages', `must have the PageRenderer methods ${missing.join(', ')} (spread defaultPageRenderer to keep Tessera's)`)
 
+  const productName = config.productName ?? 'Tessera'
+  if (typeof productName !== 'string' || productName.trim() === '' || productName.length > 80) throw new ConfigError('productName', 'must be a name of 1 to 80 characters')
+  const ui = resolveUiSettings(config.ui, productName, config.issuer, (field, problem) => {
+    throw new ConfigError(field, problem)
+  })
+
   const allowLoopbackFetch = config.development?.allowLoopbackFetch ?? false
   if (typeof allowLoopbackFetch !== 'boolean') throw new ConfigError('development.allowLoopbackFetch', 'must be a boolean')
   if (allowLoopbackFetch && secure) {
@@ -257,13 +269,14 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
     logger: config.logger,
     auditRetention,
     now: config.now ?? (() => Math.floor(Date.now() / 1000)),
-    productName: config.productName ?? 'Tessera',
+    productName,
     loginThrottle: { ...DEFAULT_LOGIN_POLICY, ...config.loginThrottle },
     clientLimits,
     clientAddress,
     scopesSupported: [...OIDC_SCOPES, ...Object.keys(scopeDescriptions)],
     scopeDescriptions,
     pages,
+    ui,
     outbound: { ...config.outbound, allowLoopback: allowLoopbackFetch },
     dpop: resolveDpop(config, secret),
     clientAssertions,

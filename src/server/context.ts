@@ -9,7 +9,7 @@ import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import type { AuthorizationRequest } from '../protocol/rfc6749/authorization-request.js'
 import type { PresentedClientCredentials as Rfc6749Credentials } from '../protocol/rfc6749/client-credentials.js'
 import type { ClientRecord, InteractionRecord, LoginSessionRecord, UserRecord } from '../storage/types.js'
-import type { AccountSectionView } from './pages.js'
+import type { AccountSectionView, Translator } from './pages.js'
 
 /**
  * Absolute URLs of the server's endpoints by endpoint name, derived once from the issuer and the
@@ -96,6 +96,34 @@ export interface Capability {
   readonly accountSections?: readonly AccountSection[]
   /** Other ways to sign in that the login page offers besides the password form (upstream providers). */
   readonly loginMethods?: LoginMethods
+  /** Told which clients a provider session served and when sessions end (back-channel logout). */
+  readonly sessionListener?: SessionListener
+  /**
+   * Periodic work, run by `server.runBackgroundTasks()` (every few seconds in `tessera-oidc serve`): what
+   * the CLI left in the store for a running server (queued back-channel logouts). Must not throw.
+   */
+  background?(ctx: ServerContext): Promise<void>
+}
+
+/** A provider session that ended: its public `sid` and its user. */
+export interface EndedSession {
+  readonly sid: string
+  readonly user_id: string
+}
+
+/** Why provider sessions ended, for the audit trail. */
+export type SessionEndReason = 'logout' | 'revoked' | 'password_changed' | 'user_deleted'
+
+/**
+ * Follows provider sessions (src/server/session-events.ts calls it). Both hooks are awaited on the user's
+ * request path, so they do quick store work only and start anything slow (a delivery) in the background;
+ * what they throw is logged and never fails the user's request.
+ */
+export interface SessionListener {
+  /** A code was issued to `clientId` in the session `sid` of `userId`. */
+  served?(ctx: ServerContext, session: { sid: string; userId: string }, clientId: string): Promise<void>
+  /** Sessions ended (logout, revoked, the password changed, the user deleted — read before the user's records go). */
+  ended?(ctx: ServerContext, sessions: readonly EndedSession[], reason: SessionEndReason): Promise<void>
 }
 
 /**
@@ -125,6 +153,8 @@ export interface AccountPageState {
   readonly user: UserRecord
   readonly session: LoginSessionRecord
   readonly csrfToken: string
+  /** The page's language: a section's texts are `t.text(key)` of the message catalogues (src/ui/messages/). */
+  readonly t: Translator
 }
 
 
@@ -149,7 +179,7 @@ export interface LoginChoice {
  */
 export interface LoginMethods {
   /** The buttons for this client's interaction, in display order. */
-  choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<readonly LoginChoice[]>
+  choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord, language?: Translator): Promise<readonly LoginChoice[]>
   /**
    * When the authorization request names one of this capability's methods (`idp_hint`), the response that
    * starts it at once instead of showing the page; undefined to show the page.

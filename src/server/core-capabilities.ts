@@ -18,6 +18,7 @@ import { dpop } from './dpop/index.js'
 import { jwtClientAuthentication } from './rfc7523/index.js'
 import { secondFactors } from './mfa/index.js'
 import { submitSecondFactor } from './mfa/second-step.js'
+import { pageTheme } from './theme/index.js'
 
 const INTERACTION_ID = '([A-Za-z0-9_-]{1,64})'
 
@@ -131,5 +132,5 @@ export const rpInitiatedLogout: Capability = {
 
 /** What every Tessera server has; `capabilities` in the configuration adds to these. */
 export const CORE_CAPABILITIES: readonly Capability[] = [
-  discovery, authorizationCode, tokenEndpointCapability, jwtClientAuthentication, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout, dpop, secondFactors,
+  discovery, authorizationCode, tokenEndpointCapability, jwtClientAuthentication, refreshToken, clientCredentials, revocation, introspection, openIdConnect, rpInitiatedLogout, dpop, secondFactors, pageTheme,
 ]

@@ -14,7 +14,7 @@ import { LoginThrottle } from './abuse/login-throttle.js'
 import { requestSizeError } from './abuse/request-limits.js'
 import { ensureSigningKeys, KeySet, SigningKeySecretError } from './key-set.js'
 import { createAuditSink, type AuditSink } from './audit/sink.js'
-import { errorPage } from './pages.js'
+import { errorPage, languageOf } from './pages.js'
 import { withTransportSecurity } from './transport-security.js'
 import { StorageUnavailableError } from '../storage/types.js'
 import { safely } from './observer.js'
@@ -39,6 +39,11 @@ export interface AuthorizationServer {
    * endpoint's client policy; pass it as `introspect` to `createResourceServer`. Not an HTTP endpoint.
    */
   introspect(token: string): Promise<IntrospectionAnswer>
+  /**
+   * The capabilities' periodic work (`Capability.background`): queued back-channel logouts from the CLI.
+   * `tessera-oidc serve` calls it every few seconds; an application embedding the server calls it on a timer.
+   */
+  runBackgroundTasks(): Promise<void>
 }
 
 /**
@@ -86,7 +91,7 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     }
     const route = registry.route(local)
     const oversized = requestSizeError(request)
-    if (oversized) return route?.endpoint.html ? errorPage(ctx, oversized) : jsonResponse(oversized.status, oversized.toJSON())
+    if (oversized) return route?.endpoint.html ? errorPage(ctx, oversized, languageOf(ctx, request.headers)) : jsonResponse(oversized.status, oversized.toJSON())
     if (!route) return notFound()
     const method = request.method === 'HEAD' ? 'GET' : request.method
     if (route.methods && !(route.methods as readonly string[]).includes(method)) {
@@ -106,7 +111,7 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
       const oauthError = error instanceof OAuthError ? error : unavailable ? STORAGE_UNAVAILABLE : new OAuthError('server_error', 'The server could not complete the request')
       if (unavailable) resolved.logger?.warn({ err: error, backend: error.backend, path: request.url.pathname }, 'storage unavailable')
       else if (!(error instanceof OAuthError)) resolved.logger?.error({ err: error, path: request.url.pathname }, 'unhandled error')
-      const response = html ? errorPage(ctx, oauthError) : jsonResponse(oauthError.status, oauthError.toJSON())
+      const response = html ? errorPage(ctx, oauthError, languageOf(ctx, request.headers)) : jsonResponse(oauthError.status, oauthError.toJSON())
       if (unavailable) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
       return withTransportSecurity(response, resolved.secure)
     }
@@ -121,6 +126,15 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
     audit,
     metadata: () => serverMetadata(ctx),
     introspect: (token) => introspectLocally(ctx, token),
+    async runBackgroundTasks() {
+      for (const capability of registry.capabilities) {
+        try {
+          await capability.background?.(ctx)
+        } catch (error) {
+          resolved.logger?.error({ err: error, capability: capability.name }, 'background task failed')
+        }
+      }
+    },
     async handle(request) {
       if (!observer?.request) return answer(request)
       const started = process.hrtime.bigint()

@@ -8,6 +8,7 @@ import type { Store } from '../storage/types.js'
 import type { ClientLimitPolicy } from './abuse/client-limits.js'
 import type { LoginThrottlePolicy } from './abuse/login-throttle.js'
 import type { PageRenderer } from './pages.js'
+import type { UiSettings } from './theme/settings.js'
 
 // The configuration as the server uses it, apart from how it is given and validated (src/server/config.ts),
 // so that the context every capability receives does not depend on the configuration's input side.
@@ -73,6 +74,8 @@ export interface ResolvedConfig {
   /** Consent-page wording for API scopes. */
   scopeDescriptions: Record<string, string>
   pages: PageRenderer
+  /** Languages and theme of the pages (`ui`). */
+  ui: UiSettings
   /** The SSRF guard's policy for URLs clients supply; `allowLoopback` from `development.allowLoopbackFetch`. */
   outbound: OutboundPolicy
   dpop: DpopSettings

@@ -31,6 +31,12 @@ const resourceIdentifier = z.string().refine((value) => {
   }
 }, 'must be an absolute URI without a fragment (RFC 8707 §2), e.g. https://api.example.com')
 
+/** A colour as `#rgb` or `#rrggbb`: nothing else can reach the pages' stylesheet. */
+const hexColour = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'must be a colour #rgb or #rrggbb, e.g. #0a7d33')
+
+/** A BCP 47 language tag (RFC 5646), e.g. de or pt-BR. */
+const languageTag = z.string().regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a language tag such as de or pt-BR')
+
 const scopeName = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be a scope token (RFC 6749 §3.3: printable ASCII, no space, quote or backslash)')
 
 export const CONFIG_FILE_SCHEMA = z.strictObject({
@@ -87,8 +93,20 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     header: z.enum(['x-forwarded-for', 'forwarded']).optional().describe('The header they set (default x-forwarded-for). Env TESSERA_FORWARDED_HEADER'),
   }).optional().describe('Behind a reverse proxy'),
   branding: z.strictObject({
-    productName: z.string().min(1).max(80).optional().describe('Name on the sign-in and consent pages (default Tessera)'),
-  }).optional(),
+    productName: z.string().min(1).max(80).optional().describe('Name on every page and in account mail (default Tessera)'),
+    logo: z.string().regex(/\.(png|svg|jpe?g|webp|gif)$/i, 'must be a .png, .svg, .jpg, .webp or .gif file').optional().describe('Logo file (relative to this file), served at /theme/logo and shown above every page; at most 512 KiB'),
+    logoUrl: z.string().regex(/^(\/(?!\/)[^"'<>\s\\]*|data:image\/(png|jpeg|gif|webp|svg\+xml)(;base64)?,[^"'<>\s\\]+)$/, 'must be a path on this server (/…) or a data:image/ URL').optional().describe('Logo URL instead of a file: a path on this server or a data:image/ URL (the pages load nothing from elsewhere)'),
+    primaryColor: hexColour.optional().describe('Colour of buttons and checkmarks, #rgb or #rrggbb; text on buttons turns black or white for contrast'),
+    accentColor: hexColour.optional().describe('Colour of links and the focus ring, #rgb or #rrggbb (default primaryColor)'),
+    stylesheet: z.string().regex(/\.css$/i, 'must be a .css file').optional().describe('CSS file (relative to this file) served at /theme/style.css and linked after Tessera\'s own stylesheet, under the pages\' CSP nonce'),
+    pages: z.string().regex(/\.m?js$/, 'must be a .js or .mjs module').optional().describe('ES module (relative to this file) whose default export replaces some page templates: an object of PageRenderer methods (login, consent, error …), each (view, nonce, env) => HTML; the others stay Tessera\'s. It runs as the server'),
+  }).refine((branding) => !(branding.logo && branding.logoUrl), 'give either logo or logoUrl, not both')
+    .optional().describe('The look of the pages (README "Look and language")'),
+  languages: z.strictObject({
+    default: languageTag.optional().describe('Language when neither ui_locales nor Accept-Language names an offered one (default en)'),
+    offered: z.array(languageTag).min(1).optional().describe('Languages offered, in ui_locales_supported (default every catalogue: en, de and those below)'),
+    catalogues: z.record(languageTag, z.string().regex(/\.json$/i, 'must be a .json file')).optional().describe('Message catalogues by language tag: JSON files (relative to this file) of texts keyed as in src/ui/messages/en.ts; a new language, or some texts of en or de replaced'),
+  }).optional().describe('Languages of the pages and account mail: ui_locales, then Accept-Language, else the default'),
   registration: z.strictObject({
     policy: z.enum(['off', 'open', 'token']).optional().describe('Dynamic client registration (RFC 7591): off (default), open, or token. Env TESSERA_REGISTRATION'),
     unusedExpiry: duration.optional().describe('A registered client that gets no token within this is removed (default 30d)'),
@@ -103,6 +121,16 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   secondFactors: z.strictObject({
     required: z.boolean().optional().describe('Every user must pass a second factor (TOTP or a recovery code) at every sign-in; one without sets it up right after the password (off by default: per user with tessera-oidc user update --require-mfa, per client with client update --require-mfa). Env TESSERA_REQUIRE_MFA=1'),
   }).optional().describe('Second factors (TOTP, RFC 6238), set up at /account/two-factor'),
+  deviceFlow: z.strictObject({
+    codeLifetime: duration.optional().describe('How long a device code and its user code work (RFC 8628 expires_in; default 10m, from 1m to 15m)'),
+    interval: z.number().int().min(1).max(60).optional().describe('Seconds a device waits between polls of the token endpoint (RFC 8628 interval; default 5); each too-early poll adds 5 for that device'),
+    userCodeFailures: z.number().int().min(1).max(1000).optional().describe('Wrong user codes at /device per client address (IPv6 by /64) and per user within 15 minutes before the page answers 429 (default 10)'),
+  }).optional().describe('Device authorization grant (RFC 8628), always offered at /device_authorization with the verification page at /device'),
+  passkeys: z.strictObject({
+    enabled: z.boolean().optional().describe('Offer passkeys: "Sign in with a passkey" on the login page, a passkey as the second step, and /account/passkeys to add them (off by default). Env TESSERA_PASSKEYS=1'),
+    rpId: z.string().regex(/^[a-z0-9.-]{1,253}$/, 'must be a lowercase host name').optional().describe('WebAuthn relying party id (default the issuer\'s host): a parent domain of it, e.g. example.com for an issuer at login.example.com, lets passkeys work across its subdomains'),
+    userVerification: z.enum(['required', 'preferred']).optional().describe('required (default): registering a passkey and using it as a second factor need the PIN or biometric; preferred also accepts a key that only tests presence. Signing in without a password always requires it'),
+  }).optional().describe('Passkeys (WebAuthn); the expected origin is the issuer\'s'),
   signedRequestObjects: z.strictObject({
     required: z.boolean().optional().describe('Every client must send its authorization requests as signed request objects (RFC 9101 require_signed_request_object; off by default). Env TESSERA_REQUIRE_SIGNED_REQUEST_OBJECT=1'),
   }).optional().describe('JWT-secured authorization requests (RFC 9101), always accepted as request= at /authorize and /par'),
@@ -134,6 +162,23 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
       maxLifetime: duration.optional().describe('Longest assertion lifetime accepted (default 5m, at most 1h)'),
     }).refine((issuer) => (issuer.jwks === undefined) !== (issuer.jwksUri === undefined), 'give either jwks or jwksUri')).describe('The issuers trusted to assert users'),
   }).optional().describe('JWT-bearer authorization grant (RFC 7523 §2.1) and ID-JAGs: assertions of trusted issuers exchanged for access tokens; clients need grant_type urn:ietf:params:oauth:grant-type:jwt-bearer (tessera-oidc client create --grant jwt-bearer)'),
+  tokenExchange: z.strictObject({
+    clients: z.record(z.string().min(1), z.strictObject({
+      resources: z.array(resourceIdentifier).optional().describe('The client\'s own resource identifiers: access tokens addressed to them are its to exchange'),
+      subject_token_types: z.array(z.enum(['access_token', 'id_token', 'jwt'])).optional().describe('Subject token types it may present (default access_token; jwt: the jwtBearer trusted issuers\' JWTs)'),
+      audiences: z.array(z.string().min(1)).optional().describe('Targets (resource or audience) it may ask for beyond the subject token\'s own audience'),
+      scopes: z.array(scopeName).optional().describe('The most an exchanged token may carry (always within the subject token\'s scope)'),
+      delegation: z.boolean().optional().describe('It may present an actor_token: the token it gets names it in act (RFC 8693 §4.1)'),
+      impersonation: z.boolean().optional().describe('It may get a token for another audience without an actor token'),
+      id_jag: z.array(z.strictObject({
+        audience: z.url({ protocol: /^https?$/ }).describe('The resource authorization server\'s issuer: the ID-JAG\'s aud'),
+        client_id: z.string().min(1).describe('The client\'s id at that server: the ID-JAG\'s client_id'),
+        scopes: z.array(scopeName).optional().describe('Scopes at that server the ID-JAG may carry (default none)'),
+        resources: z.array(resourceIdentifier).optional().describe('Resources at that server it may name (default any)'),
+      })).optional().describe('Authorization servers it may get ID-JAGs for (MCP cross-app access)'),
+    })).optional().describe('Token exchange policy by client id; without one a client may only narrow its own tokens (same audience, no wider scope). Also settable with tessera-oidc client update --token-exchange-policy'),
+    idJagLifetime: duration.optional().describe('Lifetime of issued ID-JAGs (default and at most 5m)'),
+  }).optional().describe('Token exchange (RFC 8693) and ID-JAG issuance: clients need grant_type urn:ietf:params:oauth:grant-type:token-exchange (tessera-oidc client create --grant token-exchange); subject tokens of type jwt come from the jwtBearer trusted issuers'),
   federation: z.strictObject({
     upstreams: z.array(z.strictObject({
       id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -').describe('Name in /federation/<id>/callback (the redirect URI to register at the upstream), in idp_hint and in client allow-lists'),

@@ -48,6 +48,10 @@ export interface StandaloneOptions {
   accessTokenFormat?: AuthorizationServerConfig['accessTokenFormat']
   accessTokenSigningAlg?: AuthorizationServerConfig['accessTokenSigningAlg']
   productName?: AuthorizationServerConfig['productName']
+  /** Languages and theme of the pages; see `AuthorizationServerConfig.ui`. */
+  ui?: AuthorizationServerConfig['ui']
+  /** Page templates; see `AuthorizationServerConfig.pages`. */
+  pages?: AuthorizationServerConfig['pages']
   auditRetention?: AuthorizationServerConfig['auditRetention']
   /** Capabilities beyond the core ones; see `AuthorizationServerConfig.capabilities`. */
   capabilities?: AuthorizationServerConfig['capabilities']
@@ -199,6 +203,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
       ...(options.accessTokenSigningAlg ? { accessTokenSigningAlg: options.accessTokenSigningAlg } : {}),
       ...(options.productName ? { productName: options.productName } : {}),
+      ...(options.ui ? { ui: options.ui } : {}),
+      ...(options.pages ? { pages: options.pages } : {}),
       ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
       ...(options.development ? { development: options.development } : {}),
       ...(options.outbound ? { outbound: options.outbound } : {}),
@@ -229,6 +235,9 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     deleteOrphanNotes(notes, options.store).catch((error: unknown) => options.logger?.error({ err: error }, 'notes purge failed'))
   }, 10 * 60 * 1000)
   purge.unref()
+  // Back-channel logouts the CLI queued (user sessions revoke, user delete) go out within seconds.
+  const background = setInterval(() => void target?.runBackgroundTasks(), 5000)
+  background.unref()
   return {
     url: issuer,
     ...(metrics ? { metricsUrl: metricsListener ? `http://${displayHost}:${metricsListener.port}/metrics` : `${issuer}/metrics` } : {}),
@@ -236,6 +245,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(purge)
+        clearInterval(background)
         if (metricsListener) {
           metricsListener.http.close()
           if ('closeAllConnections' in metricsListener.http) metricsListener.http.closeAllConnections()

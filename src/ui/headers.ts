@@ -20,6 +20,8 @@ export function newNonce(): string {
  * Response headers for an interaction page: a CSP that allows only the page's own nonce-tagged `<style>` and
  * forms posting to this origin (plus `formActions`), no framing, no caching, no referrer.
  *
+ * `scripts` allows scripts carrying the nonce (WebAuthn pages); every other page runs none.
+ *
  * `formActions` lists extra origins (e.g. the client's redirect URI origin): Chromium applies `form-action`
  * to the redirect that follows a form POST, so the consent form's 303 to the client would otherwise be blocked.
  *
@@ -28,7 +30,7 @@ export function newNonce(): string {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.13 (clickjacking)
  * @see https://www.rfc-editor.org/rfc/rfc6797 (HSTS)
  */
-export function htmlSecurityHeaders(options: { nonce: string; formActions?: string[]; https?: boolean }): Headers {
+export function htmlSecurityHeaders(options: { nonce: string; formActions?: string[]; https?: boolean; scripts?: boolean }): Headers {
   if (!NONCE.test(options.nonce)) {
     throw new TypeError('htmlSecurityHeaders: nonce must be base64 (use newNonce())')
   }
@@ -42,6 +44,8 @@ export function htmlSecurityHeaders(options: { nonce: string; formActions?: stri
   const policy = [
     "default-src 'none'",
     `style-src 'nonce-${options.nonce}'`,
+    // Only pages that need WebAuthn (passkeys) run a script, and only the one carrying this response's nonce.
+    ...(options.scripts === true ? [`script-src 'nonce-${options.nonce}'`] : []),
     "img-src 'self' data:",
     `form-action ${formActions.join(' ')}`,
     "frame-ancestors 'none'",

@@ -11,7 +11,9 @@
  */
 export { escapeHtml, html, raw, type SafeHtml } from './html.js'
 export { htmlSecurityHeaders, newNonce } from './headers.js'
-export { renderPage } from './layout.js'
+export { DEFAULT_ENVIRONMENT, renderPage, type PageEnvironment } from './layout.js'
+export { BUILT_IN_CATALOGUES, catalogueProblems, createTranslator, de, en, ENGLISH, MESSAGE_KEYS, type MessageKey, type Messages, type MessageValues, type Translator } from './messages/index.js'
+export { isThemeColour, isThemeUrl, themeStyles, type PageTheme } from './theme.js'
 export { describeScopes, type ScopeDescription } from './scopes.js'
 export { renderLoginPage } from './pages/login.js'
 export { renderConsentPage } from './pages/consent.js'
@@ -19,17 +21,23 @@ export { renderErrorPage } from './pages/error.js'
 export { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
 export { renderAccountFormPage, renderAccountPage, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView } from './pages/account.js'
 export { renderSecondFactorPage, renderTwoFactorSettingsPage } from './pages/two-factor.js'
+export { renderDevicePage } from './pages/device.js'
+export { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeyItemView } from './pages/passkeys.js'
+export { PASSKEY_SCRIPT } from './passkey-script.js'
 export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
   type ConsentResource,
   type ConsentView,
+  type DeviceView,
   type ErrorView,
   type LoggedOutView,
   type LoginAlternative,
   type LoginView,
   type LogoutConfirmView,
   type PageRenderer,
+  type PasskeySettingsView,
+  type PasskeySignInView,
   type SecondFactorView,
   type TotpEnrolmentView,
   type TwoFactorSettingsView,

@@ -1,19 +1,41 @@
 import { html, raw, type SafeHtml } from './html.js'
+import { ENGLISH, type Translator } from './messages/index.js'
 import { PAGE_STYLES } from './styles.js'
+import { themeStyles, type PageTheme } from './theme.js'
 
 const DEFAULT_PRODUCT_NAME = 'Tessera'
 
 /**
+ * What every page of one response shares beside its view model: the language it is written in and the
+ * operator's theme. The server passes it as the third argument of each `PageRenderer` method.
+ */
+export interface PageEnvironment {
+  readonly t: Translator
+  readonly theme?: PageTheme
+}
+
+/** The page environment when none is given: English, no theme. */
+export const DEFAULT_ENVIRONMENT: PageEnvironment = { t: ENGLISH }
+
+/**
  * Wraps a page body in the shared HTML5 document: one `<main>` card, the inline stylesheet under `nonce`
- * (which must be the nonce of the response's CSP, see `htmlSecurityHeaders`), and no external resources.
+ * (which must be the nonce of the response's CSP, see `htmlSecurityHeaders`), the theme's colours and
+ * stylesheet, and `<html lang>` of the environment's language.
  *
  * @example renderPage({ nonce, title: 'Sign in', body: html`<h1>Sign in</h1>` })
  * @see https://www.w3.org/TR/CSP3/#security-nonces
+ * @see https://www.w3.org/TR/WCAG22/#language-of-page
  */
-export function renderPage(options: { nonce: string; title: string; body: SafeHtml; productName?: string; wide?: boolean }): string {
-  const productName = options.productName ?? DEFAULT_PRODUCT_NAME
+export function renderPage(options: { nonce: string; title: string; body: SafeHtml; productName?: string; wide?: boolean; env?: PageEnvironment | undefined }): string {
+  const env = options.env ?? DEFAULT_ENVIRONMENT
+  const theme = env.theme
+  const productName = options.productName ?? theme?.productName ?? DEFAULT_PRODUCT_NAME
+  const logo = theme?.logoUrl ? html`<img src="${theme.logoUrl}" alt="${env.t.text('page.logoAlt', { product: productName })}">` : html``
+  // A stylesheet link carries the nonce too: CSP3 applies style-src nonces to <link rel=stylesheet>, so the
+  // policy stays as strict as it is.
+  const stylesheet = theme?.stylesheetUrl ? html`\n<link rel="stylesheet" href="${theme.stylesheetUrl}" nonce="${options.nonce}">` : html``
   const page = html`<!doctype html>
-<html lang="en">
+<html lang="${env.t.locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -22,11 +44,11 @@ export function renderPage(options: { nonce: string; title: string; body: SafeHt
 <meta name="color-scheme" content="light dark">
 <title>${options.title} · ${productName}</title>
 <link rel="icon" href="data:,">
-<style nonce="${options.nonce}">${raw(PAGE_STYLES)}</style>
+<style nonce="${options.nonce}">${raw(PAGE_STYLES + themeStyles(theme))}</style>${stylesheet}
 </head>
 <body>
 <main${options.wide ? html` class="wide"` : html``}>
-<p class="brand">${productName}</p>
+<p class="brand">${logo}${productName}</p>
 ${options.body}
 </main>
 </body>

@@ -1,10 +1,13 @@
 import { renderAccountFormPage, renderAccountPage, type AccountFormView, type AccountView } from './pages/account.js'
 import { renderConsentPage } from './pages/consent.js'
+import { renderDevicePage } from './pages/device.js'
 import { renderErrorPage } from './pages/error.js'
 import { renderLoginPage } from './pages/login.js'
 import { renderLoggedOutPage, renderLogoutConfirmPage } from './pages/logout.js'
+import { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeySettingsView, type PasskeySignInView } from './pages/passkeys.js'
 import { renderSecondFactorPage, renderTwoFactorSettingsPage, type TotpEnrolmentView, type TwoFactorSettingsView } from './pages/two-factor.js'
 import { describeScopes } from './scopes.js'
+import type { PageEnvironment } from './layout.js'
 
 /*
  * The contract between the authorization server and its pages: the server fills view models (plain data,
@@ -94,9 +97,37 @@ export interface SecondFactorView {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
+  /**
+   * The user has a passkey: a button POSTing the CSRF token to `passkey.action` offers it instead of a code;
+   * with `only`, the user has no TOTP and the page offers the passkey alone.
+   */
+  passkey?: { action: string; only?: boolean }
 }
 
-export type { TotpEnrolmentView, TwoFactorSettingsView }
+export type { PasskeySettingsView, PasskeySignInView, TotpEnrolmentView, TwoFactorSettingsView }
+
+/**
+ * The device flow's verification page (RFC 8628 §3.3): `enter` the user code (POSTed as `user_code` with
+ * `csrf_token`), `confirm` it (POSTed with `decision=approve|deny`), `done`.
+ */
+export interface DeviceView {
+  step: 'enter' | 'confirm' | 'done'
+  action: string
+  csrfToken: string
+  /** The signed-in user's display name. */
+  userName: string
+  /** Prefilled (`enter`), or the code to compare with the device (`confirm`), as `XXXX-XXXX`. */
+  userCode?: string
+  /** Why the code was not accepted, client-safe text. */
+  error?: string
+  clientName?: string
+  /** The requested scopes (`confirm`). */
+  scopes?: readonly string[]
+  scopeDescriptions?: Readonly<Record<string, string>>
+  /** Nobody vetted the client (registered dynamically): its name is only its own claim. */
+  unverified?: boolean
+  outcome?: 'approved' | 'denied'
+}
 
 /** "Sign out?", POSTed back with the `hidden` fields and `csrf_token`. */
 export interface LogoutConfirmView {
@@ -116,35 +147,46 @@ export interface ErrorView {
   message: string
   /** The RFC 6749 error code. */
   code?: string
+  /** The server's own description when it has no translation into the page's language (shown marked as English). */
+  detail?: string
 }
 
 /**
- * Renders the authorization server's pages. Each method returns a complete HTML document; `nonce` is the
- * CSP nonce of the response, the only way an inline `<style>` is allowed (no scripts, no external
- * resources: see `htmlSecurityHeaders`). Values from a view model must be HTML-escaped.
+ * Renders the authorization server's pages: the override point for templates. Each method returns a
+ * complete HTML document; `nonce` is the CSP nonce of the response, the only way an inline `<style>` (or a
+ * theme's `<link rel=stylesheet>`) is allowed (no scripts, no external resources: see
+ * `htmlSecurityHeaders`). Values from a view model must be HTML-escaped. `env` carries the page's language
+ * (`env.t.text(key)`, `env.t.locale` for `<html lang>`) and the operator's theme; a renderer written
+ * before it existed may ignore it.
  *
  * @example
- * const pages: PageRenderer = { ...defaultPageRenderer, error: (view, nonce) => myErrorTemplate(view, nonce) }
+ * const pages: PageRenderer = { ...defaultPageRenderer, error: (view, nonce, env) => myErrorTemplate(view, nonce, env) }
  */
 export interface PageRenderer {
   /** The sign-in page. */
-  login(view: LoginView, nonce: string): string
+  login(view: LoginView, nonce: string, env?: PageEnvironment): string
   /** The consent page. */
-  consent(view: ConsentView, nonce: string): string
+  consent(view: ConsentView, nonce: string, env?: PageEnvironment): string
   /** The page asking to confirm a logout. */
-  logoutConfirm(view: LogoutConfirmView, nonce: string): string
+  logoutConfirm(view: LogoutConfirmView, nonce: string, env?: PageEnvironment): string
   /** The page shown after a logout. */
-  loggedOut(view: LoggedOutView, nonce: string): string
+  loggedOut(view: LoggedOutView, nonce: string, env?: PageEnvironment): string
   /** An error shown to the user instead of a redirect. */
-  error(view: ErrorView, nonce: string): string
+  error(view: ErrorView, nonce: string, env?: PageEnvironment): string
   /** The signed-in user's account page (src/server/account/). */
-  account(view: AccountView, nonce: string): string
+  account(view: AccountView, nonce: string, env?: PageEnvironment): string
   /** A one-form account page: forgot password, new password, registration, address confirmation. */
-  accountForm(view: AccountFormView, nonce: string): string
+  accountForm(view: AccountFormView, nonce: string, env?: PageEnvironment): string
   /** The second step of a sign-in (TOTP or recovery code), or enrolment when policy requires it. */
-  secondFactor(view: SecondFactorView, nonce: string): string
+  secondFactor(view: SecondFactorView, nonce: string, env?: PageEnvironment): string
   /** The account's two-factor settings. */
-  twoFactorSettings(view: TwoFactorSettingsView, nonce: string): string
+  twoFactorSettings(view: TwoFactorSettingsView, nonce: string, env?: PageEnvironment): string
+  /** The device flow's verification page (src/server/device/). */
+  device(view: DeviceView, nonce: string, env?: PageEnvironment): string
+  /** The passkey step of a sign-in (WebAuthn; the one page kind that runs a script, under the nonce). */
+  passkeySignIn(view: PasskeySignInView, nonce: string, env?: PageEnvironment): string
+  /** The account's passkeys: list, rename, remove, add. */
+  passkeySettings(view: PasskeySettingsView, nonce: string, env?: PageEnvironment): string
 }
 
 /**
@@ -153,24 +195,29 @@ export interface PageRenderer {
  * @example defaultPageRenderer.error({ title: 'Access denied', message: 'The user denied the request.' }, newNonce())
  */
 export const defaultPageRenderer: PageRenderer = {
-  login: (view, nonce) => renderLoginPage({ ...view, nonce }),
-  consent: ({ scopes, scopeDescriptions, resources = [], ...view }, nonce) => {
+  login: (view, nonce, env) => renderLoginPage({ ...view, nonce, env }),
+  consent: ({ scopes, scopeDescriptions, resources = [], ...view }, nonce, env) => {
+    const t = env?.t
     const owned = new Set(resources.flatMap((resource) => resource.scopes))
     return renderConsentPage({
       ...view,
       nonce,
-      scopes: describeScopes(resources.length > 0 ? scopes.filter((scope) => !owned.has(scope)) : scopes, scopeDescriptions),
-      resources: resources.map((resource) => ({ identifier: resource.identifier, scopes: describeScopes(resource.scopes, scopeDescriptions) })),
+      env,
+      scopes: describeScopes(resources.length > 0 ? scopes.filter((scope) => !owned.has(scope)) : scopes, scopeDescriptions, t),
+      resources: resources.map((resource) => ({ identifier: resource.identifier, scopes: describeScopes(resource.scopes, scopeDescriptions, t) })),
     })
   },
-  logoutConfirm: (view, nonce) => renderLogoutConfirmPage({ ...view, nonce }),
-  loggedOut: (_view, nonce) => renderLoggedOutPage({ nonce }),
-  error: (view, nonce) => renderErrorPage({ ...view, nonce }),
-  account: (view, nonce) => renderAccountPage({ ...view, nonce }),
-  accountForm: (view, nonce) => renderAccountFormPage({ ...view, nonce }),
-  secondFactor: (view, nonce) => renderSecondFactorPage({ ...view, nonce }),
-  twoFactorSettings: (view, nonce) => renderTwoFactorSettingsPage({ ...view, nonce }),
+  logoutConfirm: (view, nonce, env) => renderLogoutConfirmPage({ ...view, nonce, env }),
+  loggedOut: (_view, nonce, env) => renderLoggedOutPage({ nonce, env }),
+  error: (view, nonce, env) => renderErrorPage({ ...view, nonce, env }),
+  account: (view, nonce, env) => renderAccountPage({ ...view, nonce, env }),
+  accountForm: (view, nonce, env) => renderAccountFormPage({ ...view, nonce, env }),
+  secondFactor: (view, nonce, env) => renderSecondFactorPage({ ...view, nonce, env }),
+  twoFactorSettings: (view, nonce, env) => renderTwoFactorSettingsPage({ ...view, nonce, env }),
+  device: ({ scopes = [], scopeDescriptions = {}, ...view }, nonce, env) => renderDevicePage({ ...view, nonce, env, scopes: describeScopes(scopes, scopeDescriptions, env?.t) }),
+  passkeySignIn: (view, nonce, env) => renderPasskeySignInPage({ ...view, nonce, env }),
+  passkeySettings: (view, nonce, env) => renderPasskeySettingsPage({ ...view, nonce, env }),
 }
 
 /** The methods a `PageRenderer` must have, for validating one given in configuration. */
-export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings']
+export const PAGE_RENDERER_METHODS: readonly (keyof PageRenderer)[] = ['login', 'consent', 'logoutConfirm', 'loggedOut', 'error', 'account', 'accountForm', 'secondFactor', 'twoFactorSettings', 'device', 'passkeySignIn', 'passkeySettings']

@@ -1,3 +1,5 @@
+import { ENGLISH, type MessageKey, type Translator } from './messages/index.js'
+
 /** One line of the consent list: the scope as requested and what it lets the app do, in plain words. */
 export interface ScopeDescription {
   value: string
@@ -5,13 +7,13 @@ export interface ScopeDescription {
 }
 
 // OpenID Connect Core 1.0 §5.4 (profile, email, address, phone) and §11 (offline_access).
-const STANDARD_SCOPES: ReadonlyMap<string, string> = new Map([
-  ['openid', 'Confirm your identity (your account ID)'],
-  ['profile', 'See your name and profile picture'],
-  ['email', 'See your email address'],
-  ['address', 'See your postal address'],
-  ['phone', 'See your phone number'],
-  ['offline_access', "Stay connected when you're not using the app"],
+const STANDARD_SCOPES: ReadonlyMap<string, MessageKey> = new Map([
+  ['openid', 'scope.openid'],
+  ['profile', 'scope.profile'],
+  ['email', 'scope.email'],
+  ['address', 'scope.address'],
+  ['phone', 'scope.phone'],
+  ['offline_access', 'scope.offline_access'],
 ])
 
 /**
@@ -21,7 +23,7 @@ const STANDARD_SCOPES: ReadonlyMap<string, string> = new Map([
  * @example describeScopes(['openid', 'read:notes'], { 'read:notes': 'Read your notes' })
  * @see https://openid.net/specs/openid-connect-core-1_0.html#ScopeClaims
  */
-export function describeScopes(scopes: readonly string[], custom: Readonly<Record<string, string>>): ScopeDescription[] {
+export function describeScopes(scopes: readonly string[], custom: Readonly<Record<string, string>>, t: Translator = ENGLISH): ScopeDescription[] {
   const seen = new Set<string>()
   const described: ScopeDescription[] = []
   for (const value of scopes) {
@@ -29,7 +31,8 @@ export function describeScopes(scopes: readonly string[], custom: Readonly<Recor
     seen.add(value)
     // Object.hasOwn: a scope named "constructor" or "__proto__" must not pick up Object.prototype members.
     const customDescription = Object.hasOwn(custom, value) ? custom[value] : undefined
-    const description = STANDARD_SCOPES.get(value) ?? customDescription ?? value
+    const standard = STANDARD_SCOPES.get(value)
+    const description = (standard ? t.text(standard) : undefined) ?? customDescription ?? value
     described.push({ value, description })
   }
   return described

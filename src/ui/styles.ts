@@ -160,7 +160,8 @@ section form { margin-top: 1rem; }
 .badge { font-size: 0.75rem; font-weight: 600; padding: 0.125rem 0.5rem; border: 1px solid var(--control); border-radius: 999px; color: var(--muted); }
 .notice { margin: 1rem 0 0; padding: 0.75rem 1rem; border: 1px solid var(--control); border-left-width: 4px; border-radius: 0.5rem; font-size: 0.9375rem; }
 .links { margin: 1.25rem 0 0; font-size: 0.9375rem; }
-a { color: var(--primary); }
+a { color: var(--accent, var(--primary)); }
+.brand img { display: block; max-width: 10rem; max-height: 3rem; margin: 0 0 0.5rem; }
 @media (max-width: 30rem) {
   body { justify-content: flex-start; padding: 0; background: var(--card); }
   main { max-width: none; border: 0; border-radius: 0; box-shadow: none; padding: 1.5rem 1.25rem; }

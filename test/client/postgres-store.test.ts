@@ -35,7 +35,7 @@ if (adminUrl) {
 
   clientStoreContract('postgres', async () => {
     const store = await openPostgresClientStore({ connectionString: database.url })
-    await query(database.url, 'DELETE FROM rp_transactions; DELETE FROM rp_sessions')
+    await query(database.url, 'DELETE FROM rp_transactions; DELETE FROM rp_sessions; DELETE FROM rp_session_sids; DELETE FROM rp_logout_tokens')
     return store
   })
 
@@ -53,7 +53,7 @@ if (adminUrl) {
         url,
         "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_name LIKE 'rp_%' AND column_name LIKE '%_at' ORDER BY 1, 2",
       )
-      expect(columns.map((c) => c.data_type)).toEqual(Array(5).fill('bigint'))
+      expect(columns.map((c) => c.data_type)).toEqual(Array(7).fill('bigint'))
     })
 
     it('lets exactly one of two instances consume a transaction', async () => {

@@ -107,5 +107,33 @@ export function clientStoreContract(name: string, open: () => Promise<RelyingPar
       expect(await store.transactions.consume('long')).toMatchObject({ key: 'long' })
       expect(await store.sessions.get('long', expiresAt)).toMatchObject({ key: 'long' })
     })
+
+    it('ends the sessions a logout token names: by provider session (sid), by user (sub), only at that issuer', async () => {
+      const issuer = 'https://op.example'
+      await store.sessions.save(session('a1', { subject: 'alice', sid: 'sid-a' }))
+      await store.sessions.save(session('a2', { subject: 'alice', sid: 'sid-a2' }))
+      await store.sessions.save(session('a3', { subject: 'alice' }))
+      await store.sessions.save(session('b1', { subject: 'bob', sid: 'sid-b' }))
+      await store.sessions.save(session('x1', { issuer: 'https://other.example', subject: 'alice', sid: 'sid-a' }))
+      expect(await store.sessions.get('a1', NOW)).toEqual(session('a1', { subject: 'alice', sid: 'sid-a' }))
+      // A sid with another user's sub names nothing.
+      expect(await store.sessions.endByProviderSession(issuer, { sid: 'sid-a', subject: 'bob' })).toBe(0)
+      expect(await store.sessions.endByProviderSession(issuer, { sid: 'sid-a' })).toBe(1)
+      expect(await store.sessions.get('a1', NOW)).toBeUndefined()
+      expect(await store.sessions.get('a2', NOW)).toBeDefined()
+      expect(await store.sessions.get('x1', NOW)).toBeDefined()
+      expect(await store.sessions.endByProviderSession(issuer, { subject: 'alice' })).toBe(2)
+      expect(await store.sessions.get('a3', NOW)).toBeUndefined()
+      expect(await store.sessions.get('b1', NOW)).toBeDefined()
+      expect(await store.sessions.get('x1', NOW)).toBeDefined()
+      expect(await store.sessions.endByProviderSession(issuer, {})).toBe(0)
+    })
+
+    it('remembers a logout token id once, even with concurrent callers', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, () => store.logoutTokens.remember('jti-hash', NOW + 120)))
+      expect(results.filter(Boolean)).toHaveLength(1)
+      expect(await store.logoutTokens.remember('jti-hash', NOW + 120)).toBe(false)
+      expect(await store.logoutTokens.remember('other', NOW + 120)).toBe(true)
+    })
   })
 }

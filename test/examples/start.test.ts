@@ -160,6 +160,12 @@ describe('npm start (scripts/start.mjs)', () => {
         const upstreamPassword = /username: upstream-demo\s+password: (\S+)/.exec(first.output())?.[1] ?? ''
         const federated = await loginThroughUpstream(appUrl, upstreamPassword)
         expect(await (await federated.get(`${appUrl}/profile`)).text()).toContain('<h1>Hello, Ursula Upstream</h1>')
+
+        // examples/device-cli's client: public, device grant, registered by the start (RFC 8628).
+        expect(first.output()).toContain('node examples/device-cli/main.mjs')
+        const device = await fetch(`http://127.0.0.1:${tesseraPort}/device_authorization`, { method: 'POST', body: new URLSearchParams({ client_id: 'device-cli', scope: 'notes:read' }) })
+        expect(device.status).toBe(200)
+        expect(((await device.json()) as { verification_uri: string }).verification_uri).toBe(`http://localhost:${tesseraPort}/device`)
       } finally {
         first.child.kill('SIGTERM')
       }

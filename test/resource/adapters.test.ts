@@ -41,8 +41,8 @@ async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<
     })
   }
   app.get('/api/notes', requireScopes(rs, 'notes:read'), (c) => {
-    const { subject, clientId, scopes } = c.get('principal')
-    return c.json({ subject, clientId, scopes })
+    const { subject, clientId, scopes, actor } = c.get('principal')
+    return c.json({ subject, clientId, scopes, actor: actor ?? null })
   })
   app.post('/api/notes', requireScopes(rs, 'notes:write'), (c) => c.json({ subject: c.get('principal').subject }, 201))
   app.get('/api/step-up', requireAccess(rs, STEP_UP), (c) => c.json({ subject: c.get('principal').subject }))
@@ -64,8 +64,8 @@ async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Ru
   const app = express()
   if (parseForms) app.use(express.urlencoded({ extended: false }))
   app.get('/api/notes', requireScopes(rs, 'notes:read'), (req, res) => {
-    const { subject, clientId, scopes } = req.principal ?? { subject: undefined, clientId: undefined, scopes: undefined }
-    res.json({ subject, clientId, scopes })
+    const { subject, clientId, scopes, actor } = req.principal ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
+    res.json({ subject, clientId, scopes, actor: actor ?? null })
   })
   app.get('/api/step-up', requireAccess(rs, STEP_UP), (req, res) => {
     res.json({ subject: req.principal?.subject })
@@ -89,8 +89,8 @@ async function startFastify(rs: ResourceServer): Promise<Running> {
   const app = Fastify()
   addFormBodyParser(app)
   app.get('/api/notes', { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
-    const { subject, clientId, scopes } = request.principal ?? { subject: undefined, clientId: undefined, scopes: undefined }
-    return { subject, clientId, scopes }
+    const { subject, clientId, scopes, actor } = request.principal ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
+    return { subject, clientId, scopes, actor: actor ?? null }
   })
   app.get('/api/step-up', { preHandler: requireAccess(rs, STEP_UP) }, async (request) => ({ subject: request.principal?.subject }))
   app.post('/api/notes', { preHandler: requireScopes(rs, 'notes:write') }, async (request, reply) => {
@@ -156,6 +156,7 @@ beforeAll(async () => {
     algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
     foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
     mfa: accessToken(key, as.url, { acr: 'urn:tessera:mfa', auth_time: nowSeconds() - 10 }),
+    delegated: accessToken(key, as.url, { client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b', act: { sub: 'svc-a' } } }),
   }
   const [K1, K2] = [await dpopKey(), await dpopKey()]
   dpopTokens = { K1, K2, bound: accessToken(key, as.url, { cnf: { jkt: K1.jkt } }), unbound: accessToken(key, as.url) }

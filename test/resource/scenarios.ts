@@ -1,7 +1,7 @@
 /**
  * One table of bearer-protection cases (catalogue §8), run over loopback HTTP against every framework
  * middleware by adapters.test.ts. Each app mounts the same routes:
- *   GET  /api/notes   requireScopes('notes:read')  → 200 { subject, clientId, scopes }
+ *   GET  /api/notes   requireScopes('notes:read')  → 200 { subject, clientId, scopes, actor }
  *   POST /api/notes   requireScopes('notes:write') → 201 { subject }
  *   POST /api/read    requireScopes('notes:read')  → 200 { subject, note } (`note` read from the form body by the route)
  *   GET  <rs.metadataPath>                         → RFC 9728 metadata
@@ -21,6 +21,8 @@ export interface ScenarioTokens {
   foreignKey: string
   /** `notes:read` with `acr` urn:tessera:mfa and a recent `auth_time` (RFC 9470 §5). */
   mfa: string
+  /** `notes:read` from a token exchange: `act` names svc-b acting for svc-a (RFC 8693 §4.1). */
+  delegated: string
 }
 
 export interface ScenarioRequest {
@@ -69,6 +71,13 @@ export const scenarios: Scenario[] = [
     challenge: null,
     json: { subject: 'alice', clientId: 'app', scopes: ['notes:read'] },
   })),
+  {
+    name: 'RFC 8693 §4.1 the actor chain reaches the route as principal.actor',
+    request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.delegated}`)] }),
+    status: 200,
+    challenge: null,
+    json: { subject: 'alice', actor: { subject: 'svc-b', clientId: 'svc-b', actor: { subject: 'svc-a' } } },
+  },
   { name: 'RS-03 "Bearer" without a token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer')] }), status: 400, challenge: INVALID_REQUEST },
   { name: 'RS-03 "Bearer a b"', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer a b')] }), status: 401, challenge: INVALID_TOKEN },
   { name: 'RS-03 token with quotes', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer "abc"')] }), status: 401, challenge: INVALID_TOKEN },

@@ -610,3 +610,22 @@ describe('local introspection (`introspect`, an API in the authorization server\
     expect(() => resourceServer({ introspect: async () => ({ active: false }), introspection: { clientId: 'a', clientSecret: 'b' } })).toThrow(/introspect/)
   })
 })
+
+describe('RFC 8693 §4.1 actor chain on the principal', () => {
+  it('exposes act, nested, as principal.actor; a token without act has none', async () => {
+    const delegated = accessToken(es256, as.url, { act: { sub: 'svc-b', client_id: 'svc-b', act: { sub: 'svc-a', iss: 'https://idp.example' } } })
+    expect(await resourceServer().verify(bearer(delegated))).toMatchObject({
+      ok: true, principal: { subject: 'alice', actor: { subject: 'svc-b', clientId: 'svc-b', actor: { subject: 'svc-a' } } },
+    })
+    const plain = await resourceServer().verify(bearer(accessToken(es256, as.url)))
+    expect(plain.ok && plain.principal.actor).toBeUndefined()
+  })
+
+  it.each([
+    ['act that is not an object', 'svc-b'],
+    ['act without sub', { client_id: 'svc-b' }],
+    ['a nested act without sub', { sub: 'svc-b', act: { client_id: 'svc-a' } }],
+  ])('refuses %s with invalid_token: a delegated token never passes for the subject\'s own', async (_name, act) => {
+    expect(outcome(await resourceServer().verify(bearer(accessToken(es256, as.url, { act }))))).toMatchObject(INVALID_TOKEN)
+  })
+})

@@ -27,6 +27,11 @@ export interface AuthorizationRequest extends AcrRequest {
    * `kc_idp_hint` under its own name. Not an OAuth parameter; an unknown value just shows the login page.
    */
   idp_hint?: string | undefined
+  /**
+   * OpenID Connect Core §3.1.2.1: the user's preferred languages for the pages, space-separated, most
+   * preferred first; kept with the interaction so every page of the sign-in speaks it.
+   */
+  ui_locales?: string | undefined
   /** Resource indicators (RFC 8707 §2.1), each once, in the order given; syntax checked only. */
   resources: string[]
   /** RFC 9449 §10: the thumbprint of the DPoP key the code will be bound to. */
@@ -180,6 +185,7 @@ export function validateAuthorizationRequest(
         login_hint: params.get('login_hint'),
         id_token_hint: params.get('id_token_hint'),
         ...idpHint(params.get('idp_hint') ?? params.get('kc_idp_hint')),
+        ...uiLocales(params.get('ui_locales')),
         resources,
         ...(dpopJkt !== undefined ? { dpop_jkt: dpopJkt } : {}),
         ...acrRequestOf(params),
@@ -192,6 +198,12 @@ export function validateAuthorizationRequest(
 }
 
 /** A provider name as configured (`[A-Za-z0-9_-]`, at most 64); anything else is ignored rather than refused. */
+// A preference only: malformed tags are dropped, never an error (OpenID Connect Core §3.1.2.1).
+function uiLocales(value: string | undefined): { ui_locales?: string } {
+  const tags = (value ?? '').slice(0, 256).split(' ').filter((tag) => /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/.test(tag))
+  return tags.length > 0 ? { ui_locales: tags.join(' ') } : {}
+}
+
 function idpHint(value: string | undefined): { idp_hint?: string } {
   return value !== undefined && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? { idp_hint: value } : {}
 }

@@ -23,6 +23,8 @@ export interface RegistrationRules {
   readonly signingAlgorithms: readonly string[]
   /** A `jwks_uri` may be plain http on loopback (`development.allowLoopbackFetch`: the SSRF guard allows it too). */
   readonly allowLoopbackHttp?: boolean
+  /** Members of the unsupported list that a capability of this server validates itself (`backchannel_logout_uri`). */
+  readonly extensionMembers?: readonly string[]
 }
 
 export type ApplicationType = 'web' | 'native'
@@ -99,6 +101,7 @@ export function validateClientMetadata(input: unknown, rules: RegistrationRules)
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalidMetadata('The request body must be a JSON object')
   const body = input as Record<string, unknown>
   for (const member of UNSUPPORTED_MEMBERS) {
+    if (rules.extensionMembers?.includes(member)) continue
     if (body[member] !== undefined) throw invalidMetadata(`${member} is not supported by this server`)
   }
   if (body.subject_type !== undefined && body.subject_type !== 'public') throw invalidMetadata('Only the public subject_type is supported')

@@ -1,5 +1,6 @@
 import { OAuthError } from '../../errors.js'
 import { parseScope } from '../rfc6749/scope.js'
+import type { ActorClaim } from '../rfc8693/actor-claim.js'
 
 /** The members RFC 7662 §2.2 defines for an active token; all optional, others may be added. */
 export interface ActiveIntrospectionResponse {
@@ -40,6 +41,8 @@ export interface IntrospectedToken {
   /** RFC 9470 §6: when and how the user authenticated, for a resource server's step-up decision. */
   auth_time?: number | undefined
   acr?: string | undefined
+  /** RFC 8693 §4.1 (and §2.2 of RFC 7662: any claim of the token): who acts for `sub`, the chain nested. */
+  act?: ActorClaim | undefined
 }
 
 /**
@@ -67,6 +70,7 @@ export function activeIntrospectionResponse(token: IntrospectedToken): ActiveInt
   if (token.cnf !== undefined) answer.cnf = token.cnf
   if (token.auth_time !== undefined) answer.auth_time = token.auth_time
   if (token.acr !== undefined) answer.acr = token.acr
+  if (token.act !== undefined) answer.act = token.act
   return answer
 }
 

@@ -1,6 +1,7 @@
 import { OAuthError } from '../../errors.js'
 import type { JWTPayload } from '../../jwt/verify.js'
 import { parseScope } from '../rfc6749/scope.js'
+import type { ActorClaim } from '../rfc8693/actor-claim.js'
 
 /** RFC 9068 §2.1: the `typ` header of a JWT access token (`application/at+jwt` names the same type). */
 export const ACCESS_TOKEN_TYP = 'at+jwt'
@@ -23,6 +24,8 @@ export interface AccessTokenClaims extends JWTPayload {
   scope?: string
   /** RFC 9449 §6.1: the token is bound to the DPoP key of this thumbprint. */
   cnf?: { jkt?: string }
+  /** RFC 8693 §4.1: who acts for `sub` (a token from a token exchange with an actor), the chain nested. */
+  act?: ActorClaim
 }
 
 export interface AccessTokenClaimRules {

@@ -131,6 +131,19 @@ export class ClientLimits {
     await this.#counters.increment(`introspect:inactive:${JSON.stringify(clientId)}`, this.#policy.windowSeconds, now)
   }
 
+  /**
+   * Refuses (429) while any of `keys` has reached `limit` failures: for values a person types, such as
+   * RFC 8628 user codes (§5.1), counted per source and per account by the caller. Failures are never reset
+   * by a success, so a right guess does not buy more wrong ones.
+   */
+  async admitGuesses(keys: readonly string[], limit: number, now: number): Promise<void> {
+    for (const key of keys) this.#refuse(await this.#counters.get(`guess:${key}`, now), limit, now, `too many wrong guesses for ${key}`)
+  }
+
+  async guessFailed(keys: readonly string[], windowSeconds: number, now: number): Promise<void> {
+    await Promise.all(keys.map((key) => this.#counters.increment(`guess:${key}`, windowSeconds, now)))
+  }
+
   #refuse(window: { count: number; resetAt: number } | undefined, limit: number, now: number, detail: string): void {
     if (window && window.count >= limit) throw new RateLimitedError(Math.max(1, window.resetAt - now), detail)
   }

@@ -3,18 +3,19 @@ import type { OAuthResponse } from '../../http/types.js'
 import { updateUser } from '../admin.js'
 import { revokeConsent } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { errorPage, languageOf, htmlResponse } from '../pages.js'
 import { endSession, startSession, type CurrentSession } from '../session.js'
 import { OAuthError } from '../../errors.js'
 import type { Parameters } from '../../http/form.js'
 import type { OAuthRequest } from '../../http/types.js'
-import { liveSessions, revocationHorizon, revokeAllGrants } from './grants.js'
+import { endingSessions, liveSessions, revocationHorizon, revokeAllGrants } from './grants.js'
 import { addressChangeNoticeMail, passwordChangedMail, verifyAddressMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
 import { backToAccount } from './page.js'
 import { EMAIL_VERIFICATION, issueTicket, PASSWORD_RESET } from './records.js'
 import { isEmailAddress, normalizeEmail, sendLater } from './send-mail.js'
 import { LOGIN_SESSION } from '../../storage/kinds/sessions.js'
+import { sessionsEnded } from '../session-events.js'
 
 type Form = { session: CurrentSession; params: Parameters }
 
@@ -42,14 +43,15 @@ export async function saveProfile(ctx: ServerContext, _request: OAuthRequest, { 
  * used (catalogue AC-05), and the old address hears of it (ASVS 6.3.6 is about notifying on such changes).
  */
 export function requestEmailChange(settings: AccountSettings) {
-  return async (ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> => {
+  return async (ctx: ServerContext, request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> => {
     if (!settings.mailer) return backToAccount(ctx, session, { error: 'no-mail' })
     const email = normalizeEmail(params.get('email') ?? '')
     if (!isEmailAddress(email)) return backToAccount(ctx, session, { error: 'bad-email' })
     const { user } = session
     const token = await issueTicket(ctx, EMAIL_VERIFICATION, user.id, { user_id: user.id, email }, settings.verificationLinkLifetime)
-    sendLater(ctx, settings, verifyAddressMail(email, ctx.config.productName, `${ctx.config.issuer}/account/verify-email?token=${token}`))
-    if (user.email !== null && user.email !== email) sendLater(ctx, settings, addressChangeNoticeMail(user.email, ctx.config.productName))
+    const t = languageOf(ctx, request.headers)
+    sendLater(ctx, settings, verifyAddressMail(t, email, ctx.config.productName, `${ctx.config.issuer}/account/verify-email?token=${token}`))
+    if (user.email !== null && user.email !== email) sendLater(ctx, settings, addressChangeNoticeMail(t, user.email, ctx.config.productName))
     void ctx.audit.record({ type: 'account.email_change_requested', user_id: user.id })
     return backToAccount(ctx, session, { notice: 'email-sent' })
   }
@@ -66,8 +68,9 @@ export function changePassword(settings: AccountSettings) {
     const next = params.get('new_password') ?? ''
     if (!(await verifyPassword(session.user.password_hash, current))) return backToAccount(ctx, session, { error: 'wrong-password' })
     if (next.length < 8 || next.length > 256) return backToAccount(ctx, session, { error: 'weak-password' })
+    await sessionsEnded(ctx, await endingSessions(ctx, session.user.id), 'password_changed')
     const user = await updateUser(ctx.config.store, session.user.id, { password: next }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
-    if (!user) return errorPage(ctx, NOT_YOURS)
+    if (!user) return errorPage(ctx, NOT_YOURS, languageOf(ctx, request.headers))
     // updateUser ended every session, this one included; the browser that changed the password keeps going
     // with a new session of the same sign-in time, methods and level (a password change is not a new login:
     // it neither raises nor lowers what the sign-in proved, src/server/mfa/).
@@ -76,25 +79,26 @@ export function changePassword(settings: AccountSettings) {
     const revoked = await revokeAllGrants(ctx, user.id)
     await ctx.config.store.records.deleteBySubject(user.id, PASSWORD_RESET)
     void ctx.audit.record({ type: 'account.password_changed', user_id: user.id, revoked_grants: revoked })
-    if (user.email && user.email_verified) sendLater(ctx, settings, passwordChangedMail(user.email, ctx.config.productName))
+    if (user.email && user.email_verified) sendLater(ctx, settings, passwordChangedMail(languageOf(ctx, request.headers), user.email, ctx.config.productName))
     return backToAccount(ctx, undefined, { notice: 'password' }, [fresh.cookie])
   }
 }
 
 /** POST /account/apps/revoke: forgets the consent and revokes every grant of the app (refresh and access tokens). */
-export async function revokeApp(ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
+export async function revokeApp(ctx: ServerContext, request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
   const clientId = params.get('client_id') ?? ''
   // Only the session user's own consents are found: someone else's client id is as unknown as a made-up one.
-  if (!(await ctx.config.store.consents.get(session.user.id, clientId))) return errorPage(ctx, NOT_YOURS)
+  if (!(await ctx.config.store.consents.get(session.user.id, clientId))) return errorPage(ctx, NOT_YOURS, languageOf(ctx, request.headers))
   await revokeConsent(ctx.config.store, session.user.id, clientId, revocationHorizon(ctx), { audit: ctx.audit, actor: 'user' })
   return backToAccount(ctx, session, { notice: 'app-revoked' })
 }
 
 /** POST /account/sessions/revoke: ends one of the user's sessions, named by its public id (`sid`). */
-export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
+export async function revokeSession(ctx: ServerContext, request: OAuthRequest, { session, params }: Form): Promise<OAuthResponse> {
   const sid = params.get('session') ?? ''
   const target = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).find((entry) => entry.sid === sid)
-  if (!target) return errorPage(ctx, NOT_YOURS)
+  if (!target) return errorPage(ctx, NOT_YOURS, languageOf(ctx, request.headers))
+  await sessionsEnded(ctx, [{ sid: target.sid, user_id: session.user.id }], 'revoked')
   await ctx.config.store.records.delete(LOGIN_SESSION, target.key)
   void ctx.audit.record({ type: 'account.session_revoked', user_id: session.user.id, sid })
   // Signing out this very browser leads to the login page, as the account page does without a session.
@@ -106,10 +110,11 @@ export async function revokeSession(ctx: ServerContext, _request: OAuthRequest, 
  * Apps keep the tokens they were granted (disconnect an app, or change the password, to end those).
  */
 export async function revokeAllSessions(ctx: ServerContext, request: OAuthRequest, { session }: Form): Promise<OAuthResponse> {
-  const count = (await liveSessions(ctx.config.store, session.user.id, ctx.config.now())).length
+  const ending = await endingSessions(ctx, session.user.id)
+  const count = ending.length
+  await sessionsEnded(ctx, ending, 'revoked')
   await ctx.config.store.sessions.deleteByUser(session.user.id)
   const expired = await endSession(ctx, request.headers)
   void ctx.audit.record({ type: 'account.sessions_revoked', user_id: session.user.id, count })
-  return htmlResponse(ctx, 200, (pages, nonce) => pages.loggedOut({}, nonce), { cookies: [expired] })
+  return htmlResponse(ctx, 200, (pages, nonce, env) => pages.loggedOut({}, nonce, env), { cookies: [expired], language: languageOf(ctx, request.headers) })
 }
-

@@ -44,3 +44,9 @@ export async function liveSessions(store: Store, userId: string, now: number): P
     .map((record): LiveSession => ({ key: record.key, sid: record.value.sid, createdAt: record.value.created_at, authTime: record.value.auth_time, expiresAt: record.expiresAt }))
     .sort((a, b) => b.createdAt - a.createdAt)
 }
+
+
+/** Every live session of the user, as the session listeners (back-channel logout) are told of them. */
+export async function endingSessions(ctx: ServerContext, userId: string): Promise<{ sid: string; user_id: string }[]> {
+  return (await liveSessions(ctx.config.store, userId, ctx.config.now())).map((entry) => ({ sid: entry.sid, user_id: userId }))
+}

@@ -3,27 +3,18 @@ import { formParameters, queryParameters, type Parameters } from '../../http/for
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { AccountPageState, ServerContext } from '../context.js'
-import { errorPage, htmlResponse, type AccountSectionView } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type AccountSectionView } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
 import { signInRedirect } from './sign-in.js'
 
 const CSRF_PURPOSE = 'account'
 
 /** Confirmations and failures the account routes redirect with (`?notice=` / `?error=`): fixed texts, never echoed input. */
-const NOTICES: Readonly<Record<string, string>> = {
-  profile: 'Your profile has been saved.',
-  password: 'Your password has been changed. Your other sessions have been signed out and apps must sign in again.',
-  'email-sent': 'We sent a link to the new address. Your address changes once you open it.',
-  'email-verified': 'Your e-mail address has been verified.',
-  'app-revoked': 'The app has been disconnected. It can no longer use your account until you allow it again.',
-  'session-revoked': 'That session has been signed out.',
-}
-const ERRORS: Readonly<Record<string, string>> = {
-  'wrong-password': 'Your current password is not correct.',
-  'weak-password': 'Choose a new password of 8 to 256 characters.',
-  'bad-email': 'Enter a valid e-mail address.',
-  'no-mail': 'Changing the address needs mail, which this server does not send.',
-  'bad-profile': 'Names are at most 256 characters.',
+const NOTICES = ['profile', 'password', 'email-sent', 'email-verified', 'app-revoked', 'session-revoked'] as const
+const ERRORS = ['wrong-password', 'weak-password', 'bad-email', 'no-mail', 'bad-profile'] as const
+
+function fixedText<T extends string>(names: readonly T[], value: string | undefined): T | undefined {
+  return names.find((name) => name === value)
 }
 
 /** The page's CSRF token: an HMAC of the session with the server secret (the logout form's scheme). */
@@ -62,7 +53,7 @@ export function accountAction(handle: (ctx: ServerContext, request: OAuthRequest
     try {
       form = await checkAccountForm(ctx, request)
     } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
+      if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
       throw error
     }
     if (!form) return signInRedirect(ctx)
@@ -74,23 +65,26 @@ export function accountAction(handle: (ctx: ServerContext, request: OAuthRequest
 export async function showAccount(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
   const session = await currentSession(ctx, request.headers)
   if (!session) return signInRedirect(ctx)
+  const t = languageOf(ctx, request.headers)
   let notice: string | undefined
   let error: string | undefined
   try {
     const query = queryParameters(request.url)
-    notice = NOTICES[query.get('notice') ?? '']
-    error = ERRORS[query.get('error') ?? '']
+    const noticeName = fixedText(NOTICES, query.get('notice'))
+    const errorName = fixedText(ERRORS, query.get('error'))
+    notice = noticeName && t.text(`account.notice.${noticeName}`)
+    error = errorName && t.text(`account.error.${errorName}`)
   } catch {
     // A repeated parameter shows the page without a message.
   }
-  const state: AccountPageState = { user: session.user, session: session.record, csrfToken: accountCsrfToken(ctx, session) }
+  const state: AccountPageState = { user: session.user, session: session.record, csrfToken: accountCsrfToken(ctx, session), t }
   const sections: AccountSectionView[] = []
   for (const section of ctx.registry.accountSections) {
     const view = await section.render(ctx, state)
     if (view) sections.push(view)
   }
-  return htmlResponse(ctx, 200, (pages, nonce) => pages.account({
+  return htmlResponse(ctx, 200, (pages, nonce, env) => pages.account({
     userName: session.user.name ?? session.user.username, csrfToken: state.csrfToken, sections,
     ...(notice ? { notice } : {}), ...(error ? { error } : {}),
-  }, nonce), { cookies: [session.renewedCookie] })
+  }, nonce, env), { cookies: [session.renewedCookie], language: t })
 }

@@ -4,8 +4,9 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { UserRecord } from '../../storage/types.js'
 import { updateUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage } from '../pages.js'
-import { revokeAllGrants } from './grants.js'
+import { errorPage, languageOf, type MessageKey } from '../pages.js'
+import { endingSessions, revokeAllGrants } from './grants.js'
+import { sessionsEnded } from '../session-events.js'
 import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
 import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
@@ -34,13 +35,14 @@ export async function userByVerifiedEmail(ctx: ServerContext, email: string): Pr
   return users.find((user) => user.email !== null && user.email_verified && normalizeEmail(user.email) === email)
 }
 
-function requestForm(ctx: ServerContext, request: OAuthRequest, status: number, error?: string): OAuthResponse {
+function requestForm(ctx: ServerContext, request: OAuthRequest, status: number, error?: MessageKey): OAuthResponse {
   const csrf = publicCsrf(ctx, request, PURPOSE)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, status, {
-    title: 'Reset your password', lead: 'Enter the e-mail address of your account. We will send you a link to choose a new password.',
-    csrfToken: csrf.token, ...(error ? { error } : {}),
-    form: { action: resetUrl(ctx), submitLabel: 'Send the link', fields: [{ name: 'email', label: 'E-mail address', type: 'email', autocomplete: 'email' }] },
-  }, csrf.cookie)
+    title: t.text('reset.title'), lead: t.text('reset.lead'),
+    csrfToken: csrf.token, ...(error ? { error: t.text(error) } : {}),
+    form: { action: resetUrl(ctx), submitLabel: t.text('reset.submit'), fields: [{ name: 'email', label: t.text('reset.email'), type: 'email', autocomplete: 'email' }] },
+  }, csrf.cookie, t)
 }
 
 /** GET /account/password-reset */
@@ -57,19 +59,17 @@ export function requestReset(settings: AccountSettings) {
     const params = publicFormOrErrorPage(ctx, request, PURPOSE)
     if (!(params instanceof Parameters)) return params
     const email = normalizeEmail(params.get('email') ?? '')
-    if (!isEmailAddress(email)) return requestForm(ctx, request, 400, 'Enter a valid e-mail address.')
+    if (!isEmailAddress(email)) return requestForm(ctx, request, 400, 'reset.badEmail')
     const address = request.remoteAddress ?? null
+    const t = languageOf(ctx, request.headers)
     sendLater(ctx, settings, (async () => {
       const user = await userByVerifiedEmail(ctx, email)
       if (!user || user.email === null || !(await mayMail(ctx, settings, email))) return undefined
       const token = await issueTicket(ctx, PASSWORD_RESET, user.id, { user_id: user.id, password_digest: passwordDigest(user) }, settings.resetLinkLifetime)
       void ctx.audit.record({ type: 'account.password_reset_requested', user_id: user.id, client_address: address })
-      return passwordResetMail(user.email, ctx.config.productName, `${resetUrl(ctx)}/confirm?token=${token}`, Math.floor(settings.resetLinkLifetime / 60))
+      return passwordResetMail(t, user.email, ctx.config.productName, `${resetUrl(ctx)}/confirm?token=${token}`, Math.floor(settings.resetLinkLifetime / 60))
     })())
-    return formPage(ctx, 200, {
-      title: 'Check your inbox', csrfToken: '',
-      lead: 'If an account has this address, we have sent it a link to choose a new password. The link works once and expires soon.',
-    })
+    return formPage(ctx, 200, { title: t.text('reset.sentTitle'), csrfToken: '', lead: t.text('reset.sentLead') }, undefined, t)
   }
 }
 
@@ -88,23 +88,24 @@ function tokenOf(request: OAuthRequest): string | undefined {
   }
 }
 
-function newPasswordForm(ctx: ServerContext, request: OAuthRequest, token: string, status: number, error?: string): OAuthResponse {
+function newPasswordForm(ctx: ServerContext, request: OAuthRequest, token: string, status: number, error?: MessageKey): OAuthResponse {
   const csrf = publicCsrf(ctx, request, PURPOSE)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, status, {
-    title: 'Choose a new password', csrfToken: csrf.token, ...(error ? { error } : {}),
-    lead: 'Your other sessions will be signed out and apps will have to sign you in again.',
+    title: t.text('reset.newTitle'), csrfToken: csrf.token, ...(error ? { error: t.text(error) } : {}),
+    lead: t.text('reset.newLead'),
     form: {
-      action: `${resetUrl(ctx)}/confirm`, submitLabel: 'Set the new password', hidden: { token },
-      fields: [{ name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password' }],
+      action: `${resetUrl(ctx)}/confirm`, submitLabel: t.text('reset.newSubmit'), hidden: { token },
+      fields: [{ name: 'new_password', label: t.text('reset.newPassword'), type: 'password', autocomplete: 'new-password' }],
     },
-  }, csrf.cookie)
+  }, csrf.cookie, t)
 }
 
 /** GET /account/password-reset/confirm?token=…: the form, only for a live token (catalogue AC-04). */
 export async function showNewPassword(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
   const token = tokenOf(request)
   const user = await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))
-  if (!user || token === undefined) return errorPage(ctx, INVALID_LINK)
+  if (!user || token === undefined) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   return newPasswordForm(ctx, request, token, 200)
 }
 
@@ -117,21 +118,23 @@ export function confirmReset(settings: AccountSettings) {
     const password = params.get('new_password') ?? ''
     // Checked before the token is used up, so a too-short password does not cost the user their link.
     if (password.length < 8 || password.length > 256) {
-      if (!(await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))) || token === undefined) return errorPage(ctx, INVALID_LINK)
-      return newPasswordForm(ctx, request, token, 400, 'Choose a password of 8 to 256 characters.')
+      if (!(await ticketUser(ctx, await peekTicket(ctx, PASSWORD_RESET, token))) || token === undefined) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
+      return newPasswordForm(ctx, request, token, 400, 'reset.weakPassword')
     }
     const user = await ticketUser(ctx, await consumeTicket(ctx, PASSWORD_RESET, token))
-    if (!user) return errorPage(ctx, INVALID_LINK)
+    if (!user) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
+    await sessionsEnded(ctx, await endingSessions(ctx, user.id), 'password_changed')
     // updateUser ends every session of the user (ASVS 7.4.3); the grants follow.
     await updateUser(ctx.config.store, user.id, { password }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
     await revokeAllGrants(ctx, user.id)
     await ctx.config.store.records.deleteBySubject(user.id, PASSWORD_RESET)
     void ctx.audit.record({ type: 'account.password_reset', user_id: user.id, client_address: request.remoteAddress ?? null })
-    if (user.email) sendLater(ctx, settings, passwordChangedMail(user.email, ctx.config.productName))
+    const t = languageOf(ctx, request.headers)
+    if (user.email) sendLater(ctx, settings, passwordChangedMail(t, user.email, ctx.config.productName))
     return formPage(ctx, 200, {
-      title: 'Your password has been changed', csrfToken: '',
-      lead: 'Sign in with your new password. Every other session has been signed out.',
-      links: [{ href: `${ctx.config.issuer}/account`, label: 'Sign in' }],
-    })
+      title: t.text('reset.doneTitle'), csrfToken: '',
+      lead: t.text('reset.doneLead'),
+      links: [{ href: `${ctx.config.issuer}/account`, label: t.text('reset.signIn') }],
+    }, undefined, t)
   }
 }

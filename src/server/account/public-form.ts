@@ -3,7 +3,7 @@ import { sha256 } from '../../crypto/random.js'
 import { formParameters, type Parameters } from '../../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, htmlResponse, type AccountFormView } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type AccountFormView, type Translator } from '../pages.js'
 import { browserBinding, checkSessionCsrfToken, isSameOrigin, readBrowserBinding, sessionCsrfToken } from '../session.js'
 
 /*
@@ -32,11 +32,12 @@ export function publicFormOrErrorPage(ctx: ServerContext, request: OAuthRequest,
   try {
     return checkPublicForm(ctx, request, purpose)
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
     throw error
   }
 }
 
-export function formPage(ctx: ServerContext, status: number, view: AccountFormView, cookie?: string): OAuthResponse {
-  return htmlResponse(ctx, status, (pages, nonce) => pages.accountForm(view, nonce), { cookies: [cookie] })
+/** A one-form page in `language` (`languageOf` the request). */
+export function formPage(ctx: ServerContext, status: number, view: AccountFormView, cookie: string | undefined, language: Translator): OAuthResponse {
+  return htmlResponse(ctx, status, (pages, nonce, env) => pages.accountForm(view, nonce, env), { cookies: [cookie], language })
 }

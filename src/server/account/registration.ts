@@ -3,6 +3,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { StorageConflictError } from '../../storage/types.js'
 import { createUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
+import { languageOf, type MessageKey } from '../pages.js'
 import { alreadyRegisteredMail, usernameTakenMail, verifyAddressMail } from './mail-messages.js'
 import type { AccountSettings } from './options.js'
 import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
@@ -22,19 +23,20 @@ function registerUrl(ctx: ServerContext): string {
   return `${ctx.config.issuer}/account/register`
 }
 
-function registrationForm(ctx: ServerContext, request: OAuthRequest, status: number, values: { username?: string; email?: string } = {}, error?: string): OAuthResponse {
+function registrationForm(ctx: ServerContext, request: OAuthRequest, status: number, values: { username?: string; email?: string } = {}, error?: MessageKey): OAuthResponse {
   const csrf = publicCsrf(ctx, request, PURPOSE)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, status, {
-    title: 'Create an account', csrfToken: csrf.token, ...(error ? { error } : {}),
+    title: t.text('register.title'), csrfToken: csrf.token, ...(error ? { error: t.text(error) } : {}),
     form: {
-      action: registerUrl(ctx), submitLabel: 'Create account',
+      action: registerUrl(ctx), submitLabel: t.text('register.submit'),
       fields: [
-        { name: 'username', label: 'Username', type: 'text', value: values.username ?? '', autocomplete: 'username' },
-        { name: 'email', label: 'E-mail address', type: 'email', value: values.email ?? '', autocomplete: 'email' },
-        { name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password' },
+        { name: 'username', label: t.text('register.username'), type: 'text', value: values.username ?? '', autocomplete: 'username' },
+        { name: 'email', label: t.text('register.email'), type: 'email', value: values.email ?? '', autocomplete: 'email' },
+        { name: 'password', label: t.text('register.password'), type: 'password', autocomplete: 'new-password' },
       ],
     },
-  }, csrf.cookie)
+  }, csrf.cookie, t)
 }
 
 /** GET /account/register */
@@ -51,31 +53,29 @@ export function register(settings: AccountSettings) {
     const email = normalizeEmail(params.get('email') ?? '')
     const password = params.get('password') ?? ''
     // Only checks of the form itself, which say nothing about other accounts.
-    if (!/^[\x21-\x7E]{1,128}$/.test(username)) return registrationForm(ctx, request, 400, { username, email }, 'Choose a username of 1 to 128 letters, digits or symbols, without spaces.')
-    if (!isEmailAddress(email)) return registrationForm(ctx, request, 400, { username, email }, 'Enter a valid e-mail address.')
-    if (password.length < 8 || password.length > 256) return registrationForm(ctx, request, 400, { username, email }, 'Choose a password of 8 to 256 characters.')
+    if (!/^[\x21-\x7E]{1,128}$/.test(username)) return registrationForm(ctx, request, 400, { username, email }, 'register.badUsername')
+    if (!isEmailAddress(email)) return registrationForm(ctx, request, 400, { username, email }, 'register.badEmail')
+    if (password.length < 8 || password.length > 256) return registrationForm(ctx, request, 400, { username, email }, 'register.weakPassword')
     const address = request.remoteAddress ?? null
     const product = ctx.config.productName
+    const t = languageOf(ctx, request.headers)
     sendLater(ctx, settings, (async () => {
       if (!(await mayMail(ctx, settings, email))) return undefined
       const users = await ctx.config.store.users.list()
       if (users.some((user) => user.email_verified && user.email !== null && normalizeEmail(user.email) === email)) {
-        return alreadyRegisteredMail(email, product, `${ctx.config.issuer}/account/password-reset`)
+        return alreadyRegisteredMail(t, email, product, `${ctx.config.issuer}/account/password-reset`)
       }
       let user
       try {
         user = await createUser(ctx.config.store, { username, password, email, emailVerified: false }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
       } catch (error) {
-        if (error instanceof StorageConflictError) return usernameTakenMail(email, product, registerUrl(ctx))
+        if (error instanceof StorageConflictError) return usernameTakenMail(t, email, product, registerUrl(ctx))
         throw error
       }
       void ctx.audit.record({ type: 'account.registered', user_id: user.id, username: user.username, client_address: address })
       const token = await issueTicket(ctx, EMAIL_VERIFICATION, user.id, { user_id: user.id, email }, settings.verificationLinkLifetime)
-      return verifyAddressMail(email, product, `${ctx.config.issuer}/account/verify-email?token=${token}`)
+      return verifyAddressMail(t, email, product, `${ctx.config.issuer}/account/verify-email?token=${token}`)
     })())
-    return formPage(ctx, 200, {
-      title: 'Check your inbox', csrfToken: '',
-      lead: 'We have sent a message to the address you gave. Follow it to finish.',
-    })
+    return formPage(ctx, 200, { title: t.text('register.sentTitle'), csrfToken: '', lead: t.text('register.sentLead') }, undefined, t)
   }
 }

@@ -1,10 +1,11 @@
 import type { AccountSection, ServerContext } from '../context.js'
+import type { Translator } from '../pages.js'
 import type { AccountSettings } from './options.js'
 import { EMAIL_VERIFICATION } from './records.js'
 import { liveSessions } from './grants.js'
 
-function when(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ')} UTC`
+function when(t: Translator, seconds: number): string {
+  return t.text('account.time', { time: new Date(seconds * 1000).toISOString().slice(0, 16).replace('T', ' ') })
 }
 
 function route(ctx: ServerContext, path: string): string {
@@ -15,22 +16,23 @@ function route(ctx: ServerContext, path: string): string {
 export function profileSection(settings: AccountSettings): AccountSection {
   return {
     id: 'profile', order: 10,
-    async render(ctx, { user }) {
+    async render(ctx, { user, t }) {
       const pending = (await ctx.config.store.records.listBySubject(EMAIL_VERIFICATION, user.id)).find((record) => record.consumedAt === null && record.expiresAt > ctx.config.now())
-      const status = user.email === null ? 'No e-mail address' : `${user.email} (${user.email_verified ? 'verified' : 'not verified'})`
+      const status = user.email === null ? t.text('account.profile.noEmail') : t.text(user.email_verified ? 'account.profile.emailVerified' : 'account.profile.emailUnverified', { email: user.email })
+      const parts = [t.text('account.profile.username', { username: user.username }), status, ...(pending ? [t.text('account.profile.pending', { email: pending.value.email })] : [])]
       return {
-        id: 'profile', title: 'Profile', description: `Username ${user.username} · ${status}${pending ? ` · waiting for ${pending.value.email} to be confirmed` : ''}`,
+        id: 'profile', title: t.text('account.profile.title'), description: parts.join(' · '),
         forms: [
           {
-            action: route(ctx, '/profile'), submitLabel: 'Save profile',
+            action: route(ctx, '/profile'), submitLabel: t.text('account.profile.save'),
             fields: [
-              { name: 'name', label: 'Full name', type: 'text', value: user.name ?? '', autocomplete: 'name', required: false },
-              { name: 'given_name', label: 'Given name', type: 'text', value: user.given_name ?? '', autocomplete: 'given-name', required: false },
-              { name: 'family_name', label: 'Family name', type: 'text', value: user.family_name ?? '', autocomplete: 'family-name', required: false },
+              { name: 'name', label: t.text('account.profile.name'), type: 'text', value: user.name ?? '', autocomplete: 'name', required: false },
+              { name: 'given_name', label: t.text('account.profile.givenName'), type: 'text', value: user.given_name ?? '', autocomplete: 'given-name', required: false },
+              { name: 'family_name', label: t.text('account.profile.familyName'), type: 'text', value: user.family_name ?? '', autocomplete: 'family-name', required: false },
             ],
           },
           ...(settings.mailer
-            ? [{ action: route(ctx, '/email'), submitLabel: 'Change e-mail address', fields: [{ name: 'email', label: 'New e-mail address', type: 'email' as const, autocomplete: 'email' }] }]
+            ? [{ action: route(ctx, '/email'), submitLabel: t.text('account.profile.changeEmail'), fields: [{ name: 'email', label: t.text('account.profile.newEmail'), type: 'email' as const, autocomplete: 'email' }] }]
             : []),
         ],
       }
@@ -41,13 +43,13 @@ export function profileSection(settings: AccountSettings): AccountSection {
 /** Current password, then the new one (ASVS 6.2.3). */
 export const passwordSection: AccountSection = {
   id: 'password', order: 20,
-  render: (ctx) => ({
-    id: 'password', title: 'Password', description: 'Changing it signs out your other sessions and makes apps sign in again.',
+  render: (ctx, { t }) => ({
+    id: 'password', title: t.text('account.password.title'), description: t.text('account.password.description'),
     forms: [{
-      action: route(ctx, '/password'), submitLabel: 'Change password',
+      action: route(ctx, '/password'), submitLabel: t.text('account.password.submit'),
       fields: [
-        { name: 'current_password', label: 'Current password', type: 'password', autocomplete: 'current-password' },
-        { name: 'new_password', label: 'New password', type: 'password', autocomplete: 'new-password' },
+        { name: 'current_password', label: t.text('account.password.current'), type: 'password', autocomplete: 'current-password' },
+        { name: 'new_password', label: t.text('account.password.new'), type: 'password', autocomplete: 'new-password' },
       ],
     }],
   }),
@@ -56,7 +58,7 @@ export const passwordSection: AccountSection = {
 /** The apps the user allowed (their consents); disconnecting one revokes what it was given. */
 export const connectedAppsSection: AccountSection = {
   id: 'apps', order: 40,
-  async render(ctx, { user }) {
+  async render(ctx, { user, t }) {
     const consents = await ctx.config.store.consents.listByUser(user.id)
     const items = []
     for (const consent of consents) {
@@ -64,29 +66,29 @@ export const connectedAppsSection: AccountSection = {
       const client = await ctx.config.store.clients.get(consent.client_id)
       items.push({
         label: client?.client_name ?? consent.client_id,
-        detail: `Allowed ${when(consent.updated_at)}: ${consent.scopes.join(', ')}`,
-        action: { action: route(ctx, '/apps/revoke'), submitLabel: 'Disconnect', secondary: true, hidden: { client_id: consent.client_id } },
+        detail: t.text('account.apps.allowed', { time: when(t, consent.updated_at), scopes: consent.scopes.join(', ') }),
+        action: { action: route(ctx, '/apps/revoke'), submitLabel: t.text('account.apps.disconnect'), secondary: true, hidden: { client_id: consent.client_id } },
       })
     }
-    return { id: 'apps', title: 'Connected apps', items, empty: 'No app has access to your account.' }
+    return { id: 'apps', title: t.text('account.apps.title'), items, empty: t.text('account.apps.empty') }
   },
 }
 
 /** The user's sessions at this server: sign out one, or every one (catalogue AC-09 (b)). */
 export const sessionsSection: AccountSection = {
   id: 'sessions', order: 50,
-  async render(ctx, { user, session }) {
+  async render(ctx, { user, session, t }) {
     const sessions = await liveSessions(ctx.config.store, user.id, ctx.config.now())
     return {
-      id: 'sessions', title: 'Where you are signed in',
+      id: 'sessions', title: t.text('account.sessions.title'),
       items: sessions.map((entry) => ({
-        label: `Signed in ${when(entry.authTime)}`,
-        detail: `Ends ${when(entry.expiresAt)} at the latest`,
-        ...(entry.key === session.id_hash ? { badge: 'this browser' } : {}),
-        action: { action: route(ctx, '/sessions/revoke'), submitLabel: 'Sign out', secondary: true, hidden: { session: entry.sid } },
+        label: t.text('account.sessions.signedIn', { time: when(t, entry.authTime) }),
+        detail: t.text('account.sessions.ends', { time: when(t, entry.expiresAt) }),
+        ...(entry.key === session.id_hash ? { badge: t.text('account.sessions.thisBrowser') } : {}),
+        action: { action: route(ctx, '/sessions/revoke'), submitLabel: t.text('account.sessions.signOut'), secondary: true, hidden: { session: entry.sid } },
       })),
-      empty: 'No sessions.',
-      forms: [{ action: route(ctx, '/sessions/revoke-all'), submitLabel: 'Sign out everywhere', secondary: true }],
+      empty: t.text('account.sessions.empty'),
+      forms: [{ action: route(ctx, '/sessions/revoke-all'), submitLabel: t.text('account.sessions.signOutAll'), secondary: true }],
     }
   },
 }

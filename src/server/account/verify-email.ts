@@ -4,7 +4,7 @@ import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { updateUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage } from '../pages.js'
+import { errorPage, languageOf } from '../pages.js'
 import { currentSession } from '../session.js'
 import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
 import { consumeTicket, EMAIL_VERIFICATION, peekTicket } from './records.js'
@@ -33,12 +33,13 @@ function tokenOf(request: OAuthRequest): string | undefined {
 export async function showVerifyEmail(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
   const token = tokenOf(request)
   const ticket = await peekTicket(ctx, EMAIL_VERIFICATION, token)
-  if (!ticket || token === undefined) return errorPage(ctx, INVALID_LINK)
+  if (!ticket || token === undefined) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   const csrf = publicCsrf(ctx, request, PURPOSE)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, 200, {
-    title: 'Confirm your e-mail address', lead: `Confirm that ${ticket.email} is your address.`, csrfToken: csrf.token,
-    form: { action: `${ctx.config.issuer}/account/verify-email`, submitLabel: 'Confirm', hidden: { token } },
-  }, csrf.cookie)
+    title: t.text('verify.title'), lead: t.text('verify.lead', { email: ticket.email }), csrfToken: csrf.token,
+    form: { action: `${ctx.config.issuer}/account/verify-email`, submitLabel: t.text('verify.submit'), hidden: { token } },
+  }, csrf.cookie, t)
 }
 
 /** POST /account/verify-email */
@@ -48,20 +49,21 @@ export async function confirmVerifyEmail(ctx: ServerContext, request: OAuthReque
   const token = params.get('token')
   const session = await currentSession(ctx, request.headers)
   const seen = await peekTicket(ctx, EMAIL_VERIFICATION, token)
-  if (!seen) return errorPage(ctx, INVALID_LINK)
+  if (!seen) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   // Refused before it is used up, so the owner can still open the link in their own browser.
-  if (session && session.user.id !== seen.user_id) return errorPage(ctx, OTHER_ACCOUNT)
+  if (session && session.user.id !== seen.user_id) return errorPage(ctx, OTHER_ACCOUNT, languageOf(ctx, request.headers))
   const ticket = await consumeTicket(ctx, EMAIL_VERIFICATION, token)
-  if (!ticket) return errorPage(ctx, INVALID_LINK)
+  if (!ticket) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   // An address another account has verified meanwhile stays theirs: one verified owner per address.
   const holder = (await ctx.config.store.users.list()).find((user) => user.id !== ticket.user_id && user.email_verified && user.email !== null && normalizeEmail(user.email) === ticket.email)
-  if (holder) return errorPage(ctx, INVALID_LINK)
+  if (holder) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   const user = await updateUser(ctx.config.store, ticket.user_id, { email: ticket.email, emailVerified: true }, ctx.config.now(), { audit: ctx.audit, actor: 'user' })
-  if (!user) return errorPage(ctx, INVALID_LINK)
+  if (!user) return errorPage(ctx, INVALID_LINK, languageOf(ctx, request.headers))
   void ctx.audit.record({ type: 'account.email_verified', user_id: user.id })
   if (session) return redirectResponse(`${ctx.config.issuer}/account?notice=email-verified`)
+  const t = languageOf(ctx, request.headers)
   return formPage(ctx, 200, {
-    title: 'Your e-mail address is confirmed', csrfToken: '', lead: `${ticket.email} is now the address of your account.`,
-    links: [{ href: `${ctx.config.issuer}/account`, label: 'Go to your account' }],
-  })
+    title: t.text('verify.doneTitle'), csrfToken: '', lead: t.text('verify.doneLead', { email: ticket.email }),
+    links: [{ href: `${ctx.config.issuer}/account`, label: t.text('verify.toAccount') }],
+  }, undefined, t)
 }

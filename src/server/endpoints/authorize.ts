@@ -9,7 +9,7 @@ import { checkAuthorizationRequest, pushedRequestRequired, requestedParameters }
 import { errorRedirect, issueCodeRedirect, withCookies } from '../authorization-response.js'
 import { consentRequired } from '../consent.js'
 import type { ServerContext } from '../context.js'
-import { errorPage } from '../pages.js'
+import { errorPage, languageOf } from '../pages.js'
 import { browserBinding, currentSession, type CurrentSession } from '../session.js'
 import { findClient } from '../find-client.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
@@ -49,17 +49,25 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
   try {
     params = readParameters(request)
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
     throw error
   }
   let clientId: string | undefined
   let requestUri: string | undefined
+  let uiLocales: string | undefined
   try {
     clientId = params.get('client_id')
     requestUri = params.get('request_uri')
   } catch {
     clientId = undefined
   }
+  try {
+    uiLocales = params.get('ui_locales')
+  } catch {
+    // Repeated: no preference; checkAuthorizationRequest refuses the request itself.
+  }
+  // OpenID Connect Core §3.1.2.1: even a page refusing the request speaks the language it asked for.
+  const language = languageOf(ctx, request.headers, uiLocales)
   const client = clientId === undefined ? undefined : await findClient(ctx, clientId)
   const reference = requestUri === undefined ? undefined : ctx.registry.requestReferences.find((source) => source.handles(requestUri))
   let authorization: AuthorizationRequest
@@ -67,22 +75,22 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
     // RFC 9126 §4: client_id is required next to the reference, and the reference is resolved — and
     // used up — before any login page (catalogue PR-02, PR-03). Failures are pages: no redirect URI is
     // trusted until the pushed request is found.
-    if (clientId === undefined) return errorPage(ctx, new OAuthError('invalid_request', 'Missing client_id'))
-    if (!client) return errorPage(ctx, new OAuthError('invalid_client', 'Unknown client'))
+    if (clientId === undefined) return errorPage(ctx, new OAuthError('invalid_request', 'Missing client_id'), language)
+    if (!client) return errorPage(ctx, new OAuthError('invalid_client', 'Unknown client'), language)
     try {
       authorization = await reference.resolve(ctx, client.client_id, requestUri)
     } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
+      if (error instanceof OAuthError) return errorPage(ctx, error, language)
       throw error
     }
     // The operator may have changed the client since it pushed: its redirect URI must still be registered.
     if (!matchesRegisteredRedirectUri(authorization.redirect_uri, client.redirect_uris)) {
-      return errorPage(ctx, new OAuthError('invalid_request', 'redirect_uri is not registered for this client'))
+      return errorPage(ctx, new OAuthError('invalid_request', 'redirect_uri is not registered for this client'), language)
     }
   } else {
     // RFC 9126 §5, §6: a client that must push gets no code from any other kind of request (catalogue PR-07).
     if (client && pushedRequestRequired(ctx, client)) {
-      return errorPage(ctx, new OAuthError('invalid_request', 'This client must use a pushed authorization request'))
+      return errorPage(ctx, new OAuthError('invalid_request', 'This client must use a pushed authorization request'), language)
     }
     let requested: Parameters
     try {
@@ -91,10 +99,10 @@ export async function authorizeEndpoint(ctx: ServerContext, request: OAuthReques
       if (!(error instanceof OAuthError)) throw error
       // The page says only that the object is invalid; which check failed is for the operator.
       if (error.detail) ctx.config.logger?.info({ event: 'authorize.request_object', error: error.error, detail: error.detail }, 'request object refused')
-      return errorPage(ctx, error)
+      return errorPage(ctx, error, language)
     }
     const result = await checkAuthorizationRequest(ctx, requested, client)
-    if (result.kind === 'show') return errorPage(ctx, result.error)
+    if (result.kind === 'show') return errorPage(ctx, result.error, language)
     if (result.kind === 'redirect') return errorRedirect(ctx, result.redirectUri, result.state, result.error)
     authorization = result.request
   }

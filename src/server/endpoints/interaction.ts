@@ -14,7 +14,7 @@ import { consentRequired } from '../consent.js'
 import { loadResources } from '../resources/directory.js'
 import { checkAuthorizationTargets } from '../resources/target.js'
 import type { LoginChoice, ServerContext } from '../context.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type Translator } from '../pages.js'
 import { checkCsrfToken, currentSession, isSameOrigin, readBrowserBinding, startSession } from '../session.js'
 import { isLoopbackRedirect } from '../../protocol/rfc7591/client-metadata.js'
 import { findClient } from '../find-client.js'
@@ -23,6 +23,8 @@ export interface Loaded {
   interaction: InteractionRecord
   request: AuthorizationRequest
   client: ClientRecord
+  /** The pages' language: the interaction's `ui_locales`, else this request's `Accept-Language`. */
+  language: Translator
 }
 
 export const EXPIRED = new OAuthError('invalid_request', 'This sign-in page has expired. Go back to the application and try again.')
@@ -37,7 +39,7 @@ export async function load(ctx: ServerContext, request: OAuthRequest, id: string
   if (!Array.isArray(parsed.resources)) parsed.resources = parsed.resource === undefined ? [] : [parsed.resource]
   const client = await findClient(ctx, parsed.client_id)
   // A client disabled after the authorization request started gets no code either (findClient drops it).
-  return client ? { interaction, request: parsed, client } : undefined
+  return client ? { interaction, request: parsed, client, language: languageOf(ctx, request.headers, parsed.ui_locales) } : undefined
 }
 
 /**
@@ -74,10 +76,10 @@ function formAction(ctx: ServerContext, id: string, step: 'login' | 'consent'): 
 }
 
 /** Links under the login form that registered capabilities offer (the account capability's, with mail). */
-function loginLinks(ctx: ServerContext): { links?: { href: string; label: string }[] } {
+function loginLinks(ctx: ServerContext, t: Translator): { links?: { href: string; label: string }[] } {
   const links = [
-    ...(ctx.urls.passwordReset ? [{ href: ctx.urls.passwordReset, label: 'Forgot password?' }] : []),
-    ...(ctx.urls.accountRegistration ? [{ href: ctx.urls.accountRegistration, label: 'Create an account' }] : []),
+    ...(ctx.urls.passwordReset ? [{ href: ctx.urls.passwordReset, label: t.text('login.forgotPassword') }] : []),
+    ...(ctx.urls.accountRegistration ? [{ href: ctx.urls.accountRegistration, label: t.text('login.createAccount') }] : []),
   ]
   return links.length > 0 ? { links } : {}
 }
@@ -86,7 +88,7 @@ function loginLinks(ctx: ServerContext): { links?: { href: string; label: string
 async function loginChoices(ctx: ServerContext, loaded: Loaded): Promise<LoginChoice[]> {
   const choices: LoginChoice[] = []
   for (const capability of ctx.registry.capabilities) {
-    if (capability.loginMethods) choices.push(...(await capability.loginMethods.choices(ctx, loaded.client, loaded.interaction)))
+    if (capability.loginMethods) choices.push(...(await capability.loginMethods.choices(ctx, loaded.client, loaded.interaction, loaded.language)))
   }
   return choices
 }
@@ -96,7 +98,7 @@ async function loginPage(ctx: ServerContext, loaded: Loaded, status: number, opt
   const choices = await loginChoices(ctx, loaded)
   const alternatives = choices.map(({ label, action, hidden }) => ({ label, action, hidden }))
   const formActions = [...new Set(choices.flatMap((choice) => choice.formActions ?? []))]
-  return htmlResponse(ctx, status, (pages, nonce) =>
+  return htmlResponse(ctx, status, (pages, nonce, env) =>
     pages.login(
       {
         action: formAction(ctx, interaction.id, 'login'),
@@ -105,21 +107,22 @@ async function loginPage(ctx: ServerContext, loaded: Loaded, status: number, opt
         clientName: client.client_name,
         ...(options.error !== undefined ? { error: options.error } : {}),
         ...((options.username ?? request.login_hint) !== undefined ? { username: options.username ?? request.login_hint } : {}),
-        ...loginLinks(ctx),
+        ...loginLinks(ctx, loaded.language),
         ...(alternatives.length > 0 ? { alternatives } : {}),
       },
       nonce,
+      env,
     ),
     // A client that skips consent gets its redirect straight from the login POST, which Chromium checks
     // against form-action; an upstream provider's button posts to its own origin.
-    { formActions: [...new Set([...redirectOrigin(request.redirect_uri), ...formActions])] },
+    { formActions: [...new Set([...redirectOrigin(request.redirect_uri), ...formActions])], language: loaded.language },
   )
 }
 
 async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthResponse> {
   const { interaction, request, client } = loaded
   const user = interaction.user_id ? await ctx.config.store.users.get(interaction.user_id) : undefined
-  if (!user) return errorPage(ctx, EXPIRED)
+  if (!user) return errorPage(ctx, EXPIRED, loaded.language)
   const directory = await loadResources(ctx)
   const resources = request.resources.map((identifier) => ({
     identifier,
@@ -128,7 +131,7 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
   return htmlResponse(
     ctx,
     200,
-    (pages, nonce) =>
+    (pages, nonce, env) =>
       pages.consent(
         {
           action: formAction(ctx, interaction.id, 'consent'),
@@ -142,16 +145,17 @@ async function consentPage(ctx: ServerContext, loaded: Loaded): Promise<OAuthRes
           ...clientTrust(client, request.redirect_uri),
         },
         nonce,
+        env,
       ),
     // Chromium applies form-action to the redirect that follows the consent POST.
-    { formActions: redirectOrigin(request.redirect_uri) },
+    { formActions: redirectOrigin(request.redirect_uri), language: loaded.language },
   )
 }
 
 /** GET /interaction/{id}: the login form, or the consent form once the user is known. */
 export async function showInteraction(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded) return errorPage(ctx, EXPIRED)
+  if (!loaded) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   if (loaded.interaction.user_id !== null) return consentPage(ctx, loaded)
   // The first factor passed and the second is due (src/server/mfa/).
   const pending = await pendingSecondStep(ctx, id)
@@ -179,14 +183,14 @@ export function checkForm(ctx: ServerContext, request: OAuthRequest, loaded: Loa
 /** Completes the interaction once: consumed atomically so a double submit cannot issue two codes. */
 async function finish(ctx: ServerContext, loaded: Loaded, auth: Authentication, cookies: (string | undefined)[]): Promise<OAuthResponse> {
   const consumed = await ctx.config.store.interactions.consume(loaded.interaction.id, ctx.config.now())
-  if (!consumed) return errorPage(ctx, EXPIRED)
+  if (!consumed) return errorPage(ctx, EXPIRED, loaded.language)
   return issueCodeRedirect(ctx, loaded.request, auth, cookies)
 }
 
 /** POST /interaction/{id}/login */
 export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded) return errorPage(ctx, EXPIRED)
+  if (!loaded) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   let params: Parameters
   let username: string | undefined
   let password: string | undefined
@@ -195,16 +199,16 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     username = params.get('username')
     password = params.get('password')
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, loaded.language)
     throw error
   }
   if (username === undefined || password === undefined) {
-    return loginPage(ctx, loaded, 400, { error: 'Enter your username and password.', ...(username ? { username } : {}) })
+    return loginPage(ctx, loaded, 400, { error: loaded.language.text('login.error.missing'), ...(username ? { username } : {}) })
   }
   const gate = await ctx.loginThrottle.check(username, request.remoteAddress, ctx.config.now())
   if (!gate.allowed) {
     const minutes = Math.ceil(gate.retryAfter / 60)
-    const response = await loginPage(ctx, loaded, 429, { error: `Too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, username })
+    const response = await loginPage(ctx, loaded, 429, { error: minutes === 1 ? loaded.language.text('login.error.throttledOne') : loaded.language.text('login.error.throttled', { minutes }), username })
     response.headers.set('Retry-After', String(gate.retryAfter))
     // Logged, not stored: refusals cost an attacker nothing, so each one becoming a record would let anyone
     // grow the audit table at will. The failures that led to the lock are in the trail.
@@ -220,7 +224,7 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
   if (!user || !valid) {
     await ctx.loginThrottle.failed(username, request.remoteAddress, ctx.config.now())
     void ctx.audit.record({ type: 'login.failed', ...attempt, user_id: user?.id ?? null, reason: user ? 'wrong_password' : 'unknown_user' })
-    return loginPage(ctx, loaded, 400, { error: 'The username or password is incorrect.', username })
+    return loginPage(ctx, loaded, 400, { error: loaded.language.text('login.error.incorrect'), username })
   }
   await ctx.loginThrottle.succeeded(username)
   // Nothing is issued and no session starts before a second factor that is due (src/server/mfa/).
@@ -252,7 +256,7 @@ export async function completeAuthentication(ctx: ServerContext, request: OAuthR
  */
 export async function continueAfterLogin(ctx: ServerContext, request: OAuthRequest, id: string, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED)
+  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: undefined, passwordJustNow: true })
   if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: methods, enrol: second.enrol, from: 'upstream' })
   return completeAuthentication(ctx, request, loaded, user, methods)
@@ -263,7 +267,7 @@ async function afterLogin(ctx: ServerContext, loaded: Loaded, user: UserRecord, 
   // RFC 8707 §2: an unknown or unpermitted resource is answered once the user is known, not to anyone asking.
   const targetError = await checkAuthorizationTargets(ctx, loaded.client, loaded.request)
   if (targetError) {
-    if (!(await ctx.config.store.interactions.consume(id, ctx.config.now()))) return errorPage(ctx, EXPIRED)
+    if (!(await ctx.config.store.interactions.consume(id, ctx.config.now()))) return errorPage(ctx, EXPIRED, loaded.language)
     return errorRedirect(ctx, loaded.request.redirect_uri, loaded.request.state, targetError, [session.cookie])
   }
 
@@ -279,26 +283,26 @@ async function afterLogin(ctx: ServerContext, loaded: Loaded, user: UserRecord, 
 /** POST /interaction/{id}/consent */
 export async function submitConsent(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded || loaded.interaction.user_id === null) return errorPage(ctx, EXPIRED)
+  if (!loaded || loaded.interaction.user_id === null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   let decision: string | undefined
   try {
     decision = checkForm(ctx, request, loaded).get('decision')
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, loaded.language)
     throw error
   }
   // Consent is given by the user of the live session, not by whoever holds the interaction id.
   const session = await currentSession(ctx, request.headers)
-  if (!session || session.user.id !== loaded.interaction.user_id) return errorPage(ctx, EXPIRED)
+  if (!session || session.user.id !== loaded.interaction.user_id) return errorPage(ctx, EXPIRED, loaded.language)
 
   const { request: authorization } = loaded
   if (decision === 'deny') {
     const consumed = await ctx.config.store.interactions.consume(id, ctx.config.now())
-    if (!consumed) return errorPage(ctx, EXPIRED)
+    if (!consumed) return errorPage(ctx, EXPIRED, loaded.language)
     void ctx.audit.record({ type: 'consent.denied', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
     return errorRedirect(ctx, authorization.redirect_uri, authorization.state, new OAuthError('access_denied', 'The user denied the request'))
   }
-  if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'))
+  if (decision !== 'allow') return errorPage(ctx, new OAuthError('invalid_request', 'Choose Allow or Deny.'), loaded.language)
   await ctx.config.store.consents.grant(session.user.id, loaded.client.client_id, authorization.scopes, ctx.config.now())
   void ctx.audit.record({ type: 'consent.granted', user_id: session.user.id, client_id: loaded.client.client_id, scopes: authorization.scopes })
   return finish(ctx, loaded, { userId: session.user.id, authTime: loaded.interaction.auth_time ?? session.record.auth_time, sessionId: session.record.sid, amr: session.record.amr, acr: session.record.acr }, [session.renewedCookie])

@@ -35,6 +35,8 @@ async function activeAnswer(ctx: ServerContext, found: FoundToken): Promise<Intr
       // RFC 9470 §6: how and when the user authenticated, for a resource server's step-up decision.
       ...(typeof claims.auth_time === 'number' ? { auth_time: claims.auth_time } : {}),
       ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
+      // RFC 8693 §4.1: the actor chain of an exchanged token.
+      ...(claims.act !== undefined ? { act: claims.act } : {}),
     })
   }
   const { record } = found

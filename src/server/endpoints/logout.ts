@@ -8,7 +8,8 @@ import type { ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { findClient } from '../find-client.js'
 import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type Translator } from '../pages.js'
+import { sessionsEnded } from '../session-events.js'
 import { checkSessionCsrfToken, currentSession, endSession, isSameOrigin, sessionCsrfToken } from '../session.js'
 
 interface LogoutRequest {
@@ -28,6 +29,8 @@ async function verifyHint(ctx: ServerContext, hint: string): Promise<{ sub: stri
       requiredClaims: ['sub', 'aud'],
       currentDate: new Date(0),
     })
+    // Back-Channel Logout §4.1: a logout token we signed is no ID token, whatever its claims (catalogue BL-04).
+    if (payload.events !== undefined) return undefined
     const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud
     return typeof payload.sub === 'string' && typeof aud === 'string' ? { sub: payload.sub, aud } : undefined
   } catch (error) {
@@ -55,16 +58,16 @@ async function parseLogoutRequest(ctx: ServerContext, params: Parameters): Promi
   return { client, postLogoutRedirectUri, state, hintedSubject: hinted?.sub }
 }
 
-function finished(ctx: ServerContext, logout: LogoutRequest, cookie: string): OAuthResponse {
+function finished(ctx: ServerContext, logout: LogoutRequest, cookie: string, language: Translator): OAuthResponse {
   if (logout.postLogoutRedirectUri) {
     const response = redirectResponse(withQueryParameters(logout.postLogoutRedirectUri, { state: logout.state }))
     response.headers.append('Set-Cookie', cookie)
     return response
   }
-  return htmlResponse(ctx, 200, (pages, nonce) => pages.loggedOut({}, nonce), { cookies: [cookie] })
+  return htmlResponse(ctx, 200, (pages, nonce, env) => pages.loggedOut({}, nonce, env), { cookies: [cookie], language })
 }
 
-const HIDDEN_FIELDS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state'] as const
+const HIDDEN_FIELDS = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'] as const
 
 /**
  * RP-Initiated Logout 1.0 (§2, §3): ends the provider session. Without a valid `id_token_hint` for the
@@ -79,23 +82,33 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
     params = request.method === 'POST' ? formParameters(request) : queryParameters(request.url)
     logout = await parseLogoutRequest(ctx, params)
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
     throw error
   }
+  // RP-Initiated Logout 1.0 §2: ui_locales, as at the authorization endpoint.
+  let uiLocales: string | undefined
+  try {
+    uiLocales = params.get('ui_locales')
+  } catch {
+    uiLocales = undefined
+  }
+  const language = languageOf(ctx, request.headers, uiLocales)
   const session = await currentSession(ctx, request.headers)
-  if (!session) return finished(ctx, logout, await endSession(ctx, request.headers))
+  if (!session) return finished(ctx, logout, await endSession(ctx, request.headers), language)
 
   // Keyed to the session, not to the cookie's text, which changes as the session is used.
   const csrfToken = sessionCsrfToken(ctx, session.record.id_hash, 'logout')
   const confirmed = request.method === 'POST' && params.get('confirm') === 'yes'
   if (confirmed) {
     if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, 'logout', params.get('csrf_token'))) {
-      return errorPage(ctx, new OAuthError('invalid_request', 'The form could not be verified.', { status: 403 }))
+      return errorPage(ctx, new OAuthError('invalid_request', 'The form could not be verified.', { status: 403 }), language)
     }
   }
   if (confirmed || logout.hintedSubject === session.user.id) {
     ctx.config.logger?.info({ event: 'logout', sub: session.user.id }, 'logged out')
-    return finished(ctx, logout, await endSession(ctx, request.headers))
+    // Back-Channel Logout §2.3: the session's clients are told in the background, after this answer.
+    await sessionsEnded(ctx, [{ sid: session.record.sid, user_id: session.user.id }], 'logout')
+    return finished(ctx, logout, await endSession(ctx, request.headers), language)
   }
   const hidden: Record<string, string> = { confirm: 'yes' }
   for (const name of HIDDEN_FIELDS) {
@@ -106,7 +119,7 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
   return htmlResponse(
     ctx,
     200,
-    (pages, nonce) =>
+    (pages, nonce, env) =>
       pages.logoutConfirm(
         {
           action: ctx.urls.endSession,
@@ -115,7 +128,8 @@ export async function logoutEndpoint(ctx: ServerContext, request: OAuthRequest):
           ...(logout.client ? { clientName: logout.client.client_name } : {}),
         },
         nonce,
+        env,
       ),
-    { formActions },
+    { formActions, language },
   )
 }

@@ -19,8 +19,8 @@ export async function tokenEndpoint(ctx: ServerContext, request: OAuthRequest): 
   if (request.method !== 'POST') return methodNotAllowed(['POST'])
   try {
     const params = formParameters(request)
-    // RFC 8707 §2: `resource` is the one parameter that may be repeated.
-    const repeated = params.repeated(['resource'])
+    // RFC 8707 §2 and RFC 8693 §2.1: `resource` and `audience` are the parameters that may be repeated.
+    const repeated = params.repeated(['resource', 'audience'])
     if (repeated.length > 0) throw new OAuthError('invalid_request', `Parameter ${repeated[0]} was repeated`)
     const client = await authenticateClientWithinLimits(ctx, request, params, 'token')
     const grantType = params.get('grant_type')

@@ -11,7 +11,7 @@ import { StorageConflictError, type ClientRecord, type InteractionRecord } from 
 import type { LoginChoice, ServerContext } from '../context.js'
 import { continueAfterLogin } from '../endpoints/interaction.js'
 import { findClient } from '../find-client.js'
-import { errorPage } from '../pages.js'
+import { errorPage, languageOf, type Translator } from '../pages.js'
 import { browserBinding, type CurrentSession, checkCsrfToken, checkSessionCsrfToken, currentSession, isSameOrigin, readBrowserBinding } from '../session.js'
 import type { ResolvedFederation, ResolvedUpstream } from './options.js'
 import { provisionUser } from './provision.js'
@@ -115,10 +115,10 @@ export function federationHandlers(federation: ResolvedFederation) {
     return guarded(ctx, id, async () => {
       const params = formParameters(request)
       const pending = await pendingInteraction(ctx, request, params.get('interaction'))
-      if (!pending) return errorPage(ctx, EXPIRED)
-      if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(pending.interaction.csrf_token, params.get('csrf_token'))) return errorPage(ctx, NOT_VERIFIED)
+      if (!pending) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
+      if (!isSameOrigin(ctx, request.headers) || !checkCsrfToken(pending.interaction.csrf_token, params.get('csrf_token'))) return errorPage(ctx, NOT_VERIFIED, languageOf(ctx, request.headers))
       const upstream = (await allowedFor(ctx, pending.client)).find((candidate) => candidate.id === id)
-      if (!upstream) return errorPage(ctx, new OAuthError('invalid_request', 'This way of signing in is not available for this application.'))
+      if (!upstream) return errorPage(ctx, new OAuthError('invalid_request', 'This way of signing in is not available for this application.'), languageOf(ctx, request.headers))
       return startLogin(ctx, upstream, pending.interaction)
     })
   }
@@ -127,19 +127,19 @@ export function federationHandlers(federation: ResolvedFederation) {
   async function callback(ctx: ServerContext, request: OAuthRequest, [id = '']: readonly string[]): Promise<OAuthResponse> {
     return guarded(ctx, id, async () => {
       const upstream = federation.upstreams.get(id)
-      if (!upstream) return errorPage(ctx, EXPIRED)
+      if (!upstream) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
       const params = request.method === 'POST' ? new URLSearchParams(formParameters(request).toRecord()) : new URL(request.url).searchParams
       const state = params.get('state')
       // Every check of the transaction precedes any request to the upstream (catalogue FD-04).
-      if (!state) return errorPage(ctx, EXPIRED)
+      if (!state) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
       const key = sha256(state)
       const now = ctx.config.now()
       const pending = (await ctx.config.store.records.get(UPSTREAM_LOGIN, key, now))?.value
       const binding = readBrowserBinding(ctx, request.headers)
       // FD-05: only at the callback of the upstream the sign-in was started with; FD-04: only in its browser.
-      if (!pending || pending.upstream !== id || !binding || !safeEqual(sha256(binding), pending.browser_binding_hash)) return errorPage(ctx, EXPIRED)
+      if (!pending || pending.upstream !== id || !binding || !safeEqual(sha256(binding), pending.browser_binding_hash)) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
       const taken = await ctx.config.store.records.consume(UPSTREAM_LOGIN, key, now)
-      if (taken.status !== 'consumed') return errorPage(ctx, EXPIRED)
+      if (taken.status !== 'consumed') return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
       const upstreams = upstreamsOf(ctx)
       const user = await upstreams.complete(id, pending.login, params)
       const issuer = upstreams.issuer(id)
@@ -154,7 +154,7 @@ export function federationHandlers(federation: ResolvedFederation) {
     let user = identity ? await store.users.get(identity.user_id) : undefined
     if (!user) {
       if (!federation.provisioning) {
-        return errorPage(ctx, new OAuthError('access_denied', `No account here is linked to this ${upstream.label} account. Sign in with your password, then link it from your account page.`, { status: 403 }))
+        return errorPage(ctx, new OAuthError('access_denied', `No account here is linked to this ${upstream.label} account. Sign in with your password, then link it from your account page.`, { status: 403 }), languageOf(ctx, request.headers))
       }
       user = await provisionUser(store, upstreamUser, upstream, issuer, now).catch((error: unknown) => {
         if (error instanceof StorageConflictError) throw new OAuthError('temporarily_unavailable', 'Your account is being created. Try again in a moment.', { status: 503 })
@@ -170,18 +170,18 @@ export function federationHandlers(federation: ResolvedFederation) {
   async function finishLink(ctx: ServerContext, request: OAuthRequest, upstream: ResolvedUpstream, pending: UpstreamLogin, issuer: string, subject: string): Promise<OAuthResponse> {
     const session = await currentSession(ctx, request.headers)
     // FD-03: the link completes only in the session, and for the user, that asked for it.
-    if (!session || session.record.id_hash !== pending.session_id_hash || session.user.id !== pending.user_id) return errorPage(ctx, EXPIRED)
+    if (!session || session.record.id_hash !== pending.session_id_hash || session.user.id !== pending.user_id) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
     const identities = federatedIdentities(ctx.config.store.records)
     const now = ctx.config.now()
     const existing = await identities.find(issuer, subject, now)
     if (existing && existing.user_id !== session.user.id) {
-      return errorPage(ctx, new OAuthError('access_denied', `This ${upstream.label} account is already linked to another account.`, { status: 409 }))
+      return errorPage(ctx, new OAuthError('access_denied', `This ${upstream.label} account is already linked to another account.`, { status: 409 }), languageOf(ctx, request.headers))
     }
     if (!existing) {
       try {
         await identities.add({ issuer, subject, upstream: upstream.id, user_id: session.user.id, linked_at: now, origin: 'linked' })
       } catch (error) {
-        if (error instanceof StorageConflictError) return errorPage(ctx, new OAuthError('access_denied', `This ${upstream.label} account is already linked to another account.`, { status: 409 }))
+        if (error instanceof StorageConflictError) return errorPage(ctx, new OAuthError('access_denied', `This ${upstream.label} account is already linked to another account.`, { status: 409 }), languageOf(ctx, request.headers))
         throw error
       }
       void ctx.audit.record({ type: 'federation.linked', user_id: session.user.id, upstream: upstream.id })
@@ -195,8 +195,8 @@ export function federationHandlers(federation: ResolvedFederation) {
   async function formSession(ctx: ServerContext, request: OAuthRequest): Promise<{ error: OAuthResponse } | { session: CurrentSession; returnTo: string | null }> {
     const params = formParameters(request)
     const session = await currentSession(ctx, request.headers)
-    if (!session) return { error: errorPage(ctx, new OAuthError('access_denied', 'Sign in first.', { status: 403 })) }
-    if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, LINK_CSRF_PURPOSE, params.get('csrf_token'))) return { error: errorPage(ctx, NOT_VERIFIED) }
+    if (!session) return { error: errorPage(ctx, new OAuthError('access_denied', 'Sign in first.', { status: 403 }), languageOf(ctx, request.headers)) }
+    if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, LINK_CSRF_PURPOSE, params.get('csrf_token'))) return { error: errorPage(ctx, NOT_VERIFIED, languageOf(ctx, request.headers)) }
     return { session, returnTo: localPath(params.get('return_to')) }
   }
 
@@ -206,10 +206,10 @@ export function federationHandlers(federation: ResolvedFederation) {
       const form = await formSession(ctx, request)
       if ('error' in form) return form.error
       const upstream = federation.upstreams.get(id)
-      if (!upstream) return errorPage(ctx, new OAuthError('invalid_request', 'Unknown identity provider.', { status: 404 }))
+      if (!upstream) return errorPage(ctx, new OAuthError('invalid_request', 'Unknown identity provider.', { status: 404 }), languageOf(ctx, request.headers))
       // FD-03 (a): only right after proving control of the account by signing in to it.
       if (ctx.config.now() - form.session.record.auth_time > federation.linkMaxAge) {
-        return errorPage(ctx, new OAuthError('access_denied', `Sign in again to link your ${upstream.label} account (for your safety this needs a sign-in in the last ${Math.ceil(federation.linkMaxAge / 60)} minutes).`, { status: 403 }))
+        return errorPage(ctx, new OAuthError('access_denied', `Sign in again to link your ${upstream.label} account (for your safety this needs a sign-in in the last ${Math.ceil(federation.linkMaxAge / 60)} minutes).`, { status: 403 }), languageOf(ctx, request.headers))
       }
       const binding = browserBinding(ctx, request.headers)
       return redirectToUpstream(ctx, upstream, {
@@ -228,7 +228,7 @@ export function federationHandlers(federation: ResolvedFederation) {
     const gone = all.filter((identity) => identity.upstream === id)
     // Without a password, the last linked identity is the only way into the account.
     if (gone.length > 0 && gone.length === all.length && isUnusablePasswordHash(form.session.user.password_hash)) {
-      return errorPage(ctx, new OAuthError('invalid_request', 'This is the only way to sign in to your account, so it cannot be removed.', { status: 409 }))
+      return errorPage(ctx, new OAuthError('invalid_request', 'This is the only way to sign in to your account, so it cannot be removed.', { status: 409 }), languageOf(ctx, request.headers))
     }
     for (const identity of gone) await identities.remove(identity.issuer, identity.subject)
     if (gone.length > 0) void ctx.audit.record({ type: 'federation.unlinked', user_id: form.session.user.id, upstream: id })
@@ -240,14 +240,14 @@ export function federationHandlers(federation: ResolvedFederation) {
     callback,
     link,
     unlink,
-    async choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord): Promise<LoginChoice[]> {
+    async choices(ctx: ServerContext, client: ClientRecord, interaction: InteractionRecord, language?: Translator): Promise<LoginChoice[]> {
       const action = (id: string): string => `${ctx.urls.federation ?? `${ctx.config.issuer}/federation`}/${id}/login`
       const upstreams = upstreamsOf(ctx)
       return Promise.all((await allowedFor(ctx, client)).map(async (upstream) => {
         // An upstream that cannot be discovered now still gets its button (pressing it shows why it fails),
         // and a slow one does not hold the login page up for long.
         const origin = await withinMs(DISCOVERY_WAIT_MS, upstreams.authorizationOrigin(upstream.id))
-        return { label: `Continue with ${upstream.label}`, action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
+        return { label: (language ?? languageOf(ctx, undefined)).text('login.continueWith', { provider: upstream.label }), action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
       }))
     },
     async hinted(ctx: ServerContext, _request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined> {

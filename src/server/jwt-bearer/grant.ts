@@ -133,7 +133,7 @@ function grantedScopes(client: ClientRecord, checked: CheckedGrantAssertion, par
   return requested.length > 0 ? requested : allowed
 }
 
-async function userOf(ctx: ServerContext, options: ResolvedJwtBearerOptions, trusted: ResolvedTrustedIssuer, checked: CheckedGrantAssertion): Promise<UserRecord | undefined> {
+export async function userOf(ctx: ServerContext, options: ResolvedJwtBearerOptions, trusted: ResolvedTrustedIssuer, checked: Pick<CheckedGrantAssertion, 'issuer' | 'subject' | 'claims'>): Promise<UserRecord | undefined> {
   const users = ctx.config.store.users
   if (options.resolveUser) {
     const id = await options.resolveUser({ issuer: checked.issuer, subject: checked.subject, claims: checked.claims })
@@ -144,7 +144,7 @@ async function userOf(ctx: ServerContext, options: ResolvedJwtBearerOptions, tru
   return trusted.subjectMatch === 'id' ? users.get(value) : users.getByUsername(value)
 }
 
-async function keysOf(ctx: ServerContext, trusted: ResolvedTrustedIssuer, kid: string | undefined): Promise<KeyResolver | undefined> {
+export async function keysOf(ctx: ServerContext, trusted: ResolvedTrustedIssuer, kid: string | undefined): Promise<KeyResolver | undefined> {
   if (trusted.jwks) return localKeyResolver(trusted.jwks)
   if (!trusted.jwksUri) return undefined
   const set = await fetchedKeySet(ctx, `issuer\n${trusted.issuer}\n${trusted.jwksUri}`, trusted.jwksUri, kid)

@@ -10,15 +10,15 @@ import { userRequiresMfa } from './policy.js'
 export const twoFactorAccountSection: AccountSection = {
   id: 'two-factor',
   order: 30,
-  async render(ctx, { user }) {
+  async render(ctx, { user, t }) {
     const href = ctx.urls.twoFactor
     if (href === undefined) return undefined
     const [enrolled, required] = await Promise.all([hasSecondFactor(ctx, user.id), userRequiresMfa(ctx, user.id)])
     const description = enrolled
-      ? 'On: signing in asks for a code from your authenticator app after your password.'
+      ? t.text('account.twoFactor.on')
       : required
-        ? 'Required for your account: you will set it up at your next sign-in, or now.'
-        : 'Off: add a code from an authenticator app to your password.'
-    return { id: 'two-factor', title: 'Two-step verification', description, links: [{ href, label: enrolled ? 'Manage two-step verification' : 'Set up two-step verification' }] }
+        ? t.text('account.twoFactor.required')
+        : t.text('account.twoFactor.off')
+    return { id: 'two-factor', title: t.text('account.twoFactor.title'), description, links: [{ href, label: t.text(enrolled ? 'account.twoFactor.manage' : 'account.twoFactor.setUp') }] }
   },
 }

@@ -9,7 +9,7 @@ import { GRANT_ASSURANCE, type GrantAssurance } from './records.js'
  * password login of a version before second factors. `urn:tessera:pwd` is the one-factor level, whatever
  * the factor.
  */
-export async function recordGrantAssurance(ctx: ServerContext, code: AuthorizationCodeRecord): Promise<GrantAssurance> {
+export async function recordGrantAssurance(ctx: ServerContext, code: Pick<AuthorizationCodeRecord, 'amr' | 'acr' | 'grant_id' | 'user_id' | 'client_id'>): Promise<GrantAssurance> {
   const amr = code.amr ?? ['pwd']
   // A login that recorded its methods but no level (an upstream's `fed`) reaches what its methods reach.
   const assurance: GrantAssurance = { acr: code.acr ?? acrOf(amr), amr }

@@ -2,6 +2,7 @@ import type { AcrRequest } from '../../protocol/oidc/acr-request.js'
 import type { Store } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { ACR_MFA, acrLevel, acrOf } from './assurance.js'
+import { hasPasskey } from './passkey-factor.js'
 import { hasSecondFactor } from './totp-credential.js'
 import { CLIENT_MFA_POLICY, NEVER, USER_MFA_POLICY } from './records.js'
 
@@ -43,12 +44,14 @@ function requested(request: AcrRequest): 'mfa' | 'preferred' | 'none' {
  */
 export async function secondStepNeeded(ctx: ServerContext, clientId: string, userId: string, request: AcrRequest, current: { acr: string | undefined; passwordJustNow: boolean }): Promise<{ enrol: boolean } | undefined> {
   if (acrLevel(current.acr) >= acrLevel(ACR_MFA)) return undefined
-  const [mandatory, enrolled] = await Promise.all([mfaMandatory(ctx, clientId, userId), hasSecondFactor(ctx, userId)])
+  const [mandatory, totp, passkey] = await Promise.all([mfaMandatory(ctx, clientId, userId), hasSecondFactor(ctx, userId), hasPasskey(ctx, userId)])
   const wanted = requested(request)
-  if (mandatory || wanted === 'mfa') return { enrol: !enrolled }
-  // A user who set up a second factor is asked for it at every sign-in; an existing session is reused
-  // at its level unless the client asks for more.
-  if (enrolled && (current.passwordJustNow || wanted === 'preferred')) return { enrol: false }
+  if (mandatory || wanted === 'mfa') return { enrol: !(totp || passkey) }
+  // A user who set up TOTP is asked for it at every sign-in; an existing session is reused at its level
+  // unless the client asks for more. A passkey alone does not add a step to password sign-ins (its user
+  // chose it to sign in without one) but passes the step wherever two factors are asked for.
+  if (totp && current.passwordJustNow) return { enrol: false }
+  if ((totp || passkey) && wanted === 'preferred') return { enrol: false }
   return undefined
 }
 

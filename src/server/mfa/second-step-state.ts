@@ -2,14 +2,17 @@ import { redirectResponse } from '../../http/response.js'
 import type { OAuthResponse } from '../../http/types.js'
 import type { ClientRecord, InteractionRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
-import { htmlResponse } from '../pages.js'
-import { enrolmentFor } from './totp-credential.js'
+import { htmlResponse, type Translator } from '../pages.js'
+import { hasPasskey } from './passkey-factor.js'
+import { enrolmentFor, hasSecondFactor } from './totp-credential.js'
 import { PENDING_SECOND_FACTOR, type PendingSecondFactor } from './records.js'
 
 /** What the second step needs of a pending interaction (the login endpoints' `Loaded`). */
 export interface SecondStepInteraction {
   interaction: InteractionRecord
   client: ClientRecord
+  /** The pages' language (the interaction's `ui_locales`, else `Accept-Language`). */
+  language?: Translator
 }
 
 /**
@@ -39,7 +42,10 @@ export async function clearSecondStep(ctx: ServerContext, interactionId: string)
 export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInteraction, pending: PendingSecondFactor, status: number, error?: string): Promise<OAuthResponse> {
   const user = pending.enrol ? await ctx.config.store.users.get(pending.user_id) : undefined
   const enrolment = user ? await enrolmentFor(ctx, user) : undefined
-  return htmlResponse(ctx, status, (pages, nonce) =>
+  const passkey = !pending.enrol && (await hasPasskey(ctx, pending.user_id))
+    ? { action: `${ctx.urls.passkeys ?? ''}/sign-in/${loaded.interaction.id}`, ...((await hasSecondFactor(ctx, pending.user_id)) ? {} : { only: true }) }
+    : undefined
+  return htmlResponse(ctx, status, (pages, nonce, env) =>
     pages.secondFactor(
       {
         action: `${ctx.urls.interaction}/${loaded.interaction.id}/second-factor`,
@@ -47,12 +53,14 @@ export async function secondStepPage(ctx: ServerContext, loaded: SecondStepInter
         csrfToken: loaded.interaction.csrf_token,
         clientName: loaded.client.client_name,
         ...(enrolment ? { enrolment } : {}),
+        ...(passkey ? { passkey } : {}),
         ...(error !== undefined ? { error } : {}),
       },
       nonce,
+      env,
     ),
     // The code POST may redirect straight to the client, which Chromium checks against form-action.
-    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri) },
+    { formActions: redirectOrigins((JSON.parse(loaded.interaction.request) as { redirect_uri?: string }).redirect_uri), language: loaded.language },
   )
 }
 

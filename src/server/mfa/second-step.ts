@@ -4,15 +4,13 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { UserRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { checkForm, completeAuthentication, EXPIRED, load, type Loaded } from '../endpoints/interaction.js'
-import { errorPage, htmlResponse } from '../pages.js'
+import { errorPage, languageOf, htmlResponse } from '../pages.js'
 import { currentSession } from '../session.js'
 import './audit-events.js'
 import { clearSecondStep, pendingSecondStep, secondStepPage } from './second-step-state.js'
 import { confirmEnrolment, verifySecondFactor, type CodeCheck } from './totp-credential.js'
 import type { PendingSecondFactor } from './records.js'
 
-/** One message for a wrong, replayed or malformed code: nothing says how close a guess was. */
-const WRONG_CODE = 'That code is not valid. Enter the current code from your app, or a recovery code.'
 
 function refused(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, pending: PendingSecondFactor, check: Extract<CodeCheck, { ok: false }>): Promise<OAuthResponse> | OAuthResponse {
   const address = request.remoteAddress ?? null
@@ -21,13 +19,14 @@ function refused(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, pend
     const minutes = Math.ceil(retryAfter / 60)
     // Logged, not stored, like a throttled password (src/server/endpoints/interaction.ts): refusals cost nothing.
     ctx.config.logger?.info({ event: 'mfa.throttled', user_id: pending.user_id, client_id: loaded.client.client_id, client_address: address, retry_after: retryAfter }, 'second factor refused: throttled')
-    return secondStepPage(ctx, loaded, pending, 429, `Too many wrong codes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`).then((response) => {
+    return secondStepPage(ctx, loaded, pending, 429, minutes === 1 ? loaded.language.text('secondFactor.error.throttledOne') : loaded.language.text('secondFactor.error.throttled', { minutes })).then((response) => {
       response.headers.set('Retry-After', String(retryAfter))
       return response
     })
   }
   void ctx.audit.record({ type: 'mfa.failed', user_id: pending.user_id, client_id: loaded.client.client_id, reason: check.reason, client_address: address })
-  return secondStepPage(ctx, loaded, pending, 400, WRONG_CODE)
+  // One message for a wrong, replayed or malformed code: nothing says how close a guess was.
+  return secondStepPage(ctx, loaded, pending, 400, loaded.language.text('secondFactor.error.wrongCode'))
 }
 
 /**
@@ -37,8 +36,9 @@ function refused(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, pend
 function withRecoveryCodes(ctx: ServerContext, loaded: Loaded, codes: string[], next: OAuthResponse): OAuthResponse {
   const location = next.headers.get('location')
   if (next.status !== 303 || location === null) return next
-  const response = htmlResponse(ctx, 200, (pages, nonce) =>
-    pages.secondFactor({ action: location, hidden: {}, csrfToken: loaded.interaction.csrf_token, clientName: loaded.client.client_name, recoveryCodes: codes, continueUrl: location }, nonce),
+  const response = htmlResponse(ctx, 200, (pages, nonce, env) =>
+    pages.secondFactor({ action: location, hidden: {}, csrfToken: loaded.interaction.csrf_token, clientName: loaded.client.client_name, recoveryCodes: codes, continueUrl: location }, nonce, env),
+    { language: loaded.language },
   )
   for (const cookie of next.headers.getSetCookie()) response.headers.append('Set-Cookie', cookie)
   return response
@@ -54,14 +54,14 @@ function withRecoveryCodes(ctx: ServerContext, loaded: Loaded, codes: string[], 
  */
 export async function submitSecondFactor(ctx: ServerContext, request: OAuthRequest, id: string): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
-  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED)
+  if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   const pending = await pendingSecondStep(ctx, id)
-  if (!pending) return errorPage(ctx, EXPIRED)
+  if (!pending) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
   let params: Parameters
   try {
     params = checkForm(ctx, request, loaded)
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, loaded.language)
     throw error
   }
   let code: string | undefined
@@ -70,13 +70,13 @@ export async function submitSecondFactor(ctx: ServerContext, request: OAuthReque
   } catch {
     code = undefined
   }
-  if (code === undefined || code.trim() === '') return secondStepPage(ctx, loaded, pending, 400, 'Enter the code.')
+  if (code === undefined || code.trim() === '') return secondStepPage(ctx, loaded, pending, 400, loaded.language.text('secondFactor.error.missing'))
   const user: UserRecord | undefined = await ctx.config.store.users.get(pending.user_id)
-  if (!user) return errorPage(ctx, EXPIRED)
+  if (!user) return errorPage(ctx, EXPIRED, loaded.language)
   if (pending.from === 'session') {
     // A step-up belongs to the session that asked for it: the same browser, still signed in as this user.
     const session = await currentSession(ctx, request.headers)
-    if (!session || session.user.id !== user.id) return errorPage(ctx, EXPIRED)
+    if (!session || session.user.id !== user.id) return errorPage(ctx, EXPIRED, loaded.language)
   }
   const address = request.remoteAddress ?? null
   if (pending.enrol) {

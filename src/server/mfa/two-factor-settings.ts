@@ -4,7 +4,7 @@ import { formParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, htmlResponse, type TwoFactorSettingsView } from '../pages.js'
+import { errorPage, languageOf, htmlResponse, type TwoFactorSettingsView, type Translator } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
 import './audit-events.js'
 import { confirmEnrolment, enrolmentFor, hasSecondFactor, regenerateRecoveryCodes, removeSecondFactor, verifySecondFactor, type CodeCheck } from './totp-credential.js'
@@ -16,19 +16,19 @@ const CSRF_PURPOSE = 'two-factor'
 
 type View = Omit<TwoFactorSettingsView, 'action' | 'csrfToken'>
 
-function page(ctx: ServerContext, session: CurrentSession, status: number, view: View, extra: { retryAfter?: number | undefined } = {}): OAuthResponse {
+function page(ctx: ServerContext, t: Translator, session: CurrentSession, status: number, view: View, extra: { retryAfter?: number | undefined } = {}): OAuthResponse {
   const response = htmlResponse(
     ctx,
     status,
-    (pages, nonce) => pages.twoFactorSettings({ action: ctx.urls.twoFactor ?? '', csrfToken: sessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE), ...view }, nonce),
-    { cookies: [session.renewedCookie] },
+    (pages, nonce, env) => pages.twoFactorSettings({ action: ctx.urls.twoFactor ?? '', csrfToken: sessionCsrfToken(ctx, session.record.id_hash, CSRF_PURPOSE), ...view }, nonce, env),
+    { cookies: [session.renewedCookie], language: t },
   )
   if (extra.retryAfter !== undefined) response.headers.set('Retry-After', String(extra.retryAfter))
   return response
 }
 
 /** The sign-in is recent: the session began within the window, or the password was entered again since. */
-async function recentlyAuthenticated(ctx: ServerContext, session: CurrentSession): Promise<boolean> {
+export async function recentlyAuthenticated(ctx: ServerContext, session: CurrentSession): Promise<boolean> {
   const now = ctx.config.now()
   if (now - session.record.auth_time < REAUTHENTICATION_SECONDS) return true
   return (await ctx.config.store.records.get(REAUTHENTICATED, session.record.id_hash, now)) !== undefined
@@ -40,12 +40,12 @@ async function currentView(ctx: ServerContext, session: CurrentSession): Promise
   return { state: 'enrol', enrolment: await enrolmentFor(ctx, session.user) }
 }
 
-function codeError(check: Extract<CodeCheck, { ok: false }>): string {
+function codeError(t: Translator, check: Extract<CodeCheck, { ok: false }>): string {
   if (check.reason === 'throttled') {
     const minutes = Math.ceil((check.retryAfter ?? 60) / 60)
-    return `Too many wrong codes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`
+    return minutes === 1 ? t.text('twoFactor.error.throttledOne') : t.text('twoFactor.error.throttled', { minutes })
   }
-  return 'That code is not valid. Enter the current code from your app.'
+  return t.text('twoFactor.error.wrongCode')
 }
 
 const SIGN_IN_FIRST = new OAuthError('access_denied', 'Sign in first: this page changes the two-factor authentication of the signed-in account.', { status: 403 })
@@ -58,9 +58,10 @@ const SIGN_IN_FIRST = new OAuthError('access_denied', 'Sign in first: this page 
  * @see https://www.rfc-editor.org/rfc/rfc6238
  */
 export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAuthRequest): Promise<OAuthResponse> {
+  const t = languageOf(ctx, request.headers)
   const session = await currentSession(ctx, request.headers)
-  if (!session) return errorPage(ctx, SIGN_IN_FIRST)
-  if (request.method === 'GET') return page(ctx, session, 200, await currentView(ctx, session))
+  if (!session) return errorPage(ctx, SIGN_IN_FIRST, t)
+  if (request.method === 'GET') return page(ctx, t, session, 200, await currentView(ctx, session))
 
   let params: Parameters
   try {
@@ -69,7 +70,7 @@ export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAu
       throw new OAuthError('invalid_request', 'The form could not be verified. Reload the page and try again.', { status: 403 })
     }
   } catch (error) {
-    if (error instanceof OAuthError) return errorPage(ctx, error)
+    if (error instanceof OAuthError) return errorPage(ctx, error, t)
     throw error
   }
   const user = session.user
@@ -79,17 +80,17 @@ export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAu
 
   if (step === 'reauthenticate') {
     const gate = await ctx.loginThrottle.check(user.username, request.remoteAddress, now)
-    if (!gate.allowed) return page(ctx, session, 429, { state: 'password', error: 'Too many failed attempts. Try again later.' }, { retryAfter: gate.retryAfter })
+    if (!gate.allowed) return page(ctx, t, session, 429, { state: 'password', error: t.text('twoFactor.error.tooManyAttempts') }, { retryAfter: gate.retryAfter })
     if (!(await verifyPassword(user.password_hash, params.get('password') ?? ''))) {
       await ctx.loginThrottle.failed(user.username, request.remoteAddress, now)
       void ctx.audit.record({ type: 'login.failed', username: user.username, user_id: user.id, client_id: '', reason: 'wrong_password', client_address: address })
-      return page(ctx, session, 400, { state: 'password', error: 'The password is incorrect.' })
+      return page(ctx, t, session, 400, { state: 'password', error: t.text('twoFactor.error.wrongPassword') })
     }
     await ctx.loginThrottle.succeeded(user.username)
     await ctx.config.store.records.put(REAUTHENTICATED, { key: session.record.id_hash, value: {}, expiresAt: now + REAUTHENTICATION_SECONDS, subject: user.id }, { replace: true })
     return redirectResponse(ctx.urls.twoFactor ?? '')
   }
-  if (!(await recentlyAuthenticated(ctx, session))) return page(ctx, session, 403, { state: 'password', error: 'Enter your password again first.' })
+  if (!(await recentlyAuthenticated(ctx, session))) return page(ctx, t, session, 403, { state: 'password', error: t.text('twoFactor.error.reauthenticate') })
   const code = params.get('code') ?? ''
   const enrolled = await hasSecondFactor(ctx, user.id)
 
@@ -97,26 +98,26 @@ export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAu
     const result = await confirmEnrolment(ctx, user.id, code)
     if (!result.ok) {
       if (result.reason !== 'throttled') void ctx.audit.record({ type: 'mfa.failed', user_id: user.id, client_id: null, reason: result.reason, client_address: address })
-      return page(ctx, session, result.reason === 'throttled' ? 429 : 400, { state: 'enrol', enrolment: await enrolmentFor(ctx, user), error: codeError(result) }, { retryAfter: result.retryAfter })
+      return page(ctx, t, session, result.reason === 'throttled' ? 429 : 400, { state: 'enrol', enrolment: await enrolmentFor(ctx, user), error: codeError(t, result) }, { retryAfter: result.retryAfter })
     }
     void ctx.audit.record({ type: 'mfa.enrolled', user_id: user.id, client_id: null })
-    return page(ctx, session, 200, { state: 'enabled', recoveryCodes: result.recoveryCodes, message: 'Two-factor authentication is on.' })
+    return page(ctx, t, session, 200, { state: 'enabled', recoveryCodes: result.recoveryCodes, message: t.text('twoFactor.isOn') })
   }
   if (step === 'recovery-codes' && enrolled) {
     const codes = await regenerateRecoveryCodes(ctx, user.id)
     void ctx.audit.record({ type: 'mfa.recovery_codes_regenerated', user_id: user.id })
-    return page(ctx, session, 200, { state: 'enabled', recoveryCodes: codes, message: 'New recovery codes replace the old ones.' })
+    return page(ctx, t, session, 200, { state: 'enabled', recoveryCodes: codes, message: t.text('twoFactor.newCodesNotice') })
   }
   if (step === 'disable' && enrolled) {
     // A code used to sign in cannot also turn the factor off (catalogue MF-02: "whatever the purpose").
     const result = await verifySecondFactor(ctx, user.id, code)
     if (!result.ok) {
       if (result.reason !== 'throttled') void ctx.audit.record({ type: 'mfa.failed', user_id: user.id, client_id: null, reason: result.reason, client_address: address })
-      return page(ctx, session, result.reason === 'throttled' ? 429 : 400, { state: 'enabled', error: codeError(result) }, { retryAfter: result.retryAfter })
+      return page(ctx, t, session, result.reason === 'throttled' ? 429 : 400, { state: 'enabled', error: codeError(t, result) }, { retryAfter: result.retryAfter })
     }
     await removeSecondFactor(ctx.config.store, user.id)
     void ctx.audit.record({ type: 'mfa.disabled', user_id: user.id, actor: 'user' })
-    return page(ctx, session, 200, { state: 'disabled', message: 'Two-factor authentication is off.' })
+    return page(ctx, t, session, 200, { state: 'disabled', message: t.text('twoFactor.isOff') })
   }
-  return page(ctx, session, 400, { ...(await currentView(ctx, session)), error: 'That action is not available now. Reload the page.' })
+  return page(ctx, t, session, 400, { ...(await currentView(ctx, session)), error: t.text('twoFactor.error.unavailable') })
 }

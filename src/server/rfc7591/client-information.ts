@@ -10,6 +10,7 @@ import { DEFAULT_KEY_ALGORITHMS } from '../key-set.js'
 import type { ClientRecord } from '../../storage/types.js'
 import { loadResources } from '../resources/directory.js'
 import type { ResolvedRegistrationOptions } from './options.js'
+import { BACKCHANNEL_LOGOUT_CAPABILITY } from '../backchannel-logout/registration.js'
 
 /** The registration rules of this server: its grants, authentication methods, scopes and ID token algorithms. */
 export async function registrationRules(ctx: ServerContext, options: ResolvedRegistrationOptions): Promise<RegistrationRules> {
@@ -20,6 +21,8 @@ export async function registrationRules(ctx: ServerContext, options: ResolvedReg
     scopes: options.scopes ?? (await loadResources(ctx)).scopesSupported,
     signingAlgorithms: DEFAULT_KEY_ALGORITHMS,
     allowLoopbackHttp: ctx.config.outbound.allowLoopback === true,
+    // Validated and kept by the back-channel logout capability (src/server/backchannel-logout/), when registered.
+    extensionMembers: ctx.registry.capabilities.some((capability) => capability.name === BACKCHANNEL_LOGOUT_CAPABILITY) ? ['backchannel_logout_uri'] : [],
   }
 }
 
@@ -49,6 +52,8 @@ export function bearerOf(request: OAuthRequest): string | undefined {
  */
 export function clientInformation(
   ctx: ServerContext, client: ClientRecord, credentials: { clientSecret?: string | undefined; registrationAccessToken: string },
+  /** Members kept by other capabilities beside the client (`backchannel_logout_uri`). */
+  more: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const information: Record<string, unknown> = {
     client_id: client.client_id,
@@ -73,6 +78,7 @@ export function clientInformation(
     require_signed_request_object: client.require_signed_request_object,
     ...(client.request_object_signing_alg === null ? {} : { request_object_signing_alg: client.request_object_signing_alg }),
     dpop_bound_access_tokens: client.dpop_bound_access_tokens,
+    ...more,
   }
   if (client.jwks !== null) information.jwks = client.jwks
   if (client.jwks_uri !== null) information.jwks_uri = client.jwks_uri

@@ -8,10 +8,13 @@ import type { ClientRecord } from '../../storage/types.js'
 import { findClient } from '../find-client.js'
 import type { ServerContext } from '../context.js'
 import './audit-events.js'
+import { checkTokenExchangePolicyUnchanged, tokenExchangePolicyMember } from '../token-exchange/registration.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
 import type { ResolvedRegistrationOptions } from './options.js'
 import { keptSecret, needsSecret, secretDeadline } from './registration-endpoint.js'
 import { clientSettings } from '../client-settings.js'
+import { backchannelLogoutInformation, setClientBackchannelLogout } from '../backchannel-logout/records.js'
+import { registeredBackchannelLogout } from '../backchannel-logout/registration.js'
 
 /**
  * The client configuration endpoint of RFC 7592 (`registration_client_uri`): read (GET), update (PUT) and
@@ -30,7 +33,7 @@ export async function configurationEndpoint(ctx: ServerContext, request: OAuthRe
       case 'GET':
       case 'HEAD':
         // RFC 7592 §2.1: reading does not rotate the registration access token; the one presented is the current one.
-        return jsonResponse(200, clientInformation(ctx, client, { registrationAccessToken: presented }))
+        return jsonResponse(200, { ...clientInformation(ctx, client, { registrationAccessToken: presented }, await backchannelLogoutInformation(ctx.config.store.records, client.client_id, ctx.config.now())), ...(await tokenExchangePolicyMember(ctx.config.store, client.client_id, ctx.config.now())) })
       case 'PUT':
         return await updateClient(ctx, request, client, options)
       case 'DELETE':
@@ -91,7 +94,9 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
     }
   }
   const metadata = validateClientMetadata(fields, await registrationRules(ctx, options))
+  const backchannel = registeredBackchannelLogout(ctx, fields)
   const now = ctx.config.now()
+  await checkTokenExchangePolicyUnchanged(ctx.config.store, current.client_id, fields.token_exchange_policy, now)
   const method = metadata.token_endpoint_auth_method
   const confidential = needsSecret(method)
   const secretExpired = current.client_secret_expires_at !== null && current.client_secret_expires_at <= now
@@ -115,9 +120,11 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   const latest = await findClient(ctx, current.client_id)
   if (!latest || latest.registration_access_token_hash !== current.registration_access_token_hash) throw INVALID_TOKEN
   if (!(await ctx.config.store.clients.update(client))) throw INVALID_TOKEN
+  if (backchannel) await setClientBackchannelLogout(ctx.config.store, client.client_id, backchannel)
   await ctx.audit.record({
     type: 'client.registration_updated', client_id: client.client_id, client_name: client.client_name, redirect_uris: client.redirect_uris,
     grant_types: client.grant_types, scopes: client.scopes, client_address: request.remoteAddress ?? null,
   })
-  return jsonResponse(200, clientInformation(ctx, client, { clientSecret, registrationAccessToken }))
+  const more = await backchannelLogoutInformation(ctx.config.store.records, client.client_id, now)
+  return jsonResponse(200, { ...clientInformation(ctx, client, { clientSecret, registrationAccessToken }, more), ...(await tokenExchangePolicyMember(ctx.config.store, client.client_id, now)) })
 }

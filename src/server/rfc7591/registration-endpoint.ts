@@ -8,10 +8,13 @@ import type { ClientRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
 import { clientSettings } from '../client-settings.js'
 import './audit-events.js'
-import { bearerOf, clientInformation, INVALID_TOKEN, metadataOf, registrationError } from './client-information.js'
+import { backchannelLogoutInformation, setClientBackchannelLogout } from '../backchannel-logout/records.js'
+import { registeredBackchannelLogout } from '../backchannel-logout/registration.js'
+import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, metadataOf, registrationError } from './client-information.js'
 import { consumeInitialAccessToken, isInitialAccessToken } from './initial-access-tokens.js'
 import type { ResolvedRegistrationOptions } from './options.js'
 import { purgeUnusedClients } from './unused-clients.js'
+import { registeredTokenExchangePolicy, storeRegisteredTokenExchangePolicy } from '../token-exchange/registration.js'
 
 /**
  * `POST /register` (RFC 7591 §3): validates the metadata, creates the client with identifiers and
@@ -33,16 +36,25 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
       if (!(await isInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
     }
     const metadata = await metadataOf(ctx, request, options)
+    const exchangePolicy = registeredTokenExchangePolicy(request, options.policy === 'token')
+    const backchannel = registeredBackchannelLogout(ctx, jsonBody(request))
     if (options.policy === 'token' && token !== undefined && !(await consumeInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
     await purgeUnusedClients(ctx, now)
     const { client, clientSecret, registrationAccessToken } = await newClient(ctx, metadata, now, options)
-    await ctx.config.store.clients.create(client)
+    // The policy first: a client is never found without the permissions it registered.
+    if (exchangePolicy) await storeRegisteredTokenExchangePolicy(ctx.config.store, client.client_id, exchangePolicy)
+    await ctx.config.store.clients.create(client).catch(async (error: unknown) => {
+      if (exchangePolicy) await storeRegisteredTokenExchangePolicy(ctx.config.store, client.client_id, undefined)
+      throw error
+    })
+    if (backchannel) await setClientBackchannelLogout(ctx.config.store, client.client_id, backchannel)
     await ctx.audit.record({
       type: 'client.registered', client_id: client.client_id, client_name: client.client_name, redirect_uris: client.redirect_uris,
       grant_types: client.grant_types, scopes: client.scopes, application_type: client.application_type,
       initial_access_token: options.policy === 'token', client_address: request.remoteAddress ?? null,
     })
-    return jsonResponse(201, clientInformation(ctx, client, { clientSecret, registrationAccessToken }))
+    const more = await backchannelLogoutInformation(ctx.config.store.records, client.client_id, now)
+    return jsonResponse(201, { ...clientInformation(ctx, client, { clientSecret, registrationAccessToken }, more), ...(exchangePolicy ? { token_exchange_policy: exchangePolicy } : {}) })
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     return registrationError(ctx, error, token !== undefined)

@@ -12,6 +12,8 @@ import type { VerifiedAccessToken } from './verifications.js'
 import { findClient } from '../find-client.js'
 import { bindOpaqueToken, opaqueTokenJkt } from '../dpop/records.js'
 import { grantAssurance } from '../mfa/grant-assurance.js'
+import type { ActorClaim } from '../../protocol/rfc8693/actor-claim.js'
+import type { RecordKind } from '../../storage/types.js'
 
 /** A client whose metadata document can no longer be used has no valid tokens either. */
 function unusableClient(error: unknown): undefined {
@@ -32,7 +34,21 @@ export interface AccessTokenInput {
   dpopJkt?: string | undefined
   /** RFC 9470 §5 (RFC 9068 §2.2.1): the authentication context class of the grant's authentication. */
   acr?: string | undefined
+  /** RFC 8693 §4.1: who acts for the subject (token exchange with an actor token), the chain nested. */
+  act?: ActorClaim | undefined
+  /** The token expires at this time if that is sooner than its usual lifetime (an exchanged token never outlives its subject token). */
+  notAfter?: number | undefined
+  /** A JWT whatever `accessTokenFormat` says (RFC 8693 `requested_token_type` jwt). */
+  format?: 'jwt' | undefined
 }
+
+/**
+ * RFC 8693 §4.1: the `act` of an opaque token, beside its record (a record kind, no new column), keyed by
+ * the token's hash. Only exchanged tokens have one, and their `jti` says so (`ACTOR_JTI_SUFFIX`, never a dot: `grantIdOf` reads up to the first), so the
+ * lookup of every other opaque token pays nothing for it.
+ */
+export const OPAQUE_TOKEN_ACTOR: RecordKind<{ act: ActorClaim }> = { name: 'token-actor' }
+const ACTOR_JTI_SUFFIX = '~act'
 
 export interface IssuedAccessToken {
   token: string
@@ -76,6 +92,11 @@ function withAcr(claims: AccessTokenClaims, acr: string | undefined): AccessToke
   return acr === undefined ? claims : { ...claims, acr }
 }
 
+/** RFC 8693 §4.1: the actor chain of an exchanged token. */
+function withActor(claims: AccessTokenClaims, act: ActorClaim | undefined): AccessTokenClaims {
+  return act === undefined ? claims : { ...claims, act }
+}
+
 /** RFC 9449 §6.1: `cnf.jkt` names the key a DPoP-bound token must be presented with. */
 function withBinding(claims: AccessTokenClaims, jkt: string | undefined): AccessTokenClaims {
   return jkt === undefined ? claims : { ...claims, cnf: { jkt } }
@@ -96,9 +117,9 @@ function withBinding(claims: AccessTokenClaims, jkt: string | undefined): Access
  */
 export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInput): Promise<IssuedAccessToken> {
   const now = ctx.config.now()
-  const expiresIn = ctx.config.lifetimes.accessToken
+  const expiresIn = Math.max(0, Math.min(ctx.config.lifetimes.accessToken, (input.notAfter ?? Infinity) - now))
   const fields = {
-    jti: newJti(input.grantId),
+    jti: input.act === undefined ? newJti(input.grantId) : `${newJti(input.grantId)}${ACTOR_JTI_SUFFIX}`,
     grant_id: input.grantId ?? null,
     client_id: input.clientId,
     subject: input.subject,
@@ -108,10 +129,14 @@ export async function issueAccessToken(ctx: ServerContext, input: AccessTokenInp
     created_at: now,
     expires_at: now + expiresIn,
   }
-  const claims = withBinding(withAcr(claimsOf(ctx.config.issuer, fields), input.acr), input.dpopJkt)
-  if (ctx.config.accessTokenFormat === 'opaque') {
+  const claims = withBinding(withActor(withAcr(claimsOf(ctx.config.issuer, fields), input.acr), input.act), input.dpopJkt)
+  if (ctx.config.accessTokenFormat === 'opaque' && input.format !== 'jwt') {
     const token = randomToken(32)
     const tokenHash = sha256(token)
+    // Written before the token record, so the token is never found without its actor.
+    if (input.act !== undefined) {
+      await ctx.config.store.records.put(OPAQUE_TOKEN_ACTOR, { key: tokenHash, value: { act: input.act }, expiresAt: fields.expires_at, subject: input.grantId !== undefined ? input.subject : null, clientId: input.clientId })
+    }
     // RFC 9449 §6.2: the binding is kept beside the record (a short-lived record kind, no new column); it
     // is written first, so the token is never found unbound.
     if (input.dpopJkt !== undefined) {
@@ -161,9 +186,14 @@ async function lookUpOpaque(ctx: ServerContext, tokenHash: string): Promise<Veri
   const [record, jkt] = await Promise.all([ctx.config.store.accessTokens.find(tokenHash, now), opaqueTokenJkt(ctx, tokenHash, now)])
   if (!record) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
   // The record predates `acr`: its grant's authentication says it (src/server/mfa/grant-assurance.ts).
-  const assurance = record.grant_id === null ? undefined : await grantAssurance(ctx, record.grant_id)
+  const [assurance, actor] = await Promise.all([
+    record.grant_id === null ? undefined : grantAssurance(ctx, record.grant_id),
+    record.jti.endsWith(ACTOR_JTI_SUFFIX) ? ctx.config.store.records.get(OPAQUE_TOKEN_ACTOR, tokenHash, now) : undefined,
+  ])
+  // An exchanged token whose actor is gone would pass for the subject's own: it is no longer valid.
+  if (record.jti.endsWith(ACTOR_JTI_SUFFIX) && !actor) throw new OAuthError('invalid_token', 'The access token is invalid or expired')
   return {
-    claims: Object.freeze(withBinding(withAcr(claimsOf(ctx.config.issuer, record), assurance?.acr), jkt)),
+    claims: Object.freeze(withBinding(withActor(withAcr(claimsOf(ctx.config.issuer, record), assurance?.acr), actor?.value.act), jkt)),
     scopes: Object.freeze(record.scopes),
     opaqueHash: tokenHash,
   }

@@ -1,6 +1,6 @@
 import { hiddenFields } from '../form-fields.js'
 import { html, type SafeHtml } from '../html.js'
-import { renderPage } from '../layout.js'
+import { DEFAULT_ENVIRONMENT, renderPage, type PageEnvironment } from '../layout.js'
 
 /** One input of an account form. */
 export interface AccountField {
@@ -115,14 +115,16 @@ ${links(view.links)}
  *
  * @example renderAccountPage({ nonce, userName: 'Alice', csrfToken, sections: [] })
  */
-export function renderAccountPage(input: AccountView & { nonce: string; productName?: string }): string {
-  const body = html`<h1>Your account</h1>
-<p class="lead">Signed in as <span class="account">${input.userName}</span></p>
+export function renderAccountPage(input: AccountView & { nonce: string; productName?: string; env?: PageEnvironment | undefined }): string {
+  const env = input.env ?? DEFAULT_ENVIRONMENT
+  const t = env.t
+  const body = html`<h1>${t.text('account.title')}</h1>
+<p class="lead">${t.text('account.signedInAs')} <span class="account">${input.userName}</span></p>
 ${input.notice ? html`<div class="notice" role="status">${input.notice}</div>` : html``}
 ${input.error ? html`<div class="alert" role="alert">${input.error}</div>` : html``}
 ${input.sections.map((entry) => section(entry, input.csrfToken))}
 ${input.signOut ? form(input.signOut, input.csrfToken) : html``}`
-  return renderPage({ nonce: input.nonce, title: 'Your account', body, wide: true, ...(input.productName ? { productName: input.productName } : {}) })
+  return renderPage({ nonce: input.nonce, title: t.text('account.title'), body, wide: true, env, ...(input.productName ? { productName: input.productName } : {}) })
 }
 
 /**
@@ -131,7 +133,7 @@ ${input.signOut ? form(input.signOut, input.csrfToken) : html``}`
  *
  * @example renderAccountFormPage({ nonce, title: 'Check your inbox', csrfToken: '' })
  */
-export function renderAccountFormPage(input: AccountFormView & { nonce: string; productName?: string }): string {
+export function renderAccountFormPage(input: AccountFormView & { nonce: string; productName?: string; env?: PageEnvironment | undefined }): string {
   const errorId = input.error ? 'account-error' : undefined
   const body = html`<h1>${input.title}</h1>
 ${input.lead ? html`<p class="lead">${input.lead}</p>` : html``}
@@ -139,5 +141,5 @@ ${input.notice ? html`<div class="notice" role="status">${input.notice}</div>` :
 ${input.error ? html`<div id="account-error" class="alert" role="alert">${input.error}</div>` : html``}
 ${input.form ? form(input.form, input.csrfToken, errorId) : html``}
 ${links(input.links)}`
-  return renderPage({ nonce: input.nonce, title: input.title, body, ...(input.productName ? { productName: input.productName } : {}) })
+  return renderPage({ nonce: input.nonce, title: input.title, body, env: input.env, ...(input.productName ? { productName: input.productName } : {}) })
 }

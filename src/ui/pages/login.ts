@@ -1,6 +1,7 @@
 import { hiddenFields } from '../form-fields.js'
 import { html } from '../html.js'
-import { renderPage } from '../layout.js'
+import { DEFAULT_ENVIRONMENT, renderPage, type PageEnvironment } from '../layout.js'
+import type { Translator } from '../messages/index.js'
 
 const ERROR_ID = 'login-error'
 
@@ -22,30 +23,33 @@ export function renderLoginPage(input: {
   error?: string
   links?: readonly { href: string; label: string }[]
   alternatives?: readonly { label: string; action: string; hidden: Readonly<Record<string, string>> }[]
+  env?: PageEnvironment | undefined
 }): string {
+  const env = input.env ?? DEFAULT_ENVIRONMENT
+  const t = env.t
   const hasError = input.error !== undefined && input.error !== ''
   const username = input.username ?? ''
   const errorAttributes = hasError ? html` aria-invalid="true" aria-describedby="${ERROR_ID}"` : html``
-  const body = html`<h1>Sign in to continue to ${input.clientName}</h1>
+  const body = html`<h1>${t.text('login.heading', { client: input.clientName })}</h1>
 ${hasError && html`<div id="${ERROR_ID}" class="alert" role="alert">${input.error}</div>`}
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken, ['username', 'password'])}
 <div class="field">
-<label for="username">Username</label>
+<label for="username">${t.text('login.username')}</label>
 <input id="username" name="username" type="text" value="${username}" autocomplete="username" autocapitalize="none" spellcheck="false" required${errorAttributes}${username === '' && html` autofocus`}>
 </div>
 <div class="field">
-<label for="password">Password</label>
+<label for="password">${t.text('login.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${errorAttributes}${username !== '' && html` autofocus`}>
 </div>
-<button type="submit" class="block">Sign in</button>
-</form>${alternativeForms(input.alternatives ?? [], input.csrfToken)}
+<button type="submit" class="block">${t.text('login.submit')}</button>
+</form>${alternativeForms(input.alternatives ?? [], input.csrfToken, t)}
 ${input.links?.length ? html`<p class="links">${input.links.map((link, index) => html`${index > 0 ? ' · ' : ''}<a href="${link.href}">${link.label}</a>`)}</p>` : html``}`
-  return renderPage({ nonce: input.nonce, title: 'Sign in', body })
+  return renderPage({ nonce: input.nonce, title: t.text('login.title'), body, env })
 }
 
 /** "Continue with …" buttons, one small form each (no JavaScript), under a separator the screen reader names. */
-function alternativeForms(alternatives: readonly { label: string; action: string; hidden: Readonly<Record<string, string>> }[], csrfToken: string) {
+function alternativeForms(alternatives: readonly { label: string; action: string; hidden: Readonly<Record<string, string>> }[], csrfToken: string, t: Translator) {
   if (alternatives.length === 0) return html``
   const forms = alternatives.map(
     (alternative) => html`<form method="post" action="${alternative.action}">
@@ -54,8 +58,8 @@ ${hiddenFields(alternative.hidden, csrfToken, [])}
 </form>`,
   )
   return html`
-<section class="alternatives" aria-label="Other ways to sign in">
-<p class="separator">or</p>
+<section class="alternatives" aria-label="${t.text('login.alternatives')}">
+<p class="separator">${t.text('login.or')}</p>
 ${forms}
 </section>`
 }

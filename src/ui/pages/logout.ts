@@ -1,6 +1,6 @@
 import { hiddenFields } from '../form-fields.js'
 import { html } from '../html.js'
-import { renderPage } from '../layout.js'
+import { DEFAULT_ENVIRONMENT, renderPage, type PageEnvironment } from '../layout.js'
 
 /**
  * Asks before ending the session (RP-initiated logout without a trusted `id_token_hint` must not sign the user
@@ -15,19 +15,22 @@ export function renderLogoutConfirmPage(input: {
   hidden: Record<string, string>
   csrfToken: string
   clientName?: string
+  env?: PageEnvironment | undefined
 }): string {
+  const env = input.env ?? DEFAULT_ENVIRONMENT
+  const t = env.t
   const hasClient = input.clientName !== undefined && input.clientName !== ''
-  const body = html`<h1>Sign out?</h1>
+  const body = html`<h1>${t.text('logout.heading')}</h1>
 <p class="lead">${
     hasClient
-      ? html`${input.clientName} is asking to sign you out. You will need to sign in again next time.`
-      : 'You will need to sign in again to use apps connected to this account.'
+      ? t.text('logout.leadClient', { client: input.clientName ?? '' })
+      : t.text('logout.lead')
   }</p>
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken)}
-<button type="submit" class="block">Sign out</button>
+<button type="submit" class="block">${t.text('logout.submit')}</button>
 </form>`
-  return renderPage({ nonce: input.nonce, title: 'Sign out', body })
+  return renderPage({ nonce: input.nonce, title: t.text('logout.title'), body, env })
 }
 
 /**
@@ -36,8 +39,10 @@ ${hiddenFields(input.hidden, input.csrfToken)}
  * @example renderLoggedOutPage({ nonce })
  * @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html#RedirectionAfterLogout
  */
-export function renderLoggedOutPage(input: { nonce: string }): string {
-  const body = html`<h1>You have been signed out</h1>
-<p class="lead">You can close this window now.</p>`
-  return renderPage({ nonce: input.nonce, title: 'Signed out', body })
+export function renderLoggedOutPage(input: { nonce: string; env?: PageEnvironment | undefined }): string {
+  const env = input.env ?? DEFAULT_ENVIRONMENT
+  const t = env.t
+  const body = html`<h1>${t.text('loggedOut.heading')}</h1>
+<p class="lead">${t.text('loggedOut.lead')}</p>`
+  return renderPage({ nonce: input.nonce, title: t.text('loggedOut.title'), body, env })
 }

@@ -1,7 +1,8 @@
 import { renderSVG } from 'uqr'
 import { hiddenFields } from '../form-fields.js'
 import { html, raw, type SafeHtml } from '../html.js'
-import { renderPage } from '../layout.js'
+import { DEFAULT_ENVIRONMENT, renderPage, type PageEnvironment } from '../layout.js'
+import { ENGLISH, type Translator } from '../messages/index.js'
 
 const ERROR_ID = 'code-error'
 
@@ -35,13 +36,13 @@ function errorBlock(error: string | undefined): SafeHtml {
  * The QR code as inline SVG (no script, no external image: the strict CSP stays as it is) and, for
  * people who cannot scan, the secret in groups of four.
  */
-export function enrolmentBlock(enrolment: TotpEnrolmentView): SafeHtml {
+export function enrolmentBlock(enrolment: TotpEnrolmentView, t: Translator = ENGLISH): SafeHtml {
   // uqr writes only <svg>, <rect> and <path> with numeric attributes from the encoded matrix.
-  const svg = renderSVG(enrolment.uri, { border: 1 }).replace('<svg ', '<svg class="qr" role="img" aria-label="QR code of the key" ')
+  const svg = renderSVG(enrolment.uri, { border: 1 }).replace('<svg ', html`<svg class="qr" role="img" aria-label="${t.text('totp.qrLabel')}" `.__html)
   const grouped = enrolment.secret.replace(/(.{4})(?=.)/g, '$1 ')
-  return html`<p>Scan this code with an authenticator app, or enter the key by hand.</p>
+  return html`<p>${t.text('totp.scan')}</p>
 ${raw(svg)}
-<p>Key: <code class="secret" id="totp-secret" data-secret="${enrolment.secret}">${grouped}</code></p>`
+<p>${t.text('totp.key')} <code class="secret" id="totp-secret" data-secret="${enrolment.secret}">${grouped}</code></p>`
 }
 
 function codeField(error: string | undefined, label: string): SafeHtml {
@@ -53,8 +54,8 @@ function codeField(error: string | undefined, label: string): SafeHtml {
 }
 
 /** Recovery codes, shown once: each works one time when the authenticator is lost. */
-export function recoveryCodesBlock(codes: readonly string[]): SafeHtml {
-  return html`<p>Save these recovery codes somewhere safe. Each works once if you lose your authenticator; they are not shown again.</p>
+export function recoveryCodesBlock(codes: readonly string[], t: Translator = ENGLISH): SafeHtml {
+  return html`<p>${t.text('totp.recoveryCodes')}</p>
 <ol class="recovery-codes" id="recovery-codes">${codes.map((code) => html`<li>${code}</li>`)}</ol>`
 }
 
@@ -76,33 +77,60 @@ export function renderSecondFactorPage(input: {
   recoveryCodes?: readonly string[]
   continueUrl?: string
   error?: string
+  passkey?: { action: string; only?: boolean }
+  env?: PageEnvironment | undefined
 }): string {
+  const env = input.env ?? DEFAULT_ENVIRONMENT
+  const t = env.t
   if (input.recoveryCodes) {
-    const body = html`<h1>Two-factor authentication is on</h1>
-${recoveryCodesBlock(input.recoveryCodes)}
-<p><a class="button" id="continue" href="${input.continueUrl ?? '/'}">Continue to ${input.clientName}</a></p>`
-    return renderPage({ nonce: input.nonce, title: 'Recovery codes', body })
+    const body = html`<h1>${t.text('secondFactor.doneHeading')}</h1>
+${recoveryCodesBlock(input.recoveryCodes, t)}
+<p><a class="button" id="continue" href="${input.continueUrl ?? '/'}">${t.text('secondFactor.continueTo', { client: input.clientName })}</a></p>`
+    return renderPage({ nonce: input.nonce, title: t.text('secondFactor.doneTitle'), body, env })
+  }
+  if (input.passkey?.only) {
+    // No TOTP to ask for: the passkey is this user's one second factor.
+    const body = html`<h1>${t.text('secondFactor.heading')}</h1>
+<p class="lead">${t.text('passkey.secondFactorLead', { client: input.clientName })}</p>
+${errorBlock(input.error)}
+<form method="post" action="${input.passkey.action}">
+${hiddenFields({}, input.csrfToken)}
+<button type="submit" class="block">${t.text('passkey.use')}</button>
+</form>`
+    return renderPage({ nonce: input.nonce, title: t.text('secondFactor.title'), body, env })
   }
   const body = input.enrolment
-    ? html`<h1>Set up two-factor authentication</h1>
-<p class="lead">${input.clientName} needs a second factor for your account.</p>
+    ? html`<h1>${t.text('secondFactor.enrolHeading')}</h1>
+<p class="lead">${t.text('secondFactor.enrolLead', { client: input.clientName })}</p>
 ${errorBlock(input.error)}
-${enrolmentBlock(input.enrolment)}
+${enrolmentBlock(input.enrolment, t)}
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken, ['code'])}
-${codeField(input.error, 'Code from the app')}
-<button type="submit" class="block">Turn on and continue</button>
+${codeField(input.error, t.text('secondFactor.appCodeLabel'))}
+<button type="submit" class="block">${t.text('secondFactor.enrolSubmit')}</button>
 </form>`
-    : html`<h1>Two-factor authentication</h1>
-<p class="lead">Enter the code from your authenticator app to continue to ${input.clientName}.</p>
+    : html`<h1>${t.text('secondFactor.heading')}</h1>
+<p class="lead">${t.text('secondFactor.lead', { client: input.clientName })}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${input.action}">
 ${hiddenFields(input.hidden, input.csrfToken, ['code'])}
-${codeField(input.error, 'Authentication code')}
-<button type="submit" class="block">Verify</button>
+${codeField(input.error, t.text('secondFactor.codeLabel'))}
+<button type="submit" class="block">${t.text('secondFactor.verify')}</button>
 </form>
-<p class="note">Lost your device? Enter one of your recovery codes in the same field.</p>`
-  return renderPage({ nonce: input.nonce, title: 'Two-factor authentication', body })
+<p class="note">${t.text('secondFactor.recoveryHint')}</p>${input.passkey ? passkeyChoice(input.passkey.action, input.csrfToken, t) : html``}`
+  return renderPage({ nonce: input.nonce, title: t.text('secondFactor.title'), body, env })
+}
+
+/** The passkey as the other second factor, one small form (src/server/passkeys/ shows the WebAuthn step). */
+function passkeyChoice(action: string, csrfToken: string, t: Translator): SafeHtml {
+  return html`
+<section class="alternatives" aria-label="${t.text('secondFactor.alternatives')}">
+<p class="separator">${t.text('login.or')}</p>
+<form method="post" action="${action}">
+${hiddenFields({}, csrfToken)}
+<button type="submit" class="block secondary">${t.text('passkey.use')}</button>
+</form>
+</section>`
 }
 
 /**
@@ -112,49 +140,51 @@ ${codeField(input.error, 'Authentication code')}
  *
  * @example renderTwoFactorSettingsPage({ nonce, action: '/account/two-factor', csrfToken, state: 'password' })
  */
-export function renderTwoFactorSettingsPage(input: TwoFactorSettingsView & { nonce: string }): string {
+export function renderTwoFactorSettingsPage(input: TwoFactorSettingsView & { nonce: string; env?: PageEnvironment | undefined }): string {
+  const env = input.env ?? DEFAULT_ENVIRONMENT
+  const t = env.t
   const hidden = (step: string): SafeHtml => hiddenFields({ step }, input.csrfToken, ['code', 'password'])
   const notice = input.message !== undefined ? html`<p role="status">${input.message}</p>` : html``
   let content: SafeHtml
   switch (input.state) {
     case 'password':
-      content = html`<p class="lead">Enter your password again to change two-factor authentication.</p>
+      content = html`<p class="lead">${t.text('twoFactor.passwordLead')}</p>
 ${errorBlock(input.error)}
 <form method="post" action="${input.action}">
 ${hidden('reauthenticate')}
 <div class="field">
-<label for="password">Password</label>
+<label for="password">${t.text('twoFactor.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
 </div>
-<button type="submit" class="block">Continue</button>
+<button type="submit" class="block">${t.text('twoFactor.continue')}</button>
 </form>`
       break
     case 'enrol':
       content = html`${errorBlock(input.error)}
-${input.enrolment ? enrolmentBlock(input.enrolment) : html``}
+${input.enrolment ? enrolmentBlock(input.enrolment, t) : html``}
 <form method="post" action="${input.action}">
 ${hidden('confirm')}
-${codeField(input.error, 'Code from the app')}
-<button type="submit" class="block">Turn on</button>
+${codeField(input.error, t.text('secondFactor.appCodeLabel'))}
+<button type="submit" class="block">${t.text('twoFactor.turnOn')}</button>
 </form>`
       break
     case 'enabled':
       content = html`${notice}
-${input.recoveryCodes ? recoveryCodesBlock(input.recoveryCodes) : html`<p>Two-factor authentication is on.</p>`}
+${input.recoveryCodes ? recoveryCodesBlock(input.recoveryCodes, t) : html`<p>${t.text('twoFactor.isOn')}</p>`}
 ${errorBlock(input.error)}
 <form method="post" action="${input.action}">
 ${hidden('recovery-codes')}
-<button type="submit" class="block secondary">New recovery codes</button>
+<button type="submit" class="block secondary">${t.text('twoFactor.newCodes')}</button>
 </form>
 <form method="post" action="${input.action}">
 ${hidden('disable')}
-${codeField(input.recoveryCodes ? undefined : input.error, 'Code from the app, to turn it off')}
-<button type="submit" class="block secondary">Turn off</button>
+${codeField(input.recoveryCodes ? undefined : input.error, t.text('twoFactor.disableCodeLabel'))}
+<button type="submit" class="block secondary">${t.text('twoFactor.turnOff')}</button>
 </form>`
       break
     case 'disabled':
-      content = html`${notice}<p>Two-factor authentication is off.</p>`
+      content = html`${notice}<p>${t.text('twoFactor.isOff')}</p>`
       break
   }
-  return renderPage({ nonce: input.nonce, title: 'Two-factor authentication', body: html`<h1>Two-factor authentication</h1>\n${content}` })
+  return renderPage({ nonce: input.nonce, title: t.text('twoFactor.title'), body: html`<h1>${t.text('twoFactor.title')}</h1>\n${content}`, env })
 }
