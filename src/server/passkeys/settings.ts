@@ -1,5 +1,4 @@
 import { OAuthError } from '../../errors.js'
-import { sha256 } from '../../crypto/random.js'
 import { isUnusablePasswordHash, verifyPassword } from '../../crypto/passwords.js'
 import { formParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
@@ -12,7 +11,7 @@ import { REAUTHENTICATION_SECONDS, recentlyAuthenticated } from '../mfa/two-fact
 import { en } from '../../ui/index.js'
 import { errorPage, htmlResponse, languageOf, type PasskeySettingsView, type Translator } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
-import './audit-events.js'
+import { credentialRef } from './audit-events.js'
 import { registrationOptions, verifyRegistration } from './ceremony.js'
 import { issueChallenge, takeChallenge } from './challenges.js'
 import { relyingParty, type ResolvedPasskeyOptions } from './options.js'
@@ -118,7 +117,7 @@ export async function passkeySettingsEndpoint(ctx: ServerContext, options: Resol
     const challenge = await takeChallenge(ctx, `register.${session.record.id_hash}`)
     const posted = params.get('credential')
     const refuse = async (reason: 'invalid' | 'challenge' | 'credential_in_use', credentialId?: string): Promise<OAuthResponse> => {
-      void ctx.audit.record({ type: 'passkey.failed', user_id: user.id, client_id: null, ceremony: 'registration', reason, credential: credentialId ? sha256(credentialId) : null, client_address: address })
+      void ctx.audit.record({ type: 'passkey.failed', user_id: user.id, client_id: null, ceremony: 'registration', reason, credential: credentialId ? credentialRef(credentialId) : null, client_address: address })
       return page(ctx, t, session, 400, await currentView(ctx, t, options, session, { error: t.text('passkey.error.notRegistered') }))
     }
     if (!challenge) return refuse('challenge')
@@ -133,7 +132,7 @@ export async function passkeySettingsEndpoint(ctx: ServerContext, options: Resol
       if (error instanceof StorageConflictError) return refuse('credential_in_use', result.value.credential_id)
       throw error
     }
-    void ctx.audit.record({ type: 'passkey.registered', user_id: user.id, credential: sha256(result.value.credential_id), name: result.value.name, backup_eligible: result.value.backup_eligible })
+    void ctx.audit.record({ type: 'passkey.registered', user_id: user.id, credential: credentialRef(result.value.credential_id), name: result.value.name, backup_eligible: result.value.backup_eligible })
     return page(ctx, t, session, 200, await currentView(ctx, t, options, session, { message: t.text('passkey.added', { name: result.value.name }) }))
   }
 
@@ -149,7 +148,7 @@ export async function passkeySettingsEndpoint(ctx: ServerContext, options: Resol
   }
   if (step === 'delete' && own) {
     await credentials.remove(own.credential_id)
-    void ctx.audit.record({ type: 'passkey.removed', user_id: user.id, credential: sha256(own.credential_id) })
+    void ctx.audit.record({ type: 'passkey.removed', user_id: user.id, credential: credentialRef(own.credential_id) })
     return page(ctx, t, session, 200, await currentView(ctx, t, options, session, { message: t.text('passkey.removed', { name: own.name }) }))
   }
   return page(ctx, t, session, 400, await currentView(ctx, t, options, session, { error: t.text('twoFactor.error.unavailable') }))

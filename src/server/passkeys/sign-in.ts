@@ -1,5 +1,4 @@
 import { OAuthError } from '../../errors.js'
-import { sha256 } from '../../crypto/random.js'
 import type { Parameters } from '../../http/form.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { passkeyCredentials } from '../../storage/kinds/passkeys.js'
@@ -11,8 +10,7 @@ import type { PendingSecondFactor } from '../mfa/records.js'
 import { ENGLISH } from '../../ui/index.js'
 import { errorPage, htmlResponse, languageOf, type Translator } from '../pages.js'
 import { currentSession } from '../session.js'
-import './audit-events.js'
-import type { PasskeyFailure } from './audit-events.js'
+import { credentialRef, type PasskeyFailure } from './audit-events.js'
 import { assertedCredentialId, authenticationOptions, keyMethod, verifyAssertion } from './ceremony.js'
 import { issueChallenge, takeChallenge } from './challenges.js'
 import { relyingParty, type ResolvedPasskeyOptions } from './options.js'
@@ -93,7 +91,7 @@ export async function passkeySignIn(ctx: ServerContext, options: ResolvedPasskey
 
   const address = request.remoteAddress ?? null
   const refuse = (reason: PasskeyFailure, userId: string | null, credentialId: string | undefined): Promise<OAuthResponse> => {
-    void ctx.audit.record({ type: 'passkey.failed', user_id: userId, client_id: loaded.client.client_id, ceremony: 'authentication', reason, credential: credentialId ? sha256(credentialId) : null, client_address: address })
+    void ctx.audit.record({ type: 'passkey.failed', user_id: userId, client_id: loaded.client.client_id, ceremony: 'authentication', reason, credential: credentialId ? credentialRef(credentialId) : null, client_address: address })
     // One message for every refused assertion: nothing tells which check failed (catalogue MF-04).
     return ceremonyPage(ctx, options, loaded, pending, 400, loaded.language.text('passkey.error.notAccepted'))
   }
@@ -110,7 +108,7 @@ export async function passkeySignIn(ctx: ServerContext, options: ResolvedPasskey
   if (!(await credentials.saveUse(result.value, found.revision, ctx.config.now()))) return refuse('counter', found.credential.user_id, credentialId)
   const user = await ctx.config.store.users.get(found.credential.user_id)
   if (!user) return refuse('unknown_credential', null, credentialId)
-  void ctx.audit.record({ type: 'passkey.used', user_id: user.id, client_id: loaded.client.client_id, credential: sha256(found.credential.credential_id), second_factor: pending !== undefined, client_address: address })
+  void ctx.audit.record({ type: 'passkey.used', user_id: user.id, client_id: loaded.client.client_id, credential: credentialRef(found.credential.credential_id), second_factor: pending !== undefined, client_address: address })
   const method = keyMethod(found.credential)
   if (pending) {
     await clearSecondStep(ctx, id)
