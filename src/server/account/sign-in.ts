@@ -5,6 +5,7 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { computeS256Challenge } from '../../protocol/rfc7636/pkce.js'
 import { AUTHORIZATION_CODE } from '../../storage/kinds/codes.js'
 import type { ClientRecord } from '../../storage/types.js'
+import { builtInSignInClient } from '../built-in-client.js'
 import type { ClientSource, ServerContext } from '../context.js'
 
 /**
@@ -20,15 +21,7 @@ export function accountCallbackUrl(ctx: ServerContext): string {
 }
 
 export function accountClient(ctx: ServerContext): ClientRecord {
-  return {
-    client_id: ACCOUNT_CLIENT_ID, client_secret_hash: null, client_name: 'your account', redirect_uris: [accountCallbackUrl(ctx)],
-    post_logout_redirect_uris: [], grant_types: ['authorization_code'], scopes: ['openid'], token_endpoint_auth_method: 'none',
-    id_token_signed_response_alg: 'ES256', skip_consent: true, created_at: 0, application_type: 'web', client_uri: null, logo_uri: null,
-    policy_uri: null, tos_uri: null, contacts: [], registered_by: 'operator', registration_access_token_hash: null, expires_at: null,
-    client_secret_expires_at: null, disabled: false, jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null,
-    client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false,
-    request_object_signing_alg: null, require_signed_request_object: false,
-  }
+  return builtInSignInClient(ACCOUNT_CLIENT_ID, 'your account', accountCallbackUrl(ctx))
 }
 
 export const accountClientSource: ClientSource = {

@@ -8,10 +8,9 @@ import type { ClientRecord } from '../../storage/types.js'
 import type { Parameters } from '../../http/form.js'
 import type { OAuthResponse } from '../../http/types.js'
 import type { Grant, ServerContext, TokenBinding } from '../context.js'
-import { issueUserTokens, requireUser } from '../grants/issue.js'
+import { issueAndSaveUserTokens, requireUser } from '../grants/issue.js'
 import { recordGrantAssurance } from '../mfa/grant-assurance.js'
 import { grantMeetsPolicy } from '../mfa/policy.js'
-import { discardAccessToken } from '../tokens/access-token.js'
 
 const INVALID = 'The device code is invalid or already used'
 
@@ -68,7 +67,7 @@ async function redeem(ctx: ServerContext, client: ClientRecord, params: Paramete
   if (!(await grantMeetsPolicy(ctx, client.client_id, user.id, assurance.acr))) {
     throw new OAuthError('access_denied', 'The approval needs a sign-in with a second factor', { detail: `device approval acr ${assurance.acr} below policy` })
   }
-  const { response, refresh, access, issued } = await issueUserTokens(ctx, {
+  const { response, refresh, issued } = await issueAndSaveUserTokens(ctx, {
     client,
     user,
     scopes: flow.scopes,
@@ -80,14 +79,6 @@ async function redeem(ctx: ServerContext, client: ClientRecord, params: Paramete
     dpopJkt: binding?.dpopJkt,
     assurance,
   })
-  if (refresh) {
-    try {
-      await ctx.config.store.refreshTokens.save(refresh)
-    } catch (error) {
-      await discardAccessToken(ctx, access)
-      throw error
-    }
-  }
   void ctx.audit.record({
     type: 'token.issued', grant_type: DEVICE_CODE_GRANT_TYPE, client_id: client.client_id, subject: user.id, scopes: flow.scopes,
     grant_id: flow.grant_id, jti: issued.jti, refresh_token_issued: refresh !== undefined, id_token_issued: issued.idToken,

@@ -6,6 +6,7 @@ import { computeS256Challenge } from '../../protocol/rfc7636/pkce.js'
 import { formatUserCode, normalizeUserCode, type UserCode } from '../../protocol/rfc8628/user-code.js'
 import { AUTHORIZATION_CODE } from '../../storage/kinds/codes.js'
 import type { ClientRecord } from '../../storage/types.js'
+import { builtInSignInClient } from '../built-in-client.js'
 import type { ClientSource, ServerContext } from '../context.js'
 import { ACR_MFA } from '../mfa/assurance.js'
 
@@ -27,15 +28,7 @@ export function verificationUri(ctx: ServerContext): string {
 }
 
 function signInClient(ctx: ServerContext): ClientRecord {
-  return {
-    client_id: DEVICE_SIGN_IN_CLIENT_ID, client_secret_hash: null, client_name: 'device sign-in', redirect_uris: [callbackUrl(ctx)],
-    post_logout_redirect_uris: [], grant_types: ['authorization_code'], scopes: ['openid'], token_endpoint_auth_method: 'none',
-    id_token_signed_response_alg: 'ES256', skip_consent: true, created_at: 0, application_type: 'web', client_uri: null, logo_uri: null,
-    policy_uri: null, tos_uri: null, contacts: [], registered_by: 'operator', registration_access_token_hash: null, expires_at: null,
-    client_secret_expires_at: null, disabled: false, jwks: null, jwks_uri: null, token_endpoint_auth_signing_alg: null,
-    client_secret_sealed: null, require_pushed_authorization_requests: false, dpop_bound_access_tokens: false,
-    request_object_signing_alg: null, require_signed_request_object: false,
-  }
+  return builtInSignInClient(DEVICE_SIGN_IN_CLIENT_ID, 'device sign-in', callbackUrl(ctx))
 }
 
 export const deviceSignInClientSource: ClientSource = {

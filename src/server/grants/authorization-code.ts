@@ -3,8 +3,7 @@ import { sha256 } from '../../crypto/random.js'
 import { readResourceIndicators } from '../../protocol/rfc8707/resource-indicator.js'
 import { verifyS256 } from '../../protocol/rfc7636/pkce.js'
 import type { Grant } from '../context.js'
-import { discardAccessToken } from '../tokens/access-token.js'
-import { issueUserTokens, requireUser } from './issue.js'
+import { issueAndSaveUserTokens, requireUser } from './issue.js'
 import { recordGrantAssurance } from '../mfa/grant-assurance.js'
 
 const INVALID = 'The authorization code is invalid, expired or already used'
@@ -47,7 +46,7 @@ export const authorizationCodeGrant: Grant = {
 
     const user = await requireUser(ctx, record.user_id)
     const assurance = await recordGrantAssurance(ctx, record)
-    const { response, refresh, access, issued } = await issueUserTokens(ctx, {
+    const { response, refresh, issued } = await issueAndSaveUserTokens(ctx, {
       client,
       user,
       scopes: record.scopes,
@@ -60,15 +59,6 @@ export const authorizationCodeGrant: Grant = {
       dpopJkt: binding?.dpopJkt,
       assurance,
     })
-    if (refresh) {
-      try {
-        await ctx.config.store.refreshTokens.save(refresh)
-      } catch (error) {
-        // No response goes out, so no stored opaque access token may stay behind either.
-        await discardAccessToken(ctx, access)
-        throw error
-      }
-    }
     void ctx.audit.record({
       type: 'token.issued', grant_type: 'authorization_code', client_id: client.client_id, subject: user.id, scopes: record.scopes,
       grant_id: record.grant_id, jti: issued.jti, refresh_token_issued: refresh !== undefined, id_token_issued: issued.idToken,

@@ -75,6 +75,24 @@ export async function issueUserTokens(ctx: ServerContext, grant: UserGrant): Pro
   }
 }
 
+/**
+ * `issueUserTokens` for a grant that starts a refresh family (code exchange, device code): the refresh
+ * token is saved here, and if that fails no stored opaque access token stays behind, since no response
+ * goes out. Rotation (the refresh grant) writes its own successor atomically instead.
+ */
+export async function issueAndSaveUserTokens(ctx: ServerContext, grant: UserGrant): Promise<IssuedUserTokens> {
+  const issued = await issueUserTokens(ctx, grant)
+  if (issued.refresh) {
+    try {
+      await ctx.config.store.refreshTokens.save(issued.refresh)
+    } catch (error) {
+      await discardAccessToken(ctx, issued.access)
+      throw error
+    }
+  }
+  return issued
+}
+
 async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: IssuedAccessToken, accessScopes: string[]): Promise<IssuedUserTokens> {
   const idToken = grant.scopes.includes('openid')
     ? await issueIdToken(ctx, {
