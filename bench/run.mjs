@@ -18,7 +18,7 @@
 //                                      its own dist/ and node_modules), interleaved run by run; oidc-provider rows dropped
 import { execFileSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -142,7 +142,21 @@ async function measure(context, seconds, { warmup = false } = {}) {
       // Enough single-use values for the fastest rate seen so far, plus headroom; more after a shortfall.
       const rate = context.maxRate ?? 2500
       const count = Math.ceil(rate * seconds * 1.5 * attempt) + 500
-      await server.request(prepare, { count, file: work.values })
+      if (scenario.reusableAfterSeconds !== undefined && scenario.reusableAfterSeconds < seconds) {
+        // Values that may be used again once some seconds have passed (a pending device code, at its polling
+        // interval) come from two pools taken in turn: a pool rests for a whole run before its next use, so it is
+        // prepared once a row rather than once a run.
+        context.turn = (context.turn ?? 0) + 1
+        const pool = `${work.values}.${context.turn % 2}`
+        context.poolSizes ??= {}
+        if ((context.poolSizes[pool] ?? 0) < count) {
+          await server.request(prepare, { count, file: pool })
+          context.poolSizes[pool] = count
+        }
+        copyFileSync(pool, work.values)
+      } else {
+        await server.request(prepare, { count, file: work.values })
+      }
     }
     const cpuBefore = cpuSeconds(server.pid)
     const started = performance.now()

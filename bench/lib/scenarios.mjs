@@ -167,12 +167,13 @@ export const SCENARIOS = [
     id: 'device-poll',
     number: 3,
     title: 'device flow polling (RFC 8628 §3.4): a pending device code polled at the token endpoint',
-    note: 'What a waiting device costs the server: client authentication, the device code looked up by its hash, the poll recorded (compare-and-set, for slow_down) and `authorization_pending` answered. Each prepared device code is polled once, at its interval, so every answer is the expected 400 `authorization_pending`. No oidc-provider row (its device flow is not configured in the bench).',
+    note: 'What a waiting device costs the server: client authentication, the device code looked up by its hash, the poll recorded (compare-and-set, for slow_down) and `authorization_pending` answered. Each prepared device code is polled once a run, in every other run (a whole run apart, beyond its 5 s interval), so every answer is the expected 400 `authorization_pending`. No oidc-provider row (its device flow is not configured in the bench).',
     unit: 'pending polls/s',
     // The answer the row expects: a pending poll is a 400 by RFC 8628 §3.5.
     okStatus: 400,
     prepare: 'deviceCodes',
-    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: '@VALUE@' }) }),
+    reusableAfterSeconds: 5,
+    request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: '@VALUE@' }), expect: '"authorization_pending"' }),
     rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true })],
   },
   {

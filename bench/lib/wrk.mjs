@@ -26,12 +26,13 @@ export function wrkVersion() {
 }
 
 /**
- * Writes the spec file of a request and returns its path. `request`: { method, path, headers, body, valuesFile }.
+ * Writes the spec file of a request and returns its path. `request`: { method, path, headers, body, expect, valuesFile }.
  */
 export function writeSpec(file, request) {
   const lines = [`method ${request.method}`, `path ${request.path}`]
   for (const [name, value] of Object.entries(request.headers ?? {})) lines.push(`header ${name}: ${value}`)
   if (request.body !== undefined) lines.push(`body ${request.body}`)
+  if (request.expect) lines.push(`expect ${request.expect}`)
   if (request.valuesFile) lines.push(`values ${request.valuesFile}`)
   writeFileSync(file, `${lines.join('\n')}\n`)
   return file

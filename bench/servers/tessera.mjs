@@ -158,8 +158,14 @@ serveControl({
   },
   // Device codes from the device authorization endpoint itself (RFC 8628 §3.2), each polled once while pending.
   async deviceCodes({ count }) {
+    // A full run asks for ~90,000 (the poll answers at ~10,000/s); one at a time they took over a minute per run,
+    // a fifth of the whole benchmark. In batches the server answers them as fast as it can.
     const values = []
-    for (let i = 0; i < count; i++) values.push((await postForm(`${issuer}/device_authorization`, { scope: 'notes:read', resource: API }, basicAuthorization())).device_code)
+    while (values.length < count) {
+      const batch = Array.from({ length: Math.min(64, count - values.length) }, () =>
+        postForm(`${issuer}/device_authorization`, { scope: 'notes:read', resource: API }, basicAuthorization()))
+      for (const answer of await Promise.all(batch)) values.push(answer.device_code)
+    }
     return values
   },
   async purge() {

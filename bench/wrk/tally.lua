@@ -7,6 +7,8 @@
 --   path /token
 --   header Name: value          (repeatable)
 --   body <form body>            (may contain @VALUE@)
+--   expect <text>               (answers whose body lacks it are counted as status 599, so they fail the run:
+--                                the device-poll row's 400s must be authorization_pending, not slow_down)
 --   values <file>               (one value per line; each request takes the next one, never reused;
 --                                a line `a<TAB>b` fills @VALUE@ with a and @VALUE2@ with b: a code and its DPoP proof)
 -- Without `values` the same request is sent every time. When values run out, the thread stops and the
@@ -30,6 +32,7 @@ local function read_spec(file)
       spec.headers[name] = value
     elseif key == "body" then spec.body = rest
     elseif key == "values" then spec.values = rest
+    elseif key == "expect" then spec.expect = rest
     end
   end
   return spec
@@ -39,6 +42,7 @@ function init(args)
   statuses = {}
   exhausted = 0
   local spec = read_spec(args[1])
+  expect = spec.expect
   local thread_count = tonumber(os.getenv("WRK_THREADS") or "1")
   if spec.values then
     -- Requests are built once, here: building them in request() would slow wrk down.
@@ -85,6 +89,7 @@ function request()
 end
 
 function response(status, headers, body)
+  if expect and not (body and body:find(expect, 1, true)) then status = 599 end
   statuses[status] = (statuses[status] or 0) + 1
 end
 
