@@ -52,8 +52,9 @@ async function readForm(req: Request): Promise<URLSearchParams | undefined> {
 }
 
 /**
- * A `ClientContext` for an Express request. Only the path and query of the URL are read; the form body of
- * a `form_post` callback is taken from `express.urlencoded()` when used, else read here.
+ * A `ClientContext` for an Express request (behind `clientContext()`, `req.clientContext` itself). Only the
+ * path and query of the URL are read; the form body of a `form_post` callback is taken from
+ * `express.urlencoded()` when used, else read here.
  *
  * @example
  * ```ts
@@ -64,6 +65,9 @@ async function readForm(req: Request): Promise<URLSearchParams | undefined> {
  * ```
  */
 export async function expressClientContext(req: Request, options: ExpressClientOptions = {}): Promise<ClientContext> {
+  // Behind clientContext(), the one context whose cookies the middleware writes.
+  const existing = contextOf(req)
+  if (existing) return existing
   const https = options.https ?? req.secure
   return createClientContext({
     method: req.method,
