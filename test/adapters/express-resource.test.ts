@@ -42,6 +42,11 @@ describe('requireScopes with Express error handling', () => {
     app.get('/handled/boom', () => {
       throw new Error('not a refusal')
     })
+    app.get('/teapot/notes', requireScopes(rs, 'notes:read'), (_req, res) => res.json({}))
+    app.use('/teapot', ((error, _req, res, _next) => {
+      const refusal = error as ResourceAccessError
+      res.status(418).json({ code: refusal.code, challenge: refusal.headers['WWW-Authenticate'] })
+    }) as express.ErrorRequestHandler)
     // The bare route has no error handler but Express's own; the others go through resourceErrorHandler.
     app.use('/handled', resourceErrorHandler(), ((error, _req, res, _next) => {
       res.status(418).json({ passedOn: error instanceof Error ? error.message : String(error) })
@@ -70,6 +75,14 @@ describe('requireScopes with Express error handling', () => {
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="notes", scope="notes:read"/)
     expect(response.headers.get('cache-control')).toBe('no-store')
     expect(await response.text()).toBe('')
+  })
+
+  it("the app's error handler sees the refusal (next(err)) and decides the answer", async () => {
+    const response = await fetch(`${url}/handled/notes`, { headers: { authorization: 'Bearer a b' } })
+    expect(response.status).toBe(401)
+    const seen = await fetch(`${url}/teapot/notes`, { headers: { authorization: 'Bearer a b' } })
+    expect(seen.status).toBe(418)
+    expect(await seen.json()).toEqual({ code: 'invalid_token', challenge: expect.stringMatching(/^Bearer realm="notes", error="invalid_token"/) as unknown })
   })
 
   it('resourceErrorHandler passes any other error on', async () => {
