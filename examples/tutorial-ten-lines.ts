@@ -1,12 +1,12 @@
 // The README's "tutorial in ten lines of TypeScript", type-checked with the rest of the project.
 import express from 'express'
 import { createMemoryClientStore, createOAuth } from 'tessera-oidc/client'
-import { expressClientContext as context, sendExpressRedirect as redirect } from 'tessera-oidc/adapters/express-client'
+import { clientContext, sendExpressRedirect as redirect } from 'tessera-oidc/adapters/express-client'
 
 const oauth = createOAuth({ store: createMemoryClientStore(), secret: process.env.APP_SECRET! })
 oauth.register({ name: 'google', preset: 'google', clientId: process.env.GOOGLE_CLIENT_ID!, clientSecret: process.env.GOOGLE_CLIENT_SECRET!, scope: 'openid profile email' })
-const app = express()
-app.get('/login', async (req, res) => { const ctx = await context(req); redirect(res, ctx, await oauth.authorizeRedirect(ctx, 'google', 'http://localhost:3000/authorize')) })
-app.get('/authorize', async (req, res) => { const ctx = await context(req); await oauth.authorizeAccessToken(ctx, 'google'); redirect(res, ctx, { status: 303, location: '/profile' }) })
-app.get('/profile', async (req, res) => { const user = await oauth.currentUser(await context(req)); res.type('text').send(user ? `Hello, ${user.name}` : 'Not signed in') })
+const app = express().use(clientContext())
+app.get('/login', async (req, res) => redirect(res, await oauth.authorizeRedirect(req.clientContext, 'google', 'http://localhost:3000/authorize')))
+app.get('/authorize', async (req, res) => { await oauth.authorizeAccessToken(req.clientContext, 'google'); redirect(res, '/profile') })
+app.get('/profile', async (req, res) => { const user = await oauth.currentUser(req.clientContext); res.type('text').send(user ? `Hello, ${user.name}` : 'Not signed in') })
 app.listen(3000)

@@ -1,6 +1,7 @@
 /**
- * `tessera-oidc`: OAuth 2.0 and OpenID Connect for TypeScript. This root re-exports the shared error type; the
- * parts live at their own entry points (package.json `exports`), each importable alone:
+ * `tessera-oidc`: OAuth 2.0 and OpenID Connect for TypeScript. This root re-exports the shared error type and
+ * the Web `Request`/`Response` conversions (`fromWebRequest`, `toWebResponse`); the parts live at their own
+ * entry points (package.json `exports`), each importable alone:
  *
  * | entry point | what |
  * | --- | --- |
@@ -33,3 +34,4 @@
 export { OAuthError, isOAuthError, type OAuthErrorCode } from './errors.js'
 export { MissingDependencyError } from './crypto/optional-module.js'
 export type { OAuthRequest, OAuthResponse } from './http/types.js'
+export { BodyTooLargeError, fromWebRequest, toWebResponse } from './http/web.js'

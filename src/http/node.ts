@@ -76,16 +76,17 @@ export function headersFromRaw(rawHeaders: readonly string[]): Headers {
 
 /**
  * Converts a Node request. `base` is the server's own origin (e.g. the issuer's): the Host header is
- * never trusted to build URLs.
+ * never trusted to build URLs. `target` is the request target when a framework rewrote `message.url`;
+ * `readBody: false` leaves the body out (someone else read it).
  */
-export async function fromNodeRequest(message: IncomingMessage, base: string, bodyLimit = DEFAULT_BODY_LIMIT): Promise<OAuthRequest> {
+export async function fromNodeRequest(message: IncomingMessage, base: string, bodyLimit = DEFAULT_BODY_LIMIT, target = message.url ?? '/', readBody = true): Promise<OAuthRequest> {
   const headers = headersFromRaw(message.rawHeaders)
   if (Number(message.headers['content-length'] ?? '0') > bodyLimit) throw new BodyTooLargeError()
   const method = message.method ?? 'GET'
-  const hasBody = method !== 'GET' && method !== 'HEAD'
+  const hasBody = readBody && method !== 'GET' && method !== 'HEAD'
   return {
     method,
-    url: new URL(message.url ?? '/', base),
+    url: new URL(target, base),
     headers,
     body: hasBody ? await readNodeBody(message, bodyLimit) : undefined,
     remoteAddress: message.socket.remoteAddress,

@@ -1,9 +1,15 @@
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from './types.js'
 
+/** A request body over the limit (RFC 9110 §15.5.14: answer 413); thrown by `fromWebRequest` before reading past it. */
 export class BodyTooLargeError extends Error {
+  /** Read by Express's error handling (`err.status`), so the error answers 413 wherever it lands. */
+  readonly status = 413
+
   constructor() {
     super('Request body too large')
     this.name = 'BodyTooLargeError'
+    // A refused body is an answer, not a fault: Express's final handler prints `stack` outside production.
+    this.stack = `${this.name}: ${this.message}`
   }
 }
 
@@ -26,8 +32,18 @@ export async function readBounded(stream: ReadableStream<Uint8Array> | null, lim
   return Buffer.concat(chunks)
 }
 
-/** Converts a web `Request`; throws `BodyTooLargeError` past `bodyLimit`. */
-export async function fromWebRequest(request: Request, options: { bodyLimit?: number; remoteAddress?: string } = {}): Promise<OAuthRequest> {
+/**
+ * A web `Request` as the `OAuthRequest` that `handle()` and `tessera-oidc/resource` take; throws
+ * `BodyTooLargeError` past `bodyLimit` (default 64 KiB).
+ *
+ * @example
+ * ```ts
+ * const result = await rs.requireScopes('notes:read')(await fromWebRequest(request))
+ * if (!result.ok) return toWebResponse(result.response)
+ * ```
+ * @see https://fetch.spec.whatwg.org/#request-class
+ */
+export async function fromWebRequest(request: Request, options: { bodyLimit?: number; remoteAddress?: string | undefined } = {}): Promise<OAuthRequest> {
   const length = Number(request.headers.get('content-length') ?? '0')
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   if (length > limit) throw new BodyTooLargeError()
@@ -41,6 +57,12 @@ export async function fromWebRequest(request: Request, options: { bodyLimit?: nu
   }
 }
 
+/**
+ * An `OAuthResponse` as a web `Response`, every header kept (`Set-Cookie` included).
+ *
+ * @example return toWebResponse(await server.handle(oauthRequest))
+ * @see https://fetch.spec.whatwg.org/#response-class
+ */
 export function toWebResponse(response: OAuthResponse): Response {
   // Uint8Array is a valid BodyInit at run time; lib.dom's typing lags behind ArrayBufferLike.
   return new Response((response.body ?? null) as BodyInit | null, { status: response.status, headers: response.headers })

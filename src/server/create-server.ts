@@ -1,6 +1,8 @@
 import { OAuthError } from '../errors.js'
 import { jsonResponse } from '../http/response.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from '../http/types.js'
+import { BodyTooLargeError, fromWebRequest, toWebResponse } from '../http/web.js'
+import { OAUTH_METADATA_SUFFIX } from '../protocol/rfc8414/metadata.js'
 import { ConfigError, resolveConfig, type AuthorizationServerConfig, type ResolvedConfig } from './config.js'
 import type { EndpointUrls, Registry, ServerContext } from './context.js'
 import { CORE_CAPABILITIES } from './core-capabilities.js'
@@ -20,10 +22,37 @@ import { StorageUnavailableError } from '../storage/types.js'
 import { safely } from './observer.js'
 import { checkProfile, fapi2Capabilities, fapi2Configuration, fapi2Settings, type ServerProfile } from './fapi2/index.js'
 
-/** An authorization server: `handle` answers its requests; mount it with an adapter (`tessera-oidc/adapters/node`, `tessera-oidc/adapters/hono`). */
+/** What a Web-standard host knows of a request beyond the `Request` itself. */
+export interface FetchInfo {
+  /**
+   * The peer's address (Bun's `server.requestIP(req)`, Deno's `info.remoteAddr`), which the abuse limits count
+   * by; behind proxies listed in `trustedProxies` the forwarded address is taken instead, as with `handle`.
+   */
+  remoteAddress?: string | undefined
+}
+
+/**
+ * An authorization server: `fetch` answers Web-standard requests (Next.js route handlers, Bun, Deno,
+ * `app.mount` in Hono), `handle` plain request values; `tessera-oidc/adapters/node` and `…/hono` mount it
+ * on node:http (Express, Fastify) and Hono. Mounted under a path, the issuer carries that path
+ * (`https://example.com/oidc`) and requests arrive with it: see README "Mounting".
+ */
 export interface AuthorizationServer {
   /** Answers one request. Never throws: store outages become 503 `temporarily_unavailable`, other unexpected failures a generic 500 without detail. */
   handle(request: OAuthRequest): Promise<OAuthResponse>
+  /**
+   * Answers a Web-standard `Request`, exactly as `handle` does; the body is read up to 64 KiB (larger: 413,
+   * unreadable: 400 `invalid_request`). Needs no `this`: pass `server.fetch` itself.
+   *
+   * @example
+   * ```ts
+   * // app/oidc/[...path]/route.ts in Next.js, with the issuer https://example.com/oidc
+   * export const GET = (request: Request) => server.fetch(request)
+   * export const POST = GET
+   * ```
+   * @see https://fetch.spec.whatwg.org/#request-class
+   */
+  readonly fetch: (request: Request, info?: FetchInfo) => Promise<Response>
   /** The discovery document (RFC 8414). */
   metadata(): Record<string, unknown>
   readonly issuer: string
@@ -82,10 +111,22 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
   const clientLimits = new ClientLimits(counters, resolved.clientLimits)
   const ctx: ServerContext = { config: resolved, keys, urls, registry, loginThrottle, audit, clientLimits, verifications: new AccessTokenVerifications(resolved.now) }
 
+  /** The path below the issuer's, or undefined for a path outside it. */
+  function localPath(path: string): string | undefined {
+    // RFC 8414 §3.1: an issuer with a path has its metadata at the origin's well-known URI followed by that
+    // path; the host routes it here too (README "Mounting").
+    if (resolved.basePath !== '' && path === OAUTH_METADATA_SUFFIX + resolved.basePath) return OAUTH_METADATA_SUFFIX
+    if (path !== resolved.basePath && !path.startsWith(`${resolved.basePath}/`)) return undefined
+    return path.slice(resolved.basePath.length) || '/'
+  }
+  const routeOf = (request: OAuthRequest) => {
+    const local = localPath(request.url.pathname)
+    return local === undefined ? undefined : registry.route(local)
+  }
+
   async function dispatch(request: OAuthRequest): Promise<OAuthResponse> {
-    const path = request.url.pathname
-    if (!path.startsWith(resolved.basePath)) return notFound()
-    const local = path.slice(resolved.basePath.length) || '/'
+    const local = localPath(request.url.pathname)
+    if (local === undefined) return notFound()
     if (request.body && request.body.byteLength > DEFAULT_BODY_LIMIT) {
       return jsonResponse(413, { error: 'invalid_request', error_description: 'Request body too large' })
     }
@@ -106,7 +147,7 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
       if (resolved.clientAddress) request = { ...request, remoteAddress: resolved.clientAddress(request.remoteAddress, request.headers) }
       return withTransportSecurity(await dispatch(request), resolved.secure)
     } catch (error) {
-      const html = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint.html ?? false
+      const html = routeOf(request)?.endpoint.html ?? false
       const unavailable = error instanceof StorageUnavailableError
       const oauthError = error instanceof OAuthError ? error : unavailable ? STORAGE_UNAVAILABLE : new OAuthError('server_error', 'The server could not complete the request')
       if (unavailable) resolved.logger?.warn({ err: error, backend: error.backend, path: request.url.pathname }, 'storage unavailable')
@@ -115,6 +156,17 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
       if (unavailable) response.headers.set('Retry-After', String(RETRY_AFTER_SECONDS))
       return withTransportSecurity(response, resolved.secure)
     }
+  }
+
+  async function handle(request: OAuthRequest): Promise<OAuthResponse> {
+    if (!observer?.request) return answer(request)
+    const started = process.hrtime.bigint()
+    const response = await answer(request)
+    const matched = routeOf(request)?.endpoint
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    const route = matched ? { route: resolved.basePath + matched.path } : {}
+    safely(observer.request.bind(observer), { endpoint: matched?.name ?? 'unknown', ...route, method: request.method, status: response.status, seconds })
+    return response
   }
 
   return {
@@ -135,15 +187,19 @@ export async function createAuthorizationServer(config: AuthorizationServerConfi
         }
       }
     },
-    async handle(request) {
-      if (!observer?.request) return answer(request)
-      const started = process.hrtime.bigint()
-      const response = await answer(request)
-      const matched = registry.route(request.url.pathname.slice(resolved.basePath.length) || '/')?.endpoint
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      const route = matched ? { route: resolved.basePath + matched.path } : {}
-      safely(observer.request.bind(observer), { endpoint: matched?.name ?? 'unknown', ...route, method: request.method, status: response.status, seconds })
-      return response
+    handle,
+    async fetch(request, info) {
+      let converted: OAuthRequest
+      try {
+        converted = await fromWebRequest(request, { remoteAddress: info?.remoteAddress })
+      } catch (error) {
+        // What `handle` answers for a body over the limit; the rest of it is never read (catalogue RL-05).
+        const refusal = error instanceof BodyTooLargeError
+          ? jsonResponse(413, { error: 'invalid_request', error_description: 'Request body too large' }, { Connection: 'close' })
+          : jsonResponse(400, { error: 'invalid_request', error_description: 'The request body could not be read' })
+        return toWebResponse(withTransportSecurity(refusal, resolved.secure))
+      }
+      return toWebResponse(await handle(converted))
     },
   }
 }

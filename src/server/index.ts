@@ -12,7 +12,7 @@
  *
  * @module tessera-oidc/server
  */
-export { createAuthorizationServer, type AuthorizationServer } from './create-server.js'
+export { createAuthorizationServer, type AuthorizationServer, type FetchInfo } from './create-server.js'
 export { ConfigError, type AuthorizationServerConfig, type DevelopmentSettings, type Lifetimes, type ResourceConfig } from './config.js'
 export { defaultPageRenderer, type AccountField, type AccountForm, type AccountFormView, type AccountItem, type AccountSectionView, type AccountView, type ConsentResource, type ConsentView, type DeviceView, type ErrorView, type LoggedOutView, type LoginAlternative, type LoginView, type LogoutConfirmView, type MessageKey, type PageEnvironment, type PageRenderer, type PasskeyItemView, type PasskeySettingsView, type PasskeySignInView, type SecondFactorView, type TotpEnrolmentView, type Translator, type TwoFactorSettingsView } from './pages.js'
 export { BUILT_IN_CATALOGUES, catalogueProblems, createTranslator, de, en, MESSAGE_KEYS, type Messages, type PageTheme, type SafeHtml } from '../ui/index.js'

@@ -4,7 +4,7 @@ import express from 'express'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { Hono, type Context } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyExpressCookies, expressClientContext, sendExpressRedirect } from '../../src/adapters/express-client.js'
+import { applyExpressCookies, clientContext, expressClientContext, sendExpressRedirect } from '../../src/adapters/express-client.js'
 import { applyFastifyCookies, fastifyClientContext, sendFastifyRedirect } from '../../src/adapters/fastify-client.js'
 import { applyHonoCookies, honoClientContext, honoRedirect } from '../../src/adapters/hono-client.js'
 import type { ClientContext } from '../../src/client/context.js'
@@ -79,6 +79,35 @@ async function startExpress(handle: Handler): Promise<Running> {
   })
 }
 
+function listenExpress(app: express.Express): Promise<Running> {
+  return new Promise((resolve) => {
+    const http = app.listen(0, '127.0.0.1', () =>
+      resolve({ origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`, close: () => new Promise((done) => http.close(() => done())) }),
+    )
+  })
+}
+
+/**
+ * Express behind `app.use(clientContext())`: no route builds a context or writes a cookie. The login route
+ * even answers with plain `res.redirect`, as a route that forgets the cookies would; the callback uses
+ * `sendExpressRedirect(res, redirect)` for its `no-store` and `Referrer-Policy`.
+ */
+async function startExpressMiddleware(handle: Handler): Promise<Running> {
+  const app = express()
+  app.use(clientContext())
+  const route = (name: 'login' | 'callback' | 'me') => async (req: express.Request, res: express.Response) => {
+    const result = await handle(req.clientContext, name, String(req.params.provider ?? ''))
+    if (result.redirect && name === 'login') return res.set('Cache-Control', 'no-store').redirect(303, result.redirect)
+    if (result.redirect) return sendExpressRedirect(res, result.redirect)
+    res.status(result.status ?? 200).type('text/plain').send(result.body ?? '')
+  }
+  app.get('/login/:provider', route('login'))
+  app.get('/cb/:provider', route('callback'))
+  app.post('/cb/:provider', route('callback'))
+  app.get('/me', route('me'))
+  return listenExpress(app)
+}
+
 async function startFastify(handle: Handler): Promise<Running> {
   const app = Fastify()
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body))
@@ -107,6 +136,7 @@ afterAll(async () => {
 describe.each([
   { framework: 'hono', start: startHono },
   { framework: 'express', start: startExpress },
+  { framework: 'express with clientContext()', start: startExpressMiddleware },
   { framework: 'fastify', start: startFastify },
 ])('client adapter: $framework', ({ start }) => {
   let running: Running
@@ -154,5 +184,79 @@ describe.each([
     const response = await browser.get(`${running.origin}/cb/evil?code=x&state=y`)
     expect(response.status).toBe(400)
     expect(await response.text()).toBe('transaction_missing')
+  })
+})
+
+describe('express: clientContext() writes the cookies however the route answers', () => {
+  let running: Running
+  const COOKIE = 'tessera-rp-tx=abc; Path=/; HttpOnly; SameSite=Lax'
+  beforeAll(async () => {
+    const app = express()
+    app.use(clientContext())
+    // Cookies added after an await, as the relying party adds them, then the route answers in its own way.
+    const later = async (req: express.Request) => {
+      await new Promise((resolve) => setImmediate(resolve))
+      req.clientContext.cookies.push(COOKIE)
+    }
+    app.get('/write-head', async (req, res) => {
+      await later(req)
+      res.writeHead(200, { 'Set-Cookie': 'own=1; Path=/', 'Content-Type': 'text/plain' }).end('ok')
+    })
+    app.get('/write-head-list', async (req, res) => {
+      await later(req)
+      res.writeHead(200, 'OK', ['Set-Cookie', 'own=1; Path=/', 'Set-Cookie', 'own2=2; Path=/']).end('ok')
+    })
+    app.get('/stream', async (req, res) => {
+      await later(req)
+      res.write('part one, ')
+      res.end('part two')
+    })
+    app.get('/old-helper-too', async (req, res) => {
+      await later(req)
+      applyExpressCookies(res, req.clientContext)
+      res.send('ok')
+    })
+    app.get('/none', (_req, res) => {
+      res.send('no cookie')
+    })
+    app.post('/form', (req, res) => {
+      res.json({ body: req.body as unknown, callbackForm: req.clientContext.body?.get('state') ?? null })
+    })
+    running = await listenExpress(app)
+  })
+  afterAll(async () => {
+    await running?.close()
+  })
+
+  const cookiesOf = async (path: string) => (await fetch(`${running.origin}${path}`)).headers.getSetCookie()
+
+  it('res.writeHead with a Set-Cookie of its own keeps both', async () => {
+    expect(await cookiesOf('/write-head')).toEqual(['own=1; Path=/', COOKIE])
+    expect(await cookiesOf('/write-head-list')).toEqual(['own=1; Path=/', 'own2=2; Path=/', COOKIE])
+  })
+
+  it('a streamed answer carries them (res.write sends the headers)', async () => {
+    const response = await fetch(`${running.origin}/stream`)
+    expect(response.headers.getSetCookie()).toEqual([COOKIE])
+    expect(await response.text()).toBe('part one, part two')
+  })
+
+  it('applyExpressCookies as well writes each cookie once', async () => {
+    expect(await cookiesOf('/old-helper-too')).toEqual([COOKIE])
+  })
+
+  it('a route whose context set no cookie answers without Set-Cookie', async () => {
+    expect(await cookiesOf('/none')).toEqual([])
+  })
+
+  it('reads a form_post body for the context and leaves it parsed in req.body', async () => {
+    const response = await fetch(`${running.origin}/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'state=s1&code=c1' })
+    expect(await response.json()).toEqual({ body: { state: 's1', code: 'c1' }, callbackForm: 's1' })
+  })
+
+  it('a form body over 64 KiB goes to next(err) as 413, without a stack trace', async () => {
+    const response = await fetch(`${running.origin}/form`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `state=${'a'.repeat(70 * 1024)}` })
+    expect(response.status).toBe(413)
+    expect(await response.text()).not.toMatch(/\bat \S+:\d+:\d+/)
   })
 })

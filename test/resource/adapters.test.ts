@@ -30,53 +30,85 @@ function closeServer(server: Server): Promise<void> {
   })
 }
 
-async function startHono(rs: ResourceServer, parseFormsFirst: boolean): Promise<Running> {
+async function startHono(rs: ResourceServer, parseFormsFirst: boolean, mounted = false): Promise<Running> {
   const { requireScopes, requireAccess, protectedResourceMetadata } = honoResource
-  const app = new Hono()
+  const root = new Hono()
+  // Mounted: the /api routes on their own app, routed at /api (`app.route`), whose paths drop the prefix.
+  const app = mounted ? new Hono() : root
+  const at = (path: string) => (mounted ? path.slice('/api'.length) : path)
   // An earlier middleware that consumed the body through c.req (which keeps a parsed copy).
   if (parseFormsFirst) {
-    app.use('/api/*', async (c, next) => {
+    app.use(at('/api/*'), async (c, next) => {
       if (c.req.header('content-type') === 'application/x-www-form-urlencoded') await c.req.parseBody()
       await next()
     })
   }
-  app.get('/api/notes', requireScopes(rs, 'notes:read'), (c) => {
+  app.get(at('/api/notes'), requireScopes(rs, 'notes:read'), (c) => {
     const { subject, clientId, scopes, actor } = c.get('principal')
     return c.json({ subject, clientId, scopes, actor: actor ?? null })
   })
-  app.post('/api/notes', requireScopes(rs, 'notes:write'), (c) => c.json({ subject: c.get('principal').subject }, 201))
-  app.get('/api/step-up', requireAccess(rs, STEP_UP), (c) => c.json({ subject: c.get('principal').subject }))
-  app.post('/api/read', requireScopes(rs, 'notes:read'), async (c) => {
+  app.post(at('/api/notes'), requireScopes(rs, 'notes:write'), (c) => c.json({ subject: c.get('principal').subject }, 201))
+  app.get(at('/api/step-up'), requireAccess(rs, STEP_UP), (c) => c.json({ subject: c.get('principal').subject }))
+  app.post(at('/api/read'), requireScopes(rs, 'notes:read'), async (c) => {
     const form = await c.req.parseBody()
     return c.json({ subject: c.get('principal').subject, note: form.note })
   })
-  app.get(rs.metadataPath, protectedResourceMetadata(rs))
+  if (mounted) root.route('/api', app)
+  root.get(rs.metadataPath, protectedResourceMetadata(rs))
   const server = await new Promise<Server>((resolve) => {
-    const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(http as Server))
+    const http = serve({ fetch: root.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(http as Server))
   })
   // As the README asks of every node:http server: Node 24's own handler resets the connection instead of a 431.
   server.on('clientError', answerClientError)
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) }
 }
 
-async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Running> {
-  const { requireScopes, requireAccess, protectedResourceMetadata } = expressResource
+/** How an Express app answers a refusal: the new default through error handlers, or the deprecated way. */
+type ExpressFailure = 'resourceErrorHandler' | 'own error handler' | 'respond'
+
+interface ExpressVariant {
+  parseForms?: boolean
+  failure: ExpressFailure
+  /** The /api routes on a router mounted at /api. */
+  mounted?: boolean
+}
+
+/** The app's own error handler, as the README shows it: everything it needs is on the error. */
+const ownErrorHandler: express.ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  if (!(error instanceof expressResource.ResourceAccessError)) return next(error)
+  res.status(error.status).set(error.headers)
+  if (error.body) res.json(error.body)
+  else res.end()
+}
+
+async function startExpress(rs: ResourceServer, variant: ExpressVariant): Promise<Running> {
+  const { requireAccess, protectedResourceMetadata, resourceErrorHandler } = expressResource
+  const options = variant.failure === 'respond' ? { onFailure: 'respond' as const } : {}
+  // The variadic form for the default, the array form where options are given.
+  const requireScopes = (scope: string) => (variant.failure === 'respond' ? expressResource.requireScopes(rs, [scope], options) : expressResource.requireScopes(rs, scope))
   const app = express()
-  if (parseForms) app.use(express.urlencoded({ extended: false }))
-  app.get('/api/notes', requireScopes(rs, 'notes:read'), (req, res) => {
-    const { subject, clientId, scopes, actor } = req.principal ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
+  if (variant.parseForms) app.use(express.urlencoded({ extended: false }))
+  const api = variant.mounted ? express.Router() : app
+  const at = (path: string) => (variant.mounted ? path.slice('/api'.length) : path)
+  api.get(at('/api/notes'), requireScopes('notes:read'), (req, res) => {
+    // The deprecated name is still set (one release) and is the same principal.
+    if (req.principal !== req.auth || res.locals.principal !== req.auth) throw new Error('req.principal differs from req.auth')
+    const { subject, clientId, scopes, actor } = req.auth ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
     res.json({ subject, clientId, scopes, actor: actor ?? null })
   })
-  app.get('/api/step-up', requireAccess(rs, STEP_UP), (req, res) => {
-    res.json({ subject: req.principal?.subject })
+  api.get(at('/api/step-up'), requireAccess(rs, STEP_UP, options), (req, res) => {
+    res.json({ subject: req.auth?.subject })
   })
-  app.post('/api/notes', requireScopes(rs, 'notes:write'), (_req, res) => {
-    res.status(201).json({ subject: (res.locals.principal as { subject: string }).subject })
+  api.post(at('/api/notes'), requireScopes('notes:write'), (req, res) => {
+    res.status(201).json({ subject: req.auth?.subject })
   })
-  app.post('/api/read', requireScopes(rs, 'notes:read'), (req, res) => {
-    res.json({ subject: req.principal?.subject, note: (req.body as Record<string, unknown>).note })
+  api.post(at('/api/read'), requireScopes('notes:read'), (req, res) => {
+    res.json({ subject: req.auth?.subject, note: (req.body as Record<string, unknown>).note })
   })
+  if (variant.mounted) app.use('/api', api as express.Router)
   app.get(rs.metadataPath, protectedResourceMetadata(rs))
+  if (variant.failure === 'resourceErrorHandler') app.use(resourceErrorHandler())
+  if (variant.failure === 'own error handler') app.use(ownErrorHandler)
   const server = await new Promise<Server>((resolve) => {
     const http = app.listen(0, '127.0.0.1', () => resolve(http))
   })
@@ -84,21 +116,25 @@ async function startExpress(rs: ResourceServer, parseForms: boolean): Promise<Ru
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) }
 }
 
-async function startFastify(rs: ResourceServer): Promise<Running> {
+async function startFastify(rs: ResourceServer, prefixed: boolean): Promise<Running> {
   const { requireScopes, requireAccess, protectedResourceMetadata, addFormBodyParser } = fastifyResource
   const app = Fastify()
   addFormBodyParser(app)
-  app.get('/api/notes', { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
-    const { subject, clientId, scopes, actor } = request.principal ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
-    return { subject, clientId, scopes, actor: actor ?? null }
-  })
-  app.get('/api/step-up', { preHandler: requireAccess(rs, STEP_UP) }, async (request) => ({ subject: request.principal?.subject }))
-  app.post('/api/notes', { preHandler: requireScopes(rs, 'notes:write') }, async (request, reply) => {
-    return reply.code(201).send({ subject: request.principal?.subject })
-  })
-  app.post('/api/read', { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
-    return { subject: request.principal?.subject, note: (request.body as Record<string, unknown>).note }
-  })
+  // Prefixed: the routes in a plugin registered with `prefix: '/api'`, so their own paths drop it.
+  const at = (path: string) => (prefixed ? path.slice('/api'.length) : path)
+  await app.register(async (api) => {
+    api.get(at('/api/notes'), { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
+      const { subject, clientId, scopes, actor } = request.principal ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
+      return { subject, clientId, scopes, actor: actor ?? null }
+    })
+    api.get(at('/api/step-up'), { preHandler: requireAccess(rs, STEP_UP) }, async (request) => ({ subject: request.principal?.subject }))
+    api.post(at('/api/notes'), { preHandler: requireScopes(rs, 'notes:write') }, async (request, reply) => {
+      return reply.code(201).send({ subject: request.principal?.subject })
+    })
+    api.post(at('/api/read'), { preHandler: requireScopes(rs, 'notes:read') }, async (request) => {
+      return { subject: request.principal?.subject, note: (request.body as Record<string, unknown>).note }
+    })
+  }, prefixed ? { prefix: '/api' } : {})
   app.get(rs.metadataPath, protectedResourceMetadata(rs))
   await app.listen({ port: 0, host: '127.0.0.1' })
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() }
@@ -131,12 +167,18 @@ function send(base: string, scenario: ScenarioRequest): Promise<Answer> {
   })
 }
 
+/** Every middleware variant the table runs against; Fastify's and Hono's plugin forms join here. */
 const frameworks: [string, (rs: ResourceServer) => Promise<Running>][] = [
   ['hono', (rs) => startHono(rs, false)],
   ['hono after a middleware that parsed the form', (rs) => startHono(rs, true)],
-  ['express', (rs) => startExpress(rs, false)],
-  ['express with express.urlencoded()', (rs) => startExpress(rs, true)],
-  ['fastify', startFastify],
+  ['hono, routes on a sub-app under /api', (rs) => startHono(rs, false, true)],
+  ['express, next(err) to resourceErrorHandler()', (rs) => startExpress(rs, { failure: 'resourceErrorHandler' })],
+  ['express with express.urlencoded(), resourceErrorHandler()', (rs) => startExpress(rs, { failure: 'resourceErrorHandler', parseForms: true })],
+  ["express, the app's own error handler", (rs) => startExpress(rs, { failure: 'own error handler' })],
+  ['express, routes on a router mounted at /api', (rs) => startExpress(rs, { failure: 'resourceErrorHandler', mounted: true })],
+  ["express, onFailure: 'respond' (deprecated)", (rs) => startExpress(rs, { failure: 'respond', parseForms: true })],
+  ['fastify', (rs) => startFastify(rs, false)],
+  ['fastify, routes in a plugin under the /api prefix', (rs) => startFastify(rs, true)],
 ]
 
 let as: FakeAuthorizationServer
@@ -179,13 +221,13 @@ describe.each(frameworks)('%s', (_framework, start) => {
     await app.close()
   })
 
-  it.each(scenarios)('$name → $status', async (scenario) => {
+  it.each(scenarios)('$name → $expect.status', async (scenario) => {
     const answer = await send(app.url, scenario.request(tokens))
-    expect(answer.status, answer.body).toBe(scenario.status)
+    expect(answer.status, answer.body).toBe(scenario.expect.status)
     const challenge = answer.headers['www-authenticate']
-    if (scenario.challenge === null) expect(challenge).toBeUndefined()
-    else expect(challenge).toMatch(scenario.challenge)
-    if (scenario.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.json)
+    if (scenario.expect.challenge === null) expect(challenge).toBeUndefined()
+    else expect(challenge).toMatch(scenario.expect.challenge)
+    if (scenario.expect.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.expect.json)
     expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
   })
 })
@@ -199,13 +241,13 @@ describe.each(frameworks)('%s with DPoP', (_framework, start) => {
     await app.close()
   })
 
-  it.each(dpopScenarios)('$name → $status', async (scenario) => {
+  it.each(dpopScenarios)('$name → $expect.status', async (scenario) => {
     const answer = await send(app.url, await scenario.request(dpopTokens))
-    expect(answer.status, answer.body).toBe(scenario.status)
+    expect(answer.status, answer.body).toBe(scenario.expect.status)
     const challenge = answer.headers['www-authenticate']
-    if (scenario.challenge === null) expect(challenge).toBeUndefined()
-    else expect(challenge).toMatch(scenario.challenge)
-    if (scenario.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.json)
+    if (scenario.expect.challenge === null) expect(challenge).toBeUndefined()
+    else expect(challenge).toMatch(scenario.expect.challenge)
+    if (scenario.expect.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.expect.json)
     expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
   })
 

@@ -5,7 +5,10 @@
  *   POST /api/notes   requireScopes('notes:write') → 201 { subject }
  *   POST /api/read    requireScopes('notes:read')  → 200 { subject, note } (`note` read from the form body by the route)
  *   GET  <rs.metadataPath>                         → RFC 9728 metadata
- * The resource server is configured without `resourceMetadataUrl`: challenges carry the derived one.
+ * Some apps put the /api routes on a router mounted at /api (the answers must not change: DPoP's `htu`
+ * and the query are read from the whole path), and some answer refusals through the framework's error
+ * handling (Express: `next(err)` and an error handler). The resource server is configured without
+ * `resourceMetadataUrl`: challenges carry the derived one. Each case is `{ name, request, expect }`.
  */
 
 /** Tokens minted per run by the test (they carry the fake issuer's URL and fresh times). */
@@ -33,14 +36,19 @@ export interface ScenarioRequest {
   body?: string
 }
 
-export interface Scenario {
-  name: string
-  request: (tokens: ScenarioTokens) => ScenarioRequest
+/** What the answer must be, whichever framework gave it. */
+export interface Expectation {
   status: number
   /** Pattern for `WWW-Authenticate`; `null` when the response must not have one. */
   challenge: RegExp | null
   /** Members the JSON body must have. */
   json?: Record<string, unknown>
+}
+
+export interface Scenario {
+  name: string
+  request: (tokens: ScenarioTokens) => ScenarioRequest
+  expect: Expectation
 }
 
 const FORM: [string, string] = ['content-type', 'application/x-www-form-urlencoded']
@@ -59,81 +67,66 @@ export const scenarios: Scenario[] = [
   {
     name: 'MF-10 step-up route, token without acr',
     request: (t) => ({ method: 'GET', path: '/api/step-up', headers: [auth(`Bearer ${t.read}`)] }),
-    status: 401,
-    challenge: /^Bearer realm="notes", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:tessera:mfa", max_age="300", resource_metadata=/,
+    expect: { status: 401, challenge: /^Bearer realm="notes", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:tessera:mfa", max_age="300", resource_metadata=/ },
   },
-  { name: 'MF-10 step-up route, recent two-factor token', request: (t) => ({ method: 'GET', path: '/api/step-up', headers: [auth(`Bearer ${t.mfa}`)] }), status: 200, challenge: null, json: { subject: 'alice' } },
-  { name: 'RS-01 no credentials', request: () => ({ method: 'GET', path: '/api/notes' }), status: 401, challenge: NO_ERROR },
+  { name: 'MF-10 step-up route, recent two-factor token', request: (t) => ({ method: 'GET', path: '/api/step-up', headers: [auth(`Bearer ${t.mfa}`)] }), expect: { status: 200, challenge: null, json: { subject: 'alice' } } },
+  { name: 'RS-01 no credentials', request: () => ({ method: 'GET', path: '/api/notes' }), expect: { status: 401, challenge: NO_ERROR } },
   ...['Bearer', 'bearer', 'BEARER'].map((scheme): Scenario => ({
     name: `RS-02 valid token, scheme "${scheme}"`,
     request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`${scheme} ${t.read}`)] }),
-    status: 200,
-    challenge: null,
-    json: { subject: 'alice', clientId: 'app', scopes: ['notes:read'] },
+    expect: { status: 200, challenge: null, json: { subject: 'alice', clientId: 'app', scopes: ['notes:read'] } },
   })),
   {
     name: 'RFC 8693 §4.1 the actor chain reaches the route as principal.actor',
     request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.delegated}`)] }),
-    status: 200,
-    challenge: null,
-    json: { subject: 'alice', actor: { subject: 'svc-b', clientId: 'svc-b', actor: { subject: 'svc-a' } } },
+    expect: { status: 200, challenge: null, json: { subject: 'alice', actor: { subject: 'svc-b', clientId: 'svc-b', actor: { subject: 'svc-a' } } } },
   },
-  { name: 'RS-03 "Bearer" without a token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer')] }), status: 400, challenge: INVALID_REQUEST },
-  { name: 'RS-03 "Bearer a b"', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer a b')] }), status: 401, challenge: INVALID_TOKEN },
-  { name: 'RS-03 token with quotes', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer "abc"')] }), status: 401, challenge: INVALID_TOKEN },
-  { name: 'RS-03 Basic scheme', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Basic YWxpY2U6c2VjcmV0')] }), status: 400, challenge: INVALID_REQUEST },
+  { name: 'RS-03 "Bearer" without a token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer')] }), expect: { status: 400, challenge: INVALID_REQUEST } },
+  { name: 'RS-03 "Bearer a b"', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer a b')] }), expect: { status: 401, challenge: INVALID_TOKEN } },
+  { name: 'RS-03 token with quotes', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Bearer "abc"')] }), expect: { status: 401, challenge: INVALID_TOKEN } },
+  { name: 'RS-03 Basic scheme', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth('Basic YWxpY2U6c2VjcmV0')] }), expect: { status: 400, challenge: INVALID_REQUEST } },
   {
     name: 'RS-03 two Authorization headers',
     request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.read}`), auth(`Bearer ${t.read}`)] }),
-    status: 401,
-    challenge: INVALID_TOKEN,
+    expect: { status: 401, challenge: INVALID_TOKEN },
   },
-  { name: 'RS-03 12 KB token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${'a'.repeat(12_000)}`)] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-03 12 KB token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${'a'.repeat(12_000)}`)] }), expect: { status: 401, challenge: INVALID_TOKEN } },
   // Node's HTTP parser stops a 100 KB header (16 KB limit) before any framework code: 431, never 500.
-  { name: 'RS-03 100 KB token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${'a'.repeat(100_000)}`)] }), status: 431, challenge: null },
+  { name: 'RS-03 100 KB token', request: () => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${'a'.repeat(100_000)}`)] }), expect: { status: 431, challenge: null } },
   {
     name: 'RS-04 header and query',
     request: (t) => ({ method: 'GET', path: `/api/notes?access_token=${t.read}`, headers: [auth(`Bearer ${t.read}`)] }),
-    status: 400,
-    challenge: INVALID_REQUEST,
+    expect: { status: 400, challenge: INVALID_REQUEST },
   },
   {
     name: 'RS-04 header and form body',
     request: (t) => ({ method: 'POST', path: '/api/read', headers: [auth(`Bearer ${t.read}`), FORM], body: `access_token=${t.read}&note=hi` }),
-    status: 400,
-    challenge: INVALID_REQUEST,
+    expect: { status: 400, challenge: INVALID_REQUEST },
   },
-  { name: 'RS-04 query only', request: (t) => ({ method: 'GET', path: `/api/notes?access_token=${t.read}` }), status: 401, challenge: NO_ERROR },
+  { name: 'RS-04 query only', request: (t) => ({ method: 'GET', path: `/api/notes?access_token=${t.read}` }), expect: { status: 401, challenge: NO_ERROR } },
   {
     name: 'RS-04 form body only, still readable by the route',
     request: (t) => ({ method: 'POST', path: '/api/read', headers: [FORM], body: `access_token=${t.read}&note=hi` }),
-    status: 200,
-    challenge: null,
-    json: { subject: 'alice', note: 'hi' },
+    expect: { status: 200, challenge: null, json: { subject: 'alice', note: 'hi' } },
   },
   {
     name: 'RS-04 repeated access_token in the body',
     request: (t) => ({ method: 'POST', path: '/api/read', headers: [FORM], body: `access_token=${t.read}&access_token=${t.read}` }),
-    status: 400,
-    challenge: INVALID_REQUEST,
+    expect: { status: 400, challenge: INVALID_REQUEST },
   },
-  { name: 'RS-05 expired token', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.expired}`)] }), status: 401, challenge: INVALID_TOKEN },
-  { name: 'RS-06 token for another audience', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.wrongAudience}`)] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-05 expired token', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.expired}`)] }), expect: { status: 401, challenge: INVALID_TOKEN } },
+  { name: 'RS-06 token for another audience', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.wrongAudience}`)] }), expect: { status: 401, challenge: INVALID_TOKEN } },
   {
     name: 'RS-07 token without the needed scope',
     request: (t) => ({ method: 'POST', path: '/api/notes', headers: [auth(`Bearer ${t.read}`)] }),
-    status: 403,
-    challenge: challengeWith('insufficient_scope', ', scope="notes:write"'),
-    json: { error: 'insufficient_scope' },
+    expect: { status: 403, challenge: challengeWith('insufficient_scope', ', scope="notes:write"'), json: { error: 'insufficient_scope' } },
   },
-  { name: 'RS-07 token with the needed scope', request: (t) => ({ method: 'POST', path: '/api/notes', headers: [auth(`Bearer ${t.write}`)] }), status: 201, challenge: null },
-  { name: 'RS-08 alg none', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.algNone}`)] }), status: 401, challenge: INVALID_TOKEN },
-  { name: 'RS-13 foreign key', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.foreignKey}`)] }), status: 401, challenge: INVALID_TOKEN },
+  { name: 'RS-07 token with the needed scope', request: (t) => ({ method: 'POST', path: '/api/notes', headers: [auth(`Bearer ${t.write}`)] }), expect: { status: 201, challenge: null } },
+  { name: 'RS-08 alg none', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.algNone}`)] }), expect: { status: 401, challenge: INVALID_TOKEN } },
+  { name: 'RS-13 foreign key', request: (t) => ({ method: 'GET', path: '/api/notes', headers: [auth(`Bearer ${t.foreignKey}`)] }), expect: { status: 401, challenge: INVALID_TOKEN } },
   {
     name: 'RFC 9728 metadata',
     request: () => ({ method: 'GET', path: '/.well-known/oauth-protected-resource/api' }),
-    status: 200,
-    challenge: null,
-    json: { resource: 'http://127.0.0.1:6000/api', bearer_methods_supported: ['header', 'body'] },
+    expect: { status: 200, challenge: null, json: { resource: 'http://127.0.0.1:6000/api', bearer_methods_supported: ['header', 'body'] } },
   },
 ]
