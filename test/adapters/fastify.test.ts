@@ -6,16 +6,18 @@
  * tables (test/resource/adapters.test.ts, test/client/adapters.test.ts) run the same plugins through every
  * protection and login case.
  */
+import { request as httpRequest } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendFastifyRedirect, tesseraClient } from '../../src/adapters/fastify-client.js'
-import { ResourceRequestError, tesseraResource } from '../../src/adapters/fastify-resource.js'
+import { protectedResourceMetadata, ResourceRequestError, tesseraResource } from '../../src/adapters/fastify-resource.js'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
 import { Browser } from '../helpers/http-client.js'
 import { startEvilProvider, type EvilProvider } from '../client/evil-provider.js'
-import { AUDIENCE, FakeAuthorizationServer, accessToken, generateKey } from '../resource/fixtures.js'
+import { AUDIENCE, FakeAuthorizationServer, accessToken, claims, generateKey, nowSeconds, segment } from '../resource/fixtures.js'
+import { scenarios, type ScenarioRequest, type ScenarioTokens } from '../resource/scenarios.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 
@@ -117,6 +119,90 @@ describe('tesseraResource', () => {
     const answer = await fetch(`${origin}/api/read`, { method: 'POST', headers: FORM, body: `access_token=${read}&note=a&note=b` })
     expect(answer.status).toBe(200)
     expect(await answer.json()).toEqual({ body: { access_token: read, note: ['a', 'b'] }, form: ['a', 'b'] })
+  })
+})
+
+/** node:http rather than fetch, so that a header can be sent twice as two lines. */
+function send(base: string, scenario: ScenarioRequest): Promise<{ status: number; challenge: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of scenario.headers ?? []) {
+      const existing = headers[name]
+      headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
+    }
+    const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
+    if (body) headers['content-length'] = String(body.length)
+    const req = httpRequest(new URL(scenario.path, base), { method: scenario.method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'], body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** What a scenario expects, read so that it works whether the table keeps its members flat or under `expect`. */
+function expected(scenario: unknown): { status: number; challenge: RegExp | null } {
+  const flat = scenario as { status: number; challenge: RegExp | null; expect?: { status: number; challenge: RegExp | null } }
+  return flat.expect ?? flat
+}
+
+/**
+ * The shared scenario table (test/resource/scenarios.ts) against the plugin with Fastify's default error
+ * handler, whose error body is Fastify's own: every status and challenge must still be exact, and an
+ * error body must carry the RFC error code as `code` and never a stack trace.
+ */
+describe("tesseraResource with Fastify's default error handler, over the scenario table", () => {
+  let as: FakeAuthorizationServer
+  let tokens: ScenarioTokens
+  let app: FastifyInstance
+  let origin: string
+
+  beforeAll(async () => {
+    const key = generateKey('ES256')
+    const foreign = generateKey('ES256')
+    as = await new FakeAuthorizationServer().start()
+    as.jwks = { keys: [key.publicJwk] }
+    tokens = {
+      read: accessToken(key, as.url),
+      write: accessToken(key, as.url, { scope: 'notes:read notes:write' }),
+      expired: accessToken(key, as.url, { iat: nowSeconds() - 3600, exp: nowSeconds() - 600 }),
+      wrongAudience: accessToken(key, as.url, { aud: 'http://127.0.0.1:7000/api' }),
+      algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
+      foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
+      mfa: accessToken(key, as.url, { acr: 'urn:tessera:mfa', auth_time: nowSeconds() - 10 }),
+      delegated: accessToken(key, as.url, { client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b', act: { sub: 'svc-a' } } }),
+    }
+    const rs = createResourceServer({ issuer: as.url, audience: AUDIENCE, realm: 'notes' })
+    app = Fastify()
+    await app.register(tesseraResource, { resourceServer: rs })
+    const read = app.requireAuth({ scopes: ['notes:read'] })
+    app.get('/api/notes', { preHandler: read }, async (request) => {
+      const { subject, clientId, scopes, actor } = request.auth ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
+      return { subject, clientId, scopes, actor: actor ?? null }
+    })
+    app.post('/api/notes', { preHandler: app.requireAuth({ scopes: ['notes:write'] }) }, async (request, reply) => reply.code(201).send({ subject: request.auth?.subject }))
+    app.get('/api/step-up', { preHandler: app.requireAuth({ scopes: ['notes:read'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }) }, async (request) => ({ subject: request.auth?.subject }))
+    app.post('/api/read', { preHandler: read }, async (request) => ({ subject: request.auth?.subject, note: (request.body as Record<string, unknown>).note }))
+    app.get(rs.metadataPath, protectedResourceMetadata(rs))
+    origin = await listen(app)
+  })
+  afterAll(async () => {
+    await app?.close()
+    await as?.close()
+  })
+
+  it.each(scenarios)('$name', async (scenario) => {
+    const want = expected(scenario)
+    const answer = await send(origin, scenario.request(tokens))
+    expect(answer.status, answer.body).toBe(want.status)
+    if (want.challenge === null) expect(answer.challenge).toBeUndefined()
+    else expect(answer.challenge).toMatch(want.challenge)
+    expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
+    const error = /error="([a-z_]+)"/.exec(answer.challenge ?? '')?.[1]
+    if (want.status >= 400 && want.status < 431) expect((JSON.parse(answer.body) as { code?: string }).code).toBe(error)
   })
 })
 
