@@ -31,7 +31,7 @@ declare module 'fastify' {
     /**
      * A preHandler hook (decorated by the `tesseraResource` plugin): the request needs a valid access token
      * granting `requirement.scopes` (and the `acrValues`/`maxAge` of RFC 9470, if given). The principal is
-     * then `request.auth`; otherwise a `ResourceRequestError` goes to the app's error handler.
+     * then `request.auth`; otherwise a `ResourceAccessError` goes to the app's error handler.
      */
     requireAuth(requirement?: AccessRequirement): preHandlerAsyncHookHandler
   }
@@ -76,23 +76,30 @@ function send(reply: FastifyReply, response: OAuthResponse): FastifyReply {
  * @example
  * ```ts
  * app.setErrorHandler((error, request, reply) => {
- *   if (error instanceof ResourceRequestError) request.log.info({ code: error.code }, 'token refused')
+ *   if (error instanceof ResourceAccessError) request.log.info({ code: error.code }, 'token refused')
  *   return reply.send(error) // Fastify's default handler: status and challenge headers kept
  * })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-export class ResourceRequestError extends Error {
+export class ResourceAccessError extends Error {
+  /** The HTTP status, the member Fastify's error handling reads. */
   readonly statusCode: number
+  /** The same status, as the Express adapter's `ResourceAccessError` names it. */
+  readonly status: number
+  /** The RFC 6750 §3.1 error code; undefined when no token was sent. */
   readonly code: string | undefined
+  /** Every header of the refusal but those describing its body: the challenge, `DPoP-Nonce`, `Cache-Control`. */
   readonly headers: Readonly<Record<string, string>>
+  /** The complete answer, RFC 6750 JSON body included, as `resourceErrorHandler()` sends it. */
   readonly response: OAuthResponse
 
   constructor(response: OAuthResponse) {
     const { code, message } = describeRefusal(response)
     super(message)
-    this.name = 'ResourceRequestError'
+    this.name = 'ResourceAccessError'
     this.statusCode = response.status
+    this.status = response.status
     this.code = code
     const headers: Record<string, string> = {}
     // The body Fastify serializes is its own: only the headers that do not describe a body are carried.
@@ -105,7 +112,7 @@ export class ResourceRequestError extends Error {
 }
 
 /**
- * An error handler for `app.setErrorHandler`: a `ResourceRequestError` is answered exactly as Tessera's
+ * An error handler for `app.setErrorHandler`: a `ResourceAccessError` is answered exactly as Tessera's
  * other adapters do (status, challenge headers, RFC 6750 JSON body `{ error, error_description }`); any
  * other error goes to `fallback`, or to Fastify's default handling.
  *
@@ -119,7 +126,7 @@ export function resourceErrorHandler(
   fallback?: (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown,
 ): (this: FastifyInstance, error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown {
   return function (error, request, reply) {
-    if (error instanceof ResourceRequestError) return send(reply, error.response)
+    if (error instanceof ResourceAccessError) return send(reply, error.response)
     if (fallback) return fallback.call(this, error, request, reply)
     // Sent as an error from inside an error handler, it reaches the parent (ultimately Fastify's default) handler.
     return reply.send(error)
@@ -141,7 +148,7 @@ const plugin: FastifyPluginAsync<TesseraResourceOptions> = async (app, options) 
     const check = checkFor(rs, requirement)
     return async function (request) {
       const result = await check(toOAuthRequest(request))
-      if (!result.ok) throw new ResourceRequestError(result.response)
+      if (!result.ok) throw new ResourceAccessError(result.response)
       request.auth = result.principal
     }
   })
@@ -153,7 +160,7 @@ const plugin: FastifyPluginAsync<TesseraResourceOptions> = async (app, options) 
  * The Fastify plugin for `tessera-oidc/resource` (wrapped with `fastify-plugin`, so its decorators reach the
  * app): `request.auth`, `app.requireAuth(requirement)` for routes' `preHandler`, and a parser for
  * `application/x-www-form-urlencoded` when the app has none (a token may come in a form body, RFC 6750
- * §2.2). Refusals are thrown as `ResourceRequestError` for the app's error handler; Fastify's default
+ * §2.2). Refusals are thrown as `ResourceAccessError` for the app's error handler; Fastify's default
  * handler answers them with the status and the exact challenge headers, `resourceErrorHandler()` also with
  * the RFC 6750 JSON body.
  *

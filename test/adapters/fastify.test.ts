@@ -1,6 +1,6 @@
 /**
  * The Fastify plugins as Fastify apps use them, over real HTTP: refusals go through the app's error
- * handling (`setErrorHandler` sees a `ResourceRequestError`; Fastify's default handler keeps the status and
+ * handling (`setErrorHandler` sees a `ResourceAccessError`; Fastify's default handler keeps the status and
  * the exact challenge), the decorators follow Fastify's rules, the form parser is added only when the app
  * has none, and the client plugin's onSend hook writes the cookies whatever answered. The shared scenario
  * tables (test/resource/adapters.test.ts, test/client/adapters.test.ts) run the same plugins through every
@@ -10,7 +10,7 @@ import { request as httpRequest } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendFastifyRedirect, tesseraClient } from '../../src/adapters/fastify-client.js'
-import { protectedResourceMetadata, ResourceRequestError, tesseraResource } from '../../src/adapters/fastify-resource.js'
+import { protectedResourceMetadata, ResourceAccessError, tesseraResource } from '../../src/adapters/fastify-resource.js'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
@@ -60,7 +60,7 @@ describe('tesseraResource', () => {
     expect(await (await fetch(`${origin}/api/notes`, { headers: { authorization: `Bearer ${read}` } })).json()).toEqual({ subject: 'alice' })
   })
 
-  it('hands a refusal to setErrorHandler as a ResourceRequestError; sent on, it keeps status and challenge', async () => {
+  it('hands a refusal to setErrorHandler as a ResourceAccessError; sent on, it keeps status and challenge', async () => {
     const seen: unknown[] = []
     const origin = await start(async (app) => {
       await app.register(tesseraResource, { resourceServer: rs })
@@ -77,10 +77,10 @@ describe('tesseraResource', () => {
     expect(await answer.json()).toMatchObject({ statusCode: 403, code: 'insufficient_scope', error: 'Forbidden' })
     expect(seen).toHaveLength(1)
     const [error] = seen
-    expect(error).toBeInstanceOf(ResourceRequestError)
-    expect((error as ResourceRequestError).statusCode).toBe(403)
-    expect((error as ResourceRequestError).code).toBe('insufficient_scope')
-    expect((error as ResourceRequestError).headers['www-authenticate']).toBe(answer.headers.get('www-authenticate'))
+    expect(error).toBeInstanceOf(ResourceAccessError)
+    expect((error as ResourceAccessError).statusCode).toBe(403)
+    expect((error as ResourceAccessError).code).toBe('insufficient_scope')
+    expect((error as ResourceAccessError).headers['www-authenticate']).toBe(answer.headers.get('www-authenticate'))
   })
 
   it("answers a request without credentials, with Fastify's default handler, 401 and the bare challenge", async () => {

@@ -1,7 +1,7 @@
 /**
  * The Hono middleware and the Fastify plugin in their native forms, as entries of the shared scenario table
  * (adapters.test.ts): `requireAuth` throwing `HTTPException`s, `tesseraResource` throwing
- * `ResourceRequestError`s, each behind an error handler that answers exactly and mounted under a prefix.
+ * `ResourceAccessError`s, each behind an error handler that answers exactly and mounted under a prefix.
  * Fastify's default error handler writes its own body (status and challenge stay exact), so it is tested
  * in test/adapters/fastify.test.ts rather than against the table's JSON bodies.
  */
