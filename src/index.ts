@@ -16,14 +16,14 @@
  * | `tessera-oidc/resource` | protect an API: RFC 9068 JWTs or RFC 7662 introspection, RFC 6750 challenges, RFC 9728 metadata |
  * | `tessera-oidc/adapters/hono-resource` | `tessera-oidc/resource` as Hono middleware |
  * | `tessera-oidc/adapters/express-resource` | `tessera-oidc/resource` as Express middleware |
- * | `tessera-oidc/adapters/fastify-resource` | `tessera-oidc/resource` as a Fastify hook |
+ * | `tessera-oidc/adapters/fastify-resource` | `tessera-oidc/resource` as a Fastify plugin |
  * | `tessera-oidc/client` | the relying party: "Log in with …", sessions, refresh, on oauth4webapi |
  * | `tessera-oidc/client/sqlite` | the relying party's SQLite store |
  * | `tessera-oidc/client/postgres` | the relying party's PostgreSQL store |
  * | `tessera-oidc/client/redis` | the relying party's Redis store |
- * | `tessera-oidc/adapters/hono-client` | `tessera-oidc/client` routes for Hono |
+ * | `tessera-oidc/adapters/hono-client` | `tessera-oidc/client` as Hono middleware |
  * | `tessera-oidc/adapters/express-client` | `tessera-oidc/client` routes for Express |
- * | `tessera-oidc/adapters/fastify-client` | `tessera-oidc/client` routes for Fastify |
+ * | `tessera-oidc/adapters/fastify-client` | `tessera-oidc/client` as a Fastify plugin |
  * | `tessera-oidc/doctor` | check a deployment as clients use it: authorization server metadata, keys, registration, MCP servers |
  *
  * The `tessera` command (`tessera-oidc serve`, `client`, `user`, `keys`, `migrate`, `audit`, `doctor`) is the package's bin.

@@ -13,6 +13,7 @@ import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
 import { Browser, parseForm } from '../helpers/http-client.js'
 import { startEvilProvider, type EvilProvider } from './evil-provider.js'
+import { nativeClientAdapters } from './native-adapters.js'
 
 /**
  * One scenario table run against every framework adapter: each app has the same routes, written with that
@@ -138,6 +139,7 @@ describe.each([
   { framework: 'express', start: startExpress },
   { framework: 'express with clientContext()', start: startExpressMiddleware },
   { framework: 'fastify', start: startFastify },
+  ...nativeClientAdapters,
 ])('client adapter: $framework', ({ start }) => {
   let running: Running
   beforeAll(async () => {
@@ -146,7 +148,7 @@ describe.each([
     oauth.register({ name: 'evil', ...common })
     oauth.register({ name: 'apple', preset: 'apple', ...common })
     let origin = ''
-    running = await start(handlerFor(oauth, () => origin))
+    running = await start(handlerFor(oauth, () => origin), oauth)
     origin = running.origin
   })
   afterAll(async () => {
@@ -158,6 +160,7 @@ describe.each([
     const login = await browser.get(`${running.origin}/login/evil?returnTo=%2Fhome`)
     expect(login.status).toBe(303)
     expect(login.headers.get('cache-control')).toBe('no-store')
+    expect(login.headers.getSetCookie()).toHaveLength(1)
     expect(login.headers.getSetCookie()[0]).toMatch(/^tessera-rp-tx=.+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/)
     const callback = (await browser.get(login.headers.get('location') ?? '')).headers.get('location') ?? ''
     const done = await browser.get(callback)

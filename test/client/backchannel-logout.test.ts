@@ -11,8 +11,9 @@ import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { expressBackchannelLogout } from '../../src/adapters/express-client.js'
-import { fastifyBackchannelLogout } from '../../src/adapters/fastify-client.js'
-import { honoBackchannelLogout } from '../../src/adapters/hono-client.js'
+import { serve } from '@hono/node-server'
+import { fastifyBackchannelLogout, tesseraClient as fastifyTesseraClient } from '../../src/adapters/fastify-client.js'
+import { honoBackchannelLogout, tesseraClient as honoTesseraClient } from '../../src/adapters/hono-client.js'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
 import type { RelyingPartyStore } from '../../src/client/store.js'
@@ -211,7 +212,54 @@ describe('the framework routes of the receiver', () => {
     }
   }
 
-  for (const [name, start] of [['Hono', honoApp], ['Express', expressApp], ['Fastify', fastifyApp]] as const) {
+  /**
+   * Behind the client middleware, which reads the form first, and optionally after an app middleware that
+   * consumed the body through c.req (Hono keeps a copy); over real HTTP, so the body has a length.
+   */
+  async function honoMiddlewareApp(parseFirst: boolean): Promise<(request: Request) => Promise<Response>> {
+    const app = new Hono()
+    if (parseFirst) {
+      app.use(async (c, next) => {
+        await c.req.parseBody()
+        await next()
+      })
+    }
+    app.use(honoTesseraClient(oauth))
+    app.post('/backchannel-logout', honoBackchannelLogout(oauth))
+    const server = await new Promise<Server>((resolve) => {
+      const listening = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(listening as Server))
+    })
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return async (request) => {
+      const answer = await fetch(`${origin}/backchannel-logout`, { method: 'POST', headers: request.headers, body: await request.text() })
+      server.closeAllConnections()
+      server.close()
+      return answer
+    }
+  }
+
+  /** With the client plugin's own form parser (no parser of the app's). */
+  async function fastifyPluginApp(): Promise<(request: Request) => Promise<Response>> {
+    const app = Fastify()
+    await app.register(fastifyTesseraClient, { oauth })
+    app.post('/backchannel-logout', fastifyBackchannelLogout(oauth))
+    const origin = await app.listen({ port: 0, host: '127.0.0.1' })
+    return async (request) => {
+      const answer = await fetch(`${origin}/backchannel-logout`, { method: 'POST', headers: request.headers, body: await request.text() })
+      await app.close()
+      return answer
+    }
+  }
+
+  const frameworks = [
+    ['Hono', honoApp],
+    ['Express', expressApp],
+    ['Fastify', fastifyApp],
+    ['Hono behind tesseraClient', () => honoMiddlewareApp(false)],
+    ['Hono behind tesseraClient and a middleware that parsed the form', () => honoMiddlewareApp(true)],
+    ['Fastify with the tesseraClient plugin', fastifyPluginApp],
+  ] as const
+  for (const [name, start] of frameworks) {
     it(`BL-06 ${name}: a valid token ends the session (200, no-store); a replay is a 400 invalid_request`, async () => {
       const send = await start()
       const token = await sign(claims())

@@ -14,6 +14,7 @@ import { AUDIENCE, FakeAuthorizationServer, accessToken, claims, generateKey, no
 import { scenarios, type ScenarioRequest, type ScenarioTokens } from './scenarios.js'
 import { dpopScenarios, EXTERNAL, type DpopTokens } from './dpop-scenarios.js'
 import { dpopKey, dpopProof } from '../helpers/dpop.js'
+import { nativeResourceAdapters } from './native-adapters.js'
 
 /** RFC 9470 step-up: the route needs a two-factor sign-in within five minutes. */
 const STEP_UP = { scopes: ['notes:read'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }
@@ -179,6 +180,7 @@ const frameworks: [string, (rs: ResourceServer) => Promise<Running>][] = [
   ["express, onFailure: 'respond' (deprecated)", (rs) => startExpress(rs, { failure: 'respond', parseForms: true })],
   ['fastify', (rs) => startFastify(rs, false)],
   ['fastify, routes in a plugin under the /api prefix', (rs) => startFastify(rs, true)],
+  ...nativeResourceAdapters,
 ]
 
 let as: FakeAuthorizationServer
