@@ -1,7 +1,8 @@
 /**
- * `tessera-oidc/adapters/express-resource`: `tessera-oidc/resource` as Express middleware. A verified
- * token's principal is `req.auth`; a refused request goes to `next(err)` as a `ResourceAccessError`, which
- * `resourceErrorHandler()` (or the app's own error handler) answers.
+ * `tessera-oidc/adapters/express-resource`: `tessera-oidc/resource` as Express middleware. Behind
+ * `requireAuth(rs, { scopes })` a verified token's principal is `req.auth`; a refused request goes to
+ * `next(err)` as a `ResourceAccessError`, which `resourceErrorHandler()` (or the app's own error handler)
+ * answers.
  *
  * @module tessera-oidc/adapters/express-resource
  */
@@ -11,17 +12,17 @@ import { BodyTooLargeError } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from '../http/types.js'
 import { jsonResponse } from '../http/response.js'
 import { formBodyFromParsed, formObject, mayCarryFormToken } from '../resource/adapter-support.js'
-import type { AccessRequirement, ResourceServer } from '../resource/create-resource-server.js'
+import { scopeCheck, type AccessRequirement, type ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal, VerifyResult } from '../resource/principal.js'
 
 declare module 'express-serve-static-core' {
   interface Request {
-    /** Who the verified access token speaks for, set by `requireScopes`/`requireAccess` (the name express-jwt and express-oauth2-jwt-bearer use). */
+    /** Who the verified access token speaks for, set by `requireAuth` (the name express-jwt and express-oauth2-jwt-bearer use). */
     auth?: Principal
     /**
-     * Set by `requireScopes`/`requireAccess`, the same value as `req.auth`.
+     * Set by the deprecated `requireScopes`/`requireAccess`, the same value as `req.auth`.
      *
-     * @deprecated Read `req.auth`; `req.principal` (and `res.locals.principal`) are set until the next release only.
+     * @deprecated Use `requireAuth` and read `req.auth`; `req.principal` (and `res.locals.principal`) are set until the next release only.
      */
     principal?: Principal
   }
@@ -31,7 +32,7 @@ declare module 'express-serve-static-core' {
 const CHALLENGE_HEADERS = ['WWW-Authenticate', 'DPoP-Nonce'] as const
 
 /**
- * A request `requireScopes` or `requireAccess` refused, handed to `next(err)`: `status` (400
+ * A request `requireAuth` refused, handed to `next(err)`: `status` (400
  * `invalid_request`, 401 without a usable token, 403 `insufficient_scope`, 413 for a body over 64 KiB; 500
  * or 503 when the token could not be checked, without a challenge), the challenge `headers`
  * (`WWW-Authenticate`, and `DPoP-Nonce` when the API wants a nonce) and the RFC 6750 §3.1 JSON `body`
@@ -90,16 +91,6 @@ function errorBodyOf(response: OAuthResponse): { error: string; error_descriptio
   }
 }
 
-/** How the middleware ends a refused request. */
-export interface ExpressResourceOptions {
-  /**
-   * `'next'` (the default): `next(new ResourceAccessError(…))`, for `resourceErrorHandler()` or the app's
-   * own error handler. `'respond'`: the middleware writes the challenge itself, as before this release — kept for
-   * one release, deprecated.
-   */
-  onFailure?: 'next' | 'respond'
-}
-
 /** Only path and query are read from the URL, so the Host header never matters here. */
 const PLACEHOLDER_ORIGIN = 'http://localhost'
 
@@ -127,39 +118,59 @@ async function toOAuthRequest(req: Request, bodyLimit: number): Promise<OAuthReq
 }
 
 /**
- * Express middleware: the request needs a valid bearer token granting every scope in `scopes`; the
- * principal is then `req.auth`, otherwise `next(err)` gets a `ResourceAccessError` carrying the RFC 6750 §3
- * challenge (answer it with `resourceErrorHandler()`). `requireScopes(rs, ['notes:read'], { onFailure:
- * 'respond' })` answers the challenge itself instead, as before (deprecated).
+ * Express middleware: the request needs a valid access token granting `requirement.scopes` (and, if
+ * given, an `acr` of `acrValues` and an `auth_time` at most `maxAge` seconds ago, RFC 9470). The principal
+ * is then `req.auth`; otherwise `next(err)` gets a `ResourceAccessError` carrying the RFC 6750 §3 (RFC 9449
+ * §7.1, RFC 9470 §3) challenge, for `resourceErrorHandler()` or the app's own error handler.
  *
  * @example
  * ```ts
- * app.get('/api/notes', requireScopes(rs, 'notes:read'), (req, res) => res.json({ owner: req.auth?.subject }))
+ * app.get('/api/notes', requireAuth(rs, { scopes: ['notes:read'] }), (req, res) => res.json({ owner: req.auth?.subject }))
  * app.use(resourceErrorHandler())
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
-export function requireScopes(rs: ResourceServer, ...scopes: string[]): RequestHandler
-export function requireScopes(rs: ResourceServer, scopes: readonly string[], options: ExpressResourceOptions): RequestHandler
-export function requireScopes(rs: ResourceServer, ...args: (string | readonly string[] | ExpressResourceOptions)[]): RequestHandler {
-  const [first, options] = args
-  if (typeof first === 'object' && 'length' in first) return guard(rs.requireScopes(...first), options as ExpressResourceOptions | undefined)
-  return guard(rs.requireScopes(...args.filter((scope): scope is string => typeof scope === 'string')))
+export function requireAuth(rs: ResourceServer, requirement: AccessRequirement = {}): RequestHandler {
+  return guard(checkFor(rs, requirement), 'next')
+}
+
+/**
+ * Express middleware: the request needs a valid bearer token granting every scope in `scopes`; the
+ * principal is then `req.auth` (and `req.principal`), otherwise the middleware answers the RFC 6750 §3
+ * challenge itself.
+ *
+ * @deprecated It answers refusals itself, past the app's error handler. Use `requireAuth(rs, { scopes })`
+ * with `resourceErrorHandler()`; removed in the next release.
+ * @example
+ * ```ts
+ * app.get('/api/notes', requireScopes(rs, 'notes:read'), (req, res) => res.json({ owner: req.auth?.subject }))
+ * ```
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export function requireScopes(rs: ResourceServer, ...scopes: string[]): RequestHandler {
+  return guard(rs.requireScopes(...scopes), 'respond')
 }
 
 /**
  * Express middleware: `requireScopes` plus what the route needs of the user's authentication (an `acr` of
- * `acrValues`, an `auth_time` at most `maxAge` seconds ago), else the RFC 9470 §3 challenge as a
- * `ResourceAccessError` to `next(err)`.
+ * `acrValues`, an `auth_time` at most `maxAge` seconds ago), else the RFC 9470 §3 challenge, answered by
+ * the middleware itself.
  *
+ * @deprecated As `requireScopes`: use `requireAuth(rs, { scopes, acrValues, maxAge })`; removed in the next release.
  * @example
  * ```ts
  * app.post('/api/transfer', requireAccess(rs, { scopes: ['payments'], acrValues: ['urn:tessera:mfa'], maxAge: 300 }), handler)
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc9470#section-3
  */
-export function requireAccess(rs: ResourceServer, requirement: AccessRequirement, options: ExpressResourceOptions = {}): RequestHandler {
-  return guard(rs.requireAccess(requirement), options)
+export function requireAccess(rs: ResourceServer, requirement: AccessRequirement): RequestHandler {
+  return guard(rs.requireAccess(requirement), 'respond')
+}
+
+/** The check a route needs: the fast scope check when no RFC 9470 requirement is given. */
+function checkFor(rs: ResourceServer, requirement: AccessRequirement): (request: OAuthRequest) => VerifyResult | Promise<VerifyResult> {
+  if (requirement.acrValues === undefined && requirement.maxAge === undefined) return scopeCheck(rs, requirement.scopes ?? [])
+  return rs.requireAccess(requirement)
 }
 
 /**
@@ -183,8 +194,12 @@ export function resourceErrorHandler(): ErrorRequestHandler {
   }
 }
 
-function guard(check: (request: OAuthRequest) => Promise<VerifyResult>, options: ExpressResourceOptions = {}): RequestHandler {
-  const respond = options.onFailure === 'respond'
+/**
+ * `'next'`: a refusal goes to `next(err)` and the principal is `req.auth` only (`requireAuth`). `'respond'`:
+ * the middleware answers a refusal and also sets the deprecated `req.principal`/`res.locals.principal`.
+ */
+function guard(check: (request: OAuthRequest) => VerifyResult | Promise<VerifyResult>, onFailure: 'next' | 'respond'): RequestHandler {
+  const respond = onFailure === 'respond'
   return async (req: Request, res: Response, next: NextFunction) => {
     const refuse = (response: OAuthResponse): void => {
       if (respond) writeNodeResponse(response, res)
@@ -204,8 +219,10 @@ function guard(check: (request: OAuthRequest) => Promise<VerifyResult>, options:
       return
     }
     req.auth = result.principal
-    req.principal = result.principal
-    res.locals.principal = result.principal
+    if (respond) {
+      req.principal = result.principal
+      res.locals.principal = result.principal
+    }
     next()
   }
 }

@@ -7,7 +7,7 @@ import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { requireScopes, ResourceAccessError, resourceErrorHandler } from '../../src/adapters/express-resource.js'
+import { requireAuth, ResourceAccessError, resourceErrorHandler } from '../../src/adapters/express-resource.js'
 import { jsonResponse } from '../../src/http/response.js'
 import { createResourceServer } from '../../src/resource/index.js'
 import { AUDIENCE, FakeAuthorizationServer } from '../resource/fixtures.js'
@@ -29,7 +29,7 @@ describe('ResourceAccessError', () => {
   })
 })
 
-describe('requireScopes with Express error handling', () => {
+describe('requireAuth with Express error handling', () => {
   let as: FakeAuthorizationServer
   let server: Server
   let url: string
@@ -37,12 +37,12 @@ describe('requireScopes with Express error handling', () => {
     as = await new FakeAuthorizationServer().start()
     const rs = createResourceServer({ issuer: as.url, audience: AUDIENCE, realm: 'notes' })
     const app = express()
-    app.get('/bare/notes', requireScopes(rs, 'notes:read'), (_req, res) => res.json({}))
-    app.get('/handled/notes', requireScopes(rs, 'notes:read'), (_req, res) => res.json({}))
+    app.get('/bare/notes', requireAuth(rs, { scopes: ['notes:read'] }), (_req, res) => res.json({}))
+    app.get('/handled/notes', requireAuth(rs, { scopes: ['notes:read'] }), (_req, res) => res.json({}))
     app.get('/handled/boom', () => {
       throw new Error('not a refusal')
     })
-    app.get('/teapot/notes', requireScopes(rs, 'notes:read'), (_req, res) => res.json({}))
+    app.get('/teapot/notes', requireAuth(rs, { scopes: ['notes:read'] }), (_req, res) => res.json({}))
     app.use('/teapot', ((error, _req, res, _next) => {
       const refusal = error as ResourceAccessError
       res.status(418).json({ code: refusal.code, challenge: refusal.headers['WWW-Authenticate'] })

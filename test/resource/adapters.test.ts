@@ -83,21 +83,23 @@ const ownErrorHandler: express.ErrorRequestHandler = (error: unknown, _req, res,
 }
 
 async function startExpress(rs: ResourceServer, variant: ExpressVariant): Promise<Running> {
-  const { requireAccess, protectedResourceMetadata, resourceErrorHandler } = expressResource
-  const options = variant.failure === 'respond' ? { onFailure: 'respond' as const } : {}
-  // The variadic form for the default, the array form where options are given.
-  const requireScopes = (scope: string) => (variant.failure === 'respond' ? expressResource.requireScopes(rs, [scope], options) : expressResource.requireScopes(rs, scope))
+  const { protectedResourceMetadata, resourceErrorHandler } = expressResource
+  // `requireAuth` goes to next(err); the deprecated `requireScopes`/`requireAccess` answer refusals themselves.
+  const deprecated = variant.failure === 'respond'
+  const requireScopes = (scope: string) => (deprecated ? expressResource.requireScopes(rs, scope) : expressResource.requireAuth(rs, { scopes: [scope] }))
+  const requireAccess = (requirement: typeof STEP_UP) => (deprecated ? expressResource.requireAccess(rs, requirement) : expressResource.requireAuth(rs, requirement))
   const app = express()
   if (variant.parseForms) app.use(express.urlencoded({ extended: false }))
   const api = variant.mounted ? express.Router() : app
   const at = (path: string) => (variant.mounted ? path.slice('/api'.length) : path)
   api.get(at('/api/notes'), requireScopes('notes:read'), (req, res) => {
-    // The deprecated name is still set (one release) and is the same principal.
-    if (req.principal !== req.auth || res.locals.principal !== req.auth) throw new Error('req.principal differs from req.auth')
+    // The deprecated middleware still sets the deprecated name (one release), the same principal; requireAuth only req.auth.
+    const principal = deprecated ? req.auth : undefined
+    if (req.principal !== principal || res.locals.principal !== principal) throw new Error('req.principal is not what the middleware promises')
     const { subject, clientId, scopes, actor } = req.auth ?? { subject: undefined, clientId: undefined, scopes: undefined, actor: undefined }
     res.json({ subject, clientId, scopes, actor: actor ?? null })
   })
-  api.get(at('/api/step-up'), requireAccess(rs, STEP_UP, options), (req, res) => {
+  api.get(at('/api/step-up'), requireAccess(STEP_UP), (req, res) => {
     res.json({ subject: req.auth?.subject })
   })
   api.post(at('/api/notes'), requireScopes('notes:write'), (req, res) => {
@@ -173,11 +175,11 @@ const frameworks: [string, (rs: ResourceServer) => Promise<Running>][] = [
   ['hono', (rs) => startHono(rs, false)],
   ['hono after a middleware that parsed the form', (rs) => startHono(rs, true)],
   ['hono, routes on a sub-app under /api', (rs) => startHono(rs, false, true)],
-  ['express, next(err) to resourceErrorHandler()', (rs) => startExpress(rs, { failure: 'resourceErrorHandler' })],
+  ['express requireAuth, next(err) to resourceErrorHandler()', (rs) => startExpress(rs, { failure: 'resourceErrorHandler' })],
   ['express with express.urlencoded(), resourceErrorHandler()', (rs) => startExpress(rs, { failure: 'resourceErrorHandler', parseForms: true })],
   ["express, the app's own error handler", (rs) => startExpress(rs, { failure: 'own error handler' })],
   ['express, routes on a router mounted at /api', (rs) => startExpress(rs, { failure: 'resourceErrorHandler', mounted: true })],
-  ["express, onFailure: 'respond' (deprecated)", (rs) => startExpress(rs, { failure: 'respond', parseForms: true })],
+  ['express requireScopes/requireAccess answering refusals (deprecated)', (rs) => startExpress(rs, { failure: 'respond', parseForms: true })],
   ['fastify', (rs) => startFastify(rs, false)],
   ['fastify, routes in a plugin under the /api prefix', (rs) => startFastify(rs, true)],
   ...nativeResourceAdapters,
