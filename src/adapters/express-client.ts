@@ -1,7 +1,7 @@
 /**
- * `tessera-oidc/adapters/express-client`: `tessera-oidc/client` routes for Express. `app.use(clientContext())`
- * puts the relying party's context on every request (`req.clientContext`) and writes its cookies with
- * whatever response the route sends.
+ * `tessera-oidc/adapters/express-client`: `tessera-oidc/client` as Express middleware.
+ * `app.use(tesseraClient(oauth))` puts the relying party's context on every request (`req.clientContext`,
+ * `req.currentUser()`) and writes its cookies with whatever response the route sends.
  *
  * @module tessera-oidc/adapters/express-client
  */
@@ -10,6 +10,7 @@ import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http'
 import { createClientContext, redirectTo, type ClientContext, type ClientRedirect } from '../client/context.js'
 import { formBody, redirectHeaders } from '../client/response.js'
 import type { OAuth } from '../client/oauth.js'
+import type { ClientUser } from '../client/user.js'
 import type { BackchannelLogoutReceiverOptions } from '../client/backchannel-logout.js'
 import { readBodyStream, readNodeBody } from '../http/node.js'
 import { BodyTooLargeError } from '../http/web.js'
@@ -19,10 +20,12 @@ declare module 'express-serve-static-core' {
   interface Request {
     /**
      * The relying party's context of this request, for `oauth.authorizeRedirect(req.clientContext, …)`,
-     * `oauth.currentUser(req.clientContext)` and the rest; set by `app.use(clientContext())`, which also
+     * `oauth.currentUser(req.clientContext)` and the rest; set by `app.use(tesseraClient(oauth))`, which also
      * writes the cookies it collects. Undefined on routes the middleware does not run for.
      */
     clientContext: ClientContext
+    /** The signed-in user of this request's session, or undefined (set by `app.use(tesseraClient(oauth))`). */
+    currentUser: () => Promise<ClientUser | undefined>
   }
 }
 
@@ -52,10 +55,12 @@ async function readForm(req: Request): Promise<URLSearchParams | undefined> {
 }
 
 /**
- * A `ClientContext` for an Express request (behind `clientContext()`, `req.clientContext` itself). Only the
+ * A `ClientContext` for an Express request (behind `tesseraClient(oauth)`, `req.clientContext` itself). Only the
  * path and query of the URL are read; the form body of a `form_post` callback is taken from
  * `express.urlencoded()` when used, else read here.
  *
+ * @deprecated Use `app.use(tesseraClient(oauth))` and `req.clientContext`, whose cookies are written for you;
+ * removed in the next release.
  * @example
  * ```ts
  * app.get('/login', async (req, res) => {
@@ -65,7 +70,7 @@ async function readForm(req: Request): Promise<URLSearchParams | undefined> {
  * ```
  */
 export async function expressClientContext(req: Request, options: ExpressClientOptions = {}): Promise<ClientContext> {
-  // Behind clientContext(), the one context whose cookies the middleware writes.
+  // Behind tesseraClient(), the one context whose cookies the middleware writes.
   const existing = contextOf(req)
   if (existing) return existing
   const https = options.https ?? req.secure
@@ -81,7 +86,7 @@ export async function expressClientContext(req: Request, options: ExpressClientO
 /**
  * Answers the 303 of a login, callback or logout: `Location`, `Cache-Control: no-store` and
  * `Referrer-Policy: no-referrer` (a callback URL carries the code: RFC 9700 §4.2.4). Behind
- * `clientContext()` pass just the redirect (or a path); the middleware writes the cookies. The older
+ * `tesseraClient(oauth)` pass just the redirect (or a path); the middleware writes the cookies. The older
  * form `sendExpressRedirect(res, ctx, redirect)` writes the given context's cookies itself.
  *
  * @example
@@ -100,7 +105,7 @@ export function sendExpressRedirect(res: Response, first: ClientContext | Client
     redirect = second
   } else {
     ctx = contextOf(res.req)
-    if (!ctx) throw new Error('sendExpressRedirect(res, redirect) needs app.use(clientContext()) before the route; or pass the context: sendExpressRedirect(res, ctx, redirect)')
+    if (!ctx) throw new Error('sendExpressRedirect(res, redirect) needs app.use(tesseraClient(oauth)) before the route; or pass the context: sendExpressRedirect(res, ctx, redirect)')
     redirect = typeof first === 'string' ? redirectTo(first) : (first as ClientRedirect)
   }
   applyExpressCookies(res, ctx)
@@ -110,12 +115,16 @@ export function sendExpressRedirect(res: Response, first: ClientContext | Client
   res.status(redirect.status).end()
 }
 
-/** Adds the context's cookies to the response before the handler sends it (behind `clientContext()` there is no need). */
+/**
+ * Adds the context's cookies to the response before the handler sends it.
+ *
+ * @deprecated `tesseraClient(oauth)` writes them before the headers go out; removed in the next release.
+ */
 export function applyExpressCookies(res: Response, ctx: ClientContext): void {
   appendMissingCookies(res, ctx.cookies)
 }
 
-/** The context `clientContext()` set, if it ran for this request. */
+/** The context `tesseraClient(oauth)` set, if it ran for this request. */
 function contextOf(req: Request): ClientContext | undefined {
   return (req as Partial<Pick<Request, 'clientContext'>>).clientContext
 }
@@ -184,18 +193,18 @@ function formFromParsed(req: Request, parsed: unknown): URLSearchParams | undefi
 }
 
 /**
- * Express middleware: `req.clientContext` for every request it runs for, and the context's cookies (login
+ * Express middleware: `req.clientContext` and `req.currentUser()` for every request it runs for, and the context's cookies (login
  * transaction, session) written with the response however the route sends it — a route that forgets
  * them loses nothing. A `form_post` callback's form body is read here (at most 64 KiB; larger goes to
  * `next(err)` with status 413) and left parsed in `req.body`, unless a body parser already read it.
  *
  * @example
  * ```ts
- * app.use(clientContext())
- * app.get('/profile', async (req, res) => res.json(await oauth.currentUser(req.clientContext)))
+ * app.use(tesseraClient(oauth))
+ * app.get('/profile', async (req, res) => res.json((await req.currentUser()) ?? { signedIn: false }))
  * ```
  */
-export function clientContext(options: ExpressClientOptions = {}): RequestHandler {
+export function tesseraClient(oauth: Pick<OAuth, 'currentUser'>, options: ExpressClientOptions = {}): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     // Mounted twice (app and router): one context, so no route's cookies are left on an unused one.
     if (contextOf(req)) {
@@ -204,6 +213,7 @@ export function clientContext(options: ExpressClientOptions = {}): RequestHandle
     }
     contextForMiddleware(req, options).then((ctx) => {
       req.clientContext = ctx
+      req.currentUser = () => oauth.currentUser(ctx)
       writeCookiesBeforeHeaders(res, ctx)
       next()
     }, next)

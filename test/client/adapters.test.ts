@@ -4,7 +4,7 @@ import express from 'express'
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify'
 import { Hono, type Context } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { applyExpressCookies, clientContext, expressClientContext, sendExpressRedirect } from '../../src/adapters/express-client.js'
+import { applyExpressCookies, expressClientContext, sendExpressRedirect, tesseraClient } from '../../src/adapters/express-client.js'
 import { applyFastifyCookies, fastifyClientContext, sendFastifyRedirect } from '../../src/adapters/fastify-client.js'
 import { applyHonoCookies, honoClientContext, honoRedirect } from '../../src/adapters/hono-client.js'
 import type { ClientContext } from '../../src/client/context.js'
@@ -89,14 +89,18 @@ function listenExpress(app: express.Express): Promise<Running> {
 }
 
 /**
- * Express behind `app.use(clientContext())`: no route builds a context or writes a cookie. The login route
+ * Express behind `app.use(tesseraClient(oauth))`: no route builds a context or writes a cookie. The login route
  * even answers with plain `res.redirect`, as a route that forgets the cookies would; the callback uses
- * `sendExpressRedirect(res, redirect)` for its `no-store` and `Referrer-Policy`.
+ * `sendExpressRedirect(res, redirect)` for its `no-store` and `Referrer-Policy`; /me asks `req.currentUser()`.
  */
-async function startExpressMiddleware(handle: Handler): Promise<Running> {
+async function startExpressMiddleware(handle: Handler, oauth: OAuth): Promise<Running> {
   const app = express()
-  app.use(clientContext())
+  app.use(tesseraClient(oauth))
   const route = (name: 'login' | 'callback' | 'me') => async (req: express.Request, res: express.Response) => {
+    if (name === 'me') {
+      const user = await req.currentUser()
+      return res.status(user ? 200 : 401).type('text/plain').send(user ? user.sub : 'no')
+    }
     const result = await handle(req.clientContext, name, String(req.params.provider ?? ''))
     if (result.redirect && name === 'login') return res.set('Cache-Control', 'no-store').redirect(303, result.redirect)
     if (result.redirect) return sendExpressRedirect(res, result.redirect)
@@ -137,7 +141,7 @@ afterAll(async () => {
 describe.each([
   { framework: 'hono', start: startHono },
   { framework: 'express', start: startExpress },
-  { framework: 'express with clientContext()', start: startExpressMiddleware },
+  { framework: 'express with tesseraClient(oauth)', start: startExpressMiddleware },
   { framework: 'fastify', start: startFastify },
   ...nativeClientAdapters,
 ])('client adapter: $framework', ({ start }) => {
@@ -190,12 +194,12 @@ describe.each([
   })
 })
 
-describe('express: clientContext() writes the cookies however the route answers', () => {
+describe('express: tesseraClient(oauth) writes the cookies however the route answers', () => {
   let running: Running
   const COOKIE = 'tessera-rp-tx=abc; Path=/; HttpOnly; SameSite=Lax'
   beforeAll(async () => {
     const app = express()
-    app.use(clientContext())
+    app.use(tesseraClient(createOAuth({ store: createMemoryClientStore(), secret: 'adapter-test-secret-0123456789-abcdefg' })))
     // Cookies added after an await, as the relying party adds them, then the route answers in its own way.
     const later = async (req: express.Request) => {
       await new Promise((resolve) => setImmediate(resolve))
