@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net'
 import { serve, type ServerType } from '@hono/node-server'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
+import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
 import { honoHandler } from '../adapters/hono.js'
 import { answerClientError } from '../http/client-error.js'
@@ -125,11 +126,13 @@ async function readiness(c: Context, store: Store, started: boolean, logger: Log
 }
 
 /**
- * Failures outside the authorization server's own handling (the demo API): a store outage is 503
- * `temporarily_unavailable` (RFC 6750 §3.1 has no code for it; RFC 6749 §4.1.2.1's fits), anything else
- * a bare 500. Never a stack trace.
+ * Failures outside the authorization server's own handling (the demo API): an `HTTPException` (a refusal
+ * of `requireAuth`, carrying its exact RFC 6750 challenge, or any middleware's deliberate answer) answers
+ * itself; a store outage is 503 `temporarily_unavailable` (RFC 6750 §3.1 has no code for it; RFC 6749
+ * §4.1.2.1's fits), anything else a bare 500. Never a stack trace.
  */
 function unexpectedError(c: Context, error: Error, logger: Logger | undefined): Response {
+  if (error instanceof HTTPException) return error.getResponse()
   if (error instanceof StorageUnavailableError) {
     logger?.warn({ err: error, backend: error.backend, path: c.req.path }, 'storage unavailable')
     return c.json({ error: 'temporarily_unavailable', error_description: 'The server is temporarily unavailable, try again shortly' }, 503, { ...NO_STORE, 'Retry-After': RETRY_AFTER_SECONDS })
