@@ -1,4 +1,4 @@
-// The README's Fastify lines ("Hono and Fastify"), type-checked; test/examples/readme-adapters.test.ts keeps them equal.
+// The README's Fastify lines ("Framework adapters"), type-checked; test/examples/readme-adapters.test.ts keeps them equal.
 import Fastify from 'fastify'
 import { createMemoryClientStore, createOAuth } from 'tessera-oidc/client'
 import { createResourceServer } from 'tessera-oidc/resource'

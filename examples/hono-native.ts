@@ -1,4 +1,4 @@
-// The README's Hono lines ("Hono and Fastify"), type-checked; test/examples/readme-adapters.test.ts keeps them equal.
+// The README's Hono lines ("Framework adapters"), type-checked; test/examples/readme-adapters.test.ts keeps them equal.
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { createMemoryClientStore, createOAuth } from 'tessera-oidc/client'
