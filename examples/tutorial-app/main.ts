@@ -27,7 +27,7 @@ const app = createTutorialApp({ ...config, ...(store ? { store } : {}) })
 const port = Number(process.env.APP_PORT ?? 3000)
 const server = app.listen(port, process.env.APP_HOST ?? '127.0.0.1', () => console.log(`Tutorial app: ${config.appUrl}`))
 const stop = (): void => {
-  server.close(() => void store?.close().finally(() => process.exit(0)))
+  server.close(() => void (store?.close() ?? Promise.resolve()).finally(() => process.exit(0)))
   server.closeAllConnections()
 }
 process.once('SIGINT', stop)

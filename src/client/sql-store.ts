@@ -1,4 +1,4 @@
-import type { ColumnType, Kysely, Selectable } from 'kysely'
+import { sql, type ColumnType, type Kysely, type Selectable } from 'kysely'
 import { randomToken } from '../crypto/random.js'
 import type { RefreshLease, RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
@@ -242,7 +242,7 @@ function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
       },
       // UPDATE … WHERE key: a session deleted meanwhile (logout on another instance) stays deleted.
       async updateTokens(key, tokens, now) {
-        await db.updateTable('rp_sessions').set((eb) => ({ tokens, tokens_version: eb('tokens_version', '+', 1), updated_at: now })).where('key', '=', key).execute()
+        await db.updateTable('rp_sessions').set({ tokens, tokens_version: sql<number>`${sql.ref('tokens_version')} + 1`, updated_at: now }).where('key', '=', key).execute()
       },
       // One UPDATE … WHERE tokens_version = version: PostgreSQL's row lock makes a concurrent one wait and
       // then re-check the condition on the new row (READ COMMITTED), and SQLite runs it under its write

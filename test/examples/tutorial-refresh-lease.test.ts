@@ -74,10 +74,10 @@ async function startProcess(args: string[], env: NodeJS.ProcessEnv, ready: RegEx
   return { child, exited, output: () => output }
 }
 
-async function stopProcess(process: Child | undefined): Promise<void> {
-  if (!process || process.child.exitCode !== null || process.child.signalCode !== null) return
-  process.child.kill('SIGTERM')
-  await process.exited
+async function stopProcess(running: Child | undefined): Promise<void> {
+  if (!running || running.child.exitCode !== null || running.child.signalCode !== null) return
+  running.child.kill('SIGTERM')
+  await running.exited
 }
 
 /**
@@ -164,7 +164,7 @@ afterAll(async () => {
 
 interface Instance {
   origin: string
-  process: Child
+  app: Child
 }
 
 /** Two tutorial-app processes with one client registration, one secret and one shared store. */
@@ -179,8 +179,8 @@ async function startInstances(storeEnv: NodeJS.ProcessEnv): Promise<{ clientId: 
       ...serveEnv, ...storeEnv, APP_PORT: String(port), APP_URL: origins[index], APP_SECRET,
       TESSERA_ISSUER: proxy.url, TESSERA_CLIENT_ID: created.client_id, TESSERA_CLIENT_SECRET: created.client_secret,
     }
-    const process = await startProcess([join('dist', 'examples', 'tutorial-app', 'main.js')], env, /Tutorial app: http/)
-    return { origin: origins[index] ?? '', process }
+    const app = await startProcess([join('dist', 'examples', 'tutorial-app', 'main.js')], env, /Tutorial app: http/)
+    return { origin: origins[index] ?? '', app }
   }))
   return { clientId: created.client_id, instances: instances as [Instance, Instance] }
 }
@@ -207,7 +207,7 @@ function sharedStoreRefresh(name: string, storeEnv: () => Promise<NodeJS.Process
       await new Promise((resolve) => setTimeout(resolve, STALE_AFTER_MS))
     }, TIMEOUT)
     afterAll(async () => {
-      await Promise.all((instances ?? []).map((instance) => stopProcess(instance.process)))
+      await Promise.all((instances ?? []).map((instance) => stopProcess(instance.app)))
       await cleanup()
     })
 
@@ -235,8 +235,8 @@ function sharedStoreRefresh(name: string, storeEnv: () => Promise<NodeJS.Process
       // A takes the session's lease and sends its refresh_token grant, which the proxy holds: A dies there.
       const atA = browser.get(`${a.origin}/notes`).catch(() => undefined)
       await stalled
-      a.process.child.kill('SIGKILL')
-      await a.process.exited
+      a.app.child.kill('SIGKILL')
+      await a.app.exited
       await atA
       // B finds the lease taken, waits for it to expire (A never releases it), and refreshes in A's place.
       const atB = await browser.get(`${b.origin}/notes`)
