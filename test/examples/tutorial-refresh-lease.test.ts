@@ -217,14 +217,14 @@ function sharedStoreRefresh(name: string, storeEnv: () => Promise<NodeJS.Process
       const before = refreshAudit(clientId)
       expect(before.grants).toBe(0)
       const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => browser.get(`${(n % 2 === 0 ? a : b).origin}/notes`)))
-      expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 12 }, () => 200))
+      // Both instances again, while the refreshed token is fresh (before the audit's slower CLI calls).
+      for (const instance of instances) answers.push(await browser.get(`${instance.origin}/notes`))
+      expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 14 }, () => 200))
       expect(await eventually(async () => {
         const audit = refreshAudit(clientId)
         expect(audit.grants).toBeGreaterThan(0)
         return audit
       })).toEqual({ grants: 1, reused: 0 })
-      for (const instance of instances) expect((await browser.get(`${instance.origin}/notes`)).status).toBe(200)
-      expect(refreshAudit(clientId)).toEqual({ grants: 1, reused: 0 })
     }, TIMEOUT)
 
     it('lets instance B refresh once the lease of instance A, killed while refreshing, has expired', async () => {
