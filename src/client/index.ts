@@ -29,7 +29,7 @@ export type { ProviderProfile } from './providers/profile.js'
 export type { ResourceRequestInit } from './resource.js'
 export { safeReturnTo } from './return-to.js'
 export type { ClientLogger } from './runtime.js'
-export type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
+export type { RefreshLease, RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 /**
  * The relying party's store under its former name, which clashed with the authorization server's store
  * of registered clients.
