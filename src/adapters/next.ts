@@ -76,7 +76,12 @@ export function createNextAuth(options: NextAuthOptions | (() => NextAuthOptions
   const handle: ClientRouteHandler = (request) => routes().handle(request)
   return {
     handlers: { GET: handle, POST: handle },
-    getSession: async () => routes().sessionFromCookies((await headers()).get('cookie')),
+    getSession: async () => {
+      // headers() first: while `next build` prerenders a page it throws what marks the page dynamic, before the
+      // options (and the secrets they read) are needed.
+      const cookie = (await headers()).get('cookie')
+      return routes().sessionFromCookies(cookie)
+    },
     routes,
   }
 }
