@@ -49,9 +49,13 @@ export type ClientRouteHandler = (request: Request) => Promise<Response>
 export interface ClientRoutes {
   /** Every route, chosen by path: the handler of a catch-all route (`/auth/*`); 404 for other paths. */
   handle: ClientRouteHandler
+  /** The login route alone (for hosts that route per path); mounted outside `basePath`, it logs in at the first provider. */
   login: ClientRouteHandler
+  /** The callback route alone; its URL must stay `callbackUrl(provider)`, the redirect URI registered at the provider. */
   callback: ClientRouteHandler
+  /** The logout route alone. */
   logout: ClientRouteHandler
+  /** The back-channel logout route alone. */
   backchannelLogout: ClientRouteHandler
   /** The redirect URI to register at `provider` (default: the first): `{appUrl}{basePath}/callback/{provider}`. */
   callbackUrl(provider?: string): string

@@ -326,4 +326,15 @@ describe('clientRoutes configuration', () => {
     expect(await page.text()).toContain('<a href="/account/sso/login">Sign in again</a>')
     expect((await routes.handle(new Request('https://app.example/auth/login'))).status).toBe(404)
   })
+
+  it('serves one route per handler: mounted on a path of its own, or refusing a path that names another route', async () => {
+    const routes = clientRoutes(oauth, { appUrl: 'https://app.example', providers: ['x'] })
+    // The login handler at /signin logs in at the default provider (here unregistered: the error page, not a 404 "Not found").
+    const login = await routes.login(new Request('https://app.example/signin'))
+    expect(login.status).toBe(404)
+    expect(await login.text()).toContain('Unknown sign-in provider.')
+    const wrong = await routes.logout(new Request('https://app.example/auth/login', { method: 'POST' }))
+    expect(wrong.status).toBe(404)
+    expect(await wrong.text()).toBe('Not found')
+  })
 })
