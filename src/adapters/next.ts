@@ -49,10 +49,26 @@ export interface NextAuth {
   routes(): ClientRoutes
 }
 
+/** Where built routes are kept for the whole process (see `createNextAuth`). */
+const SHARED = Symbol.for('tessera-oidc/next')
+
+function sharedRoutes(): Map<string, ClientRoutes> {
+  const global = globalThis as typeof globalThis & { [SHARED]?: Map<string, ClientRoutes> }
+  return (global[SHARED] ??= new Map())
+}
+
+/** Settings of `createNextAuth` itself. */
+export interface NextAuthSettings {
+  /** Tells apart several relying parties in one app; default `default`. */
+  name?: string
+}
+
 /**
  * The relying party's routes and session for Next.js. `options` may be a function, called on the first
  * request: `next build` loads route modules without the runtime environment, so secrets and URLs are
- * read only when the app serves.
+ * read only when the app serves. The routes are built once per process and kept on `globalThis`: Next.js
+ * may evaluate a module once per route bundle (Turbopack does), and a second relying party would have a
+ * store of its own — a session started by the callback route would be unknown to the pages.
  *
  * @example
  * ```ts
@@ -63,12 +79,15 @@ export interface NextAuth {
  * })
  * ```
  */
-export function createNextAuth(options: NextAuthOptions | (() => NextAuthOptions)): NextAuth {
-  let built: ClientRoutes | undefined
+export function createNextAuth(options: NextAuthOptions | (() => NextAuthOptions), settings: NextAuthSettings = {}): NextAuth {
+  const name = settings.name ?? 'default'
   const routes = (): ClientRoutes => {
+    const shared = sharedRoutes()
+    let built = shared.get(name)
     if (!built) {
       const resolved = typeof options === 'function' ? options() : options
       built = clientRoutes(resolved.oauth, resolved)
+      shared.set(name, built)
     }
     return built
   }

@@ -135,5 +135,15 @@ describe('createNextAuth', () => {
     expect(logout.status).toBe(303)
     expect(auth.routes().callbackUrl()).toBe('http://127.0.0.1:5000/auth/callback/tessera')
     expect(configured).toBe(1)
+    // The same module evaluated again in another route bundle: the routes (and their store) are the first ones.
+    const again = createNextAuth(() => {
+      configured++
+      throw new Error('not called')
+    })
+    expect(again.routes()).toBe(auth.routes())
+    expect(configured).toBe(1)
+    // Another name is another relying party.
+    const other = createNextAuth(() => ({ oauth: createOAuth({ store: createMemoryClientStore(), secret: 'next-test-secret-next-test-secret-0123456' }), appUrl: 'https://other.example', providers: ['x'] }), { name: 'other' })
+    expect(other.routes().callbackUrl()).toBe('https://other.example/auth/callback/x')
   })
 })
