@@ -8,10 +8,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import type { Browser as Chromium, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
@@ -74,6 +74,23 @@ function prepareCopy(): void {
     symlinkSync(target, join(modules, name), 'dir')
   }
   symlinkSync(ROOT, join(modules, 'tessera-oidc'), 'dir')
+  // Turbopack compiles nothing outside its root, and the links lead out of the copy: the root becomes the
+  // directory holding both (in the copy only; the example itself needs none).
+  const config = readFileSync(join(dir, 'next.config.ts'), 'utf8')
+  const opening = 'const config: NextConfig = {\n'
+  if (!config.includes(opening)) throw new Error('examples/nextjs/next.config.ts no longer declares `const config: NextConfig = {`')
+  const root = commonAncestor([dir, realpathSync(ROOT), realpathSync(join(ROOT, 'node_modules', 'next'))])
+  writeFileSync(join(dir, 'next.config.ts'), config.replace(opening, `${opening}  turbopack: { root: ${JSON.stringify(root)} },\n`))
+}
+
+function commonAncestor(paths: string[]): string {
+  const parts = paths.map((path) => path.split(sep))
+  const shared: string[] = []
+  for (const [index, part] of (parts[0] ?? []).entries()) {
+    if (!parts.every((other) => other[index] === part)) break
+    shared.push(part)
+  }
+  return shared.join(sep) || sep
 }
 
 async function startNext(env: NodeJS.ProcessEnv, port: number): Promise<void> {
@@ -99,8 +116,7 @@ beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'adapters', 'next.js'))) throw new Error('Build the library first: npx tsc -p tsconfig.build.json')
   prepareCopy()
   const bin = resolve(dir, 'node_modules', 'next', 'dist', 'bin', 'next')
-  // webpack: Turbopack compiles nothing outside the project's root, and the copy's node_modules are links out of it.
-  await timed('next build', () => run(process.execPath, [bin, 'build', '--webpack']))
+  await timed('next build', () => run(process.execPath, [bin, 'build']))
   // After the build, which writes next-env.d.ts (the types of Next.js's own modules).
   await timed('tsc', () => run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']))
 
