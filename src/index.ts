@@ -24,6 +24,7 @@
  * | `tessera-oidc/adapters/hono-client` | `tessera-oidc/client` as Hono middleware |
  * | `tessera-oidc/adapters/express-client` | `tessera-oidc/client` routes for Express |
  * | `tessera-oidc/adapters/fastify-client` | `tessera-oidc/client` as a Fastify plugin |
+ * | `tessera-oidc/next` | Next.js App Router: the `tessera-oidc/client` routes as a catch-all route handler, `getSession()`, `withResource` for route handlers |
  * | `tessera-oidc/doctor` | check a deployment as clients use it: authorization server metadata, keys, registration, MCP servers |
  *
  * The `tessera` command (`tessera-oidc serve`, `client`, `user`, `keys`, `migrate`, `audit`, `doctor`) is the package's bin.

@@ -17,6 +17,7 @@ import type { RelyingPartyStore } from './store.js'
 export { createOAuth, type OAuth, type OAuthOptions } from './oauth.js'
 export { createClientContext, type ClientContext, type ClientContextInput, type ClientRedirect } from './context.js'
 export { clientRedirectResponse } from './response.js'
+export { clientRoutes, sessionFromCookieHeader, sessionFromRequest, type ClientRouteHandler, type ClientRoutes, type ClientRoutesOptions, type ClientSession } from './routes.js'
 export { AuthorizationRequired, ClientConfigError, ClientError, ReauthenticationRequired, isClientError, type ClientErrorCode } from './errors.js'
 export { createMcpClient, mcpSdkAuthProvider, type McpClient, type McpSdkAuthProvider, type McpClientCredentials, type McpClientOptions, type McpDiscovery, type McpSdkProviderOptions, type McpTokens, type PreRegisteredClient } from './mcp/index.js'
 export { bearerChallengeOf, type BearerChallenge } from '../protocol/rfc6750/parse-challenge.js'
@@ -29,7 +30,7 @@ export type { ProviderProfile } from './providers/profile.js'
 export type { ResourceRequestInit } from './resource.js'
 export { safeReturnTo } from './return-to.js'
 export type { ClientLogger } from './runtime.js'
-export type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
+export type { RefreshLease, RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 /**
  * The relying party's store under its former name, which clashed with the authorization server's store
  * of registered clients.

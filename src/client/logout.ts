@@ -88,5 +88,6 @@ export async function revokeToken(deps: RefreshDeps, ctx: ClientContext, which: 
   if (which === 'refresh_token') delete next.refresh_token
   // A revoked access token is kept as an expired empty one: the next `fetch` refreshes or asks to log in again.
   else Object.assign(next, { access_token: '', expires_at: 0 })
-  await saveTokens(deps.runtime, session.key, next, session.dpopKey)
+  // Compared on the version read: when a refresh replaced the tokens meanwhile, the revoked one is gone already.
+  await saveTokens(deps.runtime, session.key, next, session.version, session.dpopKey)
 }

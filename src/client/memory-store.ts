@@ -1,4 +1,4 @@
-import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
+import type { RefreshLease, RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 /**
  * A `RelyingPartyStore` in process memory: for tests and single-process development. State is lost on restart
@@ -10,6 +10,8 @@ export function createMemoryClientStore(): RelyingPartyStore {
   const transactions = new Map<string, TransactionRecord>()
   const sessions = new Map<string, SessionRecord>()
   const logoutTokens = new Map<string, number>()
+  /** Refresh leases: the holder's token (object identity is the fencing value) and its end, epoch ms. */
+  const leases = new Map<string, { holder: object; until: number }>()
   return {
     transactions: {
       async save(record) {
@@ -24,7 +26,7 @@ export function createMemoryClientStore(): RelyingPartyStore {
     },
     sessions: {
       async save(record) {
-        sessions.set(record.key, { ...record })
+        sessions.set(record.key, { ...record, tokens_version: record.tokens_version ?? 0 })
       },
       async get(key, now) {
         const record = sessions.get(key)
@@ -32,7 +34,25 @@ export function createMemoryClientStore(): RelyingPartyStore {
       },
       async updateTokens(key, tokens, now) {
         const record = sessions.get(key)
-        if (record) sessions.set(key, { ...record, tokens, updated_at: now })
+        if (record) sessions.set(key, { ...record, tokens, tokens_version: (record.tokens_version ?? 0) + 1, updated_at: now })
+      },
+      // Read, compare and write without an await in between: one step for the event loop.
+      async replaceTokens(key, tokens, version, now) {
+        const record = sessions.get(key)
+        if (!record || (record.tokens_version ?? 0) !== version) return false
+        sessions.set(key, { ...record, tokens, tokens_version: version + 1, updated_at: now })
+        return true
+      },
+      async refreshLease(key, ttlMs): Promise<RefreshLease | undefined> {
+        const current = leases.get(key)
+        if (current && current.until > Date.now()) return undefined
+        const holder = {}
+        leases.set(key, { holder, until: Date.now() + ttlMs })
+        return {
+          async release() {
+            if (leases.get(key)?.holder === holder) leases.delete(key)
+          },
+        }
       },
       async touch(key, now) {
         const record = sessions.get(key)
@@ -65,11 +85,13 @@ export function createMemoryClientStore(): RelyingPartyStore {
       for (const [key, record] of transactions) if (record.expires_at <= now) transactions.delete(key)
       for (const [key, record] of sessions) if (record.expires_at <= now) sessions.delete(key)
       for (const [key, expiresAt] of logoutTokens) if (expiresAt <= now) logoutTokens.delete(key)
+      for (const [key, lease] of leases) if (lease.until <= now * 1000) leases.delete(key)
     },
     async close() {
       transactions.clear()
       sessions.clear()
       logoutTokens.clear()
+      leases.clear()
     },
   }
 }

@@ -34,6 +34,20 @@ export interface OAuthOptions {
   sessionIdleTimeout?: number
   /** Refresh access tokens this many seconds before they expire; default 30. */
   refreshLeeway?: number
+  /**
+   * Milliseconds an instance holds a session's refresh lease in the shared store, so that of the
+   * instances behind a load balancer one at a time refreshes a session; default `timeoutMs` + 5000. Longer
+   * than `timeoutMs`: a holder still waiting for the provider must not lose the lease to another instance,
+   * whose second grant a provider with reuse detection would answer by revoking the tokens. A holder that
+   * dies frees the session after this long.
+   */
+  refreshLeaseMs?: number
+  /**
+   * Milliseconds a request waits for another instance's refresh of its session before failing with
+   * `provider_unreachable` (the session stays); default `refreshLeaseMs` + 5000, so that a waiter
+   * outlasts the lease of a holder that died and refreshes in its place.
+   */
+  refreshWaitMs?: number
   logger?: ClientLogger
   /** Seconds since the epoch; injectable for tests. */
   now?: () => number
@@ -77,6 +91,19 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 }
 
 /**
+ * A custom store written for an earlier version (in JavaScript, or typed against the older interface) may
+ * lack the lease methods: refused now, by name, rather than failing at the first refresh; and never run
+ * without them, since without a cluster-wide lease two instances can refresh one session at once and lose it.
+ */
+function requireLeaseMethods(store: RelyingPartyStore): void {
+  const sessions: Partial<RelyingPartyStore['sessions']> = store.sessions
+  const missing = (['replaceTokens', 'refreshLease'] as const).filter((name) => typeof sessions[name] !== 'function')
+  if (missing.length > 0) {
+    throw new ClientConfigError(`createOAuth: the store's sessions lack ${missing.join(' and ')}, which keep the instances sharing it from refreshing one session at once (see RelyingPartyStore)`)
+  }
+}
+
+/**
  * Creates the relying party: providers are registered on it, and each route hands it a `ClientContext`.
  *
  * @example
@@ -96,6 +123,11 @@ export function createOAuth(options: OAuthOptions): OAuth {
   const sessionMaxAge = positive('sessionMaxAge', options.sessionMaxAge, 7 * 24 * 3600)
   const sessionIdleTimeout = positive('sessionIdleTimeout', options.sessionIdleTimeout, Math.min(24 * 3600, sessionMaxAge))
   if (sessionIdleTimeout > sessionMaxAge) throw new ClientConfigError('createOAuth: sessionIdleTimeout must be at most sessionMaxAge')
+  const timeoutMs = positive('timeoutMs', options.timeoutMs, 10_000)
+  const refreshLeaseMs = positive('refreshLeaseMs', options.refreshLeaseMs, timeoutMs + 5000)
+  if (refreshLeaseMs <= timeoutMs) throw new ClientConfigError('createOAuth: refreshLeaseMs must be longer than timeoutMs, or a slow refresh loses its lease to another instance')
+  const refreshWaitMs = positive('refreshWaitMs', options.refreshWaitMs, refreshLeaseMs + 5000)
+  requireLeaseMethods(options.store)
   const runtime: Runtime = {
     store: options.store,
     keys: deriveKeys(options.secret),
@@ -104,8 +136,10 @@ export function createOAuth(options: OAuthOptions): OAuth {
     sessionMaxAge,
     sessionIdleTimeout,
     refreshLeeway: positive('refreshLeeway', options.refreshLeeway, 30),
+    refreshLeaseMs,
+    refreshWaitMs,
   }
-  const transport = { fetch: options.fetch, timeoutMs: positive('timeoutMs', options.timeoutMs, 10_000) }
+  const transport = { fetch: options.fetch, timeoutMs }
   const registry = createRegistry({ transport, warn: (message) => (options.logger ? options.logger.warn({ event: 'rp_insecure_option' }, message) : console.warn(`tessera/client: ${message}`)) })
   const deps: ResourceDeps = { runtime, registry, inflight: new Map(), transport }
   const backchannel: BackchannelDeps = { runtime, registry, transport, keys: new Map() }

@@ -7,8 +7,8 @@ import type { Redis, RedisOptions } from 'ioredis'
 import { importOptional, OPTIONAL_MODULES } from '../crypto/optional-module.js'
 import { translateRedisErrors } from '../storage/redis-errors.js'
 import { wrapMethods } from '../storage/wrap-methods.js'
-import { sha256 } from '../crypto/random.js'
-import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
+import { randomToken, sha256 } from '../crypto/random.js'
+import type { RefreshLease, RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 interface RedisClientStoreCommonOptions {
   /** Prepended to every key, so that several apps (or tests) can share one Redis. Default `tessera:rp:`. */
@@ -51,9 +51,33 @@ local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local record = cjson.decode(raw)
 record.updated_at = tonumber(ARGV[1])
-if ARGV[2] then record.tokens = ARGV[2] end
+if ARGV[2] then
+  record.tokens = ARGV[2]
+  record.tokens_version = (record.tokens_version or 0) + 1
+end
 redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
 return 1
+`
+
+// KEYS: the session. ARGV: updated_at, the version read, the new sealed tokens. The compare-and-set of
+// `replaceTokens`: one script, so no other write comes between the comparison and the SET.
+const REPLACE_TOKENS = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local record = cjson.decode(raw)
+if (record.tokens_version or 0) ~= tonumber(ARGV[2]) then return 0 end
+record.updated_at = tonumber(ARGV[1])
+record.tokens = ARGV[3]
+record.tokens_version = tonumber(ARGV[2]) + 1
+redis.call('SET', KEYS[1], cjson.encode(record), 'KEEPTTL')
+return 1
+`
+
+// KEYS: the lease. ARGV: the holder's fencing value. Deletes the lease only while it is still this
+// holder's: after it expired and another instance took it, a late release leaves the new one alone.
+const RELEASE_LEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 `
 
 // KEYS: the index set. ARGV: issuer, sid or '', subject or '', the session key prefix. Reads each
@@ -118,6 +142,7 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
   const clock = options.clock ?? systemClock
   const txKey = (key: string): string => `${prefix}tx:${key}`
   const sessionKey = (key: string): string => `${prefix}session:${key}`
+  const leaseKey = (key: string): string => `${prefix}lease:${key}`
   // Sessions indexed by provider session and by user (Back-Channel Logout §2.7): sets of session keys,
   // named by a hash of issuer and value so any issuer or sid is a safe key.
   const sidIndex = (issuer: string, sid: string): string => `${prefix}sid:${sha256(`${issuer} ${sid}`)}`
@@ -144,7 +169,7 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
     sessions: {
       async save(record) {
         const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
-        const value: SessionRecord = { key, provider, issuer, subject, ...(record.sid ? { sid: record.sid } : {}), user, tokens, created_at, updated_at, expires_at }
+        const value: SessionRecord = { key, provider, issuer, subject, ...(record.sid ? { sid: record.sid } : {}), user, tokens, tokens_version: record.tokens_version ?? 0, created_at, updated_at, expires_at }
         const indexes = [subjectIndex(issuer, subject), ...(record.sid ? [sidIndex(issuer, record.sid)] : [])]
         const write = redis.multi().set(sessionKey(key), JSON.stringify(value), 'EX', ttl(expires_at))
         // Every session lives sessionMaxAge from its start, so the newest one's expiry is the index's.
@@ -155,10 +180,26 @@ function createRedisClientStore(redis: Redis, options: RedisClientStoreCommonOpt
         const raw = await redis.get(sessionKey(key))
         if (raw === null) return undefined
         const record = JSON.parse(raw) as SessionRecord
-        return record.expires_at > now ? record : undefined
+        // Sessions saved before `tokens_version` existed carry none: version 0.
+        return record.expires_at > now ? { ...record, tokens_version: record.tokens_version ?? 0 } : undefined
       },
       async updateTokens(key, tokens, now) {
         await redis.eval(UPDATE_SESSION, 1, sessionKey(key), now, tokens)
+      },
+      async replaceTokens(key, tokens, version, now) {
+        return Number(await redis.eval(REPLACE_TOKENS, 1, sessionKey(key), now, version, tokens)) === 1
+      },
+      // SET NX PX: one command, so of concurrent callers on any instance one sets the key; Redis drops it
+      // after `ttlMs` by itself, which frees the session when its holder died. The random value is the
+      // holder's fencing token for the release.
+      async refreshLease(key, ttlMs): Promise<RefreshLease | undefined> {
+        const holder = randomToken(16)
+        if ((await redis.set(leaseKey(key), holder, 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX')) !== 'OK') return undefined
+        return {
+          release: async () => {
+            await translateRedisErrors(() => redis.eval(RELEASE_LEASE, 1, leaseKey(key), holder))
+          },
+        }
       },
       async touch(key, now) {
         await redis.eval(UPDATE_SESSION, 1, sessionKey(key), now)

@@ -22,6 +22,10 @@ export interface Runtime {
   sessionIdleTimeout: number
   /** Refresh this many seconds before the access token expires. */
   refreshLeeway: number
+  /** How long an instance holds a session's refresh lease, milliseconds. */
+  refreshLeaseMs: number
+  /** How long a request waits for another instance's refresh of its session, milliseconds. */
+  refreshWaitMs: number
 }
 
 /** Pending-login lifetime (catalogue SC-04; RFC 6749 §4.1.2 suggests codes live at most 10 minutes). */

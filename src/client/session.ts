@@ -15,6 +15,8 @@ export interface Session {
   provider: string
   user: ClientUser
   tokens: TokenSet
+  /** The stored `tokens_version`: a refresh replaces the tokens only while it is still this one. */
+  version: number
   expiresAt: number
   /** The key the tokens are bound to (RFC 9449), for providers registered with `dpop`. */
   dpopKey?: DpopKey | undefined
@@ -55,13 +57,14 @@ export async function startSession(runtime: Runtime, ctx: ClientContext, user: C
     sid: providerSessionId ?? null,
     user: JSON.stringify(user),
     tokens: sealTokens(runtime, key, tokens, dpopKey),
+    tokens_version: 0,
     created_at: now,
     updated_at: now,
     expires_at: now + runtime.sessionMaxAge,
   }
   await runtime.store.sessions.save(record)
   setSignedCookie(ctx, runtime.keys.cookie, cookieName(ctx, 'session'), id, { maxAge: runtime.sessionMaxAge })
-  return { key, provider: record.provider, user, tokens, expiresAt: record.expires_at, dpopKey }
+  return { key, provider: record.provider, user, tokens, version: 0, expiresAt: record.expires_at, dpopKey }
 }
 
 /**
@@ -94,12 +97,15 @@ function fromRecord(runtime: Runtime, key: string, record: SessionRecord): Sessi
   const opened = unseal(runtime.keys.seal, record.tokens, context(key))
   if (opened === undefined) return undefined
   const { dpop_key: dpopKey, ...tokens } = JSON.parse(opened) as SealedTokens
-  return { key, provider: record.provider, user: JSON.parse(record.user) as ClientUser, tokens, expiresAt: record.expires_at, dpopKey }
+  return { key, provider: record.provider, user: JSON.parse(record.user) as ClientUser, tokens, version: record.tokens_version ?? 0, expiresAt: record.expires_at, dpopKey }
 }
 
-/** Replaces the session's tokens; the DPoP key they are bound to stays with them. */
-export async function saveTokens(runtime: Runtime, key: string, tokens: TokenSet, dpopKey?: DpopKey): Promise<void> {
-  await runtime.store.sessions.updateTokens(key, sealTokens(runtime, key, tokens, dpopKey), runtime.now())
+/**
+ * Replaces the session's tokens if they are still those of `version` (compare-and-set); the DPoP key they
+ * are bound to stays with them. False when another write came first or the session ended.
+ */
+export async function saveTokens(runtime: Runtime, key: string, tokens: TokenSet, version: number, dpopKey?: DpopKey): Promise<boolean> {
+  return runtime.store.sessions.replaceTokens(key, sealTokens(runtime, key, tokens, dpopKey), version, runtime.now())
 }
 
 /** Deletes the session server-side and expires the cookie; the old id is dead even if replayed (SC-03). */

@@ -1,5 +1,6 @@
-import type { ColumnType, Kysely, Selectable } from 'kysely'
-import type { RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
+import { sql, type ColumnType, type Kysely, type Selectable } from 'kysely'
+import { randomToken } from '../crypto/random.js'
+import type { RefreshLease, RelyingPartyStore, SessionRecord, TransactionRecord } from './store.js'
 
 /**
  * The one Kysely implementation of `RelyingPartyStore`, shared by SQLite (./sqlite-store.ts) and PostgreSQL
@@ -28,6 +29,8 @@ interface SessionsTable {
   subject: string
   user: string
   tokens: string
+  /** Added after the first release: `ALTER TABLE` adds it, with 0, to tables created before. */
+  tokens_version: ColumnType<number | string, number | undefined, number>
   created_at: Seconds
   updated_at: Seconds
   expires_at: Seconds
@@ -50,12 +53,26 @@ interface LogoutTokensTable {
   expires_at: Seconds
 }
 
+/**
+ * A session's refresh lease (issue 21): one row per session being refreshed, its holder's random fencing
+ * value and its end in epoch milliseconds. A row rather than a lock held in an open transaction: no pooled
+ * connection stays checked out across the provider's token request, the same statements serve SQLite and
+ * PostgreSQL, and a lease ends at `expires_at` even when the connection of a holder that died is not
+ * noticed as broken (a half-open TCP connection keeps a PostgreSQL row lock until keepalive gives up).
+ */
+interface RefreshLeasesTable {
+  key: string
+  holder: string
+  expires_at: ColumnType<number | string, number, number>
+}
+
 /** Kysely typing of the relying party's tables; the records of ./store.ts come out of `toTransaction`/`toSession`. */
 export interface ClientDatabase {
   rp_transactions: TransactionsTable
   rp_sessions: SessionsTable
   rp_session_sids: SessionSidsTable
   rp_logout_tokens: LogoutTokensTable
+  rp_refresh_leases: RefreshLeasesTable
 }
 
 const toSeconds = (value: number | string): number => Number(value)
@@ -75,6 +92,7 @@ function toSession(row: Selectable<SessionsTable> & { sid?: string | null }): Se
     subject: row.subject,
     user: row.user,
     tokens: row.tokens,
+    tokens_version: Number(row.tokens_version),
     created_at: toSeconds(row.created_at),
     updated_at: toSeconds(row.updated_at),
     expires_at: toSeconds(row.expires_at),
@@ -83,15 +101,19 @@ function toSession(row: Selectable<SessionsTable> & { sid?: string | null }): Se
 
 // PostgreSQL's CREATE TABLE/INDEX IF NOT EXISTS checks the catalog before inserting into it, so two
 // instances starting at once can both pass the check: the loser fails with 23505 (unique violation on
-// pg_type/pg_class), 42710 (type already exists) or 42P07 (relation already exists). By then the winner
-// has committed that object, and running the statements again skips it. Each failure is one of the
-// six objects (four tables, two indexes) created by someone else, so seven attempts always suffice. SQLite serializes DDL under
-// its write lock and never raises these codes.
-const CONCURRENT_CREATE_CODES = new Set(['23505', '42710', '42P07'])
-const CREATE_ATTEMPTS = 7
+// pg_type/pg_class), 42710 (type already exists), 42P07 (relation already exists) or 42701 (column
+// already exists, the `tokens_version` added to an older table). By then the winner has committed that
+// object, and running the statements again skips it. Each failure is one of the eight objects (five
+// tables, two indexes, one column) created by someone else, so nine attempts always suffice. SQLite
+// serializes DDL under its write lock, but two processes can both find the column missing before either
+// adds it: the second gets "duplicate column name".
+const CONCURRENT_CREATE_CODES = new Set(['23505', '42710', '42P07', '42701'])
+const CREATE_ATTEMPTS = 9
 
 function isConcurrentCreate(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' && CONCURRENT_CREATE_CODES.has(error.code)
+  if (typeof error !== 'object' || error === null) return false
+  if ('code' in error && typeof error.code === 'string' && CONCURRENT_CREATE_CODES.has(error.code)) return true
+  return error instanceof Error && /duplicate column name/i.test(error.message)
 }
 
 async function createTablesOnce(db: Kysely<ClientDatabase>): Promise<void> {
@@ -113,10 +135,20 @@ async function createTablesOnce(db: Kysely<ClientDatabase>): Promise<void> {
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('user', 'text', (c) => c.notNull())
     .addColumn('tokens', 'text', (c) => c.notNull())
+    .addColumn('tokens_version', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute()
+  // Probed with the table as the connection sees it (search_path), which introspection of every schema is not.
+  const missingVersion = await db.selectFrom('rp_sessions').select('tokens_version').limit(1).execute().then(
+    () => false,
+    (error: unknown) => {
+      if (error instanceof Error && /tokens_version/.test(error.message)) return true
+      throw error
+    },
+  )
+  if (missingVersion) await db.schema.alterTable('rp_sessions').addColumn('tokens_version', 'bigint', (c) => c.notNull().defaultTo(0)).execute()
   await db.schema.createIndex('rp_sessions_identity').ifNotExists().on('rp_sessions').columns(['issuer', 'subject']).execute()
   await db.schema
     .createTable('rp_session_sids')
@@ -131,6 +163,13 @@ async function createTablesOnce(db: Kysely<ClientDatabase>): Promise<void> {
     .createTable('rp_logout_tokens')
     .ifNotExists()
     .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema
+    .createTable('rp_refresh_leases')
+    .ifNotExists()
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('holder', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .execute()
 }
@@ -184,8 +223,9 @@ function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
     sessions: {
       async save(record) {
         const { key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at } = record
+        const tokens_version = record.tokens_version ?? 0
         await db.transaction().execute(async (trx) => {
-          await trx.insertInto('rp_sessions').values({ key, provider, issuer, subject, user, tokens, created_at, updated_at, expires_at }).execute()
+          await trx.insertInto('rp_sessions').values({ key, provider, issuer, subject, user, tokens, tokens_version, created_at, updated_at, expires_at }).execute()
           if (record.sid) await trx.insertInto('rp_session_sids').values({ key, issuer, sid: record.sid, expires_at }).execute()
         })
       },
@@ -202,7 +242,30 @@ function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
       },
       // UPDATE … WHERE key: a session deleted meanwhile (logout on another instance) stays deleted.
       async updateTokens(key, tokens, now) {
-        await db.updateTable('rp_sessions').set({ tokens, updated_at: now }).where('key', '=', key).execute()
+        await db.updateTable('rp_sessions').set({ tokens, tokens_version: sql<number>`${sql.ref('tokens_version')} + 1`, updated_at: now }).where('key', '=', key).execute()
+      },
+      // One UPDATE … WHERE tokens_version = version: PostgreSQL's row lock makes a concurrent one wait and
+      // then re-check the condition on the new row (READ COMMITTED), and SQLite runs it under its write
+      // lock, so of two writers starting from one version exactly one succeeds.
+      async replaceTokens(key, tokens, version, now) {
+        const result = await db.updateTable('rp_sessions').set({ tokens, tokens_version: version + 1, updated_at: now })
+          .where('key', '=', key).where('tokens_version', '=', version).executeTakeFirst()
+        return Number(result.numUpdatedRows) === 1
+      },
+      // One INSERT … ON CONFLICT DO UPDATE … WHERE the present lease has expired: atomic in both databases,
+      // so of concurrent callers one gets a row back (inserted or taken over) and the others none.
+      async refreshLease(key, ttlMs): Promise<RefreshLease | undefined> {
+        const holder = randomToken(16)
+        const now = Date.now()
+        const row = await db.insertInto('rp_refresh_leases').values({ key, holder, expires_at: now + ttlMs })
+          .onConflict((c) => c.column('key').doUpdateSet({ holder, expires_at: now + ttlMs }).where('rp_refresh_leases.expires_at', '<=', now))
+          .returning('holder').executeTakeFirst()
+        if (row?.holder !== holder) return undefined
+        return {
+          release: async () => {
+            await db.deleteFrom('rp_refresh_leases').where('key', '=', key).where('holder', '=', holder).execute()
+          },
+        }
       },
       async touch(key, now) {
         await db.updateTable('rp_sessions').set({ updated_at: now }).where('key', '=', key).execute()
@@ -238,6 +301,7 @@ function createSqlClientStore(db: Kysely<ClientDatabase>): RelyingPartyStore {
       await db.deleteFrom('rp_sessions').where('expires_at', '<=', now).execute()
       await db.deleteFrom('rp_session_sids').where('expires_at', '<=', now).execute()
       await db.deleteFrom('rp_logout_tokens').where('expires_at', '<=', now).execute()
+      await db.deleteFrom('rp_refresh_leases').where('expires_at', '<=', now * 1000).execute()
     },
     async close() {
       await db.destroy()

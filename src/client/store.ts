@@ -37,15 +37,31 @@ export interface SessionRecord {
   user: string
   /** Sealed JSON of the `TokenSet`. */
   tokens: string
+  /**
+   * How many times `tokens` was written since the session started: 0 (or absent) at `save`, one more at
+   * each `updateTokens`/`replaceTokens`. `replaceTokens` compares on it, so that of two instances that
+   * refreshed the same tokens only the first one's result is kept. Stores always return it.
+   */
+  tokens_version?: number
   created_at: number
   /** Last use of the session (`touch`) or change of its tokens: what the idle timeout counts from. */
   updated_at: number
   expires_at: number
 }
 
+/** A session's refresh lease while this instance holds it (`RelyingPartyStore.sessions.refreshLease`). */
+export interface RefreshLease {
+  /** Gives the lease up now; a no-op when it has expired and another instance holds the session's lease. */
+  release(): Promise<void>
+}
+
 /**
  * What the relying party keeps between requests: login transactions and sessions (named apart from the
  * authorization server's store of registered clients, `ClientStore` in ../storage/types.ts).
+ *
+ * A custom store implements every member: `replaceTokens` and `refreshLease` (added with issue 21) are
+ * what keeps several instances from refreshing one session at once, which a provider with refresh-token
+ * rotation and reuse detection answers by revoking the session's tokens (RFC 9700 §4.14.2).
  *
  * @example const oauth = createOAuth({ store: createMemoryClientStore(), secret })
  */
@@ -65,8 +81,22 @@ export interface RelyingPartyStore {
     save(record: SessionRecord): Promise<void>
     /** A live session (`expires_at > now`) or undefined. */
     get(key: string, now: number): Promise<SessionRecord | undefined>
-    /** Replaces a session's encrypted tokens after a refresh. */
+    /** Replaces a session's encrypted tokens unconditionally (and counts the write in `tokens_version`). */
     updateTokens(key: string, tokens: string, now: number): Promise<void>
+    /**
+     * Compare-and-set of a session's tokens after a refresh: writes `tokens`, `tokens_version = version + 1`
+     * and `updated_at = now` only if the stored `tokens_version` is still `version`, in one atomic step.
+     * False when another write came first or the session is gone: a refresh that outlived its lease never
+     * overwrites the newer token set of the instance that took over (and never recreates an ended session).
+     */
+    replaceTokens(key: string, tokens: string, version: number, now: number): Promise<boolean>
+    /**
+     * Takes the session's refresh lease for `ttlMs` milliseconds, across every instance sharing the store:
+     * undefined while another holder's lease is live. A lease ends at `release()` (which removes it only
+     * while it is still this holder's: each lease carries its own random fencing value) or when `ttlMs` has
+     * passed, so a holder that dies never blocks the session for longer than that.
+     */
+    refreshLease(key: string, ttlMs: number): Promise<RefreshLease | undefined>
     /** Records a use of the session (`updated_at = now`), for the idle timeout. */
     touch(key: string, now: number): Promise<void>
     /** Ends a session. */

@@ -53,7 +53,7 @@ if (adminUrl) {
         url,
         "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_name LIKE 'rp_%' AND column_name LIKE '%_at' ORDER BY 1, 2",
       )
-      expect(columns.map((c) => c.data_type)).toEqual(Array(7).fill('bigint'))
+      expect(columns.map((c) => c.data_type)).toEqual(Array(8).fill('bigint'))
     })
 
     it('lets exactly one of two instances consume a transaction', async () => {

@@ -35,7 +35,7 @@ if (redisUrl) {
       await store.sessions.updateTokens('s', 'v1.new', NOW + 1)
       await store.sessions.touch('s', NOW + 2)
       expect(await seconds('session:s')).toBe(3600)
-      expect(await store.sessions.get('s', NOW)).toEqual(session('s', { tokens: 'v1.new', updated_at: NOW + 2, expires_at: NOW + 3600 }))
+      expect(await store.sessions.get('s', NOW)).toEqual(session('s', { tokens: 'v1.new', tokens_version: 1, updated_at: NOW + 2, expires_at: NOW + 3600 }))
       expect(await raw.exists(`${prefix}session:never`)).toBe(0)
       await store.sessions.touch('never', NOW)
       expect(await raw.exists(`${prefix}session:never`)).toBe(0)

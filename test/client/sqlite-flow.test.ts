@@ -25,6 +25,7 @@ beforeAll(async () => {
       ...inner.sessions,
       save: (record) => (rows.sealed.push(record.tokens), inner.sessions.save(record)),
       updateTokens: (key, tokens, now) => (rows.sealed.push(tokens), inner.sessions.updateTokens(key, tokens, now)),
+      replaceTokens: (key, tokens, version, now) => (rows.sealed.push(tokens), inner.sessions.replaceTokens(key, tokens, version, now)),
     },
   }
   app = await startEvilRp(evil, {}, { store })

@@ -18,7 +18,7 @@ export function transaction(key: string, overrides: Partial<TransactionRecord> =
 
 export function session(key: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
-    key, provider: 'p', issuer: 'https://op.example', subject: 's', user: '{"sub":"s","name":"Zoë \\"Z\\" / ✓"}', tokens: 'v1.t',
+    key, provider: 'p', issuer: 'https://op.example', subject: 's', user: '{"sub":"s","name":"Zoë \\"Z\\" / ✓"}', tokens: 'v1.t', tokens_version: 0,
     created_at: NOW, updated_at: NOW, expires_at: NOW + 3600, ...overrides,
   }
 }
@@ -63,9 +63,9 @@ export function clientStoreContract(name: string, open: () => Promise<RelyingPar
       expect(await store.sessions.get('s1', NOW + 10)).toEqual(session('s1'))
       expect(await store.sessions.get('s1', NOW + 3600)).toBeUndefined()
       await store.sessions.updateTokens('s1', 'v1.new', NOW + 20)
-      expect(await store.sessions.get('s1', NOW + 20)).toEqual(session('s1', { tokens: 'v1.new', updated_at: NOW + 20 }))
+      expect(await store.sessions.get('s1', NOW + 20)).toEqual(session('s1', { tokens: 'v1.new', tokens_version: 1, updated_at: NOW + 20 }))
       await store.sessions.touch('s1', NOW + 30)
-      expect(await store.sessions.get('s1', NOW + 30)).toEqual(session('s1', { tokens: 'v1.new', updated_at: NOW + 30 }))
+      expect(await store.sessions.get('s1', NOW + 30)).toEqual(session('s1', { tokens: 'v1.new', tokens_version: 1, updated_at: NOW + 30 }))
       await store.sessions.delete('s1')
       expect(await store.sessions.get('s1', NOW)).toBeUndefined()
       await store.sessions.delete('s1')
@@ -90,6 +90,51 @@ export function clientStoreContract(name: string, open: () => Promise<RelyingPar
         ...Array.from({ length: 10 }, (_, n) => store.sessions.touch('busy', NOW + 10 + n)),
       ])
       expect(await store.sessions.get('busy', NOW)).toMatchObject({ tokens: 'v1.refreshed', created_at: NOW, expires_at: NOW + 3600 })
+    })
+
+    it('replaces tokens only while the version read is still current (compare-and-set; a stale write is refused)', async () => {
+      await store.sessions.save(session('cas'))
+      expect(await store.sessions.replaceTokens('cas', 'v1.first', 0, NOW + 5)).toBe(true)
+      expect(await store.sessions.get('cas', NOW)).toEqual(session('cas', { tokens: 'v1.first', tokens_version: 1, updated_at: NOW + 5 }))
+      // A holder that read version 0 and comes back late: refused, the newer set stays.
+      expect(await store.sessions.replaceTokens('cas', 'v1.stale', 0, NOW + 6)).toBe(false)
+      expect(await store.sessions.get('cas', NOW)).toMatchObject({ tokens: 'v1.first', tokens_version: 1 })
+      const results = await Promise.all(Array.from({ length: 10 }, (_, n) => store.sessions.replaceTokens('cas', `v1.racer-${n}`, 1, NOW + 7)))
+      expect(results.filter(Boolean)).toHaveLength(1)
+      expect(await store.sessions.get('cas', NOW)).toMatchObject({ tokens: `v1.racer-${results.indexOf(true)}`, tokens_version: 2 })
+      // Neither a deleted nor an unknown session is recreated.
+      await store.sessions.delete('cas')
+      expect(await store.sessions.replaceTokens('cas', 'v1.late', 2, NOW + 8)).toBe(false)
+      expect(await store.sessions.replaceTokens('never', 'v1.late', 0, NOW + 8)).toBe(false)
+      expect(await store.sessions.get('cas', NOW)).toBeUndefined()
+      expect(await store.sessions.get('never', NOW)).toBeUndefined()
+    })
+
+    it('gives a session’s refresh lease to one caller at a time, even with many concurrent callers', async () => {
+      const leases = await Promise.all(Array.from({ length: 20 }, () => store.sessions.refreshLease('leased', 30_000)))
+      const held = leases.filter((lease) => lease !== undefined)
+      expect(held).toHaveLength(1)
+      expect(await store.sessions.refreshLease('leased', 30_000)).toBeUndefined()
+      // Another session's lease is its own.
+      const other = await store.sessions.refreshLease('other', 30_000)
+      expect(other).toBeDefined()
+      await held[0]?.release()
+      const again = await store.sessions.refreshLease('leased', 30_000)
+      expect(again).toBeDefined()
+      await again?.release()
+      await other?.release()
+    })
+
+    it('lets a caller take over an expired lease; the old holder’s late release leaves the new lease alone', async () => {
+      const first = await store.sessions.refreshLease('expiring', 100)
+      expect(first).toBeDefined()
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      const second = await store.sessions.refreshLease('expiring', 30_000)
+      expect(second).toBeDefined()
+      await first?.release()
+      expect(await store.sessions.refreshLease('expiring', 30_000)).toBeUndefined()
+      await second?.release()
+      expect(await store.sessions.refreshLease('expiring', 30_000)).toBeDefined()
     })
 
     it('drops expired transactions and sessions (purgeExpired, or the store’s own TTL)', async () => {
