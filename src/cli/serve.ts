@@ -180,6 +180,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'require-signed-request-object': { type: 'boolean' },
       'require-dpop': { type: 'boolean' },
       'dpop-nonces': { type: 'boolean' },
+      'admin-api': { type: 'boolean' },
     },
     strict: true,
   })
@@ -219,6 +220,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
   const passkeysOn = envSwitch('TESSERA_PASSKEYS') ?? config.passkeys?.enabled ?? false
   const passkeyOptions = passkeysOn ? { ...(config.passkeys?.rpId ? { rpId: config.passkeys.rpId } : {}), ...(config.passkeys?.userVerification ? { userVerification: config.passkeys.userVerification } : {}) } : undefined
+  const adminApiOn = values['admin-api'] ?? envSwitch('TESSERA_ADMIN_API') ?? config.adminApi?.enabled ?? false
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -269,7 +271,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
-      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions,
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -293,6 +295,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     `  discovery: ${server.url}/.well-known/openid-configuration`,
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
+    ...(adminApiOn ? [`  admin API: ${server.url}/admin/v1 (OpenAPI: ${server.url}/admin/v1/openapi.json)`] : []),
     ...(!demo && (config.resources ?? []).length === 0
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),

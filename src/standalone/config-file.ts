@@ -111,6 +111,9 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     policy: z.enum(['off', 'open', 'token']).optional().describe('Dynamic client registration (RFC 7591): off (default), open, or token. Env TESSERA_REGISTRATION'),
     unusedExpiry: duration.optional().describe('A registered client that gets no token within this is removed (default 30d)'),
   }).optional(),
+  adminApi: z.strictObject({
+    enabled: z.boolean().optional().describe('Serve the admin HTTP API at /admin/v1 (off by default): clients, users, sessions, consents, keys, the audit trail and registration tokens, for access tokens of this server with admin scopes (README "Admin API"). Env TESSERA_ADMIN_API=1'),
+  }).optional().describe('The admin HTTP API and its OpenAPI document at /admin/v1/openapi.json'),
   clientMetadataDocuments: z.strictObject({
     enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),
   }).optional().describe('Client ID metadata documents (MCP clients)'),
