@@ -16,7 +16,8 @@ let api: AdminHarness
 let admin: string
 
 beforeAll(async () => {
-  api = await startAdminHarness({ store: SECURITY_STORE })
+  // alice by username: usernames are resolved to the user at each request.
+  api = await startAdminHarness({ store: SECURITY_STORE, admins: ['alice'] })
   admin = await api.token(api.admins.full)
 })
 afterAll(() => api.close())
@@ -64,6 +65,27 @@ describe('AC-07 admin routes authorise every caller and object', () => {
     }
     expect(await api.server.store.users.getByUsername('mallory')).toBeUndefined()
     expect((await api.server.store.users.get(api.server.users.bob.id))?.name).toBe('Bob Builder')
+  })
+
+  it('AC-07 a user token with admin scopes works only for an administrator: bob\'s, with the same scopes as alice\'s, is refused on every route', async () => {
+    const alice = await api.userToken(api.server.users.alice)
+    const bob = await api.userToken(api.server.users.bob)
+    expect((await api.call('GET', '/clients?limit=1', { token: alice })).status).toBe(200)
+    expect((await api.call('GET', `/users/${api.server.users.bob.id}`, { token: alice })).status).toBe(200)
+    const ids = { client_id: 'conf', user_id: api.server.users.alice.id, sid: 'x', token_id: 'x' }
+    for (const operation of concretePaths(ids)) {
+      const response = await api.call(operation.method, operation.path, { token: bob, body: bodyFor(operation.method, operation.path), headers: operation.method === 'PATCH' ? { 'if-match': '*' } : {} })
+      expect(response.status, operation.id).toBe(403)
+      expect(response.headers.get('content-type'), operation.id).toMatch(/^application\/problem\+json/)
+      expect(response.json.detail, operation.id).toMatch(/not an administrator/)
+      // More scopes would not help: no RFC 6750 challenge asks for them.
+      expect(response.headers.get('www-authenticate'), operation.id).toBeNull()
+    }
+    expect(await api.server.store.clients.get('conf')).toBeDefined()
+    expect(await api.server.store.users.getByUsername('mallory')).toBeUndefined()
+    expect((await api.server.store.users.get(api.server.users.alice.id))?.name).toBe('Alice Liddell')
+    // Client-credentials tokens name no user and need no entry in admins.
+    expect((await api.call('GET', '/clients?limit=1', { token: admin })).status).toBe(200)
   })
 
   it('AC-07 m2m\'s token (for the notes API) is not a token for the admin API at all: 401 invalid_token on every route', async () => {

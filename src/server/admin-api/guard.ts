@@ -2,6 +2,7 @@ import { createResourceServer, recordsDpopReplayStore, type Principal, type Reso
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
 import { introspectLocally } from '../endpoints/introspect.js'
+import { AdminProblem, problemResponse } from './problem.js'
 import { ADMIN_SCOPES, grantsScope, type RouteScope } from './scopes.js'
 
 /** Who called the admin API: the client, and the user when the token is a user's. */
@@ -49,13 +50,17 @@ export function resourceServerOf(ctx: ServerContext): ResourceServer {
   return rs
 }
 
+/** The users whose tokens the admin API takes: user ids or usernames, as the operator named them. */
+export type AdminUsers = ReadonlySet<string>
+
 /**
- * The caller of an admin route, or the RFC 6750 answer: 401 without a valid token (with its challenge),
- * 403 `insufficient_scope` when the token lacks the route's scope. A JWT access token is also asked about
- * at the server itself (`introspectLocally`): a revoked grant, a disabled or deleted client or user ends
- * admin access at once rather than at `exp`.
+ * The caller of an admin route, or the refusal: 401 without a valid token (with its RFC 6750 challenge),
+ * 403 `insufficient_scope` when the token lacks the route's scope, and a 403 problem when the token is a
+ * user's and that user is not one of `admins`. A JWT access token is also asked about at the server itself
+ * (`introspectLocally`): a revoked grant, a disabled or deleted client or user ends admin access at once
+ * rather than at `exp`.
  */
-export async function authorizeAdmin(ctx: ServerContext, request: OAuthRequest, scope: RouteScope): Promise<AdminCaller | OAuthResponse> {
+export async function authorizeAdmin(ctx: ServerContext, request: OAuthRequest, scope: RouteScope, admins: AdminUsers): Promise<AdminCaller | OAuthResponse> {
   const rs = resourceServerOf(ctx)
   const verified = await rs.verify(request)
   if (!verified.ok) return verified.response
@@ -71,7 +76,20 @@ export async function authorizeAdmin(ctx: ServerContext, request: OAuthRequest, 
   // Defence in depth: admin scopes are only ever granted to clients the operator registered.
   const client = await ctx.config.store.clients.get(principal.clientId)
   if (!client || client.registered_by !== 'operator' || client.disabled) return forbidden(rs, principal, scope)
-  return { principal, clientId: principal.clientId, userId: principal.subject === principal.clientId ? undefined : principal.subject }
+  const userId = principal.subject === principal.clientId ? undefined : principal.subject
+  if (userId !== undefined && !(await isAdministrator(ctx, userId, admins))) {
+    // Secure by default: whoever signs in at a client registered for admin scopes gets them in a user token,
+    // so the user must be named too. No challenge: another token of the same user would not do either.
+    return problemResponse(new AdminProblem(403, 'The token is a user\'s, and this user is not an administrator of this server (adminApi admins)'))
+  }
+  return { principal, clientId: principal.clientId, userId }
+}
+
+/** Whether the operator named the user, by id or by username (usernames never change, ids are never reused). */
+async function isAdministrator(ctx: ServerContext, userId: string, admins: AdminUsers): Promise<boolean> {
+  if (admins.size === 0) return false
+  const user = await ctx.config.store.users.get(userId)
+  return user !== undefined && (admins.has(user.id) || admins.has(user.username))
 }
 
 function forbidden(rs: ResourceServer, principal: Principal, scope: RouteScope): OAuthResponse {

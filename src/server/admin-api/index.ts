@@ -1,11 +1,12 @@
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { StorageConflictError, StorageUnavailableError } from '../../storage/types.js'
 import { ValidationError } from '../admin.js'
+import { ConfigError } from '../config.js'
 import type { Capability, ServerContext } from '../context.js'
 import { ADMIN_API_AUDIT_EVENTS } from './audit-events.js'
 import { AUDIT_OPERATIONS } from './audit.js'
 import { CLIENT_OPERATIONS } from './clients.js'
-import { authorizeAdmin, resourceServerOf } from './guard.js'
+import { authorizeAdmin, resourceServerOf, type AdminUsers } from './guard.js'
 import { KEY_OPERATIONS } from './keys.js'
 import { openApiDocument } from './openapi.js'
 import { callerAudit, type AdminOperation } from './operation.js'
@@ -61,7 +62,7 @@ function match(method: string, path: string): { route: CompiledRoute; params: Re
 
 const documents = new WeakMap<ServerContext, string>()
 
-async function answer(ctx: ServerContext, request: OAuthRequest, rest: string): Promise<OAuthResponse> {
+async function answer(ctx: ServerContext, request: OAuthRequest, rest: string, admins: AdminUsers): Promise<OAuthResponse> {
   const method = request.method === 'HEAD' ? 'GET' : request.method
   if (rest === '/openapi.json') {
     if (method !== 'GET') throw new AdminProblem(405, 'The document is read with GET', undefined, { Allow: 'GET' })
@@ -79,7 +80,7 @@ async function answer(ctx: ServerContext, request: OAuthRequest, rest: string): 
   }
   const { route, params } = found
   // The token and its scope first: without them nothing tells whether an id exists (catalogue AC-07).
-  const caller = await authorizeAdmin(ctx, request, route.operation.scope)
+  const caller = await authorizeAdmin(ctx, request, route.operation.scope, admins)
   if (!('principal' in caller)) return caller
   const audit = callerAudit(ctx, caller)
   return route.operation.handle({
@@ -89,9 +90,9 @@ async function answer(ctx: ServerContext, request: OAuthRequest, rest: string): 
 }
 
 /** One request below `/admin/v1`: every failure as problem details, never an OAuth error body or a stack. */
-async function handle(ctx: ServerContext, request: OAuthRequest, rest: string): Promise<OAuthResponse> {
+async function handle(ctx: ServerContext, request: OAuthRequest, rest: string, admins: AdminUsers): Promise<OAuthResponse> {
   try {
-    return await answer(ctx, request, rest)
+    return await answer(ctx, request, rest, admins)
   } catch (error) {
     if (error instanceof AdminProblem) return problemResponse(error)
     if (error instanceof ValidationError) return problemResponse(new AdminProblem(400, error.message))
@@ -105,6 +106,16 @@ async function handle(ctx: ServerContext, request: OAuthRequest, rest: string): 
   }
 }
 
+/** Options of `adminApi()`. */
+export interface AdminApiOptions {
+  /**
+   * The users whose own tokens the admin API takes, by user id or username (resolved at each request). A user
+   * token of anyone else is refused with 403 whatever its scopes; client-credentials tokens need no entry.
+   * Default: none, so only client-credentials tokens work.
+   */
+  readonly admins?: readonly string[] | undefined
+}
+
 /**
  * The admin HTTP API under `/admin/v1`: clients, users with their sessions, consents, grants and second
  * factor, signing keys, the audit trail and initial access tokens — each operation a call of the same
@@ -112,17 +123,23 @@ async function handle(ctx: ServerContext, request: OAuthRequest, rest: string): 
  * present this server's own access tokens with admin scopes (`ADMIN_SCOPES`), checked in process by
  * `tessera-oidc/resource`, Bearer or DPoP-bound; every change is audited with the calling client (and
  * user). JSON only, state changes only by POST, PATCH and DELETE with a token in the `Authorization`
- * header — no cookie is ever read, so a cross-site request cannot act. The OpenAPI 3.1 document is at
- * `/admin/v1/openapi.json`.
+ * header — no cookie is ever read, so a cross-site request cannot act. A user's token (one signed in at a
+ * client registered for admin scopes) is taken only when `admins` names that user. The OpenAPI 3.1
+ * document is at `/admin/v1/openapi.json`.
  *
  * @example
  * ```ts
- * await createAuthorizationServer({ issuer, store, secret, capabilities: [adminApi()] })
+ * await createAuthorizationServer({ issuer, store, secret, capabilities: [adminApi({ admins: ['alice'] })] })
  * // tessera-oidc client create --name ops --grant client_credentials --scope "admin:read admin:write"
  * ```
  * @see README "Admin API"
  */
-export function adminApi(): Capability {
+export function adminApi(options: AdminApiOptions = {}): Capability {
+  const admins = new Set<string>()
+  for (const [index, entry] of (options.admins ?? []).entries()) {
+    if (typeof entry !== 'string' || entry.trim() === '') throw new ConfigError(`adminApi.admins[${index}]`, `must be a user id or username, got ${JSON.stringify(entry)}`)
+    admins.add(entry)
+  }
   return {
     name: 'admin-api',
     spec: 'OpenAPI 3.1, RFC 9457, RFC 6750, RFC 9110 §13 (conditional requests)',
@@ -131,7 +148,7 @@ export function adminApi(): Capability {
         name: 'adminApi',
         path: PREFIX,
         // PATCH is not a router method: the operations table answers methods itself (405 with Allow).
-        below: [{ pattern: /^(\/.*)$/, handle: (ctx, request, captures) => handle(ctx, request, captures[0] ?? '/') }],
+        below: [{ pattern: /^(\/.*)$/, handle: (ctx, request, captures) => handle(ctx, request, captures[0] ?? '/', admins) }],
       },
       {
         // RFC 9728 §3.1: the metadata of the resource the admin API's tokens name (the issuer), where the

@@ -171,7 +171,9 @@ function operationObject(operation: AdminOperation, description: Description): R
   }
   responses['400'] = problem('Invalid parameters or body')
   responses['401'] = challenge('No access token, or not a valid one (a bare 401 with the challenge when none was sent)')
-  responses['403'] = challenge(`The token lacks ${operation.scope} (or ${operation.scope.endsWith(':read') ? 'admin:read' : 'admin:write'})`)
+  const lacking = `The token lacks ${operation.scope} (or ${operation.scope.endsWith(':read') ? 'admin:read' : 'admin:write'})`
+  const forbidden = challenge(`${lacking}: an RFC 6750 challenge; or it is the token of a user who is not an administrator: a problem, no challenge`)
+  responses['403'] = { ...forbidden, content: { ...forbidden.content, ...problem('').content } }
   if (operation.path.includes('{')) responses['404'] = problem('No such object')
   if (description.body) {
     responses['409'] = problem('The object exists already')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../../src/server/admin.js'
+import { adminApi } from '../../../src/server/admin-api/index.js'
 import { startAdminHarness, type AdminHarness } from '../../helpers/admin-api.js'
 import { dpopKey, dpopProof } from '../../helpers/dpop.js'
 import { basicAuth, clientPost } from '../../helpers/tessera.js'
@@ -57,5 +58,24 @@ describe('opaque admin tokens', () => {
     await api.server.store.clients.update({ ...client, registered_by: 'dynamic' })
     const token = await api.token({ id: 'odd', secret: clientSecret, method: 'client_secret_basic', redirectUri: '' })
     expect((await api.call('GET', '/keys', { token })).status).toBe(403)
+  })
+})
+
+describe('user tokens without adminApi({ admins })', () => {
+  let api: AdminHarness
+  beforeAll(async () => {
+    api = await startAdminHarness()
+  })
+  afterAll(() => api.close())
+
+  it('are refused by default, whoever the user; client-credentials tokens still work', async () => {
+    const refused = await api.call('GET', '/keys', { token: await api.userToken(api.server.users.alice) })
+    expect(refused.status).toBe(403)
+    expect(refused.json.detail).toMatch(/not an administrator/)
+    expect((await api.call('GET', '/keys', { token: await api.token(api.admins.full) })).status).toBe(200)
+  })
+
+  it('an empty name in admins stops the start', () => {
+    expect(() => adminApi({ admins: ['alice', ' '] })).toThrow(/adminApi\.admins\[1\]/)
   })
 })
