@@ -29,8 +29,9 @@ export const LAYERS = {
   // connection-failure translation, applied to every method by wrap-methods.
   client: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol', 'storage/types.ts', 'storage/postgres-errors.ts', 'storage/redis-errors.ts', 'storage/wrap-methods.ts'],
   // Federation (server/federation/) signs users in at upstream providers with the relying party's own
-  // machinery, reached only through its broker module: no session, no token kept.
-  server: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui/index.ts', 'client/broker.ts'],
+  // machinery, reached only through its broker module: no session, no token kept. The admin API
+  // (server/admin-api/) checks the server's own tokens as any API would, through the public resource entry.
+  server: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'storage', 'ui/index.ts', 'client/broker.ts', 'resource/index.ts'],
   // Checks a deployment from outside, as a client would: it fetches and judges, and knows no server, store or client code.
   doctor: ['errors.ts', 'crypto', 'jwt', 'http', 'protocol'],
   adapters: ['errors.ts', 'crypto', 'jwt', 'http', 'cache', 'protocol', 'server', 'resource', 'client'],

@@ -13,6 +13,7 @@ import { deviceAuthorization, type DeviceAuthorizationOptions } from '../server/
 import { tokenExchange, type TokenExchangeOptions } from '../server/token-exchange/index.js'
 import { passkeys, type PasskeyOptions } from '../server/passkeys/index.js'
 import { backchannelLogout } from '../server/backchannel-logout/index.js'
+import { adminApi, type AdminApiOptions } from '../server/admin-api/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -38,6 +39,8 @@ export interface ServeCapabilityOptions {
   readonly tokenExchange?: TokenExchangeOptions | undefined
   /** The configuration file's `passkeys` (when enabled): WebAuthn sign-in and second factor. */
   readonly passkeys?: PasskeyOptions | undefined
+  /** `--admin-api` or the configuration file's `adminApi.enabled`: the admin HTTP API at /admin/v1, with `--admin-user`s as `admins`. */
+  readonly adminApi?: AdminApiOptions | undefined
 }
 
 /**
@@ -60,6 +63,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.federation && options.federation.upstreams.length > 0 ? [federation(options.federation)] : []),
     ...(options.tokenExchange ? [tokenExchange(options.tokenExchange)] : []),
     ...(options.passkeys ? [passkeys(options.passkeys)] : []),
+    ...(options.adminApi ? [adminApi(options.adminApi)] : []),
     // Sends nothing until a client registers a backchannel_logout_uri.
     backchannelLogout(),
   ]
@@ -80,6 +84,7 @@ export const cliRegistry: Registry = createRegistry([
     federation: { upstreams: [{ id: 'any', issuer: 'https://idp.example', clientId: 'tessera', tokenEndpointAuthMethod: 'none' }] },
     tokenExchange: {},
     passkeys: {},
+    adminApi: {},
   }),
 ])
 

@@ -46,9 +46,14 @@ async function seedDemo(store: Store, issuer: string): Promise<string[] | undefi
 }
 
 /** `--trusted-proxy` (repeatable), TESSERA_TRUSTED_PROXIES (comma-separated) or the file: validated IPs and CIDR ranges. */
+/** A repeatable flag, else its environment variable (comma-separated), else the configuration file's list. */
+function listOption(flags: string[] | undefined, envName: string, fromFile: readonly string[] | undefined): string[] {
+  const env = process.env[envName]
+  return flags ?? (env !== undefined ? env.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') : [...(fromFile ?? [])])
+}
+
 function trustedProxies(flags: string[] | undefined, fromFile: string[] | undefined): string[] {
-  const env = process.env.TESSERA_TRUSTED_PROXIES
-  const entries = flags ?? (env !== undefined ? env.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '') : fromFile ?? [])
+  const entries = listOption(flags, 'TESSERA_TRUSTED_PROXIES', fromFile)
   try {
     parseTrustedProxies(entries)
   } catch (error) {
@@ -180,6 +185,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'require-signed-request-object': { type: 'boolean' },
       'require-dpop': { type: 'boolean' },
       'dpop-nonces': { type: 'boolean' },
+      'admin-api': { type: 'boolean' },
+      'admin-user': { type: 'string', multiple: true },
     },
     strict: true,
   })
@@ -219,6 +226,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
   const passkeysOn = envSwitch('TESSERA_PASSKEYS') ?? config.passkeys?.enabled ?? false
   const passkeyOptions = passkeysOn ? { ...(config.passkeys?.rpId ? { rpId: config.passkeys.rpId } : {}), ...(config.passkeys?.userVerification ? { userVerification: config.passkeys.userVerification } : {}) } : undefined
+  const adminApiOn = values['admin-api'] ?? envSwitch('TESSERA_ADMIN_API') ?? config.adminApi?.enabled ?? false
+  const adminUsers = listOption(values['admin-user'], 'TESSERA_ADMIN_USERS', config.adminApi?.admins)
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -269,7 +278,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
-      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions,
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers } : undefined,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -293,6 +302,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     `  discovery: ${server.url}/.well-known/openid-configuration`,
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
+    ...(adminApiOn ? [`  admin API: ${server.url}/admin/v1 (OpenAPI: ${server.url}/admin/v1/openapi.json)`, `  admin API users: ${adminUsers.length > 0 ? adminUsers.join(', ') : 'none (client-credentials tokens only; --admin-user NAME)'}`] : []),
     ...(!demo && (config.resources ?? []).length === 0
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),

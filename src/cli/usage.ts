@@ -103,6 +103,10 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                sender-constrained (RFC 9449; on under --profile fapi2) (env TESSERA_REQUIRE_DPOP=1)
   --dpop-nonces                DPoP proofs at the token endpoint must carry a nonce the server supplied
                                (RFC 9449 §8, DPoP-Nonce) (env TESSERA_DPOP_NONCES=1)
+  --admin-api                  serve the admin HTTP API at /admin/v1 for access tokens of this server
+                               with admin scopes (README "Admin API") (env TESSERA_ADMIN_API=1)
+  --admin-user NAME...         a user (username or id) whose own tokens the admin API takes; other users'
+                               are refused (repeatable, env TESSERA_ADMIN_USERS comma-separated)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

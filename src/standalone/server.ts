@@ -161,7 +161,8 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     // The API reads JSON bodies itself: bound them as the authorization server's adapter does (catalogue RL-05).
     app.use('/api/*', bodyLimit({ maxSize: DEFAULT_BODY_LIMIT, onError: (c) => c.json({ error: 'invalid_request', error_description: 'Request body too large' }, 413) }))
     app.all('/api/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
-    app.all('/.well-known/oauth-protected-resource/*', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
+    // With a suffix only: the bare path is the issuer's own resource metadata (the admin API's, RFC 9728 §3.1).
+    app.all('/.well-known/oauth-protected-resource/:path{.+}', (c) => (api ? api.fetch(c.req.raw, c.env) : c.json({ error: 'temporarily_unavailable' }, 503)))
   }
   const metrics = options.metrics ? await createPrometheusMetrics({ store: options.store }) : undefined
   const exposition = async (c: Context): Promise<Response> => {

@@ -4,7 +4,7 @@ import { configurationEndpoint } from './configuration-endpoint.js'
 import { resolveRegistrationOptions, type DynamicRegistrationOptions } from './options.js'
 import { registrationEndpoint } from './registration-endpoint.js'
 
-export { createInitialAccessToken, INITIAL_ACCESS_TOKEN, type InitialAccessToken } from './initial-access-tokens.js'
+export { createInitialAccessToken, INITIAL_ACCESS_TOKEN, listInitialAccessTokens, revokeInitialAccessToken, type InitialAccessToken, type InitialAccessTokenInfo } from './initial-access-tokens.js'
 export { isRegistrationPolicy, REGISTRATION_POLICIES, type DynamicRegistrationOptions, type RegistrationPolicy } from './options.js'
 
 /** Client ids this server generates (base64url); the configuration endpoint answers no other path. */

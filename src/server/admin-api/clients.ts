@@ -1,0 +1,129 @@
+import { createClient, deleteClient, rotateClientSecret, setClientDisabled, updateClient, type ClientChanges } from '../admin.js'
+import type { ClientRecord } from '../../storage/types.js'
+import { bodyOf, booleanFilter, checkIfMatch, etagOf, json, noContent, pageAfter, pageOf, textFilter } from './http.js'
+import type { AdminCall, AdminOperation } from './operation.js'
+import { notFound } from './problem.js'
+import { ClientCreate, ClientPatch } from './schemas.js'
+
+/** A client as the API shows it: its registration without secret material (hashes, sealed secrets). */
+export function clientView(client: ClientRecord): Omit<ClientRecord, 'client_secret_hash' | 'client_secret_sealed' | 'registration_access_token_hash'> {
+  const { client_secret_hash: _hash, client_secret_sealed: _sealed, registration_access_token_hash: _rat, ...shown } = client
+  return shown
+}
+
+function withTag(status: number, client: ClientRecord, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  return json(status, { ...extra, client: clientView(client) }, { ETag: etagOf(client), ...headers })
+}
+
+async function stored(call: AdminCall): Promise<ClientRecord> {
+  const client = await call.ctx.config.store.clients.get(call.params.client_id ?? '')
+  if (!client) throw notFound('client')
+  return client
+}
+
+const list: AdminOperation = {
+  id: 'listClients', method: 'GET', path: '/clients', scope: 'admin:clients:read',
+  async handle({ ctx, query }) {
+    const { limit, cursor } = pageOf(query)
+    const q = textFilter(query, 'q')?.toLowerCase()
+    const grantType = textFilter(query, 'grant_type')
+    const registeredBy = textFilter(query, 'registered_by')
+    const disabled = booleanFilter(query, 'disabled')
+    const clients = (await ctx.config.store.clients.list()).filter((client) =>
+      (q === undefined || client.client_id.toLowerCase().includes(q) || client.client_name.toLowerCase().includes(q))
+      && (grantType === undefined || client.grant_types.includes(grantType))
+      && (registeredBy === undefined || client.registered_by === registeredBy)
+      && (disabled === undefined || client.disabled === disabled))
+    const page = pageAfter(clients, (client) => client.client_id, limit, cursor)
+    return json(200, { items: page.items.map(clientView), next_cursor: page.next_cursor })
+  },
+}
+
+const create: AdminOperation = {
+  id: 'createClient', method: 'POST', path: '/clients', scope: 'admin:clients:write',
+  async handle({ ctx, request, admin }) {
+    const body = bodyOf(request, ClientCreate)
+    const { client, clientSecret } = await createClient(ctx.config.store, {
+      name: body.client_name,
+      ...(body.client_id !== undefined ? { clientId: body.client_id } : {}),
+      ...(body.redirect_uris !== undefined ? { redirectUris: body.redirect_uris } : {}),
+      ...(body.post_logout_redirect_uris !== undefined ? { postLogoutRedirectUris: body.post_logout_redirect_uris } : {}),
+      ...(body.grant_types !== undefined ? { grantTypes: body.grant_types } : {}),
+      ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
+      ...(body.token_endpoint_auth_method !== undefined ? { authMethod: body.token_endpoint_auth_method } : {}),
+      ...(body.id_token_signed_response_alg !== undefined ? { idTokenSignedResponseAlg: body.id_token_signed_response_alg } : {}),
+      ...(body.skip_consent !== undefined ? { skipConsent: body.skip_consent } : {}),
+      ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
+      ...(body.jwks_uri !== undefined ? { jwksUri: body.jwks_uri } : {}),
+      ...(body.token_endpoint_auth_signing_alg !== undefined ? { tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg } : {}),
+      ...(body.require_pushed_authorization_requests !== undefined ? { requirePushedAuthorizationRequests: body.require_pushed_authorization_requests } : {}),
+      ...(body.dpop_bound_access_tokens !== undefined ? { dpopBoundAccessTokens: body.dpop_bound_access_tokens } : {}),
+      ...(body.require_signed_request_object !== undefined ? { requireSignedRequestObject: body.require_signed_request_object } : {}),
+      ...(body.request_object_signing_alg !== undefined ? { requestObjectSigningAlg: body.request_object_signing_alg } : {}),
+    }, ctx.config.now(), admin)
+    const location = `${ctx.config.issuer}/admin/v1/clients/${encodeURIComponent(client.client_id)}`
+    // The secret is in this answer only: the store keeps its hash (or its sealed form for client_secret_jwt).
+    return withTag(201, client, { client_secret: clientSecret ?? null }, { Location: location })
+  },
+}
+
+const read: AdminOperation = {
+  id: 'getClient', method: 'GET', path: '/clients/{client_id}', scope: 'admin:clients:read',
+  async handle(call) {
+    return withTag(200, await stored(call))
+  },
+}
+
+const update: AdminOperation = {
+  id: 'updateClient', method: 'PATCH', path: '/clients/{client_id}', scope: 'admin:clients:write',
+  async handle(call) {
+    const { ctx, request, admin } = call
+    const body = bodyOf(request, ClientPatch)
+    const current = await stored(call)
+    checkIfMatch(request, etagOf(current))
+    const changes: ClientChanges = {
+      ...(body.client_name !== undefined ? { name: body.client_name } : {}),
+      ...(body.redirect_uris !== undefined ? { redirectUris: body.redirect_uris } : {}),
+      ...(body.post_logout_redirect_uris !== undefined ? { postLogoutRedirectUris: body.post_logout_redirect_uris } : {}),
+      ...(body.grant_types !== undefined ? { grantTypes: body.grant_types } : {}),
+      ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
+      ...(body.token_endpoint_auth_method !== undefined ? { authMethod: body.token_endpoint_auth_method } : {}),
+      ...(body.id_token_signed_response_alg !== undefined ? { idTokenSignedResponseAlg: body.id_token_signed_response_alg } : {}),
+      ...(body.skip_consent !== undefined ? { skipConsent: body.skip_consent } : {}),
+      ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
+      ...(body.jwks_uri !== undefined ? { jwksUri: body.jwks_uri } : {}),
+      ...(body.token_endpoint_auth_signing_alg !== undefined ? { tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg } : {}),
+      ...(body.require_pushed_authorization_requests !== undefined ? { requirePushedAuthorizationRequests: body.require_pushed_authorization_requests } : {}),
+      ...(body.dpop_bound_access_tokens !== undefined ? { dpopBoundAccessTokens: body.dpop_bound_access_tokens } : {}),
+      ...(body.require_signed_request_object !== undefined ? { requireSignedRequestObject: body.require_signed_request_object } : {}),
+      ...(body.request_object_signing_alg !== undefined ? { requestObjectSigningAlg: body.request_object_signing_alg } : {}),
+    }
+    const { disabled } = body
+    let client: ClientRecord | undefined = current
+    if (Object.keys(changes).length > 0) client = await updateClient(ctx.config.store, current.client_id, changes, admin)
+    if (client && disabled !== undefined) client = await setClientDisabled(ctx.config.store, current.client_id, disabled, admin)
+    if (!client) throw notFound('client')
+    return withTag(200, client)
+  },
+}
+
+const remove: AdminOperation = {
+  id: 'deleteClient', method: 'DELETE', path: '/clients/{client_id}', scope: 'admin:clients:write',
+  async handle({ ctx, params, admin }) {
+    if (!(await deleteClient(ctx.config.store, params.client_id ?? '', admin))) throw notFound('client')
+    return noContent()
+  },
+}
+
+const rotateSecret: AdminOperation = {
+  id: 'rotateClientSecret', method: 'POST', path: '/clients/{client_id}/secret', scope: 'admin:clients:write',
+  async handle(call) {
+    const { ctx, admin } = call
+    const current = await stored(call)
+    const secret = await rotateClientSecret(ctx.config.store, current.client_id, admin)
+    if (secret === undefined) throw notFound('client')
+    return json(200, { client_id: current.client_id, client_secret: secret })
+  },
+}
+
+export const CLIENT_OPERATIONS: readonly AdminOperation[] = [list, create, read, update, remove, rotateSecret]
