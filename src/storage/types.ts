@@ -4,7 +4,8 @@
  *
  * Rules every implementation keeps:
  * - Secrets never reach a store in clear: client secrets, refresh tokens, opaque access tokens,
- *   authorization codes and session ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings.
+ *   authorization codes and session ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings;
+ *   those the server must read back (a `client_secret_jwt` secret, a rotation's kept successor) sealed with its secret.
  * - `consume`-style methods are atomic: of many concurrent callers exactly one wins.
  * - Times are Unix seconds (integers).
  * - Records are returned as fresh objects; mutating them does not change the store.
