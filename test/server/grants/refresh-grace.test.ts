@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { nodeHandler } from '../../../src/adapters/node.js'
 import { sha256 } from '../../../src/crypto/random.js'
 import { createAuthorizationServer } from '../../../src/server/create-server.js'
-import { ConfigError } from '../../../src/server/settings.js'
+import { ConfigError } from '../../../src/server/config.js'
 import { CONFIG_FILE_SCHEMA } from '../../../src/standalone/config-file.js'
 import { createMemoryStore } from '../../../src/storage/memory.js'
 import type { Store } from '../../../src/storage/types.js'
@@ -93,21 +93,25 @@ describe.each(STORES)('rotation grace on the $name store', ({ open }) => {
   const clock = { now: START }
   let opened: OpenedStore
   let harness: Harness
-  let http: Server
+  let http: Server | undefined
   let base: string
 
   beforeEach(async () => {
     clock.now = START
     opened = await open(() => clock.now)
     harness = await createHarness({ store: opened.store, now: () => clock.now, lifetimes: { refreshTokenReuseGrace: GRACE } })
-    http = createServer(nodeHandler(harness.server, ISSUER))
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    const listening = createServer(nodeHandler(harness.server, ISSUER))
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`
+    http = listening
   })
 
   afterEach(async () => {
-    http.closeAllConnections()
-    await new Promise((resolve) => http.close(resolve))
+    const listening = http
+    http = undefined
+    if (!listening) return
+    listening.closeAllConnections()
+    await new Promise((resolve) => listening.close(resolve))
     await harness.server.audit.flush()
     await opened.store.close()
     await opened.dispose()
