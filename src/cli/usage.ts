@@ -103,6 +103,11 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                sender-constrained (RFC 9449; on under --profile fapi2) (env TESSERA_REQUIRE_DPOP=1)
   --dpop-nonces                DPoP proofs at the token endpoint must carry a nonce the server supplied
                                (RFC 9449 §8, DPoP-Nonce) (env TESSERA_DPOP_NONCES=1)
+  --refresh-token-reuse-grace N
+                               for N seconds (0 = off, the default; at most 60) after a rotation, the same
+                               client presenting the rotated refresh token again gets the same successor
+                               instead of the family being revoked; a thief replaying it within N wins the
+                               same tokens (env TESSERA_REFRESH_TOKEN_REUSE_GRACE)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

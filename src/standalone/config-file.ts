@@ -66,6 +66,8 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     accessToken: duration.optional().describe('Default 1h'),
     idToken: duration.optional().describe('Default 1h'),
     refreshToken: duration.optional().describe('Absolute lifetime of a refresh-token family; default 30d'),
+    refreshTokenReuseGrace: z.number().int().min(0).max(60, 'must be at most 60 seconds: a stolen refresh token replayed within the grace wins the same tokens as its client')
+      .optional().describe('Seconds after a rotation in which the same client presenting the rotated refresh token again gets the same successor instead of the family being revoked (retries, racing app instances); default 0, off. A thief replaying it within the grace wins the same tokens. Env TESSERA_REFRESH_TOKEN_REUSE_GRACE, flag --refresh-token-reuse-grace'),
     session: duration.optional().describe('Provider login session, absolute; default 14d'),
     sessionIdle: duration.optional().describe('A session unused this long needs a new login; default 1d'),
     interaction: duration.optional().describe('A pending login or consent; default 10m'),
