@@ -18,7 +18,7 @@ import type { FederationOptions } from '../server/federation/index.js'
 import type { DeviceAuthorizationOptions } from '../server/device/index.js'
 import type { Store } from '../storage/types.js'
 import { isLoopbackHost } from '../protocol/rfc6749/redirect-uri.js'
-import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, type AccessTokenFormat } from '../server/config.js'
+import { ACCESS_TOKEN_FORMATS, isAccessTokenFormat, MAX_REFRESH_TOKEN_REUSE_GRACE, type AccessTokenFormat } from '../server/config.js'
 import { dbPath, now, openStore, parseDuration, secretFor, STORE_OPTIONS, storeUrls, UsageError, type StoreFlags } from './common.js'
 import { loadConfigFile, type ConfigFile } from '../standalone/config-file.js'
 import { pagesFromConfigFile, uiFromConfigFile } from '../standalone/ui-files.js'
@@ -68,6 +68,18 @@ function accessTokenFormat(flag: string | undefined, fromFile: AccessTokenFormat
   if (value === undefined || value === '') return undefined
   if (!isAccessTokenFormat(value)) throw new UsageError(`--access-token-format must be ${ACCESS_TOKEN_FORMATS.join(' or ')}, got ${JSON.stringify(value)}`)
   return value
+}
+
+/** `--refresh-token-reuse-grace` or TESSERA_REFRESH_TOKEN_REUSE_GRACE: seconds from 0 (off) to 60, else the file's. */
+function refreshTokenReuseGrace(flag: string | undefined, fromFile: number | undefined): number | undefined {
+  const value = flag ?? process.env.TESSERA_REFRESH_TOKEN_REUSE_GRACE
+  if (value === undefined || value === '') return fromFile
+  const match = /^(\d{1,9})s?$/.exec(value)
+  const seconds = match ? Number(match[1]) : Number.NaN
+  if (!(seconds <= MAX_REFRESH_TOKEN_REUSE_GRACE)) {
+    throw new UsageError(`--refresh-token-reuse-grace must be seconds from 0 (off) to ${MAX_REFRESH_TOKEN_REUSE_GRACE}, got ${JSON.stringify(value)}`)
+  }
+  return seconds
 }
 
 /** `--registration` or TESSERA_REGISTRATION: off (default), open or token. */
@@ -187,6 +199,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'dpop-nonces': { type: 'boolean' },
       'admin-api': { type: 'boolean' },
       'admin-user': { type: 'string', multiple: true },
+      'refresh-token-reuse-grace': { type: 'string' },
     },
     strict: true,
   })
@@ -207,6 +220,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be a port number')
   const host = values.host ?? process.env.TESSERA_HOST ?? config.server?.host ?? '127.0.0.1'
   const format = accessTokenFormat(values['access-token-format'], config.tokens?.format)
+  const reuseGrace = refreshTokenReuseGrace(values['refresh-token-reuse-grace'], config.lifetimes?.refreshTokenReuseGrace)
+  const lifetimes = { ...config.lifetimes, ...(reuseGrace !== undefined ? { refreshTokenReuseGrace: reuseGrace } : {}) }
   const registration = registrationPolicy(values.registration, config.registration?.policy)
   const unusedExpiry = values['registration-unused-expiry'] ?? process.env.TESSERA_REGISTRATION_UNUSED_EXPIRY
   const registrationUnusedSeconds = unusedExpiry === undefined ? config.registration?.unusedExpiry : parseDuration(unusedExpiry, '--registration-unused-expiry')
@@ -264,7 +279,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(counters ? { counters } : {}),
     ...(format ? { accessTokenFormat: format } : {}),
     ...(config.tokens?.signingAlg ? { accessTokenSigningAlg: config.tokens.signingAlg } : {}),
-    ...(config.lifetimes ? { lifetimes: config.lifetimes } : {}),
+    ...(config.lifetimes || reuseGrace !== undefined ? { lifetimes } : {}),
     ...(config.limits?.login ? { loginThrottle: config.limits.login } : {}),
     ...(config.limits?.clients ? { clientLimits: config.limits.clients } : {}),
     ...(config.branding?.productName ? { productName: config.branding.productName } : {}),
@@ -312,6 +327,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(requireSignedRequestObject ? ['  signed request objects required (RFC 9101)'] : []),
     ...(requireDpop === true && profile !== 'fapi2' ? ['  DPoP proofs required at the token endpoint (RFC 9449)'] : []),
     ...(dpopNonces ? ['  DPoP nonces required (RFC 9449 §8)'] : []),
+    ...(reuseGrace !== undefined && reuseGrace > 0 ? [`  refresh-token reuse grace: ${reuseGrace} s (a rotated token from its own client gets the same successor)`] : []),
     ...(seeded ?? []),
     '',
   ]

@@ -107,6 +107,11 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                with admin scopes (README "Admin API") (env TESSERA_ADMIN_API=1)
   --admin-user NAME...         a user (username or id) whose own tokens the admin API takes; other users'
                                are refused (repeatable, env TESSERA_ADMIN_USERS comma-separated)
+  --refresh-token-reuse-grace N
+                               for N seconds (0 = off, the default; at most 60) after a rotation, the same
+                               client presenting the rotated refresh token again gets the same successor
+                               instead of the family being revoked; a thief replaying it within N wins the
+                               same tokens (env TESSERA_REFRESH_TOKEN_REUSE_GRACE)
 
 Environment: TESSERA_SECRET (at least 32 characters; required with --database-url), TESSERA_LOG_LEVEL,
 TESSERA_MCP_RESOURCE (with --demo: the MCP example's resource, scope mcp:tools; default http://localhost:MCP_PORT/mcp

@@ -2,9 +2,10 @@ import { hkdfSync } from 'node:crypto'
 import { CompactEncrypt, compactDecrypt } from 'jose'
 
 /** What a sealed secret is: each purpose has its own key, so one sealed value never opens as another. */
-export type SealPurpose = 'client-secret' | 'totp'
+export type SealPurpose = 'client-secret' | 'totp' | 'refresh-successor'
 
-// Its own HKDF label: a sealed client secret, a sealed TOTP key and a sealed signing key never share a key.
+// Its own HKDF label: a sealed client secret, a sealed TOTP key, a kept refresh-token successor and a sealed
+// signing key never share a key.
 function sealingKey(serverSecret: string, purpose: SealPurpose): Uint8Array {
   return new Uint8Array(hkdfSync('sha256', serverSecret, 'tessera', `tessera ${purpose} sealing v1`, 32))
 }

@@ -147,11 +147,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** The longest rotation grace (`lifetimes.refreshTokenReuseGrace`) a server accepts, in seconds. */
+export const MAX_REFRESH_TOKEN_REUSE_GRACE = 60
+
 const DEFAULT_LIFETIMES: Lifetimes = {
   authorizationCode: 60,
   accessToken: 3600,
   idToken: 3600,
   refreshToken: 30 * 24 * 3600,
+  refreshTokenReuseGrace: 0,
   session: 14 * 24 * 3600,
   sessionIdle: 24 * 3600,
   interaction: 600,
@@ -189,7 +193,13 @@ export function resolveConfig(config: AuthorizationServerConfig): ResolvedConfig
   // A short absolute lifetime without an idle one is not an error: the idle timeout follows it down.
   if (config.lifetimes?.sessionIdle === undefined) lifetimes.sessionIdle = Math.min(lifetimes.sessionIdle, lifetimes.session)
   for (const [name, value] of Object.entries(lifetimes)) {
+    if (name === 'refreshTokenReuseGrace') continue
     if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`lifetimes.${name}`, 'must be a positive integer (seconds)')
+  }
+  // Zero is off; the bound keeps what a replayed token can win to a retry's window.
+  const grace = lifetimes.refreshTokenReuseGrace
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_REFRESH_TOKEN_REUSE_GRACE) {
+    throw new ConfigError('lifetimes.refreshTokenReuseGrace', `must be an integer from 0 (off, the default) to ${MAX_REFRESH_TOKEN_REUSE_GRACE} seconds, got ${JSON.stringify(grace)}`)
   }
   if (lifetimes.sessionIdle > lifetimes.session) throw new ConfigError('lifetimes.sessionIdle', `must be at most lifetimes.session (${lifetimes.session} seconds)`)
   if (lifetimes.authorizationCode > 600) throw new ConfigError('lifetimes.authorizationCode', 'must be at most 600 seconds (RFC 6749 §4.1.2)')

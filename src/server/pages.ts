@@ -72,15 +72,16 @@ const DESCRIPTION_KEYS: ReadonlyMap<string, MessageKey> = new Map(
 )
 
 /** The error page of RFC 6749 §4.1.2.1: shown instead of redirecting to an unverified URI. */
-export function errorPage(ctx: PageContext, error: OAuthError, language?: Translator): OAuthResponse {
+export function errorPage(ctx: PageContext, error: OAuthError, language?: Translator, localized?: string): OAuthResponse {
   const t = language ?? ctx.config.ui?.languages.default ?? ENGLISH
   const description = error.description
   const known = description !== undefined ? DESCRIPTION_KEYS.get(description) : undefined
   const title = TITLES[error.error] ?? 'error.title.default'
   const generic = t.text(MESSAGES[error.error] ?? 'error.message.default')
   const english = t.locale === 'en' || t.locale.startsWith('en-')
-  const message = known ? t.text(known) : english ? (description ?? generic) : generic
-  const detail = known || english ? undefined : description
+  // `localized`: the description already in the page's language (a catalogue text with values, a provider's name).
+  const message = localized ?? (known ? t.text(known) : english ? (description ?? generic) : generic)
+  const detail = localized !== undefined || known || english ? undefined : description
   // The error's own status, except 401: RFC 9110 §11.6.1 ties 401 to a `WWW-Authenticate` challenge, which
   // a page cannot answer. A failed CSRF check thus stays the 403 its thrower chose (catalogue AZ-16).
   return htmlResponse(

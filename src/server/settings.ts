@@ -30,6 +30,13 @@ export interface Lifetimes {
   idToken: number
   /** Absolute lifetime of a refresh-token family; default 30 days. */
   refreshToken: number
+  /**
+   * Rotation grace: for this long after a refresh token was rotated, the same client presenting it again
+   * (a retry, two app instances racing) gets the same successor instead of the family being revoked as
+   * RFC 9700 §4.14.2 reuse. Default 0: off; at most 60. A thief replaying the token within it wins the same
+   * tokens, so keep it short.
+   */
+  refreshTokenReuseGrace: number
   /** Provider login session, absolute: use never extends it; default 14 days. */
   session: number
   /**

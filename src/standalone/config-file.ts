@@ -66,6 +66,8 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     accessToken: duration.optional().describe('Default 1h'),
     idToken: duration.optional().describe('Default 1h'),
     refreshToken: duration.optional().describe('Absolute lifetime of a refresh-token family; default 30d'),
+    refreshTokenReuseGrace: z.number().int().min(0).max(60, 'must be at most 60 seconds: a stolen refresh token replayed within the grace wins the same tokens as its client')
+      .optional().describe('Seconds after a rotation in which the same client presenting the rotated refresh token again gets the same successor instead of the family being revoked (retries, racing app instances); default 0, off. A thief replaying it within the grace wins the same tokens. Env TESSERA_REFRESH_TOKEN_REUSE_GRACE, flag --refresh-token-reuse-grace'),
     session: duration.optional().describe('Provider login session, absolute; default 14d'),
     sessionIdle: duration.optional().describe('A session unused this long needs a new login; default 1d'),
     interaction: duration.optional().describe('A pending login or consent; default 10m'),
@@ -196,6 +198,8 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
       clientSecretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name').optional().describe('The environment variable holding the client secret (secrets never go in the file)'),
       scopes: z.array(scopeName).optional().describe('Default openid email profile (github: read:user user:email)'),
       claims: z.record(z.enum(['username', 'name', 'given_name', 'family_name', 'email', 'picture']), z.string().min(1).nullable()).optional().describe('Which upstream claim sets which local attribute of a provisioned account (null: none); email only when email_verified is true'),
+      trustUpstreamAmr: z.boolean().optional().describe('Default false (amr is fed: one factor). True: the upstream\'s amr mfa/otp/hwk/swk (and mfaAcrValues) count as a second factor and can meet the MFA policy; only for an upstream trusted to enforce its own second factor'),
+      mfaAcrValues: z.array(z.string().min(1)).optional().describe('With trustUpstreamAmr: acr values of this upstream that mean two factors'),
     })).describe('Upstream identity providers shown as "Continue with …" on the login page'),
     provisioning: z.boolean().optional().describe('Create a local account at the first sign-in with an upstream identity (default true); off: only identities a signed-in user linked'),
     linkMaxAge: duration.optional().describe('Linking an upstream identity needs a sign-in this recent (default 5m)'),

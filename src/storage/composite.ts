@@ -103,10 +103,10 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
       // outcome into `unknown`, as the SQL stores do for a revoked grant. Redis is asked before anything
       // is written: while it is down the call fails and the client's token stays valid for a retry,
       // instead of being rotated into a successor the client never receives.
-      async rotate(previousHash, next, now) {
+      async rotate(previousHash, next, now, keep) {
         const current = await durable.refreshTokens.find(previousHash, now)
         if (current && (await revokedGrants.isRevoked(current.grant_id, now))) return { status: 'unknown' }
-        const result = await durable.refreshTokens.rotate(previousHash, next, now)
+        const result = await durable.refreshTokens.rotate(previousHash, next, now, keep)
         if (result.status === 'unknown') return result
         // A revocation that marked the grant in between; if Redis failed just now, the check above stands
         // (a revocation completed meanwhile deleted the new token with its family anyway).

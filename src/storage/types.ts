@@ -4,7 +4,8 @@
  *
  * Rules every implementation keeps:
  * - Secrets never reach a store in clear: client secrets, refresh tokens, opaque access tokens,
- *   authorization codes and session ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings.
+ *   authorization codes and session ids arrive already hashed (`*_hash`, SHA-256 base64url); passwords as Argon2id PHC strings;
+ *   those the server must read back (a `client_secret_jwt` secret, a rotation's kept successor) sealed with its secret.
  * - `consume`-style methods are atomic: of many concurrent callers exactly one wins.
  * - Times are Unix seconds (integers).
  * - Records are returned as fresh objects; mutating them does not change the store.
@@ -175,8 +176,24 @@ export interface RefreshTokenRecord {
 
 export type RotateRefreshTokenResult =
   | { status: 'rotated'; previous: RefreshTokenRecord }
-  | { status: 'reused'; previous: RefreshTokenRecord }
+  /**
+   * `successor`: what the winning rotation kept (its `keep.sealed`), present only while it is kept and the
+   * successor it names is still live and unrotated; the server answers with it instead of revoking.
+   */
+  | { status: 'reused'; previous: RefreshTokenRecord; successor?: string }
   | { status: 'unknown' }
+
+/**
+ * The successor a rotation keeps for the rotation grace (`lifetimes.refreshTokenReuseGrace`): a client
+ * presenting the rotated token again shortly after gets the same successor back. Stores hold only hashes,
+ * so the server seals the successor's value with its secret; stores never open it, and erase it at `until`.
+ */
+export interface KeptRefreshSuccessor {
+  /** Opaque to stores: the successor as the server sealed it. */
+  sealed: string
+  /** Unix seconds: from then on the rotated token is plain reuse again and the sealed value is gone. */
+  until: number
+}
 
 /**
  * An opaque access token (`accessTokenFormat: 'opaque'`): the server-side state behind a random value
@@ -300,11 +317,13 @@ export interface RefreshTokenStore {
   /** The record if it exists, is not expired and its grant is not revoked. */
   find(tokenHash: string, now: number): Promise<RefreshTokenRecord | undefined>
   /**
-   * In one atomic step: marks `previousHash` consumed and stores `next`. If `previousHash` was already
-   * consumed, nothing is stored and `reused` is returned (the caller revokes the family). Expired or
-   * unknown tokens give `unknown`.
+   * In one atomic step: marks `previousHash` consumed and stores `next`, and with `keep` remembers
+   * `keep.sealed` for `previousHash` until `keep.until` (same step: never a successor without its kept copy).
+   * If `previousHash` was already consumed, nothing is stored and `reused` is returned (the caller revokes
+   * the family), carrying the kept `successor` when there is one, `keep.until` has not come and `next` of
+   * that rotation is still live and unconsumed. Expired or unknown tokens give `unknown`.
    */
-  rotate(previousHash: string, next: RefreshTokenRecord, now: number): Promise<RotateRefreshTokenResult>
+  rotate(previousHash: string, next: RefreshTokenRecord, now: number, keep?: KeptRefreshSuccessor): Promise<RotateRefreshTokenResult>
 }
 
 export interface AccessTokenStore {

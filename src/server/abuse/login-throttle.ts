@@ -1,3 +1,4 @@
+import { addressGroup } from './address-group.js'
 import type { CounterStore } from './counter.js'
 
 /** When failed sign-ins are delayed and an account locked, per account and per client address. */
@@ -87,6 +88,43 @@ export class LoginThrottle {
   async secondFactorSucceeded(userId: string): Promise<void> {
     await this.#counters.reset(secondFactorKey(userId))
   }
+
+  /**
+   * Whether a passkey assertion may be checked now: for the client address (an IPv6 address by its /64,
+   * so rotating within one network buys nothing) and, once known, the user — the pending second step's,
+   * or the owner of the credential a discoverable sign-in names. Same limits as the password form
+   * (`lockAfter` per user, `perAddress` per address), counted apart from it: a passkey is no guessable
+   * secret, but a stream of refused assertions is a probe (cloned keys, replayed responses) worth stopping.
+   */
+  async checkPasskey(userId: string | undefined, address: string | undefined, now: number): Promise<LoginGate> {
+    const [user, client] = await Promise.all([
+      userId !== undefined ? this.#counters.get(passkeyUserKey(userId), now) : Promise.resolve(undefined),
+      address !== undefined ? this.#counters.get(passkeyAddressKey(address), now) : Promise.resolve(undefined),
+    ])
+    if (user && user.count >= this.#policy.lockAfter) return { allowed: false, retryAfter: Math.max(1, user.resetAt - now) }
+    if (client && client.count >= this.#policy.perAddress) return { allowed: false, retryAfter: Math.max(1, client.resetAt - now) }
+    return { allowed: true, delayMs: 0 }
+  }
+
+  /** Counts a refused assertion; answers which limits this failure just reached (for the audit trail). */
+  async passkeyFailed(userId: string | undefined, address: string | undefined, now: number): Promise<{ user: boolean; address: boolean }> {
+    const user = userId !== undefined ? await this.#counters.increment(passkeyUserKey(userId), this.#policy.lockSeconds, now) : undefined
+    const client = address !== undefined ? await this.#counters.increment(passkeyAddressKey(address), this.#policy.windowSeconds, now) : undefined
+    return { user: user?.count === this.#policy.lockAfter, address: client?.count === this.#policy.perAddress }
+  }
+
+  /** An accepted assertion clears the user's passkey failures (not the address's). */
+  async passkeySucceeded(userId: string): Promise<void> {
+    await this.#counters.reset(passkeyUserKey(userId))
+  }
+}
+
+function passkeyUserKey(userId: string): string {
+  return `passkey:account:${userId}`
+}
+
+function passkeyAddressKey(address: string): string {
+  return `passkey:address:${addressGroup(address)}`
 }
 
 // Its own prefix: a typed username can never name a second-factor window.

@@ -15,6 +15,8 @@ declare module '../audit/events.js' {
     'account.sessions_revoked': { user_id: string; count: number }
     /** Self-registration created an account (its address still to be verified). */
     'account.registered': { user_id: string; username: string; client_address: string | null }
+    /** A new address-confirmation link was mailed on request (the older ones stopped working). */
+    'account.verification_resent': { user_id: string; client_address: string | null }
   }
 }
 
@@ -27,4 +29,5 @@ export const ACCOUNT_AUDIT_EVENTS = {
   'account.session_revoked': 'info',
   'account.sessions_revoked': 'info',
   'account.registered': 'info',
+  'account.verification_resent': 'info',
 } as const

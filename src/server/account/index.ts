@@ -5,6 +5,7 @@ import { resolveAccountOptions, type AccountOptions } from './options.js'
 import { accountAction, showAccount } from './page.js'
 import { confirmReset, requestReset, showNewPassword, showResetRequest } from './password-reset.js'
 import { register, showRegistration } from './registration.js'
+import { resendOwnVerification, resendVerification, showResendVerification } from './resend-verification.js'
 import { connectedAppsSection, passwordSection, profileSection, sessionsSection } from './sections.js'
 import { accountCallback, accountClientSource } from './sign-in.js'
 import { confirmVerifyEmail, showVerifyEmail } from './verify-email.js'
@@ -30,6 +31,11 @@ export { PASSWORD_RESET, EMAIL_VERIFICATION, type PasswordResetTicket, type Emai
  * ```
  * @see docs/architecture.md, README "Account self-service"
  */
+/** `/account/verify-email/resend`: a new confirmation link for an address typed in (after sign-up). */
+function resendRoute(resend: ReturnType<typeof resendVerification>): SubRoute {
+  return { pattern: /^\/verify-email\/resend$/, methods: ['GET', 'POST'], handle: (ctx, request) => (request.method === 'POST' ? resend(ctx, request) : showResendVerification(ctx, request)) }
+}
+
 export function accountSelfService(options: AccountOptions = {}): Capability {
   const settings = resolveAccountOptions(options)
   const post = (pattern: RegExp, handle: Parameters<typeof accountAction>[0]): SubRoute => ({ pattern, methods: ['POST'], handle: accountAction(handle) })
@@ -40,6 +46,7 @@ export function accountSelfService(options: AccountOptions = {}): Capability {
         { pattern: /^\/callback$/, methods: ['GET'], handle: (ctx, request) => accountCallback(ctx, request) },
         post(/^\/profile$/, saveProfile),
         post(/^\/email$/, requestEmailChange(settings)),
+        post(/^\/email\/resend$/, resendOwnVerification(settings)),
         post(/^\/password$/, changePassword(settings)),
         post(/^\/apps\/revoke$/, revokeApp),
         post(/^\/sessions\/revoke$/, revokeSession),
@@ -48,6 +55,7 @@ export function accountSelfService(options: AccountOptions = {}): Capability {
           pattern: /^\/verify-email$/, methods: ['GET', 'POST'],
           handle: (ctx, request) => (request.method === 'POST' ? confirmVerifyEmail(ctx, request) : showVerifyEmail(ctx, request)),
         },
+        ...(settings.mailer ? [resendRoute(resendVerification(settings))] : []),
       ],
     },
   ]

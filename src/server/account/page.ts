@@ -10,8 +10,8 @@ import { signInRedirect } from './sign-in.js'
 const CSRF_PURPOSE = 'account'
 
 /** Confirmations and failures the account routes redirect with (`?notice=` / `?error=`): fixed texts, never echoed input. */
-const NOTICES = ['profile', 'password', 'email-sent', 'email-verified', 'app-revoked', 'session-revoked'] as const
-const ERRORS = ['wrong-password', 'weak-password', 'bad-email', 'no-mail', 'bad-profile'] as const
+const NOTICES = ['profile', 'password', 'email-sent', 'email-verified', 'app-revoked', 'session-revoked', 'identity-linked', 'identity-unlinked'] as const
+const ERRORS = ['wrong-password', 'weak-password', 'bad-email', 'no-mail', 'bad-profile', 'resend-limited'] as const
 
 function fixedText<T extends string>(names: readonly T[], value: string | undefined): T | undefined {
   return names.find((name) => name === value)

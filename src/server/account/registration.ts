@@ -8,6 +8,7 @@ import { alreadyRegisteredMail, usernameTakenMail, verifyAddressMail } from './m
 import type { AccountSettings } from './options.js'
 import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
 import { EMAIL_VERIFICATION, issueTicket } from './records.js'
+import { resendUrl } from './resend-verification.js'
 import { isEmailAddress, mayMail, normalizeEmail, sendLater } from './send-mail.js'
 
 /*
@@ -76,6 +77,6 @@ export function register(settings: AccountSettings) {
       const token = await issueTicket(ctx, EMAIL_VERIFICATION, user.id, { user_id: user.id, email }, settings.verificationLinkLifetime)
       return verifyAddressMail(t, email, product, `${ctx.config.issuer}/account/verify-email?token=${token}`)
     })())
-    return formPage(ctx, 200, { title: t.text('register.sentTitle'), csrfToken: '', lead: t.text('register.sentLead') }, undefined, t)
+    return formPage(ctx, 200, { title: t.text('register.sentTitle'), csrfToken: '', lead: t.text('register.sentLead'), links: [{ href: resendUrl(ctx), label: t.text('verify.resendLink') }] }, undefined, t)
   }
 }

@@ -34,6 +34,10 @@ export function profileSection(settings: AccountSettings): AccountSection {
           ...(settings.mailer
             ? [{ action: route(ctx, '/email'), submitLabel: t.text('account.profile.changeEmail'), fields: [{ name: 'email', label: t.text('account.profile.newEmail'), type: 'email' as const, autocomplete: 'email' }] }]
             : []),
+          // A link that never arrived (or expired): a new one to the address waiting to be confirmed.
+          ...(settings.mailer && (pending || (user.email !== null && !user.email_verified))
+            ? [{ action: route(ctx, '/email/resend'), submitLabel: t.text('account.profile.resend'), secondary: true }]
+            : []),
         ],
       }
     },

@@ -45,8 +45,16 @@ type CoreAuditEvents = {
   }
   /** RFC 7009 revocation; a refresh token takes its whole grant with it. */
   'token.revoked': { client_id: string; subject: string; token_type: 'access_token' | 'refresh_token'; grant_id: string | null; jti: string | null }
-  /** A rotated refresh token came back: taken as theft, the whole family was revoked (RFC 9700 §4.14.2). */
-  'refresh_token.reused': { client_id: string; user_id: string; grant_id: string }
+  /**
+   * A rotated refresh token came back: taken as theft, the whole family was revoked (RFC 9700 §4.14.2).
+   * `client_id` is the family's client; `presented_by` the other client that presented it, if one did.
+   */
+  'refresh_token.reused': { client_id: string; user_id: string; grant_id: string; presented_by?: string }
+  /**
+   * A rotated refresh token came back from its client within `lifetimes.refreshTokenReuseGrace`: answered
+   * with the same successor and a new access token (`jti`), the family kept.
+   */
+  'refresh_token.reused_within_grace': { client_id: string; user_id: string; grant_id: string; jti: string }
   /** A used authorization code came back: its grant was revoked (RFC 6749 §4.1.2). */
   'authorization_code.replayed': { client_id: string; user_id: string; grant_id: string }
   'keys.created': KeysChange
@@ -81,7 +89,7 @@ export type AuditEvent = { [T in AuditEventType]: { type: T } & AuditEventMap[T]
 export const AUDIT_EVENT_TYPES = [
   'login.succeeded', 'login.failed',
   'consent.granted', 'consent.denied', 'consent.revoked',
-  'token.issued', 'token.revoked', 'refresh_token.reused', 'authorization_code.replayed',
+  'token.issued', 'token.revoked', 'refresh_token.reused', 'refresh_token.reused_within_grace', 'authorization_code.replayed',
   'keys.created', 'keys.rotated',
   'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted', 'client.disabled', 'client.enabled',
   'user.created', 'user.updated', 'user.password_changed', 'user.deleted',

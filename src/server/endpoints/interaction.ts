@@ -257,7 +257,8 @@ export async function completeAuthentication(ctx: ServerContext, request: OAuthR
 export async function continueAfterLogin(ctx: ServerContext, request: OAuthRequest, id: string, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
   if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
-  const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: undefined, passwordJustNow: true })
+  // Two factors reported by a trusted upstream (federation's `trustUpstreamAmr`) already meet the policy.
+  const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: acrOf(withMfa(methods)), passwordJustNow: true })
   if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: methods, enrol: second.enrol, from: 'upstream' })
   return completeAuthentication(ctx, request, loaded, user, methods)
 }

@@ -1,8 +1,11 @@
 /** The federation capability's audit events (merged into `AuditEventMap`) and their log levels. */
 declare module '../audit/events.js' {
   interface AuditEventMap {
-    /** A user signed in through an upstream provider. */
-    'federation.login': { user_id: string; upstream: string }
+    /**
+     * A user signed in through an upstream provider. `upstream_methods`: what the upstream reported and
+     * Tessera took into `amr` (`trustUpstreamAmr`), empty when the upstream is not trusted for it.
+     */
+    'federation.login': { user_id: string; upstream: string; upstream_methods: string }
     /** A first sign-in with an upstream identity created a local account (just-in-time provisioning). */
     'federation.provisioned': { user_id: string; username: string; upstream: string }
     /** The signed-in user linked an upstream identity to their account. */

@@ -1,17 +1,19 @@
 import { isClientError } from '../../client/broker.js'
 import { safeEqual, sha256 } from '../../crypto/random.js'
 import { isUnusablePasswordHash } from '../../crypto/passwords.js'
-import { OAuthError } from '../../errors.js'
+import { OAuthError, type OAuthErrorCode } from '../../errors.js'
 import { formParameters } from '../../http/form.js'
 import { OutboundRequestError } from '../../http/guarded-fetch.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { federatedIdentities } from '../../storage/kinds/federated-identities.js'
-import { StorageConflictError, type ClientRecord, type InteractionRecord } from '../../storage/types.js'
+import { passkeyCredentials } from '../../storage/kinds/passkeys.js'
+import { StorageConflictError, type ClientRecord, type InteractionRecord, type UserRecord } from '../../storage/types.js'
 import type { LoginChoice, ServerContext } from '../context.js'
 import { continueAfterLogin } from '../endpoints/interaction.js'
 import { findClient } from '../find-client.js'
-import { errorPage, languageOf, type Translator } from '../pages.js'
+import { ENGLISH } from '../../ui/index.js'
+import { errorPage, languageOf, type MessageKey, type Translator } from '../pages.js'
 import { browserBinding, type CurrentSession, checkCsrfToken, checkSessionCsrfToken, currentSession, isSameOrigin, readBrowserBinding } from '../session.js'
 import type { ResolvedFederation, ResolvedUpstream } from './options.js'
 import { provisionUser } from './provision.js'
@@ -20,6 +22,9 @@ import { createUpstreams, type Upstreams } from './upstreams.js'
 
 /** The purpose of the session CSRF token that link and unlink forms carry. */
 export const LINK_CSRF_PURPOSE = 'federation'
+
+/** The account page's token purpose (src/server/account/page.ts), which the forms of its section carry. */
+const ACCOUNT_CSRF_PURPOSE = 'account'
 
 /** How long the login page waits for an upstream's discovery (cached once it succeeded). */
 const DISCOVERY_WAIT_MS = 2000
@@ -42,6 +47,15 @@ const LOGIN_TTL = 600
 
 const EXPIRED = new OAuthError('invalid_request', 'This sign-in has expired or was already used. Go back to the application and try again.')
 const NOT_VERIFIED = new OAuthError('invalid_request', 'The form could not be verified. Go back and try again.', { status: 403 })
+
+/**
+ * The error page in the request's language for a catalogue text with values (the provider's label): the
+ * page shows it translated, the error keeps the English text for logs.
+ */
+function localizedError(ctx: ServerContext, request: OAuthRequest, code: OAuthErrorCode, status: number, key: MessageKey, values: Record<string, string | number>): OAuthResponse {
+  const t = languageOf(ctx, request.headers)
+  return errorPage(ctx, new OAuthError(code, ENGLISH.text(key, values), { status }), t, t.text(key, values))
+}
 
 /** The handlers of one federation capability, sharing its upstreams (one broker per server configuration). */
 export function federationHandlers(federation: ResolvedFederation) {
@@ -74,11 +88,11 @@ export function federationHandlers(federation: ResolvedFederation) {
   }
 
   /** Any failure talking to an upstream becomes the error page; the detail goes to the operator only. */
-  async function guarded(ctx: ServerContext, id: string, run: () => Promise<OAuthResponse>): Promise<OAuthResponse> {
+  async function guarded(ctx: ServerContext, request: OAuthRequest, id: string, run: () => Promise<OAuthResponse>): Promise<OAuthResponse> {
     try {
       return await run()
     } catch (error) {
-      if (error instanceof OAuthError) return errorPage(ctx, error)
+      if (error instanceof OAuthError) return errorPage(ctx, error, languageOf(ctx, request.headers))
       const upstream = federation.upstreams.get(id)
       if (isClientError(error) || error instanceof OutboundRequestError) {
         const reason = isClientError(error) ? error.code : 'provider_unreachable'
@@ -86,7 +100,10 @@ export function federationHandlers(federation: ResolvedFederation) {
         void ctx.audit.record({ type: 'federation.failed', upstream: id, reason })
         // Never the upstream's own error text (catalogue FD-04: it is attacker-controlled): a fixed sentence.
         const cancelled = isClientError(error) && error.code === 'access_denied'
-        return errorPage(ctx, new OAuthError('access_denied', cancelled ? `The sign-in with ${upstream?.label ?? id} was cancelled.` : `The sign-in with ${upstream?.label ?? id} could not be completed. Try again or use another way to sign in.`, { status: cancelled ? 400 : 502 }))
+        const provider = upstream?.label ?? id
+        return cancelled
+          ? localizedError(ctx, request, 'access_denied', 400, 'error.federationCancelled', { provider })
+          : localizedError(ctx, request, 'access_denied', 502, 'error.federationFailed', { provider })
       }
       throw error
     }
@@ -112,7 +129,7 @@ export function federationHandlers(federation: ResolvedFederation) {
 
   /** POST /federation/{id}/login: "Continue with …" on the login page. */
   async function login(ctx: ServerContext, request: OAuthRequest, [id = '']: readonly string[]): Promise<OAuthResponse> {
-    return guarded(ctx, id, async () => {
+    return guarded(ctx, request, id, async () => {
       const params = formParameters(request)
       const pending = await pendingInteraction(ctx, request, params.get('interaction'))
       if (!pending) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
@@ -125,7 +142,7 @@ export function federationHandlers(federation: ResolvedFederation) {
 
   /** GET (or form_post POST) /federation/{id}/callback: the upstream's authorization response. */
   async function callback(ctx: ServerContext, request: OAuthRequest, [id = '']: readonly string[]): Promise<OAuthResponse> {
-    return guarded(ctx, id, async () => {
+    return guarded(ctx, request, id, async () => {
       const upstream = federation.upstreams.get(id)
       if (!upstream) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
       const params = request.method === 'POST' ? new URLSearchParams(formParameters(request).toRecord()) : new URL(request.url).searchParams
@@ -154,7 +171,7 @@ export function federationHandlers(federation: ResolvedFederation) {
     let user = identity ? await store.users.get(identity.user_id) : undefined
     if (!user) {
       if (!federation.provisioning) {
-        return errorPage(ctx, new OAuthError('access_denied', `No account here is linked to this ${upstream.label} account. Sign in with your password, then link it from your account page.`, { status: 403 }), languageOf(ctx, request.headers))
+        return localizedError(ctx, request, 'access_denied', 403, 'error.federationNotLinked', { provider: upstream.label })
       }
       user = await provisionUser(store, upstreamUser, upstream, issuer, now).catch((error: unknown) => {
         if (error instanceof StorageConflictError) throw new OAuthError('temporarily_unavailable', 'Your account is being created. Try again in a moment.', { status: 503 })
@@ -162,9 +179,11 @@ export function federationHandlers(federation: ResolvedFederation) {
       })
       void ctx.audit.record({ type: 'federation.provisioned', user_id: user.id, username: user.username, upstream: upstream.id })
     }
-    void ctx.audit.record({ type: 'federation.login', user_id: user.id, upstream: upstream.id })
-    // The session starts there, after the local second factor when the user has one or policy wants it.
-    return continueAfterLogin(ctx, request, pending.interaction_id ?? '', user, ['fed'])
+    const reported = upstreamMethods(upstream, upstreamUser.claims)
+    void ctx.audit.record({ type: 'federation.login', user_id: user.id, upstream: upstream.id, upstream_methods: reported.join(' ') })
+    // The session starts there, after the local second factor when the user has one or policy wants it
+    // (unless a trusted upstream reported two factors: then `mfa` meets the policy).
+    return continueAfterLogin(ctx, request, pending.interaction_id ?? '', user, ['fed', ...reported])
   }
 
   async function finishLink(ctx: ServerContext, request: OAuthRequest, upstream: ResolvedUpstream, pending: UpstreamLogin, issuer: string, subject: string): Promise<OAuthResponse> {
@@ -175,13 +194,13 @@ export function federationHandlers(federation: ResolvedFederation) {
     const now = ctx.config.now()
     const existing = await identities.find(issuer, subject, now)
     if (existing && existing.user_id !== session.user.id) {
-      return errorPage(ctx, new OAuthError('access_denied', `This ${upstream.label} account is already linked to another account.`, { status: 409 }), languageOf(ctx, request.headers))
+      return localizedError(ctx, request, 'access_denied', 409, 'error.federationLinkedElsewhere', { provider: upstream.label })
     }
     if (!existing) {
       try {
         await identities.add({ issuer, subject, upstream: upstream.id, user_id: session.user.id, linked_at: now, origin: 'linked' })
       } catch (error) {
-        if (error instanceof StorageConflictError) return errorPage(ctx, new OAuthError('access_denied', `This ${upstream.label} account is already linked to another account.`, { status: 409 }), languageOf(ctx, request.headers))
+        if (error instanceof StorageConflictError) return localizedError(ctx, request, 'access_denied', 409, 'error.federationLinkedElsewhere', { provider: upstream.label })
         throw error
       }
       void ctx.audit.record({ type: 'federation.linked', user_id: session.user.id, upstream: upstream.id })
@@ -196,20 +215,23 @@ export function federationHandlers(federation: ResolvedFederation) {
     const params = formParameters(request)
     const session = await currentSession(ctx, request.headers)
     if (!session) return { error: errorPage(ctx, new OAuthError('access_denied', 'Sign in first.', { status: 403 }), languageOf(ctx, request.headers)) }
-    if (!isSameOrigin(ctx, request.headers) || !checkSessionCsrfToken(ctx, session.record.id_hash, LINK_CSRF_PURPOSE, params.get('csrf_token'))) return { error: errorPage(ctx, NOT_VERIFIED, languageOf(ctx, request.headers)) }
+    // The account page's own token too: its "Connected accounts" section posts here (src/server/federation/account-section.ts).
+    const token = params.get('csrf_token')
+    const verified = checkSessionCsrfToken(ctx, session.record.id_hash, LINK_CSRF_PURPOSE, token) || checkSessionCsrfToken(ctx, session.record.id_hash, ACCOUNT_CSRF_PURPOSE, token)
+    if (!isSameOrigin(ctx, request.headers) || !verified) return { error: errorPage(ctx, NOT_VERIFIED, languageOf(ctx, request.headers)) }
     return { session, returnTo: localPath(params.get('return_to')) }
   }
 
   /** POST /federation/{id}/link: the signed-in user links an upstream identity to their account. */
   async function link(ctx: ServerContext, request: OAuthRequest, [id = '']: readonly string[]): Promise<OAuthResponse> {
-    return guarded(ctx, id, async () => {
+    return guarded(ctx, request, id, async () => {
       const form = await formSession(ctx, request)
       if ('error' in form) return form.error
       const upstream = federation.upstreams.get(id)
       if (!upstream) return errorPage(ctx, new OAuthError('invalid_request', 'Unknown identity provider.', { status: 404 }), languageOf(ctx, request.headers))
       // FD-03 (a): only right after proving control of the account by signing in to it.
       if (ctx.config.now() - form.session.record.auth_time > federation.linkMaxAge) {
-        return errorPage(ctx, new OAuthError('access_denied', `Sign in again to link your ${upstream.label} account (for your safety this needs a sign-in in the last ${Math.ceil(federation.linkMaxAge / 60)} minutes).`, { status: 403 }), languageOf(ctx, request.headers))
+        return localizedError(ctx, request, 'access_denied', 403, 'error.federationSignInAgain', { provider: upstream.label, minutes: Math.ceil(federation.linkMaxAge / 60) })
       }
       const binding = browserBinding(ctx, request.headers)
       return redirectToUpstream(ctx, upstream, {
@@ -224,10 +246,8 @@ export function federationHandlers(federation: ResolvedFederation) {
     const form = await formSession(ctx, request)
     if ('error' in form) return form.error
     const identities = federatedIdentities(ctx.config.store.records)
-    const all = await identities.listByUser(form.session.user.id)
-    const gone = all.filter((identity) => identity.upstream === id)
-    // Without a password, the last linked identity is the only way into the account.
-    if (gone.length > 0 && gone.length === all.length && isUnusablePasswordHash(form.session.user.password_hash)) {
+    const gone = (await identities.listByUser(form.session.user.id)).filter((identity) => identity.upstream === id)
+    if (gone.length > 0 && !(await otherWayToSignIn(ctx, federation, form.session.user, id))) {
       return errorPage(ctx, new OAuthError('invalid_request', 'This is the only way to sign in to your account, so it cannot be removed.', { status: 409 }), languageOf(ctx, request.headers))
     }
     for (const identity of gone) await identities.remove(identity.issuer, identity.subject)
@@ -250,11 +270,39 @@ export function federationHandlers(federation: ResolvedFederation) {
         return { label: (language ?? languageOf(ctx, undefined)).text('login.continueWith', { provider: upstream.label }), action: action(upstream.id), hidden: { interaction: interaction.id }, ...(origin ? { formActions: [origin] } : {}) }
       }))
     },
-    async hinted(ctx: ServerContext, _request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined> {
+    async hinted(ctx: ServerContext, request: OAuthRequest, client: ClientRecord, interaction: InteractionRecord, hint: string): Promise<OAuthResponse | undefined> {
       const upstream = (await allowedFor(ctx, client)).find((candidate) => candidate.id === hint)
-      return upstream ? guarded(ctx, upstream.id, () => startLogin(ctx, upstream, interaction)) : undefined
+      return upstream ? guarded(ctx, request, upstream.id, () => startLogin(ctx, upstream, interaction)) : undefined
     },
   }
+}
+
+/**
+ * Whether the user can still sign in without `upstream`'s identities: a password, a passkey, or an identity
+ * at another upstream that is still configured (one whose upstream was removed signs nobody in).
+ */
+export async function otherWayToSignIn(ctx: ServerContext, federation: ResolvedFederation, user: UserRecord, upstream: string): Promise<boolean> {
+  if (!isUnusablePasswordHash(user.password_hash)) return true
+  const records = ctx.config.store.records
+  if ((await federatedIdentities(records).listByUser(user.id)).some((identity) => identity.upstream !== upstream && federation.upstreams.has(identity.upstream))) return true
+  return (await passkeyCredentials(records).listByUser(user.id)).length > 0
+}
+
+/** RFC 8176 §2 methods that are a second factor beside the upstream sign-in itself. */
+const SECOND_FACTOR_METHODS = new Set(['otp', 'hwk', 'swk'])
+
+/**
+ * What Tessera takes from the upstream's report of the sign-in into its own `amr`: nothing unless the
+ * operator trusts this upstream for it (`trustUpstreamAmr`); then its second-factor methods, and `mfa` when
+ * it said `mfa` or its `acr` is one of `mfaAcrValues`. Anything else it says (`pwd`, unknown values) adds
+ * nothing: `fed` already stands for the upstream sign-in.
+ */
+export function upstreamMethods(upstream: ResolvedUpstream, claims: Record<string, unknown>): string[] {
+  if (!upstream.trustAmr) return []
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((value): value is string => typeof value === 'string') : []
+  const methods = amr.filter((method) => SECOND_FACTOR_METHODS.has(method))
+  const mfa = amr.includes('mfa') || (typeof claims.acr === 'string' && upstream.mfaAcrValues.includes(claims.acr))
+  return [...new Set(methods), ...(mfa ? ['mfa'] : [])]
 }
 
 /** A path on this server (`/account`), never another origin (`//evil.example`, `/\evil.example`). */

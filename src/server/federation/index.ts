@@ -1,4 +1,5 @@
 import type { Capability } from '../context.js'
+import { connectedAccountsSection } from './account-section.js'
 import { FEDERATION_AUDIT_EVENTS } from './audit-events.js'
 import { federationHandlers } from './endpoints.js'
 import { resolveFederation, type FederationOptions } from './options.js'
@@ -20,7 +21,8 @@ const ID = '([A-Za-z0-9_-]{1,64})'
  *
  * Routes below `/federation`: `POST /<id>/login` (the login page's buttons), `GET /<id>/callback` (the
  * redirect URI to register at the upstream, one per upstream), `POST /<id>/link` and `POST /<id>/unlink`
- * (forms of the signed-in user, carrying the session CSRF token of purpose `LINK_CSRF_PURPOSE`).
+ * (forms of the signed-in user, carrying the session CSRF token of purpose `LINK_CSRF_PURPOSE` or the
+ * account page's), which the account page's "Connected accounts" section shows.
  *
  * @example
  * ```ts
@@ -51,5 +53,6 @@ export function federation(options: FederationOptions): Capability {
     }],
     auditEvents: FEDERATION_AUDIT_EVENTS,
     loginMethods: { choices: handlers.choices, hinted: handlers.hinted },
+    accountSections: [connectedAccountsSection(resolved)],
   }
 }

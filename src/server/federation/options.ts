@@ -37,6 +37,18 @@ export interface UpstreamProvider {
    * boolean true), `picture`. Nothing else an upstream asserts (`groups`, `role`, …) sets anything (FD-07).
    */
   claims?: Partial<Record<MappedAttribute, string | null>>
+  /**
+   * Trust what the upstream reports of how the user signed in there (default false: Tessera's `amr` for an
+   * upstream sign-in is `fed` alone, one factor, and the MFA policy asks for a local second factor). On:
+   * the upstream's ID token `amr` values `mfa`, `otp`, `hwk`, `swk` (RFC 8176) — and an `acr` listed in
+   * `mfaAcrValues` — count as a second factor, so `amr` becomes e.g. `["fed","otp","mfa"]` and the policy
+   * is met without a local step. The trade-off: the upstream's word is taken for it, unverifiable here; an
+   * upstream that misreports (or an attacker controlling it) gets past `require_mfa`. Turn it on only for
+   * an upstream you trust to enforce its second factor.
+   */
+  trustUpstreamAmr?: boolean
+  /** With `trustUpstreamAmr`: this upstream's `acr` values that mean two factors (e.g. `http://schemas.openid.net/pape/policies/2007/06/multi-factor`). */
+  mfaAcrValues?: string[]
 }
 
 /** `federation(options)`: the upstream providers and what may happen with their users. */
@@ -59,6 +71,9 @@ export interface ResolvedUpstream {
   readonly label: string
   readonly registration: ProviderRegistration
   readonly claims: Readonly<Record<MappedAttribute, string | null>>
+  /** `trustUpstreamAmr`: the upstream's `amr`/`acr` may satisfy the MFA policy. */
+  readonly trustAmr: boolean
+  readonly mfaAcrValues: readonly string[]
 }
 
 /** Resolved `FederationOptions`. */
@@ -130,7 +145,12 @@ export function resolveFederation(options: FederationOptions): ResolvedFederatio
       if (claim !== null && (typeof claim !== 'string' || claim === '')) fail(upstream, `claims.${attribute} must be a claim name or null`)
     }
     const label = upstream.label ?? (preset ? PRESET_LABELS[preset] : undefined) ?? upstream.id
-    upstreams.set(upstream.id, { id: upstream.id, label, registration, claims })
+    const trustAmr = upstream.trustUpstreamAmr ?? false
+    if (typeof trustAmr !== 'boolean') fail(upstream, 'trustUpstreamAmr must be a boolean')
+    const mfaAcrValues = upstream.mfaAcrValues ?? []
+    if (!Array.isArray(mfaAcrValues) || mfaAcrValues.some((value) => typeof value !== 'string' || value === '')) fail(upstream, 'mfaAcrValues must be a list of acr values')
+    if (mfaAcrValues.length > 0 && !trustAmr) fail(upstream, 'mfaAcrValues needs trustUpstreamAmr: true (without it the upstream\'s acr is not used)')
+    upstreams.set(upstream.id, { id: upstream.id, label, registration, claims, trustAmr, mfaAcrValues })
   }
   const linkMaxAge = options.linkMaxAge ?? 300
   if (!Number.isInteger(linkMaxAge) || linkMaxAge <= 0) throw new ConfigError('federation.linkMaxAge', 'must be a positive number of seconds')

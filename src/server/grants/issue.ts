@@ -7,7 +7,7 @@ import type { ServerContext } from '../context.js'
 import { discardAccessToken, issueAccessToken, type IssuedAccessToken } from '../tokens/access-token.js'
 import { issueIdToken } from '../tokens/id-token.js'
 import { newRefreshToken } from '../tokens/refresh-token.js'
-import { tokenResponse } from '../tokens/token-response.js'
+import { tokenResponse, type TokenResponseFields } from '../tokens/token-response.js'
 import { bindRefreshFamily } from '../dpop/records.js'
 import type { GrantAssurance } from '../mfa/records.js'
 
@@ -43,6 +43,8 @@ export function mayIssueRefreshToken(client: ClientRecord, scopes: readonly stri
 
 export interface IssuedUserTokens {
   response: OAuthResponse
+  /** What `response` says, for a caller that answers with another refresh token (the rotation grace). */
+  fields: TokenResponseFields
   /** Unsaved: the caller stores it in its own atomic write (save or rotate). */
   refresh?: RefreshTokenRecord
   /** The access token; an opaque one is already saved, so a caller whose write fails discards it. */
@@ -127,7 +129,7 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
       await bindRefreshFamily(ctx, grant.grantId, grant.dpopJkt, { subject: grant.user.id, clientId: grant.client.client_id, expiresAt: refresh.record.expires_at })
     }
   }
-  const response = tokenResponse({
+  const fields: TokenResponseFields = {
     accessToken: access.token,
     expiresIn: access.expiresIn,
     // RFC 6749 §5.1: the scope of the access token, which a resource indicator may have narrowed.
@@ -135,9 +137,10 @@ async function completeUserTokens(ctx: ServerContext, grant: UserGrant, access: 
     refreshToken: refresh?.token,
     idToken,
     dpopJkt: grant.dpopJkt,
-  })
+  }
+  const response = tokenResponse(fields)
   const issued: IssuedTokenIds = { jti: String(access.claims.jti), idToken: idToken !== undefined }
-  return refresh ? { response, refresh: refresh.record, access, issued } : { response, access, issued }
+  return refresh ? { response, fields, refresh: refresh.record, access, issued } : { response, fields, access, issued }
 }
 
 /** What the audit trail records about issued tokens: ids, never values. */

@@ -4,6 +4,8 @@ import { readResourceIndicators } from '../../protocol/rfc8707/resource-indicato
 import { isSubset, parseScope } from '../../protocol/rfc6749/scope.js'
 import type { Grant } from '../context.js'
 import { discardAccessToken } from '../tokens/access-token.js'
+import { tokenResponse } from '../tokens/token-response.js'
+import { keepSuccessor, successorForRepeat, withinReuseGrace } from './refresh-grace.js'
 import { issueUserTokens, mayIssueRefreshToken, requireUser } from './issue.js'
 import { refreshFamilyJkt } from '../dpop/records.js'
 import { grantAssurance } from '../mfa/grant-assurance.js'
@@ -13,7 +15,9 @@ const INVALID = 'The refresh token is invalid, expired or revoked'
 
 /**
  * `refresh_token` grant (RFC 6749 §6) with rotation on every use. Presenting a token that was already
- * rotated is taken as theft: the whole family is revoked (RFC 9700 §4.14.2).
+ * rotated is taken as theft: the whole family is revoked (RFC 9700 §4.14.2) — unless the rotation grace
+ * (`lifetimes.refreshTokenReuseGrace`, off by default) is on, the rotation recent, the client the token's
+ * own and the successor unused: then the same successor again (./refresh-grace.ts).
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
  */
@@ -26,14 +30,25 @@ export const refreshTokenGrant: Grant = {
     const now = ctx.config.now()
     const hash = sha256(presented)
     const current = await ctx.config.store.refreshTokens.find(hash, now)
-    // RFC 6749 §6: the token must have been issued to the authenticated client.
-    if (!current || current.client_id !== client.client_id) throw new OAuthError('invalid_grant', INVALID)
+    if (!current) throw new OAuthError('invalid_grant', INVALID)
     const revokeFamily = async (): Promise<never> => {
       await ctx.config.store.grants.revoke(current.grant_id, current.expires_at)
-      void ctx.audit.record({ type: 'refresh_token.reused', client_id: client.client_id, user_id: current.user_id, grant_id: current.grant_id })
+      void ctx.audit.record({
+        type: 'refresh_token.reused', client_id: current.client_id, user_id: current.user_id, grant_id: current.grant_id,
+        ...(client.client_id === current.client_id ? {} : { presented_by: client.client_id }),
+      })
       throw new OAuthError('invalid_grant', INVALID)
     }
-    if (current.consumed_at !== null) return revokeFamily()
+    // RFC 6749 §6: the token must have been issued to the authenticated client. A rotated one in another
+    // client's hands has leaked, and is reuse like any other (RFC 9700 §4.14.2); the rotation grace is the
+    // token's own client's only.
+    if (current.client_id !== client.client_id) {
+      if (current.consumed_at !== null) return revokeFamily()
+      throw new OAuthError('invalid_grant', INVALID)
+    }
+    // A rotated token is reuse, unless the rotation grace is on and the rotation recent: then the rotation
+    // below tells whether its successor can be handed out again.
+    if (current.consumed_at !== null && !withinReuseGrace(ctx, current, now)) return revokeFamily()
     // RFC 9449 §5: a family bound to a DPoP key is refreshed only with a proof of that key. Checked before
     // rotation, so a thief without the key cannot burn the holder's token.
     const boundJkt = await refreshFamilyJkt(ctx, current.grant_id, now)
@@ -57,7 +72,7 @@ export const refreshTokenGrant: Grant = {
     if (!(await grantMeetsPolicy(ctx, client.client_id, user.id, assurance.acr))) {
       throw new OAuthError('invalid_grant', 'The grant needs a sign-in with a second factor', { detail: `grant acr ${assurance.acr} below policy` })
     }
-    const { response, refresh, access, issued } = await issueUserTokens(ctx, {
+    const { response, fields, refresh, access, issued } = await issueUserTokens(ctx, {
       client,
       user,
       scopes,
@@ -70,17 +85,30 @@ export const refreshTokenGrant: Grant = {
       dpopJkt: binding?.dpopJkt,
       assurance,
     })
-    if (!refresh) {
+    if (!refresh || fields.refreshToken === undefined) {
       await discardAccessToken(ctx, access)
       throw new OAuthError('invalid_grant', INVALID, { detail: 'refresh token without refresh policy' })
     }
-    // Narrowing on refresh keeps the family's original scopes, so a later refresh may widen back.
-    const result = await ctx.config.store.refreshTokens
-      .rotate(hash, { ...refresh, scopes: current.scopes }, now)
-      .catch(async (error: unknown) => {
-        await discardAccessToken(ctx, access)
-        throw error
-      })
+    const next = fields.refreshToken
+    const rotate = async () => {
+      // Sealed only for a rotation that can win: a rotated token's repeat keeps nothing.
+      const keep = current.consumed_at === null ? await keepSuccessor(ctx, next, binding?.dpopJkt, now) : undefined
+      // Narrowing on refresh keeps the family's original scopes, so a later refresh may widen back.
+      return ctx.config.store.refreshTokens.rotate(hash, { ...refresh, scopes: current.scopes }, now, keep)
+    }
+    const result = await rotate().catch(async (error: unknown) => {
+      await discardAccessToken(ctx, access)
+      throw error
+    })
+    if (result.status === 'reused' && result.successor !== undefined && withinReuseGrace(ctx, result.previous, now)) {
+      const successor = await successorForRepeat(ctx, result.successor, binding?.dpopJkt)
+      // A repeat within the grace: the successor the rotation issued, with the access (and ID) token just
+      // made for this request; the refresh token made for it is never stored or sent.
+      if (successor !== undefined) {
+        void ctx.audit.record({ type: 'refresh_token.reused_within_grace', client_id: client.client_id, user_id: user.id, grant_id: current.grant_id, jti: issued.jti })
+        return tokenResponse({ ...fields, refreshToken: successor })
+      }
+    }
     // Lost the rotation: the opaque access token saved for this request goes unsent (on reuse the grant
     // revocation below would end it too, RFC 9700 §4.14.2).
     if (result.status !== 'rotated') await discardAccessToken(ctx, access)

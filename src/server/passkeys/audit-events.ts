@@ -25,6 +25,12 @@ declare module '../audit/events.js' {
     'passkey.failed': { user_id: string | null; client_id: string | null; ceremony: 'registration' | 'authentication'; reason: PasskeyFailure; credential: string | null; client_address: string | null }
     /** A passkey signed a user in or passed their second step. */
     'passkey.used': { user_id: string; client_id: string; credential: string; second_factor: boolean; client_address: string | null }
+    /**
+     * Refused assertions reached a limit (the user's, or the client address's): further ones are refused
+     * unchecked until `retry_after` seconds pass. Recorded once per lock, not per refusal, so that an
+     * attacker cannot grow the audit table at will.
+     */
+    'passkey.throttled': { user_id: string | null; client_id: string; limit: 'user' | 'address'; client_address: string | null }
   }
 }
 
@@ -34,4 +40,5 @@ export const PASSKEY_AUDIT_EVENTS = {
   'passkey.removed': 'info',
   'passkey.failed': 'warn',
   'passkey.used': 'info',
+  'passkey.throttled': 'warn',
 } as const

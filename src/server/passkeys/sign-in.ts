@@ -90,11 +90,26 @@ export async function passkeySignIn(ctx: ServerContext, options: ResolvedPasskey
   if (posted === undefined || posted === '') return ceremonyPage(ctx, options, loaded, pending, 200)
 
   const address = request.remoteAddress ?? null
-  const refuse = (reason: PasskeyFailure, userId: string | null, credentialId: string | undefined): Promise<OAuthResponse> => {
+  const throttle = ctx.loginThrottle
+  const refuse = async (reason: PasskeyFailure, userId: string | null, credentialId: string | undefined): Promise<OAuthResponse> => {
     void ctx.audit.record({ type: 'passkey.failed', user_id: userId, client_id: loaded.client.client_id, ceremony: 'authentication', reason, credential: credentialId ? credentialRef(credentialId) : null, client_address: address })
+    const reached = await throttle.passkeyFailed(userId ?? undefined, request.remoteAddress, ctx.config.now())
+    if (reached.user || reached.address) void ctx.audit.record({ type: 'passkey.throttled', user_id: userId, client_id: loaded.client.client_id, limit: reached.user ? 'user' : 'address', client_address: address })
     // One message for every refused assertion: nothing tells which check failed (catalogue MF-04).
     return ceremonyPage(ctx, options, loaded, pending, 400, loaded.language.text('passkey.error.notAccepted'))
   }
+  /** Too many refused assertions: answered before any check, with the time to wait. */
+  const gate = async (userId: string | undefined): Promise<OAuthResponse | undefined> => {
+    const verdict = await throttle.checkPasskey(userId, request.remoteAddress, ctx.config.now())
+    if (verdict.allowed) return undefined
+    // Logged, not stored, as the password form's refusals: the failures that led here are in the trail.
+    ctx.config.logger?.info({ event: 'passkey.throttled', user_id: userId ?? null, client_id: loaded.client.client_id, client_address: address, retry_after: verdict.retryAfter }, 'passkey refused: throttled')
+    const response = await ceremonyPage(ctx, options, loaded, pending, 429, loaded.language.text('twoFactor.error.tooManyAttempts'))
+    response.headers.set('Retry-After', String(verdict.retryAfter))
+    return response
+  }
+  const closed = await gate(pending?.user_id)
+  if (closed) return closed
   // Single use, whatever happens next: a failed assertion leaves nothing to retry against.
   const challenge = await takeChallenge(ctx, challengeKey(id))
   const credentialId = assertedCredentialId(posted)
@@ -102,12 +117,18 @@ export async function passkeySignIn(ctx: ServerContext, options: ResolvedPasskey
   const credentials = passkeyCredentials(ctx.config.store.records)
   const found = credentialId ? await credentials.find(credentialId, ctx.config.now()) : undefined
   if (!found) return refuse('unknown_credential', pending?.user_id ?? null, credentialId)
+  // A discoverable sign-in learns its user from the credential: that user's limit applies before the check.
+  if (!pending) {
+    const locked = await gate(found.credential.user_id)
+    if (locked) return locked
+  }
   const rp = relyingParty(ctx.config.issuer, ctx.config.productName, options)
   const result = await verifyAssertion(rp, challenge, posted, found.credential, ctx.config.now())
   if (!result.ok) return refuse(result.reason, pending?.user_id ?? found.credential.user_id, credentialId)
   if (!(await credentials.saveUse(result.value, found.revision, ctx.config.now()))) return refuse('counter', found.credential.user_id, credentialId)
   const user = await ctx.config.store.users.get(found.credential.user_id)
   if (!user) return refuse('unknown_credential', null, credentialId)
+  await throttle.passkeySucceeded(user.id)
   void ctx.audit.record({ type: 'passkey.used', user_id: user.id, client_id: loaded.client.client_id, credential: credentialRef(found.credential.credential_id), second_factor: pending !== undefined, client_address: address })
   const method = keyMethod(found.credential)
   if (pending) {

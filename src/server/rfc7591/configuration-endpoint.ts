@@ -9,6 +9,7 @@ import { findClient } from '../find-client.js'
 import type { ServerContext } from '../context.js'
 import './audit-events.js'
 import { checkTokenExchangePolicyUnchanged, tokenExchangePolicyMember } from '../token-exchange/registration.js'
+import { requireMfaMember, storeRegisteredRequireMfa, updatedRequireMfa } from '../mfa/registration.js'
 import { bearerOf, clientInformation, INVALID_TOKEN, jsonBody, registrationError, registrationRules } from './client-information.js'
 import type { ResolvedRegistrationOptions } from './options.js'
 import { keptSecret, needsSecret, secretDeadline } from './registration-endpoint.js'
@@ -33,7 +34,7 @@ export async function configurationEndpoint(ctx: ServerContext, request: OAuthRe
       case 'GET':
       case 'HEAD':
         // RFC 7592 §2.1: reading does not rotate the registration access token; the one presented is the current one.
-        return jsonResponse(200, { ...clientInformation(ctx, client, { registrationAccessToken: presented }, await backchannelLogoutInformation(ctx.config.store.records, client.client_id, ctx.config.now())), ...(await tokenExchangePolicyMember(ctx.config.store, client.client_id, ctx.config.now())) })
+        return jsonResponse(200, { ...clientInformation(ctx, client, { registrationAccessToken: presented }, await backchannelLogoutInformation(ctx.config.store.records, client.client_id, ctx.config.now())), ...(await tokenExchangePolicyMember(ctx.config.store, client.client_id, ctx.config.now())), ...(await requireMfaMember(ctx.config.store, client.client_id, ctx.config.now())) })
       case 'PUT':
         return await updateClient(ctx, request, client, options)
       case 'DELETE':
@@ -97,6 +98,7 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   const backchannel = registeredBackchannelLogout(ctx, fields)
   const now = ctx.config.now()
   await checkTokenExchangePolicyUnchanged(ctx.config.store, current.client_id, fields.token_exchange_policy, now)
+  const requireMfa = await updatedRequireMfa(ctx.config.store, current.client_id, fields, options.policy === 'token', now)
   const method = metadata.token_endpoint_auth_method
   const confidential = needsSecret(method)
   const secretExpired = current.client_secret_expires_at !== null && current.client_secret_expires_at <= now
@@ -121,10 +123,11 @@ async function updateClient(ctx: ServerContext, request: OAuthRequest, current: 
   if (!latest || latest.registration_access_token_hash !== current.registration_access_token_hash) throw INVALID_TOKEN
   if (!(await ctx.config.store.clients.update(client))) throw INVALID_TOKEN
   if (backchannel) await setClientBackchannelLogout(ctx.config.store, client.client_id, backchannel)
+  if (requireMfa) await storeRegisteredRequireMfa(ctx.config.store, client.client_id, true)
   await ctx.audit.record({
     type: 'client.registration_updated', client_id: client.client_id, client_name: client.client_name, redirect_uris: client.redirect_uris,
     grant_types: client.grant_types, scopes: client.scopes, client_address: request.remoteAddress ?? null,
   })
   const more = await backchannelLogoutInformation(ctx.config.store.records, client.client_id, now)
-  return jsonResponse(200, { ...clientInformation(ctx, client, { clientSecret, registrationAccessToken }, more), ...(await tokenExchangePolicyMember(ctx.config.store, client.client_id, now)) })
+  return jsonResponse(200, { ...clientInformation(ctx, client, { clientSecret, registrationAccessToken }, more), ...(await tokenExchangePolicyMember(ctx.config.store, client.client_id, now)), ...(await requireMfaMember(ctx.config.store, client.client_id, now)) })
 }

@@ -15,6 +15,7 @@ import { consumeInitialAccessToken, isInitialAccessToken } from './initial-acces
 import type { ResolvedRegistrationOptions } from './options.js'
 import { purgeUnusedClients } from './unused-clients.js'
 import { registeredTokenExchangePolicy, storeRegisteredTokenExchangePolicy } from '../token-exchange/registration.js'
+import { registeredRequireMfa, storeRegisteredRequireMfa } from '../mfa/registration.js'
 
 /**
  * `POST /register` (RFC 7591 §3): validates the metadata, creates the client with identifiers and
@@ -37,14 +38,17 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
     }
     const metadata = await metadataOf(ctx, request, options)
     const exchangePolicy = registeredTokenExchangePolicy(request, options.policy === 'token')
+    const requireMfa = registeredRequireMfa(jsonBody(request), options.policy === 'token')
     const backchannel = registeredBackchannelLogout(ctx, jsonBody(request))
     if (options.policy === 'token' && token !== undefined && !(await consumeInitialAccessToken(ctx.config.store, token, now))) throw INVALID_TOKEN
     await purgeUnusedClients(ctx, now)
     const { client, clientSecret, registrationAccessToken } = await newClient(ctx, metadata, now, options)
     // The policy first: a client is never found without the permissions it registered.
     if (exchangePolicy) await storeRegisteredTokenExchangePolicy(ctx.config.store, client.client_id, exchangePolicy)
+    if (requireMfa) await storeRegisteredRequireMfa(ctx.config.store, client.client_id, true)
     await ctx.config.store.clients.create(client).catch(async (error: unknown) => {
       if (exchangePolicy) await storeRegisteredTokenExchangePolicy(ctx.config.store, client.client_id, undefined)
+      if (requireMfa) await storeRegisteredRequireMfa(ctx.config.store, client.client_id, false)
       throw error
     })
     if (backchannel) await setClientBackchannelLogout(ctx.config.store, client.client_id, backchannel)
@@ -54,7 +58,7 @@ export async function registrationEndpoint(ctx: ServerContext, request: OAuthReq
       initial_access_token: options.policy === 'token', client_address: request.remoteAddress ?? null,
     })
     const more = await backchannelLogoutInformation(ctx.config.store.records, client.client_id, now)
-    return jsonResponse(201, { ...clientInformation(ctx, client, { clientSecret, registrationAccessToken }, more), ...(exchangePolicy ? { token_exchange_policy: exchangePolicy } : {}) })
+    return jsonResponse(201, { ...clientInformation(ctx, client, { clientSecret, registrationAccessToken }, more), ...(exchangePolicy ? { token_exchange_policy: exchangePolicy } : {}), ...(requireMfa !== undefined ? { require_mfa: requireMfa } : {}) })
   } catch (error) {
     if (!(error instanceof OAuthError)) throw error
     return registrationError(ctx, error, token !== undefined)

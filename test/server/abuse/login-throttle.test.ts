@@ -40,4 +40,25 @@ describe('LoginThrottle (ASVS 6.3.1)', () => {
     expect(await counters.get('a', 1000)).toBeUndefined()
     expect(await counters.get('d', 1000)).toMatchObject({ count: 1 })
   })
+
+  it('limits refused passkey assertions per user and per address, an IPv6 address by its /64', async () => {
+    const throttle = new LoginThrottle(createMemoryCounterStore(), policy)
+    const reached = []
+    for (let i = 0; i < 4; i++) reached.push(await throttle.passkeyFailed('u1', `2001:db8:1:2::${i + 1}`, 1000))
+    // The fourth failure reaches the user's limit (lockAfter 4), reported once for the audit trail.
+    expect(reached.map((entry) => entry.user)).toEqual([false, false, false, true])
+    expect(await throttle.checkPasskey('u1', '10.9.9.9', 1001)).toEqual({ allowed: false, retryAfter: 59 })
+    // Passkey failures are their own count: the password form of the same user is not locked by them.
+    expect((await throttle.check('u1', '10.9.9.9', 1001)).allowed).toBe(true)
+    expect((await throttle.checkPasskey('u2', '10.9.9.9', 1001)).allowed).toBe(true)
+    // Two more failures of unknown users from other addresses of the same /64 close the network.
+    await throttle.passkeyFailed(undefined, '2001:db8:1:2:ffff::1', 1000)
+    expect((await throttle.passkeyFailed(undefined, '2001:db8:1:2::abcd', 1000)).address).toBe(true)
+    expect((await throttle.checkPasskey(undefined, '2001:db8:1:2:dead:beef::7', 1000)).allowed).toBe(false)
+    expect((await throttle.checkPasskey(undefined, '2001:db8:1:3::1', 1000)).allowed).toBe(true)
+    // Success clears the user's count, not the network's; the lock ends with its window.
+    await throttle.passkeySucceeded('u1')
+    expect((await throttle.checkPasskey('u1', undefined, 1001)).allowed).toBe(true)
+    expect((await throttle.checkPasskey(undefined, '2001:db8:1:2::1', 1060)).allowed).toBe(true)
+  })
 })

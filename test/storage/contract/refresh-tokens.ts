@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { REFRESH_SUCCESSOR } from '../../../src/storage/refresh-successors.js'
 import type { CurrentStore } from '../contract.js'
 import { CLIENT_ID, NOW, USER_ID, client, code, refreshToken } from '../fixtures.js'
 
@@ -31,6 +32,63 @@ export function refreshTokenContract(store: CurrentStore): void {
         previous: refreshToken({ consumed_at: NOW + 1 }),
       })
       expect(await store().refreshTokens.find('refresh-next-2', NOW + 2)).toBeUndefined()
+    })
+
+    // The rotation grace (lifetimes.refreshTokenReuseGrace): the winner's successor is kept, sealed by the
+    // server, and a late copy of the rotated token gets it back instead of a new family.
+    it('keeps a rotation\'s successor until `keep.until`: a later rotation of the old token is reused with it', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const keep = { sealed: 'sealed-successor-1', until: NOW + 11 }
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(1), NOW + 1, keep)).toEqual({ status: 'rotated', previous: refreshToken({ consumed_at: NOW + 1 }) })
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(2), NOW + 10)).toEqual({
+        status: 'reused',
+        previous: refreshToken({ consumed_at: NOW + 1 }),
+        successor: 'sealed-successor-1',
+      })
+      expect(await store().refreshTokens.find('refresh-next-2', NOW + 10)).toBeUndefined()
+      const late = await store().refreshTokens.rotate('refresh-hash-1', next(3), NOW + 11)
+      expect(late).toEqual({ status: 'reused', previous: refreshToken({ consumed_at: NOW + 1 }) })
+      expect(late).not.toHaveProperty('successor')
+      // The successor itself is untouched by all of it.
+      expect(await store().refreshTokens.find('refresh-next-1', NOW + 11)).toEqual(next(1))
+    })
+
+    it('gives no kept successor once the successor was rotated itself, or its grant revoked', async () => {
+      await store().refreshTokens.save(refreshToken())
+      await store().refreshTokens.rotate('refresh-hash-1', next(1), NOW + 1, { sealed: 'sealed-1', until: NOW + 30 })
+      await store().refreshTokens.rotate('refresh-next-1', next(2), NOW + 2, { sealed: 'sealed-2', until: NOW + 30 })
+      const reused = await store().refreshTokens.rotate('refresh-hash-1', next(3), NOW + 3)
+      expect(reused.status).toBe('reused')
+      expect(reused).not.toHaveProperty('successor')
+      // The newest link still has its own.
+      expect(await store().refreshTokens.rotate('refresh-next-1', next(4), NOW + 3)).toMatchObject({ status: 'reused', successor: 'sealed-2' })
+
+      await store().grants.revoke('grant-1', NOW + 3600)
+      expect(await store().refreshTokens.rotate('refresh-next-1', next(5), NOW + 4)).toEqual({ status: 'unknown' })
+    })
+
+    it('hands every loser of concurrent rotations with `keep` the one winner\'s successor', async () => {
+      await store().refreshTokens.save(refreshToken())
+      const results = await Promise.all(Array.from({ length: 20 }, (_, n) => store().refreshTokens.rotate('refresh-hash-1', next(n), NOW + 1, { sealed: `sealed-${n}`, until: NOW + 10 })))
+      const won = results.findIndex((result) => result.status === 'rotated')
+      expect(results.filter((result) => result.status === 'rotated')).toHaveLength(1)
+      expect(results.filter((result) => result.status === 'reused' && result.successor === `sealed-${won}`)).toHaveLength(19)
+      const stored = await Promise.all(Array.from({ length: 20 }, (_, n) => store().refreshTokens.find(`refresh-next-${n}`, NOW + 1)))
+      expect(stored.filter(Boolean)).toEqual([next(won)])
+    })
+
+    it('erases a kept successor when expired records are purged, and with its user', async () => {
+      await store().refreshTokens.save(refreshToken())
+      await store().refreshTokens.save(refreshToken({ token_hash: 'refresh-hash-2', grant_id: 'grant-2' }))
+      await store().refreshTokens.rotate('refresh-hash-1', next(1), NOW + 1, { sealed: 'sealed-1', until: NOW + 10 })
+      await store().refreshTokens.rotate('refresh-hash-2', next(2), NOW + 1, { sealed: 'sealed-2', until: NOW + 100 })
+      await store().purgeExpired(NOW + 10)
+      // Asked at a time inside the grace: only a purge that really deleted the sealed copy answers without it.
+      expect(await store().refreshTokens.rotate('refresh-hash-1', next(3), NOW + 5)).not.toHaveProperty('successor')
+      expect(await store().refreshTokens.rotate('refresh-hash-2', next(4), NOW + 5)).toMatchObject({ successor: 'sealed-2' })
+      expect(await store().records.listBySubject(REFRESH_SUCCESSOR, USER_ID)).toHaveLength(1)
+      await store().users.delete(USER_ID)
+      expect(await store().records.listBySubject(REFRESH_SUCCESSOR, USER_ID)).toEqual([])
     })
 
     it('gives unknown when rotating an unknown or expired token, storing nothing', async () => {
