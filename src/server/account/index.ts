@@ -16,6 +16,11 @@ export { liveSessions, type LiveSession } from './grants.js'
 export type { AccountOptions } from './options.js'
 export { PASSWORD_RESET, EMAIL_VERIFICATION, type PasswordResetTicket, type EmailVerificationTicket } from './records.js'
 
+/** `/account/verify-email/resend`: a new confirmation link for an address typed in (after sign-up). */
+function resendRoute(resend: ReturnType<typeof resendVerification>): SubRoute {
+  return { pattern: /^\/verify-email\/resend$/, methods: ['GET', 'POST'], handle: (ctx, request) => (request.method === 'POST' ? resend(ctx, request) : showResendVerification(ctx, request)) }
+}
+
 /**
  * Account self-service: `/account` for the signed-in user (profile, e-mail change, password change,
  * connected apps, sessions, and the sections other capabilities register through `accountSections`), and
@@ -31,11 +36,6 @@ export { PASSWORD_RESET, EMAIL_VERIFICATION, type PasswordResetTicket, type Emai
  * ```
  * @see docs/architecture.md, README "Account self-service"
  */
-/** `/account/verify-email/resend`: a new confirmation link for an address typed in (after sign-up). */
-function resendRoute(resend: ReturnType<typeof resendVerification>): SubRoute {
-  return { pattern: /^\/verify-email\/resend$/, methods: ['GET', 'POST'], handle: (ctx, request) => (request.method === 'POST' ? resend(ctx, request) : showResendVerification(ctx, request)) }
-}
-
 export function accountSelfService(options: AccountOptions = {}): Capability {
   const settings = resolveAccountOptions(options)
   const post = (pattern: RegExp, handle: Parameters<typeof accountAction>[0]): SubRoute => ({ pattern, methods: ['POST'], handle: accountAction(handle) })
