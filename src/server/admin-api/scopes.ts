@@ -19,6 +19,7 @@ export const ADMIN_SCOPES = {
   'admin:registration:write': 'Create and revoke initial access tokens',
 } as const
 
+/** An admin API scope: `admin:read`/`admin:write` for every area, or `admin:<area>:read|write` for one (README "Admin API"). */
 export type AdminScope = keyof typeof ADMIN_SCOPES
 
 /** A fine scope a route requires: `admin:<area>:read|write`. */
