@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClient } from '../../src/server/admin.js'
 import { federation } from '../../src/server/federation/index.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { startTestServer, type TestServer } from '../helpers/tessera.js'
@@ -11,7 +12,8 @@ import { startTutorial, type RunningTutorial } from '../examples/tutorial.js'
 /**
  * Federated login in a real Chromium: the tutorial app's "Log in with Tessera", Tessera's login page with
  * "Continue with Google", panva's oidc-provider as a Google-shaped upstream (its own login and consent
- * pages), Tessera's consent, and the app's /profile with the provisioned user's name.
+ * pages), Tessera's consent, and the app's /profile with the provisioned user's name; and the same with a
+ * second Tessera as a generic OpenID provider (its password form and consent).
  */
 
 interface OidcProvider {
@@ -20,8 +22,10 @@ interface OidcProvider {
 type ProviderClass = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider
 
 const GOOGLE = { clientId: 'tessera-browser-test', clientSecret: 'google-shaped-browser-secret-0123456789' }
+const UPSTREAM_TESSERA = { clientId: 'downstream-tessera', clientSecret: 'upstream-tessera-browser-secret-0123456789' }
 
 let googleHttp: Server
+let upstreamTessera: TestServer
 let server: TestServer
 let app: RunningTutorial
 let chromium: Browser
@@ -30,11 +34,21 @@ beforeAll(async () => {
   googleHttp = createServer()
   await new Promise<void>((resolve) => googleHttp.listen(0, '127.0.0.1', resolve))
   const googleIssuer = `http://127.0.0.1:${(googleHttp.address() as AddressInfo).port}`
+  upstreamTessera = await startTestServer({ store: 'memory' })
   server = await startTestServer({
     store: 'memory',
     development: { allowLoopbackFetch: true },
-    capabilities: [federation({ upstreams: [{ id: 'google', preset: 'google', issuer: googleIssuer, ...GOOGLE }] })],
+    capabilities: [federation({
+      upstreams: [
+        { id: 'google', preset: 'google', issuer: googleIssuer, ...GOOGLE },
+        { id: 'tessera', preset: 'tessera', issuer: upstreamTessera.url, label: 'Tessera Upstream', ...UPSTREAM_TESSERA },
+      ],
+    })],
   })
+  await createClient(upstreamTessera.store, {
+    name: 'Downstream Tessera', clientId: UPSTREAM_TESSERA.clientId, clientSecret: UPSTREAM_TESSERA.clientSecret, authMethod: 'client_secret_basic',
+    redirectUris: [`${server.url}/federation/tessera/callback`], grantTypes: ['authorization_code'], scopes: ['openid', 'profile', 'email'],
+  }, Math.floor(Date.now() / 1000))
   const { privateKey } = await generateKeyPair('RS256', { extractable: true })
   const Provider = ((await import('oidc-provider' as string)) as { default: ProviderClass }).default
   const provider = new Provider(googleIssuer, {
@@ -56,6 +70,7 @@ afterAll(async () => {
   await chromium?.close()
   await app?.close()
   await server?.close()
+  await upstreamTessera?.close()
   googleHttp?.closeAllConnections()
   await new Promise((resolve) => googleHttp?.close(resolve))
 }, 30_000)
@@ -66,6 +81,14 @@ async function atGoogle(page: Page): Promise<void> {
   await page.locator('button[type="submit"]').click()
   // oidc-provider's consent page.
   await page.locator('button[type="submit"]').click()
+}
+
+/** Plays the upstream Tessera's alice at its own password form and consent page. */
+async function atUpstreamTessera(page: Page): Promise<void> {
+  await page.getByLabel('Username').fill(upstreamTessera.users.alice.username)
+  await page.getByLabel('Password').fill(upstreamTessera.users.alice.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('button', { name: 'Allow' }).click()
 }
 
 describe('federated login in Chromium', () => {
@@ -85,6 +108,33 @@ describe('federated login in Chromium', () => {
       await page.getByRole('button', { name: 'Allow' }).click()
       await page.waitForURL(`${app.origin}/profile`)
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Grace Upstream')
+    } finally {
+      await context.close()
+    }
+  }, 60_000)
+
+  it('signs in at Tessera with "Continue with Tessera Upstream" through a second Tessera and lands as the downstream\'s own user', async () => {
+    const context = await chromium.newContext({ viewport: { width: 1024, height: 768 } })
+    context.setDefaultTimeout(10_000)
+    try {
+      const page = await context.newPage()
+      await page.goto(`${app.origin}/`)
+      await page.getByRole('link', { name: 'Log in with Tessera' }).click()
+      await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
+      await page.getByRole('button', { name: 'Continue with Tessera Upstream' }).click()
+      await page.waitForURL((url) => url.href.startsWith(`${upstreamTessera.url}/interaction/`))
+      await atUpstreamTessera(page)
+      await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
+      await page.getByRole('button', { name: 'Allow' }).click()
+      await page.waitForURL(`${app.origin}/profile`)
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Alice Liddell')
+      expect(await page.getByText('Signed in with').textContent()).toBe(`Signed in with ${server.url}`)
+      // Provisioned at the downstream: neither the upstream's alice nor the downstream's, and no password of its own.
+      const provisioned = (await server.store.users.list()).filter((user) => user.name === 'Alice Liddell' && user.id !== server.users.alice.id)
+      expect(provisioned).toHaveLength(1)
+      expect(provisioned[0]?.id).not.toBe(upstreamTessera.users.alice.id)
+      expect(provisioned[0]?.username).not.toBe('alice')
+      expect(provisioned[0]?.password_hash.startsWith('!')).toBe(true)
     } finally {
       await context.close()
     }
