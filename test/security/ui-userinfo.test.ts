@@ -71,10 +71,13 @@ describe('UI userinfo', () => {
     const cc = (await (await clientPost(server, '/token', server.clients.m2m, { grant_type: 'client_credentials' })).json()) as { access_token: string }
     await expectBearerError(await userinfo(server, cc.access_token), 'insufficient_scope')
 
-    await withSecurityServer({ lifetimes: { accessToken: 1 } }, async (short) => {
+    // Five seconds, not one: on a loaded machine (CI runs two Node versions at once) a one-second token had
+    // expired before its first use. The wait runs from the moment it was issued.
+    await withSecurityServer({ lifetimes: { accessToken: 5 } }, async (short) => {
       const expiring = await tokensFor(short, short.clients.conf)
+      const issued = Date.now()
       expect((await userinfo(short, expiring.access_token)).status).toBe(200)
-      await sleep(2100)
+      await sleep(Math.max(0, issued + 6100 - Date.now()))
       await expectBearerError(await userinfo(short, expiring.access_token), 'invalid_token')
     })
   })
