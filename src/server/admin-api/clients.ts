@@ -21,6 +21,36 @@ async function stored(call: AdminCall): Promise<ClientRecord> {
   return client
 }
 
+/** The members create and update share, by the API's names and by the admin functions' (`NewClientInput`, `ClientChanges`). */
+const SETTINGS = {
+  redirect_uris: 'redirectUris',
+  post_logout_redirect_uris: 'postLogoutRedirectUris',
+  grant_types: 'grantTypes',
+  scopes: 'scopes',
+  token_endpoint_auth_method: 'authMethod',
+  id_token_signed_response_alg: 'idTokenSignedResponseAlg',
+  skip_consent: 'skipConsent',
+  jwks: 'jwks',
+  jwks_uri: 'jwksUri',
+  token_endpoint_auth_signing_alg: 'tokenEndpointAuthSigningAlg',
+  require_pushed_authorization_requests: 'requirePushedAuthorizationRequests',
+  dpop_bound_access_tokens: 'dpopBoundAccessTokens',
+  require_signed_request_object: 'requireSignedRequestObject',
+  request_object_signing_alg: 'requestObjectSigningAlg',
+} as const
+type Setting = keyof typeof SETTINGS
+type Renamed<B> = { [K in Setting & keyof B as (typeof SETTINGS)[K]]?: Exclude<B[K], undefined> }
+
+/** The members the body has, under the admin functions' names (an omitted member stays omitted). */
+function renamedSettings<B extends Partial<Record<Setting, unknown>>>(body: B): Renamed<B> {
+  const renamed: Record<string, unknown> = {}
+  for (const [member, name] of Object.entries(SETTINGS)) {
+    const value = body[member as Setting]
+    if (value !== undefined) renamed[name] = value
+  }
+  return renamed as Renamed<B>
+}
+
 const list: AdminOperation = {
   id: 'listClients', method: 'GET', path: '/clients', scope: 'admin:clients:read',
   async handle({ ctx, query }) {
@@ -46,20 +76,7 @@ const create: AdminOperation = {
     const { client, clientSecret } = await createClient(ctx.config.store, {
       name: body.client_name,
       ...(body.client_id !== undefined ? { clientId: body.client_id } : {}),
-      ...(body.redirect_uris !== undefined ? { redirectUris: body.redirect_uris } : {}),
-      ...(body.post_logout_redirect_uris !== undefined ? { postLogoutRedirectUris: body.post_logout_redirect_uris } : {}),
-      ...(body.grant_types !== undefined ? { grantTypes: body.grant_types } : {}),
-      ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
-      ...(body.token_endpoint_auth_method !== undefined ? { authMethod: body.token_endpoint_auth_method } : {}),
-      ...(body.id_token_signed_response_alg !== undefined ? { idTokenSignedResponseAlg: body.id_token_signed_response_alg } : {}),
-      ...(body.skip_consent !== undefined ? { skipConsent: body.skip_consent } : {}),
-      ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
-      ...(body.jwks_uri !== undefined ? { jwksUri: body.jwks_uri } : {}),
-      ...(body.token_endpoint_auth_signing_alg !== undefined ? { tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg } : {}),
-      ...(body.require_pushed_authorization_requests !== undefined ? { requirePushedAuthorizationRequests: body.require_pushed_authorization_requests } : {}),
-      ...(body.dpop_bound_access_tokens !== undefined ? { dpopBoundAccessTokens: body.dpop_bound_access_tokens } : {}),
-      ...(body.require_signed_request_object !== undefined ? { requireSignedRequestObject: body.require_signed_request_object } : {}),
-      ...(body.request_object_signing_alg !== undefined ? { requestObjectSigningAlg: body.request_object_signing_alg } : {}),
+      ...renamedSettings(body),
     }, ctx.config.now(), admin)
     const location = `${ctx.config.issuer}/admin/v1/clients/${encodeURIComponent(client.client_id)}`
     // The secret is in this answer only: the store keeps its hash (or its sealed form for client_secret_jwt).
@@ -83,20 +100,7 @@ const update: AdminOperation = {
     checkIfMatch(request, etagOf(current))
     const changes: ClientChanges = {
       ...(body.client_name !== undefined ? { name: body.client_name } : {}),
-      ...(body.redirect_uris !== undefined ? { redirectUris: body.redirect_uris } : {}),
-      ...(body.post_logout_redirect_uris !== undefined ? { postLogoutRedirectUris: body.post_logout_redirect_uris } : {}),
-      ...(body.grant_types !== undefined ? { grantTypes: body.grant_types } : {}),
-      ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
-      ...(body.token_endpoint_auth_method !== undefined ? { authMethod: body.token_endpoint_auth_method } : {}),
-      ...(body.id_token_signed_response_alg !== undefined ? { idTokenSignedResponseAlg: body.id_token_signed_response_alg } : {}),
-      ...(body.skip_consent !== undefined ? { skipConsent: body.skip_consent } : {}),
-      ...(body.jwks !== undefined ? { jwks: body.jwks } : {}),
-      ...(body.jwks_uri !== undefined ? { jwksUri: body.jwks_uri } : {}),
-      ...(body.token_endpoint_auth_signing_alg !== undefined ? { tokenEndpointAuthSigningAlg: body.token_endpoint_auth_signing_alg } : {}),
-      ...(body.require_pushed_authorization_requests !== undefined ? { requirePushedAuthorizationRequests: body.require_pushed_authorization_requests } : {}),
-      ...(body.dpop_bound_access_tokens !== undefined ? { dpopBoundAccessTokens: body.dpop_bound_access_tokens } : {}),
-      ...(body.require_signed_request_object !== undefined ? { requireSignedRequestObject: body.require_signed_request_object } : {}),
-      ...(body.request_object_signing_alg !== undefined ? { requestObjectSigningAlg: body.request_object_signing_alg } : {}),
+      ...renamedSettings(body),
     }
     const { disabled } = body
     let client: ClientRecord | undefined = current

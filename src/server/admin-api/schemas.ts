@@ -26,10 +26,8 @@ const clientFields = {
   request_object_signing_alg: text(16),
 }
 
-/** POST /clients */
-export const ClientCreate = z.strictObject({
-  ...clientFields,
-  client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/).optional(),
+/** The members create and update share, each optional; update lets `null` clear the key settings. */
+const clientSettings = {
   redirect_uris: uris.optional(),
   post_logout_redirect_uris: uris.optional(),
   grant_types: clientFields.grant_types.optional(),
@@ -44,25 +42,23 @@ export const ClientCreate = z.strictObject({
   dpop_bound_access_tokens: z.boolean().optional(),
   require_signed_request_object: z.boolean().optional(),
   request_object_signing_alg: clientFields.request_object_signing_alg.optional(),
+}
+
+/** POST /clients */
+export const ClientCreate = z.strictObject({
+  client_name: clientFields.client_name,
+  client_id: z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/).optional(),
+  ...clientSettings,
 })
 export type ClientCreate = z.infer<typeof ClientCreate>
 
 /** PATCH /clients/{client_id}: omitted members keep their value; `null` clears the key settings. */
 export const ClientPatch = z.strictObject({
   client_name: clientFields.client_name.optional(),
-  redirect_uris: uris.optional(),
-  post_logout_redirect_uris: uris.optional(),
-  grant_types: clientFields.grant_types.optional(),
-  scopes: clientFields.scopes.optional(),
-  token_endpoint_auth_method: clientFields.token_endpoint_auth_method.optional(),
-  id_token_signed_response_alg: clientFields.id_token_signed_response_alg.optional(),
-  skip_consent: z.boolean().optional(),
+  ...clientSettings,
   jwks: nullable(jwks).optional(),
   jwks_uri: nullable(z.string().max(2000)).optional(),
   token_endpoint_auth_signing_alg: nullable(clientFields.token_endpoint_auth_signing_alg).optional(),
-  require_pushed_authorization_requests: z.boolean().optional(),
-  dpop_bound_access_tokens: z.boolean().optional(),
-  require_signed_request_object: z.boolean().optional(),
   request_object_signing_alg: nullable(clientFields.request_object_signing_alg).optional(),
   disabled: z.boolean().optional(),
 })
