@@ -139,9 +139,12 @@ async function measure(context, seconds, { warmup = false } = {}) {
   const { scenario, server, row, work, prepare } = context
   for (let attempt = 1; ; attempt++) {
     if (prepare) {
-      // Enough single-use values for the fastest rate seen so far, plus headroom; more after a shortfall.
+      // Enough single-use values for the fastest rate seen so far, plus headroom; more after a shortfall. A rate
+      // seen only in the short warm-up is a cold one: the first measured run went up to 2.5× faster (code exchange,
+      // 2026-12-03), and every shortfall costs a whole repeated run, so the headroom is larger until a run was measured.
       const rate = context.maxRate ?? 2500
-      const count = Math.ceil(rate * seconds * 1.5 * attempt) + 500
+      const headroom = context.measured ? 1.5 : 3
+      const count = Math.ceil(rate * seconds * headroom * attempt) + 500
       if (scenario.reusableAfterSeconds !== undefined && scenario.reusableAfterSeconds < seconds) {
         // Values that may be used again once some seconds have passed (a pending device code, at its polling
         // interval) come from two pools taken in turn: a pool rests for a whole run before its next use, so it is
@@ -163,6 +166,7 @@ async function measure(context, seconds, { warmup = false } = {}) {
     const result = scenario.client === 'login' ? await runLoginClient(server.url, seconds) : await runWrk(server.url, seconds, work.spec, scenario.okStatus)
     result.cpuPercent = (100 * (cpuSeconds(server.pid) - cpuBefore)) / ((performance.now() - started) / 1000)
     context.maxRate = Math.max(context.maxRate ?? 0, result.rps)
+    if (!warmup) context.measured = true
     if (result.exhausted > 0 && !warmup && attempt < 3) {
       log(`   ${row.id}: ran out of prepared values at ${Math.round(result.rps)}/s; repeating with more`)
       continue
