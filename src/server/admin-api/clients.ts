@@ -71,14 +71,14 @@ const list: AdminOperation = {
 
 const create: AdminOperation = {
   id: 'createClient', method: 'POST', path: '/clients', scope: 'admin:clients:write',
-  async handle({ ctx, request, admin }) {
+  async handle({ ctx, request, admin, base }) {
     const body = bodyOf(request, ClientCreate)
     const { client, clientSecret } = await createClient(ctx.config.store, {
       name: body.client_name,
       ...(body.client_id !== undefined ? { clientId: body.client_id } : {}),
       ...renamedSettings(body),
     }, ctx.config.now(), admin)
-    const location = `${ctx.config.issuer}/admin/v1/clients/${encodeURIComponent(client.client_id)}`
+    const location = `${base}/clients/${encodeURIComponent(client.client_id)}`
     // The secret is in this answer only: the store keeps its hash (or its sealed form for client_secret_jwt).
     return withTag(201, client, { client_secret: clientSecret ?? null }, { Location: location })
   },
