@@ -1,8 +1,13 @@
-import { exportJWK, generateKeyPair } from 'jose'
+import { randomUUID } from 'node:crypto'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createClient } from '../../../src/server/admin.js'
+import { adminApi } from '../../../src/server/admin-api/index.js'
 import { createFapi2Client } from '../../../src/server/fapi2/create-client.js'
 import { startAdminHarness, type AdminHarness } from '../../helpers/admin-api.js'
-import { RP1 } from '../../helpers/tessera.js'
+import { dpopKey, dpopProof } from '../../helpers/dpop.js'
+import { OpenApiDocument } from '../../helpers/openapi.js'
+import { RP1, startTestServer } from '../../helpers/tessera.js'
 
 // A client registered under the per-client FAPI 2.0 profile (`client create --profile fapi2`) cannot be
 // weakened through the admin API: each change that leaves the profile is a 400 problem naming the member,
@@ -52,5 +57,57 @@ describe('PATCH /clients/{client_id} of a FAPI 2.0 client', () => {
     const conf = await api.call('GET', '/clients/conf', { token })
     const plain = await api.call('PATCH', '/clients/conf', { token, body: { dpop_bound_access_tokens: false }, headers: { 'if-match': conf.headers.get('etag') ?? '' } })
     expect(plain.status).toBe(200)
+  })
+})
+
+// Under the server's profile the admin client itself is a FAPI client: private_key_jwt and a DPoP-bound token.
+describe('POST /clients under the server\'s FAPI 2.0 profile', () => {
+  it('takes the profile\'s settings where the body leaves them open, and refuses a body that contradicts them, naming the member', async () => {
+    const server = await startTestServer({ profile: 'fapi2', capabilities: [adminApi()] })
+    try {
+      const now = Math.floor(Date.now() / 1000)
+      const signing = await generateKeyPair('ES256', { extractable: true })
+      await createClient(server.store, {
+        name: 'FAPI ops', clientId: 'fapi-ops', authMethod: 'private_key_jwt', grantTypes: ['client_credentials'], scopes: ['admin:read', 'admin:write'],
+        jwks: { keys: [{ ...(await exportJWK(signing.publicKey)), kid: 'ops-1', alg: 'ES256' }] }, tokenEndpointAuthSigningAlg: 'ES256', idTokenSignedResponseAlg: 'ES256',
+      }, now)
+      const issuer = ((await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as { issuer: string }).issuer
+      const assertion = await new SignJWT({ iss: 'fapi-ops', sub: 'fapi-ops', aud: issuer, jti: randomUUID(), iat: now, exp: now + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'ops-1' }).sign(signing.privateKey)
+      const dpop = await dpopKey()
+      const issued = await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await dpopProof(dpop, { htm: 'POST', htu: `${server.url}/token` }) },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'fapi-ops', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }).toString(),
+      })
+      const { access_token: token } = (await issued.json()) as { access_token: string }
+      expect(issued.status).toBe(200)
+      const openapi = await OpenApiDocument.fetch(`${server.url}/admin/v1/openapi.json`, `${server.url}/admin/v1`)
+      const post = async (body: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+        const url = `${server.url}/admin/v1/clients`
+        const proof = await dpopProof(dpop, { htm: 'POST', htu: url, accessToken: token })
+        const response = await fetch(url, { method: 'POST', headers: { authorization: `DPoP ${token}`, dpop: proof, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        const text = await response.text()
+        openapi.check('POST', url, { status: response.status, headers: response.headers, text })
+        return { status: response.status, json: JSON.parse(text) as Record<string, unknown> }
+      }
+      const keys = { keys: [{ ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).publicKey)), kid: 'job-1' }] }
+      const secretBased = await post({ client_name: 'Weak job', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' })
+      expect(secretBased.status).toBe(400)
+      expect(secretBased.json.errors).toEqual([expect.objectContaining({ pointer: '/token_endpoint_auth_method' })])
+      const unbound = await post({ client_name: 'Unbound job', grant_types: ['client_credentials'], jwks: keys, dpop_bound_access_tokens: false })
+      expect(unbound.status).toBe(400)
+      expect(unbound.json.errors).toEqual([expect.objectContaining({ pointer: '/dpop_bound_access_tokens' })])
+      const names = (await server.store.clients.list()).map((client) => client.client_name)
+      expect(names).not.toContain('Weak job')
+      expect(names).not.toContain('Unbound job')
+      const made = await post({ client_name: 'Bank job', grant_types: ['client_credentials'], jwks: keys })
+      expect(made.status).toBe(201)
+      expect(made.json.client).toMatchObject({
+        token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', require_pushed_authorization_requests: true,
+        dpop_bound_access_tokens: true, id_token_signed_response_alg: 'ES256',
+      })
+    } finally {
+      await server.close()
+    }
   })
 })
