@@ -202,7 +202,7 @@ const passwordReset: AdminOperation = {
     // The login page's "Forgot password?" mail, with its rules (catalogue AC-01): the newest link only, single
     // use, dead once the password changes. The link is in the mail alone, never in this answer.
     const send = resetMailSender(call.ctx)
-    if (!send) throw new AdminProblem(409, 'This server sends no mail: a password reset by mail needs the account capability with mail (accountSelfService({ mail }), or account.mail in the configuration file)')
+    if (!send) throw new AdminProblem(409, 'This server sends no mail: a password reset by mail needs the account capability with mail (accountSelfService({ mail }), or mail in the configuration file)')
     if ((await send(call.ctx, user)) === 'no_verified_email') throw new AdminProblem(409, 'The user has no verified e-mail address: a reset link goes only to an address that proved who reads it')
     await call.admin.audit.record({ type: 'admin.password_reset_sent', user_id: user.id, actor: 'admin' })
     return { status: 202, headers: new Headers({ 'Cache-Control': 'no-store' }) }
