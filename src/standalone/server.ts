@@ -123,8 +123,10 @@ const NO_STORE = { 'Cache-Control': 'no-store' }
 /** What the authorization server answers for a path it does not serve. */
 const notFound = (): OAuthResponse => jsonResponse(404, { error: 'invalid_request', error_description: 'Not found' })
 
+/** The host of a listening address as a URL names it: `localhost` for loopback and any-address, IPv6 in brackets. */
 function hostForUrl(host: string): string {
-  return host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' ? 'localhost' : host
+  if (host === '127.0.0.1' || host === '::1' || host === '0.0.0.0') return 'localhost'
+  return host.includes(':') ? `[${host}]` : host
 }
 const RETRY_AFTER_SECONDS = '5'
 

@@ -233,7 +233,7 @@ export async function verifyOwnAccessToken(ctx: ServerContext, token: string, to
     caller?.client_id === verified.claims.client_id ? caller : findClient(ctx, verified.claims.client_id).catch(unusableClient),
     grantId ? ctx.config.store.users.get(verified.claims.sub) : Promise.resolve(true),
   ])
-  const userGone = user === undefined || (user !== true && user.disabled)
+  const userGone = user === undefined || (typeof user === 'object' && user.disabled)
   if (revoked || grantRevoked || !client || client.disabled || userGone) throw new OAuthError('invalid_token', 'The access token has been revoked')
   return verified
 }
