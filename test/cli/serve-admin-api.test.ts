@@ -128,7 +128,7 @@ describe('tessera-oidc serve --admin-api-listen', () => {
       expect(document.servers).toEqual([{ url: adminUrl }])
       const made = await fetch(`${adminUrl}/clients`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Made on the admin port', grant_types: ['client_credentials'] }) })
       expect(made.status).toBe(201)
-      expect(made.headers.get('location')).toMatch(new RegExp(`^${adminUrl.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/clients/`))
+      expect(made.headers.get('location')?.startsWith(`${adminUrl}/clients/`)).toBe(true)
 
       // The public port knows no admin API, whatever the token; the admin port serves nothing else.
       for (const path of ['/admin/v1/clients', '/admin/v1/openapi.json', '/admin/v1', '/admin/v1/../v1/clients']) {
