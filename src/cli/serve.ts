@@ -45,6 +45,15 @@ async function seedDemo(store: Store, issuer: string): Promise<string[] | undefi
   ]
 }
 
+/** `--admin-api-listen HOST:PORT` (or its variable, or the file's `adminApi.listen`): the admin API's own listener. */
+function adminApiListen(value: string | undefined): { host: string; port: number } | undefined {
+  if (value === undefined || value === '') return undefined
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:/[\]]+)):(\d{1,5})$/.exec(value)
+  const port = Number(match?.[3])
+  if (!match || port > 65535) throw new UsageError(`--admin-api-listen must be HOST:PORT (e.g. 127.0.0.1:9400), got ${JSON.stringify(value)}`)
+  return { host: match[1] ?? match[2] ?? '', port }
+}
+
 /** `--trusted-proxy` (repeatable), TESSERA_TRUSTED_PROXIES (comma-separated) or the file: validated IPs and CIDR ranges. */
 /** A repeatable flag, else its environment variable (comma-separated), else the configuration file's list. */
 function listOption(flags: string[] | undefined, envName: string, fromFile: readonly string[] | undefined): string[] {
@@ -199,6 +208,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'dpop-nonces': { type: 'boolean' },
       'admin-api': { type: 'boolean' },
       'admin-user': { type: 'string', multiple: true },
+      'admin-api-listen': { type: 'string' },
       'refresh-token-reuse-grace': { type: 'string' },
     },
     strict: true,
@@ -241,8 +251,13 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const requireMfa = envSwitch('TESSERA_REQUIRE_MFA') ?? config.secondFactors?.required ?? false
   const passkeysOn = envSwitch('TESSERA_PASSKEYS') ?? config.passkeys?.enabled ?? false
   const passkeyOptions = passkeysOn ? { ...(config.passkeys?.rpId ? { rpId: config.passkeys.rpId } : {}), ...(config.passkeys?.userVerification ? { userVerification: config.passkeys.userVerification } : {}) } : undefined
-  const adminApiOn = values['admin-api'] ?? envSwitch('TESSERA_ADMIN_API') ?? config.adminApi?.enabled ?? false
+  const adminListen = adminApiListen(values['admin-api-listen'] ?? process.env.TESSERA_ADMIN_API_LISTEN ?? config.adminApi?.listen)
+  // A listener of its own is asked for the API: it turns the API on.
+  const adminApiOn = values['admin-api'] ?? envSwitch('TESSERA_ADMIN_API') ?? config.adminApi?.enabled ?? adminListen !== undefined
+  if (adminListen && !adminApiOn) throw new UsageError('--admin-api-listen names a listener for the admin API, which is switched off (TESSERA_ADMIN_API or adminApi.enabled)')
   const adminUsers = listOption(values['admin-user'], 'TESSERA_ADMIN_USERS', config.adminApi?.admins)
+  // Known once its port is open (port 0 picks one), before any request reaches it.
+  let adminApiUrl: string | undefined
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -293,10 +308,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
-      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers } : undefined,
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers, ...(adminListen ? { url: () => adminApiUrl } : {}) } : undefined,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
+    ...(adminListen ? { adminApiListen: { ...adminListen, listening: (url: string) => { adminApiUrl = url } } } : {}),
     ...(demo
       ? {
           // The configured APIs after the demo's; the MCP example (`npm run example:mcp`, MCP_PORT 3001) is a resource of its own (RFC 8707 §2).
@@ -317,7 +333,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     `  discovery: ${server.url}/.well-known/openid-configuration`,
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
-    ...(adminApiOn ? [`  admin API: ${server.url}/admin/v1 (OpenAPI: ${server.url}/admin/v1/openapi.json)`, `  admin API users: ${adminUsers.length > 0 ? adminUsers.join(', ') : 'none (client-credentials tokens only; --admin-user NAME)'}`] : []),
+    ...(adminApiOn ? [`  admin API: ${server.adminApiUrl ?? `${server.url}/admin/v1`} (OpenAPI: ${server.adminApiUrl ?? `${server.url}/admin/v1`}/openapi.json)${server.adminApiUrl ? ', on its own listener only' : ''}`, `  admin API users: ${adminUsers.length > 0 ? adminUsers.join(', ') : 'none (client-credentials tokens only; --admin-user NAME)'}`] : []),
     ...(!demo && (config.resources ?? []).length === 0
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),

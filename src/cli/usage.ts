@@ -107,6 +107,8 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                with admin scopes (README "Admin API") (env TESSERA_ADMIN_API=1)
   --admin-user NAME...         a user (username or id) whose own tokens the admin API takes; other users'
                                are refused (repeatable, env TESSERA_ADMIN_USERS comma-separated)
+  --admin-api-listen HOST:PORT the admin API on a listener of its own (e.g. 127.0.0.1:9400, a private
+                               interface) and not on the public port; turns it on (env TESSERA_ADMIN_API_LISTEN)
   --refresh-token-reuse-grace N
                                for N seconds (0 = off, the default; at most 60) after a rotation, the same
                                client presenting the rotated refresh token again gets the same successor
@@ -122,7 +124,7 @@ ${STORE}`,
 
   create --username U [--password-stdin | --password P] [--name N] [--email E] [--json]
   update --id SUB | --username U [--password-stdin | --password P] [--name N] [--email E]
-         [--require-mfa | --no-require-mfa] [--json]
+         [--require-mfa | --no-require-mfa] [--disable | --enable] [--json]
   list [--json]
   delete --id SUB | --username U [--json]
   sessions --id SUB | --username U [--json]          the user's sessions at the provider (sid, sign-in time, end)
@@ -133,6 +135,9 @@ ${STORE}`,
 
 --require-mfa: the user must pass a second factor at every sign-in; one without is taken to set it up
 right after the password, and refresh tokens of earlier password-only sign-ins stop working.
+
+--disable: the user signs in nowhere and gets no token until --enable; their sessions end and their
+grants (refresh tokens) are revoked at once, and stay revoked after --enable.
 
 Without a password option, create and update ask for it on a terminal. --password-stdin reads it from
 standard input (printf '%s' "$PASSWORD" | tessera-oidc user create --username alice --password-stdin); --password

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline'
 import { Writable } from 'node:stream'
 import { parseArgs } from 'node:util'
-import { createUser, deleteUser, updateUser } from '../server/admin.js'
+import { createUser, deleteUser, setUserDisabled, updateUser } from '../server/admin.js'
 import { now, openStore, print, STORE_OPTIONS, UsageError } from './common.js'
 import { cliAuditSink } from './audit.js'
 import { liveSessions } from '../server/account/index.js'
@@ -64,6 +64,8 @@ export async function userCommand(argv: string[]): Promise<void> {
       all: { type: 'boolean' },
       'require-mfa': { type: 'boolean' },
       'no-require-mfa': { type: 'boolean' },
+      disable: { type: 'boolean' },
+      enable: { type: 'boolean' },
     },
     strict: true,
   })
@@ -86,7 +88,7 @@ export async function userCommand(argv: string[]): Promise<void> {
       }
       case 'list': {
         const users = (await store.users.list()).map(({ password_hash: _hash, ...user }) => user)
-        print(json, users, users.map((u) => `${u.id}\t${u.username}\t${u.name ?? ''}\t${u.email ?? ''}`).join('\n') || '(no users)')
+        print(json, users, users.map((u) => `${u.id}\t${u.username}\t${u.name ?? ''}\t${u.email ?? ''}${u.disabled ? '\tdisabled' : ''}`).join('\n') || '(no users)')
         return
       }
       case 'update': {
@@ -95,8 +97,19 @@ export async function userCommand(argv: string[]): Promise<void> {
         const password = await passwordOf(values, false)
         if (values['require-mfa'] && values['no-require-mfa']) throw new UsageError('use either --require-mfa or --no-require-mfa')
         const requireMfa = values['require-mfa'] ? true : values['no-require-mfa'] ? false : undefined
-        if (password === undefined && values.name === undefined && values.email === undefined && requireMfa === undefined) {
-          throw new UsageError('user update needs --password-stdin, --password, --name, --email, --require-mfa or --no-require-mfa')
+        if (values.disable && values.enable) throw new UsageError('use either --disable or --enable')
+        const disabled = values.disable ? true : values.enable ? false : undefined
+        if (password === undefined && values.name === undefined && values.email === undefined && requireMfa === undefined && disabled === undefined) {
+          throw new UsageError('user update needs --password-stdin, --password, --name, --email, --require-mfa, --no-require-mfa, --disable or --enable')
+        }
+        if (disabled !== undefined) {
+          // Disabling ends the user's sessions (a running server sends their back-channel logouts) and revokes their grants.
+          const switched = await setUserDisabled(store, target, disabled, now(), { audit: cliAuditSink(store), actor: 'cli' })
+          if (!switched) throw new UsageError(`no user ${target}`)
+          if (password === undefined && values.name === undefined && values.email === undefined && requireMfa === undefined) {
+            print(json, { id: switched.id, username: switched.username, disabled }, `user ${switched.username}: ${disabled ? 'disabled (sessions ended, grants revoked)' : 'enabled'}`)
+            return
+          }
         }
         if (requireMfa !== undefined && password === undefined && values.name === undefined && values.email === undefined) {
           const existing = await store.users.get(target)

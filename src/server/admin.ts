@@ -361,6 +361,7 @@ export async function createUser(store: Store, input: NewUserInput, now: number,
     picture: input.picture ?? null,
     created_at: now,
     updated_at: now,
+    disabled: false,
   }
   await store.users.create(user)
   const { audit, actor } = auditOf(store, options)
@@ -418,6 +419,52 @@ export async function updateUser(store: Store, userId: string, changes: UserChan
   if (changes.password !== undefined) await audit.record({ type: 'user.password_changed', user_id: userId, username: user.username, actor })
   const profileChanged = Object.keys(changes).some((field) => field !== 'password')
   if (profileChanged) await audit.record({ type: 'user.updated', user_id: userId, username: user.username, actor })
+  return user
+}
+
+/** The longest a refresh token lives by default (`lifetimes.refreshToken`): how long revocations are remembered when the caller knows no better. */
+const DEFAULT_REVOCATION_SECONDS = 30 * 24 * 3600
+
+/**
+ * Revokes every grant of the user at every client: refresh tokens and opaque access tokens at once, JWT
+ * access tokens at introspection and userinfo; `until` is how long the revocation is remembered (the
+ * longest token lifetime from now). The store revokes by user and client, so this asks for each stored
+ * client and each client the user consented to (clients known by a metadata document are not stored).
+ * Returns how many grants ended.
+ *
+ * @example await revokeUserGrants(store, userId, now + 30 * 86400)
+ */
+export async function revokeUserGrants(store: Store, userId: string, until: number): Promise<number> {
+  const clientIds = new Set([...(await store.clients.list()).map((client) => client.client_id), ...(await store.consents.listByUser(userId)).map((consent) => consent.client_id)])
+  let count = 0
+  for (const clientId of clientIds) count += await store.grants.revokeByUserAndClient(userId, clientId, until)
+  return count
+}
+
+/**
+ * Switches a user off (or back on) and audits it (`user.disabled`, `user.enabled`). A disabled user signs in
+ * nowhere (password, passkey, upstream provider, device flow), their sessions are not honoured and no grant of
+ * theirs issues tokens. Switching off also ends their provider sessions (back-channel logouts are queued for a
+ * running server) and revokes every grant at once, remembered until `until` (default: the default refresh-token
+ * lifetime from `now`): enabling the user again brings back none of them. Returns the user, or undefined when
+ * there is no such user.
+ *
+ * @example await setUserDisabled(store, userId, true, now, { actor: 'cli' })
+ */
+export async function setUserDisabled(store: Store, userId: string, disabled: boolean, now: number, options: AdminOptions & { until?: number } = {}): Promise<UserRecord | undefined> {
+  const current = await store.users.get(userId)
+  if (!current) return undefined
+  if (current.disabled === disabled) return current
+  const user: UserRecord = { ...current, disabled, updated_at: now }
+  // The switch first: a sign-in or refresh racing with this call finds the user disabled.
+  if (!(await store.users.update(user))) return undefined
+  if (disabled) {
+    await queueBackchannelLogout(store, userId, 'revoked', now)
+    await store.sessions.deleteByUser(userId)
+    await revokeUserGrants(store, userId, options.until ?? now + DEFAULT_REVOCATION_SECONDS)
+  }
+  const { audit, actor } = auditOf(store, options)
+  await audit.record({ type: disabled ? 'user.disabled' : 'user.enabled', user_id: userId, username: user.username, actor })
   return user
 }
 

@@ -19,7 +19,7 @@ export { BUILT_IN_CATALOGUES, catalogueProblems, createTranslator, de, en, MESSA
 export { LOGO_CONTENT_TYPES, type LogoContentType, type ThemeConfig, type UiConfig } from './theme/index.js'
 export { createClient, createUser, ValidationError, type CreatedClient, type NewClientInput, type NewUserInput } from './admin.js'
 export { rotateSigningKeys, ensureSigningKeys, DEFAULT_KEY_ALGORITHMS } from './key-set.js'
-export { deleteClient, deleteUser, resealClientSecrets, revokeConsent, rotateClientSecret, setClientDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
+export { deleteClient, deleteUser, resealClientSecrets, revokeConsent, revokeUserGrants, rotateClientSecret, setClientDisabled, setUserDisabled, updateClient, updateUser, type AdminOptions, type ClientChanges, type UserChanges } from './admin.js'
 export { createAuditSink, DEFAULT_AUDIT_RETENTION, type AuditSink, type AuditSinkOptions } from './audit/sink.js'
 export { LOG_OPTIONS } from './audit/redaction.js'
 export type { CurrentSession } from './session.js'

@@ -68,7 +68,7 @@ function sessionCookie(ctx: ServerContext, record: LoginSessionRecord, id: strin
 
 /**
  * The provider login session of this browser, if it is valid, was used within the idle timeout and its
- * user still exists.
+ * user still exists and is not disabled.
  */
 export async function currentSession(ctx: ServerContext, headers: Headers): Promise<CurrentSession | undefined> {
   const value = readCookie(headers, cookieNames(ctx.config.secure).session)
@@ -83,7 +83,8 @@ export async function currentSession(ctx: ServerContext, headers: Headers): Prom
   const record = await ctx.config.store.sessions.get(idHash, now)
   if (!record) return undefined
   const user = await ctx.config.store.users.get(record.user_id)
-  if (!user) return undefined
+  // A disabled user's session is not honoured, even one that outlived the switch.
+  if (!user || user.disabled) return undefined
   const renewedCookie = now - parsed.seen >= renewAfter(ctx.config.lifetimes.sessionIdle) ? sessionCookie(ctx, record, parsed.id, now) : undefined
   return { record, user, renewedCookie }
 }

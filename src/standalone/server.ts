@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception'
 import type { Logger } from 'pino'
 import { honoHandler } from '../adapters/hono.js'
 import { answerClientError } from '../http/client-error.js'
-import { DEFAULT_BODY_LIMIT } from '../http/types.js'
+import { DEFAULT_BODY_LIMIT, type OAuthResponse } from '../http/types.js'
 import { createAuthorizationServer, type AuthorizationServer } from '../server/create-server.js'
 import { createPrometheusMetrics } from '../server/metrics/prometheus.js'
 import { createOpenTelemetryObserver } from '../server/metrics/opentelemetry.js'
@@ -73,12 +73,20 @@ export interface StandaloneOptions {
   profile?: AuthorizationServerConfig['profile']
   /** Every sign-in needs a second factor; see `AuthorizationServerConfig.requireMfa`. */
   requireMfa?: AuthorizationServerConfig['requireMfa']
+  /**
+   * The admin API (`adminApi()` among `capabilities`) on a listener of its own (`--admin-api-listen`), e.g. a
+   * private interface: `/admin/v1` is served there only, and the public listener answers 404 for it. Port 0
+   * picks a free one; `listening` is told the API's URL before any request reaches it (for `adminApi({ url })`).
+   */
+  adminApiListen?: { host: string; port: number; listening?: (url: string) => void }
 }
 
 export interface StandaloneServer {
   url: string
   /** Where the metrics are served, when they are. */
   metricsUrl?: string
+  /** The admin API's URL on its own listener (`adminApiListen`), when it has one. */
+  adminApiUrl?: string
   server: AuthorizationServer
   close(): Promise<void>
 }
@@ -111,6 +119,15 @@ function listen(app: Hono, port: number, host: string): Promise<{ http: ServerTy
 }
 
 const NO_STORE = { 'Cache-Control': 'no-store' }
+
+/** What the authorization server answers for a path it does not serve. */
+const notFound = (): OAuthResponse => jsonResponse(404, { error: 'invalid_request', error_description: 'Not found' })
+
+/** The host of a listening address as a URL names it: `localhost` for loopback and any-address, IPv6 in brackets. */
+function hostForUrl(host: string): string {
+  if (host === '127.0.0.1' || host === '::1' || host === '0.0.0.0') return 'localhost'
+  return host.includes(':') ? `[${host}]` : host
+}
 const RETRY_AFTER_SECONDS = '5'
 
 async function readiness(c: Context, store: Store, started: boolean, logger: Logger | undefined): Promise<Response> {
@@ -170,13 +187,29 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
     return c.body(await metrics.render(), 200, { ...NO_STORE, 'Content-Type': metrics.contentType })
   }
   if (metrics && options.metrics?.port === undefined) app.get('/metrics', exposition)
-  const handler = honoHandler({
-    // The port opens before the keys exist (the issuer may name the port): a request in that gap is told to
-    // come back, never answered 500.
-    handle: async (request) => (target ? target.handle(request) : jsonResponse(503, { error: 'temporarily_unavailable', error_description: 'The server is starting, try again shortly' }, { 'Retry-After': '1' })),
-  })
-  app.all('*', handler)
+  // The port opens before the keys exist (the issuer may name the port): a request in that gap is told to
+  // come back, never answered 500.
+  const starting = (): OAuthResponse => jsonResponse(503, { error: 'temporarily_unavailable', error_description: 'The server is starting, try again shortly' }, { 'Retry-After': '1' })
+  /** `/admin/v1` below the issuer's path, once the issuer is known: set only when the admin API has its own listener. */
+  let adminPrefix: string | undefined
+  // Decided on the path the server routes by (the parsed URL's), so no spelling reaches the API on the public side.
+  const isAdminPath = (path: string): boolean => adminPrefix !== undefined && (path === adminPrefix || path.startsWith(`${adminPrefix}/`))
+  app.all('*', honoHandler({
+    handle: async (request) => (!target ? starting() : isAdminPath(request.url.pathname) ? notFound() : target.handle(request)),
+  }))
   const { http, port } = await listen(app, options.port, options.host)
+  let adminListener: { http: ServerType; port: number } | undefined
+  if (options.adminApiListen) {
+    const adminApp = new Hono()
+    adminApp.onError((error, c) => unexpectedError(c, error, options.logger))
+    adminApp.all('*', honoHandler({ handle: async (request) => (!target ? starting() : isAdminPath(request.url.pathname) ? target.handle(request) : notFound()) }))
+    try {
+      adminListener = await listen(adminApp, options.adminApiListen.port, options.adminApiListen.host)
+    } catch (error) {
+      http.close()
+      throw error
+    }
+  }
   let metricsListener: { http: ServerType; port: number } | undefined
   if (metrics && options.metrics?.port !== undefined) {
     const metricsApp = new Hono()
@@ -185,11 +218,18 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
       metricsListener = await listen(metricsApp, options.metrics.port, options.host)
     } catch (error) {
       http.close()
+      adminListener?.http.close()
       throw error
     }
   }
-  const displayHost = options.host === '127.0.0.1' || options.host === '::1' || options.host === '0.0.0.0' ? 'localhost' : options.host
+  const displayHost = hostForUrl(options.host)
   const issuer = options.issuer ?? `http://${displayHost}:${port}`
+  let adminApiUrl: string | undefined
+  if (adminListener && options.adminApiListen) {
+    adminPrefix = `${new URL(issuer).pathname.replace(/\/+$/, '')}/admin/v1`
+    adminApiUrl = `http://${hostForUrl(options.adminApiListen.host)}:${adminListener.port}${adminPrefix}`
+    options.adminApiListen.listening?.(adminApiUrl)
+  }
   const resources = options.resources ?? [demoResource(issuer), ...(options.additionalResources ?? [])]
   try {
     target = await createAuthorizationServer({
@@ -223,6 +263,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   } catch (error) {
     http.close()
     metricsListener?.http.close()
+    adminListener?.http.close()
     throw error
   }
   const resource = resources[0]
@@ -245,14 +286,16 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   return {
     url: issuer,
     ...(metrics ? { metricsUrl: metricsListener ? `http://${displayHost}:${metricsListener.port}/metrics` : `${issuer}/metrics` } : {}),
+    ...(adminApiUrl ? { adminApiUrl } : {}),
     server: target,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(purge)
         clearInterval(background)
-        if (metricsListener) {
-          metricsListener.http.close()
-          if ('closeAllConnections' in metricsListener.http) metricsListener.http.closeAllConnections()
+        for (const side of [metricsListener, adminListener]) {
+          if (!side) continue
+          side.http.close()
+          if ('closeAllConnections' in side.http) side.http.closeAllConnections()
         }
         // Audit records still being written reach the store before the caller closes it.
         http.close(() => void Promise.resolve(target?.audit.flush()).then(resolve))

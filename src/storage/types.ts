@@ -120,6 +120,12 @@ export interface UserRecord {
   picture: string | null
   created_at: number
   updated_at: number
+  /**
+   * The operator disabled the user: they sign in nowhere (password, passkey, upstream provider, device
+   * flow), their sessions are not honoured and no grant of theirs issues tokens; disabling ended their
+   * sessions and revoked their grants (`setUserDisabled`).
+   */
+  disabled: boolean
 }
 
 export interface AuthorizationCodeRecord {

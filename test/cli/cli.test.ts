@@ -116,6 +116,19 @@ describe('tessera CLI', () => {
     expect(types).toEqual(['user.updated', 'user.password_changed', 'user.created'])
   })
 
+  it('disables and enables a user: the list marks them, both changes are audited', () => {
+    expect(tessera('user', 'create', '--username', 'gina', '--password', 'gina-password').status).toBe(0)
+    const disabled = tessera('user', 'update', '--username', 'gina', '--disable', '--json')
+    expect(disabled.status, disabled.stderr).toBe(0)
+    expect(JSON.parse(disabled.stdout)).toMatchObject({ username: 'gina', disabled: true })
+    expect((JSON.parse(tessera('user', 'list', '--json').stdout) as { username: string; disabled: boolean }[]).find((user) => user.username === 'gina')?.disabled).toBe(true)
+    expect(tessera('user', 'list').stdout).toMatch(/\tgina\t.*\tdisabled$/m)
+    expect(tessera('user', 'update', '--username', 'gina', '--disable', '--enable').status).toBe(2)
+    expect(tessera('user', 'update', '--username', 'gina', '--enable').status).toBe(0)
+    const types = (JSON.parse(tessera('audit', '--user', 'gina', '--json').stdout) as { type: string }[]).map((record) => record.type)
+    expect(types).toEqual(['user.enabled', 'user.disabled', 'user.created'])
+  }, 60_000)
+
   it('serves, and a key rotation by the CLI reaches the running server without restart', async () => {
     const server = await serve()
     try {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { TESSERA_BIN as BIN, startServe, type ServeProcess } from '../helpers/cli.js'
 
 // Black-box: the built command gives a client admin scopes (`client create --scope`), and `serve --admin-api`
@@ -100,5 +100,51 @@ describe('tessera-oidc serve: adminApi.admins and --admin-user', () => {
     } finally {
       await serve.stop()
     }
+  })
+})
+
+// `--admin-api-listen`: the API on a listener of its own (a private interface), and nowhere else.
+describe('tessera-oidc serve --admin-api-listen', () => {
+  it('serves /admin/v1 only on its own listener: 404 on the public port; tokens of the public issuer work there; a stop closes both', async () => {
+    const listenDb = join(dir, 'listen.sqlite')
+    const created = JSON.parse(execFileSync(process.execPath, [BIN, 'client', 'create', '--db', listenDb, '--name', 'ops', '--grant', 'client_credentials', '--scope', 'admin:read admin:write', '--json'], { env }).toString()) as { client_id: string; client_secret: string }
+    const serve = await startServe(listenDb, ['--admin-api-listen', '127.0.0.1:0'], env, { demo: false })
+    try {
+      await vi.waitFor(() => expect(serve.output()).toMatch(/admin API: http:\/\/\S+\/admin\/v1 /))
+      const adminUrl = /admin API: (http:\/\/\S+\/admin\/v1) /.exec(serve.output())?.[1] ?? ''
+      expect(new URL(adminUrl).port).not.toBe(new URL(serve.url).port)
+      const issued = await fetch(`${serve.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${created.client_id}:${created.client_secret}`).toString('base64')}` },
+        body: 'grant_type=client_credentials',
+      })
+      const { access_token: token } = (await issued.json()) as { access_token: string }
+      const authorization = { authorization: `Bearer ${token}` }
+
+      const listed = await fetch(`${adminUrl}/clients`, { headers: authorization })
+      expect(listed.status).toBe(200)
+      expect(((await listed.json()) as { items: Array<{ client_id: string }> }).items.map((client) => client.client_id)).toContain(created.client_id)
+      const document = (await (await fetch(`${adminUrl}/openapi.json`)).json()) as { servers: Array<{ url: string }> }
+      expect(document.servers).toEqual([{ url: adminUrl }])
+      const made = await fetch(`${adminUrl}/clients`, { method: 'POST', headers: { ...authorization, 'content-type': 'application/json' }, body: JSON.stringify({ client_name: 'Made on the admin port', grant_types: ['client_credentials'] }) })
+      expect(made.status).toBe(201)
+      expect(made.headers.get('location')?.startsWith(`${adminUrl}/clients/`)).toBe(true)
+
+      // The public port knows no admin API, whatever the token; the admin port serves nothing else.
+      for (const path of ['/admin/v1/clients', '/admin/v1/openapi.json', '/admin/v1', '/admin/v1/../v1/clients']) {
+        expect((await fetch(`${serve.url}${path}`, { headers: authorization })).status, path).toBe(404)
+      }
+      const origin = new URL(adminUrl).origin
+      for (const path of ['/token', '/.well-known/openid-configuration', '/authorize', '/']) {
+        expect((await fetch(`${origin}${path}`)).status, path).toBe(404)
+      }
+    } finally {
+      await serve.stop()
+    }
+    expect(serve.child.exitCode).toBe(0)
+  })
+
+  it('refuses a malformed HOST:PORT before starting', () => {
+    expect(() => execFileSync(process.execPath, [BIN, 'serve', '--db', join(dir, 'bad.sqlite'), '--admin-api-listen', '9400'], { env, stdio: 'pipe' })).toThrow(/HOST:PORT/)
   })
 })

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
 import { LOGIN_SESSION } from '../../src/storage/kinds/sessions.js'
 import { startAdminHarness, type AdminHarness } from '../helpers/admin-api.js'
-import { clientPost, type TestServer } from '../helpers/tessera.js'
-import { isActive, refresh, restartOnSameFile, silentAuthorization, signedInBrowser, SECURITY_STORE, tokensFor } from './helpers.js'
+import { clientPost, type TestServer, type TestUser } from '../helpers/tessera.js'
+import { Browser } from '../helpers/http-client.js'
+import { authorizationRequest, completeInteraction, isActive, refresh, restartOnSameFile, sendAuthorization, silentAuthorization, signedInBrowser, SECURITY_STORE, tokensFor } from './helpers.js'
 
 // Catalogue wave 2 §26, the admin API's parts: AC-07 (every admin route authorises the caller and the
 // object; ids cannot be probed) and AC-09 (revocation by an admin takes effect everywhere and survives a
@@ -208,6 +209,73 @@ describe('AC-09 (a, c) revocation by an admin', () => {
       server = await restartOnSameFile(server, filename)
       await check(server)
       expect(await server.store.records.listBySubject(LOGIN_SESSION, alice.id)).toEqual([])
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('AC-09 an admin disables alice: sessions, refresh, introspection, userinfo and prompt=none die, new logins are refused, also after a restart; enabling brings back none of it', async () => {
+    const filename = join(tmpdir(), `tessera-ac09-disabled-${randomUUID()}.sqlite`)
+    const first = await startAdminHarness({ store: 'sqlite', filename })
+    let server: TestServer = first.server
+    try {
+      const token = await first.token(first.admins.full)
+      const conf = server.clients.conf
+      const alice = server.users.alice
+      const [a, b] = [await signedInBrowser(server, alice, conf), await signedInBrowser(server, alice, conf)]
+      const tokens = await tokensFor(server, conf, { user: alice, scope: 'openid offline_access', browser: a })
+      const read = await first.call('GET', `/users/${alice.id}`, { token })
+      expect(read.json.user).toMatchObject({ disabled: false })
+      const disabled = await first.call('PATCH', `/users/${alice.id}`, { token, body: { disabled: true }, headers: { 'if-match': read.headers.get('etag') ?? '' } })
+      expect(disabled.status).toBe(200)
+      expect(disabled.json.user).toMatchObject({ disabled: true })
+      expect(disabled.headers.get('etag')).not.toBe(read.headers.get('etag'))
+      expect((await first.call('GET', `/users/${alice.id}/sessions`, { token })).json.items).toEqual([])
+
+      /** A fresh sign-in at conf with `user`'s password: the page the login form answers with. */
+      const login = async (current: TestServer, user: TestUser): Promise<{ status: number; text: string }> => {
+        const browser = new Browser()
+        const outcome = await completeInteraction(current, browser, await sendAuthorization(current, browser, authorizationRequest(conf).params), { user })
+        return { status: outcome.response.status, text: await outcome.response.text() }
+      }
+      const check = async (current: TestServer): Promise<void> => {
+        expect((await silentAuthorization(current, a, conf)).error).toBe('login_required')
+        expect((await silentAuthorization(current, b, conf)).error).toBe('login_required')
+        const refreshed = await refresh(current, conf, tokens.refresh_token ?? '')
+        expect(refreshed.status).toBe(400)
+        expect(((await refreshed.json()) as { error: string }).error).toBe('invalid_grant')
+        expect(await isActive(current, conf, tokens.access_token)).toBe(false)
+        expect((await fetch(`${current.url}/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401)
+        // The right password learns that the account cannot sign in; a wrong one learns what it learns of any account.
+        const right = await login(current, alice)
+        expect(right.status).toBe(403)
+        expect(right.text).toContain('This account cannot sign in')
+        const wrong = await login(current, { ...alice, password: 'not-alices-password' })
+        expect(wrong.status).toBe(400)
+        expect(wrong.text).toContain('The username or password is incorrect')
+        expect(wrong.text).not.toContain('cannot sign in')
+      }
+      await check(server)
+      await first.server.standalone.server.audit.flush()
+      const audit = await first.call('GET', `/audit?user=${alice.id}&type=user.disabled`, { token })
+      expect(audit.json.items?.[0]?.details).toMatchObject({ actor: 'admin', actor_client_id: 'ops' })
+      expect((await first.call('GET', '/users?disabled=true', { token })).json.items?.map((user) => user.id)).toEqual([alice.id])
+      expect((await first.call('GET', '/users?disabled=false', { token })).json.items?.map((user) => user.id)).not.toContain(alice.id)
+
+      await server.standalone.close()
+      await server.store.close()
+      server = await restartOnSameFile(server, filename)
+      await check(server)
+      expect((await server.store.users.get(alice.id))?.disabled).toBe(true)
+      expect(await server.store.records.listBySubject(LOGIN_SESSION, alice.id)).toEqual([])
+
+      // Enabled again: alice signs in, and what the switch ended stays ended.
+      const stored = await server.store.users.get(alice.id)
+      if (!stored) throw new Error('alice is gone')
+      await server.store.users.update({ ...stored, disabled: false })
+      expect((await login(server, alice)).status).toBe(303)
+      expect((await refresh(server, conf, tokens.refresh_token ?? '')).status).toBe(400)
+      expect((await silentAuthorization(server, b, conf)).error).toBe('login_required')
     } finally {
       await server.close()
     }

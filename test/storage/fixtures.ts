@@ -59,6 +59,7 @@ export function user(overrides: Partial<UserRecord> = {}): UserRecord {
     picture: null,
     created_at: NOW,
     updated_at: NOW,
+    disabled: false,
     ...overrides,
   }
 }

@@ -176,3 +176,24 @@ describe('sqlite store: the resource column of refresh tokens', () => {
     await reopened.close()
   })
 })
+
+describe('sqlite store upgrade to the users\' disabled switch (migration 0011)', () => {
+  it('keeps the users of the previous release, enabled, and then stores the switch', async () => {
+    const filename = join(dir, 'release-with-0010.db')
+    const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(filename) }) })
+    await migrateTo(old, '0010_request_objects')
+    const { id, username, created_at, updated_at } = user()
+    await sql`INSERT INTO users (id, username, password_hash, email_verified, created_at, updated_at) VALUES (${id}, ${username}, 'x', 0, ${created_at}, ${updated_at})`.execute(old)
+    await old.destroy()
+
+    const store = await openSqliteStore({ filename })
+    const upgraded = await store.users.get(USER_ID)
+    expect(upgraded?.disabled).toBe(false)
+    if (!upgraded) throw new Error('the user of the previous release is gone')
+    await store.users.update({ ...upgraded, disabled: true })
+    await store.close()
+    const reopened = await openSqliteStore({ filename })
+    expect((await reopened.users.get(USER_ID))?.disabled).toBe(true)
+    await reopened.close()
+  })
+})

@@ -1,5 +1,6 @@
 import { LOGIN_SESSION } from '../../storage/kinds/sessions.js'
 import type { Store } from '../../storage/types.js'
+import { revokeUserGrants } from '../admin.js'
 import type { ServerContext } from '../context.js'
 
 /** How long a revocation must be remembered: until every token it covers would have expired anyway. */
@@ -9,19 +10,11 @@ export function revocationHorizon(ctx: ServerContext): number {
 }
 
 /**
- * Revokes every grant of the user at every client (after a password change or reset, ASVS 7.4.3): refresh
- * tokens at once, opaque access tokens at once, JWT access tokens at introspection and userinfo (and at
- * resource servers that validate locally, when they expire). The store revokes by user and client, so this
- * asks for each stored client and each client the user consented to (clients known by a metadata document
- * are not stored). Returns how many grants ended.
+ * Revokes every grant of the user at every client (after a password change or reset, ASVS 7.4.3), remembered
+ * as long as the server's tokens live (`revokeUserGrants`). Returns how many grants ended.
  */
-export async function revokeAllGrants(ctx: ServerContext, userId: string): Promise<number> {
-  const { store } = ctx.config
-  const until = revocationHorizon(ctx)
-  const clientIds = new Set([...(await store.clients.list()).map((client) => client.client_id), ...(await store.consents.listByUser(userId)).map((consent) => consent.client_id)])
-  let count = 0
-  for (const clientId of clientIds) count += await store.grants.revokeByUserAndClient(userId, clientId, until)
-  return count
+export function revokeAllGrants(ctx: ServerContext, userId: string): Promise<number> {
+  return revokeUserGrants(ctx.config.store, userId, revocationHorizon(ctx))
 }
 
 /** One of a user's login sessions: its public id (`sid`) and its store key (the hash of its cookie id). */

@@ -1,20 +1,40 @@
-import type { AccountSection, Capability, Endpoint, SubRoute } from '../context.js'
+import type { AccountSection, Capability, Endpoint, ServerContext, SubRoute } from '../context.js'
 import { changePassword, requestEmailChange, revokeAllSessions, revokeApp, revokeSession, saveProfile } from './actions.js'
 import { ACCOUNT_AUDIT_EVENTS } from './audit-events.js'
 import { resolveAccountOptions, type AccountOptions } from './options.js'
 import { accountAction, showAccount } from './page.js'
-import { confirmReset, requestReset, showNewPassword, showResetRequest } from './password-reset.js'
+import { confirmReset, requestReset, sendResetMail, showNewPassword, showResetRequest, type ResetMailRefusal } from './password-reset.js'
 import { register, showRegistration } from './registration.js'
 import { resendOwnVerification, resendVerification, showResendVerification } from './resend-verification.js'
 import { connectedAppsSection, passwordSection, profileSection, sessionsSection } from './sections.js'
 import { accountCallback, accountClientSource } from './sign-in.js'
 import { confirmVerifyEmail, showVerifyEmail } from './verify-email.js'
+import type { UserRecord } from '../../storage/types.js'
 
 export { checkAccountForm, backToAccount } from './page.js'
 export { ACCOUNT_CLIENT_ID } from './sign-in.js'
 export { liveSessions, type LiveSession } from './grants.js'
 export type { AccountOptions } from './options.js'
+export type { ResetMailRefusal } from './password-reset.js'
 export { PASSWORD_RESET, EMAIL_VERIFICATION, type PasswordResetTicket, type EmailVerificationTicket } from './records.js'
+
+/** Sends a user the reset mail of "Forgot password?"; undefined when it went, else why it cannot. */
+export type ResetMailSender = (ctx: ServerContext, user: UserRecord) => Promise<ResetMailRefusal | undefined>
+
+/** The reset mail of each account capability with mail, found by the capability itself (no member of `Capability` for one feature). */
+const resetSenders = new WeakMap<Capability, ResetMailSender>()
+
+/**
+ * How this server sends a user the password-reset mail, for an administrator's request (the admin API):
+ * the registered account capability's, when it has mail; undefined otherwise.
+ */
+export function resetMailSender(ctx: ServerContext): ResetMailSender | undefined {
+  for (const capability of ctx.registry.capabilities) {
+    const sender = resetSenders.get(capability)
+    if (sender) return sender
+  }
+  return undefined
+}
 
 /** `/account/verify-email/resend`: a new confirmation link for an address typed in (after sign-up). */
 function resendRoute(resend: ReturnType<typeof resendVerification>): SubRoute {
@@ -77,7 +97,7 @@ export function accountSelfService(options: AccountOptions = {}): Capability {
     })
   }
   const sections: AccountSection[] = [profileSection(settings), passwordSection, connectedAppsSection, sessionsSection]
-  return {
+  const capability: Capability = {
     name: 'account',
     spec: 'ASVS 6.3, 6.4, 7.4 (account self-service)',
     endpoints,
@@ -85,4 +105,6 @@ export function accountSelfService(options: AccountOptions = {}): Capability {
     accountSections: sections,
     auditEvents: ACCOUNT_AUDIT_EVENTS,
   }
+  if (settings.mailer) resetSenders.set(capability, sendResetMail(settings))
+  return capability
 }

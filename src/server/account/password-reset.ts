@@ -4,10 +4,11 @@ import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { UserRecord } from '../../storage/types.js'
 import { updateUser } from '../admin.js'
 import type { ServerContext } from '../context.js'
-import { errorPage, languageOf, type MessageKey } from '../pages.js'
+import { errorPage, languageOf, type MessageKey, type Translator } from '../pages.js'
 import { endingSessions, revokeAllGrants } from './grants.js'
 import { sessionsEnded } from '../session-events.js'
 import { passwordChangedMail, passwordResetMail } from './mail-messages.js'
+import type { MailMessage } from '../mail/mailer.js'
 import type { AccountSettings } from './options.js'
 import { formPage, publicCsrf, publicFormOrErrorPage } from './public-form.js'
 import { consumeTicket, issueTicket, passwordDigest, peekTicket, PASSWORD_RESET, type PasswordResetTicket } from './records.js'
@@ -65,11 +66,37 @@ export function requestReset(settings: AccountSettings) {
     sendLater(ctx, settings, (async () => {
       const user = await userByVerifiedEmail(ctx, email)
       if (!user || user.email === null || !(await mayMail(ctx, settings, email))) return undefined
-      const token = await issueTicket(ctx, PASSWORD_RESET, user.id, { user_id: user.id, password_digest: passwordDigest(user) }, settings.resetLinkLifetime)
+      const mail = await resetMail(ctx, settings, user, user.email, t)
       void ctx.audit.record({ type: 'account.password_reset_requested', user_id: user.id, client_address: address })
-      return passwordResetMail(t, user.email, ctx.config.productName, `${resetUrl(ctx)}/confirm?token=${token}`, Math.floor(settings.resetLinkLifetime / 60))
+      return mail
     })())
     return formPage(ctx, 200, { title: t.text('reset.sentTitle'), csrfToken: '', lead: t.text('reset.sentLead') }, undefined, t)
+  }
+}
+
+/**
+ * A new reset link for `user` (the only live one: earlier links die, catalogue AC-01) in the mail to `to`.
+ * The token is in the mail only; the store keeps its SHA-256.
+ */
+async function resetMail(ctx: ServerContext, settings: AccountSettings, user: UserRecord, to: string, t: Translator): Promise<MailMessage> {
+  const token = await issueTicket(ctx, PASSWORD_RESET, user.id, { user_id: user.id, password_digest: passwordDigest(user) }, settings.resetLinkLifetime)
+  return passwordResetMail(t, to, ctx.config.productName, `${resetUrl(ctx)}/confirm?token=${token}`, Math.floor(settings.resetLinkLifetime / 60))
+}
+
+/** Why an administrator's reset mail cannot go to a user: no address that proves who reads it (catalogue AC-05). */
+export type ResetMailRefusal = 'no_verified_email'
+
+/**
+ * Sends `user` the reset mail of "Forgot password?" at an administrator's request (the admin API's
+ * `POST /users/{id}/password-reset`): to their verified address only, the link made before this returns
+ * and mailed after it (a slow SMTP server does not hold the caller). Not counted against the public form's
+ * hourly limit: the caller is an authenticated administrator.
+ */
+export function sendResetMail(settings: AccountSettings) {
+  return async (ctx: ServerContext, user: UserRecord): Promise<ResetMailRefusal | undefined> => {
+    if (user.email === null || !user.email_verified) return 'no_verified_email'
+    sendLater(ctx, settings, await resetMail(ctx, settings, user, user.email, languageOf(ctx, undefined)))
+    return undefined
   }
 }
 

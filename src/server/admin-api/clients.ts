@@ -1,8 +1,11 @@
-import { createClient, deleteClient, rotateClientSecret, setClientDisabled, updateClient, type ClientChanges } from '../admin.js'
+import { createClient, deleteClient, rotateClientSecret, setClientDisabled, updateClient, type ClientChanges, type NewClientInput } from '../admin.js'
 import type { ClientRecord } from '../../storage/types.js'
+import type { ServerContext } from '../context.js'
+import { clientProfile, fapi2ClientViolation, type Fapi2Settings, type Fapi2Violation } from '../fapi2/client-profile.js'
+import { fapi2ClientInput, fapi2InputViolation } from '../fapi2/create-client.js'
 import { bodyOf, booleanFilter, checkIfMatch, etagOf, json, noContent, pageAfter, pageOf, textFilter } from './http.js'
 import type { AdminCall, AdminOperation } from './operation.js'
-import { notFound } from './problem.js'
+import { AdminProblem, notFound } from './problem.js'
 import { ClientCreate, ClientPatch } from './schemas.js'
 
 /** A client as the API shows it: its registration without secret material (hashes, sealed secrets). */
@@ -51,6 +54,16 @@ function renamedSettings<B extends Partial<Record<Setting, unknown>>>(body: B): 
   return renamed as Renamed<B>
 }
 
+/** A change that would take a client out of the FAPI 2.0 profile: a 400 problem naming the member, nothing written. */
+function refuseFapi2(violation: Fapi2Violation | undefined): void {
+  if (violation) throw new AdminProblem(400, `${violation.problem}: the client is under the FAPI 2.0 Security Profile`, [{ pointer: `/${violation.member}`, detail: violation.problem }])
+}
+
+/** Whether the FAPI 2.0 profile binds `client`: the server runs it for everyone, or the client was registered under it. */
+async function underFapi2(ctx: ServerContext, client: ClientRecord): Promise<boolean> {
+  return ctx.config.profile === 'fapi2' || (await clientProfile(ctx.config.store, client, ctx.config.now())) === 'fapi2'
+}
+
 const list: AdminOperation = {
   id: 'listClients', method: 'GET', path: '/clients', scope: 'admin:clients:read',
   async handle({ ctx, query }) {
@@ -71,14 +84,17 @@ const list: AdminOperation = {
 
 const create: AdminOperation = {
   id: 'createClient', method: 'POST', path: '/clients', scope: 'admin:clients:write',
-  async handle({ ctx, request, admin }) {
+  async handle({ ctx, request, admin, base }) {
     const body = bodyOf(request, ClientCreate)
-    const { client, clientSecret } = await createClient(ctx.config.store, {
-      name: body.client_name,
-      ...(body.client_id !== undefined ? { clientId: body.client_id } : {}),
-      ...renamedSettings(body),
-    }, ctx.config.now(), admin)
-    const location = `${ctx.config.issuer}/admin/v1/clients/${encodeURIComponent(client.client_id)}`
+    let input: NewClientInput = { name: body.client_name, ...(body.client_id !== undefined ? { clientId: body.client_id } : {}), ...renamedSettings(body) }
+    // Under the server's FAPI 2.0 profile, what the body leaves open is set the profile's way, and what it
+    // contradicts is refused — the rules of `client create --profile fapi2`.
+    if (ctx.config.profile === 'fapi2') {
+      input = fapi2ClientInput(input)
+      refuseFapi2(fapi2InputViolation(input))
+    }
+    const { client, clientSecret } = await createClient(ctx.config.store, input, ctx.config.now(), admin)
+    const location = `${base}/clients/${encodeURIComponent(client.client_id)}`
     // The secret is in this answer only: the store keeps its hash (or its sealed form for client_secret_jwt).
     return withTag(201, client, { client_secret: clientSecret ?? null }, { Location: location })
   },
@@ -101,6 +117,17 @@ const update: AdminOperation = {
     const changes: ClientChanges = {
       ...(body.client_name !== undefined ? { name: body.client_name } : {}),
       ...renamedSettings(body),
+    }
+    if (await underFapi2(ctx, current)) {
+      const kept = <K extends keyof Fapi2Settings>(member: K): Fapi2Settings[K] => (body[member] !== undefined ? body[member] as Fapi2Settings[K] : current[member])
+      refuseFapi2(fapi2ClientViolation({
+        token_endpoint_auth_method: kept('token_endpoint_auth_method'),
+        token_endpoint_auth_signing_alg: kept('token_endpoint_auth_signing_alg'),
+        require_pushed_authorization_requests: kept('require_pushed_authorization_requests'),
+        dpop_bound_access_tokens: kept('dpop_bound_access_tokens'),
+        id_token_signed_response_alg: kept('id_token_signed_response_alg'),
+        request_object_signing_alg: kept('request_object_signing_alg'),
+      }))
     }
     const { disabled } = body
     let client: ClientRecord | undefined = current

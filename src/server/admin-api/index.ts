@@ -62,13 +62,17 @@ function match(method: string, path: string): { route: CompiledRoute; params: Re
 
 const documents = new WeakMap<ServerContext, string>()
 
-async function answer(ctx: ServerContext, request: OAuthRequest, rest: string, admins: AdminUsers): Promise<OAuthResponse> {
+/** How the API finds its own URL: `adminApi({ url })`, else below the issuer. */
+type UrlOf = (ctx: ServerContext) => string
+
+async function answer(ctx: ServerContext, request: OAuthRequest, rest: string, admins: AdminUsers, urlOf: UrlOf): Promise<OAuthResponse> {
   const method = request.method === 'HEAD' ? 'GET' : request.method
+  const base = urlOf(ctx)
   if (rest === '/openapi.json') {
     if (method !== 'GET') throw new AdminProblem(405, 'The document is read with GET', undefined, { Allow: 'GET' })
     let document = documents.get(ctx)
     if (document === undefined) {
-      document = JSON.stringify(openApiDocument(ctx.config.issuer, ctx.urls, ADMIN_OPERATIONS))
+      document = JSON.stringify(openApiDocument(base, ctx.urls, ADMIN_OPERATIONS))
       documents.set(ctx, document)
     }
     return { status: 200, headers: new Headers({ 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' }), body: document }
@@ -84,15 +88,15 @@ async function answer(ctx: ServerContext, request: OAuthRequest, rest: string, a
   if (!('principal' in caller)) return caller
   const audit = callerAudit(ctx, caller)
   return route.operation.handle({
-    ctx, request, params, query: request.url.searchParams, caller,
+    ctx, request, params, query: request.url.searchParams, caller, base,
     admin: { audit, actor: 'admin', registry: ctx.registry, secret: ctx.config.secret },
   })
 }
 
 /** One request below `/admin/v1`: every failure as problem details, never an OAuth error body or a stack. */
-async function handle(ctx: ServerContext, request: OAuthRequest, rest: string, admins: AdminUsers): Promise<OAuthResponse> {
+async function handle(ctx: ServerContext, request: OAuthRequest, rest: string, admins: AdminUsers, urlOf: UrlOf): Promise<OAuthResponse> {
   try {
-    return await answer(ctx, request, rest, admins)
+    return await answer(ctx, request, rest, admins, urlOf)
   } catch (error) {
     if (error instanceof AdminProblem) return problemResponse(error)
     if (error instanceof ValidationError) return problemResponse(new AdminProblem(400, error.message))
@@ -114,6 +118,12 @@ export interface AdminApiOptions {
    * Default: none, so only client-credentials tokens work.
    */
   readonly admins?: readonly string[] | undefined
+  /**
+   * The API's own URL when it is served on a listener of its own rather than below the issuer (`tessera-oidc
+   * serve --admin-api-listen`), for `Location` headers and the OpenAPI document's `servers`; a function when
+   * the port is known only once listening. Default `<issuer>/admin/v1`.
+   */
+  readonly url?: string | (() => string | undefined) | undefined
 }
 
 /**
@@ -140,6 +150,8 @@ export function adminApi(options: AdminApiOptions = {}): Capability {
     if (typeof entry !== 'string' || entry.trim() === '') throw new ConfigError(`adminApi.admins[${index}]`, `must be a user id or username, got ${JSON.stringify(entry)}`)
     admins.add(entry)
   }
+  const { url } = options
+  const urlOf: UrlOf = (ctx) => (typeof url === 'function' ? url() : url) ?? `${ctx.config.issuer.replace(/\/+$/, '')}/admin/v1`
   return {
     name: 'admin-api',
     spec: 'OpenAPI 3.1, RFC 9457, RFC 6750, RFC 9110 §13 (conditional requests)',
@@ -148,7 +160,7 @@ export function adminApi(options: AdminApiOptions = {}): Capability {
         name: 'adminApi',
         path: PREFIX,
         // PATCH is not a router method: the operations table answers methods itself (405 with Allow).
-        below: [{ pattern: /^(\/.*)$/, handle: (ctx, request, captures) => handle(ctx, request, captures[0] ?? '/', admins) }],
+        below: [{ pattern: /^(\/.*)$/, handle: (ctx, request, captures) => handle(ctx, request, captures[0] ?? '/', admins, urlOf) }],
       },
       {
         // RFC 9728 §3.1: the metadata of the resource the admin API's tokens name (the issuer), where the

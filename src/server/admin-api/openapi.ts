@@ -54,7 +54,7 @@ const RESPONSE_SCHEMAS: Record<string, Schema> = {
   User: closed({
     id: string, username: string, name: nullable(string), given_name: nullable(string), family_name: nullable(string),
     email: nullable(string), email_verified: boolean, picture: nullable(string), created_at: integer, updated_at: integer,
-    mfa_enrolled: boolean, require_mfa: boolean,
+    mfa_enrolled: boolean, require_mfa: boolean, disabled: boolean,
   }),
   UserEnvelope: closed({ user: ref('User') }),
   UserList: listOf(ref('User'), true),
@@ -86,6 +86,8 @@ interface Description {
   ok: Readonly<Record<number, string | undefined>>
   etag?: boolean
   ifMatch?: boolean
+  /** When the operation answers 409 without a body: why. */
+  conflict?: string
 }
 
 interface Parameter {
@@ -117,12 +119,14 @@ const DESCRIPTIONS: Readonly<Record<string, Description>> = {
   rotateClientSecret: { summary: 'Give a confidential client a new secret; the old one stops working at once', ok: { 200: 'ClientSecret' } },
   listUsers: {
     summary: 'List users, ordered by id',
-    query: [...PAGE, { name: 'q', schema: string, description: 'Part of the username, name or e-mail address (case-insensitive)' }],
+    query: [...PAGE,
+      { name: 'q', schema: string, description: 'Part of the username, name or e-mail address (case-insensitive)' },
+      { name: 'disabled', schema: { enum: ['true', 'false'] }, description: 'Disabled users only, or enabled ones only' }],
     ok: { 200: 'UserList' },
   },
   createUser: { summary: 'Create a user', body: 'UserCreate', ok: { 201: 'UserEnvelope' }, etag: true },
   getUser: { summary: 'Read a user', ok: { 200: 'UserEnvelope' }, etag: true },
-  updateUser: { summary: 'Change a user (If-Match required); a new password ends their sessions', body: 'UserPatch', ok: { 200: 'UserEnvelope' }, etag: true, ifMatch: true },
+  updateUser: { summary: 'Change a user (If-Match required); a new password ends their sessions; `disabled: true` ends their sessions and grants, and they sign in nowhere until enabled', body: 'UserPatch', ok: { 200: 'UserEnvelope' }, etag: true, ifMatch: true },
   deleteUser: { summary: 'Delete a user with their sessions, grants and consents', ok: { 204: undefined } },
   listUserSessions: { summary: "The user's live login sessions", ok: { 200: 'SessionList' } },
   revokeUserSession: { summary: 'End one login session (back-channel logout is sent)', ok: { 204: undefined } },
@@ -131,6 +135,11 @@ const DESCRIPTIONS: Readonly<Record<string, Description>> = {
   revokeUserConsent: { summary: 'Forget the consent and revoke every grant between the user and the client', ok: { 200: 'ConsentRevoked' } },
   revokeUserGrants: { summary: 'Revoke every grant of the user at every client', ok: { 200: 'GrantsRevoked' } },
   resetUserMfa: { summary: "Remove the user's second factor", ok: { 204: undefined } },
+  sendUserPasswordReset: {
+    summary: 'Send the user the password-reset mail of the login page (a new link; earlier ones die); the link is never in the answer',
+    ok: { 202: undefined },
+    conflict: 'The server sends no mail (no account capability with mail), or the user has no verified e-mail address',
+  },
   listKeys: { summary: 'The signing keys (public parts)', ok: { 200: 'KeyList' } },
   rotateKeys: { summary: 'Rotate the signing keys; old ones stay published for a day', ok: { 200: 'KeysRotated' } },
   listAuditEvents: {
@@ -175,6 +184,7 @@ function operationObject(operation: AdminOperation, description: Description): R
   const forbidden = challenge(`${lacking}: an RFC 6750 challenge; or it is the token of a user who is not an administrator: a problem, no challenge`)
   responses['403'] = { ...forbidden, content: { ...forbidden.content, ...problem('').content } }
   if (operation.path.includes('{')) responses['404'] = problem('No such object')
+  if (description.conflict) responses['409'] = problem(description.conflict)
   if (description.body) {
     responses['409'] = problem('The object exists already')
     responses['415'] = problem('The body is not JSON')
@@ -201,11 +211,12 @@ function requestSchema(schema: z.ZodType): Schema {
 }
 
 /**
- * The OpenAPI 3.1 document of the admin API for a server at `issuer`, served at `/admin/v1/openapi.json`.
+ * The OpenAPI 3.1 document of the admin API served at `base` (`<issuer>/admin/v1`, or its own listener's
+ * URL), served at `<base>/openapi.json`.
  *
  * @see https://spec.openapis.org/oas/v3.1.0
  */
-export function openApiDocument(issuer: string, urls: { readonly authorization: string; readonly token: string }, operations: readonly AdminOperation[]): Record<string, unknown> {
+export function openApiDocument(base: string, urls: { readonly authorization: string; readonly token: string }, operations: readonly AdminOperation[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {}
   for (const operation of operations) {
     const description = DESCRIPTIONS[operation.id]
@@ -220,7 +231,6 @@ export function openApiDocument(issuer: string, urls: { readonly authorization: 
     },
   }
   const requestSchemas = Object.fromEntries(Object.entries(REQUEST_SCHEMAS).map(([name, schema]) => [name, requestSchema(schema)]))
-  const base = issuer.replace(/\/+$/, '')
   return {
     openapi: '3.1.0',
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -228,7 +238,7 @@ export function openApiDocument(issuer: string, urls: { readonly authorization: 
       title: 'Tessera admin API', version: '1',
       description: 'Clients, users, sessions, consents, signing keys, the audit trail and registration tokens of a Tessera authorization server. Every call needs an access token of this server with an admin scope; errors are RFC 9457 problem details, refused tokens RFC 6750 challenges.',
     },
-    servers: [{ url: `${base}/admin/v1` }],
+    servers: [{ url: base }],
     paths,
     components: {
       schemas: { ...RESPONSE_SCHEMAS, ...requestSchemas },

@@ -13,6 +13,8 @@ export interface AdminCall {
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   readonly caller: AdminCaller
+  /** The API's URL (`<issuer>/admin/v1`, or its own listener's): what `Location` headers start with. */
+  readonly base: string
   /** For the admin functions: the server's rules and secret, and an audit sink naming the caller. */
   readonly admin: AdminOptions & { audit: AuditSink }
 }

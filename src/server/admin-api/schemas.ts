@@ -86,6 +86,8 @@ export const UserPatch = z.strictObject({
   password: z.string().min(8).max(256).optional(),
   ...profile,
   require_mfa: z.boolean().optional(),
+  /** The user signs in nowhere and gets no token; `true` also ends their sessions and revokes their grants. */
+  disabled: z.boolean().optional(),
 })
 export type UserPatch = z.infer<typeof UserPatch>
 

@@ -1,13 +1,14 @@
-import { createUser, deleteUser, revokeConsent, updateUser, type UserChanges } from '../admin.js'
+import { createUser, deleteUser, revokeConsent, setUserDisabled, updateUser, type UserChanges } from '../admin.js'
 import { liveSessions, revocationHorizon, revokeAllGrants } from '../account/grants.js'
+import { resetMailSender } from '../account/index.js'
 import { resetSecondFactor, secondFactorStatus, setUserRequireMfa } from '../mfa/admin.js'
 import { sessionsEnded } from '../session-events.js'
 import { LOGIN_SESSION } from '../../storage/kinds/sessions.js'
 import type { UserRecord } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
-import { bodyOf, checkIfMatch, etagOf, json, noContent, pageAfter, pageOf, textFilter } from './http.js'
+import { bodyOf, booleanFilter, checkIfMatch, etagOf, json, noContent, pageAfter, pageOf, textFilter } from './http.js'
 import type { AdminCall, AdminOperation } from './operation.js'
-import { notFound } from './problem.js'
+import { AdminProblem, notFound } from './problem.js'
 import { UserCreate, UserPatch } from './schemas.js'
 
 interface ShownUser {
@@ -39,8 +40,10 @@ const list: AdminOperation = {
   async handle({ ctx, query }) {
     const { limit, cursor } = pageOf(query)
     const q = textFilter(query, 'q')?.toLowerCase()
+    const disabled = booleanFilter(query, 'disabled')
     const users = (await ctx.config.store.users.list()).filter((user) =>
-      q === undefined || [user.username, user.name, user.email].some((value) => value?.toLowerCase().includes(q)))
+      (q === undefined || [user.username, user.name, user.email].some((value) => value?.toLowerCase().includes(q)))
+      && (disabled === undefined || user.disabled === disabled))
     const page = pageAfter(users, (user) => user.id, limit, cursor)
     const items = await Promise.all(page.items.map(async (user) => (await shown(ctx, user)).user))
     return json(200, { items, next_cursor: page.next_cursor })
@@ -49,7 +52,7 @@ const list: AdminOperation = {
 
 const create: AdminOperation = {
   id: 'createUser', method: 'POST', path: '/users', scope: 'admin:users:write',
-  async handle({ ctx, request, admin }) {
+  async handle({ ctx, request, admin, base }) {
     const body = bodyOf(request, UserCreate)
     const user = await createUser(ctx.config.store, {
       username: body.username,
@@ -61,7 +64,7 @@ const create: AdminOperation = {
       ...(body.email_verified !== undefined ? { emailVerified: body.email_verified } : {}),
       ...(body.picture != null ? { picture: body.picture } : {}),
     }, ctx.config.now(), admin)
-    return answer(ctx, 201, user, { Location: `${ctx.config.issuer}/admin/v1/users/${encodeURIComponent(user.id)}` })
+    return answer(ctx, 201, user, { Location: `${base}/users/${encodeURIComponent(user.id)}` })
   },
 }
 
@@ -94,6 +97,12 @@ const update: AdminOperation = {
     if (body.require_mfa !== undefined) {
       await setUserRequireMfa(ctx.config.store, current.id, body.require_mfa)
       await admin.audit.record({ type: 'admin.user_mfa_policy_changed', user_id: current.id, require_mfa: body.require_mfa, actor: 'admin' })
+    }
+    if (body.disabled !== undefined && body.disabled !== user.disabled) {
+      // The sessions' back-channel logout clients are told now, by this server, rather than queued.
+      if (body.disabled) await endSessions(call, current.id, undefined)
+      user = await setUserDisabled(ctx.config.store, current.id, body.disabled, ctx.config.now(), { ...admin, until: revocationHorizon(ctx) })
+      if (!user) throw notFound('user')
     }
     return answer(ctx, 200, user)
   },
@@ -186,4 +195,18 @@ const resetMfa: AdminOperation = {
   },
 }
 
-export const USER_OPERATIONS: readonly AdminOperation[] = [list, create, read, update, remove, sessions, revokeSession, revokeSessions, consents, revokeUserConsent, revokeGrants, resetMfa]
+const passwordReset: AdminOperation = {
+  id: 'sendUserPasswordReset', method: 'POST', path: '/users/{user_id}/password-reset', scope: 'admin:users:write',
+  async handle(call) {
+    const user = await stored(call)
+    // The login page's "Forgot password?" mail, with its rules (catalogue AC-01): the newest link only, single
+    // use, dead once the password changes. The link is in the mail alone, never in this answer.
+    const send = resetMailSender(call.ctx)
+    if (!send) throw new AdminProblem(409, 'This server sends no mail: a password reset by mail needs the account capability with mail (accountSelfService({ mail }), or mail in the configuration file)')
+    if ((await send(call.ctx, user)) === 'no_verified_email') throw new AdminProblem(409, 'The user has no verified e-mail address: a reset link goes only to an address that proved who reads it')
+    await call.admin.audit.record({ type: 'admin.password_reset_sent', user_id: user.id, actor: 'admin' })
+    return { status: 202, headers: new Headers({ 'Cache-Control': 'no-store' }) }
+  },
+}
+
+export const USER_OPERATIONS: readonly AdminOperation[] = [list, create, read, update, remove, sessions, revokeSession, revokeSessions, consents, revokeUserConsent, revokeGrants, resetMfa, passwordReset]

@@ -13,10 +13,11 @@ import type { AuditValue, GrantType } from '../../storage/types.js'
 export type AuditActor = 'cli' | 'admin' | 'server' | 'user'
 
 /**
- * Why a login failed; the login page shows one message for both (no user enumeration). Attempts refused by
+ * Why a login failed; the login page shows one message for the first two (no user enumeration), and says
+ * an account is disabled only to whoever gave its correct password. Attempts refused by
  * the login throttle are logged but not recorded (see src/server/endpoints/interaction.ts).
  */
-export type LoginFailureReason = 'unknown_user' | 'wrong_password'
+export type LoginFailureReason = 'unknown_user' | 'wrong_password' | 'disabled'
 
 /** The network address the request came from, as the server resolved it; null when unknown. */
 type ClientAddress = { client_address: string | null }
@@ -70,6 +71,9 @@ type CoreAuditEvents = {
   'user.updated': UserChange
   'user.password_changed': UserChange
   'user.deleted': { user_id: string; username: string | null; actor: AuditActor }
+  /** The operator switched the user off (their sessions ended, their grants revoked), or back on. */
+  'user.disabled': UserChange
+  'user.enabled': UserChange
 }
 
 type KeysChange = { kids: string[]; algorithms: string[]; actor: AuditActor }
@@ -92,7 +96,7 @@ export const AUDIT_EVENT_TYPES = [
   'token.issued', 'token.revoked', 'refresh_token.reused', 'refresh_token.reused_within_grace', 'authorization_code.replayed',
   'keys.created', 'keys.rotated',
   'client.created', 'client.updated', 'client.secret_rotated', 'client.deleted', 'client.disabled', 'client.enabled',
-  'user.created', 'user.updated', 'user.password_changed', 'user.deleted',
+  'user.created', 'user.updated', 'user.password_changed', 'user.deleted', 'user.disabled', 'user.enabled',
 ] as const satisfies readonly (keyof CoreAuditEvents)[]
 
 // Compile-time check that the list above names every core event.

@@ -227,6 +227,7 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
     return loginPage(ctx, loaded, 400, { error: loaded.language.text('login.error.incorrect'), username })
   }
   await ctx.loginThrottle.succeeded(username)
+  if (user.disabled) return refuseDisabled(ctx, request, loaded, user, username)
   // Nothing is issued and no session starts before a second factor that is due (src/server/mfa/).
   const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: undefined, passwordJustNow: true })
   if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: ['pwd'], enrol: second.enrol, from: 'password' })
@@ -234,10 +235,22 @@ export async function submitLogin(ctx: ServerContext, request: OAuthRequest, id:
 }
 
 /**
+ * A disabled user proved who they are (a correct password, a passkey, an upstream's sign-in): the login page
+ * says that this account cannot sign in — told only to whoever proved it is theirs, so no account is
+ * enumerated by it — and no session starts.
+ */
+async function refuseDisabled(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, user: UserRecord, typed?: string): Promise<OAuthResponse> {
+  void ctx.audit.record({ type: 'login.failed', username: user.username, user_id: user.id, client_id: loaded.client.client_id, client_address: request.remoteAddress ?? null, reason: 'disabled' })
+  return loginPage(ctx, loaded, 403, { error: loaded.language.text('login.error.disabled'), ...(typed !== undefined ? { username: typed } : {}) })
+}
+
+/**
  * The user of this interaction has authenticated by `methods` (RFC 8176): a new session records them and
  * the `acr` they reach, then the interaction goes on to consent or to the code.
  */
 export async function completeAuthentication(ctx: ServerContext, request: OAuthRequest, loaded: Loaded, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
+  // Every sign-in ends here (password, passkey, upstream provider, second factor): no session for a disabled user.
+  if (user.disabled) return refuseDisabled(ctx, request, loaded, user)
   const amr = withMfa(methods)
   const acr = acrOf(amr)
   const authTime = ctx.config.now()
@@ -257,6 +270,8 @@ export async function completeAuthentication(ctx: ServerContext, request: OAuthR
 export async function continueAfterLogin(ctx: ServerContext, request: OAuthRequest, id: string, user: UserRecord, methods: string[]): Promise<OAuthResponse> {
   const loaded = await load(ctx, request, id)
   if (!loaded || loaded.interaction.user_id !== null) return errorPage(ctx, EXPIRED, languageOf(ctx, request.headers))
+  // Before the second factor: a disabled user is not asked for one.
+  if (user.disabled) return refuseDisabled(ctx, request, loaded, user)
   // Two factors reported by a trusted upstream (federation's `trustUpstreamAmr`) already meet the policy.
   const second = await secondStepNeeded(ctx, loaded.client.client_id, user.id, loaded.request, { acr: acrOf(withMfa(methods)), passwordJustNow: true })
   if (second) return beginSecondStep(ctx, loaded, { user_id: user.id, amr: methods, enrol: second.enrol, from: 'upstream' })

@@ -31,24 +31,38 @@ export const FOREVER = 253_402_300_799
 /** FAPI 2.0 §5.3.2.1: authorization codes live at most 60 seconds. */
 export const FAPI2_CODE_LIFETIME = 60
 
-/**
- * Whether `client`'s settings are the profile's, or what is wrong: the reason a FAPI 2.0 client cannot be
- * created or changed that way.
- */
-export function fapi2ClientProblem(client: Pick<ClientRecord,
+/** The client settings the profile decides (ClientRecord's names, which are RFC 7591's and the admin API's). */
+export type Fapi2Settings = Pick<ClientRecord,
   'token_endpoint_auth_method' | 'token_endpoint_auth_signing_alg' | 'require_pushed_authorization_requests' | 'dpop_bound_access_tokens'
-  | 'id_token_signed_response_alg' | 'request_object_signing_alg'>): string | undefined {
-  if (client.token_endpoint_auth_method !== 'private_key_jwt') return 'FAPI 2.0 clients authenticate with private_key_jwt (auth method)'
+  | 'id_token_signed_response_alg' | 'request_object_signing_alg'>
+
+/** A setting that leaves the profile: which one, and why. */
+export interface Fapi2Violation {
+  member: keyof Fapi2Settings
+  problem: string
+}
+
+/**
+ * Whether `client`'s settings are the profile's, or the first that is not and why: the reason a FAPI 2.0
+ * client cannot be created or changed that way.
+ */
+export function fapi2ClientViolation(client: Fapi2Settings): Fapi2Violation | undefined {
+  if (client.token_endpoint_auth_method !== 'private_key_jwt') return { member: 'token_endpoint_auth_method', problem: 'FAPI 2.0 clients authenticate with private_key_jwt (auth method)' }
   if (client.token_endpoint_auth_signing_alg === null || !PROFILE_ALGORITHMS.includes(client.token_endpoint_auth_signing_alg)) {
-    return `FAPI 2.0 client assertions are signed with ${PROFILE_ALGORITHMS.join(', ')} (auth signing alg)`
+    return { member: 'token_endpoint_auth_signing_alg', problem: `FAPI 2.0 client assertions are signed with ${PROFILE_ALGORITHMS.join(', ')} (auth signing alg)` }
   }
-  if (!client.require_pushed_authorization_requests) return 'FAPI 2.0 clients must push their authorization requests (require PAR)'
-  if (!client.dpop_bound_access_tokens) return 'FAPI 2.0 access tokens are sender-constrained (DPoP-bound)'
-  if (client.id_token_signed_response_alg !== 'ES256') return 'FAPI 2.0 ID tokens are signed with ES256 here (id token alg)'
+  if (!client.require_pushed_authorization_requests) return { member: 'require_pushed_authorization_requests', problem: 'FAPI 2.0 clients must push their authorization requests (require PAR)' }
+  if (!client.dpop_bound_access_tokens) return { member: 'dpop_bound_access_tokens', problem: 'FAPI 2.0 access tokens are sender-constrained (DPoP-bound)' }
+  if (client.id_token_signed_response_alg !== 'ES256') return { member: 'id_token_signed_response_alg', problem: 'FAPI 2.0 ID tokens are signed with ES256 here (id token alg)' }
   if (client.request_object_signing_alg !== null && !PROFILE_ALGORITHMS.includes(client.request_object_signing_alg)) {
-    return `FAPI 2.0 request objects are signed with ${PROFILE_ALGORITHMS.join(', ')} (request object alg)`
+    return { member: 'request_object_signing_alg', problem: `FAPI 2.0 request objects are signed with ${PROFILE_ALGORITHMS.join(', ')} (request object alg)` }
   }
   return undefined
+}
+
+/** `fapi2ClientViolation`'s reason alone. */
+export function fapi2ClientProblem(client: Fapi2Settings): string | undefined {
+  return fapi2ClientViolation(client)?.problem
 }
 
 /** Whether the client's settings have the profile's shape: the cheap test before its profile record is read. */

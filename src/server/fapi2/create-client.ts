@@ -1,7 +1,7 @@
 import { createClient, type CreatedClient, type NewClientInput } from '../admin.js'
 import type { AdminOptions } from '../admin-options.js'
 import type { Store } from '../../storage/types.js'
-import { CLIENT_PROFILE, fapi2ClientProblem, FOREVER, PROFILE_ALGORITHMS } from './client-profile.js'
+import { CLIENT_PROFILE, fapi2ClientViolation, FOREVER, PROFILE_ALGORITHMS, type Fapi2Violation } from './client-profile.js'
 
 /**
  * The input of a FAPI 2.0 client: the profile's settings where the input leaves them open, its own values
@@ -29,18 +29,23 @@ export function fapi2ClientInput(input: NewClientInput): NewClientInput {
  */
 export async function createFapi2Client(store: Store, input: NewClientInput, now: number, options: AdminOptions = {}): Promise<CreatedClient> {
   const settled = fapi2ClientInput(input)
-  const problem = fapi2ClientProblem({
-    token_endpoint_auth_method: settled.authMethod ?? 'client_secret_basic',
-    token_endpoint_auth_signing_alg: settled.tokenEndpointAuthSigningAlg ?? null,
-    require_pushed_authorization_requests: settled.requirePushedAuthorizationRequests ?? false,
-    dpop_bound_access_tokens: settled.dpopBoundAccessTokens ?? false,
-    id_token_signed_response_alg: settled.idTokenSignedResponseAlg ?? 'RS256',
-    request_object_signing_alg: settled.requestObjectSigningAlg ?? null,
-  })
+  const problem = fapi2InputViolation(settled)?.problem
   if (problem) throw new TypeError(problem)
   const created = await createClient(store, settled, now, options)
   await store.records.put(CLIENT_PROFILE, { key: created.client.client_id, value: { profile: 'fapi2' }, expiresAt: FOREVER, clientId: created.client.client_id }, { replace: true })
   return created
+}
+
+/** What `createClient` would store for `input` (its defaults where it says nothing), checked against the profile. */
+export function fapi2InputViolation(input: NewClientInput): Fapi2Violation | undefined {
+  return fapi2ClientViolation({
+    token_endpoint_auth_method: input.authMethod ?? 'client_secret_basic',
+    token_endpoint_auth_signing_alg: input.tokenEndpointAuthSigningAlg ?? null,
+    require_pushed_authorization_requests: input.requirePushedAuthorizationRequests ?? false,
+    dpop_bound_access_tokens: input.dpopBoundAccessTokens ?? false,
+    id_token_signed_response_alg: input.idTokenSignedResponseAlg ?? 'RS256',
+    request_object_signing_alg: input.requestObjectSigningAlg ?? null,
+  })
 }
 
 function algorithmOfKeys(jwks: unknown): string | undefined {

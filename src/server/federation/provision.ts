@@ -75,6 +75,7 @@ export async function provisionUser(store: Store, user: ClientUser, upstream: Re
       picture: mapped(user, upstream, 'picture') ?? null,
       created_at: now,
       updated_at: now,
+      disabled: false,
     }
     try {
       await store.users.create(record)

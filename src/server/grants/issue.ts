@@ -152,7 +152,7 @@ export interface IssuedTokenIds {
 
 export async function requireUser(ctx: ServerContext, userId: string): Promise<UserRecord> {
   const user = await ctx.config.store.users.get(userId)
-  // A deleted user's grants die with the account (catalogue ST-05).
-  if (!user) throw new OAuthError('invalid_grant', 'The grant is no longer valid')
+  // A deleted user's grants die with the account (catalogue ST-05); a disabled user's issue nothing.
+  if (!user || user.disabled) throw new OAuthError('invalid_grant', 'The grant is no longer valid')
   return user
 }

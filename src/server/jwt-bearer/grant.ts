@@ -90,6 +90,7 @@ async function exchangeAssertion(ctx: ServerContext, options: ResolvedJwtBearerO
   if (typeof checked === 'string') throw new Refused(checked)
   const user = await userOf(ctx, options, trusted, checked)
   if (!user) throw new Refused('the subject is not a local user')
+  if (user.disabled) throw new Refused('the user is disabled')
 
   const scopes = grantedScopes(client, checked, params)
   const requested = readResourceIndicators(params.all('resource'))

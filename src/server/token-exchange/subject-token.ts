@@ -90,7 +90,8 @@ async function readOwnIdToken(ctx: ServerContext, token: string): Promise<Exchan
     throw error
   }
   const subject = String(claims.sub)
-  if (!(await ctx.config.store.users.get(subject))) throw new UnusableToken('subject_token', 'the user is gone')
+  const user = await ctx.config.store.users.get(subject)
+  if (!user || user.disabled) throw new UnusableToken('subject_token', user ? 'the user is disabled' : 'the user is gone')
   const audience = audiencesOf(claims.aud)
   // OIDC Core §2: with several audiences `azp` names the client the token was issued to.
   const clientId = audience.length === 1 ? audience[0] : stringClaim(claims.azp)

@@ -228,11 +228,12 @@ export async function verifyOwnAccessToken(ctx: ServerContext, token: string, to
   const [revoked, grantRevoked, client, user] = await Promise.all([
     ctx.config.store.revokedTokens.has(jti, now),
     grantId ? ctx.config.store.grants.isRevoked(grantId, now) : Promise.resolve(false),
-    // Deleting (or disabling) a client or deleting a user ends their access tokens at once, not at `exp` (catalogue ST-05). Only
+    // Deleting (or disabling) a client or deleting (or disabling) a user ends their access tokens at once, not at `exp` (catalogue ST-05). Only
     // tokens of a user's grant have a user: client-credentials tokens carry the client id as `sub`.
     caller?.client_id === verified.claims.client_id ? caller : findClient(ctx, verified.claims.client_id).catch(unusableClient),
     grantId ? ctx.config.store.users.get(verified.claims.sub) : Promise.resolve(true),
   ])
-  if (revoked || grantRevoked || !client || client.disabled || !user) throw new OAuthError('invalid_token', 'The access token has been revoked')
+  const userGone = user === undefined || (typeof user === 'object' && user.disabled)
+  if (revoked || grantRevoked || !client || client.disabled || userGone) throw new OAuthError('invalid_token', 'The access token has been revoked')
   return verified
 }

@@ -107,6 +107,7 @@ export function userToRow(u: UserRecord): Insertable<UsersTable> {
     picture: u.picture,
     created_at: u.created_at,
     updated_at: u.updated_at,
+    disabled: flag(u.disabled),
   }
 }
 
@@ -123,6 +124,7 @@ export function rowToUser(r: Selectable<UsersTable>): UserRecord {
     picture: r.picture,
     created_at: num(r.created_at),
     updated_at: num(r.updated_at),
+    disabled: r.disabled === 1,
   }
 }
 

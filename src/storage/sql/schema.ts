@@ -66,6 +66,8 @@ export interface UsersTable {
   picture: string | null
   created_at: Seconds
   updated_at: Seconds
+  /** Since migration 0011. */
+  disabled: Flag
 }
 
 

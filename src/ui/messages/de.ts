@@ -19,6 +19,7 @@ export const de: Messages = {
   'login.error.throttled': 'Zu viele fehlgeschlagene Versuche. Versuchen Sie es in {minutes} Minuten erneut.',
   'login.error.throttledOne': 'Zu viele fehlgeschlagene Versuche. Versuchen Sie es in 1 Minute erneut.',
   'login.error.incorrect': 'Benutzername oder Passwort ist falsch.',
+  'login.error.disabled': 'Mit diesem Konto ist keine Anmeldung möglich. Wenden Sie sich an die Verwaltung dieses Dienstes.',
 
   'consent.title': 'Zugriff erlauben',
   'consent.heading': '{client} möchte auf Ihr Konto zugreifen',

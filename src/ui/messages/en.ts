@@ -23,6 +23,7 @@ export const en = {
   'login.error.throttled': 'Too many failed attempts. Try again in {minutes} minutes.',
   'login.error.throttledOne': 'Too many failed attempts. Try again in 1 minute.',
   'login.error.incorrect': 'The username or password is incorrect.',
+  'login.error.disabled': 'This account cannot sign in. Ask the administrator of this service.',
 
   'consent.title': 'Allow access',
   'consent.heading': '{client} wants to access your account',

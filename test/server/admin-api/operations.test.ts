@@ -144,6 +144,29 @@ describe('users', () => {
     expect((await api.call('DELETE', `/users/${String(user.id)}`, { token })).status).toBe(404)
   })
 
+  it('disables and enables a user (If-Match), filters the list by it; a password reset by mail is a 409 problem on a server without mail', async () => {
+    const created = await api.call('POST', '/users', { token, body: { username: 'frank', password: 'frank-password', email: 'frank@example.com', email_verified: true } })
+    const id = String((created.json.user as Record<string, unknown>).id)
+    expect(created.json.user).toMatchObject({ disabled: false })
+    expect((await api.call('PATCH', `/users/${id}`, { token, body: { disabled: true } })).status).toBe(428)
+    const disabled = await api.call('PATCH', `/users/${id}`, { token, body: { disabled: true }, headers: { 'if-match': created.headers.get('etag') ?? '' } })
+    expect(disabled.json.user).toMatchObject({ disabled: true })
+    expect((await api.server.store.users.get(id))?.disabled).toBe(true)
+    expect(((await api.call('GET', '/users?disabled=true', { token })).json.items ?? []).map((user) => user.username)).toEqual(['frank'])
+    expect((await api.call('GET', '/users?disabled=no', { token })).status).toBe(400)
+    expect((await api.call('PATCH', `/users/${id}`, { token, body: { disabled: 'yes' }, headers: { 'if-match': disabled.headers.get('etag') ?? '' } })).status).toBe(400)
+    const enabled = await api.call('PATCH', `/users/${id}`, { token, body: { disabled: false }, headers: { 'if-match': disabled.headers.get('etag') ?? '' } })
+    expect(enabled.json.user).toMatchObject({ disabled: false })
+    expect(((await api.call('GET', '/users?disabled=true', { token })).json.items ?? [])).toEqual([])
+    await api.server.standalone.server.audit.flush()
+    const audit = await api.call('GET', `/audit?user=${id}&type=user`, { token })
+    expect((audit.json.items ?? []).map((record) => record.type)).toEqual(expect.arrayContaining(['user.disabled', 'user.enabled']))
+
+    const noMail = await api.call('POST', `/users/${id}/password-reset`, { token })
+    expect(noMail.status).toBe(409)
+    expect(noMail.json.detail).toContain('sends no mail')
+  })
+
   it('lists and ends sessions, lists and revokes consents and grants, resets the second factor', async () => {
     const created = await api.call('POST', '/users', { token, body: { username: 'erin', password: 'erin-password' } })
     const user = { id: String((created.json.user as Record<string, unknown>).id), username: 'erin', password: 'erin-password' }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createClient } from '../../../src/server/admin.js'
+import { createClient, setUserDisabled } from '../../../src/server/admin.js'
 import { federation, setClientUpstreams } from '../../../src/server/federation/index.js'
 import { Browser, parseForm } from '../../helpers/http-client.js'
 import { startTestServer, type TestClient, type TestServer } from '../../helpers/tessera.js'
@@ -115,6 +115,22 @@ describe('federated login through real upstream providers', () => {
     const user = await server.store.users.get(String(idToken.sub))
     expect(user).toMatchObject({ name: 'Olivia Upstream', given_name: 'Olivia', email: 'olivia@gmail.test', email_verified: true })
     expect(user?.password_hash.startsWith('!')).toBe(true)
+  })
+
+  it('refuses an account the operator disabled: the upstream\'s sign-in ends on the login page, and no session starts', async () => {
+    googleAccounts.set('g-dora-1', { name: 'Dora Upstream', email: 'dora@gmail.test', email_verified: true })
+    const first = new Browser()
+    const started = await openLoginPage(server, first, client)
+    const callback = await signInAtGoogle(new URL((await pressContinue(first, started.loginHtml, 'Google')).headers.get('location') ?? '').href, 'g-dora-1')
+    const { idToken } = await redeem(server, client, await finishAtTessera(server, first, await first.get(callback.href)), started.verifier)
+    await setUserDisabled(server.store, String(idToken.sub), true, Math.floor(Date.now() / 1000))
+    const again = new Browser()
+    const retry = await openLoginPage(server, again, client)
+    const back = await signInAtGoogle(new URL((await pressContinue(again, retry.loginHtml, 'Google')).headers.get('location') ?? '').href, 'g-dora-1')
+    const refused = await again.get(back.href)
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).toContain('This account cannot sign in')
+    expect(refused.headers.get('set-cookie') ?? '').not.toContain('tessera-session')
   })
 
   it('signs in through a second Tessera (its password form and consent) and lands as the downstream\'s own user', async () => {

@@ -82,13 +82,22 @@ export function clientAndUserContract(store: CurrentStore): void {
 
   describe('users', () => {
     it('updates every field but id, username and created_at; false for an unknown user', async () => {
-      const changed = user({ username: 'renamed', password_hash: '$argon2id$new', name: 'New Name', given_name: 'New', family_name: 'Name', email: 'new@example.com', email_verified: true, picture: null, created_at: NOW + 500, updated_at: NOW + 600 })
+      const changed = user({ username: 'renamed', password_hash: '$argon2id$new', name: 'New Name', given_name: 'New', family_name: 'Name', email: 'new@example.com', email_verified: true, picture: null, created_at: NOW + 500, updated_at: NOW + 600, disabled: true })
       expect(await store().users.update(changed)).toBe(true)
       const expected = { ...changed, username: user().username, created_at: user().created_at }
       expect(await store().users.get(USER_ID)).toEqual(expected)
       expect(await store().users.getByUsername(user().username)).toEqual(expected)
       expect(await store().users.getByUsername('renamed')).toBeUndefined()
       expect(await store().users.update(user({ id: 'nobody', username: 'nobody' }))).toBe(false)
+    })
+
+    it('keeps the disabled switch through updates and in lists, and switches it back', async () => {
+      await store().users.update(user({ disabled: true, updated_at: NOW + 1 }))
+      expect((await store().users.get(USER_ID))?.disabled).toBe(true)
+      expect((await store().users.getByUsername('alice'))?.disabled).toBe(true)
+      expect((await store().users.list()).map((entry) => entry.disabled)).toEqual([true])
+      await store().users.update(user({ disabled: false, updated_at: NOW + 2 }))
+      expect(await store().users.get(USER_ID)).toEqual(user({ updated_at: NOW + 2 }))
     })
 
     it('round-trips every field and finds by id and username', async () => {
