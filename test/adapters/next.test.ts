@@ -15,7 +15,8 @@ import { createOAuth } from '../../src/client/oauth.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/create-resource-server.js'
 import { dpopKey, dpopProof, type DpopKey } from '../helpers/dpop.js'
 import { clientPost, startTestServer, type TestServer } from '../helpers/tessera.js'
-import { AUDIENCE, FakeAuthorizationServer, accessToken, generateKey } from '../resource/fixtures.js'
+import { AUDIENCE, accessToken, type FakeAuthorizationServer } from '../resource/fixtures.js'
+import { startNotesIssuer } from './harness.js'
 
 type RouteHandler = (request: Request, context: NextRouteContext<{ id: string }>) => Promise<Response>
 
@@ -130,11 +131,10 @@ describe('withResource behind a proxy or a basePath: DPoP htu is the public URL 
   const echo: Parameters<typeof withResource<{ id: string }>>[1] = async (_request, { principal, params }) => Response.json({ sub: principal.subject, id: (await params).id })
 
   beforeAll(async () => {
-    const signing = generateKey('ES256')
-    as = await new FakeAuthorizationServer().start()
-    as.jwks = { keys: [signing.publicJwk] }
+    const issuer = await startNotesIssuer()
+    as = issuer.as
     key = await dpopKey()
-    bound = accessToken(signing, as.url, { cnf: { jkt: key.jkt } })
+    bound = accessToken(issuer.key, as.url, { cnf: { jkt: key.jkt } })
     dpopRs = createResourceServer({ issuer: as.url, audience: AUDIENCE, dpop: { externalOrigin: PUBLIC } })
   })
   afterAll(async () => {

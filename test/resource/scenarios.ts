@@ -70,11 +70,22 @@ export interface ScenarioAnswer {
   body: string
 }
 
-/** node:http rather than fetch, so that a header can be sent twice as two lines. */
-export function sendScenario(base: string, scenario: ScenarioRequest): Promise<ScenarioAnswer> {
+/** A request to send as it is: headers as pairs (a name may repeat) or a record, the body as text or bytes. */
+export interface RawRequest {
+  method: string
+  path: string
+  headers?: [string, string][] | Record<string, string>
+  body?: string | Uint8Array
+}
+
+/**
+ * node:http rather than fetch, so that a header can be sent twice as two lines and nothing is added or
+ * normalised; the server may answer (413) and close before the whole body is written.
+ */
+export function sendScenario(base: string, scenario: RawRequest): Promise<ScenarioAnswer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | string[]> = {}
-    for (const [name, value] of scenario.headers ?? []) {
+    for (const [name, value] of Array.isArray(scenario.headers) ? scenario.headers : Object.entries(scenario.headers ?? {})) {
       const existing = headers[name]
       headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
     }
