@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { accountSelfService } from '../../src/server/account/index.js'
@@ -6,6 +5,7 @@ import { createUser } from '../../src/server/admin.js'
 import { federation } from '../../src/server/federation/index.js'
 import { passkeys } from '../../src/server/passkeys/index.js'
 import { decodeBase32 } from '../../src/protocol/rfc6238/base32.js'
+import { seriousViolations } from '../helpers/axe.js'
 import { startBrowserHarness, totpCodes, type BrowserHarness } from '../helpers/browser-flow.js'
 import { startTestServer } from '../helpers/tessera.js'
 import { startUpstream, type Upstream } from '../server/federation/upstream-harness.js'
@@ -19,7 +19,6 @@ import { startUpstream, type Upstream } from '../server/federation/upstream-harn
  */
 
 const TEST_TIMEOUT = 120_000
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
 
 let harness: BrowserHarness
 let upstream: Upstream
@@ -42,34 +41,10 @@ afterAll(async () => {
   await upstream?.close()
 }, 30_000)
 
-interface AxeViolation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: { target: string[] }[]
-}
-
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  const session = await page.context().newCDPSession(page)
-  await session.send('Runtime.evaluate', { expression: AXE })
-  const result = await session.send('Runtime.evaluate', {
-    expression: "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))",
-    awaitPromise: true,
-    returnByValue: true,
-  })
-  await session.detach()
-  if (result.exceptionDetails) throw new Error(`axe failed: ${JSON.stringify(result.exceptionDetails)}`)
-  return result.result.value as AxeViolation[]
-}
-
 /** The serious and critical violations of the page showing now, named after `name`. */
 async function check(page: Page, name: string, found: string[], visited: string[]): Promise<void> {
   visited.push(name)
-  for (const violation of await axeViolations(page)) {
-    if (violation.impact === 'serious' || violation.impact === 'critical') {
-      found.push(`${name}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)
-    }
-  }
+  found.push(...(await seriousViolations(page, name)))
 }
 
 /** Submits the form holding `field` (the password form, not the passkey or upstream buttons beside it). */
