@@ -215,11 +215,11 @@ export const SCENARIOS = [
     request: (_endpoints, token) => ({ method: 'GET', path: '/api/notes', headers: { Authorization: `Bearer ${token}` } }),
     rows: [
       { id: 'unprotected', impl: 'tessera', label: 'Hono route, unprotected', script: API_SERVER, options: { protect: false }, token: 'accessTokens', quick: true },
-      { id: 'reused-token', impl: 'tessera', label: 'requireScopes, one token reused', script: API_SERVER, options: { protect: true }, token: 'accessTokens', quick: true },
+      { id: 'reused-token', impl: 'tessera', label: 'requireAuth, one token reused', script: API_SERVER, options: { protect: true }, token: 'accessTokens', quick: true },
       {
         id: 'new-token',
         impl: 'tessera',
-        label: 'requireScopes, a new token per request',
+        label: 'requireAuth, a new token per request',
         script: API_SERVER,
         options: { protect: true },
         prepare: 'accessTokens',
@@ -229,7 +229,7 @@ export const SCENARIOS = [
       {
         id: 'dpop-reused-token',
         impl: 'tessera',
-        label: 'requireScopes, DPoP-bound token reused, a fresh proof per request',
+        label: 'requireAuth, DPoP-bound token reused, a fresh proof per request',
         script: API_SERVER,
         options: { protect: true, dpop: true },
         prepare: 'dpopReusedToken',
@@ -238,7 +238,7 @@ export const SCENARIOS = [
       {
         id: 'dpop-new-token',
         impl: 'tessera',
-        label: 'requireScopes, a new DPoP-bound token and proof per request',
+        label: 'requireAuth, a new DPoP-bound token and proof per request',
         script: API_SERVER,
         options: { protect: true, dpop: true },
         prepare: 'dpopNewTokens',

@@ -1,12 +1,13 @@
 // Scenario 5: a Hono API route on `@hono/node-server`, unprotected or behind Tessera's resource-server
-// middleware (`requireScopes`), with Tessera's authorization server in the same process as the token
+// middleware (`requireAuth`), with Tessera's authorization server in the same process as the token
 // issuer (its JWKS is fetched once and cached by the resource server; only API routes are measured).
 // Configuration as JSON in argv[2]: { protect: boolean, dpop?: boolean } — with `dpop`, tokens are DPoP-bound
 // (RFC 9449) and every call carries a fresh proof for the API's URL and the token (`ath`), prepared between runs.
 //
 // The resource server comes from the built package's public entry points, with its defaults (JWKS
 // discovered from the issuer and cached, verification cache): `createResourceServer({ issuer, audience })`
-// from `tessera-oidc/resource` and `requireScopes(rs, ...scopes)` from `tessera-oidc/adapters/hono-resource`.
+// from `tessera-oidc/resource` and `requireAuth(rs, { scopes })` from `tessera-oidc/adapters/hono-resource` (a refusal
+// is an HTTPException that Hono's default handler answers with the challenge).
 import { TextEncoder } from 'node:util'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -47,8 +48,8 @@ await createClient(store, {
 
 if (options.protect) {
   const { createResourceServer } = await import('tessera-oidc/resource')
-  const { requireScopes } = await import('tessera-oidc/adapters/hono-resource')
-  middleware = requireScopes(createResourceServer({ issuer, audience: API, ...(options.dpop ? { dpop: {} } : {}) }), 'notes:read')
+  const { requireAuth } = await import('tessera-oidc/adapters/hono-resource')
+  middleware = requireAuth(createResourceServer({ issuer, audience: API, ...(options.dpop ? { dpop: {} } : {}) }), { scopes: ['notes:read'] })
 }
 
 const dpop = options.dpop ? await dpopKey() : undefined

@@ -5,7 +5,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
-import { protectedResourceMetadata, requireScopes, type ResourceEnv } from 'tessera-oidc/adapters/hono-resource'
+import { protectedResourceMetadata, requireAuth, type ResourceAuthEnv } from 'tessera-oidc/adapters/hono-resource'
 import { createResourceServer, type Principal, type ResourceServer } from 'tessera-oidc/resource'
 
 /** Needed for any MCP request: the scope of this server's own resource at Tessera (`demoMcpResource`). */
@@ -111,22 +111,22 @@ function stepUp(rs: ResourceServer, principal: Principal, message: unknown): Res
  * ```
  * @see https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization
  */
-export function createMcpApp(config: McpExampleConfig): Hono<ResourceEnv> {
+export function createMcpApp(config: McpExampleConfig): Hono<ResourceAuthEnv> {
   // The audience is this server (RFC 8707 §2): a token issued for the notes API alone is refused here.
   const rs = createResourceServer({ issuer: config.issuer, audience: config.resource, scopesSupported: [TOOLS_SCOPE, NOTES_SCOPE] })
-  const app = new Hono<ResourceEnv>()
+  const app = new Hono<ResourceAuthEnv>()
   // RFC 9728 §3.1: `/.well-known/oauth-protected-resource/mcp`, which every challenge names (§5.1).
   app.get(rs.metadataPath, protectedResourceMetadata(rs))
   const path = new URL(config.resource).pathname
   app.post(path, bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ jsonrpc: '2.0', error: { code: -32600, message: 'Request too large' }, id: null }, 413) }))
-  app.post(path, requireScopes(rs, TOOLS_SCOPE), async (c) => {
+  app.post(path, requireAuth(rs, { scopes: [TOOLS_SCOPE] }), async (c) => {
     let message: unknown
     try {
       message = await c.req.json()
     } catch {
       return parseError(c)
     }
-    const principal = c.get('principal')
+    const principal = c.var.auth
     const refused = stepUp(rs, principal, message)
     if (refused) return refused
     const token = (c.req.header('authorization') ?? '').replace(/^Bearer\s+/i, '')
@@ -141,6 +141,6 @@ export function createMcpApp(config: McpExampleConfig): Hono<ResourceEnv> {
     }
   })
   // Stateless: no server-to-client stream (GET) and no session to end (DELETE); the token is still checked first.
-  app.on(['GET', 'DELETE'], path, requireScopes(rs, TOOLS_SCOPE), (c) => c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null }, 405, { Allow: 'POST' }))
+  app.on(['GET', 'DELETE'], path, requireAuth(rs, { scopes: [TOOLS_SCOPE] }), (c) => c.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed' }, id: null }, 405, { Allow: 'POST' }))
   return app
 }

@@ -12,8 +12,12 @@ import { BodyTooLargeError } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from '../http/types.js'
 import { jsonResponse } from '../http/response.js'
 import { formBodyFromParsed, formObject, mayCarryFormToken } from '../resource/adapter-support.js'
+import { ResourceAccessError } from '../resource/access-error.js'
 import { scopeCheck, type AccessRequirement, type ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal, VerifyResult } from '../resource/principal.js'
+
+/** The refusal `requireAuth` hands to `next(err)`; also exported by `tessera-oidc/resource`, one class for every adapter. */
+export { ResourceAccessError }
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -25,69 +29,6 @@ declare module 'express-serve-static-core' {
      * @deprecated Use `requireAuth` and read `req.auth`; `req.principal` (and `res.locals.principal`) are set until the next release only.
      */
     principal?: Principal
-  }
-}
-
-/** The headers of a refusal that belong to its challenge (RFC 6750 §3, RFC 9449 §8-9). */
-const CHALLENGE_HEADERS = ['WWW-Authenticate', 'DPoP-Nonce'] as const
-
-/**
- * A request `requireAuth` refused, handed to `next(err)`: `status` (400
- * `invalid_request`, 401 without a usable token, 403 `insufficient_scope`, 413 for a body over 64 KiB; 500
- * or 503 when the token could not be checked, without a challenge), the challenge `headers`
- * (`WWW-Authenticate`, and `DPoP-Nonce` when the API wants a nonce) and the RFC 6750 §3.1 JSON `body`
- * (none for a request that carried no token). Express's own final handler already sends `status` and
- * `headers`; `resourceErrorHandler()` sends the whole `response`, as the middleware did before.
- *
- * @example
- * ```ts
- * app.use((err, req, res, next) => {
- *   if (!(err instanceof ResourceAccessError)) return next(err)
- *   res.status(err.status).set(err.headers).json(err.body ?? { error: 'unauthorized' })
- * })
- * ```
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
- */
-export class ResourceAccessError extends Error {
-  /** The HTTP status to answer. */
-  readonly status: number
-  /** The RFC 6750 §3.1 error code (`invalid_request`, `invalid_token`, `insufficient_scope`, …); undefined when no token was sent. */
-  readonly code: string | undefined
-  /** `WWW-Authenticate` and `DPoP-Nonce`, as far as the answer has them. */
-  readonly headers: Readonly<Record<string, string>>
-  /** The JSON body, `{ error, error_description? }`; undefined for a bare 401 challenge (RFC 6750 §3.1). */
-  readonly body: Readonly<{ error: string; error_description?: string }> | undefined
-  /** The complete answer (also `Cache-Control: no-store`), as `resourceErrorHandler()` writes it. */
-  readonly response: OAuthResponse
-
-  constructor(response: OAuthResponse) {
-    const body = errorBodyOf(response)
-    super(body ? `${body.error}${body.error_description ? `: ${body.error_description}` : ''}` : 'An access token is required')
-    this.name = 'ResourceAccessError'
-    this.status = response.status
-    this.code = body?.error
-    this.body = body
-    this.response = response
-    const headers: Record<string, string> = {}
-    for (const name of CHALLENGE_HEADERS) {
-      const value = response.headers.get(name)
-      if (value !== null) headers[name] = value
-    }
-    this.headers = headers
-    // A refusal is an answer, not a fault: Express's final handler prints `stack` outside production, and
-    // no stack trace reaches a client.
-    this.stack = `${this.name}: ${this.message}`
-  }
-}
-
-/** The RFC 6750 §3.1 JSON body of a refusal; undefined for a bare challenge. */
-function errorBodyOf(response: OAuthResponse): { error: string; error_description?: string } | undefined {
-  if (response.body === undefined) return undefined
-  try {
-    const parsed: unknown = JSON.parse(typeof response.body === 'string' ? response.body : Buffer.from(response.body).toString('utf8'))
-    return parsed && typeof parsed === 'object' && typeof (parsed as { error?: unknown }).error === 'string' ? (parsed as { error: string; error_description?: string }) : undefined
-  } catch {
-    return undefined
   }
 }
 

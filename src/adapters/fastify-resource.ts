@@ -8,8 +8,8 @@ import fp from 'fastify-plugin'
 import { headersFromRaw } from '../http/node.js'
 import type { OAuthRequest, OAuthResponse } from '../http/types.js'
 import { formBodyFromParsed, mayCarryFormToken } from '../resource/adapter-support.js'
+import { ResourceAccessError } from '../resource/access-error.js'
 import { addFormParser, ensureFormParser } from './fastify-form.js'
-import { describeRefusal } from './refusal.js'
 import { scopeCheck, type AccessRequirement, type ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal, VerifyResult } from '../resource/principal.js'
 
@@ -65,51 +65,8 @@ function send(reply: FastifyReply, response: OAuthResponse): FastifyReply {
   return reply.send(body === undefined ? undefined : typeof body === 'string' ? body : Buffer.from(body))
 }
 
-/**
- * A request the resource server refused, thrown by `app.requireAuth(…)` so that Fastify's error handling
- * answers it: `statusCode` and `headers` (the RFC 6750 §3 / RFC 9449 §7.1 `WWW-Authenticate` challenge,
- * `DPoP-Nonce`, `Cache-Control`) are what Fastify's default error handler applies, `code` is the RFC
- * error code (absent for a request without credentials, RFC 6750 §3.1), `message` its client-safe
- * description. `response` is the exact answer with the RFC 6750 JSON body, which `resourceErrorHandler`
- * sends.
- *
- * @example
- * ```ts
- * app.setErrorHandler((error, request, reply) => {
- *   if (error instanceof ResourceAccessError) request.log.info({ code: error.code }, 'token refused')
- *   return reply.send(error) // Fastify's default handler: status and challenge headers kept
- * })
- * ```
- * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
- */
-export class ResourceAccessError extends Error {
-  /** The HTTP status, the member Fastify's error handling reads. */
-  readonly statusCode: number
-  /** The same status, as the Express adapter's `ResourceAccessError` names it. */
-  readonly status: number
-  /** The RFC 6750 §3.1 error code; undefined when no token was sent. */
-  readonly code: string | undefined
-  /** Every header of the refusal but those describing its body: the challenge, `DPoP-Nonce`, `Cache-Control`. */
-  readonly headers: Readonly<Record<string, string>>
-  /** The complete answer, RFC 6750 JSON body included, as `resourceErrorHandler()` sends it. */
-  readonly response: OAuthResponse
-
-  constructor(response: OAuthResponse) {
-    const { code, message } = describeRefusal(response)
-    super(message)
-    this.name = 'ResourceAccessError'
-    this.statusCode = response.status
-    this.status = response.status
-    this.code = code
-    const headers: Record<string, string> = {}
-    // The body Fastify serializes is its own: only the headers that do not describe a body are carried.
-    response.headers.forEach((value, name) => {
-      if (name !== 'content-type' && name !== 'content-length') headers[name] = value
-    })
-    this.headers = headers
-    this.response = response
-  }
-}
+/** The refusal `app.requireAuth(…)` throws; also exported by `tessera-oidc/resource`, one class for every adapter. */
+export { ResourceAccessError }
 
 /**
  * An error handler for `app.setErrorHandler`: a `ResourceAccessError` is answered exactly as Tessera's

@@ -12,7 +12,7 @@ import { DEFAULT_BODY_LIMIT, type OAuthRequest, type OAuthResponse } from '../ht
 import { formBodyFromParsed, mayCarryFormToken } from '../resource/adapter-support.js'
 import { scopeCheck, type AccessRequirement, type ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal, VerifyResult } from '../resource/principal.js'
-import { describeRefusal } from './refusal.js'
+import { refusalBody, refusalMessage } from '../resource/access-error.js'
 
 /** What `requireAuth` puts in `c.var`: `c.var.auth`, the verified token's principal. */
 export interface ResourceVariables {
@@ -92,7 +92,7 @@ function readRequest(c: Context): OAuthRequest | Promise<OAuthRequest | Response
 
 /** A refusal as Hono's `HTTPException`, carrying the exact answer: `app.onError` may take over, Hono's default sends it as is. */
 function refusal(response: OAuthResponse): HTTPException {
-  return new HTTPException(response.status as ContentfulStatusCode, { res: toWebResponse(response), message: describeRefusal(response).message })
+  return new HTTPException(response.status as ContentfulStatusCode, { res: toWebResponse(response), message: refusalMessage(response.status, refusalBody(response)) })
 }
 
 /** The check a route needs: the fast scope check when no RFC 9470 requirement is given. */

@@ -23,6 +23,7 @@ import { clientRoutes, type ClientRouteHandler, type ClientRoutes, type ClientRo
 import { BodyTooLargeError, payloadTooLarge, readBounded, toWebResponse } from '../http/web.js'
 import { DEFAULT_BODY_LIMIT, type OAuthRequest } from '../http/types.js'
 import { mayCarryFormToken } from '../resource/adapter-support.js'
+import { ResourceConfigError } from '../resource/config.js'
 import { scopeCheck, type AccessRequirement, type ResourceServer } from '../resource/create-resource-server.js'
 import type { Principal, VerifyResult } from '../resource/principal.js'
 
@@ -115,9 +116,38 @@ export interface ResourceRouteContext<Params = Record<string, string | string[]>
   principal: Principal
 }
 
-/** The request as the resource server reads it; the body (from a clone) only when it may carry the token (RFC 6750 §2.2). */
-async function toOAuthRequest(request: Request): Promise<OAuthRequest> {
-  const converted: OAuthRequest = { method: request.method, url: new URL(request.url), href: request.url, headers: request.headers }
+/**
+ * What `withResource` asks of a request: the scopes and RFC 9470 requirement, and where clients reach the
+ * route when Next.js sees another path than theirs.
+ */
+export interface ResourceRouteOptions extends AccessRequirement {
+  /**
+   * The path in front of the route's own that clients call but `request.url` lacks: Next.js's `basePath`
+   * (route handlers get the URL without it, vercel/next.js#62756) or a prefix a proxy strips, e.g. `/docs`.
+   * A DPoP proof's `htu` (RFC 9449 §4.3) is checked against the resource server's `dpop.externalOrigin`
+   * (default the audience's origin; never the `Host` or `X-Forwarded-Host` a request claims), then this
+   * path, then the one Next.js sees. Default: none.
+   */
+  externalBasePath?: string
+}
+
+/** `externalBasePath` without its trailing slash, checked once when the route is built. */
+function checkedBasePath(value: string | undefined): string {
+  if (value === undefined) return ''
+  if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~%!$&'()*+,;=:@-]+)*\/?$/.test(value)) {
+    throw new ResourceConfigError('externalBasePath', `must be a path such as "/docs", got ${JSON.stringify(value)}`)
+  }
+  return value.replace(/\/$/, '')
+}
+
+/**
+ * The request as the resource server reads it, its path as clients called it (`basePath` in front); the
+ * body (from a clone) only when it may carry the token (RFC 6750 §2.2).
+ */
+async function toOAuthRequest(request: Request, basePath: string): Promise<OAuthRequest> {
+  const url = new URL(request.url)
+  if (basePath !== '') url.pathname = `${basePath}${url.pathname}`
+  const converted: OAuthRequest = { method: request.method, url, href: basePath === '' ? request.url : url.href, headers: request.headers }
   if (!mayCarryFormToken(request.method, () => request.headers.get('content-type'))) return converted
   if (Number(request.headers.get('content-length') ?? '0') > DEFAULT_BODY_LIMIT) throw new BodyTooLargeError()
   converted.body = await readBounded(request.clone().body, DEFAULT_BODY_LIMIT)
@@ -129,7 +159,8 @@ async function toOAuthRequest(request: Request): Promise<OAuthRequest> {
  * every scope in `requirement.scopes` (and, with `acrValues`/`maxAge`, the user's authentication RFC 9470
  * asks for); the handler then gets the token's principal, otherwise the answer is the exact RFC 6750 §3
  * (or RFC 9449, RFC 9470) challenge. `rs` may be a function, called on the first request (as
- * `createNextAuth`'s options, so that `next build` needs no configuration).
+ * `createNextAuth`'s options, so that `next build` needs no configuration). Behind a `basePath` or a proxy
+ * that strips a prefix, `externalBasePath` names it, so that DPoP proofs made for the public URL pass.
  *
  * @example
  * ```ts
@@ -137,12 +168,15 @@ async function toOAuthRequest(request: Request): Promise<OAuthRequest> {
  * export const GET = withResource(rs, (request, { principal }) => Response.json({ sub: principal.subject }), { scopes: ['notes:read'] })
  * ```
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ * @see https://www.rfc-editor.org/rfc/rfc9449#section-4.3
  */
 export function withResource<Params = Record<string, string | string[]>>(
   rs: ResourceServer | (() => ResourceServer),
   handler: (request: Request, context: ResourceRouteContext<Params>) => Response | Promise<Response>,
-  requirement: AccessRequirement = {},
+  options: ResourceRouteOptions = {},
 ): (request: Request, context: NextRouteContext<Params>) => Promise<Response> {
+  const { externalBasePath, ...requirement } = options
+  const basePath = checkedBasePath(externalBasePath)
   const stepUp = requirement.acrValues !== undefined || requirement.maxAge !== undefined
   let check: ((request: OAuthRequest) => VerifyResult | Promise<VerifyResult>) | undefined
   const checker = (): ((request: OAuthRequest) => VerifyResult | Promise<VerifyResult>) => {
@@ -155,7 +189,7 @@ export function withResource<Params = Record<string, string | string[]>>(
   return async (request, context) => {
     let converted: OAuthRequest
     try {
-      converted = await toOAuthRequest(request)
+      converted = await toOAuthRequest(request, basePath)
     } catch (error) {
       if (error instanceof BodyTooLargeError) return payloadTooLarge()
       throw error

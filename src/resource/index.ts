@@ -21,6 +21,7 @@ export {
   type TrustedIssuer,
 } from './config.js'
 export type { Actor, Principal, VerifyResult } from './principal.js'
+export { ResourceAccessError, type RefusalBody } from './access-error.js'
 export { memoryDpopReplayStore, recordsDpopReplayStore, type DpopReplayStore, type DpopResourceOptions, type RecordPutter } from './dpop.js'
 export { protectedResourceMetadataPath, protectedResourceMetadataUrl, type ProtectedResourceMetadata } from './metadata.js'
 export { OAuthError, type OAuthErrorCode } from '../errors.js'

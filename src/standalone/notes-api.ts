@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Hono, type Context } from 'hono'
-import { protectedResourceMetadata, requireScopes, type ResourceEnv } from '../adapters/hono-resource.js'
+import { protectedResourceMetadata, requireAuth, type ResourceAuthEnv } from '../adapters/hono-resource.js'
 import type { ResourceServer } from '../resource/create-resource-server.js'
 import type { NoteStore } from './notes/types.js'
 
@@ -32,44 +32,45 @@ async function readNote(c: Context, partial: boolean): Promise<NoteInput | strin
 
 /**
  * The demo API of the standalone server: notes owned by the token's subject, `notes:read` to read and
- * `notes:write` to change, plus `/api/me`. Every route sits behind `requireScopes`, so it shows the
- * resource-server middleware exactly as an application would use it.
+ * `notes:write` to change, plus `/api/me`. Every route sits behind `requireAuth`, so it shows the
+ * resource-server middleware exactly as an application would use it; a refusal is an `HTTPException` carrying
+ * the exact challenge, which the server's `onError` (or Hono's default handler) answers unchanged.
  */
-export function notesApi(rs: ResourceServer, notes: NoteStore, now: () => number): Hono<ResourceEnv> {
-  const app = new Hono<ResourceEnv>()
+export function notesApi(rs: ResourceServer, notes: NoteStore, now: () => number): Hono<ResourceAuthEnv> {
+  const app = new Hono<ResourceAuthEnv>()
   app.get(rs.metadataPath, protectedResourceMetadata(rs))
 
-  app.get('/api/me', requireScopes(rs), (c) => {
-    const principal = c.get('principal')
+  app.get('/api/me', requireAuth(rs), (c) => {
+    const principal = c.var.auth
     return c.json({ sub: principal.subject, client_id: principal.clientId, scope: principal.scopes.join(' ') })
   })
 
-  app.get('/api/notes', requireScopes(rs, 'notes:read'), async (c) => c.json({ notes: await notes.list(c.get('principal').subject) }))
+  app.get('/api/notes', requireAuth(rs, { scopes: ['notes:read'] }), async (c) => c.json({ notes: await notes.list(c.var.auth.subject) }))
 
-  app.post('/api/notes', requireScopes(rs, 'notes:write'), async (c) => {
+  app.post('/api/notes', requireAuth(rs, { scopes: ['notes:write'] }), async (c) => {
     const input = await readNote(c, false)
     if (typeof input === 'string') return invalid(c, input)
     const time = now()
-    const note = { id: randomUUID(), owner: c.get('principal').subject, title: input.title ?? '', body: input.body ?? '', created_at: time, updated_at: time }
+    const note = { id: randomUUID(), owner: c.var.auth.subject, title: input.title ?? '', body: input.body ?? '', created_at: time, updated_at: time }
     await notes.create(note)
     c.header('Location', `/api/notes/${note.id}`)
     return c.json(note, 201)
   })
 
-  app.get('/api/notes/:id', requireScopes(rs, 'notes:read'), async (c) => {
-    const note = await notes.get(c.get('principal').subject, c.req.param('id'))
+  app.get('/api/notes/:id', requireAuth(rs, { scopes: ['notes:read'] }), async (c) => {
+    const note = await notes.get(c.var.auth.subject, c.req.param('id'))
     return note ? c.json(note) : c.json({ error: 'not_found' }, 404)
   })
 
-  app.patch('/api/notes/:id', requireScopes(rs, 'notes:write'), async (c) => {
+  app.patch('/api/notes/:id', requireAuth(rs, { scopes: ['notes:write'] }), async (c) => {
     const input = await readNote(c, true)
     if (typeof input === 'string') return invalid(c, input)
-    const note = await notes.update(c.get('principal').subject, c.req.param('id'), input, now())
+    const note = await notes.update(c.var.auth.subject, c.req.param('id'), input, now())
     return note ? c.json(note) : c.json({ error: 'not_found' }, 404)
   })
 
-  app.delete('/api/notes/:id', requireScopes(rs, 'notes:write'), async (c) => {
-    const deleted = await notes.delete(c.get('principal').subject, c.req.param('id'))
+  app.delete('/api/notes/:id', requireAuth(rs, { scopes: ['notes:write'] }), async (c) => {
+    const deleted = await notes.delete(c.var.auth.subject, c.req.param('id'))
     return deleted ? c.body(null, 204) : c.json({ error: 'not_found' }, 404)
   })
   // An unknown route or method answers in the API's own JSON error format, not Hono's text/plain 404.

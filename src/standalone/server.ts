@@ -19,7 +19,7 @@ import { recordsDpopReplayStore } from '../resource/dpop.js'
 import { notesApi } from './notes-api.js'
 import { createMemoryNoteStore } from './notes/memory.js'
 import type { NoteStore } from './notes/types.js'
-import type { ResourceEnv } from '../adapters/hono-resource.js'
+import type { ResourceAuthEnv } from '../adapters/hono-resource.js'
 
 export interface StandaloneOptions {
   store: Store
@@ -170,7 +170,7 @@ export async function startStandaloneServer(options: StandaloneOptions): Promise
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200, NO_STORE))
   app.get('/readyz', (c) => readiness(c, options.store, target !== undefined, options.logger))
   app.onError((error, c) => unexpectedError(c, error, options.logger))
-  let api: Hono<ResourceEnv> | undefined
+  let api: Hono<ResourceAuthEnv> | undefined
   const notes = options.notes ?? createMemoryNoteStore()
   // The demo notes API serves the demo resource only (issue 4): mounted when that resource comes first.
   const servesNotes = (options.resources ?? [demoResource('http://localhost')])[0]?.scopes['notes:read'] !== undefined

@@ -9,7 +9,8 @@ import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireAuth, ResourceAccessError, resourceErrorHandler } from '../../src/adapters/express-resource.js'
 import { jsonResponse } from '../../src/http/response.js'
-import { createResourceServer } from '../../src/resource/index.js'
+import * as fastifyResource from '../../src/adapters/fastify-resource.js'
+import { createResourceServer, ResourceAccessError as PublicResourceAccessError } from '../../src/resource/index.js'
 import { AUDIENCE, FakeAuthorizationServer } from '../resource/fixtures.js'
 
 const STACK_FRAME = /\bat \S+:\d+:\d+/
@@ -21,11 +22,27 @@ describe('ResourceAccessError', () => {
       'DPoP-Nonce': 'n-1',
     }))
     expect(error.status).toBe(401)
+    expect(error.statusCode).toBe(401)
     expect(error.code).toBe('use_dpop_nonce')
-    expect(error.headers).toEqual({ 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': 'n-1' })
+    expect(error.message).toBe('Use the nonce')
+    // Every header but those describing the body, named as the RFCs spell them.
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'DPoP error="use_dpop_nonce"', 'DPoP-Nonce': 'n-1', 'Cache-Control': 'no-store', Pragma: 'no-cache' })
     expect(error.body).toEqual({ error: 'use_dpop_nonce', error_description: 'Use the nonce' })
     expect(error.response.headers.get('cache-control')).toBe('no-store')
     expect(error.stack).not.toMatch(STACK_FRAME)
+  })
+
+  it('is one class: tessera-oidc/resource, the Express and the Fastify adapters export the same', () => {
+    expect(ResourceAccessError).toBe(PublicResourceAccessError)
+    expect(fastifyResource.ResourceAccessError).toBe(PublicResourceAccessError)
+  })
+
+  it('describes a bare challenge without a code, with a generic client-safe message', () => {
+    const error = new PublicResourceAccessError({ status: 401, headers: new Headers({ 'WWW-Authenticate': 'Bearer realm="notes"' }), body: undefined })
+    expect(error.code).toBeUndefined()
+    expect(error.body).toBeUndefined()
+    expect(error.message).toBe('An access token is required')
+    expect(error.headers).toEqual({ 'WWW-Authenticate': 'Bearer realm="notes"' })
   })
 })
 

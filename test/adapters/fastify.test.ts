@@ -6,18 +6,17 @@
  * tables (test/resource/adapters.test.ts, test/client/adapters.test.ts) run the same plugins through every
  * protection and login case.
  */
-import { request as httpRequest } from 'node:http'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendFastifyRedirect, tesseraClient } from '../../src/adapters/fastify-client.js'
 import { protectedResourceMetadata, ResourceAccessError, tesseraResource } from '../../src/adapters/fastify-resource.js'
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth, type OAuth } from '../../src/client/oauth.js'
-import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
-import { Browser } from '../helpers/http-client.js'
-import { startEvilProvider, type EvilProvider } from '../client/evil-provider.js'
-import { AUDIENCE, FakeAuthorizationServer, accessToken, claims, generateKey, nowSeconds, segment } from '../resource/fixtures.js'
-import { scenarios, type ScenarioRequest, type ScenarioTokens } from '../resource/scenarios.js'
+import type { ResourceServer } from '../../src/resource/index.js'
+import type { EvilProvider } from '../client/evil-provider.js'
+import type { FakeAuthorizationServer } from '../resource/fixtures.js'
+import { scenarios, scenarioTokens, sendScenario, type ScenarioTokens } from '../resource/scenarios.js'
+import { expectLoginWritesCookies, startEvilLogin, startNotesIssuer } from './harness.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 
@@ -32,11 +31,7 @@ describe('tesseraResource', () => {
   const apps: FastifyInstance[] = []
 
   beforeAll(async () => {
-    const key = generateKey('ES256')
-    as = await new FakeAuthorizationServer().start()
-    as.jwks = { keys: [key.publicJwk] }
-    read = accessToken(key, as.url)
-    rs = createResourceServer({ issuer: as.url, audience: AUDIENCE, realm: 'notes' })
+    ;({ as, rs, read } = await startNotesIssuer())
   })
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()))
@@ -80,7 +75,7 @@ describe('tesseraResource', () => {
     expect(error).toBeInstanceOf(ResourceAccessError)
     expect((error as ResourceAccessError).statusCode).toBe(403)
     expect((error as ResourceAccessError).code).toBe('insufficient_scope')
-    expect((error as ResourceAccessError).headers['www-authenticate']).toBe(answer.headers.get('www-authenticate'))
+    expect((error as ResourceAccessError).headers['WWW-Authenticate']).toBe(answer.headers.get('www-authenticate'))
   })
 
   it("answers a request without credentials, with Fastify's default handler, 401 and the bare challenge", async () => {
@@ -122,27 +117,6 @@ describe('tesseraResource', () => {
   })
 })
 
-/** node:http rather than fetch, so that a header can be sent twice as two lines. */
-function send(base: string, scenario: ScenarioRequest): Promise<{ status: number; challenge: string | undefined; body: string }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | string[]> = {}
-    for (const [name, value] of scenario.headers ?? []) {
-      const existing = headers[name]
-      headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
-    }
-    const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
-    if (body) headers['content-length'] = String(body.length)
-    const req = httpRequest(new URL(scenario.path, base), { method: scenario.method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'], body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 /** What a scenario expects, read so that it works whether the table keeps its members flat or under `expect`. */
 function expected(scenario: unknown): { status: number; challenge: RegExp | null } {
   const flat = scenario as { status: number; challenge: RegExp | null; expect?: { status: number; challenge: RegExp | null } }
@@ -161,21 +135,10 @@ describe("tesseraResource with Fastify's default error handler, over the scenari
   let origin: string
 
   beforeAll(async () => {
-    const key = generateKey('ES256')
-    const foreign = generateKey('ES256')
-    as = await new FakeAuthorizationServer().start()
-    as.jwks = { keys: [key.publicJwk] }
-    tokens = {
-      read: accessToken(key, as.url),
-      write: accessToken(key, as.url, { scope: 'notes:read notes:write' }),
-      expired: accessToken(key, as.url, { iat: nowSeconds() - 3600, exp: nowSeconds() - 600 }),
-      wrongAudience: accessToken(key, as.url, { aud: 'http://127.0.0.1:7000/api' }),
-      algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
-      foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
-      mfa: accessToken(key, as.url, { acr: 'urn:tessera:mfa', auth_time: nowSeconds() - 10 }),
-      delegated: accessToken(key, as.url, { client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b', act: { sub: 'svc-a' } } }),
-    }
-    const rs = createResourceServer({ issuer: as.url, audience: AUDIENCE, realm: 'notes' })
+    const issuer = await startNotesIssuer()
+    as = issuer.as
+    tokens = scenarioTokens(issuer.key, as.url)
+    const { rs } = issuer
     app = Fastify()
     await app.register(tesseraResource, { resourceServer: rs })
     const read = app.requireAuth({ scopes: ['notes:read'] })
@@ -196,12 +159,13 @@ describe("tesseraResource with Fastify's default error handler, over the scenari
 
   it.each(scenarios)('$name', async (scenario) => {
     const want = expected(scenario)
-    const answer = await send(origin, scenario.request(tokens))
+    const answer = await sendScenario(origin, scenario.request(tokens))
+    const challenge = answer.headers['www-authenticate'] as string | undefined
     expect(answer.status, answer.body).toBe(want.status)
-    if (want.challenge === null) expect(answer.challenge).toBeUndefined()
-    else expect(answer.challenge).toMatch(want.challenge)
+    if (want.challenge === null) expect(challenge).toBeUndefined()
+    else expect(challenge).toMatch(want.challenge)
     expect(answer.body).not.toMatch(/\bat \S+:\d+:\d+/)
-    const error = /error="([a-z_]+)"/.exec(answer.challenge ?? '')?.[1]
+    const error = /error="([a-z_]+)"/.exec(challenge ?? '')?.[1]
     if (want.status >= 400 && want.status < 431) expect((JSON.parse(answer.body) as { code?: string }).code).toBe(error)
   })
 })
@@ -213,9 +177,7 @@ describe('tesseraClient', () => {
   let origin: string
 
   beforeAll(async () => {
-    evil = await startEvilProvider()
-    oauth = createOAuth({ store: createMemoryClientStore(), secret: 'fastify-adapter-test-secret-0123456789-ab', logger: { warn: () => undefined, info: () => undefined } })
-    oauth.register({ name: 'evil', issuer: evil.url, allowInsecureLoopback: true, clientId: evil.clientId, clientSecret: evil.clientSecret, scope: 'openid email' })
+    ;({ evil, oauth } = await startEvilLogin('fastify-adapter-test-secret-0123456789-ab'))
     app = Fastify()
     await app.register(tesseraClient, { oauth })
     // The route answers with a plain object: the onSend hook alone writes the transaction cookie.
@@ -234,20 +196,7 @@ describe('tesseraClient', () => {
   })
 
   it('writes the context cookies in onSend, once, though the route never wrote them', async () => {
-    const browser = new Browser()
-    const answer = await browser.get(`${origin}/login-json`)
-    expect(answer.status).toBe(200)
-    const cookies = answer.headers.getSetCookie()
-    expect(cookies).toHaveLength(1)
-    expect(cookies[0]).toMatch(/^tessera-rp-tx=.+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/)
-    const { location } = (await answer.json()) as { location: string }
-    const callback = (await browser.get(location)).headers.get('location') ?? ''
-    const done = await browser.get(callback)
-    expect(done.status).toBe(303)
-    expect(done.headers.get('referrer-policy')).toBe('no-referrer')
-    expect(done.headers.getSetCookie().filter((cookie) => cookie.startsWith('tessera-rp-session='))).toHaveLength(1)
-    expect(await (await browser.get(`${origin}/me`)).json()).toEqual({ user: 'evil-user-1' })
-    expect(await (await new Browser().get(`${origin}/me`)).json()).toEqual({ user: null })
+    await expectLoginWritesCookies(origin)
   })
 
   it("adds the cookies to the error handler's answer too", async () => {

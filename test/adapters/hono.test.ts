@@ -11,12 +11,10 @@ import { HTTPException } from 'hono/http-exception'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { honoRedirect, tesseraClient, type ClientEnv } from '../../src/adapters/hono-client.js'
 import { requireAuth } from '../../src/adapters/hono-resource.js'
-import { createMemoryClientStore } from '../../src/client/memory-store.js'
-import { createOAuth, type OAuth } from '../../src/client/oauth.js'
-import { createResourceServer } from '../../src/resource/index.js'
-import { Browser } from '../helpers/http-client.js'
-import { startEvilProvider, type EvilProvider } from '../client/evil-provider.js'
-import { AUDIENCE, FakeAuthorizationServer, accessToken, generateKey } from '../resource/fixtures.js'
+import type { OAuth } from '../../src/client/oauth.js'
+import type { EvilProvider } from '../client/evil-provider.js'
+import type { FakeAuthorizationServer } from '../resource/fixtures.js'
+import { expectLoginWritesCookies, startEvilLogin, startNotesIssuer } from './harness.js'
 
 interface Running {
   origin: string
@@ -38,11 +36,9 @@ describe('requireAuth', () => {
   const seen: unknown[] = []
 
   beforeAll(async () => {
-    const key = generateKey('ES256')
-    as = await new FakeAuthorizationServer().start()
-    as.jwks = { keys: [key.publicJwk] }
-    read = accessToken(key, as.url)
-    const rs = createResourceServer({ issuer: as.url, audience: AUDIENCE, realm: 'notes' })
+    const issuer = await startNotesIssuer()
+    ;({ as, read } = issuer)
+    const { rs } = issuer
     const hono = new Hono()
     hono.get('/api/notes', requireAuth(rs, { scopes: ['notes:read'] }), (c) => c.json({ subject: c.var.auth.subject }))
     hono.get('/api/admin', requireAuth(rs, { scopes: ['notes:admin'] }), (c) => c.json({ subject: c.var.auth.subject }))
@@ -104,9 +100,7 @@ describe('tesseraClient', () => {
   let app: Running
 
   beforeAll(async () => {
-    evil = await startEvilProvider()
-    oauth = createOAuth({ store: createMemoryClientStore(), secret: 'hono-adapter-test-secret-0123456789-abcd', logger: { warn: () => undefined, info: () => undefined } })
-    oauth.register({ name: 'evil', issuer: evil.url, allowInsecureLoopback: true, clientId: evil.clientId, clientSecret: evil.clientSecret, scope: 'openid email' })
+    ;({ evil, oauth } = await startEvilLogin('hono-adapter-test-secret-0123456789-abcd'))
     const hono = new Hono<ClientEnv>()
     let origin = ''
     hono.use(tesseraClient(oauth))
@@ -128,19 +122,7 @@ describe('tesseraClient', () => {
   })
 
   it('writes the context cookies after the handler, once, though the route never wrote them', async () => {
-    const browser = new Browser()
-    const answer = await browser.get(`${app.origin}/login-json`)
-    expect(answer.status).toBe(200)
-    const cookies = answer.headers.getSetCookie()
-    expect(cookies).toHaveLength(1)
-    expect(cookies[0]).toMatch(/^tessera-rp-tx=.+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600$/)
-    const { location } = (await answer.json()) as { location: string }
-    const callback = (await browser.get(location)).headers.get('location') ?? ''
-    const done = await browser.get(callback)
-    expect(done.status).toBe(303)
-    expect(done.headers.getSetCookie().filter((cookie) => cookie.startsWith('tessera-rp-session='))).toHaveLength(1)
-    expect(await (await browser.get(`${app.origin}/me`)).json()).toEqual({ user: 'evil-user-1' })
-    expect(await (await new Browser().get(`${app.origin}/me`)).json()).toEqual({ user: null })
+    await expectLoginWritesCookies(app.origin)
   })
 
   it("adds the cookies to app.onError's answer too", async () => {

@@ -5,7 +5,7 @@
  * table: discovery at both well-known URLs, a token request, the RFC error for every malformed request,
  * never a 500.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type Http2Bindings, type HttpBindings } from '@hono/node-server'
 import express from 'express'
@@ -17,6 +17,7 @@ import { answerClientError, nodeHandler } from '../../src/adapters/node.js'
 import type { AuthorizationServer } from '../../src/server/create-server.js'
 import { dynamicRegistration } from '../../src/server/rfc7591/index.js'
 import { basic, CLIENTS, createHarness } from '../helpers/server-values.js'
+import { sendScenario } from '../resource/scenarios.js'
 
 const ISSUER = 'http://127.0.0.1:4000/oidc'
 const RFC8414 = '/.well-known/oauth-authorization-server/oidc'
@@ -175,28 +176,6 @@ function serveFetch(fetch: (request: Request, env: HttpBindings | Http2Bindings)
   })
 }
 
-interface Answer {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-function send(base: string, scenario: MountRequest): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
-    const headers = { ...scenario.headers, ...(body ? { 'content-length': String(body.length) } : {}) }
-    const req = httpRequest(new URL(scenario.path, base), { method: scenario.method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    // The server may answer 413 and close before the whole body is written.
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 let server: AuthorizationServer
 beforeAll(async () => {
   server = (await createHarness({ issuer: ISSUER, capabilities: [dynamicRegistration({ policy: 'open' })] })).server
@@ -212,7 +191,7 @@ describe.each(hosts)('%s', (_host, start) => {
   })
 
   it.each(scenarios)('$name → $expect.status', async (scenario) => {
-    const answer = await send(running.url, scenario.request)
+    const answer = await sendScenario(running.url, scenario.request)
     expect(answer.status, answer.body.slice(0, 300)).toBe(scenario.expect.status)
     if (scenario.expect.json) expect(JSON.parse(answer.body)).toMatchObject(scenario.expect.json)
     for (const [name, pattern] of Object.entries(scenario.expect.headers ?? {})) expect(String(answer.headers[name])).toMatch(pattern)

@@ -2,7 +2,9 @@
  * `tessera-oidc/next` outside Next.js: `withResource` and `createNextAuth`'s handlers are Web-standard
  * functions, served here over real loopback HTTP by @hono/node-server against a Tessera test server.
  * `getSession` reads `next/headers`, which only exists inside a Next.js request: the Next.js example's test
- * (test/examples/nextjs.test.ts) covers it.
+ * (test/examples/nextjs.test.ts) covers it. Behind a proxy or Next.js's `basePath` the URL a route handler
+ * sees is not the one clients call: a DPoP proof for the public URL must pass, one for the URL Next.js sees
+ * must not.
  */
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
@@ -11,7 +13,10 @@ import { createNextAuth, withResource, type NextRouteContext } from '../../src/a
 import { createMemoryClientStore } from '../../src/client/memory-store.js'
 import { createOAuth } from '../../src/client/oauth.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/create-resource-server.js'
+import { dpopKey, dpopProof, type DpopKey } from '../helpers/dpop.js'
 import { clientPost, startTestServer, type TestServer } from '../helpers/tessera.js'
+import { AUDIENCE, accessToken, type FakeAuthorizationServer } from '../resource/fixtures.js'
+import { startNotesIssuer } from './harness.js'
 
 type RouteHandler = (request: Request, context: NextRouteContext<{ id: string }>) => Promise<Response>
 
@@ -113,6 +118,62 @@ describe('withResource', () => {
     await fetch(url, { headers: { authorization: `Bearer ${token}` } })
     await fetch(url)
     expect(built).toBe(1)
+  })
+})
+
+describe('withResource behind a proxy or a basePath: DPoP htu is the public URL (RFC 9449 §4.3)', () => {
+  // The public origin the proxy serves; the route itself listens on 127.0.0.1 and sees /api/things/7.
+  const PUBLIC = 'https://notes.example.test'
+  let as: FakeAuthorizationServer
+  let key: DpopKey
+  let bound: string
+  let dpopRs: ResourceServer
+  const echo: Parameters<typeof withResource<{ id: string }>>[1] = async (_request, { principal, params }) => Response.json({ sub: principal.subject, id: (await params).id })
+
+  beforeAll(async () => {
+    const issuer = await startNotesIssuer()
+    as = issuer.as
+    key = await dpopKey()
+    bound = accessToken(issuer.key, as.url, { cnf: { jkt: key.jkt } })
+    dpopRs = createResourceServer({ issuer: as.url, audience: AUDIENCE, dpop: { externalOrigin: PUBLIC } })
+  })
+  afterAll(async () => {
+    await as?.close()
+  })
+
+  /** A DPoP call of the route with a fresh proof made for `htu`. */
+  async function call(url: string, htu: string, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(url, { headers: { authorization: `DPoP ${bound}`, dpop: await dpopProof(key, { htm: 'GET', htu, accessToken: bound }), ...headers } })
+  }
+
+  it('accepts a proof for the public URL, basePath included, and refuses one for the URL Next.js sees', async () => {
+    const url = await route(withResource(dpopRs, echo, { scopes: ['notes:read'], externalBasePath: '/notes-app/' }))
+    const publicUrl = `${PUBLIC}/notes-app/api/things/7`
+    const ok = await call(url, publicUrl)
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toEqual({ sub: 'alice', id: '7' })
+    // The query is no part of htu (RFC 9449 §4.3), and still reaches nothing else.
+    expect((await call(`${url}?page=2`, publicUrl)).status).toBe(200)
+    for (const htu of [url, `${PUBLIC}/api/things/7`, `${PUBLIC}/other/api/things/7`]) {
+      const refused = await call(url, htu)
+      expect(refused.status, htu).toBe(401)
+      expect(refused.headers.get('www-authenticate'), htu).toMatch(/, DPoP realm="[^"]*", error="invalid_dpop_proof"/)
+    }
+    // What a request claims of its host never makes a proof for that host match.
+    const forwarded = await call(url, 'https://evil.example.test/notes-app/api/things/7', { 'x-forwarded-host': 'evil.example.test', 'x-forwarded-proto': 'https' })
+    expect(forwarded.status).toBe(401)
+  })
+
+  it('without a basePath, checks the path Next.js sees under the configured origin, never request.url’s own', async () => {
+    const url = await route(withResource(dpopRs, echo, { scopes: ['notes:read'] }))
+    expect((await call(url, `${PUBLIC}/api/things/7`)).status).toBe(200)
+    expect((await call(url, url)).status).toBe(401)
+  })
+
+  it('refuses an externalBasePath that is not a path when the route is built', () => {
+    for (const value of ['notes-app', 'https://notes.example.test/app', '/app?x=1', '/a b']) {
+      expect(() => withResource(dpopRs, echo, { externalBasePath: value }), value).toThrow(/externalBasePath must be a path such as "\/docs"/)
+    }
   })
 })
 

@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { accountSelfService } from '../../src/server/account/index.js'
-import { createClient, createUser } from '../../src/server/admin.js'
+import { createUser } from '../../src/server/admin.js'
 import { federation } from '../../src/server/federation/index.js'
 import { passkeys } from '../../src/server/passkeys/index.js'
 import { decodeBase32 } from '../../src/protocol/rfc6238/base32.js'
-import { hotp, timeStep } from '../../src/protocol/rfc6238/totp.js'
-import { launchChromium } from '../helpers/chromium.js'
-import { newPkce } from '../helpers/pkce.js'
-import { authorizeUrl, startTestServer, type TestServer } from '../helpers/tessera.js'
+import { seriousViolations } from '../helpers/axe.js'
+import { startBrowserHarness, totpCodes, type BrowserHarness } from '../helpers/browser-flow.js'
+import { startTestServer } from '../helpers/tessera.js'
 import { startUpstream, type Upstream } from '../server/federation/upstream-harness.js'
 
 /**
@@ -23,17 +19,13 @@ import { startUpstream, type Upstream } from '../server/federation/upstream-harn
  */
 
 const TEST_TIMEOUT = 120_000
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
 
-let server: TestServer
+let harness: BrowserHarness
 let upstream: Upstream
-let chromium: Browser
-let http: Server
-let redirectUri = ''
 
 beforeAll(async () => {
   upstream = await startUpstream('corp')
-  server = await startTestServer({
+  const server = await startTestServer({
     store: 'memory',
     development: { allowLoopbackFetch: true },
     capabilities: [
@@ -41,52 +33,18 @@ beforeAll(async () => {
       federation({ upstreams: [{ id: 'corp', issuer: upstream.issuer, clientId: upstream.clientId, clientSecret: upstream.clientSecret, label: 'Corp' }] }),
     ],
   })
-  http = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Back at the client.'))
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()))
-  redirectUri = `http://127.0.0.1:${(http.address() as AddressInfo).port}/cb`
-  await createClient(server.store, {
-    name: 'Notes', clientId: 'a11y-notes', authMethod: 'client_secret_basic', redirectUris: [redirectUri],
-    grantTypes: ['authorization_code'], scopes: ['openid', 'profile', 'email'],
-  }, Math.floor(Date.now() / 1000))
-  chromium = await launchChromium()
+  harness = await startBrowserHarness(server, { clientId: 'a11y-notes', scopes: ['openid', 'profile', 'email'] })
 }, 60_000)
 
 afterAll(async () => {
-  await chromium?.close()
-  http?.closeAllConnections()
-  await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()))
-  await server?.close()
+  await harness?.close()
   await upstream?.close()
 }, 30_000)
-
-interface AxeViolation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: { target: string[] }[]
-}
-
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  const session = await page.context().newCDPSession(page)
-  await session.send('Runtime.evaluate', { expression: AXE })
-  const result = await session.send('Runtime.evaluate', {
-    expression: "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))",
-    awaitPromise: true,
-    returnByValue: true,
-  })
-  await session.detach()
-  if (result.exceptionDetails) throw new Error(`axe failed: ${JSON.stringify(result.exceptionDetails)}`)
-  return result.result.value as AxeViolation[]
-}
 
 /** The serious and critical violations of the page showing now, named after `name`. */
 async function check(page: Page, name: string, found: string[], visited: string[]): Promise<void> {
   visited.push(name)
-  for (const violation of await axeViolations(page)) {
-    if (violation.impact === 'serious' || violation.impact === 'critical') {
-      found.push(`${name}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)
-    }
-  }
+  found.push(...(await seriousViolations(page, name)))
 }
 
 /** Submits the form holding `field` (the password form, not the passkey or upstream buttons beside it). */
@@ -94,16 +52,8 @@ async function submitFormWith(page: Page, field: string): Promise<void> {
   await page.locator(`form:has([name="${field}"]) button[type="submit"]`).first().click()
 }
 
-function authorize(page: Page): Promise<unknown> {
-  const { challenge } = newPkce()
-  return page.goto(authorizeUrl(server.url, {
-    response_type: 'code', client_id: 'a11y-notes', redirect_uri: redirectUri, scope: 'openid profile email', state: 'a11y',
-    code_challenge: challenge, code_challenge_method: 'S256',
-  }))
-}
-
 async function signIn(page: Page, username: string, password: string): Promise<void> {
-  await authorize(page)
+  await harness.authorize(page, 'openid profile email')
   await page.locator('input[name="username"]').fill(username)
   await page.locator('input[name="password"]').fill(password)
   await submitFormWith(page, 'password')
@@ -115,21 +65,15 @@ describe.each([{ locale: 'en-US' }, { locale: 'de-DE' }])('pages reached by real
   it('have no serious or critical axe-core violation', async () => {
     const username = `a11y-${++userCounter}`
     const password = `${username}-password`
+    const { server, callback } = harness
     await createUser(server.store, { username, password, email: `${username}@example.test`, emailVerified: true }, Math.floor(Date.now() / 1000))
     const found: string[] = []
     const visited: string[] = []
-    const usedSteps = new Set<number>()
-    const code = (key: Uint8Array): string => {
-      const now = timeStep(Math.floor(Date.now() / 1000))
-      const step = [now + 1, now].find((candidate) => !usedSteps.has(candidate)) ?? now - 1
-      usedSteps.add(step)
-      return hotp(key, step)
-    }
-    const context = await chromium.newContext({ locale, viewport: { width: 390, height: 844 } })
-    context.setDefaultTimeout(10_000)
-    const page = await context.newPage()
+    const code = totpCodes()
+    const page = await harness.newPage({ locale })
+    const context = page.context()
     try {
-      await authorize(page)
+      await harness.authorize(page, 'openid profile email')
       await check(page, 'login', found, visited)
       await page.locator('input[name="username"]').fill(username)
       await page.locator('input[name="password"]').fill('wrong-password')
@@ -140,7 +84,7 @@ describe.each([{ locale: 'en-US' }, { locale: 'de-DE' }])('pages reached by real
       await page.locator('button[name="decision"][value="allow"]').waitFor()
       await check(page, 'consent', found, visited)
       await page.locator('button[name="decision"][value="allow"]').click()
-      await page.waitForURL((url) => url.href.startsWith(redirectUri))
+      await page.waitForURL((url) => url.href.startsWith(callback.redirectUri))
 
       await page.goto(`${server.url}/account`)
       await page.locator('section#identities').waitFor()
@@ -165,7 +109,7 @@ describe.each([{ locale: 'en-US' }, { locale: 'de-DE' }])('pages reached by real
       await check(page, 'second step with an error', found, visited)
       await page.locator('input[name="code"]').fill(code(key))
       await submitFormWith(page, 'code')
-      await page.waitForURL((url) => url.href.startsWith(redirectUri))
+      await page.waitForURL((url) => url.href.startsWith(callback.redirectUri))
 
       await page.goto(`${server.url}/authorize?client_id=unknown-client&response_type=code`)
       await check(page, 'error page', found, visited)

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../src/server/admin.js'
 import { federation } from '../../src/server/federation/index.js'
+import { signInWithPassword } from '../helpers/browser-flow.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { startTestServer, type TestServer } from '../helpers/tessera.js'
 import { startTutorial, type RunningTutorial } from '../examples/tutorial.js'
@@ -25,6 +26,8 @@ const GOOGLE = { clientId: 'tessera-browser-test', clientSecret: 'google-shaped-
 const UPSTREAM_TESSERA = { clientId: 'downstream-tessera', clientSecret: 'upstream-tessera-browser-secret-0123456789' }
 
 let googleHttp: Server
+/** oidc-provider, shaped like Google, at the root of this origin. */
+let googleIssuer = ''
 let upstreamTessera: TestServer
 let server: TestServer
 let app: RunningTutorial
@@ -33,7 +36,7 @@ let chromium: Browser
 beforeAll(async () => {
   googleHttp = createServer()
   await new Promise<void>((resolve) => googleHttp.listen(0, '127.0.0.1', resolve))
-  const googleIssuer = `http://127.0.0.1:${(googleHttp.address() as AddressInfo).port}`
+  googleIssuer = `http://127.0.0.1:${(googleHttp.address() as AddressInfo).port}`
   upstreamTessera = await startTestServer({ store: 'memory' })
   server = await startTestServer({
     store: 'memory',
@@ -85,48 +88,45 @@ async function atGoogle(page: Page): Promise<void> {
 
 /** Plays the upstream Tessera's alice at its own password form and consent page. */
 async function atUpstreamTessera(page: Page): Promise<void> {
-  await page.getByLabel('Username').fill(upstreamTessera.users.alice.username)
-  await page.getByLabel('Password').fill(upstreamTessera.users.alice.password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await signInWithPassword(page, upstreamTessera.users.alice.username, upstreamTessera.users.alice.password)
   await page.getByRole('button', { name: 'Allow' }).click()
+}
+
+/**
+ * In a fresh context: the tutorial app's "Log in with Tessera", Tessera's login page, its button `upstream`,
+ * `atUpstream` on the upstream's pages (their URLs start with `upstreamPages`), consent at Tessera, then
+ * `check` on the app's /profile.
+ */
+async function federatedLogin(upstream: string, upstreamPages: string, atUpstream: (page: Page) => Promise<void>, check: (page: Page) => Promise<void>): Promise<void> {
+  const context = await chromium.newContext({ viewport: { width: 1024, height: 768 } })
+  context.setDefaultTimeout(10_000)
+  try {
+    const page = await context.newPage()
+    await page.goto(`${app.origin}/`)
+    await page.getByRole('link', { name: 'Log in with Tessera' }).click()
+    await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
+    await expect(page.getByRole('region', { name: 'Other ways to sign in' }).isVisible()).resolves.toBe(true)
+    await page.getByRole('button', { name: upstream }).click()
+    await page.waitForURL((url) => url.href.startsWith(upstreamPages))
+    await atUpstream(page)
+    await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
+    await page.getByRole('button', { name: 'Allow' }).click()
+    await page.waitForURL(`${app.origin}/profile`)
+    await check(page)
+  } finally {
+    await context.close()
+  }
 }
 
 describe('federated login in Chromium', () => {
   it('signs in at Tessera with "Continue with Google" through oidc-provider and lands in the tutorial app', async () => {
-    const context = await chromium.newContext({ viewport: { width: 1024, height: 768 } })
-    context.setDefaultTimeout(10_000)
-    try {
-      const page = await context.newPage()
-      await page.goto(`${app.origin}/`)
-      await page.getByRole('link', { name: 'Log in with Tessera' }).click()
-      await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
-      await expect(page.getByRole('region', { name: 'Other ways to sign in' }).isVisible()).resolves.toBe(true)
-      await page.getByRole('button', { name: 'Continue with Google' }).click()
-      await page.waitForURL((url) => !url.href.startsWith(server.url))
-      await atGoogle(page)
-      await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
-      await page.getByRole('button', { name: 'Allow' }).click()
-      await page.waitForURL(`${app.origin}/profile`)
+    await federatedLogin('Continue with Google', `${googleIssuer}/`, atGoogle, async (page) => {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Grace Upstream')
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 
   it('signs in at Tessera with "Continue with Tessera Upstream" through a second Tessera and lands as the downstream\'s own user', async () => {
-    const context = await chromium.newContext({ viewport: { width: 1024, height: 768 } })
-    context.setDefaultTimeout(10_000)
-    try {
-      const page = await context.newPage()
-      await page.goto(`${app.origin}/`)
-      await page.getByRole('link', { name: 'Log in with Tessera' }).click()
-      await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
-      await page.getByRole('button', { name: 'Continue with Tessera Upstream' }).click()
-      await page.waitForURL((url) => url.href.startsWith(`${upstreamTessera.url}/interaction/`))
-      await atUpstreamTessera(page)
-      await page.waitForURL((url) => url.href.startsWith(`${server.url}/interaction/`))
-      await page.getByRole('button', { name: 'Allow' }).click()
-      await page.waitForURL(`${app.origin}/profile`)
+    await federatedLogin('Continue with Tessera Upstream', `${upstreamTessera.url}/interaction/`, atUpstreamTessera, async (page) => {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Hello, Alice Liddell')
       expect(await page.getByText('Signed in with').textContent()).toBe(`Signed in with ${server.url}`)
       // Provisioned at the downstream: neither the upstream's alice nor the downstream's, and no password of its own.
@@ -135,8 +135,6 @@ describe('federated login in Chromium', () => {
       expect(provisioned[0]?.id).not.toBe(upstreamTessera.users.alice.id)
       expect(provisioned[0]?.username).not.toBe('alice')
       expect(provisioned[0]?.password_hash.startsWith('!')).toBe(true)
-    } finally {
-      await context.close()
-    }
+    })
   }, 60_000)
 })

@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { randomUUID } from 'node:crypto'
+import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createClient } from '../../src/server/admin.js'
-import { launchChromium } from '../helpers/chromium.js'
-import { newPkce } from '../helpers/pkce.js'
-import { authorizeUrl, basicAuth, startTestServer, type TestClient, type TestServer } from '../helpers/tessera.js'
+import { signInWithPassword, startBrowserHarness, type BrowserHarness } from '../helpers/browser-flow.js'
+import { startTestServer } from '../helpers/tessera.js'
 
 /**
  * A real Chromium signs in and consents through Tessera's own pages: what a user sees and clicks, including the
@@ -15,115 +11,44 @@ import { authorizeUrl, basicAuth, startTestServer, type TestClient, type TestSer
  */
 
 const TEST_TIMEOUT = 30_000
-const STEP_TIMEOUT = 10_000
 
-/** The client's redirect target: a loopback server on an ephemeral port that records what it receives. */
-interface CallbackServer {
-  redirectUri: string
-  received: URL[]
-  close(): Promise<void>
-}
-
-async function startCallbackServer(): Promise<CallbackServer> {
-  const received: URL[] = []
-  const http: Server = createServer((request, response) => {
-    const { port } = http.address() as AddressInfo
-    received.push(new URL(request.url ?? '/', `http://127.0.0.1:${port}`))
-    response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Back at the client.')
-  })
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject)
-    http.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = http.address() as AddressInfo
-  return {
-    redirectUri: `http://127.0.0.1:${port}/cb`,
-    received,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        http.closeAllConnections()
-        http.close((error) => (error ? reject(error) : resolve()))
-      }),
-  }
-}
-
-let server: TestServer
-let callback: CallbackServer
-let notes: TestClient
-let chromium: Browser
-let context: BrowserContext
+let harness: BrowserHarness
 let page: Page
 
 beforeAll(async () => {
-  server = await startTestServer({ store: 'memory' })
-  callback = await startCallbackServer()
   // A client of our own, registered for the callback server's ephemeral port (port 5000 of the fixtures may be taken).
-  const { clientSecret } = await createClient(
-    server.store,
-    {
-      name: 'Notes',
-      clientId: 'browser-notes',
-      authMethod: 'client_secret_basic',
-      redirectUris: [callback.redirectUri],
-      grantTypes: ['authorization_code', 'refresh_token'],
-      scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read'],
-    },
-    Math.floor(Date.now() / 1000),
-  )
-  notes = { id: 'browser-notes', secret: clientSecret, method: 'client_secret_basic', redirectUri: callback.redirectUri }
-  chromium = await launchChromium()
+  harness = await startBrowserHarness(await startTestServer({ store: 'memory' }), {
+    clientId: 'browser-notes',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'notes:read'],
+  })
 }, 60_000)
 
 afterAll(async () => {
-  await chromium?.close()
-  await callback?.close()
-  await server?.close()
+  await harness?.close()
 }, 30_000)
 
 beforeEach(async () => {
   // A fresh context per test: no session cookie carried from one test to the next.
-  context = await chromium.newContext({ viewport: { width: 1024, height: 768 } })
-  context.setDefaultTimeout(STEP_TIMEOUT)
-  page = await context.newPage()
+  page = await harness.newPage({ width: 1024, height: 768 })
 })
 
 afterEach(async () => {
-  await context?.close()
+  await page?.context().close()
 })
 
-interface StartedRequest {
-  state: string
-  verifier: string
+function openAuthorizationRequest(scope: string, extra: Record<string, string> = {}): Promise<{ state: string; verifier: string }> {
+  return harness.authorize(page, scope, { nonce: `nonce-${randomUUID()}`, ...extra })
 }
 
-async function openAuthorizationRequest(scope: string, extra: Record<string, string> = {}): Promise<StartedRequest> {
-  const { verifier, challenge } = newPkce()
-  const state = randomBytes(12).toString('base64url')
-  await page.goto(
-    authorizeUrl(server.url, {
-      response_type: 'code',
-      client_id: notes.id,
-      redirect_uri: notes.redirectUri,
-      scope,
-      state,
-      nonce: `nonce-${state}`,
-      code_challenge: challenge,
-      code_challenge_method: 'S256',
-      ...extra,
-    }),
-  )
-  return { state, verifier }
-}
-
-async function signIn(username: string, password: string): Promise<void> {
-  await page.getByLabel('Username').fill(username)
-  await page.getByLabel('Password').fill(password)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+function signIn(username: string, password: string): Promise<void> {
+  return signInWithPassword(page, username, password)
 }
 
 /** Waits until the browser lands on the client, and returns the request the client's server received. */
 async function arriveAtClient(state: string): Promise<URL> {
-  await page.waitForURL((url) => url.href.startsWith(notes.redirectUri))
+  const { callback } = harness
+  await page.waitForURL((url) => url.href.startsWith(callback.redirectUri))
   const arrived = callback.received.find((url) => url.searchParams.get('state') === state)
   if (!arrived) throw new Error(`the client received no callback for ${state}: ${callback.received.map(String).join(', ')}`)
   return arrived
@@ -157,14 +82,10 @@ describe('login and consent in Chromium', () => {
       expect(code).toBeTruthy()
       expect(arrived.searchParams.get('state')).toBe(state)
       // RFC 9207: the issuer identifies who answered, against mix-up attacks.
-      expect(arrived.searchParams.get('iss')).toBe(server.url)
+      expect(arrived.searchParams.get('iss')).toBe(harness.server.url)
       expect(arrived.searchParams.has('error')).toBe(false)
 
-      const response = await fetch(`${server.url}/token`, {
-        method: 'POST',
-        headers: { authorization: basicAuth(notes), 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code: code ?? '', redirect_uri: notes.redirectUri, code_verifier: verifier }),
-      })
+      const response = await harness.redeem(state, verifier)
       const body = (await response.json()) as Record<string, unknown>
       expect(response.status, JSON.stringify(body)).toBe(200)
       expect(body).toMatchObject({ token_type: 'Bearer', scope: 'openid profile email offline_access notes:read' })
@@ -180,7 +101,7 @@ describe('login and consent in Chromium', () => {
     async () => {
       await openAuthorizationRequest('openid profile')
       const loginUrl = page.url()
-      const callbacksBefore = callback.received.length
+      const callbacksBefore = harness.callback.received.length
       await signIn('bob', 'not-the-password')
 
       const alert = page.getByRole('alert')
@@ -192,7 +113,7 @@ describe('login and consent in Chromium', () => {
       expect(await page.getByLabel('Username').inputValue()).toBe('bob')
       expect(await page.getByLabel('Password').inputValue()).toBe('')
       expect(await page.getByLabel('Password').getAttribute('aria-describedby')).toBe(await alert.getAttribute('id'))
-      expect(callback.received.length).toBe(callbacksBefore)
+      expect(harness.callback.received.length).toBe(callbacksBefore)
 
       // The same page still works: the right password then gets through to consent.
       await signIn('bob', 'bob-password')
@@ -212,7 +133,7 @@ describe('login and consent in Chromium', () => {
       const arrived = await arriveAtClient(state)
       expect(arrived.searchParams.get('error')).toBe('access_denied')
       expect(arrived.searchParams.get('state')).toBe(state)
-      expect(arrived.searchParams.get('iss')).toBe(server.url)
+      expect(arrived.searchParams.get('iss')).toBe(harness.server.url)
       expect(arrived.searchParams.has('code')).toBe(false)
     },
     TEST_TIMEOUT,

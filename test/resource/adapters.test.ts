@@ -1,4 +1,4 @@
-import { request as httpRequest, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import express from 'express'
@@ -10,8 +10,8 @@ import { answerClientError } from '../../src/adapters/node.js'
 import * as fastifyResource from '../../src/adapters/fastify-resource.js'
 import * as honoResource from '../../src/adapters/hono-resource.js'
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js'
-import { AUDIENCE, FakeAuthorizationServer, accessToken, claims, generateKey, nowSeconds, segment } from './fixtures.js'
-import { scenarios, type ScenarioRequest, type ScenarioTokens } from './scenarios.js'
+import { AUDIENCE, FakeAuthorizationServer, accessToken, generateKey } from './fixtures.js'
+import { scenarios, scenarioTokens, sendScenario as send, type ScenarioTokens } from './scenarios.js'
 import { dpopScenarios, EXTERNAL, type DpopTokens } from './dpop-scenarios.js'
 import { dpopKey, dpopProof } from '../helpers/dpop.js'
 import { nativeResourceAdapters } from './native-adapters.js'
@@ -143,33 +143,6 @@ async function startFastify(rs: ResourceServer, prefixed: boolean): Promise<Runn
   return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() }
 }
 
-interface Answer {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-/** node:http rather than fetch, so that a header can be sent twice as two lines. */
-function send(base: string, scenario: ScenarioRequest): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | string[]> = {}
-    for (const [name, value] of scenario.headers ?? []) {
-      const existing = headers[name]
-      headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
-    }
-    const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
-    if (body) headers['content-length'] = String(body.length)
-    const req = httpRequest(new URL(scenario.path, base), { method: scenario.method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (chunk: Buffer) => chunks.push(chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 /** Every middleware variant the table runs against; Fastify's and Hono's plugin forms join here. */
 const frameworks: [string, (rs: ResourceServer) => Promise<Running>][] = [
   ['hono', (rs) => startHono(rs, false)],
@@ -191,19 +164,9 @@ let dpopTokens: DpopTokens
 
 beforeAll(async () => {
   const key = generateKey('ES256')
-  const foreign = generateKey('ES256')
   as = await new FakeAuthorizationServer().start()
   as.jwks = { keys: [key.publicJwk] }
-  tokens = {
-    read: accessToken(key, as.url),
-    write: accessToken(key, as.url, { scope: 'notes:read notes:write' }),
-    expired: accessToken(key, as.url, { iat: nowSeconds() - 3600, exp: nowSeconds() - 600 }),
-    wrongAudience: accessToken(key, as.url, { aud: 'http://127.0.0.1:7000/api' }),
-    algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(as.url))}.`,
-    foreignKey: accessToken(foreign, as.url, {}, { kid: key.kid }),
-    mfa: accessToken(key, as.url, { acr: 'urn:tessera:mfa', auth_time: nowSeconds() - 10 }),
-    delegated: accessToken(key, as.url, { client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b', act: { sub: 'svc-a' } } }),
-  }
+  tokens = scenarioTokens(key, as.url)
   const [K1, K2] = [await dpopKey(), await dpopKey()]
   dpopTokens = { K1, K2, bound: accessToken(key, as.url, { cnf: { jkt: K1.jkt } }), unbound: accessToken(key, as.url) }
 })

@@ -8,8 +8,11 @@
  * Some apps put the /api routes on a router mounted at /api (the answers must not change: DPoP's `htu`
  * and the query are read from the whole path), and some answer refusals through the framework's error
  * handling (Express: `next(err)` and an error handler). The resource server is configured without
- * `resourceMetadataUrl`: challenges carry the derived one. Each case is `{ name, request, expect }`.
+ * `resourceMetadataUrl`: challenges carry the derived one. Each case is `{ name, request, expect }`;
+ * `scenarioTokens` mints what the cases send and `sendScenario` sends one.
  */
+import { request as httpRequest } from 'node:http'
+import { accessToken, claims, generateKey, nowSeconds, segment, type TestKey } from './fixtures.js'
 
 /** Tokens minted per run by the test (they carry the fake issuer's URL and fresh times). */
 export interface ScenarioTokens {
@@ -28,6 +31,21 @@ export interface ScenarioTokens {
   delegated: string
 }
 
+/** The tokens of the table for the fake issuer at `issuer`, signed by `key` (the one its JWKS serves). */
+export function scenarioTokens(key: TestKey, issuer: string): ScenarioTokens {
+  const foreign = generateKey('ES256')
+  return {
+    read: accessToken(key, issuer),
+    write: accessToken(key, issuer, { scope: 'notes:read notes:write' }),
+    expired: accessToken(key, issuer, { iat: nowSeconds() - 3600, exp: nowSeconds() - 600 }),
+    wrongAudience: accessToken(key, issuer, { aud: 'http://127.0.0.1:7000/api' }),
+    algNone: `${segment({ alg: 'none', typ: 'at+jwt' })}.${segment(claims(issuer))}.`,
+    foreignKey: accessToken(foreign, issuer, {}, { kid: key.kid }),
+    mfa: accessToken(key, issuer, { acr: 'urn:tessera:mfa', auth_time: nowSeconds() - 10 }),
+    delegated: accessToken(key, issuer, { client_id: 'svc-b', act: { sub: 'svc-b', client_id: 'svc-b', act: { sub: 'svc-a' } } }),
+  }
+}
+
 export interface ScenarioRequest {
   method: 'GET' | 'POST'
   path: string
@@ -43,6 +61,45 @@ export interface Expectation {
   challenge: RegExp | null
   /** Members the JSON body must have. */
   json?: Record<string, unknown>
+}
+
+/** An answer as the wire had it: Node's lower-case header names, the body as text. */
+export interface ScenarioAnswer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+/** A request to send as it is: headers as pairs (a name may repeat) or a record, the body as text or bytes. */
+export interface RawRequest {
+  method: string
+  path: string
+  headers?: [string, string][] | Record<string, string>
+  body?: string | Uint8Array
+}
+
+/**
+ * node:http rather than fetch, so that a header can be sent twice as two lines and nothing is added or
+ * normalised; the server may answer (413) and close before the whole body is written.
+ */
+export function sendScenario(base: string, scenario: RawRequest): Promise<ScenarioAnswer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = {}
+    for (const [name, value] of Array.isArray(scenario.headers) ? scenario.headers : Object.entries(scenario.headers ?? {})) {
+      const existing = headers[name]
+      headers[name] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value]
+    }
+    const body = scenario.body === undefined ? undefined : Buffer.from(scenario.body)
+    if (body) headers['content-length'] = String(body.length)
+    const req = httpRequest(new URL(scenario.path, base), { method: scenario.method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }
 
 export interface Scenario {

@@ -1,5 +1,4 @@
 import { OAuthError } from '../../errors.js'
-import { verifyPassword } from '../../crypto/passwords.js'
 import { formParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
@@ -8,10 +7,8 @@ import { errorPage, languageOf, htmlResponse, type TwoFactorSettingsView, type T
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
 import './audit-events.js'
 import { confirmEnrolment, enrolmentFor, hasSecondFactor, regenerateRecoveryCodes, removeSecondFactor, verifySecondFactor, type CodeCheck } from './totp-credential.js'
-import { REAUTHENTICATED } from './records.js'
+import { reauthenticate, recentlyAuthenticated } from './reauthentication.js'
 
-/** Changing a second factor needs a password entered within this many seconds (ASVS 6.4.5-style re-authentication). */
-export const REAUTHENTICATION_SECONDS = 5 * 60
 const CSRF_PURPOSE = 'two-factor'
 
 type View = Omit<TwoFactorSettingsView, 'action' | 'csrfToken'>
@@ -25,13 +22,6 @@ function page(ctx: ServerContext, t: Translator, session: CurrentSession, status
   )
   if (extra.retryAfter !== undefined) response.headers.set('Retry-After', String(extra.retryAfter))
   return response
-}
-
-/** The sign-in is recent: the session began within the window, or the password was entered again since. */
-export async function recentlyAuthenticated(ctx: ServerContext, session: CurrentSession): Promise<boolean> {
-  const now = ctx.config.now()
-  if (now - session.record.auth_time < REAUTHENTICATION_SECONDS) return true
-  return (await ctx.config.store.records.get(REAUTHENTICATED, session.record.id_hash, now)) !== undefined
 }
 
 async function currentView(ctx: ServerContext, session: CurrentSession): Promise<View> {
@@ -75,19 +65,11 @@ export async function twoFactorSettingsEndpoint(ctx: ServerContext, request: OAu
   }
   const user = session.user
   const address = request.remoteAddress ?? null
-  const now = ctx.config.now()
   const step = params.get('step')
 
   if (step === 'reauthenticate') {
-    const gate = await ctx.loginThrottle.check(user.username, request.remoteAddress, now)
-    if (!gate.allowed) return page(ctx, t, session, 429, { state: 'password', error: t.text('twoFactor.error.tooManyAttempts') }, { retryAfter: gate.retryAfter })
-    if (!(await verifyPassword(user.password_hash, params.get('password') ?? ''))) {
-      await ctx.loginThrottle.failed(user.username, request.remoteAddress, now)
-      void ctx.audit.record({ type: 'login.failed', username: user.username, user_id: user.id, client_id: '', reason: 'wrong_password', client_address: address })
-      return page(ctx, t, session, 400, { state: 'password', error: t.text('twoFactor.error.wrongPassword') })
-    }
-    await ctx.loginThrottle.succeeded(user.username)
-    await ctx.config.store.records.put(REAUTHENTICATED, { key: session.record.id_hash, value: {}, expiresAt: now + REAUTHENTICATION_SECONDS, subject: user.id }, { replace: true })
+    const result = await reauthenticate(ctx, t, session, request, params.get('password') ?? '')
+    if (!result.ok) return page(ctx, t, session, result.status, { state: 'password', error: result.error }, { retryAfter: result.retryAfter })
     return redirectResponse(ctx.urls.twoFactor ?? '')
   }
   if (!(await recentlyAuthenticated(ctx, session))) return page(ctx, t, session, 403, { state: 'password', error: t.text('twoFactor.error.reauthenticate') })

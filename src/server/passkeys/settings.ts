@@ -1,13 +1,11 @@
 import { OAuthError } from '../../errors.js'
-import { isUnusablePasswordHash, verifyPassword } from '../../crypto/passwords.js'
 import { formParameters, type Parameters } from '../../http/form.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import { passkeyCredentials, type PasskeyCredential } from '../../storage/kinds/passkeys.js'
 import { StorageConflictError } from '../../storage/types.js'
 import type { ServerContext } from '../context.js'
-import { REAUTHENTICATED } from '../mfa/records.js'
-import { REAUTHENTICATION_SECONDS, recentlyAuthenticated } from '../mfa/two-factor-settings.js'
+import { reauthenticate, recentlyAuthenticated } from '../mfa/reauthentication.js'
 import { en } from '../../ui/index.js'
 import { errorPage, htmlResponse, languageOf, type PasskeySettingsView, type Translator } from '../pages.js'
 import { checkSessionCsrfToken, currentSession, isSameOrigin, sessionCsrfToken, type CurrentSession } from '../session.js'
@@ -98,16 +96,8 @@ export async function passkeySettingsEndpoint(ctx: ServerContext, options: Resol
   const credentials = passkeyCredentials(ctx.config.store.records)
 
   if (step === 'reauthenticate') {
-    const gate = await ctx.loginThrottle.check(user.username, request.remoteAddress, now)
-    if (!gate.allowed) return page(ctx, t, session, 429, { state: 'password', error: t.text('twoFactor.error.tooManyAttempts') })
-    const password = params.get('password') ?? ''
-    if (isUnusablePasswordHash(user.password_hash) || !(await verifyPassword(user.password_hash, password))) {
-      await ctx.loginThrottle.failed(user.username, request.remoteAddress, now)
-      void ctx.audit.record({ type: 'login.failed', username: user.username, user_id: user.id, client_id: '', reason: 'wrong_password', client_address: address })
-      return page(ctx, t, session, 400, { state: 'password', error: t.text('twoFactor.error.wrongPassword') })
-    }
-    await ctx.loginThrottle.succeeded(user.username)
-    await ctx.config.store.records.put(REAUTHENTICATED, { key: session.record.id_hash, value: {}, expiresAt: now + REAUTHENTICATION_SECONDS, subject: user.id }, { replace: true })
+    const result = await reauthenticate(ctx, t, session, request, params.get('password') ?? '')
+    if (!result.ok) return page(ctx, t, session, result.status, { state: 'password', error: result.error })
     return redirectResponse(ctx.urls.passkeySettings ?? '')
   }
   if (!(await recentlyAuthenticated(ctx, session))) return page(ctx, t, session, 403, { state: 'password', error: t.text('twoFactor.error.reauthenticate') })
