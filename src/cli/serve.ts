@@ -198,6 +198,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'require-dpop': { type: 'boolean' },
       'dpop-nonces': { type: 'boolean' },
       'admin-api': { type: 'boolean' },
+      'admin-console': { type: 'boolean' },
       'admin-user': { type: 'string', multiple: true },
       'refresh-token-reuse-grace': { type: 'string' },
     },
@@ -243,6 +244,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const passkeyOptions = passkeysOn ? { ...(config.passkeys?.rpId ? { rpId: config.passkeys.rpId } : {}), ...(config.passkeys?.userVerification ? { userVerification: config.passkeys.userVerification } : {}) } : undefined
   const adminApiOn = values['admin-api'] ?? envSwitch('TESSERA_ADMIN_API') ?? config.adminApi?.enabled ?? false
   const adminUsers = listOption(values['admin-user'], 'TESSERA_ADMIN_USERS', config.adminApi?.admins)
+  const adminConsoleOn = values['admin-console'] ?? envSwitch('TESSERA_ADMIN_CONSOLE') ?? config.adminConsole?.enabled ?? false
+  // The console is built on the admin API: switching it on alone would serve pages that can do nothing.
+  if (adminConsoleOn && !adminApiOn) throw new UsageError('--admin-console needs the admin API: add --admin-api (or adminApi.enabled), and name the admins with --admin-user')
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
   // Log lines are written asynchronously: a synchronous write per line blocks every request in flight whenever
   // stdout is a pipe whose reader falls behind (a log shipper, a terminal). Into a file it cost little (issue 20's
@@ -293,7 +297,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
-      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers } : undefined,
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers } : undefined, adminConsole: adminConsoleOn,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -318,6 +322,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
     ...(adminApiOn ? [`  admin API: ${server.url}/admin/v1 (OpenAPI: ${server.url}/admin/v1/openapi.json)`, `  admin API users: ${adminUsers.length > 0 ? adminUsers.join(', ') : 'none (client-credentials tokens only; --admin-user NAME)'}`] : []),
+    ...(adminConsoleOn ? [`  admin console: ${server.url}/admin (for the admin API users)`] : []),
     ...(!demo && (config.resources ?? []).length === 0
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),

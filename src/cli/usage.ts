@@ -107,6 +107,8 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                with admin scopes (README "Admin API") (env TESSERA_ADMIN_API=1)
   --admin-user NAME...         a user (username or id) whose own tokens the admin API takes; other users'
                                are refused (repeatable, env TESSERA_ADMIN_USERS comma-separated)
+  --admin-console              serve the admin console at /admin for the --admin-user users, signed in
+                               here; needs --admin-api (README "Admin console") (env TESSERA_ADMIN_CONSOLE=1)
   --refresh-token-reuse-grace N
                                for N seconds (0 = off, the default; at most 60) after a rotation, the same
                                client presenting the rotated refresh token again gets the same successor

@@ -117,6 +117,9 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     enabled: z.boolean().optional().describe('Serve the admin HTTP API at /admin/v1 (off by default): clients, users, sessions, consents, keys, the audit trail and registration tokens, for access tokens of this server with admin scopes (README "Admin API"). Env TESSERA_ADMIN_API=1'),
     admins: z.array(z.string().trim().min(1)).optional().describe('Users (ids or usernames) whose own tokens the admin API takes; any other user\'s token is refused (403) whatever its scopes. Client-credentials tokens need no entry. Env TESSERA_ADMIN_USERS comma-separated, flag --admin-user'),
   }).optional().describe('The admin HTTP API and its OpenAPI document at /admin/v1/openapi.json'),
+  adminConsole: z.strictObject({
+    enabled: z.boolean().optional().describe('Serve the admin console at /admin (off by default; needs adminApi.enabled): the users named in adminApi.admins sign in here and manage clients, users, keys, the audit trail and registration tokens in the browser (README "Admin console"). Env TESSERA_ADMIN_CONSOLE=1'),
+  }).optional().describe('The admin console in the browser, built on the admin API'),
   clientMetadataDocuments: z.strictObject({
     enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),
   }).optional().describe('Client ID metadata documents (MCP clients)'),

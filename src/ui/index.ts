@@ -25,6 +25,10 @@ export { renderDevicePage } from './pages/device.js'
 export { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeyItemView } from './pages/passkeys.js'
 export { PASSKEY_SCRIPT } from './passkey-script.js'
 export {
+  ADMIN_CONSOLE_SCRIPT, adminAlert, adminConfirm, adminDetails, adminField, adminFilters, adminForm, adminLinks, adminNotice, adminPager, adminSecret, adminTable, renderAdminPage,
+  type AdminField, type AdminNavItem, type AdminPageView,
+} from './pages/admin-layout.js'
+export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
   type ConsentResource,
