@@ -297,7 +297,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     capabilities: serveCapabilities({
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
-      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers } : undefined, adminConsole: adminConsoleOn,
+      tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers } : undefined,
+      adminConsole: adminConsoleOn ? { requireMfa: config.adminConsole?.requireMfa ?? false } : undefined,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),

@@ -17,7 +17,8 @@ import { loadResources } from './resources/directory.js'
 export async function checkAuthorizationRequest(ctx: ServerContext, params: Parameters, client: ClientRecord | undefined): Promise<AuthorizationRequestResult> {
   const { scopesSupported } = await loadResources(ctx)
   // A built-in client of a capability may ask for scopes kept out of discovery (the admin console's admin scopes).
-  const source = client === undefined ? undefined : ctx.registry.clientSources.find((candidate) => candidate.handles(client.client_id))
+  const clientId = client?.client_id
+  const source = clientId === undefined ? undefined : ctx.registry.clientSources.find((candidate) => candidate.handles(clientId))
   const extra = source?.scopesOutsideDiscovery ?? []
   return validateAuthorizationRequest(params, client, { scopesSupported: extra.length > 0 ? [...scopesSupported, ...extra] : scopesSupported })
 }

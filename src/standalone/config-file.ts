@@ -119,6 +119,7 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
   }).optional().describe('The admin HTTP API and its OpenAPI document at /admin/v1/openapi.json'),
   adminConsole: z.strictObject({
     enabled: z.boolean().optional().describe('Serve the admin console at /admin (off by default; needs adminApi.enabled): the users named in adminApi.admins sign in here and manage clients, users, keys, the audit trail and registration tokens in the browser (README "Admin console"). Env TESSERA_ADMIN_CONSOLE=1'),
+    requireMfa: z.boolean().optional().describe('Admins must sign in to the console with a second factor (acr of the two-factor level); off by default'),
   }).optional().describe('The admin console in the browser, built on the admin API'),
   clientMetadataDocuments: z.strictObject({
     enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),

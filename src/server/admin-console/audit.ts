@@ -24,7 +24,8 @@ function details(entry: AuditEntry): string {
 
 const trail: ConsolePage = {
   method: 'GET', path: '/audit', section: 'audit',
-  async handle({ ctx, query, api }) {
+  async handle(request) {
+    const { ctx, query } = request
     const filters = new URLSearchParams()
     for (const name of FILTERS) {
       const value = query.get(name)?.trim()
@@ -34,7 +35,7 @@ const trail: ConsolePage = {
     const asked = new URLSearchParams(filters)
     asked.set('limit', '50')
     if (cursor) asked.set('cursor', cursor)
-    const answer = await api('GET', `/audit?${asked.toString()}`)
+    const answer = await request.api('GET', `/audit?${asked.toString()}`)
     const base = `${ctx.config.issuer}/admin/audit`
     const form = adminFilters({
       action: base, label: 'Filter the audit trail',

@@ -70,13 +70,15 @@ interface ClientForm {
   scopes: string
   skip_consent: boolean
   disabled?: boolean
+  /** The status the edit form was made with: `disabled` is sent only when the admin changed it (each switch is audited). */
+  was_disabled?: boolean
 }
 
 function formFromClient(client: ClientView): ClientForm {
   return {
     client_name: client.client_name, redirect_uris: client.redirect_uris.join('\n'), post_logout_redirect_uris: client.post_logout_redirect_uris.join('\n'),
     grant_types: client.grant_types, token_endpoint_auth_method: client.token_endpoint_auth_method, scopes: client.scopes.join(' '), skip_consent: client.skip_consent,
-    disabled: client.disabled,
+    disabled: client.disabled, was_disabled: client.disabled,
   }
 }
 
@@ -85,7 +87,7 @@ function formFromPost(form: URLSearchParams, withId: boolean): ClientForm {
     client_name: form.get('client_name') ?? '', ...(withId ? { client_id: form.get('client_id') ?? '' } : {}),
     redirect_uris: form.get('redirect_uris') ?? '', post_logout_redirect_uris: form.get('post_logout_redirect_uris') ?? '',
     grant_types: form.getAll('grant_types'), token_endpoint_auth_method: form.get('token_endpoint_auth_method') ?? '', scopes: form.get('scopes') ?? '',
-    skip_consent: form.get('skip_consent') === 'yes', ...(withId ? {} : { disabled: form.get('disabled') === 'yes' }),
+    skip_consent: form.get('skip_consent') === 'yes', ...(withId ? {} : { disabled: form.get('disabled') === 'yes', was_disabled: form.get('was_disabled') === 'yes' }),
   }
 }
 
@@ -101,7 +103,7 @@ function apiBody(input: ClientForm, creating: boolean): Record<string, unknown> 
     ...(input.token_endpoint_auth_method ? { token_endpoint_auth_method: input.token_endpoint_auth_method } : {}),
     ...(scopes.length > 0 || !creating ? { scopes } : {}),
     skip_consent: input.skip_consent,
-    ...(input.disabled !== undefined ? { disabled: input.disabled } : {}),
+    ...(input.disabled !== undefined && input.disabled !== input.was_disabled ? { disabled: input.disabled } : {}),
   }
 }
 
@@ -124,7 +126,8 @@ function clientFields(ctx: ServerContext, input: ClientForm, creating: boolean):
 
 const list: ConsolePage = {
   method: 'GET', path: '/clients', section: 'clients',
-  async handle({ ctx, query, api }) {
+  async handle(request) {
+    const { ctx, query } = request
     const filters = new URLSearchParams()
     for (const name of ['q', 'grant_type', 'disabled']) {
       const value = query.get(name)
@@ -134,7 +137,7 @@ const list: ConsolePage = {
     const asked = new URLSearchParams(filters)
     asked.set('limit', '50')
     if (cursor) asked.set('cursor', cursor)
-    const answer = await api('GET', `/clients?${asked.toString()}`)
+    const answer = await request.api('GET', `/clients?${asked.toString()}`)
     const filterForm = adminFilters({
       action: link(ctx, '/clients'), label: 'Filter clients',
       fields: [
@@ -204,7 +207,7 @@ const detail: ConsolePage = {
     if ('kind' in read) return read
     const { client } = read
     const { ctx } = request
-    const list = (values: readonly string[]): SafeHtml => (values.length === 0 ? html`<span class="note">none</span>` : html`<pre class="mono">${values.join('\n')}</pre>`)
+    const uriList = (values: readonly string[]): SafeHtml => (values.length === 0 ? html`<span class="note">none</span>` : html`<pre class="mono">${values.join('\n')}</pre>`)
     const links = [
       { href: link(ctx, clientPath(client.client_id, '/edit')), label: 'Edit' },
       ...(hasSecret(client) ? [{ href: link(ctx, clientPath(client.client_id, '/rotate')), label: 'Rotate secret' }] : []),
@@ -215,8 +218,8 @@ const detail: ConsolePage = {
 ${adminDetails([
       ['Client ID', html`<span class="mono">${client.client_id}</span>`],
       ['Status', client.disabled ? 'Disabled' : 'Active'],
-      ['Redirect URIs', list(client.redirect_uris)],
-      ['Post-logout redirect URIs', list(client.post_logout_redirect_uris)],
+      ['Redirect URIs', uriList(client.redirect_uris)],
+      ['Post-logout redirect URIs', uriList(client.post_logout_redirect_uris)],
       ['Grant types', client.grant_types.join(', ')],
       ['Client authentication', client.token_endpoint_auth_method],
       ['Scopes', client.scopes.join(' ')],
@@ -232,7 +235,7 @@ ${adminLinks(links)}`)
 
 function editForm(request: ConsoleRequest, client: ClientView, input: ClientForm, etag: string, error?: string): SafeHtml {
   const { ctx, csrfToken } = request
-  return html`${adminAlert(error)}${adminForm({ action: link(ctx, clientPath(client.client_id, '/edit')), csrfToken, hidden: { etag }, fields: clientFields(ctx, input, false), submit: 'Save changes' })}
+  return html`${adminAlert(error)}${adminForm({ action: link(ctx, clientPath(client.client_id, '/edit')), csrfToken, hidden: { etag, was_disabled: input.was_disabled ? 'yes' : 'no' }, fields: clientFields(ctx, input, false), submit: 'Save changes' })}
 ${adminLinks([{ href: link(ctx, clientPath(client.client_id)), label: 'Cancel' }])}`
 }
 

@@ -54,6 +54,7 @@ export function framePage(ctx: ServerContext, request: OAuthRequest, status: num
 const SIGN_IN_FAILURES: Record<SignInFailure, { status: number; title: string; message: string }> = {
   'no-sign-in': { status: 400, title: 'Sign-in not completed', message: 'This sign-in was not started in this browser, or it took too long. Open the console again to sign in.' },
   refused: { status: 403, title: 'Sign-in not completed', message: 'The sign-in was cancelled or refused.' },
+  'no-second-factor': { status: 403, title: 'Second factor needed', message: 'The admin console needs a sign-in with a second factor. Set one up on your account page (two-step verification), then open the console again.' },
   'not-admin': { status: 403, title: 'Not an administrator', message: 'You are signed in, but you are not an administrator of this server. Ask an operator to name you in adminApi.admins.' },
   'exchange-failed': { status: 502, title: 'Sign-in not completed', message: 'The sign-in could not be completed. Open the console again to sign in.' },
 }
@@ -82,11 +83,17 @@ function sameOrigin(ctx: ServerContext, headers: Headers): boolean {
   return origin === null || origin === new URL(ctx.config.issuer).origin
 }
 
+/** What the operator chose for the console. */
+export interface ConsoleSettings {
+  /** Admins must sign in with a second factor (`acr` of the two-factor level). */
+  readonly requireMfa: boolean
+}
+
 /** Everything below `/admin`: the frame's own routes, then the pages. */
-export async function dispatch(ctx: ServerContext, request: OAuthRequest, path: string, table: readonly CompiledPage[]): Promise<OAuthResponse> {
+export async function dispatch(ctx: ServerContext, request: OAuthRequest, path: string, table: readonly CompiledPage[], settings: ConsoleSettings): Promise<OAuthResponse> {
   const method = request.method === 'HEAD' ? 'GET' : request.method
   if (path === '/callback' && method === 'GET') {
-    const done = await completeSignIn(ctx, request)
+    const done = await completeSignIn(ctx, request, settings.requireMfa)
     if (done.ok) return done.response
     const failure = SIGN_IN_FAILURES[done.reason]
     return framePage(ctx, request, failure.status, failure.title, failure.message, { links: done.reason === 'not-admin' ? [] : [{ href: consoleUrl(ctx, '/'), label: 'Open the console' }] })
@@ -108,7 +115,7 @@ export async function dispatch(ctx: ServerContext, request: OAuthRequest, path: 
   }
   if (path === '/' || path === '') {
     if (method !== 'GET') return methodNotAllowed(ctx, request, ['GET'])
-    if (!session) return signInRedirect(ctx, request.headers, '/')
+    if (!session) return signInRedirect(ctx, request.headers, '/', settings)
     const first = CONSOLE_SECTIONS.find((section) => table.some(({ page }) => page.method === 'GET' && page.path === `/${section}`))
     return redirectResponse(consoleUrl(ctx, first ? `/${first}` : '/signed-out'))
   }
@@ -128,7 +135,7 @@ export async function dispatch(ctx: ServerContext, request: OAuthRequest, path: 
         return framePage(ctx, request, 404, 'Not found', 'There is no console page at this address.', session ? { session } : {})
       }
     }
-    return runPage(ctx, request, entry, params, session, table)
+    return runPage(ctx, request, entry, params, session, table, settings)
   }
   if (allowed.length > 0) return methodNotAllowed(ctx, request, allowed)
   return framePage(ctx, request, 404, 'Not found', 'There is no console page at this address.', session ? { session } : {})
@@ -144,11 +151,11 @@ function forbidden(ctx: ServerContext, request: OAuthRequest, session: ConsoleSe
   return framePage(ctx, request, 403, 'Request refused', 'The form could not be verified: it did not come from this console, or it is out of date. Reload the page and try again.', { session })
 }
 
-async function runPage(ctx: ServerContext, request: OAuthRequest, entry: CompiledPage, params: Record<string, string>, session: ConsoleSession | undefined, table: readonly CompiledPage[]): Promise<OAuthResponse> {
+async function runPage(ctx: ServerContext, request: OAuthRequest, entry: CompiledPage, params: Record<string, string>, session: ConsoleSession | undefined, table: readonly CompiledPage[], settings: ConsoleSettings): Promise<OAuthResponse> {
   const { page } = entry
   const here = `${request.url.pathname.slice(ctx.config.basePath.length + '/admin'.length)}${request.url.search}`
   // Not signed in (or the access token expired): through /authorize and back; a POST comes back to its page's GET.
-  if (!session) return signInRedirect(ctx, request.headers, page.method === 'GET' ? here : request.url.pathname.slice(ctx.config.basePath.length + '/admin'.length))
+  if (!session) return signInRedirect(ctx, request.headers, page.method === 'GET' ? here : request.url.pathname.slice(ctx.config.basePath.length + '/admin'.length), settings)
   let form = new URLSearchParams()
   if (page.method === 'POST') {
     const parsed = formOf(request)
@@ -181,6 +188,6 @@ async function runPage(ctx: ServerContext, request: OAuthRequest, entry: Compile
     case 'redirect':
       return redirectResponse(consoleUrl(ctx, safeReturnPath(result.to)))
     case 'fresh-auth':
-      return signInRedirect(ctx, request.headers, result.returnTo, true)
+      return signInRedirect(ctx, request.headers, result.returnTo, { ...settings, fresh: true })
   }
 }

@@ -23,19 +23,30 @@ function scriptResponse(): OAuthResponse {
   return { status: 200, headers, body: ADMIN_CONSOLE_SCRIPT }
 }
 
+/** Options of `adminConsole()`. */
+export interface AdminConsoleOptions {
+  /**
+   * Admins must sign in with a second factor: the console asks `/authorize` for the two-factor level
+   * (`acr_values`) and refuses a sign-in whose ID token does not reach it. Default false (the login's own
+   * rules apply: `requireMfa` of the server, the user's or the client's).
+   */
+  readonly requireMfa?: boolean | undefined
+}
+
 /** The console with these pages (`adminConsole()` has them all; tests add their own). */
-export function consoleWithPages(pages: readonly ConsolePage[]): Capability {
+export function consoleWithPages(pages: readonly ConsolePage[], options: AdminConsoleOptions = {}): Capability {
   const table = compilePages(pages)
+  const settings = { requireMfa: options.requireMfa === true }
   return {
     name: 'admin-console',
     spec: 'ASVS 3.4, 3.5, 7.2 (a web console on the admin API)',
     endpoints: [{
       name: 'adminConsole', path: '/admin', methods: ['GET'], html: true,
-      handle: (ctx, request) => dispatch(ctx, request, '/', table),
+      handle: (ctx, request) => dispatch(ctx, request, '/', table, settings),
       below: [
         { pattern: /^\/console\.js$/, methods: ['GET'], handle: () => scriptResponse() },
         // Everything else below /admin but the admin API (/admin/v1), whichever capability registers first.
-        { pattern: /^(\/(?!v1(?:\/|$)).{0,2048})$/, methods: ['GET', 'POST'], handle: (ctx, request, captures) => dispatch(ctx, request, captures[0] ?? '/', table) },
+        { pattern: /^(\/(?!v1(?:\/|$)).{0,2048})$/, methods: ['GET', 'POST'], handle: (ctx, request, captures) => dispatch(ctx, request, captures[0] ?? '/', table, settings) },
       ],
     }],
     clientSource: consoleClientSource,
@@ -49,7 +60,7 @@ export function consoleWithPages(pages: readonly ConsolePage[]): Capability {
  * `urn:tessera:admin-console`, code flow with PKCE) and calls the API in process with that admin's own
  * token, so only the users named in `adminApi({ admins })` get in and every change is audited with them.
  * Server-rendered, no inline script, strict CSP, CSRF tokens bound to the console session, confirmation
- * pages before destructive actions.
+ * pages before destructive actions. `requireMfa`: only sign-ins with a second factor get in.
  *
  * @example
  * ```ts
@@ -57,6 +68,6 @@ export function consoleWithPages(pages: readonly ConsolePage[]): Capability {
  * ```
  * @see README "Admin console"
  */
-export function adminConsole(): Capability {
-  return consoleWithPages(PAGES)
+export function adminConsole(options: AdminConsoleOptions = {}): Capability {
+  return consoleWithPages(PAGES, options)
 }

@@ -7,6 +7,7 @@ import { ADMIN_CONSOLE_SESSION, ADMIN_CONSOLE_SIGN_IN, type AdminConsoleSession 
 import type { ClientRecord } from '../../storage/types.js'
 import { builtInSignInClient } from '../built-in-client.js'
 import type { ClientSource, ServerContext } from '../context.js'
+import { ACR_MFA } from '../mfa/assurance.js'
 import { checkSessionCsrfToken, sessionCsrfToken } from '../session.js'
 import { callAdminApi } from './api.js'
 
@@ -98,9 +99,10 @@ export function safeReturnPath(path: string): string {
 /**
  * To the login page, coming back to `returnTo`. The state, the PKCE verifier and the way back stay in the
  * store, bound to this browser's console cookie (set here when it has none). `fresh`: OIDC Core §3.1.2.1
- * `max_age=0`, the admin must enter credentials again, whatever session the provider has.
+ * `max_age=0`, the admin must enter credentials again, whatever session the provider has. `requireMfa`:
+ * `acr_values` asks for the two-factor level (RFC 9470 §4), so the login runs the admin's second factor.
  */
-export async function signInRedirect(ctx: ServerContext, headers: Headers, returnTo: string, fresh = false): Promise<OAuthResponse> {
+export async function signInRedirect(ctx: ServerContext, headers: Headers, returnTo: string, options: { fresh?: boolean; requireMfa?: boolean } = {}): Promise<OAuthResponse> {
   const existing = cookieValue(ctx, headers)
   const browser = existing ?? randomToken(32)
   const state = randomToken(32)
@@ -110,7 +112,8 @@ export async function signInRedirect(ctx: ServerContext, headers: Headers, retur
   })
   const query = new URLSearchParams({
     response_type: 'code', client_id: ADMIN_CONSOLE_CLIENT_ID, redirect_uri: consoleCallbackUrl(ctx), scope: ['openid', ...ADMIN_CONSOLE_SCOPES].join(' '),
-    state, code_challenge: computeS256Challenge(verifier), code_challenge_method: 'S256', ...(fresh ? { max_age: '0' } : {}),
+    state, code_challenge: computeS256Challenge(verifier), code_challenge_method: 'S256',
+    ...(options.fresh ? { max_age: '0' } : {}), ...(options.requireMfa ? { acr_values: ACR_MFA } : {}),
   })
   const response = redirectResponse(`${ctx.urls.authorization}?${query.toString()}`)
   if (existing === undefined) response.headers.append('Set-Cookie', consoleCookie(ctx, browser))
@@ -118,7 +121,7 @@ export async function signInRedirect(ctx: ServerContext, headers: Headers, retur
 }
 
 /** Why a callback signed nobody in. */
-export type SignInFailure = 'no-sign-in' | 'refused' | 'not-admin' | 'exchange-failed'
+export type SignInFailure = 'no-sign-in' | 'refused' | 'not-admin' | 'no-second-factor' | 'exchange-failed'
 
 interface TokenAnswer {
   access_token?: unknown
@@ -144,9 +147,9 @@ async function exchangeCode(ctx: ServerContext, code: string, verifier: string):
 }
 
 /** The claims of an ID token that came straight from this server's own token endpoint (so not verified again). */
-function idTokenClaims(idToken: string): { sub?: unknown; auth_time?: unknown } {
+function idTokenClaims(idToken: string): { sub?: unknown; auth_time?: unknown; acr?: unknown } {
   try {
-    return JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown; auth_time?: unknown }
+    return JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown; auth_time?: unknown; acr?: unknown }
   } catch {
     return {}
   }
@@ -157,7 +160,7 @@ function idTokenClaims(idToken: string): { sub?: unknown; auth_time?: unknown } 
  * exchanged, and the token must open the admin API — a user the operator did not name gets `not-admin`
  * and no console session. A new cookie value then names the session (session fixation, ASVS 7.2.4).
  */
-export async function completeSignIn(ctx: ServerContext, request: OAuthRequest): Promise<{ ok: true; response: OAuthResponse } | { ok: false; reason: SignInFailure }> {
+export async function completeSignIn(ctx: ServerContext, request: OAuthRequest, requireMfa = false): Promise<{ ok: true; response: OAuthResponse } | { ok: false; reason: SignInFailure }> {
   const query = request.url.searchParams
   const state = query.get('state')
   const browser = cookieValue(ctx, request.headers)
@@ -173,6 +176,8 @@ export async function completeSignIn(ctx: ServerContext, request: OAuthRequest):
   const claims = idTokenClaims(tokens.id_token)
   const now = ctx.config.now()
   if (typeof claims.sub !== 'string') return { ok: false, reason: 'exchange-failed' }
+  // OIDC Core §2 `acr`: the level the login reached, never more (a user without a second factor reaches one).
+  if (requireMfa && claims.acr !== ACR_MFA) return { ok: false, reason: 'no-second-factor' }
   const probe = await callAdminApi(ctx, tokens.access_token, 'GET', '/clients?limit=1')
   if (probe.status === 403) return { ok: false, reason: 'not-admin' }
   if (probe.status !== 200) return { ok: false, reason: 'exchange-failed' }
@@ -183,7 +188,7 @@ export async function completeSignIn(ctx: ServerContext, request: OAuthRequest):
   await ctx.config.store.records.delete(ADMIN_CONSOLE_SESSION, sha256(browser))
   await ctx.config.store.records.put(ADMIN_CONSOLE_SESSION, {
     key: sha256(value), expiresAt: now + lifetime, subject: user.id,
-    value: { sub: user.id, name: user.name ?? user.username, access_token: tokens.access_token, auth_time: typeof claims.auth_time === 'number' ? claims.auth_time : now },
+    value: { sub: user.id, name: user.name ?? user.username, access_token: tokens.access_token, auth_time: typeof claims.auth_time === 'number' ? claims.auth_time : 0 },
   })
   const response = redirectResponse(`${ctx.config.issuer}/admin${pending.return_to}`)
   response.headers.append('Set-Cookie', consoleCookie(ctx, value))

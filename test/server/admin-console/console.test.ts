@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '../../../src/server/admin.js'
 import { adminConsole, consoleWithPages } from '../../../src/server/admin-console/index.js'
-import type { ConsolePage } from '../../../src/server/admin-console/types.js'
+import type { ConsolePage, ConsoleResult } from '../../../src/server/admin-console/types.js'
 import { html } from '../../../src/ui/index.js'
 import { consoleBrowser, csrfTokenOf, formFor, openConsole, postForm, startConsoleServer, submitConsoleForm } from '../../helpers/admin-console.js'
 import { Browser } from '../../helpers/http-client.js'
@@ -76,7 +76,7 @@ describe('sign-in', () => {
   it('sends an admin whose page asks for a fresh sign-in through /authorize with max_age=0 and back', async () => {
     const fresh: ConsolePage = {
       method: 'GET', path: '/keys', section: 'keys',
-      handle: (request) => Promise.resolve(request.query.get('back') === null
+      handle: (request) => Promise.resolve<ConsoleResult>(request.query.get('back') === null
         ? { kind: 'fresh-auth', returnTo: '/keys?back=1' }
         : { kind: 'page', title: 'Keys', body: html`<p>recent: ${String(request.recentlyAuthenticated)}</p>` }),
     }
@@ -145,7 +145,7 @@ describe('pages', () => {
 
   it('creates a client and shows its secret once: never in a URL, not on reload', async () => {
     const { location, secret, page } = await createThroughConsole(admin, {
-      client_name: 'Billing', client_id: 'billing', redirect_uris: 'https://billing.example/cb', grant_types: ['client_credentials'],
+      client_name: 'Billing', client_id: 'billing', grant_types: ['client_credentials'],
       token_endpoint_auth_method: 'client_secret_basic', scopes: 'notes:read',
     })
     expect(location).toMatch(/\/admin\/clients\/billing\/secret\?shown=[A-Za-z0-9_-]{43}$/)
@@ -301,8 +301,9 @@ describe('AC-08 the admin console resists CSRF, XSS and framing', () => {
 
   it('AC-08 renders client names, redirect URIs and registration metadata escaped, and never as links', async () => {
     const payload = '<img src=x onerror=alert(1)>'
-    const { client } = await createClient(server.store, { name: payload, clientId: 'xss-client', redirectUris: ['https://xss.example/cb?q="><script>alert(1)</script>'] }, now())
-    await server.store.clients.update({ ...client, client_uri: 'javascript:alert(1)' })
+    const { client } = await createClient(server.store, { name: payload, clientId: 'xss-client', redirectUris: ['https://xss.example/cb'] }, now())
+    // As a registrant could have sent them (RFC 7591 §5: client metadata is attacker-controlled).
+    await server.store.clients.update({ ...client, redirect_uris: ['https://xss.example/cb?q="><script>alert(1)</script>'], client_uri: 'javascript:alert(1)' })
     for (const path of ['/clients?q=xss', '/clients/xss-client', '/clients/xss-client/edit', '/clients/xss-client/delete', '/clients/xss-client/rotate']) {
       const text = await (await admin.get(`${server.url}/admin${path}`)).text()
       expect(text, path).not.toContain(payload)
