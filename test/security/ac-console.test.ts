@@ -21,7 +21,7 @@ const now = (): number => Math.floor(Date.now() / 1000)
 
 describe('AC-08 the admin console resists CSRF, XSS and framing', () => {
   it('AC-08 refuses cross-site and token-less POSTs with 403, changing nothing; GET never changes state', async () => {
-    await createClient(server.store, { name: 'Target', clientId: 'target' }, now())
+    await createClient(server.store, { name: 'Target', clientId: 'target', grantTypes: ['client_credentials'] }, now())
     const page = await (await admin.get(`${server.url}/admin/clients/target/delete`)).text()
     const token = csrfTokenOf(page)
     const url = `${server.url}/admin/clients/target/delete`

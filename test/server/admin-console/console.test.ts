@@ -216,7 +216,7 @@ describe('pages', () => {
     const text = await invalid.text()
     expect(text).toContain('role="alert"')
     expect(text).toContain('javascript:alert(1)</textarea>')
-    await createClient(server.store, { name: 'Taken', clientId: 'taken' }, now())
+    await createClient(server.store, { name: 'Taken', clientId: 'taken', grantTypes: ['client_credentials'] }, now())
     const duplicate = await submitConsoleForm(server, admin, '/clients/new', '/clients/new', { client_name: 'Again', client_id: 'taken', grant_types: ['client_credentials'], scopes: 'notes:read' })
     expect(duplicate.status).toBe(409)
     expect(await duplicate.text()).toContain('exists already')
@@ -231,7 +231,7 @@ describe('pages', () => {
   })
 
   it('deletes a client after a confirmation page', async () => {
-    await createClient(server.store, { name: 'Doomed', clientId: 'doomed' }, now())
+    await createClient(server.store, { name: 'Doomed', clientId: 'doomed', grantTypes: ['client_credentials'] }, now())
     const confirm = await (await admin.get(`${server.url}/admin/clients/doomed/delete`)).text()
     expect(await server.store.clients.get('doomed')).toBeDefined()
     const form = formFor(confirm, '/clients/doomed/delete')
@@ -243,7 +243,7 @@ describe('pages', () => {
   })
 
   it('lists clients with filters and pages through the API\'s cursors', async () => {
-    for (let index = 0; index < 55; index++) await createClient(server.store, { name: `Paged ${index}`, clientId: `paged-${String(index).padStart(2, '0')}` }, now())
+    for (let index = 0; index < 55; index++) await createClient(server.store, { name: `Paged ${index}`, clientId: `paged-${String(index).padStart(2, '0')}`, grantTypes: ['client_credentials'] }, now())
     const first = await (await admin.get(`${server.url}/admin/clients?q=paged`)).text()
     expect(first.match(/<tr><td>/g)).toHaveLength(50)
     const next = /<a href="([^"]+)" rel="next">/.exec(first)?.[1]?.replace(/&amp;/g, '&') ?? ''
