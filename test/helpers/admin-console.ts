@@ -6,6 +6,7 @@
 import { adminApi } from '../../src/server/admin-api/index.js'
 import { adminConsole } from '../../src/server/admin-console/index.js'
 import type { Capability } from '../../src/server/context.js'
+import type { Lifetimes } from '../../src/server/settings.js'
 import { formFor } from './account.js'
 import { Browser } from './http-client.js'
 import { startTestServer, type TestServer } from './tessera.js'
@@ -13,8 +14,8 @@ import { startTestServer, type TestServer } from './tessera.js'
 export { formFor }
 
 /** The test server with `adminApi({ admins: ['alice'] })` and the console (or `console`, a console with other pages). */
-export async function startConsoleServer(options: { console?: Capability } = {}): Promise<TestServer> {
-  return startTestServer({ store: 'memory', capabilities: [adminApi({ admins: ['alice'] }), options.console ?? adminConsole()] })
+export async function startConsoleServer(options: { console?: Capability; lifetimes?: Partial<Lifetimes> } = {}): Promise<TestServer> {
+  return startTestServer({ store: 'memory', capabilities: [adminApi({ admins: ['alice'] }), options.console ?? adminConsole()], ...(options.lifetimes ? { lifetimes: options.lifetimes } : {}) })
 }
 
 /** Follows the console's sign-in from `path` (below /admin) through the login page; the last response (the console page, or a refusal). */

@@ -110,6 +110,26 @@ describe('sign-in', () => {
     }
   })
 
+  it('goes through /authorize again when the access token expired, silently while the provider session lives', async () => {
+    const other = await startConsoleServer({ lifetimes: { accessToken: 1 } })
+    try {
+      const browser = new Browser()
+      expect((await openConsole(other.url, browser, other.users.alice, '/clients')).status).toBe(200)
+      await new Promise((resolve) => setTimeout(resolve, 2100))
+      let response = await browser.get(`${other.url}/admin/audit`)
+      const visited: string[] = []
+      while (response.status === 303) {
+        const next = new URL(response.headers.get('location') ?? '', other.url)
+        visited.push(next.pathname)
+        response = await browser.get(next.href)
+      }
+      expect(visited).toEqual(['/authorize', '/admin/callback', '/admin/audit'])
+      expect(response.status).toBe(200)
+    } finally {
+      await other.close()
+    }
+  })
+
   it('signs out with a POST that ends the console session', async () => {
     const browser = await consoleBrowser(server)
     const page = await (await browser.get(`${server.url}/admin/clients`)).text()
