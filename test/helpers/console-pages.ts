@@ -65,7 +65,7 @@ export function consolePages(pages: readonly ConsolePage[], harness: AdminHarnes
       query: url.searchParams,
       form,
       recentlyAuthenticated: call.recentlyAuthenticated ?? false,
-      async api(apiMethod: AdminApiMethod, path: string, options = {}): Promise<AdminApiAnswer> {
+      async api(apiMethod: AdminApiMethod, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<AdminApiAnswer> {
         const answer = await harness.call(apiMethod, path, { token: token(), ...(options.body !== undefined ? { body: options.body } : {}), ...(options.headers ? { headers: options.headers } : {}) })
         return { status: answer.status, headers: answer.headers, body: answer.text === '' ? undefined : answer.json }
       },
