@@ -327,17 +327,11 @@ export function renderAdminProblemPage(view: AdminMessages & { base: string; bac
 }
 
 /**
- * Styles of the users and keys pages (tables, facts, checkboxes, paging), a block of its own beside
- * `PAGE_STYLES`, for the console's stylesheet under the same CSP nonce.
+ * Styles the users and keys pages add to the console's own (tables, facts, `button.danger` and
+ * `.visually-hidden` come from the frame's stylesheet): checkboxes beside their label, the search row, the
+ * pager and the search and URL inputs, as a block of its own for the console's stylesheet.
  */
 export const ADMIN_USER_STYLES = `
-.console-table { width: 100%; margin: 1rem 0 0; border-collapse: collapse; font-size: 0.9375rem; }
-.console-table caption { text-align: left; font-weight: 600; margin: 0 0 0.5rem; }
-.console-table th, .console-table td { padding: 0.5rem 0.5rem 0.5rem 0; border-bottom: 1px solid var(--border); text-align: left; vertical-align: top; }
-.console-table thead th { color: var(--muted); font-size: 0.875rem; }
-.console-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.25rem 1rem; margin: 1rem 0 0; }
-.console-facts dt { font-weight: 600; }
-.console-facts dd { margin: 0; }
 .console-check { display: flex; align-items: center; gap: 0.5rem; }
 .console-check label { margin: 0; }
 .console-check input { width: 1.25rem; height: 1.25rem; }
@@ -345,7 +339,5 @@ export const ADMIN_USER_STYLES = `
 .console-search { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.75rem; }
 .console-search .field { flex: 1 1 16rem; margin: 0; }
 input[type="search"], input[type="url"] { display: block; width: 100%; min-height: 2.75rem; padding: 0.5rem 0.75rem; font: inherit; color: var(--text); background: var(--card); border: 1px solid var(--control); border-radius: 0.5rem; }
-button.danger { background: var(--error-text); border-color: var(--error-text); color: var(--card); }
 .actions a { align-self: center; }
-.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 `
