@@ -3,7 +3,7 @@ import {
   type AdminField, type SafeHtml,
 } from '../../ui/index.js'
 import type { ServerContext } from '../context.js'
-import { listOf, problemMessage } from './problems.js'
+import { listOf, noticeOf, problemMessage } from './problems.js'
 import { keepForOneView, takeOneView } from './shown-once.js'
 import type { ConsolePage, ConsoleRequest, ConsoleResult } from './types.js'
 
@@ -24,11 +24,11 @@ interface ClientView {
 }
 
 /** Confirmations after a redirect: fixed names, never echoed input. */
-const NOTICES: Readonly<Record<string, string>> = {
-  created: 'The client was created.',
-  saved: 'The changes were saved.',
-  deleted: 'The client was deleted.',
-}
+const NOTICES: ReadonlyMap<string, string> = new Map([
+  ['created', 'The client was created.'],
+  ['saved', 'The changes were saved.'],
+  ['deleted', 'The client was deleted.'],
+])
 
 /**
  * The path of a client's pages. The id is percent-encoded; an id of `new` is encoded further (`%6Eew`) so
@@ -147,7 +147,7 @@ const list: ConsolePage = {
       ],
     })
     const actions = adminLinks([{ href: link(ctx, '/clients/new'), label: 'New client' }])
-    const notice = adminNotice(NOTICES[query.get('notice') ?? ''])
+    const notice = adminNotice(noticeOf(request, NOTICES))
     if (answer.status !== 200) return page('Clients', html`${notice}${actions}${filterForm}${adminAlert(problemMessage(answer, 'list'))}`, answer.status === 400 ? 400 : 502)
     const { items, next } = listOf<ClientView>(answer)
     const rows = items.map((client) => [
@@ -214,7 +214,7 @@ const detail: ConsolePage = {
       { href: link(ctx, clientPath(client.client_id, '/delete')), label: 'Delete' },
       { href: `${link(ctx, '/audit')}?${new URLSearchParams({ client: client.client_id }).toString()}`, label: 'Audit trail' },
     ]
-    return page(client.client_name, html`${adminNotice(NOTICES[request.query.get('notice') ?? ''])}
+    return page(client.client_name, html`${adminNotice(noticeOf(request, NOTICES))}
 ${adminDetails([
       ['Client ID', html`<span class="mono">${client.client_id}</span>`],
       ['Status', client.disabled ? 'Disabled' : 'Active'],

@@ -4,15 +4,17 @@ import type { Capability } from '../context.js'
 import { AUDIT_PAGES } from './audit.js'
 import { CLIENT_PAGES } from './clients.js'
 import { compilePages, dispatch } from './frame.js'
+import { KEY_PAGES } from './keys.js'
 import { REGISTRATION_PAGES } from './registration.js'
 import { consoleClientSource } from './sign-in.js'
 import type { ConsolePage } from './types.js'
+import { USER_PAGES } from './users.js'
 
 export { ADMIN_CONSOLE_CLIENT_ID } from './sign-in.js'
 export { CONSOLE_SECTIONS, type AdminApiAnswer, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from './types.js'
 
 /** Every page of the console, one list per section module. */
-const PAGES: readonly ConsolePage[] = [...CLIENT_PAGES, ...AUDIT_PAGES, ...REGISTRATION_PAGES]
+const PAGES: readonly ConsolePage[] = [...CLIENT_PAGES, ...USER_PAGES, ...KEY_PAGES, ...AUDIT_PAGES, ...REGISTRATION_PAGES]
 
 /** The console's one script as a static asset, typed exactly and `nosniff` (see src/server/passkeys/script.ts). */
 function scriptResponse(): OAuthResponse {

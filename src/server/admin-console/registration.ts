@@ -1,5 +1,5 @@
 import { adminAlert, adminConfirm, adminDetails, adminForm, adminLinks, adminNotice, adminSecret, adminTable, html, type SafeHtml } from '../../ui/index.js'
-import { listOf, problemMessage } from './problems.js'
+import { listOf, noticeOf, problemMessage } from './problems.js'
 import { keepForOneView, takeOneView } from './shown-once.js'
 import type { ConsolePage, ConsoleRequest, ConsoleResult } from './types.js'
 
@@ -10,7 +10,7 @@ interface TokenEntry {
   expires_at: number
 }
 
-const NOTICES: Readonly<Record<string, string>> = { revoked: 'The token was revoked.' }
+const NOTICES: ReadonlyMap<string, string> = new Map([['revoked', 'The token was revoked.']])
 
 const LIFETIMES = [
   { value: '3600', label: '1 hour' },
@@ -39,7 +39,7 @@ const list: ConsolePage = {
   async handle(request) {
     const answer = await request.api('GET', '/registration/tokens')
     const intro = html`<p class="lead">Initial access tokens let a developer register one client at the registration endpoint (RFC 7591 §3) when registration takes tokens (--registration token).</p>`
-    const notice = adminNotice(NOTICES[request.query.get('notice') ?? ''])
+    const notice = adminNotice(noticeOf(request, NOTICES))
     if (answer.status !== 200) return page('Registration', html`${intro}${notice}${adminAlert(problemMessage(answer, 'token list'))}`, 502)
     const rows = listOf<TokenEntry>(answer).items.map((token) => [
       html`<span class="mono">${token.id}</span>`, time(token.created_at), time(token.expires_at),

@@ -3,6 +3,7 @@ import { html, raw, type SafeHtml } from '../html.js'
 import { DEFAULT_ENVIRONMENT, type PageEnvironment } from '../layout.js'
 import { PAGE_STYLES } from '../styles.js'
 import { themeStyles } from '../theme.js'
+import { ADMIN_USER_STYLES } from './admin-users.js'
 
 /*
  * The admin console's frame and the building blocks its pages are made of: the login pages' design language
@@ -93,7 +94,7 @@ ${admin ? html`<form method="post" action="${admin.signOutAction}"><span>Signed 
 <meta name="color-scheme" content="light dark">
 <title>${view.title} · ${productName} admin</title>
 <link rel="icon" href="data:,">
-<style nonce="${nonce}">${raw(PAGE_STYLES + themeStyles(env.theme) + ADMIN_STYLES)}</style>${script}
+<style nonce="${nonce}">${raw(PAGE_STYLES + themeStyles(env.theme) + ADMIN_STYLES + ADMIN_USER_STYLES)}</style>${script}
 </head>
 <body>
 <main class="console">
