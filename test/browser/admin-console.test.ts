@@ -88,7 +88,11 @@ async function silentAuthorize(page: Page): Promise<URL> {
   return location
 }
 
-/** Makes the console session of `page`'s browser older than the fresh-sign-in window (its `auth_time` ten minutes back). */
+/**
+ * Makes the console session of `page`'s browser older than the fresh-sign-in window (its `auth_time` ten
+ * minutes back), and lets the provider's own session reach one second: `max_age=0` asks for a new sign-in
+ * only once the elapsed time is greater than 0 (OIDC Core §3.1.2.1), which a sign-in of this very second is not.
+ */
 async function ageConsoleSignIn(page: Page): Promise<void> {
   const cookie = (await page.context().cookies(`${server.url}/admin`)).find((entry) => entry.path === '/admin')
   if (!cookie) throw new Error('no console cookie')
@@ -97,6 +101,7 @@ async function ageConsoleSignIn(page: Page): Promise<void> {
   const found = await server.store.records.get(ADMIN_CONSOLE_SESSION, key, now)
   if (!found) throw new Error('no console session for the cookie')
   await server.store.records.put(ADMIN_CONSOLE_SESSION, { ...found, value: { ...found.value, auth_time: now - 600 } }, { replace: true })
+  while (Math.floor(Date.now() / 1000) <= found.value.auth_time) await new Promise((resolve) => setTimeout(resolve, 100))
 }
 
 interface AxeViolation {

@@ -42,6 +42,9 @@ export function resourceServerOf(ctx: ServerContext): ResourceServer {
     jwksUri: ctx.urls.jwks,
     introspect: (token) => introspectLocally(ctx, token),
     fetch: localFetch as typeof fetch,
+    // The key set is this server's own, fetched in process: after a key rotation the first token signed with
+    // a new key must find it at once, not wait out a cooldown meant to spare a remote JWKS endpoint.
+    jwksCooldown: 0,
     now: ctx.config.now,
     scopesSupported: Object.keys(ADMIN_SCOPES),
     // RFC 9449 §7: DPoP-bound tokens with a proof; the proofs' replay marks are kept in the store, so every instance sees them.

@@ -130,6 +130,22 @@ describe('sign-in', () => {
     }
   })
 
+  it('signs an admin in right after a key rotation: the token signed with the new key opens the admin API', async () => {
+    const other = await startConsoleServer()
+    try {
+      const admin = await consoleBrowser(other)
+      const confirm = await (await admin.get(`${other.url}/admin/keys/rotate`)).text()
+      const rotated = await postForm(admin, `${other.url}/admin/keys/rotate`, { csrf_token: csrfTokenOf(confirm) })
+      expect(rotated.headers.get('location')).toBe(`${other.url}/admin/keys?notice=keys-rotated`)
+      // A second sign-in at once: its tokens carry the new kid, which the API's key cache has not seen yet.
+      const again = await openConsole(other.url, new Browser(), other.users.alice, '/clients')
+      expect(again.status).toBe(200)
+      expect(await again.text()).toContain('Signed in as')
+    } finally {
+      await other.close()
+    }
+  })
+
   it('signs out with a POST that ends the console session', async () => {
     const browser = await consoleBrowser(server)
     const page = await (await browser.get(`${server.url}/admin/clients`)).text()
