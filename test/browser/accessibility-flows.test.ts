@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
@@ -9,6 +8,7 @@ import { federation } from '../../src/server/federation/index.js'
 import { passkeys } from '../../src/server/passkeys/index.js'
 import { decodeBase32 } from '../../src/protocol/rfc6238/base32.js'
 import { hotp, timeStep } from '../../src/protocol/rfc6238/totp.js'
+import { axeViolations } from '../helpers/axe.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { newPkce } from '../helpers/pkce.js'
 import { authorizeUrl, startTestServer, type TestServer } from '../helpers/tessera.js'
@@ -23,7 +23,6 @@ import { startUpstream, type Upstream } from '../server/federation/upstream-harn
  */
 
 const TEST_TIMEOUT = 120_000
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
 
 let server: TestServer
 let upstream: Upstream
@@ -58,26 +57,6 @@ afterAll(async () => {
   await server?.close()
   await upstream?.close()
 }, 30_000)
-
-interface AxeViolation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: { target: string[] }[]
-}
-
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  const session = await page.context().newCDPSession(page)
-  await session.send('Runtime.evaluate', { expression: AXE })
-  const result = await session.send('Runtime.evaluate', {
-    expression: "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))",
-    awaitPromise: true,
-    returnByValue: true,
-  })
-  await session.detach()
-  if (result.exceptionDetails) throw new Error(`axe failed: ${JSON.stringify(result.exceptionDetails)}`)
-  return result.result.value as AxeViolation[]
-}
 
 /** The serious and critical violations of the page showing now, named after `name`. */
 async function check(page: Page, name: string, found: string[], visited: string[]): Promise<void> {

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BUILT_IN_CATALOGUES, createTranslator, htmlSecurityHeaders, newNonce, type PageEnvironment } from '../../src/ui/index.js'
+import { axeViolations } from '../helpers/axe.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { PAGE_GALLERY, renderGalleryPage } from '../helpers/page-gallery.js'
 
@@ -15,7 +15,6 @@ import { PAGE_GALLERY, renderGalleryPage } from '../helpers/page-gallery.js'
  */
 
 const TEST_TIMEOUT = 120_000
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
 // A data: logo the CSP allows (img-src 'self' data:): a small green square.
 const LOGO = `data:image/svg+xml;base64,${Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#0a7d33"/></svg>').toString('base64')}`
 
@@ -68,27 +67,6 @@ afterAll(async () => {
   http?.closeAllConnections()
   await new Promise<void>((resolve) => http?.close(() => resolve()))
 })
-
-interface AxeViolation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: { target: string[] }[]
-}
-
-/** Runs axe in the page through the DevTools protocol: the page's own CSP allows no script, and needs not. */
-async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  const session = await page.context().newCDPSession(page)
-  await session.send('Runtime.evaluate', { expression: AXE })
-  const result = await session.send('Runtime.evaluate', {
-    expression: "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))",
-    awaitPromise: true,
-    returnByValue: true,
-  })
-  await session.detach()
-  if (result.exceptionDetails) throw new Error(`axe failed: ${JSON.stringify(result.exceptionDetails)}`)
-  return result.result.value as AxeViolation[]
-}
 
 it('the check finds what it is for: a page with an unlabelled field and faint text fails it', async () => {
   const context = await chromium.newContext()

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../../src/crypto/random.js'
 import { createClient } from '../../src/server/admin.js'
 import { ADMIN_CONSOLE_SESSION } from '../../src/storage/kinds/admin-console.js'
 import { startConsoleServer } from '../helpers/admin-console.js'
+import { seriousViolations } from '../helpers/axe.js'
 import { launchChromium } from '../helpers/chromium.js'
 import { newPkce } from '../helpers/pkce.js'
 import { authorizeUrl, clientPost, RP1, type TestServer } from '../helpers/tessera.js'
@@ -19,7 +19,6 @@ import { authorizeUrl, clientPost, RP1, type TestServer } from '../helpers/tesse
  */
 
 const TEST_TIMEOUT = 90_000
-const AXE = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8')
 
 let server: TestServer
 let chromium: Browser
@@ -102,28 +101,6 @@ async function ageConsoleSignIn(page: Page): Promise<void> {
   if (!found) throw new Error('no console session for the cookie')
   await server.store.records.put(ADMIN_CONSOLE_SESSION, { ...found, value: { ...found.value, auth_time: now - 600 } }, { replace: true })
   while (Math.floor(Date.now() / 1000) <= found.value.auth_time) await new Promise((resolve) => setTimeout(resolve, 100))
-}
-
-interface AxeViolation {
-  id: string
-  impact: string | null
-  help: string
-  nodes: { target: string[] }[]
-}
-
-async function seriousViolations(page: Page, name: string): Promise<string[]> {
-  const session = await page.context().newCDPSession(page)
-  await session.send('Runtime.evaluate', { expression: AXE })
-  const result = await session.send('Runtime.evaluate', {
-    expression: "axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))",
-    awaitPromise: true,
-    returnByValue: true,
-  })
-  await session.detach()
-  if (result.exceptionDetails) throw new Error(`axe failed: ${JSON.stringify(result.exceptionDetails)}`)
-  return (result.result.value as AxeViolation[])
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${name}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)
 }
 
 describe('admin console in Chromium', () => {
