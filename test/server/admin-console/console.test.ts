@@ -278,6 +278,15 @@ describe('pages', () => {
     expect(await (await admin.get(deleted.headers.get('location') ?? '')).text()).toContain('The client was deleted.')
   })
 
+  it('shows only its own notices: a name from the query that is not one of them, even an object member, shows nothing', async () => {
+    for (const path of ['/clients', '/registration', '/users', '/keys']) {
+      for (const name of ['constructor', 'toString', '__proto__', 'The client was deleted.']) {
+        const page = await (await admin.get(`${server.url}/admin${path}?notice=${encodeURIComponent(name)}`)).text()
+        expect(page, `${path} ${name}`).not.toContain('role="status"')
+      }
+    }
+  })
+
   it('lists clients with filters and pages through the API\'s cursors', async () => {
     for (let index = 0; index < 55; index++) await createClient(server.store, { name: `Paged ${index}`, clientId: `paged-${String(index).padStart(2, '0')}`, grantTypes: ['client_credentials'] }, now())
     const first = await (await admin.get(`${server.url}/admin/clients?q=paged`)).text()
