@@ -14,6 +14,7 @@ import { tokenExchange, type TokenExchangeOptions } from '../server/token-exchan
 import { passkeys, type PasskeyOptions } from '../server/passkeys/index.js'
 import { backchannelLogout } from '../server/backchannel-logout/index.js'
 import { adminApi, type AdminApiOptions } from '../server/admin-api/index.js'
+import { adminConsole, type AdminConsoleOptions } from '../server/admin-console/index.js'
 
 /** What `tessera-oidc serve` flags choose among the optional capabilities. */
 export interface ServeCapabilityOptions {
@@ -41,6 +42,8 @@ export interface ServeCapabilityOptions {
   readonly passkeys?: PasskeyOptions | undefined
   /** `--admin-api` or the configuration file's `adminApi.enabled`: the admin HTTP API at /admin/v1, with `--admin-user`s as `admins`. */
   readonly adminApi?: AdminApiOptions | undefined
+  /** `--admin-console` or the configuration file's `adminConsole.enabled`: the admin console at /admin (needs `adminApi`). */
+  readonly adminConsole?: AdminConsoleOptions | undefined
 }
 
 /**
@@ -64,6 +67,7 @@ export function serveCapabilities(options: ServeCapabilityOptions): Capability[]
     ...(options.tokenExchange ? [tokenExchange(options.tokenExchange)] : []),
     ...(options.passkeys ? [passkeys(options.passkeys)] : []),
     ...(options.adminApi ? [adminApi(options.adminApi)] : []),
+    ...(options.adminApi && options.adminConsole ? [adminConsole(options.adminConsole)] : []),
     // Sends nothing until a client registers a backchannel_logout_uri.
     backchannelLogout(),
   ]
@@ -85,6 +89,7 @@ export const cliRegistry: Registry = createRegistry([
     tokenExchange: {},
     passkeys: {},
     adminApi: {},
+    adminConsole: {},
   }),
 ])
 

@@ -207,6 +207,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       'require-dpop': { type: 'boolean' },
       'dpop-nonces': { type: 'boolean' },
       'admin-api': { type: 'boolean' },
+      'admin-console': { type: 'boolean' },
       'admin-user': { type: 'string', multiple: true },
       'admin-api-listen': { type: 'string' },
       'refresh-token-reuse-grace': { type: 'string' },
@@ -256,6 +257,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const adminApiOn = values['admin-api'] ?? envSwitch('TESSERA_ADMIN_API') ?? config.adminApi?.enabled ?? adminListen !== undefined
   if (adminListen && !adminApiOn) throw new UsageError('--admin-api-listen names a listener for the admin API, which is switched off (TESSERA_ADMIN_API or adminApi.enabled)')
   const adminUsers = listOption(values['admin-user'], 'TESSERA_ADMIN_USERS', config.adminApi?.admins)
+  const adminConsoleOn = values['admin-console'] ?? envSwitch('TESSERA_ADMIN_CONSOLE') ?? config.adminConsole?.enabled ?? false
+  // The console is built on the admin API: switching it on alone would serve pages that can do nothing.
+  if (adminConsoleOn && !adminApiOn) throw new UsageError('--admin-console needs the admin API: add --admin-api (or adminApi.enabled), and name the admins with --admin-user')
   // Known once its port is open (port 0 picks one), before any request reaches it.
   let adminApiUrl: string | undefined
   const allowLoopbackFetch = values['allow-loopback-fetch'] ?? envSwitch('TESSERA_ALLOW_LOOPBACK_FETCH') ?? config.development?.allowLoopbackFetch ?? false
@@ -309,6 +313,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       registration, registrationUnusedSeconds, clientMetadataDocuments, requirePushedAuthorizationRequests, requireSignedRequestObject, account,
       jwtBearer: jwtBearerOptions(config.jwtBearer), federation: federationOptions(config.federation), deviceFlow: deviceFlowOptions(config.deviceFlow),
       tokenExchange: tokenExchangeOptions(config), passkeys: passkeyOptions, adminApi: adminApiOn ? { admins: adminUsers, ...(adminListen ? { url: () => adminApiUrl } : {}) } : undefined,
+      adminConsole: adminConsoleOn ? { requireMfa: config.adminConsole?.requireMfa ?? false } : undefined,
     }),
     ...(allowLoopbackFetch ? { development: { allowLoopbackFetch } } : {}),
     ...(metrics ? { metrics } : {}),
@@ -334,6 +339,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(registration === 'off' ? [] : [`  registration (${registration}): ${server.url}/register`]),
     ...(server.metricsUrl ? [`  metrics: ${server.metricsUrl}`] : []),
     ...(adminApiOn ? [`  admin API: ${server.adminApiUrl ?? `${server.url}/admin/v1`} (OpenAPI: ${server.adminApiUrl ?? `${server.url}/admin/v1`}/openapi.json)${server.adminApiUrl ? ', on its own listener only' : ''}`, `  admin API users: ${adminUsers.length > 0 ? adminUsers.join(', ') : 'none (client-credentials tokens only; --admin-user NAME)'}`] : []),
+    ...(adminConsoleOn ? [`  admin console: ${server.url}/admin (for the admin API users)`] : []),
     ...(!demo && (config.resources ?? []).length === 0
       ? ['  no APIs configured: list them under "resources" in a configuration file (--config, see tessera-oidc config --help), or add one with tessera-oidc resource create']
       : []),

@@ -109,6 +109,8 @@ tessera-oidc resource create, or with --demo for the demo notes API.
                                are refused (repeatable, env TESSERA_ADMIN_USERS comma-separated)
   --admin-api-listen HOST:PORT the admin API on a listener of its own (e.g. 127.0.0.1:9400, a private
                                interface) and not on the public port; turns it on (env TESSERA_ADMIN_API_LISTEN)
+  --admin-console              serve the admin console at /admin for the --admin-user users, signed in
+                               here; needs --admin-api (README "Admin console") (env TESSERA_ADMIN_CONSOLE=1)
   --refresh-token-reuse-grace N
                                for N seconds (0 = off, the default; at most 60) after a rotation, the same
                                client presenting the rotated refresh token again gets the same successor

@@ -15,7 +15,12 @@ import { loadResources } from './resources/directory.js'
  * @see https://www.rfc-editor.org/rfc/rfc9126#section-2.1
  */
 export async function checkAuthorizationRequest(ctx: ServerContext, params: Parameters, client: ClientRecord | undefined): Promise<AuthorizationRequestResult> {
-  return validateAuthorizationRequest(params, client, { scopesSupported: (await loadResources(ctx)).scopesSupported })
+  const { scopesSupported } = await loadResources(ctx)
+  // A built-in client of a capability may ask for scopes kept out of discovery (the admin console's admin scopes).
+  const clientId = client?.client_id
+  const source = clientId === undefined ? undefined : ctx.registry.clientSources.find((candidate) => candidate.handles(clientId))
+  const extra = source?.scopesOutsideDiscovery ?? []
+  return validateAuthorizationRequest(params, client, { scopesSupported: extra.length > 0 ? [...scopesSupported, ...extra] : scopesSupported })
 }
 
 /**

@@ -234,6 +234,11 @@ export interface ClientSource {
    * (a malformed URL, a document that cannot be fetched or is not valid).
    */
   resolve(ctx: ServerContext, clientId: string): Promise<ClientRecord>
+  /**
+   * Scopes this source's clients may ask for at `/authorize` although discovery does not offer them: the
+   * admin console's built-in client and the admin scopes. Still only those the client itself lists.
+   */
+  readonly scopesOutsideDiscovery?: readonly string[]
 }
 
 /** What an endpoint receives besides the request: the path segments its `pattern` captured. */

@@ -118,6 +118,10 @@ export const CONFIG_FILE_SCHEMA = z.strictObject({
     admins: z.array(z.string().trim().min(1)).optional().describe('Users (ids or usernames) whose own tokens the admin API takes; any other user\'s token is refused (403) whatever its scopes. Client-credentials tokens need no entry. Env TESSERA_ADMIN_USERS comma-separated, flag --admin-user'),
     listen: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9400').optional().describe('HOST:PORT of a listener of the admin API\'s own (e.g. 127.0.0.1:9400, a private interface): /admin/v1 is served there only, the public port answers 404 for it; turns the admin API on. Env TESSERA_ADMIN_API_LISTEN, flag --admin-api-listen'),
   }).optional().describe('The admin HTTP API and its OpenAPI document at /admin/v1/openapi.json'),
+  adminConsole: z.strictObject({
+    enabled: z.boolean().optional().describe('Serve the admin console at /admin (off by default; needs adminApi.enabled): the users named in adminApi.admins sign in here and manage clients, users, keys, the audit trail and registration tokens in the browser (README "Admin console"). Env TESSERA_ADMIN_CONSOLE=1'),
+    requireMfa: z.boolean().optional().describe('Admins must sign in to the console with a second factor (acr of the two-factor level); off by default'),
+  }).optional().describe('The admin console in the browser, built on the admin API'),
   clientMetadataDocuments: z.strictObject({
     enabled: z.boolean().optional().describe('Accept https URLs as client_id and fetch their client ID metadata documents (off by default). Env TESSERA_CLIENT_METADATA_DOCUMENTS=1'),
   }).optional().describe('Client ID metadata documents (MCP clients)'),

@@ -25,6 +25,28 @@ export { renderDevicePage } from './pages/device.js'
 export { renderPasskeySettingsPage, renderPasskeySignInPage, type PasskeyItemView } from './pages/passkeys.js'
 export { PASSKEY_SCRIPT } from './passkey-script.js'
 export {
+  ADMIN_CONSOLE_SCRIPT, adminAlert, adminConfirm, adminDetails, adminField, adminFilters, adminForm, adminLinks, adminNotice, adminPager, adminSecret, adminTable, renderAdminPage,
+  type AdminField, type AdminNavItem, type AdminPageView,
+} from './pages/admin-layout.js'
+export {
+  ADMIN_USER_PATHS,
+  ADMIN_USER_STYLES,
+  adminTime,
+  renderAdminConfirmPage,
+  renderAdminProblemPage,
+  renderAdminUserPage,
+  renderAdminUsersPage,
+  type AdminConfirmView,
+  type AdminConsentRow,
+  type AdminMessages,
+  type AdminSessionRow,
+  type AdminUserFormValues,
+  type AdminUserSummary,
+  type AdminUsersView,
+  type AdminUserView,
+} from './pages/admin-users.js'
+export { ADMIN_KEY_PATHS, renderAdminKeyRotatePage, renderAdminKeysPage, type AdminKeyRow, type AdminKeysView } from './pages/admin-keys.js'
+export {
   defaultPageRenderer,
   PAGE_RENDERER_METHODS,
   type ConsentResource,

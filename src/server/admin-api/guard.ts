@@ -2,6 +2,7 @@ import { createResourceServer, recordsDpopReplayStore, type Principal, type Reso
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
 import type { ServerContext } from '../context.js'
 import { introspectLocally } from '../endpoints/introspect.js'
+import { findClient } from '../find-client.js'
 import { AdminProblem, problemResponse } from './problem.js'
 import { ADMIN_SCOPES, grantsScope, type RouteScope } from './scopes.js'
 
@@ -41,6 +42,9 @@ export function resourceServerOf(ctx: ServerContext): ResourceServer {
     jwksUri: ctx.urls.jwks,
     introspect: (token) => introspectLocally(ctx, token),
     fetch: localFetch as typeof fetch,
+    // The key set is this server's own, fetched in process: after a key rotation the first token signed with
+    // a new key must find it at once, not wait out a cooldown meant to spare a remote JWKS endpoint.
+    jwksCooldown: 0,
     now: ctx.config.now,
     scopesSupported: Object.keys(ADMIN_SCOPES),
     // RFC 9449 §7: DPoP-bound tokens with a proof; the proofs' replay marks are kept in the store, so every instance sees them.
@@ -74,7 +78,8 @@ export async function authorizeAdmin(ctx: ServerContext, request: OAuthRequest, 
   }
   if (!grantsScope(principal.scopes, scope)) return forbidden(rs, principal, scope)
   // Defence in depth: admin scopes are only ever granted to clients the operator registered.
-  const client = await ctx.config.store.clients.get(principal.clientId)
+  // findClient: the admin console's built-in client (a client source, never stored) is registered by the operator too.
+  const client = await findClient(ctx, principal.clientId).catch(() => undefined)
   if (!client || client.registered_by !== 'operator' || client.disabled) return forbidden(rs, principal, scope)
   const userId = principal.subject === principal.clientId ? undefined : principal.subject
   if (userId !== undefined && !(await isAdministrator(ctx, userId, admins))) {

@@ -24,6 +24,8 @@ const rotate: AdminOperation = {
     const now = ctx.config.now()
     await ensureSigningKeys(ctx.config.store, ctx.config.secret, now)
     const created = await rotateSigningKeys(ctx.config.store, ctx.config.secret, now, RETAIN_SECONDS, DEFAULT_KEY_ALGORITHMS, admin)
+    // This process signs with the new keys from the next token on (other instances follow the store's key version).
+    ctx.keys.invalidate()
     return json(200, { created: created.map((key) => ({ kid: key.kid, alg: key.alg })) })
   },
 }

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest'
+import {
+  renderAdminConfirmPage,
+  renderAdminProblemPage,
+  renderAdminUserPage,
+  renderAdminUsersPage,
+  type AdminUserSummary,
+} from '../../src/ui/index.js'
+import { ATTRIBUTE_BREAKOUT, XSS, startTags, tags } from './fixtures.js'
+
+// The users pages of the admin console as pure views: hostile text from the store (user names, e-mails,
+// session user agents, client ids) rendered inert, every POST form with the CSRF token, and the markup
+// the frame's stylesheet and axe expect (labels, table headers, no inline style or script).
+
+const CSRF = ATTRIBUTE_BREAKOUT
+const ESCAPED_CSRF = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;'
+
+const hostileUser: AdminUserSummary = {
+  id: 'u-1', username: ATTRIBUTE_BREAKOUT, name: XSS, givenName: XSS, familyName: ATTRIBUTE_BREAKOUT,
+  email: `"><script>@example.com`, emailVerified: false, picture: 'javascript:alert(1)',
+  mfaEnrolled: true, requireMfa: true, createdAt: 1_700_000_000, updatedAt: 1_700_000_100,
+}
+
+const pages = {
+  list: () => renderAdminUsersPage({ base: '/admin', csrfToken: CSRF, search: XSS, users: [hostileUser], paged: true, next: 'q=x&cursor=abc', notice: XSS, error: XSS, errors: [ATTRIBUTE_BREAKOUT], create: { username: ATTRIBUTE_BREAKOUT, name: XSS, email: XSS } }).__html,
+  user: () => renderAdminUserPage({
+    base: '/admin', csrfToken: CSRF, user: hostileUser, etag: ATTRIBUTE_BREAKOUT,
+    sessions: [{ sid: XSS, authTime: 1_700_000_000, createdAt: 1_700_000_000, expiresAt: 1_700_086_400, userAgent: `${XSS} Mozilla/5.0 javascript:alert(1)`, clientId: XSS, lastSeenAt: 1_700_000_500 }],
+    consents: [{ clientId: XSS, scopes: ['openid', XSS], createdAt: 1_700_000_000, updatedAt: 1_700_000_000 }],
+  }).__html,
+  confirm: () => renderAdminConfirmPage({ base: '/admin', csrfToken: CSRF, action: '/users/u-1/delete', question: XSS, subject: ATTRIBUTE_BREAKOUT, submitLabel: 'Delete the user', cancel: '/users/u-1', note: XSS }).__html,
+  problem: () => renderAdminProblemPage({ base: '/admin', back: '/users', backLabel: 'Back', error: XSS, errors: [XSS] }).__html,
+}
+
+describe.each(Object.entries(pages))('the %s view', (_name, render) => {
+  const page = render()
+
+  it('AC-08 renders user names, e-mails, session user agents and client ids escaped: no script, no handler, no javascript: link', () => {
+    expect(page).not.toContain(XSS)
+    expect(page).not.toContain(ATTRIBUTE_BREAKOUT)
+    expect(page).not.toMatch(/<script|<img/i)
+    for (const tag of startTags(page)) {
+      expect(tag).not.toMatch(/\son[a-z]+=/i)
+      expect(tag).not.toMatch(/javascript:/i)
+    }
+    for (const link of tags(page, 'a')) expect(link.href).toMatch(/^\/admin\/|^https?:\/\//)
+  })
+
+  it('AC-08 every POST form carries the CSRF token; no inline style or script for the CSP', () => {
+    const forms = tags(page, 'form')
+    const hidden = tags(page, 'input').filter((input) => input.type === 'hidden' && input.name === 'csrf_token')
+    expect(hidden).toHaveLength(forms.filter((form) => form.method === 'post').length)
+    for (const input of hidden) expect(input.value).toBe(ESCAPED_CSRF)
+    for (const form of forms.filter((entry) => entry.method === 'post')) expect(form.action).toMatch(/^\/admin\//)
+    expect(page).not.toMatch(/\sstyle=/i)
+    expect(page).not.toMatch(/<style/i)
+  })
+
+  it('labels every visible input, heads every table, and leaves the <h1> to the frame', () => {
+    const ids = new Set(tags(page, 'label').map((label) => label.for))
+    for (const input of tags(page, 'input').filter((entry) => entry.type !== 'hidden')) expect(ids.has(input.id ?? '')).toBe(true)
+    expect(page.match(/<thead><tr><th scope="col">/g)?.length ?? 0).toBe(page.match(/<table/g)?.length ?? 0)
+    expect(page).not.toMatch(/<h1/)
+  })
+})
+
+describe('users views', () => {
+  it('AC-08 shows a picture URL as a link only when it is http(s)', () => {
+    expect(pages.user()).toContain('<span class="detail">javascript:alert(1)</span>')
+    const https = renderAdminUserPage({ base: '/admin', csrfToken: 'c', user: { ...hostileUser, picture: 'https://cdn.example/p.png' }, etag: '"e"', sessions: [], consents: [] }).__html
+    expect(https).toContain('<a href="https://cdn.example/p.png" rel="noopener noreferrer nofollow">')
+  })
+
+  it('carries the ETag in the edit form, links each session and consent to its confirmation, and lists the session details', () => {
+    const page = pages.user()
+    expect(tags(page, 'input')).toContainEqual({ type: 'hidden', name: 'etag', value: ESCAPED_CSRF })
+    expect(page).toContain(`href="/admin/users/u-1/sessions/${encodeURIComponent(XSS)}/revoke"`)
+    expect(page).toContain(`href="/admin/users/u-1/consents/${encodeURIComponent(XSS)}/revoke"`)
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt; Mozilla/5.0 javascript:alert(1)')
+    expect(page).toContain('<time datetime="2023-11-14T22:13:20.000Z">2023-11-14 22:13 UTC</time>')
+    expect(page).toContain('href="/admin/users/u-1/mfa/reset"')
+    expect(tags(page, 'input').find((input) => input.name === 'require_mfa')).toHaveProperty('checked')
+  })
+
+  it('says so when sessions or consents could not be read, and when there are none', () => {
+    const failed = renderAdminUserPage({ base: '/admin', csrfToken: 'c', user: hostileUser, etag: '"e"', sessions: undefined, sessionsError: 'No luck', consents: [] }).__html
+    expect(failed).toContain('<p class="alert" role="alert">No luck</p>')
+    expect(failed).toContain('No consent given.')
+  })
+
+  it('pages the list with the API cursor and never puts the CSRF token in a GET form', () => {
+    const page = pages.list()
+    expect(page).toContain('<a href="/admin/users?q=x&amp;cursor=abc" rel="next">Next page</a>')
+    expect(page).toContain(`<a href="/admin/users?${new URLSearchParams({ q: XSS }).toString()}">First page</a>`)
+    const search = /<form method="get"[\s\S]*?<\/form>/.exec(page)?.[0] ?? ''
+    expect(search).not.toContain('csrf_token')
+    expect(page).toContain('<th scope="row"><a href="/admin/users/u-1">')
+    const empty = renderAdminUsersPage({ base: '/admin', csrfToken: 'c', search: '', users: [], paged: false }).__html
+    expect(empty).toContain('No users yet.')
+    expect(empty).not.toContain('Next page')
+  })
+
+  it('shows the notice and the error with each invalid member', () => {
+    const page = renderAdminUsersPage({ base: '/admin', csrfToken: 'c', search: '', users: [], paged: false, notice: 'Saved.', error: 'Refused.', errors: ['email: invalid'] }).__html
+    expect(page).toContain('<div class="notice" role="status">Saved.</div>')
+    expect(page).toContain('<div class="alert" role="alert">Refused.<ul><li>email: invalid</li></ul></div>')
+  })
+})
