@@ -7,6 +7,7 @@ import { clientStatusMigration } from './migration-0007-client-status.js'
 import { clientReferencesMigration } from './migration-0008-client-references.js'
 import { clientKeysMigration } from './migration-0009-client-keys.js'
 import { requestObjectsMigration } from './migration-0010-request-objects.js'
+import { tokenIndexesMigration } from './migration-0012-token-indexes.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -209,6 +210,7 @@ const migrations: Record<string, Migration> = {
   '0008_client_references': clientReferencesMigration,
   '0009_client_keys': clientKeysMigration,
   '0010_request_objects': requestObjectsMigration,
+  '0012_token_indexes': tokenIndexesMigration,
 }
 
 const provider: MigrationProvider = {
