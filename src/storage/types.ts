@@ -549,7 +549,9 @@ export interface Store {
    * The view keeps every guarantee of the store (of concurrent `consume`s exactly one wins, its losers see
    * `replayed`). A store that cannot join its writes (one over two backends, or the memory store, where
    * no write fails halfway) leaves it out; callers then run `work` on the store itself (`inOneStep`).
-   * `work` should write, not wait on anything else: a store may hold its connection meanwhile.
+   * `work` should write, not wait on anything else: a store may hold its connection meanwhile. A wrapper
+   * that replaces methods of a store (`{ ...store, codes }`) must wrap or drop `atomic` too: the view is the
+   * inner store's.
    *
    * @example await inOneStep(store, async (s) => { await s.codes.consume(hash, now); await s.refreshTokens.save(token) })
    */
