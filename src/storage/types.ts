@@ -543,19 +543,6 @@ export interface Store {
   readonly audit: AuditStore
   /** Short-lived records of every kind; `codes`, `sessions` and `interactions` are views of it. */
   readonly records: RecordStore
-  /**
-   * Runs `work` on a view of this store whose writes take effect together, or not at all when `work`
-   * throws: one transaction, e.g. a consumed code with the refresh token its exchange issued (issue 20).
-   * The view keeps every guarantee of the store (of concurrent `consume`s exactly one wins, its losers see
-   * `replayed`). A store that cannot join its writes (one over two backends, or the memory store, where
-   * no write fails halfway) leaves it out; callers then run `work` on the store itself (`inOneStep`).
-   * `work` should write, not wait on anything else: a store may hold its connection meanwhile. A wrapper
-   * that replaces methods of a store (`{ ...store, codes }`) must wrap or drop `atomic` too: the view is the
-   * inner store's.
-   *
-   * @example await inOneStep(store, async (s) => { await s.codes.consume(hash, now); await s.refreshTokens.save(token) })
-   */
-  atomic?<T>(work: (store: Store) => Promise<T>): Promise<T>
   /** Deletes expired short-lived records (codes, sessions, interactions…), refresh and opaque access tokens, revocation entries and audit records. */
   purgeExpired(now: number): Promise<void>
   /**
@@ -565,16 +552,6 @@ export interface Store {
   ping(): Promise<void>
   /** Releases the store's connections. */
   close(): Promise<void>
-}
-
-/**
- * `store.atomic(work)` where the store has it, else `work(store)`: the writes of `work` together where the
- * store can, one after the other where it cannot.
- *
- * @example const result = await inOneStep(store, (s) => s.codes.consume(hash, now))
- */
-export function inOneStep<T>(store: Store, work: (store: Store) => Promise<T>): Promise<T> {
-  return store.atomic ? store.atomic(work) : work(store)
 }
 
 /** Thrown by `create` methods on a duplicate unique key (client id, username, kid). */

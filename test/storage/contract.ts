@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '../../src/storage/types.js'
 import { accessTokenContract } from './contract/access-tokens.js'
-import { atomicContract } from './contract/atomic.js'
 import { auditContract } from './contract/audit.js'
 import { clientAndUserContract } from './contract/clients-users.js'
 import { codeContract } from './contract/codes.js'
@@ -42,7 +41,6 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     purgeContract(current)
     recordContract(current)
     auditContract(current)
-    atomicContract(current)
 
     it('answers a readiness ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined()

@@ -1,4 +1,4 @@
-import type { AuthorizationCodeRecord, AuthorizationCodeStore, KeyedRecord, RecordKind, RecordStore } from '../types.js'
+import type { AuthorizationCodeRecord, AuthorizationCodeStore, RecordKind, RecordStore } from '../types.js'
 
 /** Authorization codes, keyed by `code_hash`, deleted with their user and client. */
 export const AUTHORIZATION_CODE: RecordKind<AuthorizationCodeRecord> = { name: 'code' }
@@ -18,23 +18,15 @@ export function authorizationCodeStore(records: RecordStore): AuthorizationCodeS
     async consume(codeHash, now) {
       const result = await records.consume(AUTHORIZATION_CODE, codeHash, now)
       if (result.status === 'unknown') return result
-      return { status: result.status, code: codeOfRecord(result.record) }
+      // The value is the caller's own copy: setting the field costs no second copy on the hot path.
+      const code = result.record.value
+      // A code stored by a version that kept a single `resource` (at most 10 minutes old at an upgrade).
+      const legacy = code as AuthorizationCodeRecord & { resource?: string | null }
+      if (!Array.isArray(code.resources)) code.resources = legacy.resource ? [legacy.resource] : []
+      code.consumed_at = result.record.consumedAt
+      return { status: result.status, code }
     },
   }
-}
-
-/**
- * The code a stored record holds, as `store.codes` returns it; for a grant that reads the code
- * (`records.get`) before it consumes it.
- */
-export function codeOfRecord(record: KeyedRecord<AuthorizationCodeRecord>): AuthorizationCodeRecord {
-  // The value is the caller's own copy: setting the field costs no second copy on the hot path.
-  const code = record.value
-  // A code stored by a version that kept a single `resource` (at most 10 minutes old at an upgrade).
-  const legacy = code as AuthorizationCodeRecord & { resource?: string | null }
-  if (!Array.isArray(code.resources)) code.resources = legacy.resource ? [legacy.resource] : []
-  code.consumed_at = record.consumedAt
-  return code
 }
 
 /** Grant ids of the user's codes for one client (consumed ones included, until purged), each once. */

@@ -6,7 +6,6 @@ import { clientToRow, rowToClient } from './rows.js'
 import type { ChangeVersion } from './change-version.js'
 import { readCache } from './read-cache.js'
 import type { ClientsTable, Database } from './schema.js'
-import { inTransaction } from './transaction.js'
 
 export function sqlClientStore(db: Kysely<Database>, changeVersion?: ChangeVersion): ClientStore {
   // Every token request looks its client up (issue 20).
@@ -42,7 +41,7 @@ export function sqlClientStore(db: Kysely<Database>, changeVersion?: ChangeVersi
     // One transaction, so no token, consent or short-lived record outlives its client (the foreign keys
     // in `migrations.ts` stop tokens saved concurrently for the deleted client).
     delete(clientId) {
-      return inTransaction(db, async (trx) => {
+      return db.transaction().execute(async (trx) => {
         await deleteRecords(trx, 'client_id', clientId)
         await trx.deleteFrom('refresh_tokens').where('client_id', '=', clientId).execute()
         await trx.deleteFrom('access_tokens').where('client_id', '=', clientId).execute()

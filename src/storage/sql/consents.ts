@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely'
 import type { ConsentStore } from '../types.js'
 import { json, parseList, rowToConsent } from './rows.js'
 import type { Database } from './schema.js'
-import { inTransaction } from './transaction.js'
 
 export function sqlConsentStore(db: Kysely<Database>, dialect: 'sqlite' | 'postgres'): ConsentStore {
   return {
@@ -19,7 +18,7 @@ export function sqlConsentStore(db: Kysely<Database>, dialect: 'sqlite' | 'postg
     // The union must not lose scopes granted concurrently: the INSERT comes first (in SQLite it takes the
     // write lock), and on PostgreSQL the existing row is read `FOR UPDATE` (SQLite has no such clause).
     grant(userId, clientId, scopes, now) {
-      return inTransaction(db, async (trx) => {
+      return db.transaction().execute(async (trx) => {
         const inserted = await trx
           .insertInto('consents')
           .values({ user_id: userId, client_id: clientId, scopes: json([...new Set(scopes)]), created_at: now, updated_at: now })

@@ -3,7 +3,6 @@ import type { BackendGrantStore } from '../compose-store.js'
 import type { ChangeVersion } from './change-version.js'
 import { readCache } from './read-cache.js'
 import type { Database } from './schema.js'
-import { inTransaction } from './transaction.js'
 
 /**
  * Remembers the grant as revoked and deletes its refresh and opaque access tokens. A second revocation never shortens the
@@ -50,7 +49,7 @@ export function sqlGrantStore(db: Kysely<Database>, changeVersion?: ChangeVersio
     // RFC 6749 §4.1.2 (code replay) and RFC 9700 §4.14.2 (refresh token reuse) revoke the whole grant;
     // one transaction so a concurrent rotation cannot slip a new token in between.
     revoke(grantId, until) {
-      return inTransaction(db, (trx) => revokeGrant(trx, grantId, until))
+      return db.transaction().execute((trx) => revokeGrant(trx, grantId, until))
     },
 
     async isRevoked(grantId, now) {
@@ -62,7 +61,7 @@ export function sqlGrantStore(db: Kysely<Database>, changeVersion?: ChangeVersio
     // A grant already revoked until at least `until` is not counted again, so a repeated "disconnect"
     // reports 0.
     revokeByUserAndClient(userId, clientId, until, alsoGrantIds) {
-      return inTransaction(db, async (trx) => {
+      return db.transaction().execute(async (trx) => {
         const all = [...new Set([...(await listGrantIds(trx, userId, clientId)), ...alsoGrantIds])]
         if (all.length === 0) return 0
         const settled = await trx

@@ -3,7 +3,6 @@ import type { SigningKeyStore } from '../types.js'
 import { insertUnique } from './errors.js'
 import { rowToSigningKey, signingKeyToRow } from './rows.js'
 import type { Database } from './schema.js'
-import { inTransaction } from './transaction.js'
 
 const VERSION = 'keys_version'
 
@@ -33,7 +32,7 @@ export function sqlSigningKeyStore(db: Kysely<Database>): SigningKeyStore {
     add(key) {
       return insertUnique(
         () =>
-          inTransaction(db, async (trx) => {
+          db.transaction().execute(async (trx) => {
             await trx.insertInto('signing_keys').values(signingKeyToRow(key)).execute()
             await bumpVersion(trx)
           }),
@@ -45,7 +44,7 @@ export function sqlSigningKeyStore(db: Kysely<Database>): SigningKeyStore {
     // key in JWKS longer than planned.
     retireAllExcept(keep, now, expiresAt) {
       const kept = typeof keep === 'string' ? [keep] : [...keep]
-      return inTransaction(db, async (trx) => {
+      return db.transaction().execute(async (trx) => {
         let update = trx.updateTable('signing_keys').set({ retired_at: now, expires_at: expiresAt }).where('retired_at', 'is', null)
         // `NOT IN ()` is not valid SQL; keeping nothing retires every key.
         if (kept.length > 0) update = update.where('kid', 'not in', kept)

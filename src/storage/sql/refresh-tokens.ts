@@ -5,7 +5,6 @@ import { insertUnique } from './errors.js'
 import { noteRecordWrite, type RecordWrites } from './records.js'
 import { refreshTokenToRow, rowToRefreshToken } from './rows.js'
 import type { Database, RefreshTokensTable } from './schema.js'
-import { inTransaction } from './transaction.js'
 
 /** `WHERE` condition: the token's grant is not revoked at `now`. */
 function grantNotRevoked(now: number) {
@@ -48,7 +47,7 @@ export function sqlRefreshTokenStore(db: Kysely<Database>, writes?: RecordWrites
     // kept copy. Losers fall through to the SELECT and see `reused`: PostgreSQL's UPDATE waited for the
     // winner's commit, and the SELECTs that follow see what it committed.
     rotate(previousHash, next, now, keep) {
-      return inTransaction(db, async (trx) => {
+      return db.transaction().execute(async (trx) => {
         const previous = await trx
           .updateTable('refresh_tokens')
           .set({ consumed_at: now })

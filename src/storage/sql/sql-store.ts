@@ -12,7 +12,6 @@ import { sqlRefreshTokenStore } from './refresh-tokens.js'
 import { sqlRevokedTokenStore } from './revoked-tokens.js'
 import type { ChangeVersion } from './change-version.js'
 import type { Database } from './schema.js'
-import { inTransaction } from './transaction.js'
 import { sqlUserStore } from './users.js'
 
 export type SqlDialect = 'sqlite' | 'postgres'
@@ -56,10 +55,6 @@ export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, option
     keys: sqlSigningKeyStore(db),
     audit: sqlAuditStore(db),
     records: sqlRecordStore(db, options.changeVersion, recordWrites),
-    // A view on the transaction: its reads go to the database (no read cache sees uncommitted rows), its
-    // methods that open a transaction join this one (`inTransaction`). SQLite's connection, and so every
-    // other request's query, waits for it: `work` should only write.
-    atomic: (work) => inTransaction(db, (trx) => work(createSqlStore(trx, dialect, { recordWrites }))),
     listGrantIds: (userId: string, clientId: string) => listGrantIds(db, userId, clientId),
     purgeExpired: (now) => purgeExpired(db, dialect, now),
     ping: async () => {

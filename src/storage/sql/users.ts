@@ -6,7 +6,6 @@ import { insertUnique } from './errors.js'
 import { deleteRecords } from './records.js'
 import { rowToUser, userToRow } from './rows.js'
 import type { Database, UsersTable } from './schema.js'
-import { inTransaction } from './transaction.js'
 
 export function sqlUserStore(db: Kysely<Database>, changeVersion?: ChangeVersion): UserStore {
   // Every code exchange and refresh reads its user (issue 20).
@@ -44,7 +43,7 @@ export function sqlUserStore(db: Kysely<Database>, changeVersion?: ChangeVersion
     // One transaction: a deleted user keeps no session, code (no short-lived record), refresh or access
     // token or consent.
     delete(id) {
-      return inTransaction(db, async (trx) => {
+      return db.transaction().execute(async (trx) => {
         await deleteRecords(trx, 'subject', id)
         await trx.deleteFrom('refresh_tokens').where('user_id', '=', id).execute()
         await trx.deleteFrom('access_tokens').where('user_id', '=', id).execute()

@@ -49,8 +49,8 @@ describe('authorization_code grant', () => {
     expect(await harness.store.audit.list({ type: 'authorization_code.replayed', limit: 10 })).toMatchObject([{ client_id: 'app', subject: harness.alice.id }])
   })
 
-  // The code is read and checked before it is consumed (with the refresh token, in one transaction on SQL
-  // stores): concurrent exchanges still have one winner, and the losers' replay revokes what it got.
+  // RFC 6749 §4.1.2: of concurrent exchanges of one code exactly one gets tokens, and the others' replay
+  // revokes them, on the memory store and on SQLite (whose consume is one conditional UPDATE).
   for (const [name, open] of [['memory', () => createMemoryStore()], ['SQLite', () => openSqliteStore({ filename: join(dir, `store-${++files}.db`) })]] as const) {
     it(`lets one of 10 concurrent exchanges of a code win on the ${name} store; the others revoke its tokens`, async () => {
       const store = await open()
