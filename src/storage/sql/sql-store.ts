@@ -24,7 +24,7 @@ export interface SqlStoreOptions {
    * store passes its connection's (see `change-version.ts`).
    */
   changeVersion?: ChangeVersion | undefined
-  /** Shared by the stores over one connection (a transaction's view too), so their record writes count for all. */
+  /** Writes of records per kind on this connection, counted by the record store and the refresh store's kept successors. */
   recordWrites?: RecordWrites | undefined
 }
 
