@@ -24,8 +24,6 @@ export interface SqlStoreOptions {
    * store passes its connection's (see `change-version.ts`).
    */
   changeVersion?: ChangeVersion | undefined
-  /** Writes of records per kind on this connection, counted by the record store and the refresh store's kept successors. */
-  recordWrites?: RecordWrites | undefined
 }
 
 /** A SQL store: the `Store` contract plus what `createCompositeStore` needs from a durable store. */
@@ -43,7 +41,8 @@ export interface SqlStore extends Store {
  * @see ../types.ts for the contract every method keeps
  */
 export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, options: SqlStoreOptions = {}): SqlStore {
-  const recordWrites: RecordWrites = options.recordWrites ?? new Map()
+  // Writes of records per kind, counted by the record store and by the refresh store's kept successors.
+  const recordWrites: RecordWrites = new Map()
   return composeStore({
     clients: sqlClientStore(db, options.changeVersion),
     users: sqlUserStore(db, options.changeVersion),
