@@ -65,7 +65,7 @@ if (adminUrl) {
       await sql.connect()
       const { rows } = await sql.query<{ name: string }>('SELECT name FROM kysely_migration ORDER BY name')
       await sql.end()
-      expect(rows.map((row) => row.name)).toEqual(['0001_initial', '0002_notes', '0003_audit', '0004_access_tokens', '0005_records', '0006_client_registration', '0007_client_status', '0008_client_references', '0009_client_keys', '0010_request_objects', '0011_user_status'])
+      expect(rows.map((row) => row.name)).toEqual(['0001_initial', '0002_notes', '0003_audit', '0004_access_tokens', '0005_records', '0006_client_registration', '0007_client_status', '0008_client_references', '0009_client_keys', '0010_request_objects', '0011_user_status', '0012_token_indexes'])
     })
 
     it('shows a key rotation made by another instance', async () => {

@@ -4,7 +4,9 @@ import type { SqliteDatabase } from 'kysely'
  * What the SQL store may cache a read of `table` against: a value that changes whenever that table's rows
  * might have (here: a commit by another connection, or a write to the table through this one).
  * `undefined` means "do not cache" (the connection is not open yet). The PostgreSQL store has none: several
- * servers share its database and nothing cheap tells one of another's commit.
+ * servers share its database and nothing cheap tells one of another's commit. A name no insert or update
+ * names (the records store asks per record kind, and counts each kind's writes itself) changes only with
+ * another connection's commit or a write that may touch every table (a delete, DDL).
  */
 export type ChangeVersion = (table: string) => string | undefined
 

@@ -8,6 +8,7 @@ import { clientReferencesMigration } from './migration-0008-client-references.js
 import { clientKeysMigration } from './migration-0009-client-keys.js'
 import { requestObjectsMigration } from './migration-0010-request-objects.js'
 import { userStatusMigration } from './migration-0011-user-status.js'
+import { tokenIndexesMigration } from './migration-0012-token-indexes.js'
 
 /**
  * Schema migrations, in code so they ship inside the package (no migration folder to locate at run
@@ -211,6 +212,7 @@ const migrations: Record<string, Migration> = {
   '0009_client_keys': clientKeysMigration,
   '0010_request_objects': requestObjectsMigration,
   '0011_user_status': userStatusMigration,
+  '0012_token_indexes': tokenIndexesMigration,
 }
 
 const provider: MigrationProvider = {

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, Kysely, Selectable } from 'kysely'
 import { keptSuccessorValue, REFRESH_SUCCESSOR, type KeptSuccessorValue } from '../refresh-successors.js'
 import type { KeptRefreshSuccessor, RefreshTokenStore } from '../types.js'
 import { insertUnique } from './errors.js'
+import { noteRecordWrite, type RecordWrites } from './records.js'
 import { refreshTokenToRow, rowToRefreshToken } from './rows.js'
 import type { Database, RefreshTokensTable } from './schema.js'
 
@@ -19,7 +20,8 @@ function grantNotRevoked(now: number) {
     )
 }
 
-export function sqlRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore {
+/** `writes`: the record store's count of writes per kind, which the kept successors (a record kind) add to. */
+export function sqlRefreshTokenStore(db: Kysely<Database>, writes?: RecordWrites): RefreshTokenStore {
   return {
     async save(token) {
       await insertUnique(() => db.insertInto('refresh_tokens').values(refreshTokenToRow(token)).execute(), 'refresh token exists')
@@ -57,7 +59,13 @@ export function sqlRefreshTokenStore(db: Kysely<Database>): RefreshTokenStore {
           .executeTakeFirst()
         if (previous) {
           await insertUnique(() => trx.insertInto('refresh_tokens').values(refreshTokenToRow(next)).execute(), 'refresh token exists')
-          if (keep) await keepSuccessor(trx, previous, next.token_hash, keep)
+          if (keep) {
+            try {
+              await keepSuccessor(trx, previous, next.token_hash, keep)
+            } finally {
+              noteRecordWrite(writes, REFRESH_SUCCESSOR.name)
+            }
+          }
           return { status: 'rotated', previous: rowToRefreshToken(previous) }
         }
 

@@ -7,7 +7,7 @@ import { sqlClientStore } from './clients.js'
 import { sqlConsentStore } from './consents.js'
 import { listGrantIds, sqlGrantStore } from './grants.js'
 import { sqlSigningKeyStore } from './keys.js'
-import { sqlRecordStore } from './records.js'
+import { sqlRecordStore, type RecordWrites } from './records.js'
 import { sqlRefreshTokenStore } from './refresh-tokens.js'
 import { sqlRevokedTokenStore } from './revoked-tokens.js'
 import type { ChangeVersion } from './change-version.js'
@@ -41,17 +41,19 @@ export interface SqlStore extends Store {
  * @see ../types.ts for the contract every method keeps
  */
 export function createSqlStore(db: Kysely<Database>, dialect: SqlDialect, options: SqlStoreOptions = {}): SqlStore {
+  // Writes of records per kind, counted by the record store and by the refresh store's kept successors.
+  const recordWrites: RecordWrites = new Map()
   return composeStore({
     clients: sqlClientStore(db, options.changeVersion),
     users: sqlUserStore(db, options.changeVersion),
-    refreshTokens: sqlRefreshTokenStore(db),
+    refreshTokens: sqlRefreshTokenStore(db, recordWrites),
     accessTokens: sqlAccessTokenStore(db),
     grants: sqlGrantStore(db, options.changeVersion),
     revokedTokens: sqlRevokedTokenStore(db, options.changeVersion),
     consents: sqlConsentStore(db, dialect),
     keys: sqlSigningKeyStore(db),
     audit: sqlAuditStore(db),
-    records: sqlRecordStore(db, options.changeVersion),
+    records: sqlRecordStore(db, options.changeVersion, recordWrites),
     listGrantIds: (userId: string, clientId: string) => listGrantIds(db, userId, clientId),
     purgeExpired: (now) => purgeExpired(db, dialect, now),
     ping: async () => {

@@ -3,11 +3,19 @@
  * client, redirect URI and PKCE challenge; a replay revokes every token the first use produced
  * (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
  */
-import { describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createMemoryStore } from '../../../src/storage/memory.js'
+import { openSqliteStore } from '../../../src/storage/sqlite.js'
 import { newPkce } from '../../helpers/pkce.js'
 import { createHarness, ISSUER, json, NOTES_API, REDIRECT_URI, START, type Harness } from '../../helpers/server-values.js'
 
 const INVALID = 'The authorization code is invalid, expired or already used'
+const dir = mkdtempSync(join(tmpdir(), 'tessera-code-grant-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+let files = 0
 
 async function active(harness: Harness, token: string): Promise<boolean> {
   return json(await harness.post('/introspect', 'app', { token })).active === true
@@ -40,6 +48,25 @@ describe('authorization_code grant', () => {
     await harness.server.audit.flush()
     expect(await harness.store.audit.list({ type: 'authorization_code.replayed', limit: 10 })).toMatchObject([{ client_id: 'app', subject: harness.alice.id }])
   })
+
+  // RFC 6749 §4.1.2: of concurrent exchanges of one code exactly one gets tokens, and the others' replay
+  // revokes them, on the memory store and on SQLite (whose consume is one conditional UPDATE).
+  for (const [name, open] of [['memory', () => createMemoryStore()], ['SQLite', () => openSqliteStore({ filename: join(dir, `store-${++files}.db`) })]] as const) {
+    it(`lets one of 10 concurrent exchanges of a code win on the ${name} store; the others revoke its tokens`, async () => {
+      const store = await open()
+      const harness = await createHarness({ store })
+      const issued = await harness.authorizationCode()
+      const responses = await Promise.all(Array.from({ length: 10 }, () => harness.exchange(issued)))
+      const [winner, ...others] = responses.filter((response) => response.status === 200)
+      expect(others).toEqual([])
+      for (const response of responses) if (response.status !== 200) expect(json(response)).toEqual({ error: 'invalid_grant', error_description: INVALID })
+      if (!winner) throw new Error('no exchange won')
+      const first = json(winner)
+      expect(await active(harness, String(first.refresh_token))).toBe(false)
+      expect(await active(harness, String(first.access_token))).toBe(false)
+      await store.close()
+    })
+  }
 
   it('refuses a code_verifier that does not match the challenge, and a missing one', async () => {
     const harness = await createHarness()

@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { trackChanges } from '../../../src/storage/sql/change-version.js'
 import { readCache } from '../../../src/storage/sql/read-cache.js'
+import { migrateToLatest } from '../../../src/storage/sql/migrations.js'
 import type { Database } from '../../../src/storage/sql/schema.js'
+import { createSqlStore } from '../../../src/storage/sql/sql-store.js'
 import { openSqliteStore } from '../../../src/storage/sqlite.js'
 import type { RecordKind } from '../../../src/storage/types.js'
-import { CLIENT_ID, NOW, USER_ID, client, user } from '../fixtures.js'
+import { CLIENT_ID, NOW, USER_ID, client, code, refreshToken, seed, user } from '../fixtures.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-change-version-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -145,6 +147,45 @@ describe('the SQLite store reads the client and lists by subject from memory whi
     const first = await store.clients.get(CLIENT_ID)
     first?.redirect_uris.push('https://attacker.example/cb')
     expect((await store.clients.get(CLIENT_ID))?.redirect_uris).toEqual(client().redirect_uris)
+    await store.close()
+  })
+})
+
+describe('the SQLite store caches lists of records per kind', () => {
+  it('keeps a kind’s list while records of another kind are written (a consumed code), not once its own are, ', async () => {
+    const sqlite = new BetterSqlite3(freshFile())
+    let listReads = 0
+    const counting: SqliteDatabase = {
+      close: () => sqlite.close(),
+      prepare(statement) {
+        if (/^select .* from "records" where "kind" = \? and "subject" = \?/i.test(statement)) listReads++
+        return sqlite.prepare(statement)
+      },
+    }
+    const { database, version } = trackChanges(counting, sqlite)
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) })
+    await migrateToLatest(db)
+    const store = createSqlStore(db, 'sqlite', { changeVersion: version })
+    await seed(store)
+    const list = async () => (await store.records.listBySubject(NOTE, 'alice')).map((record) => record.value.text)
+
+    await store.records.put(NOTE, { key: 'n1', value: { text: 'one' }, expiresAt: NOW + 3600, subject: 'alice' })
+    expect(await list()).toEqual(['one'])
+    expect(await list()).toEqual(['one'])
+    expect(listReads).toBe(1)
+    // What a code exchange writes: the code consumed and a refresh token.
+    await store.codes.save(code())
+    await store.codes.consume('code-hash-1', NOW)
+    await store.refreshTokens.save(refreshToken())
+    expect(await list()).toEqual(['one'])
+    expect(listReads).toBe(1)
+    // A write of the listed kind is seen at once.
+    await store.records.put(NOTE, { key: 'n2', value: { text: 'two' }, expiresAt: NOW + 3600, subject: 'alice' })
+    expect((await list()).toSorted()).toEqual(['one', 'two'])
+    expect(listReads).toBe(2)
+    await store.records.consume(NOTE, 'n1', NOW)
+    expect(await list()).toHaveLength(2)
+    expect(listReads).toBe(3)
     await store.close()
   })
 })
