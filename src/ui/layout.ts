@@ -18,6 +18,25 @@ export interface PageEnvironment {
 export const DEFAULT_ENVIRONMENT: PageEnvironment = { t: ENGLISH }
 
 /**
+ * The start of every page's document up to its inline stylesheet (the caller adds what else belongs in
+ * `<head>` and closes it): the language, no referrer, no indexing, light and dark, and the styles under the
+ * response's CSP nonce.
+ */
+export function documentHead(options: { locale: string; title: string; nonce: string; styles: string }): SafeHtml {
+  return html`<!doctype html>
+<html lang="${options.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex, nofollow">
+<meta name="color-scheme" content="light dark">
+<title>${options.title}</title>
+<link rel="icon" href="data:,">
+<style nonce="${options.nonce}">${raw(options.styles)}</style>`
+}
+
+/**
  * Wraps a page body in the shared HTML5 document: one `<main>` card, the inline stylesheet under `nonce`
  * (which must be the nonce of the response's CSP, see `htmlSecurityHeaders`), the theme's colours and
  * stylesheet, and `<html lang>` of the environment's language.
@@ -34,17 +53,7 @@ export function renderPage(options: { nonce: string; title: string; body: SafeHt
   // A stylesheet link carries the nonce too: CSP3 applies style-src nonces to <link rel=stylesheet>, so the
   // policy stays as strict as it is.
   const stylesheet = theme?.stylesheetUrl ? html`\n<link rel="stylesheet" href="${theme.stylesheetUrl}" nonce="${options.nonce}">` : html``
-  const page = html`<!doctype html>
-<html lang="${env.t.locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<meta name="color-scheme" content="light dark">
-<title>${options.title} · ${productName}</title>
-<link rel="icon" href="data:,">
-<style nonce="${options.nonce}">${raw(PAGE_STYLES + themeStyles(theme))}</style>${stylesheet}
+  const page = html`${documentHead({ locale: env.t.locale, title: `${options.title} · ${productName}`, nonce: options.nonce, styles: PAGE_STYLES + themeStyles(theme) })}${stylesheet}
 </head>
 <body>
 <main${options.wide ? html` class="wide"` : html``}>

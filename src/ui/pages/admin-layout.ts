@@ -1,6 +1,6 @@
 import { hiddenFields } from '../form-fields.js'
-import { html, raw, type SafeHtml } from '../html.js'
-import { DEFAULT_ENVIRONMENT, type PageEnvironment } from '../layout.js'
+import { html, type SafeHtml } from '../html.js'
+import { DEFAULT_ENVIRONMENT, documentHead, type PageEnvironment } from '../layout.js'
 import { PAGE_STYLES } from '../styles.js'
 import { themeStyles } from '../theme.js'
 import { ADMIN_USER_STYLES } from './admin-users.js'
@@ -84,17 +84,7 @@ ${admin ? html`<form method="post" action="${admin.signOutAction}"><span>Signed 
     ? html`<nav class="console-nav" aria-label="Console sections"><ul>${view.nav.map((item) => html`<li><a href="${item.href}"${item.current ? html` aria-current="page"` : html``}>${item.label}</a></li>`)}</ul></nav>`
     : html``
   const script = view.scriptUrl ? html`\n<script src="${view.scriptUrl}" nonce="${nonce}" defer></script>` : html``
-  const page = html`<!doctype html>
-<html lang="${env.t.locale}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
-<meta name="color-scheme" content="light dark">
-<title>${view.title} · ${productName} admin</title>
-<link rel="icon" href="data:,">
-<style nonce="${nonce}">${raw(PAGE_STYLES + themeStyles(env.theme) + ADMIN_STYLES + ADMIN_USER_STYLES)}</style>${script}
+  const page = html`${documentHead({ locale: env.t.locale, title: `${view.title} · ${productName} admin`, nonce, styles: PAGE_STYLES + themeStyles(env.theme) + ADMIN_STYLES + ADMIN_USER_STYLES })}${script}
 </head>
 <body>
 <main class="console">
