@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto'
 import { CompactEncrypt, compactDecrypt } from 'jose'
 
 /** What a sealed secret is: each purpose has its own key, so one sealed value never opens as another. */
-export type SealPurpose = 'client-secret' | 'totp' | 'refresh-successor' | 'shown-once'
+export type SealPurpose = 'client-secret' | 'totp' | 'refresh-successor' | 'shown-once' | 'admin-console-token'
 
 // Its own HKDF label: a sealed client secret, a sealed TOTP key, a kept refresh-token successor and a sealed
 // signing key never share a key.

@@ -5,7 +5,7 @@ import { htmlResponse, languageOf } from '../pages.js'
 import { html, renderAdminPage, type AdminNavItem, type SafeHtml } from '../../ui/index.js'
 import { callAdminApi } from './api.js'
 import {
-  checkConsoleCsrfToken, completeSignIn, consoleCsrfToken, currentConsoleSession, endConsoleSession, recentlyAuthenticated, safeReturnPath, signInRedirect,
+  checkConsoleCsrfToken, completeSignIn, consoleAccessToken, consoleCsrfToken, currentConsoleSession, endConsoleSession, recentlyAuthenticated, safeReturnPath, signInRedirect,
   type ConsoleSession, type SignInFailure,
 } from './sign-in.js'
 import { CONSOLE_SECTIONS, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from './types.js'
@@ -154,8 +154,10 @@ function forbidden(ctx: ServerContext, request: OAuthRequest, session: ConsoleSe
 async function runPage(ctx: ServerContext, request: OAuthRequest, entry: CompiledPage, params: Record<string, string>, session: ConsoleSession | undefined, table: readonly CompiledPage[], settings: ConsoleSettings): Promise<OAuthResponse> {
   const { page } = entry
   const here = `${request.url.pathname.slice(ctx.config.basePath.length + '/admin'.length)}${request.url.search}`
-  // Not signed in (or the access token expired): through /authorize and back; a POST comes back to its page's GET.
-  if (!session) return signInRedirect(ctx, request.headers, page.method === 'GET' ? here : request.url.pathname.slice(ctx.config.basePath.length + '/admin'.length), settings)
+  // Not signed in (or the access token expired, or sealed under a secret no longer configured): through
+  // /authorize and back; a POST comes back to its page's GET.
+  const token = session ? await consoleAccessToken(ctx, session) : undefined
+  if (!session || token === undefined) return signInRedirect(ctx, request.headers, page.method === 'GET' ? here : request.url.pathname.slice(ctx.config.basePath.length + '/admin'.length), settings)
   let form = new URLSearchParams()
   if (page.method === 'POST') {
     const parsed = formOf(request)
@@ -169,7 +171,7 @@ async function runPage(ctx: ServerContext, request: OAuthRequest, entry: Compile
     query: page.method === 'GET' ? new URLSearchParams(request.url.search) : new URLSearchParams(),
     recentlyAuthenticated: recentlyAuthenticated(ctx, session),
     api: async (method, path, options) => {
-      const answer = await callAdminApi(ctx, session.record.access_token, method, path, options)
+      const answer = await callAdminApi(ctx, token, method, path, options)
       // The token was revoked (or the admin's grant): the console session ends, the next request signs in again.
       if (answer.status === 401) await endConsoleSession(ctx, session)
       return answer

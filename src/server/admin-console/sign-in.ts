@@ -1,4 +1,5 @@
 import { randomToken, safeEqual, sha256 } from '../../crypto/random.js'
+import { openSealedSecret, sealSecret } from '../../jwt/sealed-secret.js'
 import { readCookie, serializeCookie } from '../../http/cookies.js'
 import { redirectResponse } from '../../http/response.js'
 import type { OAuthRequest, OAuthResponse } from '../../http/types.js'
@@ -44,7 +45,7 @@ export const consoleClientSource: ClientSource = {
 }
 
 /**
- * The console cookie: host-only, `HttpOnly`, `SameSite=Strict`, `Path=/admin`. Over https it carries the
+ * The console cookie: host-only, `HttpOnly`, `SameSite=Strict`, `Path=` the console's path (`/admin` below the issuer's). Over https it carries the
  * `__Secure-` prefix: `__Host-` would pin it to `Path=/` (RFC 6265bis §4.1.3.2), and the console's cookie
  * has no business on the provider's other paths.
  */
@@ -53,7 +54,8 @@ export function consoleCookieName(ctx: ServerContext): string {
 }
 
 function consoleCookie(ctx: ServerContext, value: string): string {
-  return serializeCookie(consoleCookieName(ctx), value, { secure: ctx.config.secure, sameSite: 'Strict', path: '/admin' })
+  // Below the issuer's path: with an issuer such as https://host/oidc the console is /oidc/admin.
+  return serializeCookie(consoleCookieName(ctx), value, { secure: ctx.config.secure, sameSite: 'Strict', path: `${ctx.config.basePath}/admin` })
 }
 
 function cookieValue(ctx: ServerContext, headers: Headers): string | undefined {
@@ -188,11 +190,16 @@ export async function completeSignIn(ctx: ServerContext, request: OAuthRequest, 
   await ctx.config.store.records.delete(ADMIN_CONSOLE_SESSION, sha256(browser))
   await ctx.config.store.records.put(ADMIN_CONSOLE_SESSION, {
     key: sha256(value), expiresAt: now + lifetime, subject: user.id,
-    value: { sub: user.id, name: user.name ?? user.username, access_token: tokens.access_token, auth_time: typeof claims.auth_time === 'number' ? claims.auth_time : 0 },
+    value: { sub: user.id, name: user.name ?? user.username, access_token_sealed: await sealSecret(tokens.access_token, ctx.config.secret, 'admin-console-token'), auth_time: typeof claims.auth_time === 'number' ? claims.auth_time : 0 },
   })
   const response = redirectResponse(`${ctx.config.issuer}/admin${pending.return_to}`)
   response.headers.append('Set-Cookie', consoleCookie(ctx, value))
   return { ok: true, response }
+}
+
+/** The session's access token, opened; undefined when no current or previous server secret opens it (then sign in again). */
+export function consoleAccessToken(ctx: ServerContext, session: ConsoleSession): Promise<string | undefined> {
+  return openSealedSecret(session.record.access_token_sealed, [ctx.config.secret, ...ctx.config.previousSecrets], 'admin-console-token')
 }
 
 /** Ends the console session (the provider's own session stays: signing out of the provider is `/logout`). */

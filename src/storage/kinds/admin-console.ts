@@ -16,8 +16,12 @@ export interface AdminConsoleSignIn {
 export interface AdminConsoleSession {
   sub: string
   name: string
-  /** The admin's own access token (`admin:read admin:write`) from the code exchange: what the pages call the admin API with. */
-  access_token: string
+  /**
+   * The admin's own access token (`admin:read admin:write`) from the code exchange, what the pages call the
+   * admin API with, sealed with the server secret (`admin-console-token`): a live bearer token must not sit
+   * readable in the database.
+   */
+  access_token_sealed: string
   /** `auth_time` of the ID token: when the admin last entered credentials (fresh authentication). */
   auth_time: number
 }

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openSealedSecret } from '../../../src/jwt/sealed-secret.js'
 import { createClient } from '../../../src/server/admin.js'
+import { adminApi } from '../../../src/server/admin-api/index.js'
 import { adminConsole, consoleWithPages } from '../../../src/server/admin-console/index.js'
 import type { ConsolePage, ConsoleResult } from '../../../src/server/admin-console/types.js'
+import { createAuthorizationServer } from '../../../src/server/create-server.js'
+import { ADMIN_CONSOLE_SESSION } from '../../../src/storage/kinds/admin-console.js'
+import { createMemoryStore } from '../../../src/storage/memory.js'
 import { html } from '../../../src/ui/index.js'
 import { consoleBrowser, csrfTokenOf, formFor, openConsole, postForm, startConsoleServer, submitConsoleForm } from '../../helpers/admin-console.js'
 import { Browser } from '../../helpers/http-client.js'
-import { clientPost, type TestServer } from '../../helpers/tessera.js'
+import { clientPost, SECRET, type TestServer } from '../../helpers/tessera.js'
 
 let server: TestServer
 let admin: Browser
@@ -154,6 +159,33 @@ describe('sign-in', () => {
     expect(out.headers.get('location')).toBe(`${server.url}/admin/signed-out`)
     expect(out.headers.getSetCookie().join()).toMatch(/tessera-admin=; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=0/)
     expect((await browser.get(`${server.url}/admin/clients`)).status).toBe(303)
+  })
+})
+
+describe('the console session at rest', () => {
+  it('keeps the admin\'s access token sealed in the store, never readable, and the sealed one still opens the admin API', async () => {
+    const alice = await server.store.users.getByUsername('alice')
+    const sessions = await server.store.records.listBySubject(ADMIN_CONSOLE_SESSION, alice?.id ?? '')
+    expect(sessions.length).toBeGreaterThan(0)
+    for (const session of sessions) {
+      const stored = JSON.stringify(session.value)
+      const token = await openSealedSecret(session.value.access_token_sealed, [SECRET], 'admin-console-token')
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+      expect(stored).not.toContain(token)
+      expect(Object.keys(session.value).sort()).toEqual(['access_token_sealed', 'auth_time', 'name', 'sub'])
+      const api = await fetch(`${server.url}/admin/v1/clients?limit=1`, { headers: { authorization: `Bearer ${token ?? ''}` } })
+      expect(api.status).toBe(200)
+    }
+  })
+
+  it('sets its cookie on the console\'s path below an issuer with a path (/oidc/admin)', async () => {
+    const issuer = 'https://id.example.test/oidc'
+    const pathServer = await createAuthorizationServer({ issuer, store: createMemoryStore(), secret: SECRET, capabilities: [adminApi({ admins: ['alice'] }), adminConsole()] })
+    const answer = await pathServer.fetch(new Request(`${issuer}/admin/clients`))
+    expect(answer.status).toBe(303)
+    expect(new URL(answer.headers.get('location') ?? '').pathname).toBe('/oidc/authorize')
+    const cookie = answer.headers.getSetCookie().find((value) => value.startsWith('__Secure-tessera-admin='))
+    expect(cookie).toMatch(/; Path=\/oidc\/admin;/)
   })
 })
 
