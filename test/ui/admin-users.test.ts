@@ -18,7 +18,7 @@ const ESCAPED_CSRF = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;'
 const hostileUser: AdminUserSummary = {
   id: 'u-1', username: ATTRIBUTE_BREAKOUT, name: XSS, givenName: XSS, familyName: ATTRIBUTE_BREAKOUT,
   email: `"><script>@example.com`, emailVerified: false, picture: 'javascript:alert(1)',
-  mfaEnrolled: true, requireMfa: true, createdAt: 1_700_000_000, updatedAt: 1_700_000_100,
+  mfaEnrolled: true, requireMfa: true, disabled: true, createdAt: 1_700_000_000, updatedAt: 1_700_000_100,
 }
 
 const pages = {
