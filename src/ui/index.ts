@@ -41,6 +41,7 @@ export {
   type AdminMessages,
   type AdminSessionRow,
   type AdminUserFormValues,
+  type AdminUserStateFilter,
   type AdminUserSummary,
   type AdminUsersView,
   type AdminUserView,

@@ -18,7 +18,7 @@ const ESCAPED_CSRF = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;'
 const hostileUser: AdminUserSummary = {
   id: 'u-1', username: ATTRIBUTE_BREAKOUT, name: XSS, givenName: XSS, familyName: ATTRIBUTE_BREAKOUT,
   email: `"><script>@example.com`, emailVerified: false, picture: 'javascript:alert(1)',
-  mfaEnrolled: true, requireMfa: true, createdAt: 1_700_000_000, updatedAt: 1_700_000_100,
+  mfaEnrolled: true, requireMfa: true, disabled: true, createdAt: 1_700_000_000, updatedAt: 1_700_000_100,
 }
 
 const pages = {
@@ -28,6 +28,10 @@ const pages = {
     sessions: [{ sid: XSS, authTime: 1_700_000_000, createdAt: 1_700_000_000, expiresAt: 1_700_086_400, userAgent: `${XSS} Mozilla/5.0 javascript:alert(1)`, clientId: XSS, lastSeenAt: 1_700_000_500 }],
     consents: [{ clientId: XSS, scopes: ['openid', XSS], createdAt: 1_700_000_000, updatedAt: 1_700_000_000 }],
   }).__html,
+  'filtered list': () => renderAdminUsersPage({ base: '/admin', csrfToken: CSRF, search: ATTRIBUTE_BREAKOUT, state: 'disabled', users: [hostileUser, { ...hostileUser, id: 'u-2', disabled: false }], paged: true, next: 'q=x&state=disabled&cursor=abc' }).__html,
+  'active user': () => renderAdminUserPage({ base: '/admin', csrfToken: CSRF, user: { ...hostileUser, disabled: false }, etag: ATTRIBUTE_BREAKOUT, sessions: [], consents: [], notice: XSS }).__html,
+  'disable confirmation': () => renderAdminConfirmPage({ base: '/admin', csrfToken: CSRF, action: '/users/u-1/disable', question: XSS, subject: ATTRIBUTE_BREAKOUT, submitLabel: 'Disable the user', cancel: '/users/u-1', hidden: { etag: ATTRIBUTE_BREAKOUT } }).__html,
+  'password-reset confirmation': () => renderAdminConfirmPage({ base: '/admin', csrfToken: CSRF, action: '/users/u-1/password-reset', question: XSS, subject: `${ATTRIBUTE_BREAKOUT} (${XSS})`, submitLabel: 'Send the mail', cancel: '/users/u-1', destructive: false }).__html,
   confirm: () => renderAdminConfirmPage({ base: '/admin', csrfToken: CSRF, action: '/users/u-1/delete', question: XSS, subject: ATTRIBUTE_BREAKOUT, submitLabel: 'Delete the user', cancel: '/users/u-1', note: XSS }).__html,
   problem: () => renderAdminProblemPage({ base: '/admin', back: '/users', backLabel: 'Back', error: XSS, errors: [XSS] }).__html,
 }
@@ -98,6 +102,33 @@ describe('users views', () => {
     const empty = renderAdminUsersPage({ base: '/admin', csrfToken: 'c', search: '', users: [], paged: false }).__html
     expect(empty).toContain('No users yet.')
     expect(empty).not.toContain('Next page')
+  })
+
+  it('marks a disabled user on the list, keeps the state filter in the paging links, and selects the filter in use', () => {
+    const page = pages['filtered list']()
+    expect(page).toContain('<td><span class="badge">disabled</span></td>')
+    expect(page).toContain('<a href="/admin/users/u-2">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a></th><td>active</td>')
+    expect(page).toContain('<option value="disabled" selected>Disabled</option>')
+    expect(tags(page, 'select')).toEqual([expect.objectContaining({ id: 'users-state', name: 'state' })])
+    expect(page).toContain(`<a href="/admin/users?${new URLSearchParams({ q: ATTRIBUTE_BREAKOUT, state: 'disabled' }).toString().replace(/&/g, '&amp;')}">First page</a>`)
+    expect(page).toContain('<caption>Disabled users matching')
+    const all = renderAdminUsersPage({ base: '/admin', csrfToken: 'c', search: '', users: [], paged: false }).__html
+    expect(all).toContain('<option value="all" selected>All</option>')
+  })
+
+  it('links a user\'s page to Disable or Enable (whichever applies) and to the password-reset mail; the confirmations post the ETag and the CSRF token', () => {
+    const active = pages['active user']()
+    expect(active).toContain('href="/admin/users/u-1/disable"')
+    expect(active).not.toContain('href="/admin/users/u-1/enable"')
+    expect(active).toContain('href="/admin/users/u-1/password-reset"')
+    expect(active).toMatch(/<dt>State<\/dt><dd>active<\/dd>/)
+    const disabled = pages.user()
+    expect(disabled).toContain('href="/admin/users/u-1/enable"')
+    expect(disabled).not.toContain('href="/admin/users/u-1/disable"')
+    const confirm = pages['disable confirmation']()
+    expect(tags(confirm, 'input')).toEqual([{ type: 'hidden', name: 'etag', value: ESCAPED_CSRF }, { type: 'hidden', name: 'csrf_token', value: ESCAPED_CSRF }])
+    expect(confirm).toContain('<button type="submit" class="danger">Disable the user</button>')
+    expect(pages['password-reset confirmation']()).toContain('<button type="submit">Send the mail</button>')
   })
 
   it('shows the notice and the error with each invalid member', () => {

@@ -7,14 +7,16 @@ import {
   type AdminConsentRow,
   type AdminSessionRow,
   type AdminUserFormValues,
+  type AdminUserStateFilter,
   type AdminUserSummary,
   type AdminUsersView,
 } from '../../ui/index.js'
 import { consoleBase, itemsOf, membersOf, noticeOf, nullableSeconds, nullableText, problemOf, seconds, text, type ProblemText } from './problems.js'
-import type { AdminApiAnswer, ConsolePage, ConsoleRequest, ConsoleResult } from './types.js'
+import type { AdminApiAnswer, AdminApiMethod, ConsolePage, ConsoleRequest, ConsoleResult } from './types.js'
 
 // The console's users pages: list and search, create, one user's page with its edit form, and the
-// confirmed actions on a user — revoke sessions, consents and grants, reset the second factor, delete.
+// confirmed actions on a user — disable or enable, send a password-reset mail, revoke sessions, consents
+// and grants, reset the second factor, delete.
 // Everything goes through the admin API with the signed-in admin's token (so it is audited with that
 // admin as actor); each POST answers 303 with a notice of a fixed name, and a refusal of the API is a
 // readable message on a page with the status it deserves.
@@ -28,6 +30,15 @@ const NOTICES: ReadonlyMap<string, string> = new Map([
   ['consent-revoked', 'The consent was revoked, with every grant to that client.'],
   ['grants-revoked', 'Every grant of this user was revoked: their refresh tokens and access tokens no longer work.'],
   ['mfa-reset', 'The second factor was reset: the user has none enrolled now.'],
+  ['user-disabled', 'The user was disabled: their sessions ended, their grants were revoked, and they sign in nowhere until enabled.'],
+  ['user-enabled', 'The user was enabled: they can sign in again.'],
+  ['reset-mail-sent', 'A reset mail was sent to the user\'s verified address; earlier reset links no longer work.'],
+])
+
+// The list's state filter as the admin API's `disabled` query; anything else shows every user.
+const STATE_QUERY: ReadonlyMap<string, { state: AdminUserStateFilter; disabled: string }> = new Map([
+  ['active', { state: 'active', disabled: 'false' }],
+  ['disabled', { state: 'disabled', disabled: 'true' }],
 ])
 
 const enc = encodeURIComponent
@@ -42,7 +53,7 @@ function userOf(value: unknown): AdminUserSummary | undefined {
     id, username,
     name: nullableText(user.name), givenName: nullableText(user.given_name), familyName: nullableText(user.family_name),
     email: nullableText(user.email), emailVerified: user.email_verified === true, picture: nullableText(user.picture),
-    mfaEnrolled: user.mfa_enrolled === true, requireMfa: user.require_mfa === true,
+    mfaEnrolled: user.mfa_enrolled === true, requireMfa: user.require_mfa === true, disabled: user.disabled === true,
     createdAt: seconds(user.created_at), updatedAt: seconds(user.updated_at),
   }
 }
@@ -83,18 +94,20 @@ async function usersPage(request: ConsoleRequest, outcome: { problem?: ProblemTe
   const search = outcome.create ? '' : (request.query.get('q') ?? '').trim()
   const cursor = outcome.create ? null : request.query.get('cursor')
   const limit = outcome.create ? null : request.query.get('limit')
+  const filter = outcome.create ? undefined : STATE_QUERY.get(request.query.get('state') ?? '')
   const query = new URLSearchParams()
   if (search !== '') query.set('q', search)
+  if (filter) query.set('disabled', filter.disabled)
   if (cursor) query.set('cursor', cursor)
   if (limit) query.set('limit', limit)
   const answer = await request.api('GET', `/users${query.toString() !== '' ? `?${query.toString()}` : ''}`)
   const listed = answer.status === 200 ? undefined : problemOf(answer, 'user')
   const users = listed ? [] : itemsOf(answer).map((item) => userOf({ user: item })).filter((user): user is AdminUserSummary => user !== undefined)
   const nextCursor = listed ? undefined : text(membersOf(answer.body).next_cursor)
-  const next = nextCursor === undefined ? undefined : new URLSearchParams({ ...(search !== '' ? { q: search } : {}), ...(limit ? { limit } : {}), cursor: nextCursor }).toString()
+  const next = nextCursor === undefined ? undefined : new URLSearchParams({ ...(search !== '' ? { q: search } : {}), ...(filter ? { state: filter.state } : {}), ...(limit ? { limit } : {}), cursor: nextCursor }).toString()
   const problem = outcome.problem ?? listed
   const body = renderAdminUsersPage({
-    base: consoleBase(request), csrfToken: request.csrfToken, search, users, next, paged: Boolean(cursor),
+    base: consoleBase(request), csrfToken: request.csrfToken, search, state: filter?.state ?? 'all', users, next, paged: Boolean(cursor),
     notice: noticeOf(request, NOTICES), error: problem?.message, errors: problem?.errors, create: outcome.create,
   })
   return { kind: 'page', title: 'Users', body, ...(problem ? { status: problem.status } : {}) }
@@ -187,10 +200,16 @@ interface ConfirmedAction {
   readonly question: string
   readonly subject: (request: ConsoleRequest, user: AdminUserSummary) => string
   readonly submitLabel: string
+  /** False for an action that takes nothing away (the button is not marked as destructive). */
+  readonly destructive?: boolean
+  /** Sends the ETag the confirmation page read the user with, as If-Match (RFC 9110 §13.1.1). */
+  readonly ifMatch?: boolean
   /** The admin API call doing it, and its success status. */
-  readonly call: (request: ConsoleRequest) => { method: 'DELETE'; path: string; ok: number }
+  readonly call: (request: ConsoleRequest) => { method: AdminApiMethod; path: string; ok: number; body?: unknown }
   /** What a 404 of the call is about. */
   readonly missing: string
+  /** The message of a 409 of the call, when the API's detail is the whole story. */
+  readonly conflict?: (detail: string) => string
   readonly notice: string
   /** Where to go after it; the user's page by default. */
   readonly after?: (request: ConsoleRequest) => string
@@ -207,6 +226,7 @@ function confirmed(action: ConfirmedAction): ConsolePage[] {
       const body = renderAdminConfirmPage({
         base: consoleBase(request), csrfToken: request.csrfToken, action: action.href(request), question: action.question,
         subject: action.subject(request, read.user), submitLabel: action.submitLabel, cancel: ADMIN_USER_PATHS.user(read.user.id),
+        ...(action.destructive === false ? { destructive: false } : {}), ...(action.ifMatch ? { hidden: { etag: read.etag } } : {}),
       })
       return { kind: 'page', title: action.title, body }
     },
@@ -215,8 +235,19 @@ function confirmed(action: ConfirmedAction): ConsolePage[] {
     method: 'POST', path: action.path, section: 'users',
     async handle(request) {
       const call = action.call(request)
-      const answer = await request.api(call.method, call.path)
+      const answer = await request.api(call.method, call.path, {
+        ...(call.body !== undefined ? { body: call.body } : {}),
+        ...(action.ifMatch ? { headers: { 'If-Match': request.form.get('etag') ?? '' } } : {}),
+      })
       if (answer.status === call.ok) return { kind: 'redirect', to: `${action.after?.(request) ?? ADMIN_USER_PATHS.user(userId(request))}?notice=${action.notice}` }
+      // A stale tag: the user's page as stored now says someone else changed it, as the edit form does.
+      if (action.ifMatch && (answer.status === 412 || answer.status === 428)) return userPage(request, { problem: problemOf(answer, 'user') })
+      const detail = text(membersOf(answer.body).detail)
+      if (answer.status === 409 && action.conflict && detail !== undefined) {
+        const message = action.conflict(detail)
+        const to = back(request)
+        return { kind: 'page', title: 'The action did not succeed', status: 409, body: renderAdminProblemPage({ base: consoleBase(request), back: to.path, backLabel: to.label, error: message }) }
+      }
       return problemPage(request, answer, action.missing, back(request))
     },
   }
@@ -226,6 +257,28 @@ function confirmed(action: ConfirmedAction): ConsolePage[] {
 const base = (request: ConsoleRequest): string => `/users/${enc(userId(request))}`
 
 const ACTIONS: readonly ConfirmedAction[] = [
+  {
+    path: '/users/{id}/disable', href: (request) => ADMIN_USER_PATHS.disable(userId(request)), title: 'Disable a user',
+    question: 'The user signs in nowhere until enabled again: every session of theirs ends now (the clients are told by back-channel logout) and every grant is revoked, so their refresh and access tokens stop working. Nothing is deleted.',
+    subject: (_request, user) => `${user.username}${user.email ? ` (${user.email})` : ''}`,
+    submitLabel: 'Disable the user', missing: 'user', notice: 'user-disabled', ifMatch: true,
+    call: (request) => ({ method: 'PATCH', path: base(request), ok: 200, body: { disabled: true } }),
+  },
+  {
+    path: '/users/{id}/enable', href: (request) => ADMIN_USER_PATHS.enable(userId(request)), title: 'Enable a user',
+    question: 'The user can sign in again with their password. The sessions and grants ended when they were disabled stay ended.',
+    subject: (_request, user) => `${user.username}${user.email ? ` (${user.email})` : ''}`,
+    submitLabel: 'Enable the user', destructive: false, missing: 'user', notice: 'user-enabled', ifMatch: true,
+    call: (request) => ({ method: 'PATCH', path: base(request), ok: 200, body: { disabled: false } }),
+  },
+  {
+    path: '/users/{id}/password-reset', href: (request) => ADMIN_USER_PATHS.passwordReset(userId(request)), title: 'Send a password-reset mail',
+    question: 'The user gets the mail of the login page\'s "Forgot password?" at their verified address: a new single-use link (earlier ones stop working). The link is in the mail only; their password stays until they use it.',
+    subject: (_request, user) => `${user.username}${user.email ? ` (${user.email})` : ''}`,
+    submitLabel: 'Send the mail', destructive: false, missing: 'user', notice: 'reset-mail-sent',
+    conflict: (detail) => `No mail was sent. ${detail}.`,
+    call: (request) => ({ method: 'POST', path: `${base(request)}/password-reset`, ok: 202 }),
+  },
   {
     path: '/users/{id}/sessions/{sid}/revoke', href: (request) => ADMIN_USER_PATHS.revokeSession(userId(request), request.params.sid ?? ''), title: 'Revoke a session',
     question: 'The user is signed out of this session; the clients it signed in to are told by back-channel logout. Their other sessions stay.',

@@ -15,6 +15,9 @@ export const ADMIN_USER_PATHS = {
   revokeConsent: (id: string, clientId: string): string => `/users/${encodeURIComponent(id)}/consents/${encodeURIComponent(clientId)}/revoke`,
   revokeGrants: (id: string): string => `/users/${encodeURIComponent(id)}/grants/revoke`,
   resetMfa: (id: string): string => `/users/${encodeURIComponent(id)}/mfa/reset`,
+  disable: (id: string): string => `/users/${encodeURIComponent(id)}/disable`,
+  enable: (id: string): string => `/users/${encodeURIComponent(id)}/enable`,
+  passwordReset: (id: string): string => `/users/${encodeURIComponent(id)}/password-reset`,
 } as const
 
 /** What the admin console shows of one user: the admin API's profile and second-factor state. */
@@ -29,6 +32,8 @@ export interface AdminUserSummary {
   picture: string | null
   mfaEnrolled: boolean
   requireMfa: boolean
+  /** Signs in nowhere until enabled again. */
+  disabled: boolean
   /** Seconds since the epoch. */
   createdAt: number
   updatedAt: number
@@ -53,6 +58,9 @@ export interface AdminMessages {
   errors?: readonly string[] | undefined
 }
 
+/** Which users the list shows: the admin API's `disabled` filter (absent for all, `false`, `true`). */
+export type AdminUserStateFilter = 'all' | 'active' | 'disabled'
+
 /** The users list: one page of the API's cursor paging, the search, and the create form. */
 export interface AdminUsersView extends AdminMessages {
   /** The console's base path (`/admin`): every link and form action is below it. */
@@ -60,8 +68,10 @@ export interface AdminUsersView extends AdminMessages {
   csrfToken: string
   /** The search as given (`q`), empty for none. */
   search: string
+  /** The state filter (`state`); all users when absent. */
+  state?: AdminUserStateFilter | undefined
   users: readonly AdminUserSummary[]
-  /** The query string of the next page (`q`, `cursor`), absent on the last page. */
+  /** The query string of the next page (`q`, `state`, `cursor`), absent on the last page. */
   next?: string | undefined
   /** True when this is not the first page. */
   paged: boolean
@@ -122,6 +132,8 @@ export interface AdminConfirmView {
   note?: string | undefined
   /** Marks the button as destructive. */
   destructive?: boolean | undefined
+  /** Hidden fields the form sends besides the CSRF token (the ETag of a change sent with If-Match). */
+  hidden?: Record<string, string> | undefined
 }
 
 /**
@@ -151,6 +163,8 @@ function externalLink(url: string | null): SafeHtml {
 
 const yesNo = (value: boolean): string => (value ? 'yes' : 'no')
 
+const STATE_FILTERS: ReadonlyArray<readonly [AdminUserStateFilter, string]> = [['all', 'All'], ['active', 'Active'], ['disabled', 'Disabled']]
+
 /**
  * The users list: search, a table of one page, paging links, and the form creating a user.
  *
@@ -159,25 +173,31 @@ const yesNo = (value: boolean): string => (value ? 'yes' : 'no')
 export function renderAdminUsersPage(view: AdminUsersView): SafeHtml {
   const list = `${view.base}${ADMIN_USER_PATHS.list}`
   const create = view.create ?? { username: '', name: '', email: '' }
+  const state = view.state ?? 'all'
+  const first = new URLSearchParams({ ...(view.search ? { q: view.search } : {}), ...(state !== 'all' ? { state } : {}) }).toString()
   return html`${adminMessages(view)}
 <form method="get" action="${list}" role="search" class="console-search">
 <div class="field">
 <label for="users-search">Search by username, name or e-mail</label>
 <input id="users-search" name="q" type="search" value="${view.search}" maxlength="200">
 </div>
+<div class="field console-state">
+<label for="users-state">State</label>
+<select id="users-state" name="state">${STATE_FILTERS.map(([value, label]) => html`<option value="${value}"${value === state ? html` selected` : html``}>${label}</option>`)}</select>
+</div>
 <button type="submit" class="secondary">Search</button>
 </form>
 ${view.users.length === 0
-    ? html`<p class="note">${view.search ? 'No user matches this search.' : 'No users yet.'}</p>`
+    ? html`<p class="note">${view.search || state !== 'all' ? 'No user matches this search.' : 'No users yet.'}</p>`
     : html`<table class="console-table">
-<caption>Users${view.search ? html` matching “${view.search}”` : html``}</caption>
-<thead><tr><th scope="col">Username</th><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Second factor</th></tr></thead>
+<caption>${state === 'all' ? 'Users' : state === 'active' ? 'Active users' : 'Disabled users'}${view.search ? html` matching “${view.search}”` : html``}</caption>
+<thead><tr><th scope="col">Username</th><th scope="col">State</th><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Second factor</th></tr></thead>
 <tbody>
-${view.users.map((user) => html`<tr><th scope="row"><a href="${view.base}${ADMIN_USER_PATHS.user(user.id)}">${user.username}</a></th><td>${user.name ?? '—'}</td><td>${user.email ?? '—'}${user.email && !user.emailVerified ? html` <span class="badge">unverified</span>` : html``}</td><td>${user.mfaEnrolled ? 'enrolled' : 'none'}${user.requireMfa ? html` <span class="badge">required</span>` : html``}</td></tr>
+${view.users.map((user) => html`<tr><th scope="row"><a href="${view.base}${ADMIN_USER_PATHS.user(user.id)}">${user.username}</a></th><td>${user.disabled ? html`<span class="badge">disabled</span>` : 'active'}</td><td>${user.name ?? '—'}</td><td>${user.email ?? '—'}${user.email && !user.emailVerified ? html` <span class="badge">unverified</span>` : html``}</td><td>${user.mfaEnrolled ? 'enrolled' : 'none'}${user.requireMfa ? html` <span class="badge">required</span>` : html``}</td></tr>
 `)}</tbody>
 </table>`}
 ${view.paged || view.next
-    ? html`<nav class="console-pager" aria-label="Pages of users">${view.paged ? html`<a href="${list}${view.search ? `?${new URLSearchParams({ q: view.search }).toString()}` : ''}">First page</a>` : html``}${view.paged && view.next ? ' · ' : ''}${view.next ? html`<a href="${list}?${view.next}" rel="next">Next page</a>` : html``}</nav>`
+    ? html`<nav class="console-pager" aria-label="Pages of users">${view.paged ? html`<a href="${list}${first !== '' ? `?${first}` : ''}">First page</a>` : html``}${view.paged && view.next ? ' · ' : ''}${view.next ? html`<a href="${list}?${view.next}" rel="next">Next page</a>` : html``}</nav>`
     : html``}
 <section aria-labelledby="create-user-title">
 <h2 id="create-user-title">Create a user</h2>
@@ -266,6 +286,7 @@ export function renderAdminUserPage(view: AdminUserView): SafeHtml {
 <dt>Name</dt><dd>${user.name ?? '—'}</dd>
 <dt>E-mail</dt><dd>${user.email ?? '—'}${user.email ? html` <span class="badge">${user.emailVerified ? 'verified' : 'unverified'}</span>` : html``}</dd>
 <dt>Picture</dt><dd>${externalLink(user.picture)}</dd>
+<dt>State</dt><dd>${user.disabled ? html`<span class="badge">disabled</span> signs in nowhere` : 'active'}</dd>
 <dt>Created</dt><dd>${adminTime(user.createdAt)}</dd>
 <dt>Updated</dt><dd>${adminTime(user.updatedAt)}</dd>
 </dl>
@@ -293,6 +314,12 @@ ${checkbox('edit-require-mfa', 'require_mfa', 'Require a second factor at sign-i
 <button type="submit">Save changes</button>
 </form>
 </section>
+<section aria-labelledby="access-title">
+<h2 id="access-title">Sign-in</h2>
+<p class="links">${user.disabled
+    ? html`<a href="${view.base}${ADMIN_USER_PATHS.enable(user.id)}">Enable this user</a>`
+    : html`<a href="${view.base}${ADMIN_USER_PATHS.disable(user.id)}">Disable this user</a>`} · <a href="${view.base}${ADMIN_USER_PATHS.passwordReset(user.id)}">Send a password-reset mail</a></p>
+</section>
 ${sessionsSection(view)}
 ${consentsSection(view)}
 <section aria-labelledby="delete-title">
@@ -312,7 +339,7 @@ export function renderAdminConfirmPage(view: AdminConfirmView): SafeHtml {
 ${view.subject ? html`<p class="account">${view.subject}</p>` : html``}
 ${view.note ? html`<p class="notice" role="note">${view.note}</p>` : html``}
 <form method="post" action="${view.base}${view.action}">
-${hiddenFields({}, view.csrfToken)}
+${hiddenFields(view.hidden ?? {}, view.csrfToken)}
 <div class="actions">
 <a href="${view.base}${view.cancel}">Cancel</a>
 <button type="submit"${view.destructive === false ? html`` : html` class="danger"`}>${view.submitLabel}</button>
@@ -338,6 +365,7 @@ export const ADMIN_USER_STYLES = `
 .console-pager { margin: 1rem 0 0; }
 .console-search { display: flex; flex-wrap: wrap; align-items: flex-end; gap: 0.75rem; }
 .console-search .field { flex: 1 1 16rem; margin: 0; }
+.console-search .console-state { flex: 0 1 10rem; }
 input[type="search"], input[type="url"] { display: block; width: 100%; min-height: 2.75rem; padding: 0.5rem 0.75rem; font: inherit; color: var(--text); background: var(--card); border: 1px solid var(--control); border-radius: 0.5rem; }
 .actions a { align-self: center; }
 `

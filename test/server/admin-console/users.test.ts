@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { accountSelfService } from '../../../src/server/account/index.js'
 import { createUser } from '../../../src/server/admin.js'
 import { USER_PAGES } from '../../../src/server/admin-console/users.js'
 import type { ServerContext } from '../../../src/server/context.js'
 import { NEVER, TOTP_CREDENTIAL } from '../../../src/server/mfa/records.js'
 import { startAdminHarness, type AdminHarness } from '../../helpers/admin-api.js'
 import { consolePages, contextCatcher, CSRF_TOKEN, pageOf, postForms } from '../../helpers/console-pages.js'
+import { nextResetLink } from '../../helpers/account.js'
 import { Browser } from '../../helpers/http-client.js'
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtp-sink.js'
 import { authorize, clientPost, exchangeCode, type TestUser } from '../../helpers/tessera.js'
 
 // The users pages against the real admin API of a real server, with the user token of an administrator
@@ -253,6 +256,155 @@ describe('consents, grants and the second factor', () => {
   })
 })
 
+describe('disable, enable and the password-reset mail', () => {
+  it('disables after a confirmation sending the page\'s ETag: the session ends, the refresh token dies, the next sign-in is refused; enabled, they sign in again', async () => {
+    const user = await newUser('petra', { email: 'petra@example.com' })
+    const browser = new Browser()
+    const result = await authorize(harness.server, browser, { client: harness.server.clients.conf, user, scope: 'openid offline_access' })
+    const tokens = (await (await exchangeCode(harness.server, harness.server.clients.conf, result)).json()) as { refresh_token: string }
+    expect(await sids(user)).toHaveLength(1)
+    const page = pageOf(await open({ path: `/users/${user.id}` }))
+    expect(page.html).toMatch(/<dt>State<\/dt><dd>active<\/dd>/)
+    expect(page.html).toContain(`href="/admin/users/${user.id}/disable"`)
+    expect(page.html).not.toContain(`href="/admin/users/${user.id}/enable"`)
+
+    const confirm = pageOf(await open({ path: `/users/${user.id}/disable` }))
+    expect(confirm.title).toBe('Disable a user')
+    expect(confirm.html).toContain('every session of theirs ends now')
+    expect(confirm.html).toContain('every grant is revoked')
+    expect(confirm.html).toContain('petra (petra@example.com)')
+    const etag = (await harness.call('GET', `/users/${user.id}`, { token })).headers.get('etag')
+    expect(postForms(confirm.html)).toEqual([{ action: `/admin/users/${user.id}/disable`, hidden: { etag, csrf_token: CSRF_TOKEN } }])
+    const done = await open({ method: 'POST', path: `/users/${user.id}/disable`, form: postForms(confirm.html)[0]!.hidden })
+    expect(done).toEqual({ kind: 'redirect', to: `/users/${user.id}?notice=user-disabled` })
+    expect((await harness.server.store.users.get(user.id))?.disabled).toBe(true)
+    expect(await sids(user)).toEqual([])
+    expect(await stillSignedIn(browser)).toBe(false)
+    const refreshed = await clientPost(harness.server, '/token', harness.server.clients.conf, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })
+    expect(refreshed.status).toBe(400)
+    // The right password: the login page answers 403 "cannot sign in", and no session starts.
+    await expect(authorize(harness.server, new Browser(), { client: harness.server.clients.conf, user, scope: 'openid' })).rejects.toThrow(/unexpected 403/)
+    expect(await sids(user)).toEqual([])
+
+    const after = pageOf(await open({ path: `/users/${user.id}?notice=user-disabled` }))
+    expect(after.html).toContain('The user was disabled: their sessions ended, their grants were revoked')
+    expect(after.html).toMatch(/<dt>State<\/dt><dd><span class="badge">disabled<\/span>/)
+    expect(after.html).toContain(`href="/admin/users/${user.id}/enable"`)
+    expect(after.html).not.toContain(`href="/admin/users/${user.id}/disable"`)
+
+    const enable = pageOf(await open({ path: `/users/${user.id}/enable` }))
+    expect(enable.title).toBe('Enable a user')
+    expect(enable.html).toContain('<button type="submit">Enable the user</button>')
+    const enabled = await open({ method: 'POST', path: `/users/${user.id}/enable`, form: postForms(enable.html)[0]!.hidden })
+    expect(enabled).toEqual({ kind: 'redirect', to: `/users/${user.id}?notice=user-enabled` })
+    expect(pageOf(await open({ path: `/users/${user.id}?notice=user-enabled` })).html).toContain('The user was enabled: they can sign in again.')
+    const again = await authorize(harness.server, new Browser(), { client: harness.server.clients.conf, user, scope: 'openid' })
+    expect(again.code).toEqual(expect.any(String))
+  })
+
+  it('shows each user\'s state on the list and filters all / active / disabled with the API\'s disabled query, kept across pages', async () => {
+    const active = await newUser('state-active')
+    const activeToo = await newUser('state-active-too')
+    const disabled = await newUser('state-disabled')
+    const etag = (await harness.call('GET', `/users/${disabled.id}`, { token })).headers.get('etag') ?? ''
+    expect((await harness.call('PATCH', `/users/${disabled.id}`, { token, body: { disabled: true }, headers: { 'if-match': etag } })).status).toBe(200)
+    const row = (html: string, user: TestUser) => new RegExp(`<a href="/admin/users/${user.id}">${user.username}</a></th><td>([^]*?)</td>`).exec(html)?.[1]
+
+    const all = pageOf(await open({ path: '/users?q=state-' }))
+    expect(row(all.html, active)).toBe('active')
+    expect(row(all.html, disabled)).toBe('<span class="badge">disabled</span>')
+    expect(all.html).toContain('<option value="all" selected>All</option>')
+    const onlyDisabled = pageOf(await open({ path: '/users?q=state-&state=disabled' }))
+    expect(row(onlyDisabled.html, disabled)).toBeDefined()
+    expect(row(onlyDisabled.html, active)).toBeUndefined()
+    expect(onlyDisabled.html).toContain('<option value="disabled" selected>Disabled</option>')
+    expect(onlyDisabled.html).toContain('<caption>Disabled users matching')
+    const onlyActive = pageOf(await open({ path: '/users?q=state-&state=active' }))
+    expect(row(onlyActive.html, active)).toBeDefined()
+    expect(row(onlyActive.html, disabled)).toBeUndefined()
+    // An unknown state is no filter (never passed on to the API).
+    expect(row(pageOf(await open({ path: '/users?q=state-&state=maybe' })).html, disabled)).toBeDefined()
+
+    const first = pageOf(await open({ path: '/users?q=state-&state=active&limit=1' }))
+    const next = /<a href="\/admin(\/users\?[^"]*)" rel="next">/.exec(first.html)?.[1]
+    expect(next).toBeDefined()
+    expect(new URLSearchParams(decode(next!).split('?')[1]).get('state')).toBe('active')
+    const second = pageOf(await open({ path: decode(next!) }))
+    expect([row(first.html, active), row(second.html, active), row(first.html, activeToo), row(second.html, activeToo)].filter((state) => state === 'active')).toHaveLength(2)
+    expect(row(second.html, disabled)).toBeUndefined()
+    expect(second.html).toContain('<a href="/admin/users?q=state-&amp;state=active">First page</a>')
+  })
+
+  it('a stale ETag on the disable form says someone else changed the user, and nothing is disabled', async () => {
+    const user = await newUser('quinn')
+    const form = postForms(pageOf(await open({ path: `/users/${user.id}/disable` })).html)[0]!
+    const etag = (await harness.call('GET', `/users/${user.id}`, { token })).headers.get('etag') ?? ''
+    expect((await harness.call('PATCH', `/users/${user.id}`, { token, body: { name: 'Quinn' }, headers: { 'if-match': etag } })).status).toBe(200)
+    const stale = pageOf(await open({ method: 'POST', path: `/users/${user.id}/disable`, form: form.hidden }))
+    expect(stale.status).toBe(409)
+    expect(stale.html).toContain('This user was changed by someone else since you opened the page: reload it')
+    expect(stale.html).toContain('value="Quinn"')
+    expect((await harness.server.store.users.get(user.id))?.disabled).toBe(false)
+    const untagged = pageOf(await open({ method: 'POST', path: `/users/${user.id}/disable`, form: { csrf_token: CSRF_TOKEN } }))
+    expect(untagged.status).toBe(409)
+    expect((await harness.server.store.users.get(user.id))?.disabled).toBe(false)
+  })
+
+  it('on a server that sends no mail, the password-reset confirmation answers with the API\'s 409 message', async () => {
+    const user = await newUser('rosa', { email: 'rosa@example.com', email_verified: true })
+    const confirm = pageOf(await open({ path: `/users/${user.id}/password-reset` }))
+    expect(confirm.title).toBe('Send a password-reset mail')
+    expect(confirm.html).toContain('<button type="submit">Send the mail</button>')
+    expect(postForms(confirm.html)).toEqual([{ action: `/admin/users/${user.id}/password-reset`, hidden: { csrf_token: CSRF_TOKEN } }])
+    const refused = pageOf(await open({ method: 'POST', path: `/users/${user.id}/password-reset`, form: { csrf_token: CSRF_TOKEN } }))
+    expect(refused.status).toBe(409)
+    expect(refused.html).toMatch(/role="alert">No mail was sent\. This server sends no mail: /)
+    expect(refused.html).toContain(`href="/admin/users/${user.id}"`)
+  })
+})
+
+describe('the password-reset mail on a server that sends mail', () => {
+  let sink: SmtpSink
+  let mailing: AdminHarness
+  let send: ReturnType<typeof consolePages>
+  let mailToken: string
+
+  beforeAll(async () => {
+    sink = await startSmtpSink()
+    const catcher = contextCatcher()
+    mailing = await startAdminHarness({ admins: ['root'], capabilities: [catcher.capability, accountSelfService({ mail: { url: sink.url, from: 'Tessera <no-reply@example.test>' } })] })
+    const mailCtx = await catcher.context(mailing.server.url)
+    const admin = await createUser(mailing.server.store, { username: 'root', password: 'root-password' }, now())
+    mailToken = await mailing.userToken({ id: admin.id, username: 'root', password: 'root-password' })
+    send = consolePages(USER_PAGES, mailing, mailCtx, () => mailToken, { sub: admin.id, name: 'root' })
+  })
+  afterAll(async () => {
+    await mailing?.close()
+    await sink?.close()
+  })
+
+  it('AC-01 sends the login page\'s reset mail (202 → a fixed notice), the link only in the mail; an unverified address is the 409 message and no mail', async () => {
+    const created = await mailing.call('POST', '/users', { token: mailToken, body: { username: 'sara', password: 'sara-password', email: 'sara@example.test', email_verified: true } })
+    const id = String((created.json.user as Record<string, unknown>).id)
+    const done = await send({ method: 'POST', path: `/users/${id}/password-reset`, form: { csrf_token: CSRF_TOKEN } })
+    expect(done).toEqual({ kind: 'redirect', to: `/users/${id}?notice=reset-mail-sent` })
+    const link = await nextResetLink(sink, 'sara@example.test')
+    const resetToken = new URL(link).searchParams.get('token') ?? ''
+    expect(resetToken).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    const page = pageOf(await send({ path: `/users/${id}?notice=reset-mail-sent` }))
+    expect(page.html).toContain('<div class="notice" role="status">A reset mail was sent')
+    expect(page.html).not.toContain(resetToken)
+
+    const unverified = await mailing.call('POST', '/users', { token: mailToken, body: { username: 'tom', password: 'tom-password', email: 'tom@example.test' } })
+    const tom = String((unverified.json.user as Record<string, unknown>).id)
+    const refused = pageOf(await send({ method: 'POST', path: `/users/${tom}/password-reset`, form: { csrf_token: CSRF_TOKEN } }))
+    expect(refused.status).toBe(409)
+    expect(refused.html).toMatch(/role="alert">No mail was sent\. The user has no verified e-mail address/)
+    expect(sink.to('tom@example.test')).toEqual([])
+    expect(pageOf(await send({ path: `/users/${id}?notice=${encodeURIComponent('<b>sent</b>')}` })).html).not.toMatch(/<b>|&lt;b&gt;/)
+  })
+})
+
 describe('every page', () => {
   it('AC-08 a user named with markup and a javascript: picture is shown escaped, the picture never as a link', async () => {
     const hostile = '"><script>alert(1)</script>'
@@ -261,7 +413,7 @@ describe('every page', () => {
       token, body: { picture: 'javascript:alert(1)' },
       headers: { 'if-match': (await harness.call('GET', `/users/${user.id}`, { token })).headers.get('etag') ?? '' },
     })
-    for (const path of [`/users?q=${encodeURIComponent('<script>')}`, `/users/${user.id}`, `/users/${user.id}/delete`]) {
+    for (const path of [`/users?q=${encodeURIComponent('<script>')}`, `/users/${user.id}`, `/users/${user.id}/delete`, `/users/${user.id}/disable`, `/users/${user.id}/enable`, `/users/${user.id}/password-reset`]) {
       const page = pageOf(await open({ path }))
       expect(page.html).not.toMatch(/<script|<img/i)
       expect(page.html).not.toMatch(/href="javascript:/i)
@@ -278,6 +430,7 @@ describe('every page', () => {
     const pages = [
       '/users', `/users/${user.id}`, `/users/${user.id}/delete`, `/users/${user.id}/sessions/revoke`,
       `/users/${user.id}/sessions/${(await sids(user))[0]}/revoke`, `/users/${user.id}/consents/conf/revoke`, `/users/${user.id}/grants/revoke`, `/users/${user.id}/mfa/reset`,
+      `/users/${user.id}/disable`, `/users/${user.id}/enable`, `/users/${user.id}/password-reset`,
     ]
     for (const path of pages) {
       const page = pageOf(await open({ path }))
