@@ -51,7 +51,7 @@ export { federation, setClientUpstreams, clientUpstreams, LINK_CSRF_PURPOSE, typ
 export { federatedIdentities, type FederatedIdentities, type FederatedIdentity } from '../storage/kinds/federated-identities.js'
 export { passkeys, type PasskeyFailure, type PasskeyOptions } from './passkeys/index.js'
 export { adminApi, ADMIN_SCOPES, type AdminApiOptions, type AdminScope } from './admin-api/index.js'
-export { adminConsole, ADMIN_CONSOLE_CLIENT_ID, type AdminConsoleOptions, CONSOLE_SECTIONS, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from './admin-console/index.js'
+export { adminConsole, ADMIN_CONSOLE_CLIENT_ID, type AdminApiAnswer, type AdminApiMethod, type AdminConsoleOptions, CONSOLE_SECTIONS, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from './admin-console/index.js'
 export { passkeyCredentials, type PasskeyCredential, type PasskeyCredentials } from '../storage/kinds/passkeys.js'
 export { findClient } from './find-client.js'
 export { backchannelLogout, clientBackchannelLogout, setClientBackchannelLogout, type BackchannelLogoutCapability, type BackchannelLogoutOptions, type BackchannelLogoutSettings } from './backchannel-logout/index.js'

@@ -11,7 +11,7 @@ import type { ConsolePage } from './types.js'
 import { USER_PAGES } from './users.js'
 
 export { ADMIN_CONSOLE_CLIENT_ID } from './sign-in.js'
-export { CONSOLE_SECTIONS, type AdminApiAnswer, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from './types.js'
+export { CONSOLE_SECTIONS, type AdminApiAnswer, type AdminApiMethod, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from './types.js'
 
 /** Every page of the console, one list per section module. */
 const PAGES: readonly ConsolePage[] = [...CLIENT_PAGES, ...USER_PAGES, ...KEY_PAGES, ...AUDIT_PAGES, ...REGISTRATION_PAGES]

@@ -17,6 +17,7 @@ export interface AdminApiAnswer {
   readonly body: unknown
 }
 
+/** The methods the admin API's operations use. */
 export type AdminApiMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
 /** One request of a signed-in admin, as a page sees it. */
@@ -50,6 +51,7 @@ export type ConsoleResult =
 
 /** Sections of the navigation, in the order shown. */
 export const CONSOLE_SECTIONS = ['clients', 'users', 'keys', 'audit', 'registration'] as const
+/** One section of the navigation. */
 export type ConsoleSection = (typeof CONSOLE_SECTIONS)[number]
 
 /** One route of the console. */
@@ -59,5 +61,6 @@ export interface ConsolePage {
   readonly path: string
   /** The navigation entry shown as current. */
   readonly section: ConsoleSection
+  /** Answers the request; the frame has already checked the session, and for a POST the origin and CSRF token. */
   readonly handle: (request: ConsoleRequest) => Promise<ConsoleResult>
 }
