@@ -123,8 +123,7 @@ export function createCompositeStore({ durable, ephemeral }: CompositeStoreOptio
       },
       isRevoked: (grantId, now) => revokedGrants.isRevoked(grantId, now),
       // The grants of a user and client are those of their refresh tokens (durable), opaque access tokens
-      // (Redis) and codes (records in Redis, passed in); one already revoked until at least `until` is not
-      // counted again.
+      // (Redis) and codes (records in Redis, passed in); one already revoked is not counted again.
       async revokeByUserAndClient(userId, clientId, until, fromCodes) {
         const [fromAccessTokens, fromTokens] = await Promise.all([
           ephemeral.listAccessTokenGrantIds(userId, clientId),

@@ -3,7 +3,7 @@ import { lua, type RedisContext } from './lua.js'
 
 /** Grants remembered as revoked until a time, so that access tokens carrying them are refused. */
 export interface RevokedGrantMarks {
-  /** Marks the grant revoked until `until`, never shortening an earlier mark; false when it already was revoked at least that long. */
+  /** Marks the grant revoked until `until`, never shortening an earlier mark; false when it was already marked. */
   revoke(grantId: string, until: number): Promise<boolean>
   /** Whether the grant is marked revoked at `now`. */
   isRevoked(grantId: string, now: number): Promise<boolean>
@@ -38,11 +38,12 @@ export function redisRevocationMarks({ prefix, redis, run, ttl }: RedisContext):
   }
 }
 
-// KEYS: mark. ARGV: until, TTL. Moves the mark's end later, never earlier; 1 if it moved.
+// KEYS: mark. ARGV: until, TTL. Moves the mark's end later, never earlier; 1 if there was no mark.
 const EXTEND_MARK = lua(`
 local current = redis.call('HGET', KEYS[1], 'expires_at')
 if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'expires_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+if current then return 0 end
 return 1
 `)

@@ -58,22 +58,15 @@ export function sqlGrantStore(db: Kysely<Database>, changeVersion?: ChangeVersio
       return row !== undefined && Number(row.until) > now
     },
 
-    // A grant already revoked until at least `until` is not counted again, so a repeated "disconnect"
-    // reports 0.
+    // A grant already revoked is not counted again, so a repeated "disconnect" reports 0 even when the
+    // clock moved between the two (the later horizon is still kept).
     revokeByUserAndClient(userId, clientId, until, alsoGrantIds) {
       return db.transaction().execute(async (trx) => {
         const all = [...new Set([...(await listGrantIds(trx, userId, clientId)), ...alsoGrantIds])]
         if (all.length === 0) return 0
-        const settled = await trx
-          .selectFrom('revoked_grants')
-          .select('grant_id')
-          .where('grant_id', 'in', all)
-          .where('until', '>=', until)
-          .execute()
-        const skip = new Set(settled.map((row) => row.grant_id))
-        const grantIds = all.filter((id) => !skip.has(id))
-        for (const grantId of grantIds) await revokeGrant(trx, grantId, until)
-        return grantIds.length
+        const known = await trx.selectFrom('revoked_grants').select('grant_id').where('grant_id', 'in', all).execute()
+        for (const grantId of all) await revokeGrant(trx, grantId, until)
+        return all.length - known.length
       })
     },
   }

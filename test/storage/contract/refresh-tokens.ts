@@ -203,6 +203,10 @@ export function refreshTokenContract(store: CurrentStore): void {
       expect(await store().refreshTokens.find('refresh-b', NOW)).toBeDefined()
 
       expect(await store().grants.revokeByUserAndClient(USER_ID, CLIENT_ID, NOW + 100)).toBe(0)
+      // A second later (the clock ticked between two "disconnect" clicks): still 0, though the code's grant,
+      // found again through its code, keeps the later horizon.
+      expect(await store().grants.revokeByUserAndClient(USER_ID, CLIENT_ID, NOW + 101)).toBe(0)
+      expect(await store().grants.isRevoked('grant-code-only', NOW + 100)).toBe(true)
       expect(await store().grants.revokeByUserAndClient('nobody', CLIENT_ID, NOW + 100)).toBe(0)
     })
   })
