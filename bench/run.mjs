@@ -103,6 +103,7 @@ async function endpointsOf(server) {
     token: new URL(metadata.token_endpoint).pathname,
     introspection: new URL(metadata.introspection_endpoint).pathname,
     ...(metadata.pushed_authorization_request_endpoint ? { par: new URL(metadata.pushed_authorization_request_endpoint).pathname } : {}),
+    ...(metadata.registration_endpoint ? { registration: new URL(metadata.registration_endpoint).pathname } : {}),
   }
 }
 

@@ -256,6 +256,24 @@ export const SCENARIOS = [
     rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256' })],
   },
   {
+    id: 'registration',
+    number: 8,
+    title: 'dynamic client registration (RFC 7591): open registration of a confidential web client',
+    note: 'What an MCP client or agent sends before its first authorization: the metadata checked, a client id, a client secret and a registration access token (RFC 7592) generated, the secrets stored hashed, the client stored and audited. The same JSON body every request; each answer is a 201 with a new client. Tessera\'s per-address registration limit (20 an hour by default) is raised for the load generator\'s one address; oidc-provider with its registration feature on and no initial access token. No shipped row: `serve` has no setting for that limit.',
+    unit: 'registrations/s',
+    request: (endpoints) => ({
+      method: 'POST',
+      path: endpoints.registration,
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'Bench registration', redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', scope: 'openid notes:read',
+      }),
+      expect: '"registration_access_token"',
+    }),
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256', registration: true }), tesseraSqlite({ accessTokenAlg: 'ES256', registration: true }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', registration: true })],
+  },
+  {
     id: 'token-exchange',
     number: 7,
     references: [SIGN_ES256, VERIFY_ES256],

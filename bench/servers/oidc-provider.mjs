@@ -3,7 +3,8 @@
 // tokens, and an in-memory store. Its bundled memory adapter is an LRU of 1,000 entries (it would evict
 // prepared codes), so the same adapter runs over a plain Map with the same expiry semantics.
 // Configuration as JSON in argv[2]: { accessTokenFormat: 'jwt' | 'opaque', accessTokenAlg, idTokenAlg,
-// dpop: true (DPoP and PAR switched on, for the DPoP rows; Tessera always has both) }.
+// dpop: true (DPoP and PAR switched on, for the DPoP rows; Tessera always has both),
+// registration: true (open dynamic registration, RFC 7591) }.
 import { createServer } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import argon2 from 'argon2'
@@ -100,6 +101,7 @@ const provider = new Provider(issuer, {
     introspection: { enabled: true },
     revocation: { enabled: true },
     ...(options.dpop ? { dPoP: { enabled: true }, pushedAuthorizationRequests: { enabled: true } } : {}),
+    ...(options.registration ? { registration: { enabled: true } } : {}),
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => API,

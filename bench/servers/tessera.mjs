@@ -3,11 +3,12 @@
 // Configuration comes as JSON in argv[2]: { store: 'memory' | 'sqlite', dbFile, accessTokenAlg,
 // accessTokenFormat: 'jwt' (default) | 'opaque', idTokenAlg,
 // adapter: 'hono' (default, as the standalone server) | 'node' (`tessera-oidc/adapters/node` on node:http),
-// tokenExchange: true (the token exchange grant, the bench client allowed delegation) }.
+// tokenExchange: true (the token exchange grant, the bench client allowed delegation),
+// registration: true (open dynamic registration, its per-address limit raised for the one load generator) }.
 import { createServer } from 'node:http'
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
-import { createAuthorizationServer, createClient, createUser, deviceAuthorization, DEVICE_CODE_GRANT_TYPE, pushedAuthorizationRequests, tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from 'tessera-oidc/server'
+import { createAuthorizationServer, createClient, createUser, deviceAuthorization, DEVICE_CODE_GRANT_TYPE, dynamicRegistration, pushedAuthorizationRequests, tokenExchange, TOKEN_EXCHANGE_GRANT_TYPE } from 'tessera-oidc/server'
 import { createMemoryStore } from 'tessera-oidc/storage/memory'
 import { openSqliteStore } from 'tessera-oidc/storage/sqlite'
 import { honoHandler } from 'tessera-oidc/adapters/hono'
@@ -51,7 +52,12 @@ target = await createAuthorizationServer({
   secret: SERVER_SECRET,
   resources: [{ identifier: API, scopes: API_SCOPES }],
   // As `tessera-oidc serve` runs: PAR offered (not required), for the PAR row; the device flow for its polling row.
-  capabilities: [pushedAuthorizationRequests(), deviceAuthorization(), ...(options.tokenExchange ? [tokenExchange({ clients: { [CLIENT_ID]: { delegation: true } } })] : [])],
+  capabilities: [
+    pushedAuthorizationRequests(),
+    deviceAuthorization(),
+    ...(options.tokenExchange ? [tokenExchange({ clients: { [CLIENT_ID]: { delegation: true } } })] : []),
+    ...(options.registration ? [dynamicRegistration({ policy: 'open', requestsPerAddress: 1_000_000_000 })] : []),
+  ],
   ...(options.accessTokenAlg ? { accessTokenSigningAlg: options.accessTokenAlg } : {}),
   ...(options.accessTokenFormat ? { accessTokenFormat: options.accessTokenFormat } : {}),
 })
