@@ -37,6 +37,21 @@ export function clientAndUserContract(store: CurrentStore): void {
       expect(await store().clients.list({ expiredAt: NOW + 10 })).toEqual([client({ client_id: 'early', expires_at: NOW + 10 })])
     })
 
+    it('finds clients expired at a time however their deadlines arrived: created, updated or left by a deletion', async () => {
+      const ids = async (expiredAt: number) => (await store().clients.list({ expiredAt })).map((c) => c.client_id)
+      await store().clients.create(client({ client_id: 'far', expires_at: NOW + 100 }))
+      expect(await ids(NOW + 50)).toEqual([])
+      await store().clients.create(client({ client_id: 'soon', expires_at: NOW + 20 }))
+      expect(await ids(NOW + 50)).toEqual(['soon'])
+      expect(await store().clients.update(client({ client_id: 'far', expires_at: NOW + 10 }))).toBe(true)
+      expect(await ids(NOW + 50)).toEqual(['far', 'soon'])
+      expect(await store().clients.delete('far')).toBe(true)
+      expect(await ids(NOW + 50)).toEqual(['soon'])
+      expect(await store().clients.update(client({ client_id: 'soon', expires_at: null }))).toBe(true)
+      expect(await ids(NOW + 50)).toEqual([])
+      expect(await ids(NOW + 1000)).toEqual([])
+    })
+
     it('rejects a duplicate client_id with StorageConflictError', async () => {
       await expect(store().clients.create(client({ client_name: 'Other' }))).rejects.toBeInstanceOf(StorageConflictError)
       expect((await store().clients.get(CLIENT_ID))?.client_name).toBe('Client A')
