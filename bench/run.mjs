@@ -337,8 +337,9 @@ function commandsFor() {
     '# profile one row (writes bench/results/profiles/)',
     'npm run bench -- --profile introspection/tessera-memory',
     'npm run bench -- --profile cc-es256/tessera-serve',
-    '# the soak (then --render to include it here)',
+    '# the soak and the footprint (then --render to include them here)',
     'npm run bench -- --soak 20m',
+    'node bench/footprint.mjs',
   ]
 }
 
@@ -350,7 +351,10 @@ function render(results) {
   // The newest soak (`--soak`), whose table and chart are written to be included here.
   const soakTable = readdirSync(resultsDir).filter((name) => name.endsWith('-soak.md')).sort().at(-1)
   const soak = soakTable ? readFileSync(join(resultsDir, soakTable), 'utf8') : undefined
-  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, soak, chartPath: 'bench/results/chart.svg' }))
+  // The newest footprint (`node bench/footprint.mjs`), written the same way.
+  const footprintTable = readdirSync(resultsDir).filter((name) => name.endsWith('-footprint.md')).sort().at(-1)
+  const footprint = footprintTable ? readFileSync(join(resultsDir, footprintTable), 'utf8') : undefined
+  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, soak, footprint, chartPath: 'bench/results/chart.svg' }))
   log('wrote BENCHMARKS.md and bench/results/chart.svg')
 }
 

@@ -164,7 +164,7 @@ function rowCells(scenario, r) {
 const table = (header, rows) => [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((cells) => `| ${cells.join(' | ')} |`)].join('\n')
 
 /** BENCHMARKS.md from a results file (and the hand-written analysis, when there is one). */
-export function renderMarkdown(results, { analysis, soak, chartPath }) {
+export function renderMarkdown(results, { analysis, soak, footprint, chartPath }) {
   const { method, environment } = results
   const verdict = (holds) => (holds === true ? 'yes' : holds === false ? '**no**' : '—')
   const parts = [
@@ -226,6 +226,7 @@ export function renderMarkdown(results, { analysis, soak, chartPath }) {
     ]),
   )
   parts.push('', soak ? soak.trim() : '## Soak\n\nNot run yet: `npm run bench -- --soak 20m` writes its table and chart, which `npm run bench -- --render` includes here.')
+  parts.push('', footprint ? footprint.trim() : '## Footprint\n\nNot measured yet: `node bench/footprint.mjs` writes its tables, which `npm run bench -- --render` includes here.')
   if (analysis) parts.push('', analysis.trim())
   return `${parts.join('\n')}\n`
 }

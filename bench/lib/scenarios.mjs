@@ -121,7 +121,8 @@ export const SCENARIOS = [
         code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256', nonce: NONCE, state: 'bench-state',
       }),
     }),
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', dpop: true })],
+    // Not in --quick (its 3 minutes): the DPoP proofs are smoke-tested by the two rows around it.
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }, { quick: false }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', dpop: true }, { quick: false })],
   },
   {
     id: 'authorization-code-dpop',
@@ -174,7 +175,8 @@ export const SCENARIOS = [
     prepare: 'deviceCodes',
     reusableAfterSeconds: 5,
     request: (endpoints) => ({ method: 'POST', path: endpoints.token, headers: FORM, body: form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: '@VALUE@' }), expect: '"authorization_pending"' }),
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true })],
+    // Not in --quick: preparing its device codes alone took 40 s of the quick run's 3 minutes.
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256' }, { quick: false }), tesseraSqlite({ accessTokenAlg: 'ES256' }, { extra: true })],
   },
   {
     id: 'introspection',
@@ -271,7 +273,7 @@ export const SCENARIOS = [
       }),
       expect: '"registration_access_token"',
     }),
-    rows: [tesseraMemory({ accessTokenAlg: 'ES256', registration: true }), tesseraSqlite({ accessTokenAlg: 'ES256', registration: true }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', registration: true })],
+    rows: [tesseraMemory({ accessTokenAlg: 'ES256', registration: true }), tesseraSqlite({ accessTokenAlg: 'ES256', registration: true }, { extra: true }), oidcProvider({ accessTokenFormat: 'jwt', accessTokenAlg: 'ES256', registration: true }, { quick: false })],
   },
   {
     id: 'token-exchange',
