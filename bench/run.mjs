@@ -4,7 +4,7 @@
 //
 //   npm run bench                      full run: 5 runs of 5 s per row after a 3 s warm-up (about 45 s a row with
 //                                      its start and preparation: under 30 minutes for the 38 rows)
-//   npm run bench -- --quick           smoke run: 1 run of 3 s, fewer rows (~2 minutes); prints, writes only its JSON
+//   npm run bench -- --quick           smoke run: 1 run of 3 s, fewer rows (under 3 minutes); prints, writes only its JSON
 //   npm run bench -- --only cc-es256,login     some scenarios (writes only its JSON)
 //   npm run bench -- --extra           adds the extra rows (SQLite everywhere, ES256 ID tokens, refresh-token introspection)
 //   npm run bench -- --profile introspection/tessera-memory   one row under `node --cpu-prof`, summarized
