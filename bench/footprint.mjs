@@ -36,26 +36,10 @@ const freePort = () => new Promise((resolve) => {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /** Milliseconds from spawning `serve` to its first 200 on the discovery document. */
-async function serveStart(dir) {
-  const port = await freePort()
+function serveStart(dir) {
   const env = { ...process.env, TESSERA_SECRET: SERVER_SECRET, TESSERA_LOG_LEVEL: 'warn' }
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'TESSERA_DB', 'TESSERA_CONFIG']) delete env[name]
-  const started = performance.now()
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--db', join(dir, 'tessera.db')], { env, stdio: 'ignore' })
-  try {
-    for (;;) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).status === 200) return performance.now() - started
-      } catch {
-        // Not listening yet.
-      }
-      if (performance.now() - started > 60_000) throw new Error('serve did not answer within 60 s')
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  } finally {
-    child.kill('SIGTERM')
-    await new Promise((resolve) => child.once('exit', resolve))
-  }
+  return startToFirstAnswer((port) => [CLI, 'serve', '--port', String(port), '--db', join(dir, 'tessera.db')], '/.well-known/openid-configuration', { env })
 }
 
 /** Milliseconds from spawning the oidc-provider bench server to its first answer (it reports ready once listening). */
