@@ -348,13 +348,12 @@ function render(results) {
   writeFileSync(join(resultsDir, 'chart.svg'), renderChart(results))
   const notes = join(root, 'bench/ANALYSIS.md')
   const analysis = existsSync(notes) ? readFileSync(notes, 'utf8') : undefined
-  // The newest soak (`--soak`), whose table and chart are written to be included here.
-  const soakTable = readdirSync(resultsDir).filter((name) => name.endsWith('-soak.md')).sort().at(-1)
-  const soak = soakTable ? readFileSync(join(resultsDir, soakTable), 'utf8') : undefined
-  // The newest footprint (`node bench/footprint.mjs`), written the same way.
-  const footprintTable = readdirSync(resultsDir).filter((name) => name.endsWith('-footprint.md')).sort().at(-1)
-  const footprint = footprintTable ? readFileSync(join(resultsDir, footprintTable), 'utf8') : undefined
-  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, soak, footprint, chartPath: 'bench/results/chart.svg' }))
+  // The newest soak (`--soak`) and footprint (`node bench/footprint.mjs`), whose sections are written to be included here.
+  const newest = (suffix) => {
+    const name = readdirSync(resultsDir).filter((file) => file.endsWith(suffix)).sort().at(-1)
+    return name ? readFileSync(join(resultsDir, name), 'utf8') : undefined
+  }
+  writeFileSync(join(root, 'BENCHMARKS.md'), renderMarkdown(results, { analysis, soak: newest('-soak.md'), footprint: newest('-footprint.md'), chartPath: 'bench/results/chart.svg' }))
   log('wrote BENCHMARKS.md and bench/results/chart.svg')
 }
 
